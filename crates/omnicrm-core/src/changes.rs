@@ -1,0 +1,310 @@
+//! The local change log. Every write appends one entry holding the record before and after the
+//! change; sync replays the log and undo reverts an entry by writing a new one.
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+
+use crate::contacts;
+use crate::error::{Error, Result};
+use crate::notes;
+use crate::store::Database;
+use crate::time::{new_id, now_utc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    Create,
+    Update,
+    Delete,
+    Restore,
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Delete => "delete",
+            Self::Restore => "restore",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self> {
+        match text {
+            "create" => Ok(Self::Create),
+            "update" => Ok(Self::Update),
+            "delete" => Ok(Self::Delete),
+            "restore" => Ok(Self::Restore),
+            other => Err(Error::internal(format!(
+                "unknown change operation '{other}'"
+            ))),
+        }
+    }
+}
+
+/// Returned by a write that can be undone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ChangeReceipt {
+    pub change_id: String,
+}
+
+/// What an undo did: `change_id` is the new change that reverted the old one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct UndoOutcome {
+    pub change_id: String,
+    pub entity: String,
+    pub entity_id: String,
+}
+
+/// A change about to be recorded.
+#[derive(Debug, Clone)]
+pub(crate) struct NewChange {
+    pub entity: &'static str,
+    pub entity_id: String,
+    pub operation: Operation,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub batch_id: Option<String>,
+    pub reverts_change_id: Option<String>,
+}
+
+impl NewChange {
+    pub fn new(entity: &'static str, entity_id: &str, operation: Operation) -> Self {
+        Self {
+            entity,
+            entity_id: entity_id.to_owned(),
+            operation,
+            before: None,
+            after: None,
+            batch_id: None,
+            reverts_change_id: None,
+        }
+    }
+
+    pub fn before(mut self, snapshot: &impl Serialize) -> Result<Self> {
+        self.before = Some(serde_json::to_string(snapshot)?);
+        Ok(self)
+    }
+
+    pub fn after(mut self, snapshot: &impl Serialize) -> Result<Self> {
+        self.after = Some(serde_json::to_string(snapshot)?);
+        Ok(self)
+    }
+}
+
+/// Appends a change; returns its id.
+pub(crate) fn record(connection: &Connection, change: &NewChange) -> Result<String> {
+    let id = new_id();
+    connection
+        .prepare_cached(
+            "INSERT INTO change_log (id, entity, entity_id, operation, before_json, after_json,
+                                     batch_id, reverts_change_id, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![
+            id,
+            change.entity,
+            change.entity_id,
+            change.operation.as_str(),
+            change.before,
+            change.after,
+            change.batch_id,
+            change.reverts_change_id,
+            now_utc(),
+        ])?;
+    Ok(id)
+}
+
+/// A recorded change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ChangeEntry {
+    pub id: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub operation: Operation,
+    pub batch_id: Option<String>,
+    pub reverts_change_id: Option<String>,
+    pub undone_by_change_id: Option<String>,
+    pub created_at: String,
+}
+
+/// Reads and reverts changes.
+#[derive(Debug, Clone)]
+pub struct ChangeService {
+    database: Database,
+}
+
+impl ChangeService {
+    pub fn new(database: Database) -> Self {
+        Self { database }
+    }
+
+    /// The changes of one record, oldest first.
+    pub fn history(&self, entity: &str, entity_id: &str) -> Result<Vec<ChangeEntry>> {
+        self.database.read(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT id, entity, entity_id, operation, batch_id, reverts_change_id,
+                        undone_by_change_id, created_at
+                 FROM change_log WHERE entity = ?1 AND entity_id = ?2 ORDER BY seq",
+            )?;
+            let rows = statement.query_map([entity, entity_id], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, Option<String>>(4)?,
+                    row.get::<_, Option<String>>(5)?,
+                    row.get::<_, Option<String>>(6)?,
+                    row.get::<_, String>(7)?,
+                ))
+            })?;
+            let mut entries = Vec::new();
+            for row in rows {
+                let (id, entity, entity_id, operation, batch, reverts, undone_by, created_at) =
+                    row?;
+                entries.push(ChangeEntry {
+                    id,
+                    entity,
+                    entity_id,
+                    operation: Operation::parse(&operation)?,
+                    batch_id: batch,
+                    reverts_change_id: reverts,
+                    undone_by_change_id: undone_by,
+                    created_at,
+                });
+            }
+            Ok(entries)
+        })
+    }
+
+    /// Reverts one change by recording its inverse. Only the latest change of a record can be
+    /// undone, so an undo never overwrites a later edit.
+    pub fn undo(&self, change_id: &str) -> Result<UndoOutcome> {
+        self.database
+            .write(|transaction| undo_in(transaction, change_id))
+    }
+}
+
+struct StoredChange {
+    seq: i64,
+    entity: String,
+    entity_id: String,
+    operation: Operation,
+    before: Option<String>,
+    undone_by: Option<String>,
+}
+
+fn undo_in(transaction: &Transaction<'_>, change_id: &str) -> Result<UndoOutcome> {
+    let stored = transaction
+        .query_row(
+            "SELECT seq, entity, entity_id, operation, before_json, undone_by_change_id
+             FROM change_log WHERE id = ?1",
+            [change_id],
+            |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, Option<String>>(4)?,
+                    row.get::<_, Option<String>>(5)?,
+                ))
+            },
+        )
+        .optional()?
+        .ok_or_else(|| Error::not_found("change", change_id))?;
+    let stored = StoredChange {
+        seq: stored.0,
+        entity: stored.1,
+        entity_id: stored.2,
+        operation: Operation::parse(&stored.3)?,
+        before: stored.4,
+        undone_by: stored.5,
+    };
+    if stored.undone_by.is_some() {
+        return Err(Error::undo_unavailable(
+            "this change has already been undone",
+        ));
+    }
+    let later: bool = transaction.query_row(
+        "SELECT EXISTS (SELECT 1 FROM change_log WHERE entity = ?1 AND entity_id = ?2 AND seq > ?3)",
+        params![stored.entity, stored.entity_id, stored.seq],
+        |row| row.get(0),
+    )?;
+    if later {
+        return Err(Error::undo_unavailable(
+            "the record has changed since; undo the later change first",
+        ));
+    }
+
+    let inverse = match stored.entity.as_str() {
+        contacts::ENTITY => revert_contact(transaction, &stored)?,
+        notes::ENTITY => revert_note(transaction, &stored)?,
+        other => {
+            return Err(Error::undo_unavailable(format!(
+                "changes to {other} records cannot be undone"
+            )))
+        }
+    };
+    let mut inverse = inverse;
+    inverse.reverts_change_id = Some(change_id.to_owned());
+    let new_change_id = record(transaction, &inverse)?;
+    transaction.execute(
+        "UPDATE change_log SET undone_by_change_id = ?1 WHERE id = ?2",
+        [&new_change_id, change_id],
+    )?;
+    Ok(UndoOutcome {
+        change_id: new_change_id,
+        entity: stored.entity,
+        entity_id: stored.entity_id,
+    })
+}
+
+fn revert_contact(transaction: &Transaction<'_>, stored: &StoredChange) -> Result<NewChange> {
+    let current = contacts::load_any(transaction, &stored.entity_id)?;
+    let (operation, after) = match stored.operation {
+        Operation::Create | Operation::Restore => (
+            Operation::Delete,
+            contacts::tombstone(transaction, &stored.entity_id)?,
+        ),
+        Operation::Update | Operation::Delete => {
+            let before = stored
+                .before
+                .as_deref()
+                .ok_or_else(|| Error::internal("the change has no earlier state to go back to"))?;
+            let snapshot: contacts::Contact = serde_json::from_str(before)?;
+            let operation = if stored.operation == Operation::Delete {
+                Operation::Restore
+            } else {
+                Operation::Update
+            };
+            (
+                operation,
+                contacts::restore_snapshot(transaction, &snapshot)?,
+            )
+        }
+    };
+    NewChange::new(contacts::ENTITY, &stored.entity_id, operation)
+        .before(&current)?
+        .after(&after)
+}
+
+fn revert_note(transaction: &Transaction<'_>, stored: &StoredChange) -> Result<NewChange> {
+    match stored.operation {
+        Operation::Create => {
+            let (before, after) = notes::tombstone(transaction, &stored.entity_id)?;
+            NewChange::new(notes::ENTITY, &stored.entity_id, Operation::Delete)
+                .before(&before)?
+                .after(&after)
+        }
+        other => Err(Error::undo_unavailable(format!(
+            "undoing a note {} is not supported yet",
+            other.as_str()
+        ))),
+    }
+}

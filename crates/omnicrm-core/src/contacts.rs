@@ -1,0 +1,470 @@
+//! Contacts: the people a practitioner works with.
+
+mod query;
+mod rows;
+pub mod search_query;
+mod validation;
+
+use serde::{Deserialize, Serialize};
+
+use crate::changes::{self, ChangeReceipt, Operation};
+use crate::error::{Error, Result};
+use crate::store::Database;
+use crate::time::{new_id, now_utc};
+
+pub use query::{ContactListQuery, ContactPage, ContactSort, SortDirection};
+pub use validation::{ValidationRules, MAX_PHOTO_BYTES};
+
+pub(crate) const ENTITY: &str = "contact";
+
+/// Where the client is in their journey with the practitioner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum LifecycleStage {
+    Prospect,
+    NewClient,
+    CoreClient,
+    ReferringClient,
+    VipClient,
+    LostClient,
+    AtRiskClient,
+}
+
+impl LifecycleStage {
+    pub const ALL: [LifecycleStage; 7] = [
+        Self::Prospect,
+        Self::NewClient,
+        Self::CoreClient,
+        Self::ReferringClient,
+        Self::VipClient,
+        Self::LostClient,
+        Self::AtRiskClient,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Prospect => "prospect",
+            Self::NewClient => "new_client",
+            Self::CoreClient => "core_client",
+            Self::ReferringClient => "referring_client",
+            Self::VipClient => "vip_client",
+            Self::LostClient => "lost_client",
+            Self::AtRiskClient => "at_risk_client",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Prospect => "Prospect",
+            Self::NewClient => "New Client",
+            Self::CoreClient => "Core Client",
+            Self::ReferringClient => "Referring Client",
+            Self::VipClient => "VIP Client",
+            Self::LostClient => "Lost Client",
+            Self::AtRiskClient => "At Risk Client",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|stage| stage.as_str() == text || stage.label().eq_ignore_ascii_case(text))
+    }
+
+    /// Sort position; contacts without a stage sort last.
+    pub(crate) fn rank(stage: Option<Self>) -> i64 {
+        stage.map_or(Self::ALL.len() as i64, |stage| stage as i64)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum ClientStatus {
+    #[default]
+    Active,
+    Inactive,
+    AtRisk,
+    Churned,
+}
+
+impl ClientStatus {
+    pub const ALL: [ClientStatus; 4] = [Self::Active, Self::Inactive, Self::AtRisk, Self::Churned];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Inactive => "inactive",
+            Self::AtRisk => "at_risk",
+            Self::Churned => "churned",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == text)
+    }
+}
+
+/// How the contact came into OmniCRM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum ContactSource {
+    #[default]
+    Manual,
+    Upload,
+    GmailImport,
+    CalendarImport,
+    OnboardingForm,
+}
+
+impl ContactSource {
+    pub const ALL: [ContactSource; 5] = [
+        Self::Manual,
+        Self::Upload,
+        Self::GmailImport,
+        Self::CalendarImport,
+        Self::OnboardingForm,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Manual => "manual",
+            Self::Upload => "upload",
+            Self::GmailImport => "gmail_import",
+            Self::CalendarImport => "calendar_import",
+            Self::OnboardingForm => "onboarding_form",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|source| source.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct EmailEntry {
+    pub address: String,
+    pub label: Option<String>,
+    pub is_primary: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PhoneEntry {
+    /// As typed on input; always E.164 (`+14155550123`) once stored.
+    pub number: String,
+    pub label: Option<String>,
+    pub is_primary: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Address {
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+}
+
+/// What a caller sends to create or update a contact. Update replaces every field.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(default)]
+pub struct ContactInput {
+    pub display_name: String,
+    pub organization: Option<String>,
+    pub emails: Vec<EmailEntry>,
+    pub phones: Vec<PhoneEntry>,
+    pub address: Option<Address>,
+    /// `YYYY-MM-DD`.
+    pub date_of_birth: Option<String>,
+    /// A `data:image/...;base64,` URL of at most [`MAX_PHOTO_BYTES`] bytes.
+    pub photo: Option<String>,
+    pub lifecycle_stage: Option<LifecycleStage>,
+    pub client_status: Option<ClientStatus>,
+    pub source: Option<ContactSource>,
+    pub referral_source: Option<String>,
+    pub emergency_contact_name: Option<String>,
+    pub emergency_contact_phone: Option<String>,
+    /// A JSON object (or null), e.g. `{"allergies": "arnica", "pregnant": false}`.
+    pub health_context: serde_json::Value,
+    /// A JSON object (or null), e.g. `{"preferred_time": "mornings"}`.
+    pub preferences: serde_json::Value,
+    pub tags: Vec<String>,
+}
+
+/// A stored contact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Contact {
+    pub id: String,
+    pub display_name: String,
+    pub organization: Option<String>,
+    pub emails: Vec<EmailEntry>,
+    pub phones: Vec<PhoneEntry>,
+    pub address: Option<Address>,
+    pub date_of_birth: Option<String>,
+    pub photo: Option<String>,
+    pub lifecycle_stage: Option<LifecycleStage>,
+    pub client_status: ClientStatus,
+    pub source: ContactSource,
+    pub referral_source: Option<String>,
+    pub emergency_contact_name: Option<String>,
+    pub emergency_contact_phone: Option<String>,
+    pub health_context: serde_json::Value,
+    pub preferences: serde_json::Value,
+    pub tags: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Set when the contact is deleted (a tombstone); deleted contacts are never listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
+}
+
+impl Contact {
+    pub fn primary_email(&self) -> Option<&str> {
+        primary(&self.emails, |email| email.is_primary).map(|email| email.address.as_str())
+    }
+
+    pub fn primary_phone(&self) -> Option<&str> {
+        primary(&self.phones, |phone| phone.is_primary).map(|phone| phone.number.as_str())
+    }
+}
+
+fn primary<T>(entries: &[T], is_primary: impl Fn(&T) -> bool) -> Option<&T> {
+    entries
+        .iter()
+        .find(|entry| is_primary(entry))
+        .or_else(|| entries.first())
+}
+
+/// One row of the contacts table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ContactSummary {
+    pub id: String,
+    pub display_name: String,
+    pub organization: Option<String>,
+    pub primary_email: Option<String>,
+    pub primary_phone: Option<String>,
+    pub lifecycle_stage: Option<LifecycleStage>,
+    pub client_status: ClientStatus,
+    pub source: ContactSource,
+    pub tags: Vec<String>,
+    pub updated_at: String,
+}
+
+/// Options for writing many contacts at once (demo data, imports).
+#[derive(Debug, Clone, Default)]
+pub struct BulkOptions {
+    /// Groups the changes so they can be undone together.
+    pub batch_id: Option<String>,
+}
+
+/// One contact of a bulk insert, optionally with its original creation time.
+#[derive(Debug, Clone)]
+pub struct BulkContact {
+    pub input: ContactInput,
+    pub created_at: Option<String>,
+}
+
+/// Creates, changes, deletes and reads contacts. Every write is validated, stamped, recorded in
+/// the change log and kept in the keyword index.
+#[derive(Debug, Clone)]
+pub struct ContactService {
+    database: Database,
+}
+
+impl ContactService {
+    pub fn new(database: Database) -> Self {
+        Self { database }
+    }
+
+    pub fn create(&self, input: ContactInput) -> Result<Contact> {
+        self.database.write(|transaction| {
+            let rules = ValidationRules::load(transaction)?;
+            let contact = new_contact(&rules, input, None)?;
+            rows::insert(transaction, &contact)?;
+            changes::record(
+                transaction,
+                &changes::NewChange::new(ENTITY, &contact.id, Operation::Create).after(&contact)?,
+            )?;
+            Ok(contact)
+        })
+    }
+
+    /// Validates and inserts many contacts in one transaction. Nothing is written unless every
+    /// contact is valid; the error names the failing item as `items[N].field`.
+    /// `progress` is called with the number of contacts written so far.
+    pub fn create_many(
+        &self,
+        contacts: Vec<BulkContact>,
+        options: &BulkOptions,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<String>> {
+        self.database.write(|transaction| {
+            let rules = ValidationRules::load(transaction)?;
+            let mut ids = Vec::with_capacity(contacts.len());
+            for (index, bulk) in contacts.into_iter().enumerate() {
+                let contact = new_contact(&rules, bulk.input, bulk.created_at)
+                    .map_err(|error| prefix_fields(error, index))?;
+                rows::insert(transaction, &contact)?;
+                let mut change = changes::NewChange::new(ENTITY, &contact.id, Operation::Create)
+                    .after(&contact)?;
+                change.batch_id = options.batch_id.clone();
+                changes::record(transaction, &change)?;
+                ids.push(contact.id);
+                if ids.len() % 500 == 0 {
+                    progress(ids.len());
+                }
+            }
+            progress(ids.len());
+            Ok(ids)
+        })
+    }
+
+    pub fn update(&self, id: &str, input: ContactInput) -> Result<Contact> {
+        self.database.write(|transaction| {
+            let before = rows::load_live(transaction, id)?;
+            let rules = ValidationRules::load(transaction)?;
+            let valid = rules.validate(input)?;
+            let contact = valid.into_contact(
+                before.id.clone(),
+                before.created_at.clone(),
+                later_than(&before.updated_at),
+            );
+            rows::replace(transaction, &contact)?;
+            changes::record(
+                transaction,
+                &changes::NewChange::new(ENTITY, id, Operation::Update)
+                    .before(&before)?
+                    .after(&contact)?,
+            )?;
+            Ok(contact)
+        })
+    }
+
+    /// Soft-deletes a contact. The receipt's change id undoes it.
+    pub fn delete(&self, id: &str) -> Result<ChangeReceipt> {
+        self.database.write(|transaction| {
+            let before = rows::load_live(transaction, id)?;
+            let mut after = before.clone();
+            let now = later_than(&before.updated_at);
+            after.deleted_at = Some(now.clone());
+            after.updated_at = now;
+            rows::replace(transaction, &after)?;
+            let change_id = changes::record(
+                transaction,
+                &changes::NewChange::new(ENTITY, id, Operation::Delete)
+                    .before(&before)?
+                    .after(&after)?,
+            )?;
+            Ok(ChangeReceipt { change_id })
+        })
+    }
+
+    /// A live (not deleted) contact.
+    pub fn get(&self, id: &str) -> Result<Contact> {
+        self.database
+            .read(|connection| rows::load_live(connection, id))
+    }
+
+    /// A page of contacts, filtered and sorted.
+    pub fn list(&self, list_query: &ContactListQuery) -> Result<ContactPage> {
+        self.database
+            .read(|connection| query::list(connection, list_query))
+    }
+
+    /// Search as you type: the best `limit` matches for `text` by name, email, phone or
+    /// organisation. Empty text returns nothing.
+    pub fn search(&self, text: &str, limit: u32) -> Result<Vec<ContactSummary>> {
+        self.database
+            .read(|connection| query::search(connection, text, limit))
+    }
+
+    /// Every tag in use, with how many live contacts carry it.
+    pub fn tag_counts(&self) -> Result<Vec<TagCount>> {
+        self.database.read(query::tag_counts)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TagCount {
+    pub name: String,
+    pub count: u32,
+}
+
+fn new_contact(
+    rules: &ValidationRules,
+    input: ContactInput,
+    created_at: Option<String>,
+) -> Result<Contact> {
+    let valid = rules.validate(input)?;
+    let now = now_utc();
+    let created_at = match created_at {
+        Some(text) => validation::check_timestamp("created_at", &text)?,
+        None => now.clone(),
+    };
+    let updated_at = if created_at > now {
+        created_at.clone()
+    } else {
+        now
+    };
+    Ok(valid.into_contact(new_id(), created_at, updated_at))
+}
+
+/// Now, or just after `previous` when the clock reads earlier: `updated_at` never goes back.
+fn later_than(previous: &str) -> String {
+    let now = now_utc();
+    if now.as_str() > previous {
+        return now;
+    }
+    chrono::DateTime::parse_from_rfc3339(previous)
+        .map(|instant| {
+            crate::time::format_utc(
+                instant.with_timezone(&chrono::Utc) + chrono::Duration::milliseconds(1),
+            )
+        })
+        .unwrap_or(now)
+}
+
+fn prefix_fields(mut error: Error, index: usize) -> Error {
+    if let Some(details) = error.details.as_mut() {
+        for field in &mut details.fields {
+            field.field = format!("items[{index}].{}", field.field);
+        }
+    }
+    error.message = format!("contact {} of the batch: {}", index + 1, error.message);
+    error
+}
+
+/// Puts a stored snapshot back (used by undo). The snapshot decides whether the contact is live.
+pub(crate) fn restore_snapshot(
+    transaction: &rusqlite::Transaction<'_>,
+    snapshot: &Contact,
+) -> Result<Contact> {
+    let current = rows::load_any(transaction, &snapshot.id)?;
+    let mut restored = snapshot.clone();
+    restored.updated_at = later_than(&current.updated_at);
+    rows::replace(transaction, &restored)?;
+    Ok(restored)
+}
+
+/// Soft-deletes whatever state the contact is in (used by undo of a create).
+pub(crate) fn tombstone(transaction: &rusqlite::Transaction<'_>, id: &str) -> Result<Contact> {
+    let mut contact = rows::load_any(transaction, id)?;
+    let now = later_than(&contact.updated_at);
+    contact.deleted_at = Some(now.clone());
+    contact.updated_at = now;
+    rows::replace(transaction, &contact)?;
+    Ok(contact)
+}
+
+pub(crate) fn load_any(connection: &rusqlite::Connection, id: &str) -> Result<Contact> {
+    rows::load_any(connection, id)
+}

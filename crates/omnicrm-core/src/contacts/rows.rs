@@ -1,0 +1,294 @@
+//! SQL for storing and loading whole contacts, and keeping the keyword index in step.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::validation::normalize_email;
+use super::{
+    Address, ClientStatus, Contact, ContactSource, EmailEntry, LifecycleStage, PhoneEntry, ENTITY,
+};
+use crate::error::{Error, Result};
+use crate::time::{new_id, now_utc};
+
+pub(super) fn insert(connection: &Connection, contact: &Contact) -> Result<()> {
+    connection
+        .prepare_cached(
+            "INSERT INTO contacts (id, display_name, sort_name, stage_rank, client_status, source,
+                                   created_at, updated_at)
+             VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            contact.id,
+            contact.display_name,
+            sort_name(&contact.display_name),
+            contact.client_status.as_str(),
+            contact.source.as_str(),
+            contact.created_at,
+            contact.updated_at,
+        ])?;
+    replace(connection, contact)
+}
+
+/// Writes every field of `contact` over the stored row, and its emails, phones, tags and
+/// keyword index entry.
+pub(super) fn replace(connection: &Connection, contact: &Contact) -> Result<()> {
+    let address_json = contact
+        .address
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()?;
+    let changed = connection
+        .prepare_cached(
+            "UPDATE contacts SET
+                 display_name = ?2, sort_name = ?3, organization = ?4, primary_email = ?5,
+                 primary_phone = ?6, address_json = ?7, date_of_birth = ?8, photo = ?9,
+                 lifecycle_stage = ?10, stage_rank = ?11, client_status = ?12, source = ?13,
+                 referral_source = ?14, emergency_contact_name = ?15,
+                 emergency_contact_phone = ?16, health_context_json = ?17,
+                 preferences_json = ?18, created_at = ?19, updated_at = ?20, deleted_at = ?21
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            contact.id,
+            contact.display_name,
+            sort_name(&contact.display_name),
+            contact.organization,
+            contact.primary_email(),
+            contact.primary_phone(),
+            address_json,
+            contact.date_of_birth,
+            contact.photo,
+            contact.lifecycle_stage.map(LifecycleStage::as_str),
+            LifecycleStage::rank(contact.lifecycle_stage),
+            contact.client_status.as_str(),
+            contact.source.as_str(),
+            contact.referral_source,
+            contact.emergency_contact_name,
+            contact.emergency_contact_phone,
+            serde_json::to_string(&contact.health_context)?,
+            serde_json::to_string(&contact.preferences)?,
+            contact.created_at,
+            contact.updated_at,
+            contact.deleted_at,
+        ])?;
+    if changed == 0 {
+        return Err(Error::not_found(ENTITY, &contact.id));
+    }
+
+    connection
+        .prepare_cached("DELETE FROM contact_emails WHERE contact_id = ?1")?
+        .execute([&contact.id])?;
+    let mut insert_email = connection.prepare_cached(
+        "INSERT INTO contact_emails (contact_id, position, address, address_normalized, label,
+                                     is_primary)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for (position, email) in contact.emails.iter().enumerate() {
+        insert_email.execute(params![
+            contact.id,
+            position as i64,
+            email.address,
+            normalize_email(&email.address),
+            email.label,
+            email.is_primary,
+        ])?;
+    }
+
+    connection
+        .prepare_cached("DELETE FROM contact_phones WHERE contact_id = ?1")?
+        .execute([&contact.id])?;
+    let mut insert_phone = connection.prepare_cached(
+        "INSERT INTO contact_phones (contact_id, position, number_e164, label, is_primary)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (position, phone) in contact.phones.iter().enumerate() {
+        insert_phone.execute(params![
+            contact.id,
+            position as i64,
+            phone.number,
+            phone.label,
+            phone.is_primary,
+        ])?;
+    }
+
+    connection
+        .prepare_cached("DELETE FROM contact_tags WHERE contact_id = ?1")?
+        .execute([&contact.id])?;
+    for tag in &contact.tags {
+        let tag_id = ensure_tag(connection, tag)?;
+        connection
+            .prepare_cached(
+                "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?1, ?2)",
+            )?
+            .execute(params![contact.id, tag_id])?;
+    }
+
+    refresh_search_index(connection, contact)
+}
+
+fn ensure_tag(connection: &Connection, name: &str) -> Result<String> {
+    let existing: Option<String> = connection
+        .prepare_cached("SELECT id FROM tags WHERE name = ?1")?
+        .query_row([name], |row| row.get(0))
+        .optional()?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    let id = new_id();
+    connection
+        .prepare_cached("INSERT INTO tags (id, name, created_at) VALUES (?1, ?2, ?3)")?
+        .execute(params![id, name, now_utc()])?;
+    Ok(id)
+}
+
+/// Live contacts are indexed; deleted ones are removed from the index.
+fn refresh_search_index(connection: &Connection, contact: &Contact) -> Result<()> {
+    let seq: i64 = connection
+        .prepare_cached("SELECT seq FROM contacts WHERE id = ?1")?
+        .query_row([&contact.id], |row| row.get(0))?;
+    connection
+        .prepare_cached("DELETE FROM contacts_fts WHERE rowid = ?1")?
+        .execute([seq])?;
+    if contact.deleted_at.is_some() {
+        return Ok(());
+    }
+    let emails = contact
+        .emails
+        .iter()
+        .map(|email| email.address.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    connection
+        .prepare_cached(
+            "INSERT INTO contacts_fts (rowid, display_name, emails, phones, organization)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            seq,
+            contact.display_name,
+            emails,
+            phone_search_terms(&contact.phones),
+            contact.organization,
+        ])?;
+    Ok(())
+}
+
+/// Each number as its full digits (`14155550123`) and, for readability of partial input, its
+/// national digits (`4155550123`).
+fn phone_search_terms(phones: &[PhoneEntry]) -> String {
+    let mut terms = Vec::new();
+    for phone in phones {
+        let digits: String = phone.number.chars().filter(char::is_ascii_digit).collect();
+        if let Ok(parsed) = phonenumber::parse(None, &phone.number) {
+            terms.push(parsed.national().value().to_string());
+        }
+        terms.push(digits);
+    }
+    terms.join(" ")
+}
+
+/// Lowercased, accent-insensitive enough for ordering: SQLite compares the bytes.
+pub(super) fn sort_name(display_name: &str) -> String {
+    display_name.to_lowercase()
+}
+
+pub(super) fn load_live(connection: &Connection, id: &str) -> Result<Contact> {
+    let contact = load_any(connection, id)?;
+    if contact.deleted_at.is_some() {
+        return Err(Error::not_found(ENTITY, id));
+    }
+    Ok(contact)
+}
+
+pub(super) fn load_any(connection: &Connection, id: &str) -> Result<Contact> {
+    let contact = connection
+        .prepare_cached(
+            "SELECT id, display_name, organization, address_json, date_of_birth, photo,
+                    lifecycle_stage, client_status, source, referral_source,
+                    emergency_contact_name, emergency_contact_phone, health_context_json,
+                    preferences_json, created_at, updated_at, deleted_at
+             FROM contacts WHERE id = ?1",
+        )?
+        .query_row([id], contact_from_row)
+        .optional()?;
+    let Some(mut contact) = contact else {
+        return Err(Error::not_found(ENTITY, id));
+    };
+
+    let mut emails = connection.prepare_cached(
+        "SELECT address, label, is_primary FROM contact_emails
+         WHERE contact_id = ?1 ORDER BY position",
+    )?;
+    contact.emails = emails
+        .query_map([id], |row| {
+            Ok(EmailEntry {
+                address: row.get(0)?,
+                label: row.get(1)?,
+                is_primary: row.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+
+    let mut phones = connection.prepare_cached(
+        "SELECT number_e164, label, is_primary FROM contact_phones
+         WHERE contact_id = ?1 ORDER BY position",
+    )?;
+    contact.phones = phones
+        .query_map([id], |row| {
+            Ok(PhoneEntry {
+                number: row.get(0)?,
+                label: row.get(1)?,
+                is_primary: row.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+
+    let mut tags = connection.prepare_cached(
+        "SELECT t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
+         WHERE ct.contact_id = ?1 ORDER BY t.name",
+    )?;
+    contact.tags = tags
+        .query_map([id], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(contact)
+}
+
+fn contact_from_row(row: &Row<'_>) -> rusqlite::Result<Contact> {
+    let address_json: Option<String> = row.get(3)?;
+    let address = address_json
+        .map(|text| serde_json::from_str::<Address>(&text))
+        .transpose()
+        .map_err(|error| json_column_error(3, error))?;
+    let stage: Option<String> = row.get(6)?;
+    let status: String = row.get(7)?;
+    let source: String = row.get(8)?;
+    let health_context: String = row.get(12)?;
+    let preferences: String = row.get(13)?;
+    Ok(Contact {
+        id: row.get(0)?,
+        display_name: row.get(1)?,
+        organization: row.get(2)?,
+        emails: Vec::new(),
+        phones: Vec::new(),
+        address,
+        date_of_birth: row.get(4)?,
+        photo: row.get(5)?,
+        lifecycle_stage: stage.as_deref().and_then(LifecycleStage::parse),
+        client_status: ClientStatus::parse(&status).unwrap_or_default(),
+        source: ContactSource::parse(&source).unwrap_or_default(),
+        referral_source: row.get(9)?,
+        emergency_contact_name: row.get(10)?,
+        emergency_contact_phone: row.get(11)?,
+        health_context: serde_json::from_str(&health_context)
+            .map_err(|error| json_column_error(12, error))?,
+        preferences: serde_json::from_str(&preferences)
+            .map_err(|error| json_column_error(13, error))?,
+        tags: Vec::new(),
+        created_at: row.get(14)?,
+        updated_at: row.get(15)?,
+        deleted_at: row.get(16)?,
+    })
+}
+
+fn json_column_error(column: usize, error: serde_json::Error) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(error))
+}

@@ -1,0 +1,141 @@
+//! The one error type of OmniCRM.
+//!
+//! Every fallible operation in the core returns [`Error`]. It serializes unchanged to the UI and to
+//! the CLI's `--json` output as `{"code": ..., "message": ..., "details": ...}`. The codes are a
+//! contract: tests in `tests/error_contract.rs` pin the JSON of each one.
+
+use serde::{Deserialize, Serialize};
+
+/// Stable, machine-readable error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The input failed validation; `details.fields` names each bad field.
+    ValidationFailed,
+    /// The record does not exist, or it has been deleted.
+    NotFound,
+    /// The record changed since the caller last saw it.
+    Conflict,
+    /// The change cannot be undone (already undone, or superseded by a later change).
+    UndoUnavailable,
+    /// The database was written by a newer OmniCRM; it is left untouched.
+    SchemaTooNew,
+    /// SQLite reported an error.
+    Database,
+    /// A file or directory could not be read or written.
+    Io,
+    /// A bug: something that should not happen did.
+    Internal,
+}
+
+/// One invalid field. `field` is a path such as `emails[0].address`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Structured details attached to an error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ErrorDetails {
+    pub fields: Vec<FieldError>,
+}
+
+/// The error type of every OmniCRM operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "specta", specta(rename = "AppError"))]
+#[error("{message}")]
+pub struct Error {
+    pub code: ErrorCode,
+    pub message: String,
+    pub details: Option<ErrorDetails>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    /// A validation failure naming each bad field.
+    pub fn validation(fields: Vec<FieldError>) -> Self {
+        let message = match fields.as_slice() {
+            [only] => format!("{} {}", only.field, only.message),
+            many => format!("{} fields are invalid", many.len()),
+        };
+        Self {
+            code: ErrorCode::ValidationFailed,
+            message,
+            details: Some(ErrorDetails { fields }),
+        }
+    }
+
+    /// A validation failure of a single field.
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn not_found(entity: &str, id: &str) -> Self {
+        Self::new(ErrorCode::NotFound, format!("{entity} {id} was not found"))
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Conflict, message)
+    }
+
+    pub fn undo_unavailable(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::UndoUnavailable, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Internal, message)
+    }
+
+    pub fn io(context: &str, source: &std::io::Error) -> Self {
+        Self::new(ErrorCode::Io, format!("{context}: {source}"))
+    }
+
+    /// The field errors, empty unless this is a validation failure.
+    pub fn field_errors(&self) -> &[FieldError] {
+        self.details
+            .as_ref()
+            .map(|details| details.fields.as_slice())
+            .unwrap_or_default()
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(source: rusqlite::Error) -> Self {
+        Self::new(ErrorCode::Database, format!("database error: {source}"))
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(source: serde_json::Error) -> Self {
+        Self::internal(format!("could not encode or decode stored JSON: {source}"))
+    }
+}
+
+impl From<tokio::task::JoinError> for Error {
+    fn from(source: tokio::task::JoinError) -> Self {
+        Self::internal(format!("background task failed: {source}"))
+    }
+}

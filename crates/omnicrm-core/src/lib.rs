@@ -1,0 +1,58 @@
+//! OmniCRM's core: the domain model and the local store that the desktop app and the CLI share.
+//!
+//! Every write goes through a service here. Services validate input, stamp UUIDv7 ids and UTC
+//! times, soft-delete, and append to the change log that sync and undo use.
+
+pub mod changes;
+pub mod contacts;
+pub mod dashboard;
+pub mod demo;
+pub mod error;
+pub mod migrations;
+pub mod notes;
+pub mod paths;
+pub mod store;
+pub mod time;
+
+use std::path::{Path, PathBuf};
+
+pub use error::{Error, ErrorCode, ErrorDetails, FieldError, Result};
+pub use store::Database;
+
+/// The services over one database, as the app and the CLI use them.
+#[derive(Debug, Clone)]
+pub struct Core {
+    pub data_dir: PathBuf,
+    pub database: Database,
+    pub contacts: contacts::ContactService,
+    pub notes: notes::NoteService,
+    pub changes: changes::ChangeService,
+    pub dashboard: dashboard::DashboardService,
+    pub demo: demo::DemoService,
+}
+
+impl Core {
+    /// Opens the store in `data_dir`, creating and migrating it as needed.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        let database = Database::open_in_dir(data_dir)?;
+        Ok(Self {
+            data_dir: data_dir.to_path_buf(),
+            contacts: contacts::ContactService::new(database.clone()),
+            notes: notes::NoteService::new(database.clone()),
+            changes: changes::ChangeService::new(database.clone()),
+            dashboard: dashboard::DashboardService::new(database.clone()),
+            demo: demo::DemoService::new(database.clone()),
+            database,
+        })
+    }
+
+    /// Runs blocking core work from async code on tokio's blocking pool.
+    pub async fn run<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Core) -> Result<T> + Send + 'static,
+    {
+        let core = self.clone();
+        tokio::task::spawn_blocking(move || work(&core)).await?
+    }
+}

@@ -1,0 +1,84 @@
+//! Numbered SQL migrations from `migrations/sqlite/`, applied when a database is opened.
+//!
+//! The schema version is kept in `PRAGMA user_version`, and each applied migration is also
+//! recorded in `schema_migrations` with the time it was applied.
+
+use rusqlite::Connection;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::time::now_utc;
+
+/// One migration: its number, its file name and its SQL.
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// Every migration, in order. A test checks this list against the files on disk.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_contacts.sql",
+    sql: include_str!("../../../migrations/sqlite/0001_contacts.sql"),
+}];
+
+/// The schema version this build writes.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |migration| migration.version)
+}
+
+pub(crate) fn read_version(connection: &Connection) -> Result<i64> {
+    Ok(connection.query_row("PRAGMA user_version", [], |row| row.get(0))?)
+}
+
+/// Refuses a database written by a newer OmniCRM.
+pub(crate) fn ensure_not_newer(found: i64) -> Result<()> {
+    let supported = latest_version();
+    if found > supported {
+        return Err(Error::new(
+            ErrorCode::SchemaTooNew,
+            format!(
+                "this database has schema version {found}, but this OmniCRM understands up to \
+                 version {supported}; update OmniCRM to open it (the database was not changed)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Applies every migration newer than the database, each in its own transaction.
+pub(crate) fn apply(connection: &mut Connection) -> Result<i64> {
+    let current = read_version(connection)?;
+    ensure_not_newer(current)?;
+    for migration in MIGRATIONS
+        .iter()
+        .filter(|migration| migration.version > current)
+    {
+        let transaction = connection.transaction()?;
+        transaction.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version    INTEGER PRIMARY KEY,
+                 name       TEXT NOT NULL,
+                 applied_at TEXT NOT NULL
+             )",
+        )?;
+        transaction.execute_batch(migration.sql).map_err(|source| {
+            Error::new(
+                ErrorCode::Database,
+                format!("migration {} failed: {source}", migration.name),
+            )
+        })?;
+        transaction.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+            rusqlite::params![migration.version, migration.name, now_utc()],
+        )?;
+        transaction.pragma_update(None, "user_version", migration.version)?;
+        transaction.commit()?;
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applied migration"
+        );
+    }
+    read_version(connection)
+}

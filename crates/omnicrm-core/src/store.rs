@@ -1,0 +1,163 @@
+//! The local SQLite store: one writer connection and a small pool of readers, in WAL mode.
+//!
+//! All methods are blocking. Async callers use [`Database::run`], which moves the work onto
+//! tokio's blocking pool so the async runtime is never blocked.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::error::{Error, Result};
+use crate::migrations;
+
+/// The database file name inside the data directory.
+pub const DATABASE_FILE_NAME: &str = "omnicrm.sqlite3";
+
+const MAX_IDLE_READERS: usize = 4;
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A handle to the store. Cheap to clone; clones share the same connections.
+#[derive(Clone)]
+pub struct Database {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    idle_readers: Mutex<Vec<Connection>>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Database")
+            .field("path", &self.inner.path)
+            .finish()
+    }
+}
+
+impl Database {
+    /// Opens (creating if needed) the database in `data_dir`.
+    pub fn open_in_dir(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| Error::io("could not create the data directory", &source))?;
+        Self::open(&data_dir.join(DATABASE_FILE_NAME))
+    }
+
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    ///
+    /// A database written by a newer OmniCRM is refused with `schema_too_new` before anything
+    /// is written to it, so the file is left exactly as it was.
+    pub fn open(path: &Path) -> Result<Self> {
+        if path.exists() {
+            let probe = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            migrations::ensure_not_newer(migrations::read_version(&probe)?)?;
+        }
+        let mut writer = Connection::open(path)?;
+        configure(&writer)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        writer.pragma_update(None, "synchronous", "NORMAL")?;
+        migrations::apply(&mut writer)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                writer: Mutex::new(writer),
+                idle_readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `work` in one IMMEDIATE transaction on the writer connection; commits on `Ok`,
+    /// rolls back on `Err`.
+    pub fn write<T>(&self, work: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut writer = self
+            .inner
+            .writer
+            .lock()
+            .map_err(|_| Error::internal("the database writer lock is poisoned"))?;
+        let transaction = writer.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = work(&transaction)?;
+        transaction.commit()?;
+        Ok(value)
+    }
+
+    /// Runs `work` on a read-only connection. Readers run concurrently with each other and
+    /// with the writer (WAL).
+    pub fn read<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let connection = self.take_reader()?;
+        let value = work(&connection);
+        self.return_reader(connection);
+        value
+    }
+
+    /// Runs blocking store work from async code without blocking the runtime.
+    pub async fn run<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Database) -> Result<T> + Send + 'static,
+    {
+        let database = self.clone();
+        tokio::task::spawn_blocking(move || work(&database)).await?
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64> {
+        self.read(migrations::read_version)
+    }
+
+    /// SQLite's own consistency check; `ok` when healthy.
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        self.read(|connection| {
+            let mut statement = connection.prepare("PRAGMA integrity_check")?;
+            let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn take_reader(&self) -> Result<Connection> {
+        let pooled = self
+            .inner
+            .idle_readers
+            .lock()
+            .map_err(|_| Error::internal("the database reader pool lock is poisoned"))?
+            .pop();
+        match pooled {
+            Some(connection) => Ok(connection),
+            None => {
+                let connection = Connection::open_with_flags(
+                    &self.inner.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                        | OpenFlags::SQLITE_OPEN_URI,
+                )?;
+                configure(&connection)?;
+                Ok(connection)
+            }
+        }
+    }
+
+    fn return_reader(&self, connection: Connection) {
+        if let Ok(mut idle) = self.inner.idle_readers.lock() {
+            if idle.len() < MAX_IDLE_READERS {
+                idle.push(connection);
+            }
+        }
+    }
+}
+
+fn configure(connection: &Connection) -> Result<()> {
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    connection.pragma_update(None, "foreign_keys", "ON")?;
+    connection.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}

@@ -1,0 +1,104 @@
+mod common;
+
+use chrono::NaiveDate;
+use omnicrm_core::contacts::LifecycleStage;
+use omnicrm_core::demo;
+
+#[test]
+fn the_demo_generator_is_deterministic_for_a_seed() {
+    let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let first = demo::generate(50, 7, today);
+    let second = demo::generate(50, 7, today);
+    let other = demo::generate(50, 8, today);
+    let names = |people: &[demo::DemoContact]| -> Vec<String> {
+        people
+            .iter()
+            .map(|person| person.contact.input.display_name.clone())
+            .collect()
+    };
+    assert_eq!(names(&first), names(&second));
+    assert_ne!(names(&first), names(&other));
+    assert_eq!(
+        first
+            .iter()
+            .map(|person| &person.contact.created_at)
+            .collect::<Vec<_>>(),
+        second
+            .iter()
+            .map(|person| &person.contact.created_at)
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn demo_data_passes_validation_and_is_undoable_per_contact() {
+    let (_directory, core) = common::open_core();
+    let mut reports = Vec::new();
+    let summary = core
+        .demo
+        .load(300, demo::DEFAULT_SEED, &mut |progress| {
+            reports.push(progress)
+        })
+        .unwrap();
+    assert_eq!(summary.contacts, 300);
+    assert!(summary.notes > 100, "{summary:?}");
+    assert!(summary.tags > 5, "{summary:?}");
+    assert_eq!(reports.first().unwrap().done, 0);
+    assert_eq!(reports.last().unwrap().done, 300);
+    let page = core.contacts.list(&Default::default()).unwrap();
+    assert_eq!(page.total, 300);
+    let with_notes = page
+        .items
+        .iter()
+        .find(|item| !core.notes.list_for_contact(&item.id).unwrap().is_empty());
+    assert!(with_notes.is_some());
+}
+
+#[test]
+fn the_dashboard_counts_stages_statuses_and_months() {
+    let (_directory, core) = common::open_core();
+    core.demo.load(400, 3, &mut |_| {}).unwrap();
+    let dashboard = core.dashboard.get().unwrap();
+    assert_eq!(dashboard.total_contacts, 400);
+    assert_eq!(dashboard.by_stage.len(), LifecycleStage::ALL.len() + 1);
+    assert_eq!(
+        dashboard
+            .by_stage
+            .iter()
+            .map(|entry| entry.count)
+            .sum::<u32>(),
+        400
+    );
+    assert_eq!(
+        dashboard
+            .by_status
+            .iter()
+            .map(|entry| entry.count)
+            .sum::<u32>(),
+        400
+    );
+    assert_eq!(dashboard.new_by_month.len(), 12);
+    assert!(dashboard
+        .new_by_month
+        .windows(2)
+        .all(|pair| pair[0].month < pair[1].month));
+    let recent: u32 = dashboard.new_by_month.iter().map(|entry| entry.count).sum();
+    assert!(
+        recent > 200 && recent < 400,
+        "about 12 of 18 months: {recent}"
+    );
+    assert_eq!(dashboard.new_this_month, dashboard.new_by_month[11].count);
+
+    let created = core.contacts.create(common::person("Brand New")).unwrap();
+    let after = core.dashboard.get().unwrap();
+    assert_eq!(after.new_this_month, dashboard.new_this_month + 1);
+    core.contacts.delete(&created.id).unwrap();
+    assert_eq!(core.dashboard.get().unwrap().total_contacts, 400);
+}
+
+#[test]
+fn demo_refuses_zero_contacts_with_a_field_error() {
+    let (_directory, core) = common::open_core();
+    let error = core.demo.load(0, 1, &mut |_| {}).unwrap_err();
+    assert_eq!(error.field_errors()[0].field, "contacts");
+}

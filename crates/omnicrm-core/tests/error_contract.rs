@@ -1,0 +1,69 @@
+//! The JSON of every error code is a contract with the UI and the CLI's --json output.
+
+use omnicrm_core::{Error, ErrorCode, FieldError};
+use serde_json::json;
+
+fn json_of(error: &Error) -> serde_json::Value {
+    serde_json::to_value(error).unwrap()
+}
+
+#[test]
+fn validation_failed_names_each_field() {
+    let error = Error::validation(vec![
+        FieldError::new("display_name", "is required"),
+        FieldError::new("emails[0].address", "is not a valid email address"),
+    ]);
+    assert_eq!(
+        json_of(&error),
+        json!({
+            "code": "validation_failed",
+            "message": "2 fields are invalid",
+            "details": {"fields": [
+                {"field": "display_name", "message": "is required"},
+                {"field": "emails[0].address", "message": "is not a valid email address"}
+            ]}
+        })
+    );
+}
+
+#[test]
+fn a_single_invalid_field_is_named_in_the_message() {
+    let error = Error::invalid_field("date_of_birth", "cannot be in the future");
+    assert_eq!(error.message, "date_of_birth cannot be in the future");
+}
+
+#[test]
+fn each_code_serializes_to_its_pinned_name() {
+    let pinned = [
+        (ErrorCode::ValidationFailed, "validation_failed"),
+        (ErrorCode::NotFound, "not_found"),
+        (ErrorCode::Conflict, "conflict"),
+        (ErrorCode::UndoUnavailable, "undo_unavailable"),
+        (ErrorCode::SchemaTooNew, "schema_too_new"),
+        (ErrorCode::Database, "database"),
+        (ErrorCode::Io, "io"),
+        (ErrorCode::Internal, "internal"),
+    ];
+    for (code, name) in pinned {
+        let error = Error::new(code, "message text");
+        assert_eq!(
+            json_of(&error),
+            json!({"code": name, "message": "message text", "details": null})
+        );
+    }
+}
+
+#[test]
+fn not_found_names_the_entity_and_id() {
+    assert_eq!(
+        json_of(&Error::not_found("contact", "0190-abc")),
+        json!({"code": "not_found", "message": "contact 0190-abc was not found", "details": null})
+    );
+}
+
+#[test]
+fn errors_round_trip_through_json() {
+    let error = Error::invalid_field("phones[1].number", "is not a phone number");
+    let back: Error = serde_json::from_value(json_of(&error)).unwrap();
+    assert_eq!(back, error);
+}
