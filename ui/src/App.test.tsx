@@ -1,0 +1,75 @@
+import { act, render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { App } from "./App";
+import { ToastProvider } from "./components/Toasts";
+import { emptyDashboard } from "./test/fixtures";
+import { mockCommands } from "./test/tauriMock";
+
+function renderApp() {
+  mockCommands({
+    contacts_list: () => ({ items: [], total: 0, offset: 0 }),
+    tags_list: () => [],
+    dashboard_get: () => ({ ...emptyDashboard, total_contacts: 0 }),
+    app_info: () => ({ version: "1.2.3", data_dir: "/tmp", schema_version: 1 }),
+  });
+  const user = userEvent.setup();
+  render(
+    <ToastProvider>
+      <App />
+    </ToastProvider>,
+  );
+  return { user };
+}
+
+describe("App shell keyboard shortcuts", () => {
+  it("switches pages with g d / g c and Alt+1 / Alt+2", async () => {
+    const { user } = renderApp();
+    await screen.findByTestId("contacts-page");
+    await user.keyboard("gd");
+    await screen.findByTestId("dashboard-page");
+    expect(screen.getByTestId("nav-dashboard").getAttribute("aria-current")).toBe("page");
+    await user.keyboard("gc");
+    await screen.findByTestId("contacts-page");
+    await user.keyboard("{Alt>}1{/Alt}");
+    await screen.findByTestId("dashboard-page");
+    await user.keyboard("{Alt>}2{/Alt}");
+    await screen.findByTestId("contacts-page");
+  });
+
+  it("opens the help with ? and closes it with Escape", async () => {
+    const { user } = renderApp();
+    await screen.findByTestId("contacts-page");
+    await user.keyboard("?");
+    const help = await screen.findByRole("dialog", { name: "Keyboard shortcuts" });
+    expect(help.textContent).toContain("New contact");
+    await user.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  });
+
+  it("n opens the new contact form (also from the dashboard); typing n in a field does not", async () => {
+    const { user } = renderApp();
+    await screen.findByTestId("contacts-empty");
+    await user.click(screen.getByTestId("nav-dashboard"));
+    await screen.findByTestId("dashboard-page");
+    await user.keyboard("n");
+    const form = await screen.findByTestId("contact-form");
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("field-display_name")));
+    await user.keyboard("nina");
+    expect((screen.getByTestId("field-display_name") as HTMLInputElement).value).toBe("nina");
+    expect(screen.getAllByTestId("contact-form")).toEqual([form]);
+    await user.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByTestId("contact-form")).toBeNull());
+  });
+
+  it("shows the app version and toggles and remembers the theme", async () => {
+    const { user } = renderApp();
+    await screen.findByText("Version 1.2.3");
+    const before = document.documentElement.dataset.theme;
+    await user.click(screen.getByTestId("theme-toggle"));
+    const after = document.documentElement.dataset.theme;
+    expect(after).not.toBe(before);
+    expect(window.localStorage.getItem("omnicrm.theme")).toBe(after);
+    await act(async () => {});
+  });
+});

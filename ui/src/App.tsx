@@ -1,0 +1,90 @@
+import { useCallback, useEffect, useState } from "react";
+import { api } from "./api";
+import { ShortcutHelpDialog } from "./components/ShortcutHelpDialog";
+import { Sidebar, type Page } from "./components/Sidebar";
+import { useToasts } from "./components/Toasts";
+import { useGlobalShortcuts } from "./hooks/useGlobalShortcuts";
+import { useTheme } from "./hooks/useTheme";
+import { ContactsPage, type ContactsCommand } from "./pages/ContactsPage";
+import { DashboardPage } from "./pages/DashboardPage";
+
+const DEFAULT_PAGE: Page = "contacts";
+
+function pageFromHash(hash: string): Page | null {
+  const name = hash.replace(/^#\/?/, "");
+  return name === "dashboard" || name === "contacts" ? name : null;
+}
+
+export function App() {
+  const { theme, toggleTheme } = useTheme();
+  const { showError } = useToasts();
+  const [page, setPage] = useState<Page>(() => pageFromHash(window.location.hash) ?? DEFAULT_PAGE);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const [contactsCommand, setContactsCommand] = useState<ContactsCommand | null>(null);
+  const [version, setVersion] = useState<string | null>(null);
+
+  const navigate = useCallback((next: Page) => {
+    setPage(next);
+    if (pageFromHash(window.location.hash) !== next) window.history.replaceState(null, "", `#/${next}`);
+  }, []);
+
+  useEffect(() => {
+    const onHashChange = () => {
+      const next = pageFromHash(window.location.hash);
+      if (next) setPage(next);
+    };
+    window.addEventListener("hashchange", onHashChange);
+    return () => window.removeEventListener("hashchange", onHashChange);
+  }, []);
+
+  useEffect(() => {
+    document.title = page === "dashboard" ? "Dashboard · OmniCRM" : "Contacts · OmniCRM";
+  }, [page]);
+
+  useEffect(() => {
+    api.getAppInfo().then(
+      (info) => setVersion(info.version),
+      (error: unknown) => showError(error, "Could not read app information"),
+    );
+  }, [showError]);
+
+  const sendToContacts = useCallback(
+    (type: ContactsCommand["type"]) => {
+      navigate("contacts");
+      setContactsCommand((current) => ({ type, nonce: (current?.nonce ?? 0) + 1 }));
+    },
+    [navigate],
+  );
+
+  useGlobalShortcuts({
+    "go-dashboard": () => navigate("dashboard"),
+    "go-contacts": () => navigate("contacts"),
+    "focus-search": () => sendToContacts("focus-search"),
+    "new-contact": () => sendToContacts("new-contact"),
+    "show-help": () => setHelpOpen(true),
+  });
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <Sidebar
+        page={page}
+        onNavigate={navigate}
+        theme={theme}
+        onToggleTheme={toggleTheme}
+        onShowShortcuts={() => setHelpOpen(true)}
+        version={version}
+      />
+      <main id="main" className="app__main" tabIndex={-1}>
+        {page === "dashboard" ? (
+          <DashboardPage onOpenContacts={() => navigate("contacts")} />
+        ) : (
+          <ContactsPage command={contactsCommand} />
+        )}
+      </main>
+      <ShortcutHelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />
+    </div>
+  );
+}

@@ -1,0 +1,194 @@
+// Thin wrapper over the generated bindings. The rest of the UI talks to this module
+// only, so it never depends on how tauri-specta shapes its Result values or on how
+// a command failure travels (a rejected promise or an `{ status: "error" }` value).
+
+import { commands, events } from "./bindings";
+import type {
+  AppError,
+  AppInfo,
+  ChangeReceipt,
+  Contact,
+  ContactInput,
+  ContactListQuery,
+  ContactPage,
+  ContactsChanged,
+  ContactSummary,
+  Dashboard,
+  DemoProgress,
+  DemoSummary,
+  ErrorCode,
+  FieldError,
+  Note,
+  Result,
+  TagCount,
+  UndoOutcome,
+} from "./bindings";
+
+export type {
+  Address,
+  AppError,
+  AppInfo,
+  ChangeReceipt,
+  ClientStatus,
+  Contact,
+  ContactInput,
+  ContactListQuery,
+  ContactPage,
+  ContactSort,
+  ContactsChanged,
+  ContactSource,
+  ContactSummary,
+  Dashboard,
+  DemoProgress,
+  DemoSummary,
+  EmailEntry,
+  ErrorCode,
+  FieldError,
+  JsonValue,
+  LifecycleStage,
+  MonthCount,
+  Note,
+  PhoneEntry,
+  SortDirection,
+  StageCount,
+  StatusCount,
+  TagCount,
+  UndoOutcome,
+} from "./bindings";
+
+const KNOWN_ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  "validation_failed",
+  "not_found",
+  "conflict",
+  "undo_unavailable",
+  "schema_too_new",
+  "database",
+  "io",
+  "internal",
+]);
+
+/** An `AppError` carried as a thrown exception. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly fields: FieldError[];
+  readonly appError: AppError;
+
+  constructor(appError: AppError) {
+    super(appError.message);
+    this.name = "ApiError";
+    this.code = appError.code;
+    this.fields = appError.details?.fields ?? [];
+    this.appError = appError;
+  }
+}
+
+export function isApiError(value: unknown): value is ApiError {
+  return value instanceof ApiError;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+function isAppError(value: unknown): value is AppError {
+  return (
+    isRecord(value) &&
+    typeof value.code === "string" &&
+    KNOWN_ERROR_CODES.has(value.code) &&
+    typeof value.message === "string"
+  );
+}
+
+function normalizeFields(details: unknown): FieldError[] {
+  if (!isRecord(details) || !Array.isArray(details.fields)) return [];
+  return details.fields
+    .filter((item): item is FieldError => isRecord(item) && typeof item.field === "string")
+    .map((item) => ({ field: item.field, message: String(item.message ?? "") }));
+}
+
+/** Turns anything a command can fail with into an `AppError`. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof ApiError) return error.appError;
+  if (isAppError(error)) {
+    const fields = normalizeFields(error.details);
+    return {
+      code: error.code,
+      message: error.message,
+      details: error.details == null && fields.length === 0 ? null : { fields },
+    };
+  }
+  if (error instanceof Error) {
+    return { code: "internal", message: error.message || "Unexpected error", details: null };
+  }
+  if (typeof error === "string" && error.length > 0) {
+    return { code: "internal", message: error, details: null };
+  }
+  return { code: "internal", message: "Unexpected error", details: null };
+}
+
+/** Returns the data of an ok Result, throws an `ApiError` for an error Result. */
+export function unwrap<T>(result: Result<T, AppError>): T {
+  if (result.status === "ok") return result.data;
+  throw new ApiError(toAppError(result.error));
+}
+
+/** Awaits a command, returning its data or throwing an `ApiError` (never anything else). */
+export async function call<T>(pending: Promise<Result<T, AppError>>): Promise<T> {
+  let result: Result<T, AppError>;
+  try {
+    result = await pending;
+  } catch (error) {
+    throw new ApiError(toAppError(error));
+  }
+  return unwrap(result);
+}
+
+export type Outcome<T> = { ok: true; data: T } | { ok: false; error: AppError };
+
+/** Like `call`, but returns the error instead of throwing it. */
+export async function settle<T>(pending: Promise<Result<T, AppError>>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, data: await call(pending) };
+  } catch (error) {
+    return { ok: false, error: toAppError(error) };
+  }
+}
+
+export const api = {
+  createContact: (input: ContactInput): Promise<Contact> => call(commands.contactsCreate(input)),
+  updateContact: (id: string, input: ContactInput): Promise<Contact> =>
+    call(commands.contactsUpdate(id, input)),
+  deleteContact: (id: string): Promise<ChangeReceipt> => call(commands.contactsDelete(id)),
+  getContact: (id: string): Promise<Contact> => call(commands.contactsGet(id)),
+  listContacts: (query: ContactListQuery): Promise<ContactPage> => call(commands.contactsList(query)),
+  searchContacts: (text: string, limit: number): Promise<ContactSummary[]> =>
+    call(commands.contactsSearch(text, limit)),
+  listNotes: (contactId: string): Promise<Note[]> => call(commands.notesListForContact(contactId)),
+  listTags: (): Promise<TagCount[]> => call(commands.tagsList()),
+  undoChange: (changeId: string): Promise<UndoOutcome> => call(commands.changesUndo(changeId)),
+  getDashboard: (): Promise<Dashboard> => call(commands.dashboardGet()),
+  generateDemoData: (contacts: number): Promise<DemoSummary> => call(commands.demoGenerate(contacts)),
+  getAppInfo: (): Promise<AppInfo> => call(commands.appInfo()),
+};
+
+export type Unsubscribe = () => void;
+
+async function subscribe<T>(
+  listen: (callback: (event: { payload: T }) => void) => Promise<() => void>,
+  handler: (payload: T) => void,
+): Promise<Unsubscribe> {
+  try {
+    return await listen((event) => handler(event.payload));
+  } catch {
+    // Outside the desktop shell (plain browser, unit tests) there is no event bus.
+    return () => {};
+  }
+}
+
+export function onContactsChanged(handler: (payload: ContactsChanged) => void): Promise<Unsubscribe> {
+  return subscribe<ContactsChanged>((callback) => events.contactsChanged.listen(callback), handler);
+}
+
+export function onDemoProgress(handler: (payload: DemoProgress) => void): Promise<Unsubscribe> {
+  return subscribe<DemoProgress>((callback) => events.demoProgress.listen(callback), handler);
+}

@@ -1,0 +1,117 @@
+// Global keyboard shortcuts as a pure state machine, so it can be tested without a DOM.
+//   g d / Alt+1  -> Dashboard        g c / Alt+2 -> Contacts
+//   /            -> focus contact search
+//   n            -> new contact
+//   ?            -> shortcut help
+// Single-key shortcuts are ignored while typing in a field or while a modal is open.
+
+export type ShortcutAction = "go-dashboard" | "go-contacts" | "focus-search" | "new-contact" | "show-help";
+
+export type ShortcutKeyEvent = {
+  key: string;
+  code?: string;
+  altKey: boolean;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  shiftKey?: boolean;
+  /** Whether the event target is a text field, select or content-editable element. */
+  inEditable: boolean;
+  repeat?: boolean;
+};
+
+export const SEQUENCE_TIMEOUT_MS = 1000;
+
+export type ShortcutDescription = { keys: string[][]; description: string };
+
+/** What the help dialog lists; each inner array is one alternative key combination. */
+export const SHORTCUT_HELP: ShortcutDescription[] = [
+  { keys: [["g", "d"], ["Alt", "1"]], description: "Go to Dashboard" },
+  { keys: [["g", "c"], ["Alt", "2"]], description: "Go to Contacts" },
+  { keys: [["/"]], description: "Search contacts" },
+  { keys: [["n"]], description: "New contact" },
+  { keys: [["↑"], ["↓"]], description: "Move through the contacts table" },
+  { keys: [["Enter"]], description: "Open the highlighted contact" },
+  { keys: [["Space"]], description: "Select the highlighted contact" },
+  { keys: [["Esc"]], description: "Close dialog or panel" },
+  { keys: [["?"]], description: "Show this help" },
+];
+
+export type ShortcutMatcher = {
+  /** Returns the action for this key press, or null. Call once per keydown. */
+  handle(event: ShortcutKeyEvent, options?: { modalOpen?: boolean }): ShortcutAction | null;
+  reset(): void;
+};
+
+export function createShortcutMatcher(now: () => number = () => Date.now()): ShortcutMatcher {
+  let pendingPrefix: { key: string; at: number } | null = null;
+
+  function handle(event: ShortcutKeyEvent, options: { modalOpen?: boolean } = {}): ShortcutAction | null {
+    if (event.ctrlKey || event.metaKey) {
+      pendingPrefix = null;
+      return null;
+    }
+
+    if (event.altKey) {
+      pendingPrefix = null;
+      if (options.modalOpen) return null;
+      // event.code survives keyboard layouts where Alt+1 types another character.
+      if (event.code === "Digit1" || event.key === "1") return "go-dashboard";
+      if (event.code === "Digit2" || event.key === "2") return "go-contacts";
+      return null;
+    }
+
+    if (event.inEditable || options.modalOpen || event.repeat) {
+      pendingPrefix = null;
+      return null;
+    }
+
+    const key = event.key;
+    const time = now();
+
+    if (pendingPrefix && time - pendingPrefix.at <= SEQUENCE_TIMEOUT_MS) {
+      const prefix = pendingPrefix.key;
+      pendingPrefix = null;
+      if (prefix === "g") {
+        if (key === "d" || key === "D") return "go-dashboard";
+        if (key === "c" || key === "C") return "go-contacts";
+      }
+      // Not a valid second key: fall through and treat it as a fresh key press.
+    }
+    pendingPrefix = null;
+
+    switch (key) {
+      case "g":
+        pendingPrefix = { key, at: time };
+        return null;
+      case "/":
+        return "focus-search";
+      case "n":
+        return "new-contact";
+      case "?":
+        return "show-help";
+      default:
+        return null;
+    }
+  }
+
+  return {
+    handle,
+    reset() {
+      pendingPrefix = null;
+    },
+  };
+}
+
+/** True for elements where typed characters are text, not shortcuts. */
+export function isEditableTarget(target: EventTarget | null): boolean {
+  if (!target || typeof (target as Element).tagName !== "string") return false;
+  const element = target as HTMLElement;
+  if (element.isContentEditable) return true;
+  const tag = element.tagName.toLowerCase();
+  if (tag === "textarea" || tag === "select") return true;
+  if (tag === "input") {
+    const type = ((element as HTMLInputElement).type || "text").toLowerCase();
+    return !["checkbox", "radio", "button", "submit", "reset", "file", "range", "color"].includes(type);
+  }
+  return false;
+}

@@ -1,0 +1,218 @@
+import { act, render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ContactListQuery } from "../api";
+import { ToastProvider } from "../components/Toasts";
+import { eventBus } from "../test/eventBus";
+import { contactFixture, listFrom, summaryFixture } from "../test/fixtures";
+import { callsTo, mockCommands } from "../test/tauriMock";
+import { ContactsPage } from "./ContactsPage";
+
+// jsdom has no layout: give every element a size so the virtualizer renders rows.
+const sizeProperties = ["clientWidth", "clientHeight"] as const;
+beforeEach(() => {
+  Object.defineProperty(HTMLElement.prototype, "clientWidth", { configurable: true, get: () => 1200 });
+  Object.defineProperty(HTMLElement.prototype, "clientHeight", { configurable: true, get: () => 600 });
+});
+afterEach(() => {
+  for (const property of sizeProperties) delete (HTMLElement.prototype as unknown as Record<string, unknown>)[property];
+});
+
+function renderPage() {
+  const user = userEvent.setup();
+  render(
+    <ToastProvider>
+      <ContactsPage command={null} />
+    </ToastProvider>,
+  );
+  return { user };
+}
+
+describe("ContactsPage", () => {
+  it("shows the empty state and loads demo data with a progress bar driven by events", async () => {
+    let finishDemo: (value: unknown) => void = () => {};
+    mockCommands({
+      contacts_list: () => ({ items: [], total: 0, offset: 0 }),
+      tags_list: () => [],
+      demo_generate: () => new Promise((resolve) => (finishDemo = resolve)),
+    });
+    const { user } = renderPage();
+
+    const empty = await screen.findByTestId("contacts-empty");
+    await user.click(within(empty).getByTestId("demo-data-button"));
+    expect(callsTo("demo_generate")).toEqual([{ contacts: 200 }]);
+
+    await waitFor(() => expect(eventBus.count("demo-progress")).toBeGreaterThan(0));
+    act(() => eventBus.emit("demo-progress", { done: 50, total: 200 }));
+    const bar = await screen.findByRole("progressbar");
+    expect(bar.getAttribute("aria-valuenow")).toBe("50");
+    expect(bar.getAttribute("aria-valuemax")).toBe("200");
+
+    await act(async () => finishDemo({ contacts: 200, notes: 10, tags: 5 }));
+    await waitFor(() => expect(screen.queryByRole("progressbar")).toBeNull());
+  });
+
+  it("lists rows lazily in pages of 100 and fetches more as needed", async () => {
+    const rows = Array.from({ length: 1000 }, (_, index) => summaryFixture(index));
+    mockCommands({ contacts_list: listFrom(rows), tags_list: () => [] });
+    renderPage();
+
+    const table = await screen.findByTestId("contacts-table");
+    const rendered = await within(table).findAllByTestId("contacts-row");
+    expect(rendered.length).toBeGreaterThan(5);
+    expect(rendered.length).toBeLessThan(100);
+    expect(rendered[0].getAttribute("data-contact-id")).toBe("c0");
+    expect(rendered[0].textContent).toContain("Person 0000");
+    expect(screen.getByText("1,000 contacts")).toBeTruthy();
+
+    const first = callsTo("contacts_list")[0].query as ContactListQuery;
+    expect(first).toMatchObject({ offset: 0, limit: 100, search: null, sort: "name", direction: "asc" });
+    // Only the first page was needed for the visible rows.
+    const offsets = () => new Set(callsTo("contacts_list").map((call) => (call.query as ContactListQuery).offset));
+    expect(offsets()).toEqual(new Set([0]));
+
+    // Scrolling to row ~350 loads page 3 (offset 300) and shows those rows.
+    act(() => {
+      table.scrollTop = 350 * 52;
+      table.dispatchEvent(new Event("scroll"));
+    });
+    await waitFor(() => expect(offsets().has(300)).toBe(true));
+    const row = await within(table).findByText("Person 0350");
+    expect(row.closest("[data-testid='contacts-row']")?.getAttribute("data-contact-id")).toBe("c350");
+    expect(offsets().has(100)).toBe(false);
+  });
+
+  it("searches as you type (debounced) and shows a no-results state", async () => {
+    const rows = [summaryFixture(1, { display_name: "Ada Lovelace" }), summaryFixture(2, { display_name: "Grace Hopper" })];
+    mockCommands({ contacts_list: listFrom(rows), tags_list: () => [] });
+    const { user } = renderPage();
+    await screen.findAllByTestId("contacts-row");
+
+    await user.type(screen.getByTestId("contacts-search"), "grace");
+    await waitFor(() => expect(screen.getAllByTestId("contacts-row")).toHaveLength(1));
+    expect(screen.getByTestId("contacts-row").textContent).toContain("Grace Hopper");
+    const searches = callsTo("contacts_list").map((call) => (call.query as ContactListQuery).search);
+    // Debounced: not one request per keystroke.
+    expect(searches.filter((search) => search !== null && search !== "grace")).toHaveLength(0);
+    expect(searches).toContain("grace");
+
+    await user.clear(screen.getByTestId("contacts-search"));
+    await user.type(screen.getByTestId("contacts-search"), "nobody");
+    await screen.findByTestId("contacts-no-results");
+    expect(screen.queryByTestId("contacts-empty")).toBeNull();
+  });
+
+  it("moves the highlighted row with arrow keys and opens it with Enter", async () => {
+    const rows = Array.from({ length: 3 }, (_, index) => summaryFixture(index));
+    mockCommands({
+      contacts_list: listFrom(rows),
+      tags_list: () => [],
+      contacts_get: (args) => contactFixture(rows.find((row) => row.id === args.id)!),
+      notes_list_for_contact: () => [],
+    });
+    const { user } = renderPage();
+    await screen.findAllByTestId("contacts-row");
+    const table = screen.getByTestId("contacts-table");
+    table.focus();
+    await user.keyboard("{ArrowDown}{ArrowDown}");
+    await waitFor(() => expect(screen.getAllByTestId("contacts-row")[2].className).toContain("is-active"));
+    await user.keyboard("{Enter}");
+    const detail = await screen.findByTestId("contact-detail");
+    await waitFor(() => expect(within(detail).getByTestId("contact-detail-name").textContent).toBe("Person 0002"));
+    expect(within(detail).getByTestId("notes-empty")).toBeTruthy();
+  });
+
+  it("deletes from the detail view and restores with Undo", async () => {
+    let rows = [summaryFixture(1, { display_name: "Ada Lovelace" }), summaryFixture(2, { display_name: "Grace Hopper" })];
+    const removed = new Map<string, (typeof rows)[number]>();
+    mockCommands({
+      contacts_list: (args) => listFrom(rows)(args),
+      tags_list: () => [],
+      contacts_get: (args) => contactFixture(rows.find((row) => row.id === args.id)!),
+      notes_list_for_contact: () => [],
+      contacts_delete: (args) => {
+        const row = rows.find((item) => item.id === args.id)!;
+        rows = rows.filter((item) => item.id !== args.id);
+        removed.set(`change-${row.id}`, row);
+        return { change_id: `change-${row.id}` };
+      },
+      changes_undo: (args) => {
+        const row = removed.get(args.changeId as string)!;
+        rows = [...rows, row];
+        return { change_id: args.changeId, entity: "contact", entity_id: row.id };
+      },
+    });
+    const { user } = renderPage();
+    const [firstRow] = await screen.findAllByTestId("contacts-row");
+    await user.click(firstRow);
+    const detail = await screen.findByTestId("contact-detail");
+    await waitFor(() => expect(within(detail).getByTestId("contact-detail-name").textContent).toBe("Ada Lovelace"));
+
+    await user.click(within(detail).getByTestId("contact-delete-button"));
+    const toast = await screen.findByTestId("toast");
+    expect(toast.textContent).toContain("Deleted Ada Lovelace");
+    await waitFor(() => expect(screen.queryByTestId("contact-detail")).toBeNull());
+    await waitFor(() => expect(screen.getAllByTestId("contacts-row")).toHaveLength(1));
+
+    await user.click(within(toast).getByTestId("toast-undo-button"));
+    expect(callsTo("changes_undo")).toEqual([{ changeId: "change-c1" }]);
+    await waitFor(() => expect(screen.getAllByTestId("contacts-row")).toHaveLength(2));
+    await waitFor(() => expect(screen.queryByTestId("toast")).toBeNull());
+  });
+
+  it("multi-selects with shift-click and deletes the selection with one undo for all", async () => {
+    let rows = Array.from({ length: 6 }, (_, index) => summaryFixture(index));
+    mockCommands({
+      contacts_list: (args) => listFrom(rows)(args),
+      tags_list: () => [],
+      contacts_delete: (args) => {
+        rows = rows.filter((row) => row.id !== args.id);
+        return { change_id: `change-${args.id}` };
+      },
+      changes_undo: (args) => ({ change_id: args.changeId, entity: "contact", entity_id: "x" }),
+    });
+    const { user } = renderPage();
+    await screen.findAllByTestId("contacts-row");
+    const checkbox = (name: string) => screen.getByRole("checkbox", { name: `Select ${name}` });
+
+    await user.click(checkbox("Person 0001"));
+    await user.keyboard("{Shift>}");
+    await user.click(checkbox("Person 0003"));
+    await user.keyboard("{/Shift}");
+    expect(screen.getByTestId("selection-bar").textContent).toContain("3 contacts selected");
+
+    await user.click(screen.getByTestId("delete-selected-button"));
+    const toast = await screen.findByTestId("toast");
+    expect(toast.textContent).toContain("Deleted 3 contacts");
+    expect(callsTo("contacts_delete").map((call) => call.id)).toEqual(["c1", "c2", "c3"]);
+    await user.click(within(toast).getByTestId("toast-undo-button"));
+    await waitFor(() => expect(callsTo("changes_undo")).toHaveLength(3));
+    expect(callsTo("changes_undo").map((call) => call.changeId)).toEqual(["change-c3", "change-c2", "change-c1"]);
+  });
+
+  it("shows an error toast when a command fails", async () => {
+    mockCommands({
+      contacts_list: () => {
+        throw { code: "database", message: "disk I/O error", details: null };
+      },
+      tags_list: () => [],
+    });
+    renderPage();
+    const toast = await screen.findByTestId("toast");
+    expect(toast.textContent).toContain("disk I/O error");
+    expect(toast.getAttribute("role")).toBe("alert");
+  });
+
+  it("refreshes when the backend reports changed contacts", async () => {
+    let rows = [summaryFixture(1)];
+    mockCommands({ contacts_list: (args) => listFrom(rows)(args), tags_list: () => [] });
+    renderPage();
+    await screen.findAllByTestId("contacts-row");
+    await waitFor(() => expect(eventBus.count("contacts-changed")).toBeGreaterThan(0));
+    rows = [...rows, summaryFixture(2)];
+    act(() => eventBus.emit("contacts-changed", { ids: ["c2"], reason: "created" }));
+    await waitFor(() => expect(screen.getAllByTestId("contacts-row")).toHaveLength(2), { timeout: 2000 });
+  });
+});
+
+vi.setConfig({ testTimeout: 15000 });

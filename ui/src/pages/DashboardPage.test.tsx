@@ -1,0 +1,63 @@
+import { act, render, screen, waitFor } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import { ToastProvider } from "../components/Toasts";
+import { eventBus } from "../test/eventBus";
+import { emptyDashboard } from "../test/fixtures";
+import { callsTo, mockCommands } from "../test/tauriMock";
+import { DashboardPage } from "./DashboardPage";
+
+function renderDashboard() {
+  render(
+    <ToastProvider>
+      <DashboardPage onOpenContacts={vi.fn()} />
+    </ToastProvider>,
+  );
+}
+
+describe("DashboardPage", () => {
+  it("shows real numbers and charts from dashboard_get", async () => {
+    mockCommands({
+      dashboard_get: () => ({
+        total_contacts: 42,
+        new_this_month: 7,
+        by_stage: [
+          { stage: "prospect", count: 30 },
+          { stage: null, count: 12 },
+        ],
+        by_status: [
+          { status: "active", count: 40 },
+          { status: "at_risk", count: 2 },
+        ],
+        new_by_month: [
+          { month: "2026-10", count: 3 },
+          { month: "2026-11", count: 7 },
+        ],
+      }),
+    });
+    renderDashboard();
+    expect((await screen.findByTestId("dashboard-total")).textContent).toBe("42");
+    expect(screen.getByTestId("dashboard-new-this-month").textContent).toBe("7");
+    expect(screen.getByTestId("dashboard-active").textContent).toBe("40");
+    const stageChart = screen.getByTestId("dashboard-stage-chart");
+    expect(stageChart.querySelectorAll("[data-chart-bar]")).toHaveLength(8);
+    expect(screen.getByTestId("dashboard-status-chart").getAttribute("aria-label")).toBe(
+      "Contacts by client status: Active 40, Inactive 0, At risk 2, Churned 0",
+    );
+    expect(screen.getByTestId("dashboard-monthly-chart").querySelectorAll("[data-chart-bar]")).toHaveLength(2);
+  });
+
+  it("shows an empty state when there are no contacts, and reloads on contacts-changed", async () => {
+    let total = 0;
+    mockCommands({ dashboard_get: () => ({ ...emptyDashboard, total_contacts: total }) });
+    renderDashboard();
+    await screen.findByTestId("dashboard-empty");
+    expect(screen.getByTestId("dashboard-total").textContent).toBe("0");
+    expect(screen.queryByTestId("dashboard-stage-chart")).toBeNull();
+
+    total = 3;
+    await waitFor(() => expect(eventBus.count("contacts-changed")).toBeGreaterThan(0));
+    act(() => eventBus.emit("contacts-changed", { ids: ["a"], reason: "created" }));
+    await waitFor(() => expect(screen.getByTestId("dashboard-total").textContent).toBe("3"));
+    expect(callsTo("dashboard_get").length).toBeGreaterThanOrEqual(2);
+  });
+});

@@ -1,0 +1,59 @@
+import type { Contact, ContactListQuery, ContactPage, ContactSummary, Dashboard } from "../api";
+
+export function summaryFixture(index: number, overrides: Partial<ContactSummary> = {}): ContactSummary {
+  return {
+    id: `c${index}`,
+    display_name: `Person ${String(index).padStart(4, "0")}`,
+    organization: null,
+    primary_email: `person${index}@example.com`,
+    primary_phone: null,
+    lifecycle_stage: "prospect",
+    client_status: "active",
+    source: "manual",
+    tags: [],
+    updated_at: "2026-01-01T00:00:00Z",
+    ...overrides,
+  };
+}
+
+export function contactFixture(summary: ContactSummary): Contact {
+  return {
+    id: summary.id,
+    display_name: summary.display_name,
+    organization: summary.organization,
+    emails: summary.primary_email ? [{ address: summary.primary_email, label: null, is_primary: true }] : [],
+    phones: [],
+    address: null,
+    date_of_birth: null,
+    photo: null,
+    lifecycle_stage: summary.lifecycle_stage,
+    client_status: summary.client_status,
+    source: summary.source,
+    referral_source: null,
+    emergency_contact_name: null,
+    emergency_contact_phone: null,
+    health_context: { allergies: "none" },
+    preferences: null,
+    tags: summary.tags,
+    created_at: "2025-12-01T00:00:00Z",
+    updated_at: summary.updated_at,
+  };
+}
+
+/** A fake contacts_list over `count` generated rows. */
+export function listFrom(rows: ContactSummary[]) {
+  return (args: Record<string, unknown>): ContactPage => {
+    const query = args.query as ContactListQuery;
+    const search = query.search?.toLowerCase();
+    const matching = search ? rows.filter((row) => row.display_name.toLowerCase().includes(search)) : rows;
+    return { items: matching.slice(query.offset, query.offset + query.limit), total: matching.length, offset: query.offset };
+  };
+}
+
+export const emptyDashboard: Dashboard = {
+  total_contacts: 0,
+  new_this_month: 0,
+  by_stage: [],
+  by_status: [],
+  new_by_month: [],
+};
