@@ -190,6 +190,15 @@ if [ "$rc" -ne 0 ]; then
   fi
   log "tauri-driver log (tail):"
   tail -n 40 "$WORK/tauri-driver.log" >&2 || true
+  # Does the app start at all on its own? (scratch data dir, 3 s)
+  mkdir -p "$WORK/probe-data"
+  OMNICRM_DATA_DIR="$WORK/probe-data" timeout -s KILL 3 "$APP" >"$WORK/app-probe.log" 2>&1 && probe=0 || probe=$?
+  if [ "$probe" -eq 137 ]; then
+    log "the app alone stays up for 3 s (so it starts); see the failing step above"
+  else
+    log "the app alone exited with code $probe within 3 s; its output:"
+    tail -n 40 "$WORK/app-probe.log" >&2 || true
+  fi
   exit "$rc"
 fi
 [ -s "$ARTIFACTS/contacts-page.png" ] || die "tests passed but $ARTIFACTS/contacts-page.png was not written"

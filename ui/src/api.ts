@@ -19,7 +19,6 @@ import type {
   ErrorCode,
   FieldError,
   Note,
-  Result,
   TagCount,
   UndoOutcome,
 } from "./bindings";
@@ -44,7 +43,6 @@ export type {
   EmailEntry,
   ErrorCode,
   FieldError,
-  JsonValue,
   LifecycleStage,
   MonthCount,
   Note,
@@ -55,6 +53,12 @@ export type {
   TagCount,
   UndoOutcome,
 } from "./bindings";
+
+/** A JSON value, as tauri-specta names `serde_json::Value`. */
+export type { Value as JsonValue } from "./bindings";
+
+/** The status-tagged result every generated command resolves to. */
+export type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
 
 const KNOWN_ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "validation_failed",

@@ -15,9 +15,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {
         match argument.as_str() {
-            "--contacts" => contacts = arguments.next().ok_or("--contacts needs a number")?.parse()?,
+            "--contacts" => {
+                contacts = arguments
+                    .next()
+                    .ok_or("--contacts needs a number")?
+                    .parse()?
+            }
             "--iterations" => {
-                iterations = arguments.next().ok_or("--iterations needs a number")?.parse()?
+                iterations = arguments
+                    .next()
+                    .ok_or("--iterations needs a number")?
+                    .parse()?
             }
             other => return Err(format!("unknown argument {other}").into()),
         }
@@ -31,7 +39,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!();
 
     let started = Instant::now();
-    let summary = core.demo.load(contacts, omnicrm_core::demo::DEFAULT_SEED, &mut |_| {})?;
+    let summary = core
+        .demo
+        .load(contacts, omnicrm_core::demo::DEFAULT_SEED, &mut |_| {})?;
     let elapsed = started.elapsed();
     println!(
         "insert: {} contacts (+{} notes) in {:.2} s = {:.0} contacts/s (validation, phone normalization, FTS, change log included)",
@@ -84,14 +94,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
     ];
     for (label, query) in &list_cases {
-        let timings = measure(iterations, || {
-            core.contacts.list(query).map(|_| ())
-        })?;
+        let timings = measure(iterations, || core.contacts.list(query).map(|_| ()))?;
         report(label, &timings);
     }
 
     let mut all_search = Vec::new();
-    for text in ["m", "ma", "may", "lind", "oka", "zo", "riverside", "415 2", "maya lin"] {
+    for text in [
+        "m",
+        "ma",
+        "may",
+        "lind",
+        "oka",
+        "zo",
+        "riverside",
+        "415 2",
+        "maya lin",
+    ] {
         let timings = measure(iterations, || core.contacts.search(text, 20).map(|_| ()))?;
         report(&format!("prefix search \"{text}\" (top 20)"), &timings);
         all_search.extend(timings);

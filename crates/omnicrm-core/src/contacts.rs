@@ -173,7 +173,6 @@ pub struct Address {
 /// What a caller sends to create or update a contact. Update replaces every field.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(default)]
 pub struct ContactInput {
     pub display_name: String,
     pub organization: Option<String>,
@@ -221,7 +220,6 @@ pub struct Contact {
     pub created_at: String,
     pub updated_at: String,
     /// Set when the contact is deleted (a tombstone); deleted contacts are never listed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<String>,
 }
 

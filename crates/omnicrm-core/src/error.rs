@@ -56,7 +56,7 @@ pub struct ErrorDetails {
 /// The error type of every OmniCRM operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[cfg_attr(feature = "specta", specta(rename = "AppError"))]
+#[serde(rename = "AppError")]
 #[error("{message}")]
 pub struct Error {
     pub code: ErrorCode,

@@ -67,7 +67,10 @@ mod tests {
         let line = "request headers: Authorization: Bearer abc.def.ghi123456 host=example";
         let redacted = redact(line);
         assert!(!redacted.contains("abc.def"), "{redacted}");
-        assert!(redacted.contains("Authorization: Bearer [REDACTED]"), "{redacted}");
+        assert!(
+            redacted.contains("Authorization: Bearer [REDACTED]"),
+            "{redacted}"
+        );
         assert!(redacted.contains("host=example"));
     }
 

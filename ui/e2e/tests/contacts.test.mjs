@@ -1,18 +1,20 @@
 // End-to-end: contacts flow of the real desktop app on an empty data dir.
 // Run through ui/e2e/run.sh (Xvfb + tauri-driver + OMNICRM_DATA_DIR); selectors follow the
 // data-testid contract in /work/contract/api.md.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   FIRST_TIMEOUT,
   TIMEOUT,
   click,
+  clickUntil,
   clearInput,
   fill,
   gone,
   saveFailureArtifacts,
   saveScreenshot,
   sel,
+  settled,
   startSession,
   visible,
   withText,
@@ -51,18 +53,14 @@ async function showContacts() {
 }
 
 describe('contacts', { concurrency: false }, () => {
-  before(async () => {
-    browser = await startSession();
-  });
-
   after(async () => {
     if (browser) await browser.deleteSession().catch(() => {});
   });
 
-  step('1. empty data dir shows the empty state', async () => {
-    const nav = await visible(browser, sel('nav-contacts'), 'the sidebar link nav-contacts', FIRST_TIMEOUT);
-    await nav.click();
-    await visible(browser, sel('contacts-page'), 'contacts-page after clicking nav-contacts');
+  step('1. the app starts on an empty data dir and shows the empty state', async () => {
+    browser = await startSession();
+    await visible(browser, sel('nav-contacts'), 'the sidebar link nav-contacts', FIRST_TIMEOUT);
+    await clickUntil(browser, sel('nav-contacts'), sel('contacts-page'), 'contacts-page after clicking nav-contacts');
     await visible(browser, sel('contacts-empty'), 'contacts-empty (empty state on a fresh data dir)');
   });
 
@@ -90,12 +88,12 @@ describe('contacts', { concurrency: false }, () => {
     await clearInput(browser, search);
     await search.addValue('Lindq');
     await visible(browser, mayaRow, `a contacts-row containing "${NAME}" after searching "Lindq"`);
+    await settled(browser, mayaRow, 'the search results');
   });
 
   step('4. clicking the row opens the detail view', async () => {
-    const row = await visible(browser, mayaRow, `the contacts-row for "${NAME}"`);
-    await row.click();
-    await visible(browser, sel('contact-detail'), 'contact-detail after clicking the row');
+    await visible(browser, mayaRow, `the contacts-row for "${NAME}"`);
+    await clickUntil(browser, mayaRow, sel('contact-detail'), 'contact-detail after clicking the row');
     const name = await visible(browser, sel('contact-detail-name'), 'contact-detail-name');
     await browser.waitUntil(async () => (await name.getText()).includes(NAME), {
       timeout: TIMEOUT,

@@ -41,7 +41,7 @@ export async function startSession() {
       path: '/',
       logLevel: process.env.E2E_WDIO_LOG || 'warn',
       connectionRetryCount: 1,
-      connectionRetryTimeout: 120_000,
+      connectionRetryTimeout: Number(process.env.E2E_SESSION_TIMEOUT_MS || 60_000),
       capabilities: {
         // No browserName: WebKitWebDriver offers no browser named like the app and would refuse
         // to match; a hostname/port also keeps WebdriverIO from downloading any driver.
@@ -131,6 +131,50 @@ export async function fill(browser, testId, text) {
       `has ${JSON.stringify(await el.getValue().catch(() => '?'))}`,
   });
   return el;
+}
+
+/**
+ * Click `selector` (re-queried each time) until `expected` is displayed: a click that lands
+ * while the list re-renders (e.g. a debounced search answering) is retried.
+ */
+export async function clickUntil(browser, selector, expected, what, timeout = TIMEOUT) {
+  const deadline = Date.now() + timeout;
+  let lastError;
+  while (Date.now() < deadline) {
+    try {
+      const el = await browser.$(selector);
+      if (await el.isDisplayed()) {
+        await el.click();
+        await browser.$(expected).waitForDisplayed({ timeout: Math.min(3000, Math.max(500, deadline - Date.now())) });
+        return;
+      }
+    } catch (err) {
+      lastError = err;
+    }
+    await browser.pause(200);
+  }
+  throw new Error(
+    `Expected ${what} within ${timeout / 1000} s` + (lastError ? ` (last error: ${lastError.message})` : ''),
+  );
+}
+
+/** Wait until the element matching `selector` stays the same DOM node for `quietMs`. */
+export async function settled(browser, selector, what, quietMs = 500, timeout = TIMEOUT) {
+  let lastId = null;
+  let since = Date.now();
+  await browser.waitUntil(
+    async () => {
+      const el = await browser.$(selector);
+      const id = (await el.isExisting()) ? el.elementId : null;
+      if (id !== lastId) {
+        lastId = id;
+        since = Date.now();
+        return false;
+      }
+      return id !== null && Date.now() - since >= quietMs;
+    },
+    { timeout, interval: 100, timeoutMsg: `Expected ${what} to stop re-rendering within ${timeout / 1000} s` },
+  );
 }
 
 export async function saveScreenshot(browser, name) {

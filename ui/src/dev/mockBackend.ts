@@ -65,6 +65,7 @@ function makeContact(index: number, random: () => number, now: number): Contact 
     tags,
     created_at: created,
     updated_at: created,
+    deleted_at: null,
   };
 }
 
@@ -123,7 +124,7 @@ export function installMockBackend(initialCount: number): void {
   const firstId = [...contacts.keys()][0];
   if (firstId) {
     notes.set(firstId, [
-      { id: "n1", contact_id: firstId, body: "Intake call. Prefers morning sessions; lower back tension.", created_at: new Date(now - 86_400_000 * 3).toISOString(), updated_at: new Date(now).toISOString() },
+      { id: "n1", contact_id: firstId, body: "Intake call. Prefers morning sessions; lower back tension.", created_at: new Date(now - 86_400_000 * 3).toISOString(), updated_at: new Date(now).toISOString(), deleted_at: null },
     ]);
   }
 
@@ -140,6 +141,7 @@ export function installMockBackend(initialCount: number): void {
     source: input.source ?? previous?.source ?? "manual",
     created_at: previous?.created_at ?? new Date().toISOString(),
     updated_at: new Date().toISOString(),
+    deleted_at: null,
   });
 
   // Sorted result sets, reused across pages of the same query; cleared on any change.

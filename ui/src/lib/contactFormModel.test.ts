@@ -35,6 +35,7 @@ const contact: Contact = {
   tags: ["math"],
   created_at: "2026-01-01T00:00:00Z",
   updated_at: "2026-01-01T00:00:00Z",
+  deleted_at: null,
 };
 
 describe("buildSubmission", () => {

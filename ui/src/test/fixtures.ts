@@ -37,6 +37,7 @@ export function contactFixture(summary: ContactSummary): Contact {
     tags: summary.tags,
     created_at: "2025-12-01T00:00:00Z",
     updated_at: summary.updated_at,
+    deleted_at: null,
   };
 }
 

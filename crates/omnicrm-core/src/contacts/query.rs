@@ -37,7 +37,6 @@ pub enum SortDirection {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(default)]
 pub struct ContactListQuery {
     /// Search-as-you-type text over name, email, phone and organisation.
     pub search: Option<String>,

@@ -1,0 +1,117 @@
+//! The command-line grammar.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "omnicrm", version, about = "OmniCRM from the command line")]
+pub struct Cli {
+    /// The data directory (default: $OMNICRM_DATA_DIR, else the OS data directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add, list, show, search and delete contacts.
+    #[command(subcommand)]
+    Contacts(ContactsCommand),
+    /// Undo a change by its id (as printed by `contacts delete`).
+    Undo { change_id: String },
+    /// Load realistic demo contacts, notes and tags (deterministic for a seed).
+    Demo(DemoArgs),
+    /// Check the data directory, database and keyring.
+    Doctor,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactsCommand {
+    /// Add a contact.
+    Add(AddArgs),
+    /// List contacts, a page at a time.
+    List(ListArgs),
+    /// Show one contact in full.
+    Show { id: String },
+    /// Search contacts by name, email, phone or organisation (prefixes match).
+    Search {
+        text: String,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Delete a contact (undo with `omnicrm undo CHANGE_ID`).
+    Delete { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Display name.
+    #[arg(long)]
+    pub name: String,
+    /// Email address; repeat for several (the first is primary).
+    #[arg(long = "email")]
+    pub emails: Vec<String>,
+    /// Phone number; repeat for several (the first is primary).
+    #[arg(long = "phone")]
+    pub phones: Vec<String>,
+    #[arg(long)]
+    pub organization: Option<String>,
+    /// Lifecycle stage, e.g. prospect, new_client, core_client, vip_client.
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Client status: active, inactive, at_risk or churned.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Date of birth, YYYY-MM-DD.
+    #[arg(long)]
+    pub birthday: Option<String>,
+    /// Tag; repeat for several.
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SortArg {
+    Name,
+    Updated,
+    Stage,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only contacts matching this text.
+    #[arg(long)]
+    pub search: Option<String>,
+    #[arg(long)]
+    pub stage: Option<String>,
+    #[arg(long)]
+    pub status: Option<String>,
+    #[arg(long)]
+    pub tag: Option<String>,
+    #[arg(long)]
+    pub source: Option<String>,
+    #[arg(long, value_enum, default_value_t = SortArg::Name)]
+    pub sort: SortArg,
+    /// Sort descending.
+    #[arg(long)]
+    pub desc: bool,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    #[arg(long, default_value_t = 0)]
+    pub offset: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many contacts to generate.
+    #[arg(long, default_value_t = 200)]
+    pub contacts: u32,
+    /// The seed; the same seed gives the same people.
+    #[arg(long, default_value_t = omnicrm_core::demo::DEFAULT_SEED)]
+    pub seed: u64,
+}

@@ -1,0 +1,325 @@
+//! What each subcommand does: parse the arguments into core types, call a core service, print.
+
+use std::path::PathBuf;
+
+use omnicrm_core::contacts::{
+    ClientStatus, ContactInput, ContactListQuery, ContactSort, ContactSource, EmailEntry,
+    LifecycleStage, PhoneEntry, SortDirection,
+};
+use omnicrm_core::{paths, Core, Error, Result};
+use serde::Serialize;
+
+use crate::arguments::{AddArgs, Cli, Command, ContactsCommand, DemoArgs, ListArgs, SortArg};
+use crate::output::{self, Printer};
+
+pub fn run(cli: Cli) -> Result<()> {
+    let data_dir = match cli.data_dir {
+        Some(dir) => dir,
+        None => paths::default_data_dir()?,
+    };
+    let printer = Printer { json: cli.json };
+    match cli.command {
+        Command::Doctor => doctor(&data_dir, &printer),
+        command => {
+            let _log_guard = open_log(&data_dir);
+            let core = Core::open(&data_dir)?;
+            match command {
+                Command::Contacts(contacts) => run_contacts(&core, contacts, &printer),
+                Command::Undo { change_id } => {
+                    let outcome = core.changes.undo(&change_id)?;
+                    printer.value(&outcome, || {
+                        format!(
+                            "Undone: {} {} is back as it was.",
+                            outcome.entity, outcome.entity_id
+                        )
+                    })
+                }
+                Command::Demo(arguments) => demo(&core, &arguments, &printer),
+                Command::Doctor => doctor(&data_dir, &printer),
+            }
+        }
+    }
+}
+
+/// Logs go to the data directory's log folder; a CLI that cannot log still works.
+fn open_log(data_dir: &std::path::Path) -> Option<omnicrm_logging::LogGuard> {
+    match omnicrm_logging::init(&paths::log_dir(data_dir), "omnicrm-cli") {
+        Ok(guard) => Some(guard),
+        Err(error) => {
+            eprintln!("omnicrm: logging is off: {error}");
+            None
+        }
+    }
+}
+
+fn run_contacts(core: &Core, command: ContactsCommand, printer: &Printer) -> Result<()> {
+    match command {
+        ContactsCommand::Add(arguments) => {
+            let contact = core.contacts.create(contact_input(arguments)?)?;
+            printer.value(&contact, || {
+                format!("Added {} ({})", contact.display_name, contact.id)
+            })
+        }
+        ContactsCommand::List(arguments) => {
+            let page = core.contacts.list(&list_query(arguments)?)?;
+            printer.value(&page, || {
+                let mut text = output::summaries_table(&page.items);
+                text.push_str(&format!(
+                    "\n{} of {} contacts (from {})",
+                    page.items.len(),
+                    page.total,
+                    page.offset + 1
+                ));
+                text
+            })
+        }
+        ContactsCommand::Show { id } => {
+            let contact = core.contacts.get(&id)?;
+            let notes = core.notes.list_for_contact(&id)?;
+            #[derive(Serialize)]
+            struct Shown<'a> {
+                contact: &'a omnicrm_core::contacts::Contact,
+                notes: &'a [omnicrm_core::notes::Note],
+            }
+            printer.value(
+                &Shown {
+                    contact: &contact,
+                    notes: &notes,
+                },
+                || output::contact_card(&contact, &notes),
+            )
+        }
+        ContactsCommand::Search { text, limit } => {
+            let found = core.contacts.search(&text, limit)?;
+            printer.value(&found, || {
+                if found.is_empty() {
+                    format!("No contacts match \"{text}\".")
+                } else {
+                    output::summaries_table(&found)
+                }
+            })
+        }
+        ContactsCommand::Delete { id } => {
+            let receipt = core.contacts.delete(&id)?;
+            printer.value(&receipt, || {
+                format!("Deleted. Undo with: omnicrm undo {}", receipt.change_id)
+            })
+        }
+    }
+}
+
+fn contact_input(arguments: AddArgs) -> Result<ContactInput> {
+    let stage = arguments
+        .stage
+        .map(|text| {
+            LifecycleStage::parse(&text).ok_or_else(|| {
+                Error::invalid_field("stage", format!("'{text}' is not a lifecycle stage"))
+            })
+        })
+        .transpose()?;
+    let status = parse_status(arguments.status)?;
+    Ok(ContactInput {
+        display_name: arguments.name,
+        organization: arguments.organization,
+        emails: arguments
+            .emails
+            .into_iter()
+            .map(|address| EmailEntry {
+                address,
+                label: None,
+                is_primary: false,
+            })
+            .collect(),
+        phones: arguments
+            .phones
+            .into_iter()
+            .map(|number| PhoneEntry {
+                number,
+                label: None,
+                is_primary: false,
+            })
+            .collect(),
+        date_of_birth: arguments.birthday,
+        lifecycle_stage: stage,
+        client_status: status,
+        tags: arguments.tags,
+        ..ContactInput::default()
+    })
+}
+
+fn parse_status(text: Option<String>) -> Result<Option<ClientStatus>> {
+    text.map(|text| {
+        ClientStatus::parse(&text).ok_or_else(|| {
+            Error::invalid_field("status", format!("'{text}' is not a client status"))
+        })
+    })
+    .transpose()
+}
+
+fn list_query(arguments: ListArgs) -> Result<ContactListQuery> {
+    Ok(ContactListQuery {
+        search: arguments.search,
+        stage: arguments
+            .stage
+            .map(|text| {
+                LifecycleStage::parse(&text).ok_or_else(|| {
+                    Error::invalid_field("stage", format!("'{text}' is not a lifecycle stage"))
+                })
+            })
+            .transpose()?,
+        status: parse_status(arguments.status)?,
+        tag: arguments.tag,
+        source: arguments
+            .source
+            .map(|text| {
+                ContactSource::parse(&text).ok_or_else(|| {
+                    Error::invalid_field("source", format!("'{text}' is not a contact source"))
+                })
+            })
+            .transpose()?,
+        sort: match arguments.sort {
+            SortArg::Name => ContactSort::Name,
+            SortArg::Updated => ContactSort::Updated,
+            SortArg::Stage => ContactSort::Stage,
+        },
+        direction: if arguments.desc {
+            SortDirection::Desc
+        } else {
+            SortDirection::Asc
+        },
+        offset: arguments.offset,
+        limit: arguments.limit,
+    })
+}
+
+fn demo(core: &Core, arguments: &DemoArgs, printer: &Printer) -> Result<()> {
+    let bar = printer.progress_bar(u64::from(arguments.contacts), "Generating demo contacts");
+    let started = std::time::Instant::now();
+    let summary = core
+        .demo
+        .load(arguments.contacts, arguments.seed, &mut |progress| {
+            if let Some(bar) = &bar {
+                bar.set_position(u64::from(progress.done));
+            }
+        })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    printer.value(&summary, || {
+        format!(
+            "Added {} contacts, {} notes and {} tags in {:.1} s (batch {}).",
+            summary.contacts,
+            summary.notes,
+            summary.tags,
+            started.elapsed().as_secs_f64(),
+            summary.batch_id
+        )
+    })
+}
+
+#[derive(Serialize)]
+struct DoctorReport {
+    data_dir: PathBuf,
+    database: PathBuf,
+    database_exists: bool,
+    schema_version: Option<i64>,
+    supported_schema_version: i64,
+    integrity: Option<Vec<String>>,
+    log_dir: PathBuf,
+    keyring: omnicrm_secrets::KeyringStatus,
+    problems: Vec<String>,
+}
+
+/// Reports on the data directory, database and keyring. Opening the database migrates it, so a
+/// missing database is reported rather than created.
+fn doctor(data_dir: &std::path::Path, printer: &Printer) -> Result<()> {
+    let database = data_dir.join(omnicrm_core::store::DATABASE_FILE_NAME);
+    let database_exists = database.exists();
+    let mut problems = Vec::new();
+    let (schema_version, integrity) = if database_exists {
+        match omnicrm_core::Database::open(&database) {
+            Ok(opened) => (opened.schema_version().ok(), opened.integrity_check().ok()),
+            Err(error) => {
+                problems.push(error.message);
+                (None, None)
+            }
+        }
+    } else {
+        (None, None)
+    };
+    if let Some(integrity) = &integrity {
+        if integrity.as_slice() != ["ok"] {
+            problems.push(format!("integrity check failed: {}", integrity.join("; ")));
+        }
+    }
+    let keyring = omnicrm_secrets::probe();
+    if let omnicrm_secrets::KeyringStatus::Unavailable { reason } = &keyring {
+        problems.push(format!(
+            "the OS keyring is unavailable ({reason}); account sign-in will not be able to keep tokens"
+        ));
+    }
+    let report = DoctorReport {
+        data_dir: data_dir.to_path_buf(),
+        database,
+        database_exists,
+        schema_version,
+        supported_schema_version: omnicrm_core::migrations::latest_version(),
+        integrity,
+        log_dir: paths::log_dir(data_dir),
+        keyring,
+        problems,
+    };
+    printer.value(&report, || output::doctor_text(&report_view(&report)))
+}
+
+fn report_view(report: &DoctorReport) -> Vec<(String, String)> {
+    vec![
+        (
+            "Data directory".into(),
+            report.data_dir.display().to_string(),
+        ),
+        (
+            "Database".into(),
+            if report.database_exists {
+                report.database.display().to_string()
+            } else {
+                format!("{} (not created yet)", report.database.display())
+            },
+        ),
+        (
+            "Schema version".into(),
+            match report.schema_version {
+                Some(version) => format!(
+                    "{version} (this build: {})",
+                    report.supported_schema_version
+                ),
+                None => format!("- (this build: {})", report.supported_schema_version),
+            },
+        ),
+        (
+            "Integrity".into(),
+            report
+                .integrity
+                .as_ref()
+                .map_or("-".to_owned(), |lines| lines.join("; ")),
+        ),
+        ("Log directory".into(), report.log_dir.display().to_string()),
+        (
+            "Keyring".into(),
+            match &report.keyring {
+                omnicrm_secrets::KeyringStatus::Available => "available".to_owned(),
+                omnicrm_secrets::KeyringStatus::Unavailable { reason } => {
+                    format!("unavailable: {reason}")
+                }
+            },
+        ),
+        (
+            "Problems".into(),
+            if report.problems.is_empty() {
+                "none".to_owned()
+            } else {
+                report.problems.join("\n")
+            },
+        ),
+    ]
+}

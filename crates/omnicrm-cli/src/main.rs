@@ -1,0 +1,19 @@
+//! `omnicrm`: import, export, search, demo data and diagnostics over the local store.
+
+mod arguments;
+mod commands;
+mod output;
+
+use clap::Parser;
+
+fn main() {
+    let arguments = arguments::Cli::parse();
+    let json = arguments.json;
+    match commands::run(arguments) {
+        Ok(()) => {}
+        Err(error) => {
+            output::print_error(&error, json);
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Human tables or JSON, and progress bars on a terminal.
+
+use std::io::IsTerminal;
+
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use omnicrm_core::contacts::{Contact, ContactSummary};
+use omnicrm_core::notes::Note;
+use omnicrm_core::{Error, Result};
+use serde::Serialize;
+
+pub struct Printer {
+    pub json: bool,
+}
+
+impl Printer {
+    /// Prints `value` as JSON, or the human text `describe` makes.
+    pub fn value<T: Serialize>(&self, value: &T, describe: impl FnOnce() -> String) -> Result<()> {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(value)?);
+        } else {
+            println!("{}", describe());
+        }
+        Ok(())
+    }
+
+    /// A progress bar on stderr, for humans at a terminal only.
+    pub fn progress_bar(
+        &self,
+        total: u64,
+        message: &'static str,
+    ) -> Option<indicatif::ProgressBar> {
+        if self.json || !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta} left)")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(message);
+        Some(bar)
+    }
+}
+
+pub fn print_error(error: &Error, json: bool) {
+    if json {
+        match serde_json::to_string_pretty(error) {
+            Ok(text) => println!("{text}"),
+            Err(_) => println!(
+                "{{\"code\":\"internal\",\"message\":\"unprintable error\",\"details\":null}}"
+            ),
+        }
+        return;
+    }
+    eprintln!("error: {}", error.message);
+    for field in error.field_errors() {
+        eprintln!("  {}: {}", field.field, field.message);
+    }
+}
+
+pub fn summaries_table(items: &[ContactSummary]) -> String {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header(["Name", "Email", "Phone", "Stage", "Status", "Tags", "Id"]);
+    for item in items {
+        table.add_row([
+            item.display_name.clone(),
+            item.primary_email.clone().unwrap_or_default(),
+            item.primary_phone.clone().unwrap_or_default(),
+            item.lifecycle_stage
+                .map(|stage| stage.label().to_owned())
+                .unwrap_or_default(),
+            item.client_status.as_str().to_owned(),
+            item.tags.join(", "),
+            item.id.clone(),
+        ]);
+    }
+    table.to_string()
+}
+
+pub fn contact_card(contact: &Contact, notes: &[Note]) -> String {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    let mut row = |label: &str, value: String| {
+        if !value.is_empty() {
+            table.add_row([label.to_owned(), value]);
+        }
+    };
+    row("Name", contact.display_name.clone());
+    row("Id", contact.id.clone());
+    row(
+        "Organization",
+        contact.organization.clone().unwrap_or_default(),
+    );
+    for email in &contact.emails {
+        let primary = if email.is_primary { " (primary)" } else { "" };
+        row("Email", format!("{}{primary}", email.address));
+    }
+    for phone in &contact.phones {
+        let primary = if phone.is_primary { " (primary)" } else { "" };
+        row("Phone", format!("{}{primary}", phone.number));
+    }
+    row(
+        "Stage",
+        contact
+            .lifecycle_stage
+            .map(|stage| stage.label().to_owned())
+            .unwrap_or_default(),
+    );
+    row("Status", contact.client_status.as_str().to_owned());
+    row("Source", contact.source.as_str().to_owned());
+    row(
+        "Birthday",
+        contact.date_of_birth.clone().unwrap_or_default(),
+    );
+    row("Tags", contact.tags.join(", "));
+    row("Created", contact.created_at.clone());
+    row("Updated", contact.updated_at.clone());
+    for note in notes {
+        row("Note", format!("{} — {}", &note.created_at, note.body));
+    }
+    table.to_string()
+}
+
+pub fn doctor_text(lines: &[(String, String)]) -> String {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    for (label, value) in lines {
+        table.add_row([label.clone(), value.clone()]);
+    }
+    table.to_string()
+}

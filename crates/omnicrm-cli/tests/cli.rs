@@ -1,0 +1,173 @@
+//! The `omnicrm` binary against a real data directory.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn omnicrm(data_dir: &std::path::Path) -> Command {
+    let mut command = Command::cargo_bin("omnicrm").unwrap();
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("OMNICRM_DATA_DIR");
+    command
+}
+
+fn json_output(command: &mut Command) -> Value {
+    let output = command.arg("--json").output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn add_search_show_delete_and_undo_a_contact() {
+    let directory = tempfile::tempdir().unwrap();
+    let added = json_output(omnicrm(directory.path()).args([
+        "contacts",
+        "add",
+        "--name",
+        "Maya Lindqvist",
+        "--email",
+        "maya@example.com",
+        "--phone",
+        "+1 415 555 0134",
+        "--stage",
+        "core_client",
+        "--tag",
+        "yoga",
+    ]));
+    let id = added["id"].as_str().unwrap().to_owned();
+    assert_eq!(added["phones"][0]["number"], "+14155550134");
+    assert_eq!(added["lifecycle_stage"], "core_client");
+
+    let found = json_output(omnicrm(directory.path()).args(["contacts", "search", "lindq"]));
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    assert_eq!(found[0]["id"], id.as_str());
+
+    let shown = json_output(omnicrm(directory.path()).args(["contacts", "show", &id]));
+    assert_eq!(shown["contact"]["emails"][0]["address"], "maya@example.com");
+
+    let deleted = json_output(omnicrm(directory.path()).args(["contacts", "delete", &id]));
+    let change_id = deleted["change_id"].as_str().unwrap().to_owned();
+    let listed = json_output(omnicrm(directory.path()).args(["contacts", "list"]));
+    assert_eq!(listed["total"], 0);
+
+    json_output(omnicrm(directory.path()).args(["undo", &change_id]));
+    let listed = json_output(omnicrm(directory.path()).args(["contacts", "list"]));
+    assert_eq!(listed["total"], 1);
+}
+
+#[test]
+fn invalid_input_prints_the_error_contract_and_exits_non_zero() {
+    let directory = tempfile::tempdir().unwrap();
+    let output = omnicrm(directory.path())
+        .args([
+            "--json",
+            "contacts",
+            "add",
+            "--name",
+            "Bad Email",
+            "--email",
+            "nope",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let error: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(error["code"], "validation_failed");
+    assert_eq!(error["details"]["fields"][0]["field"], "emails[0].address");
+
+    let output = omnicrm(directory.path())
+        .args([
+            "contacts",
+            "add",
+            "--name",
+            "Bad Stage",
+            "--stage",
+            "sleepy",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("stage: 'sleepy' is not a lifecycle stage"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn demo_data_fills_a_list_that_filters_and_pages() {
+    let directory = tempfile::tempdir().unwrap();
+    let summary = json_output(omnicrm(directory.path()).args(["demo", "--contacts", "120"]));
+    assert_eq!(summary["contacts"], 120);
+    let page = json_output(omnicrm(directory.path()).args([
+        "contacts", "list", "--limit", "10", "--offset", "5", "--sort", "updated", "--desc",
+    ]));
+    assert_eq!(page["total"], 120);
+    assert_eq!(page["items"].as_array().unwrap().len(), 10);
+    let vip =
+        json_output(omnicrm(directory.path()).args(["contacts", "list", "--stage", "vip_client"]));
+    for item in vip["items"].as_array().unwrap() {
+        assert_eq!(item["lifecycle_stage"], "vip_client");
+    }
+}
+
+#[test]
+fn the_human_list_is_a_table_with_a_total() {
+    let directory = tempfile::tempdir().unwrap();
+    omnicrm(directory.path())
+        .args(["contacts", "add", "--name", "Table Person"])
+        .assert()
+        .success();
+    let output = omnicrm(directory.path())
+        .args(["contacts", "list"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("Table Person"), "{text}");
+    assert!(text.contains("1 of 1 contacts"), "{text}");
+}
+
+#[test]
+fn doctor_reports_schema_integrity_and_keyring() {
+    let directory = tempfile::tempdir().unwrap();
+    let before = json_output(omnicrm(directory.path()).arg("doctor"));
+    assert_eq!(before["database_exists"], false);
+    omnicrm(directory.path())
+        .args(["contacts", "add", "--name", "Doctor Check"])
+        .assert()
+        .success();
+    let report = json_output(omnicrm(directory.path()).arg("doctor"));
+    assert_eq!(report["database_exists"], true);
+    assert_eq!(report["schema_version"], report["supported_schema_version"]);
+    assert_eq!(report["integrity"], serde_json::json!(["ok"]));
+    assert!(["available", "unavailable"].contains(&report["keyring"]["status"].as_str().unwrap()));
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_reported_not_touched() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("omnicrm.sqlite3");
+    omnicrm(directory.path())
+        .args(["contacts", "add", "--name", "Future"])
+        .assert()
+        .success();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", 500)
+        .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let output = omnicrm(directory.path())
+        .args(["--json", "contacts", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let error: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(error["code"], "schema_too_new");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
