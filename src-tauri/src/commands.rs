@@ -8,12 +8,13 @@ use omnicrm_core::contacts::{
 use omnicrm_core::dashboard::Dashboard;
 use omnicrm_core::demo::{DemoSummary, DEFAULT_SEED};
 use omnicrm_core::notes::Note;
-use omnicrm_core::{Core, Error};
+use omnicrm_core::Error;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
 
 use crate::events::{ContactsChangeReason, ContactsChanged, DemoProgress};
+use crate::CoreState;
 
 type CommandResult<T> = Result<T, Error>;
 
@@ -22,9 +23,10 @@ type CommandResult<T> = Result<T, Error>;
 #[tracing::instrument(skip_all)]
 pub async fn contacts_create(
     app: AppHandle,
-    core: State<'_, Core>,
+    state: State<'_, CoreState>,
     input: ContactInput,
 ) -> CommandResult<Contact> {
+    let core = state.core()?;
     let contact = core.run(move |core| core.contacts.create(input)).await?;
     notify_contacts(
         &app,
@@ -36,13 +38,14 @@ pub async fn contacts_create(
 
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(app, core, input))]
+#[tracing::instrument(skip(app, state, input))]
 pub async fn contacts_update(
     app: AppHandle,
-    core: State<'_, Core>,
+    state: State<'_, CoreState>,
     id: String,
     input: ContactInput,
 ) -> CommandResult<Contact> {
+    let core = state.core()?;
     let contact = core
         .run(move |core| core.contacts.update(&id, input))
         .await?;
@@ -56,12 +59,13 @@ pub async fn contacts_update(
 
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(app, core))]
+#[tracing::instrument(skip(app, state))]
 pub async fn contacts_delete(
     app: AppHandle,
-    core: State<'_, Core>,
+    state: State<'_, CoreState>,
     id: String,
 ) -> CommandResult<ChangeReceipt> {
+    let core = state.core()?;
     let deleted_id = id.clone();
     let receipt = core.run(move |core| core.contacts.delete(&id)).await?;
     notify_contacts(&app, vec![deleted_id], ContactsChangeReason::Deleted);
@@ -70,26 +74,29 @@ pub async fn contacts_delete(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn contacts_get(core: State<'_, Core>, id: String) -> CommandResult<Contact> {
+pub async fn contacts_get(state: State<'_, CoreState>, id: String) -> CommandResult<Contact> {
+    let core = state.core()?;
     core.run(move |core| core.contacts.get(&id)).await
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn contacts_list(
-    core: State<'_, Core>,
+    state: State<'_, CoreState>,
     query: ContactListQuery,
 ) -> CommandResult<ContactPage> {
+    let core = state.core()?;
     core.run(move |core| core.contacts.list(&query)).await
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn contacts_search(
-    core: State<'_, Core>,
+    state: State<'_, CoreState>,
     text: String,
     limit: u32,
 ) -> CommandResult<Vec<ContactSummary>> {
+    let core = state.core()?;
     core.run(move |core| core.contacts.search(&text, limit))
         .await
 }
@@ -97,27 +104,30 @@ pub async fn contacts_search(
 #[tauri::command]
 #[specta::specta]
 pub async fn notes_list_for_contact(
-    core: State<'_, Core>,
+    state: State<'_, CoreState>,
     contact_id: String,
 ) -> CommandResult<Vec<Note>> {
+    let core = state.core()?;
     core.run(move |core| core.notes.list_for_contact(&contact_id))
         .await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn tags_list(core: State<'_, Core>) -> CommandResult<Vec<TagCount>> {
+pub async fn tags_list(state: State<'_, CoreState>) -> CommandResult<Vec<TagCount>> {
+    let core = state.core()?;
     core.run(|core| core.contacts.tag_counts()).await
 }
 
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(app, core))]
+#[tracing::instrument(skip(app, state))]
 pub async fn changes_undo(
     app: AppHandle,
-    core: State<'_, Core>,
+    state: State<'_, CoreState>,
     change_id: String,
 ) -> CommandResult<UndoOutcome> {
+    let core = state.core()?;
     let outcome = core.run(move |core| core.changes.undo(&change_id)).await?;
     if outcome.entity == "contact" {
         notify_contacts(
@@ -131,19 +141,21 @@ pub async fn changes_undo(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn dashboard_get(core: State<'_, Core>) -> CommandResult<Dashboard> {
+pub async fn dashboard_get(state: State<'_, CoreState>) -> CommandResult<Dashboard> {
+    let core = state.core()?;
     core.run(|core| core.dashboard.get()).await
 }
 
 /// Loads `contacts` demo people, reporting progress as `DemoProgress` events.
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(app, core))]
+#[tracing::instrument(skip(app, state))]
 pub async fn demo_generate(
     app: AppHandle,
-    core: State<'_, Core>,
+    state: State<'_, CoreState>,
     contacts: u32,
 ) -> CommandResult<DemoSummary> {
+    let core = state.core()?;
     let progress_app = app.clone();
     let summary = core
         .run(move |core| {
@@ -171,7 +183,8 @@ pub struct AppInfo {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn app_info(core: State<'_, Core>) -> CommandResult<AppInfo> {
+pub async fn app_info(state: State<'_, CoreState>) -> CommandResult<AppInfo> {
+    let core = state.core()?;
     core.run(|core| {
         Ok(AppInfo {
             version: env!("CARGO_PKG_VERSION").to_owned(),

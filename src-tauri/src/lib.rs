@@ -6,7 +6,17 @@ pub mod events;
 
 use std::path::PathBuf;
 
-use omnicrm_core::Core;
+use omnicrm_core::{Core, Error};
+
+/// The opened core, or why it could not be opened (for example a database written by a newer
+/// OmniCRM). The window still opens, and every command returns that error, so the user sees it.
+pub struct CoreState(Result<Core, Error>);
+
+impl CoreState {
+    pub fn core(&self) -> Result<Core, Error> {
+        self.0.clone()
+    }
+}
 
 /// Where the generated TypeScript bindings live.
 pub fn bindings_path() -> PathBuf {
@@ -67,11 +77,14 @@ fn try_run() -> Result<(), String> {
     let _log_guard = omnicrm_logging::init(&log_dir, "omnicrm-desktop")
         .map_err(|error| format!("could not open the log in {}: {error}", log_dir.display()))?;
     tracing::info!(data_dir = %data_dir.display(), "starting OmniCRM");
-    let core = Core::open(&data_dir).map_err(|error| error.message)?;
+    let core = Core::open(&data_dir);
+    if let Err(error) = &core {
+        tracing::error!(code = ?error.code, message = %error.message, "could not open the data");
+    }
 
     let builder = specta_builder();
     tauri::Builder::default()
-        .manage(core)
+        .manage(CoreState(core))
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);

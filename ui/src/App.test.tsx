@@ -73,3 +73,24 @@ describe("App shell keyboard shortcuts", () => {
     await act(async () => {});
   });
 });
+
+describe("App start-up", () => {
+  it("shows why the data cannot be opened instead of the app", async () => {
+    const message = "this database has schema version 9, but this OmniCRM understands up to version 1";
+    mockCommands({
+      app_info: () => {
+        throw { code: "schema_too_new", message, details: null };
+      },
+      contacts_list: () => ({ items: [], total: 0, offset: 0 }),
+      tags_list: () => [],
+    });
+    render(
+      <ToastProvider>
+        <App />
+      </ToastProvider>,
+    );
+    const screenMessage = await screen.findByTestId("startup-error");
+    expect(screenMessage.textContent).toContain(message);
+    expect(screen.queryByTestId("contacts-page")).toBeNull();
+  });
+});

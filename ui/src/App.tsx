@@ -2,7 +2,6 @@ import { useCallback, useEffect, useState } from "react";
 import { api } from "./api";
 import { ShortcutHelpDialog } from "./components/ShortcutHelpDialog";
 import { Sidebar, type Page } from "./components/Sidebar";
-import { useToasts } from "./components/Toasts";
 import { useGlobalShortcuts } from "./hooks/useGlobalShortcuts";
 import { useTheme } from "./hooks/useTheme";
 import { ContactsPage, type ContactsCommand } from "./pages/ContactsPage";
@@ -17,11 +16,11 @@ function pageFromHash(hash: string): Page | null {
 
 export function App() {
   const { theme, toggleTheme } = useTheme();
-  const { showError } = useToasts();
   const [page, setPage] = useState<Page>(() => pageFromHash(window.location.hash) ?? DEFAULT_PAGE);
   const [helpOpen, setHelpOpen] = useState(false);
   const [contactsCommand, setContactsCommand] = useState<ContactsCommand | null>(null);
   const [version, setVersion] = useState<string | null>(null);
+  const [startupError, setStartupError] = useState<string | null>(null);
 
   const navigate = useCallback((next: Page) => {
     setPage(next);
@@ -44,9 +43,10 @@ export function App() {
   useEffect(() => {
     api.getAppInfo().then(
       (info) => setVersion(info.version),
-      (error: unknown) => showError(error, "Could not read app information"),
+      (error: unknown) =>
+        setStartupError(error instanceof Error ? error.message : "OmniCRM could not open your data."),
     );
-  }, [showError]);
+  }, []);
 
   const sendToContacts = useCallback(
     (type: ContactsCommand["type"]) => {
@@ -63,6 +63,16 @@ export function App() {
     "new-contact": () => sendToContacts("new-contact"),
     "show-help": () => setHelpOpen(true),
   });
+
+  if (startupError) {
+    return (
+      <main className="startup-error" role="alert" data-testid="startup-error">
+        <h1>OmniCRM can’t open your data</h1>
+        <p>{startupError}</p>
+        <p className="startup-error__hint">Nothing was changed. Close OmniCRM and check the message above.</p>
+      </main>
+    );
+  }
 
   return (
     <div className="app">
