@@ -483,3 +483,68 @@ fn tag_counts_count_live_contacts_only() {
         vec![("reiki".into(), 1), ("sleep".into(), 1), ("yoga".into(), 1)]
     );
 }
+
+#[test]
+fn list_totals_stay_exact_through_creates_deletes_and_undo() {
+    let (directory, core) = open_core();
+    seed_people(&core);
+    let page = core.contacts.list(&ContactListQuery::default()).unwrap();
+    let first = &page.items[0];
+    let receipt = core.contacts.delete(&first.id).unwrap();
+    core.contacts.create(person("Late Arrival")).unwrap();
+    let second = core
+        .contacts
+        .list(&ContactListQuery::default())
+        .unwrap()
+        .items[1]
+        .id
+        .clone();
+    core.contacts.delete(&second).unwrap();
+    core.changes.undo(&receipt.change_id).unwrap();
+
+    let connection = rusqlite::Connection::open(directory.path().join("omnicrm.sqlite3")).unwrap();
+    let counted = |sql: &str| -> u32 { connection.query_row(sql, [], |row| row.get(0)).unwrap() };
+    let live = counted("SELECT COUNT(*) FROM contacts WHERE deleted_at IS NULL");
+    assert_eq!(live, 4);
+    assert_eq!(
+        core.contacts
+            .list(&ContactListQuery::default())
+            .unwrap()
+            .total,
+        live
+    );
+    let search_total = core
+        .contacts
+        .list(&ContactListQuery {
+            search: Some("a".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .total;
+    let search_items = core
+        .contacts
+        .list(&ContactListQuery {
+            search: Some("a".into()),
+            limit: 500,
+            ..Default::default()
+        })
+        .unwrap()
+        .items;
+    assert_eq!(search_total as usize, search_items.len());
+    assert!(search_items
+        .iter()
+        .any(|item| item.display_name == "aaron Brooks"));
+    let tag_total = core
+        .contacts
+        .list(&ContactListQuery {
+            tag: Some("yoga".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .total;
+    let tag_counted = counted(
+        "SELECT COUNT(*) FROM contacts c JOIN contact_tags ct ON ct.contact_id = c.id
+         JOIN tags t ON t.id = ct.tag_id WHERE t.name = 'yoga' AND c.deleted_at IS NULL",
+    );
+    assert_eq!(tag_total, tag_counted);
+}

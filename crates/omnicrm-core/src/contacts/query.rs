@@ -1,6 +1,6 @@
 //! Reading contacts: the paged, filtered, sorted list, ranked search, and tag counts.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, Row};
@@ -12,9 +12,11 @@ use crate::error::{Error, Result};
 
 /// The largest page a caller can ask for.
 pub const MAX_PAGE_SIZE: u32 = 500;
-/// Ranked search scores at most this many keyword matches, so that a one-letter prefix
-/// matching most contacts stays fast.
-const SEARCH_CANDIDATES: u32 = 1000;
+/// A search or tag filter matching more contacts than this is listed by walking the sort order.
+const WALK_SORT_ORDER_ABOVE: i64 = 2_000;
+/// Search as you type looks at most this many keyword matches beyond the name-prefix hits, so
+/// that a one-letter prefix matching most contacts stays fast.
+const SEARCH_CANDIDATES: u32 = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -88,14 +90,13 @@ pub(super) fn list(connection: &Connection, query: &ContactListQuery) -> Result<
     }
     let mut conditions = vec!["c.deleted_at IS NULL".to_owned()];
     let mut values: Vec<Value> = Vec::new();
-    if let Some(text) = query.search.as_deref() {
-        if let Some(expression) = fts_match_expression(text) {
-            values.push(Value::Text(expression));
-            conditions.push(format!(
-                "c.seq IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?{})",
-                values.len()
-            ));
-        }
+    let search = query.search.as_deref().and_then(fts_match_expression);
+    if let Some(expression) = &search {
+        values.push(Value::Text(expression.clone()));
+        conditions.push(format!(
+            "c.seq IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?{})",
+            values.len()
+        ));
     }
     if let Some(stage) = query.stage {
         values.push(Value::Text(stage.as_str().to_owned()));
@@ -112,32 +113,47 @@ pub(super) fn list(connection: &Connection, query: &ContactListQuery) -> Result<
     if let Some(tag) = query.tag.as_deref().filter(|tag| !tag.trim().is_empty()) {
         values.push(Value::Text(tag.trim().to_owned()));
         conditions.push(format!(
-            "EXISTS (SELECT 1 FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id \
-             WHERE ct.contact_id = c.id AND t.name = ?{})",
+            "c.id IN (SELECT ct.contact_id FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id \
+             WHERE t.name = ?{})",
             values.len()
         ));
     }
     let filter = conditions.join(" AND ");
 
-    let total: i64 = connection
-        .prepare_cached(&format!("SELECT COUNT(*) FROM contacts c WHERE {filter}"))?
-        .query_row(params_from_iter(values.iter()), |row| row.get(0))?;
+    let total = count(connection, &conditions, &values, search.as_deref())?;
 
     let direction = match query.direction {
         SortDirection::Asc => "ASC",
         SortDirection::Desc => "DESC",
     };
-    let order = match query.sort {
-        ContactSort::Name => format!("c.sort_name {direction}, c.id {direction}"),
-        ContactSort::Updated => format!("c.updated_at {direction}, c.id {direction}"),
-        ContactSort::Stage => {
-            format!("c.stage_rank {direction}, c.sort_name {direction}, c.id {direction}")
-        }
+    let (order, sort_index) = match query.sort {
+        ContactSort::Name => (
+            format!("c.sort_name {direction}, c.id {direction}"),
+            "contacts_by_name",
+        ),
+        ContactSort::Updated => (
+            format!("c.updated_at {direction}, c.id {direction}"),
+            "contacts_by_updated",
+        ),
+        ContactSort::Stage => (
+            format!("c.stage_rank {direction}, c.sort_name {direction}, c.id {direction}"),
+            "contacts_by_stage",
+        ),
+    };
+    // Left alone, SQLite drives a search or tag filter from its match list and sorts every
+    // match. With many matches it is faster to walk the sort order and test each row, which
+    // finds a page after a few hundred rows.
+    let walk_sort_order =
+        (search.is_some() || query.tag.is_some()) && total > WALK_SORT_ORDER_ABOVE;
+    let source = if walk_sort_order {
+        format!("contacts c INDEXED BY {sort_index}")
+    } else {
+        "contacts c".to_owned()
     };
     values.push(Value::Integer(i64::from(query.limit)));
     values.push(Value::Integer(i64::from(query.offset)));
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM contacts c WHERE {filter} ORDER BY {order} \
+        "SELECT {SUMMARY_COLUMNS} FROM {source} WHERE {filter} ORDER BY {order} \
          LIMIT ?{} OFFSET ?{}",
         values.len() - 1,
         values.len()
@@ -154,6 +170,34 @@ pub(super) fn list(connection: &Connection, query: &ContactListQuery) -> Result<
     })
 }
 
+/// How many contacts match. The keyword index and the live-contact total already exclude
+/// deleted contacts, so the common cases never count table rows.
+fn count(
+    connection: &Connection,
+    conditions: &[String],
+    values: &[Value],
+    search: Option<&str>,
+) -> Result<i64> {
+    let total = match (conditions.len(), search) {
+        (1, None) => connection
+            .prepare_cached("SELECT live FROM contact_totals WHERE id = 1")?
+            .query_row([], |row| row.get(0))?,
+        (2, Some(expression)) => connection
+            .prepare_cached("SELECT COUNT(*) FROM contacts_fts WHERE contacts_fts MATCH ?1")?
+            .query_row([expression], |row| row.get(0))?,
+        _ => connection
+            .prepare_cached(&format!(
+                "SELECT COUNT(*) FROM contacts c WHERE {}",
+                conditions.join(" AND ")
+            ))?
+            .query_row(params_from_iter(values.iter()), |row| row.get(0))?,
+    };
+    Ok(total)
+}
+
+/// Search as you type: contacts whose name starts with the text come first, in name order
+/// (an index range, so one letter is as fast as a full name); the rest of the list is filled
+/// with keyword matches on any word of the name, email, phone or organisation.
 pub(super) fn search(
     connection: &Connection,
     text: &str,
@@ -163,23 +207,46 @@ pub(super) fn search(
         return Ok(Vec::new());
     };
     let limit = limit.clamp(1, MAX_PAGE_SIZE);
-    let name_prefix = text.trim().to_lowercase();
-    let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}
-         FROM (SELECT rowid, bm25(contacts_fts, 10.0, 4.0, 4.0, 2.0) AS score
-               FROM contacts_fts WHERE contacts_fts MATCH ?1 LIMIT ?2) AS matches
-         JOIN contacts c ON c.seq = matches.rowid
-         WHERE c.deleted_at IS NULL
-         ORDER BY substr(c.sort_name, 1, length(?3)) = ?3 DESC, matches.score, c.sort_name
-         LIMIT ?4"
-    );
+    let prefix = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
     let mut items = connection
-        .prepare_cached(&sql)?
+        .prepare_cached(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM contacts c
+             WHERE c.deleted_at IS NULL AND c.sort_name >= ?1 AND c.sort_name < ?2
+             ORDER BY c.sort_name, c.id LIMIT ?3"
+        ))?
         .query_map(
-            rusqlite::params![expression, SEARCH_CANDIDATES, name_prefix, limit],
+            rusqlite::params![prefix, format!("{prefix}\u{10FFFF}"), limit],
             summary_from_row,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let wanted = limit as usize;
+    if items.len() < wanted {
+        let found: HashSet<String> = items.iter().map(|item| item.id.clone()).collect();
+        let mut statement = connection.prepare_cached(&format!(
+            "SELECT {SUMMARY_COLUMNS}
+             FROM (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?1 LIMIT ?2) AS matches
+             JOIN contacts c ON c.seq = matches.rowid
+             WHERE c.deleted_at IS NULL
+             ORDER BY c.sort_name, c.id"
+        ))?;
+        let more = statement.query_map(
+            rusqlite::params![expression, SEARCH_CANDIDATES],
+            summary_from_row,
+        )?;
+        for item in more {
+            let item = item?;
+            if !found.contains(&item.id) {
+                items.push(item);
+                if items.len() == wanted {
+                    break;
+                }
+            }
+        }
+    }
     attach_tags(connection, &mut items)?;
     Ok(items)
 }
