@@ -1,6 +1,6 @@
 // End-to-end: contacts flow of the real desktop app on an empty data dir.
-// Run through ui/e2e/run.sh (Xvfb + tauri-driver + OMNICRM_DATA_DIR); selectors follow the
-// data-testid contract in /work/contract/api.md.
+// Run through ui/e2e/run.sh (Xvfb + tauri-driver + OMNICRM_DATA_DIR); selectors are the
+// data-testid hooks listed in ui/e2e/README.md.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {

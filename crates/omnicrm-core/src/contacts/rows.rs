@@ -10,73 +10,84 @@ use crate::error::{Error, Result};
 use crate::time::{new_id, now_utc};
 
 pub(super) fn insert(connection: &Connection, contact: &Contact) -> Result<()> {
-    connection
-        .prepare_cached(
-            "INSERT INTO contacts (id, display_name, sort_name, stage_rank, client_status, source,
-                                   created_at, updated_at)
-             VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![
-            contact.id,
-            contact.display_name,
-            sort_name(&contact.display_name),
-            contact.client_status.as_str(),
-            contact.source.as_str(),
-            contact.created_at,
-            contact.updated_at,
-        ])?;
-    replace(connection, contact)
+    write_row(
+        connection,
+        contact,
+        "INSERT INTO contacts (
+             id, display_name, sort_name, organization, primary_email, primary_phone,
+             address_json, date_of_birth, photo, lifecycle_stage, stage_rank, client_status,
+             source, referral_source, emergency_contact_name, emergency_contact_phone,
+             health_context_json, preferences_json, created_at, updated_at, deleted_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18, ?19, ?20, ?21)",
+    )?;
+    write_children(connection, contact, false)
 }
 
 /// Writes every field of `contact` over the stored row, and its emails, phones, tags and
 /// keyword index entry.
 pub(super) fn replace(connection: &Connection, contact: &Contact) -> Result<()> {
+    let changed = write_row(
+        connection,
+        contact,
+        "UPDATE contacts SET
+             display_name = ?2, sort_name = ?3, organization = ?4, primary_email = ?5,
+             primary_phone = ?6, address_json = ?7, date_of_birth = ?8, photo = ?9,
+             lifecycle_stage = ?10, stage_rank = ?11, client_status = ?12, source = ?13,
+             referral_source = ?14, emergency_contact_name = ?15,
+             emergency_contact_phone = ?16, health_context_json = ?17,
+             preferences_json = ?18, created_at = ?19, updated_at = ?20, deleted_at = ?21
+         WHERE id = ?1",
+    )?;
+    if changed == 0 {
+        return Err(Error::not_found(ENTITY, &contact.id));
+    }
+    write_children(connection, contact, true)
+}
+
+/// Runs `sql` (an insert or update) with the contact's columns as ?1..?21.
+fn write_row(connection: &Connection, contact: &Contact, sql: &str) -> Result<usize> {
     let address_json = contact
         .address
         .as_ref()
         .map(serde_json::to_string)
         .transpose()?;
-    let changed = connection
-        .prepare_cached(
-            "UPDATE contacts SET
-                 display_name = ?2, sort_name = ?3, organization = ?4, primary_email = ?5,
-                 primary_phone = ?6, address_json = ?7, date_of_birth = ?8, photo = ?9,
-                 lifecycle_stage = ?10, stage_rank = ?11, client_status = ?12, source = ?13,
-                 referral_source = ?14, emergency_contact_name = ?15,
-                 emergency_contact_phone = ?16, health_context_json = ?17,
-                 preferences_json = ?18, created_at = ?19, updated_at = ?20, deleted_at = ?21
-             WHERE id = ?1",
-        )?
-        .execute(params![
-            contact.id,
-            contact.display_name,
-            sort_name(&contact.display_name),
-            contact.organization,
-            contact.primary_email(),
-            contact.primary_phone(),
-            address_json,
-            contact.date_of_birth,
-            contact.photo,
-            contact.lifecycle_stage.map(LifecycleStage::as_str),
-            LifecycleStage::rank(contact.lifecycle_stage),
-            contact.client_status.as_str(),
-            contact.source.as_str(),
-            contact.referral_source,
-            contact.emergency_contact_name,
-            contact.emergency_contact_phone,
-            serde_json::to_string(&contact.health_context)?,
-            serde_json::to_string(&contact.preferences)?,
-            contact.created_at,
-            contact.updated_at,
-            contact.deleted_at,
-        ])?;
-    if changed == 0 {
-        return Err(Error::not_found(ENTITY, &contact.id));
-    }
+    Ok(connection.prepare_cached(sql)?.execute(params![
+        contact.id,
+        contact.display_name,
+        sort_name(&contact.display_name),
+        contact.organization,
+        contact.primary_email(),
+        contact.primary_phone(),
+        address_json,
+        contact.date_of_birth,
+        contact.photo,
+        contact.lifecycle_stage.map(LifecycleStage::as_str),
+        LifecycleStage::rank(contact.lifecycle_stage),
+        contact.client_status.as_str(),
+        contact.source.as_str(),
+        contact.referral_source,
+        contact.emergency_contact_name,
+        contact.emergency_contact_phone,
+        serde_json::to_string(&contact.health_context)?,
+        serde_json::to_string(&contact.preferences)?,
+        contact.created_at,
+        contact.updated_at,
+        contact.deleted_at,
+    ])?)
+}
 
-    connection
-        .prepare_cached("DELETE FROM contact_emails WHERE contact_id = ?1")?
-        .execute([&contact.id])?;
+/// Emails, phones, tags and the keyword index entry; `existing` clears the old ones first.
+fn write_children(connection: &Connection, contact: &Contact, existing: bool) -> Result<()> {
+    if existing {
+        for sql in [
+            "DELETE FROM contact_emails WHERE contact_id = ?1",
+            "DELETE FROM contact_phones WHERE contact_id = ?1",
+            "DELETE FROM contact_tags WHERE contact_id = ?1",
+        ] {
+            connection.prepare_cached(sql)?.execute([&contact.id])?;
+        }
+    }
     let mut insert_email = connection.prepare_cached(
         "INSERT INTO contact_emails (contact_id, position, address, address_normalized, label,
                                      is_primary)
@@ -93,9 +104,6 @@ pub(super) fn replace(connection: &Connection, contact: &Contact) -> Result<()> 
         ])?;
     }
 
-    connection
-        .prepare_cached("DELETE FROM contact_phones WHERE contact_id = ?1")?
-        .execute([&contact.id])?;
     let mut insert_phone = connection.prepare_cached(
         "INSERT INTO contact_phones (contact_id, position, number_e164, label, is_primary)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -110,9 +118,6 @@ pub(super) fn replace(connection: &Connection, contact: &Contact) -> Result<()> 
         ])?;
     }
 
-    connection
-        .prepare_cached("DELETE FROM contact_tags WHERE contact_id = ?1")?
-        .execute([&contact.id])?;
     for tag in &contact.tags {
         let tag_id = ensure_tag(connection, tag)?;
         connection
@@ -122,7 +127,7 @@ pub(super) fn replace(connection: &Connection, contact: &Contact) -> Result<()> 
             .execute(params![contact.id, tag_id])?;
     }
 
-    refresh_search_index(connection, contact)
+    refresh_search_index(connection, contact, existing)
 }
 
 fn ensure_tag(connection: &Connection, name: &str) -> Result<String> {
@@ -141,13 +146,15 @@ fn ensure_tag(connection: &Connection, name: &str) -> Result<String> {
 }
 
 /// Live contacts are indexed; deleted ones are removed from the index.
-fn refresh_search_index(connection: &Connection, contact: &Contact) -> Result<()> {
+fn refresh_search_index(connection: &Connection, contact: &Contact, existing: bool) -> Result<()> {
     let seq: i64 = connection
         .prepare_cached("SELECT seq FROM contacts WHERE id = ?1")?
         .query_row([&contact.id], |row| row.get(0))?;
-    connection
-        .prepare_cached("DELETE FROM contacts_fts WHERE rowid = ?1")?
-        .execute([seq])?;
+    if existing {
+        connection
+            .prepare_cached("DELETE FROM contacts_fts WHERE rowid = ?1")?
+            .execute([seq])?;
+    }
     if contact.deleted_at.is_some() {
         return Ok(());
     }
