@@ -201,7 +201,10 @@ for d in ui ui/e2e; do
   section "npm dependencies in $d"
   if [ -f "$dir/package-lock.json" ]; then
     # shellcheck disable=SC2016
-    timed "npm ci ($d)" bash -c 'cd "$1" && npm ci --no-audit --no-fund' _ "$dir"
+    # npm 11 writes lockfiles holding only this platform's optional packages (rollup's native
+    # builds), which its own `npm ci` then calls out of sync; `npm install` honours the same
+    # lockfile, so it is the fallback.
+    timed "npm ci ($d)" bash -c 'cd "$1" && { npm ci --no-audit --no-fund || npm install --no-audit --no-fund; }' _ "$dir"
   else
     # shellcheck disable=SC2016
     timed "npm install ($d)" bash -c 'cd "$1" && npm install --no-audit --no-fund' _ "$dir"
