@@ -1,5 +1,6 @@
 //! The typed commands the UI calls. Each one is thin: it takes typed input, runs a core service
 //! off the async runtime, tells open views what changed, and returns the core's result as is.
+//! Failures are logged with their message only: arguments may hold client data.
 
 use omnicrm_core::changes::{ChangeReceipt, UndoOutcome};
 use omnicrm_core::contacts::{
@@ -20,7 +21,7 @@ type CommandResult<T> = Result<T, Error>;
 
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn contacts_create(
     app: AppHandle,
     state: State<'_, CoreState>,
@@ -38,7 +39,7 @@ pub async fn contacts_create(
 
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(app, state, input))]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn contacts_update(
     app: AppHandle,
     state: State<'_, CoreState>,
@@ -59,7 +60,7 @@ pub async fn contacts_update(
 
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(app, state))]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn contacts_delete(
     app: AppHandle,
     state: State<'_, CoreState>,
@@ -74,6 +75,7 @@ pub async fn contacts_delete(
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn contacts_get(state: State<'_, CoreState>, id: String) -> CommandResult<Contact> {
     let core = state.core()?;
     core.run(move |core| core.contacts.get(&id)).await
@@ -81,6 +83,7 @@ pub async fn contacts_get(state: State<'_, CoreState>, id: String) -> CommandRes
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn contacts_list(
     state: State<'_, CoreState>,
     query: ContactListQuery,
@@ -91,6 +94,7 @@ pub async fn contacts_list(
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn contacts_search(
     state: State<'_, CoreState>,
     text: String,
@@ -103,6 +107,7 @@ pub async fn contacts_search(
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn notes_list_for_contact(
     state: State<'_, CoreState>,
     contact_id: String,
@@ -114,6 +119,7 @@ pub async fn notes_list_for_contact(
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn tags_list(state: State<'_, CoreState>) -> CommandResult<Vec<TagCount>> {
     let core = state.core()?;
     core.run(|core| core.contacts.tag_counts()).await
@@ -121,7 +127,7 @@ pub async fn tags_list(state: State<'_, CoreState>) -> CommandResult<Vec<TagCoun
 
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(app, state))]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn changes_undo(
     app: AppHandle,
     state: State<'_, CoreState>,
@@ -141,6 +147,7 @@ pub async fn changes_undo(
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn dashboard_get(state: State<'_, CoreState>) -> CommandResult<Dashboard> {
     let core = state.core()?;
     core.run(|core| core.dashboard.get()).await
@@ -149,7 +156,7 @@ pub async fn dashboard_get(state: State<'_, CoreState>) -> CommandResult<Dashboa
 /// Loads `contacts` demo people, reporting progress as `DemoProgress` events.
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(app, state))]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn demo_generate(
     app: AppHandle,
     state: State<'_, CoreState>,
@@ -183,6 +190,7 @@ pub struct AppInfo {
 
 #[tauri::command]
 #[specta::specta]
+#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn app_info(state: State<'_, CoreState>) -> CommandResult<AppInfo> {
     let core = state.core()?;
     core.run(|core| {

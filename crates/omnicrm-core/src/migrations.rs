@@ -16,11 +16,18 @@ pub struct Migration {
 }
 
 /// Every migration, in order. A test checks this list against the files on disk.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_contacts.sql",
-    sql: include_str!("../../../migrations/sqlite/0001_contacts.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_contacts.sql",
+        sql: include_str!("../../../migrations/sqlite/0001_contacts.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_contact_list_speed.sql",
+        sql: include_str!("../../../migrations/sqlite/0002_contact_list_speed.sql"),
+    },
+];
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {

@@ -111,3 +111,31 @@ fn integrity_check_reports_ok_on_a_healthy_database() {
         vec!["ok".to_owned()]
     );
 }
+
+#[test]
+fn a_version_one_database_with_contacts_migrates_and_keeps_an_exact_total() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join(DATABASE_FILE_NAME);
+    {
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        connection.execute_batch(MIGRATIONS[0].sql).unwrap();
+        connection
+            .execute_batch(
+                "INSERT INTO contacts (id, display_name, sort_name, stage_rank, client_status,
+                                       source, created_at, updated_at, deleted_at)
+                 VALUES ('a', 'Ann', 'ann', 7, 'active', 'manual', '2026-01-01T00:00:00.000Z',
+                         '2026-01-01T00:00:00.000Z', NULL),
+                        ('b', 'Ben', 'ben', 7, 'active', 'manual', '2026-01-01T00:00:00.000Z',
+                         '2026-01-01T00:00:00.000Z', NULL),
+                        ('c', 'Cat', 'cat', 7, 'active', 'manual', '2026-01-01T00:00:00.000Z',
+                         '2026-01-02T00:00:00.000Z', '2026-01-02T00:00:00.000Z');
+                 PRAGMA user_version = 1;",
+            )
+            .unwrap();
+    }
+    let core = Core::open(directory.path()).unwrap();
+    assert_eq!(core.database.schema_version().unwrap(), latest_version());
+    assert_eq!(core.contacts.list(&Default::default()).unwrap().total, 2);
+    core.contacts.create(common::person("Dee")).unwrap();
+    assert_eq!(core.contacts.list(&Default::default()).unwrap().total, 3);
+}
