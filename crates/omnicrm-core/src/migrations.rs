@@ -27,6 +27,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0002_contact_list_speed.sql",
         sql: include_str!("../../../migrations/sqlite/0002_contact_list_speed.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_jobs.sql",
+        sql: include_str!("../../../migrations/sqlite/0003_jobs.sql"),
+    },
 ];
 
 /// The schema version this build writes.
