@@ -7,6 +7,8 @@
 
 mod queue;
 mod retry;
+mod runner;
 
 pub use queue::{Clock, Job, JobQueue, JobStatus, NewJob, SystemClock};
 pub use retry::RetryPolicy;
+pub use runner::{JobContext, JobEvent, JobOutcome, JobRunner, RunnerHandle};

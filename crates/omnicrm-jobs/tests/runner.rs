@@ -1,0 +1,170 @@
+//! The worker pool running real jobs from a real SQLite queue.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use omnicrm_core::Core;
+use omnicrm_jobs::{JobQueue, JobRunner, JobStatus, NewJob, RetryPolicy, SystemClock};
+use serde_json::json;
+
+fn queue() -> (tempfile::TempDir, JobQueue) {
+    let directory = tempfile::tempdir().unwrap();
+    let core = Core::open(directory.path()).unwrap();
+    let policy = RetryPolicy {
+        base: Duration::from_millis(20),
+        max: Duration::from_millis(100),
+        jitter: 0.1,
+    };
+    let queue = JobQueue::with_clock(core.database.clone(), Arc::new(SystemClock), policy);
+    (directory, queue)
+}
+
+async fn wait_until(queue: &JobQueue, id: &str, status: JobStatus) -> omnicrm_jobs::Job {
+    for _ in 0..500 {
+        let job = queue.get(id).unwrap();
+        if job.status == status {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!(
+        "job {id} never reached {status:?}: {:?}",
+        queue.get(id).unwrap()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kind_never_runs_more_jobs_at_once_than_its_limit() {
+    let (_directory, queue) = queue();
+    let ids: Vec<String> = (0..6)
+        .map(|number| {
+            queue
+                .enqueue(NewJob::new("embed", json!(number)))
+                .unwrap()
+                .id
+        })
+        .collect();
+    let running = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (running_in, most_in) = (running.clone(), most.clone());
+    let handle = JobRunner::new(queue.clone(), 4)
+        .poll_interval(Duration::from_millis(5))
+        .handle("embed", 2, Duration::from_secs(5), move |_context| {
+            let (running, most) = (running_in.clone(), most_in.clone());
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(40)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                Ok(())
+            }
+        })
+        .start();
+    for id in &ids {
+        wait_until(&queue, id, JobStatus::Succeeded).await;
+    }
+    handle.shutdown().await.unwrap();
+    assert_eq!(
+        most.load(Ordering::SeqCst),
+        2,
+        "the limit was not reached or was exceeded"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_job_is_retried_then_goes_to_the_dead_list() {
+    let (_directory, queue) = queue();
+    let mut new = NewJob::new("gmail_sync", json!(null));
+    new.max_attempts = 3;
+    let job = queue.enqueue(new).unwrap();
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let counted = attempts.clone();
+    let runner = JobRunner::new(queue.clone(), 2)
+        .poll_interval(Duration::from_millis(5))
+        .handle("gmail_sync", 1, Duration::from_secs(5), move |_context| {
+            let counted = counted.clone();
+            async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                Err("provider answered 503".to_owned())
+            }
+        });
+    let mut events = runner.subscribe();
+    let handle = runner.start();
+    let dead = wait_until(&queue, &job.id, JobStatus::Dead).await;
+    handle.shutdown().await.unwrap();
+    assert_eq!(attempts.load(Ordering::SeqCst), 3);
+    assert_eq!(dead.last_error.as_deref(), Some("provider answered 503"));
+    let mut seen = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        seen.push(event.status);
+    }
+    assert_eq!(seen.last(), Some(&JobStatus::Dead), "{seen:?}");
+    assert!(seen.contains(&JobStatus::Failed), "{seen:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_over_its_timeout_fails_with_a_clear_error() {
+    let (_directory, queue) = queue();
+    let mut new = NewJob::new("backup", json!(null));
+    new.max_attempts = 1;
+    let job = queue.enqueue(new).unwrap();
+    let handle = JobRunner::new(queue.clone(), 1)
+        .poll_interval(Duration::from_millis(5))
+        .handle("backup", 1, Duration::from_millis(50), |_context| async {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            Ok(())
+        })
+        .start();
+    let dead = wait_until(&queue, &job.id, JobStatus::Dead).await;
+    handle.shutdown().await.unwrap();
+    assert!(dead.last_error.unwrap().contains("timed out"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_is_recorded_and_a_cancel_reaches_the_handler() {
+    let (_directory, queue) = queue();
+    let job = queue.enqueue(NewJob::new("import", json!(null))).unwrap();
+    let handle = JobRunner::new(queue.clone(), 1)
+        .poll_interval(Duration::from_millis(5))
+        .handle("import", 1, Duration::from_secs(10), |context| async move {
+            for done in 1..=1000u32 {
+                let canceled = context
+                    .progress(done, Some(1000))
+                    .await
+                    .map_err(|error| error.message)?;
+                if canceled {
+                    return Err("canceled by the user".to_owned());
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            Ok(())
+        })
+        .start();
+    let running = wait_until(&queue, &job.id, JobStatus::Running).await;
+    assert_eq!(running.attempts, 1);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(queue.get(&job.id).unwrap().progress_done > 0);
+    queue.cancel(&job.id).unwrap();
+    let canceled = wait_until(&queue, &job.id, JobStatus::Canceled).await;
+    handle.shutdown().await.unwrap();
+    assert!(canceled.progress_done < 1000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_of_an_unhandled_kind_stay_queued() {
+    let (_directory, queue) = queue();
+    let other = queue
+        .enqueue(NewJob::new("not_handled_here", json!(null)))
+        .unwrap();
+    let mine = queue.enqueue(NewJob::new("embed", json!(null))).unwrap();
+    let handle = JobRunner::new(queue.clone(), 1)
+        .poll_interval(Duration::from_millis(5))
+        .handle("embed", 1, Duration::from_secs(5), |_context| async {
+            Ok(())
+        })
+        .start();
+    wait_until(&queue, &mine.id, JobStatus::Succeeded).await;
+    handle.shutdown().await.unwrap();
+    assert_eq!(queue.get(&other.id).unwrap().status, JobStatus::Queued);
+}
