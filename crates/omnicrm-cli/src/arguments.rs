@@ -28,6 +28,30 @@ pub enum Command {
     Demo(DemoArgs),
     /// Check the data directory, database and keyring.
     Doctor,
+    /// Background jobs: list them, retry dead ones, cancel, purge old successes.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// List jobs, most recently changed first.
+    List {
+        /// Only these statuses: queued, running, succeeded, failed, dead, canceled.
+        #[arg(long = "status")]
+        statuses: Vec<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Run a dead, failed or canceled job again.
+    Retry { id: String },
+    /// Cancel a job (a running one stops at its next progress report).
+    Cancel { id: String },
+    /// Remove succeeded jobs older than the retention window.
+    Purge {
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]

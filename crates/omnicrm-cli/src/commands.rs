@@ -9,7 +9,9 @@ use omnicrm_core::contacts::{
 use omnicrm_core::{paths, Core, Error, Result};
 use serde::Serialize;
 
-use crate::arguments::{AddArgs, Cli, Command, ContactsCommand, DemoArgs, ListArgs, SortArg};
+use crate::arguments::{
+    AddArgs, Cli, Command, ContactsCommand, DemoArgs, JobsCommand, ListArgs, SortArg,
+};
 use crate::output::{self, Printer};
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -35,6 +37,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     })
                 }
                 Command::Demo(arguments) => demo(&core, &arguments, &printer),
+                Command::Jobs(jobs) => run_jobs(&core, jobs, &printer),
                 Command::Doctor => doctor(&data_dir, &printer),
             }
         }
@@ -103,6 +106,51 @@ fn run_contacts(core: &Core, command: ContactsCommand, printer: &Printer) -> Res
             let receipt = core.contacts.delete(&id)?;
             printer.value(&receipt, || {
                 format!("Deleted. Undo with: omnicrm undo {}", receipt.change_id)
+            })
+        }
+    }
+}
+
+fn run_jobs(core: &Core, command: JobsCommand, printer: &Printer) -> Result<()> {
+    let queue = omnicrm_jobs::JobQueue::new(core.database.clone());
+    match command {
+        JobsCommand::List { statuses, limit } => {
+            let statuses = statuses
+                .iter()
+                .map(|text| {
+                    omnicrm_jobs::JobStatus::parse(text).ok_or_else(|| {
+                        Error::invalid_field("status", format!("'{text}' is not a job status"))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let jobs = queue.list(&statuses, limit)?;
+            printer.value(&jobs, || {
+                if jobs.is_empty() {
+                    "No jobs.".to_owned()
+                } else {
+                    output::jobs_table(&jobs)
+                }
+            })
+        }
+        JobsCommand::Retry { id } => {
+            let job = queue.retry(&id)?;
+            printer.value(&job, || format!("Job {} is queued again.", job.id))
+        }
+        JobsCommand::Cancel { id } => {
+            let job = queue.cancel(&id)?;
+            printer.value(&job, || {
+                if job.cancel_requested && job.status == omnicrm_jobs::JobStatus::Running {
+                    format!("Job {} will stop at its next progress report.", job.id)
+                } else {
+                    format!("Job {} is canceled.", job.id)
+                }
+            })
+        }
+        JobsCommand::Purge { days } => {
+            let removed =
+                queue.purge_succeeded(std::time::Duration::from_secs(u64::from(days) * 86_400))?;
+            printer.value(&serde_json::json!({ "removed": removed }), || {
+                format!("Removed {removed} succeeded jobs older than {days} days.")
             })
         }
     }

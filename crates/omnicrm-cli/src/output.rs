@@ -131,3 +131,34 @@ pub fn doctor_text(lines: &[(String, String)]) -> String {
     }
     table.to_string()
 }
+
+pub fn jobs_table(jobs: &[omnicrm_jobs::Job]) -> String {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header([
+        "Id",
+        "Kind",
+        "Status",
+        "Attempts",
+        "Progress",
+        "Last error",
+        "Updated",
+    ]);
+    for job in jobs {
+        let progress = match job.progress_total {
+            Some(total) => format!("{}/{total}", job.progress_done),
+            None if job.progress_done > 0 => job.progress_done.to_string(),
+            None => String::new(),
+        };
+        table.add_row([
+            job.id.clone(),
+            job.kind.clone(),
+            job.status.as_str().to_owned(),
+            format!("{}/{}", job.attempts, job.max_attempts),
+            progress,
+            job.last_error.clone().unwrap_or_default(),
+            job.updated_at.clone(),
+        ]);
+    }
+    table.to_string()
+}

@@ -171,3 +171,50 @@ fn a_database_from_a_newer_version_is_reported_not_touched() {
     assert_eq!(error["code"], "schema_too_new");
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
+
+#[test]
+fn jobs_can_be_listed_retried_and_canceled() {
+    let directory = tempfile::tempdir().unwrap();
+    // Make a dead job through the queue itself, as a worker would.
+    let dead_id = {
+        let core = omnicrm_core::Core::open(directory.path()).unwrap();
+        let queue = omnicrm_jobs::JobQueue::new(core.database.clone());
+        let mut new = omnicrm_jobs::NewJob::new("gmail_sync", serde_json::json!(null));
+        new.max_attempts = 1;
+        let job = queue.enqueue(new).unwrap();
+        queue
+            .claim("w", &[], std::time::Duration::from_secs(30))
+            .unwrap();
+        queue.fail(&job.id, "w", "invalid_grant").unwrap();
+        queue
+            .enqueue(omnicrm_jobs::NewJob::new("embed", serde_json::json!(null)))
+            .unwrap();
+        job.id
+    };
+    let dead = json_output(omnicrm(directory.path()).args(["jobs", "list", "--status", "dead"]));
+    assert_eq!(dead.as_array().unwrap().len(), 1);
+    assert_eq!(dead[0]["last_error"], "invalid_grant");
+
+    let retried = json_output(omnicrm(directory.path()).args(["jobs", "retry", &dead_id]));
+    assert_eq!(retried["status"], "queued");
+    let canceled = json_output(omnicrm(directory.path()).args(["jobs", "cancel", &dead_id]));
+    assert_eq!(canceled["status"], "canceled");
+
+    let table = omnicrm(directory.path())
+        .args(["jobs", "list"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("embed") && text.contains("canceled"),
+        "{text}"
+    );
+
+    let output = omnicrm(directory.path())
+        .args(["--json", "jobs", "list", "--status", "sleeping"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let error: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(error["details"]["fields"][0]["field"], "status");
+}

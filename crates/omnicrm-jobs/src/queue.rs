@@ -38,7 +38,7 @@ impl JobStatus {
         }
     }
 
-    fn parse(text: &str) -> Option<Self> {
+    pub fn parse(text: &str) -> Option<Self> {
         [
             Self::Queued,
             Self::Running,
