@@ -157,14 +157,7 @@ fn run_jobs(core: &Core, command: JobsCommand, printer: &Printer) -> Result<()> 
 }
 
 fn contact_input(arguments: AddArgs) -> Result<ContactInput> {
-    let stage = arguments
-        .stage
-        .map(|text| {
-            LifecycleStage::parse(&text).ok_or_else(|| {
-                Error::invalid_field("stage", format!("'{text}' is not a lifecycle stage"))
-            })
-        })
-        .transpose()?;
+    let stage = parse_stage(arguments.stage)?;
     let status = parse_status(arguments.status)?;
     Ok(ContactInput {
         display_name: arguments.name,
@@ -195,6 +188,15 @@ fn contact_input(arguments: AddArgs) -> Result<ContactInput> {
     })
 }
 
+fn parse_stage(text: Option<String>) -> Result<Option<LifecycleStage>> {
+    text.map(|text| {
+        LifecycleStage::parse(&text).ok_or_else(|| {
+            Error::invalid_field("stage", format!("'{text}' is not a lifecycle stage"))
+        })
+    })
+    .transpose()
+}
+
 fn parse_status(text: Option<String>) -> Result<Option<ClientStatus>> {
     text.map(|text| {
         ClientStatus::parse(&text).ok_or_else(|| {
@@ -207,14 +209,7 @@ fn parse_status(text: Option<String>) -> Result<Option<ClientStatus>> {
 fn list_query(arguments: ListArgs) -> Result<ContactListQuery> {
     Ok(ContactListQuery {
         search: arguments.search,
-        stage: arguments
-            .stage
-            .map(|text| {
-                LifecycleStage::parse(&text).ok_or_else(|| {
-                    Error::invalid_field("stage", format!("'{text}' is not a lifecycle stage"))
-                })
-            })
-            .transpose()?,
+        stage: parse_stage(arguments.stage)?,
         status: parse_status(arguments.status)?,
         tag: arguments.tag,
         source: arguments
