@@ -6,9 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::contacts;
 use crate::error::{Error, Result};
-use crate::notes;
+use crate::records;
 use crate::store::Database;
 use crate::time::{new_id, now_utc};
+use crate::{consents, identities, interactions, notes, productivity, tags};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -118,6 +119,22 @@ pub(crate) fn record(connection: &Connection, change: &NewChange) -> Result<Stri
     Ok(id)
 }
 
+/// What undoing a batch did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct BatchUndoOutcome {
+    pub batch_id: String,
+    pub undone: u32,
+}
+
+/// Returned by a write of many records that can be undone together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct BatchReceipt {
+    pub batch_id: String,
+    pub changed: u32,
+}
+
 /// A recorded change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -182,6 +199,37 @@ impl ChangeService {
         })
     }
 
+    /// Reverts every change of a batch (an import, a merge, a bulk edit), newest first, in one
+    /// transaction: either the whole batch is undone or nothing is.
+    pub fn undo_batch(&self, batch_id: &str) -> Result<BatchUndoOutcome> {
+        self.database.write(|transaction| {
+            let change_ids = {
+                let mut statement = transaction.prepare_cached(
+                    "SELECT id FROM change_log
+                     WHERE batch_id = ?1 AND undone_by_change_id IS NULL
+                       AND reverts_change_id IS NULL
+                     ORDER BY seq DESC",
+                )?;
+                let ids = statement
+                    .query_map([batch_id], |row| row.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                ids
+            };
+            if change_ids.is_empty() {
+                return Err(Error::undo_unavailable(
+                    "nothing in this batch is left to undo",
+                ));
+            }
+            for change_id in &change_ids {
+                undo_in(transaction, change_id)?;
+            }
+            Ok(BatchUndoOutcome {
+                batch_id: batch_id.to_owned(),
+                undone: u32::try_from(change_ids.len()).unwrap_or(u32::MAX),
+            })
+        })
+    }
+
     /// Reverts one change by recording its inverse. Only the latest change of a record can be
     /// undone, so an undo never overwrites a later edit.
     pub fn undo(&self, change_id: &str) -> Result<UndoOutcome> {
@@ -232,7 +280,9 @@ fn undo_in(transaction: &Transaction<'_>, change_id: &str) -> Result<UndoOutcome
         ));
     }
     let later: bool = transaction.query_row(
-        "SELECT EXISTS (SELECT 1 FROM change_log WHERE entity = ?1 AND entity_id = ?2 AND seq > ?3)",
+        "SELECT EXISTS (SELECT 1 FROM change_log
+                         WHERE entity = ?1 AND entity_id = ?2 AND seq > ?3
+                           AND undone_by_change_id IS NULL AND reverts_change_id IS NULL)",
         params![stored.entity, stored.entity_id, stored.seq],
         |row| row.get(0),
     )?;
@@ -244,12 +294,7 @@ fn undo_in(transaction: &Transaction<'_>, change_id: &str) -> Result<UndoOutcome
 
     let inverse = match stored.entity.as_str() {
         contacts::ENTITY => revert_contact(transaction, &stored)?,
-        notes::ENTITY => revert_note(transaction, &stored)?,
-        other => {
-            return Err(Error::undo_unavailable(format!(
-                "changes to {other} records cannot be undone"
-            )))
-        }
+        other => revert_record(transaction, other, &stored)?,
     };
     let mut inverse = inverse;
     inverse.reverts_change_id = Some(change_id.to_owned());
@@ -294,17 +339,44 @@ fn revert_contact(transaction: &Transaction<'_>, stored: &StoredChange) -> Resul
         .after(&after)
 }
 
-fn revert_note(transaction: &Transaction<'_>, stored: &StoredChange) -> Result<NewChange> {
-    match stored.operation {
-        Operation::Create => {
-            let (before, after) = notes::tombstone(transaction, &stored.entity_id)?;
-            NewChange::new(notes::ENTITY, &stored.entity_id, Operation::Delete)
-                .before(&before)?
-                .after(&after)
+/// Undo for the records that share the generic write path.
+fn revert_record(
+    transaction: &Transaction<'_>,
+    entity: &str,
+    stored: &StoredChange,
+) -> Result<NewChange> {
+    let id = stored.entity_id.as_str();
+    let before = stored.before.as_deref();
+    let operation = stored.operation;
+    match entity {
+        notes::ENTITY => records::revert::<notes::Note>(transaction, id, operation, before),
+        interactions::ENTITY => {
+            records::revert::<interactions::Interaction>(transaction, id, operation, before)
+        }
+        tags::ENTITY => records::revert::<tags::Tag>(transaction, id, operation, before),
+        identities::ENTITY => {
+            records::revert::<identities::Identity>(transaction, id, operation, before)
+        }
+        identities::IGNORED_ENTITY => {
+            records::revert::<identities::IgnoredIdentifier>(transaction, id, operation, before)
+        }
+        consents::ENTITY => {
+            records::revert::<consents::Consent>(transaction, id, operation, before)
+        }
+        productivity::ZONE_ENTITY => {
+            records::revert::<productivity::Zone>(transaction, id, operation, before)
+        }
+        productivity::PROJECT_ENTITY => {
+            records::revert::<productivity::Project>(transaction, id, operation, before)
+        }
+        productivity::TASK_ENTITY => {
+            records::revert::<productivity::Task>(transaction, id, operation, before)
+        }
+        productivity::GOAL_ENTITY => {
+            records::revert::<productivity::Goal>(transaction, id, operation, before)
         }
         other => Err(Error::undo_unavailable(format!(
-            "undoing a note {} is not supported yet",
-            other.as_str()
+            "changes to {other} records cannot be undone"
         ))),
     }
 }

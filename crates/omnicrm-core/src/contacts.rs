@@ -285,8 +285,8 @@ impl ContactService {
     pub fn create(&self, input: ContactInput) -> Result<Contact> {
         self.database.write(|transaction| {
             let rules = ValidationRules::load(transaction)?;
-            let contact = new_contact(&rules, input, None)?;
-            rows::insert(transaction, &contact)?;
+            let mut contact = new_contact(&rules, input, None)?;
+            rows::insert(transaction, &mut contact)?;
             changes::record(
                 transaction,
                 &changes::NewChange::new(ENTITY, &contact.id, Operation::Create).after(&contact)?,
@@ -308,9 +308,9 @@ impl ContactService {
             let rules = ValidationRules::load(transaction)?;
             let mut ids = Vec::with_capacity(contacts.len());
             for (index, bulk) in contacts.into_iter().enumerate() {
-                let contact = new_contact(&rules, bulk.input, bulk.created_at)
+                let mut contact = new_contact(&rules, bulk.input, bulk.created_at)
                     .map_err(|error| prefix_fields(error, index))?;
-                rows::insert(transaction, &contact)?;
+                rows::insert(transaction, &mut contact)?;
                 let mut change = changes::NewChange::new(ENTITY, &contact.id, Operation::Create)
                     .after(&contact)?;
                 change.batch_id = options.batch_id.clone();
@@ -330,12 +330,12 @@ impl ContactService {
             let before = rows::load_live(transaction, id)?;
             let rules = ValidationRules::load(transaction)?;
             let valid = rules.validate(input)?;
-            let contact = valid.into_contact(
+            let mut contact = valid.into_contact(
                 before.id.clone(),
                 before.created_at.clone(),
                 later_than(&before.updated_at),
             );
-            rows::replace(transaction, &contact)?;
+            rows::replace(transaction, &mut contact)?;
             changes::record(
                 transaction,
                 &changes::NewChange::new(ENTITY, id, Operation::Update)
@@ -354,7 +354,7 @@ impl ContactService {
             let now = later_than(&before.updated_at);
             after.deleted_at = Some(now.clone());
             after.updated_at = now;
-            rows::replace(transaction, &after)?;
+            rows::replace(transaction, &mut after)?;
             let change_id = changes::record(
                 transaction,
                 &changes::NewChange::new(ENTITY, id, Operation::Delete)
@@ -416,20 +416,7 @@ fn new_contact(
     Ok(valid.into_contact(new_id(), created_at, updated_at))
 }
 
-/// Now, or just after `previous` when the clock reads earlier: `updated_at` never goes back.
-fn later_than(previous: &str) -> String {
-    let now = now_utc();
-    if now.as_str() > previous {
-        return now;
-    }
-    chrono::DateTime::parse_from_rfc3339(previous)
-        .map(|instant| {
-            crate::time::format_utc(
-                instant.with_timezone(&chrono::Utc) + chrono::Duration::milliseconds(1),
-            )
-        })
-        .unwrap_or(now)
-}
+use crate::records::later_than;
 
 fn prefix_fields(mut error: Error, index: usize) -> Error {
     if let Some(details) = error.details.as_mut() {
@@ -449,7 +436,7 @@ pub(crate) fn restore_snapshot(
     let current = rows::load_any(transaction, &snapshot.id)?;
     let mut restored = snapshot.clone();
     restored.updated_at = later_than(&current.updated_at);
-    rows::replace(transaction, &restored)?;
+    rows::replace(transaction, &mut restored)?;
     Ok(restored)
 }
 
@@ -459,8 +446,75 @@ pub(crate) fn tombstone(transaction: &rusqlite::Transaction<'_>, id: &str) -> Re
     let now = later_than(&contact.updated_at);
     contact.deleted_at = Some(now.clone());
     contact.updated_at = now;
-    rows::replace(transaction, &contact)?;
+    rows::replace(transaction, &mut contact)?;
     Ok(contact)
+}
+
+/// `not_found` unless the contact exists and is not deleted.
+pub(crate) fn ensure_live(connection: &rusqlite::Connection, id: &str) -> Result<()> {
+    use rusqlite::OptionalExtension;
+    let live: Option<bool> = connection
+        .prepare_cached("SELECT deleted_at IS NULL FROM contacts WHERE id = ?1")?
+        .query_row([id], |row| row.get(0))
+        .optional()?;
+    if live == Some(true) {
+        Ok(())
+    } else {
+        Err(Error::not_found(ENTITY, id))
+    }
+}
+
+/// Changes a live contact inside a caller's transaction (bulk edits, tag changes, merges):
+/// `change` edits a copy, which is validated like any update and recorded under `batch_id`.
+/// Returns false, writing nothing, when `change` left the contact as it was.
+pub(crate) fn modify(
+    transaction: &rusqlite::Connection,
+    id: &str,
+    batch_id: Option<&str>,
+    change: impl FnOnce(&mut Contact),
+) -> Result<bool> {
+    let before = rows::load_live(transaction, id)?;
+    let mut edited = before.clone();
+    change(&mut edited);
+    if edited == before {
+        return Ok(false);
+    }
+    let rules = ValidationRules::load(transaction)?;
+    let valid = rules.validate(input_of(edited))?;
+    let mut contact = valid.into_contact(
+        before.id.clone(),
+        before.created_at.clone(),
+        later_than(&before.updated_at),
+    );
+    rows::replace(transaction, &mut contact)?;
+    let mut record = changes::NewChange::new(ENTITY, id, Operation::Update)
+        .before(&before)?
+        .after(&contact)?;
+    record.batch_id = batch_id.map(str::to_owned);
+    changes::record(transaction, &record)?;
+    Ok(true)
+}
+
+/// The input that reproduces a stored contact.
+pub fn input_of(contact: Contact) -> ContactInput {
+    ContactInput {
+        display_name: contact.display_name,
+        organization: contact.organization,
+        emails: contact.emails,
+        phones: contact.phones,
+        address: contact.address,
+        date_of_birth: contact.date_of_birth,
+        photo: contact.photo,
+        lifecycle_stage: contact.lifecycle_stage,
+        client_status: Some(contact.client_status),
+        source: Some(contact.source),
+        referral_source: contact.referral_source,
+        emergency_contact_name: contact.emergency_contact_name,
+        emergency_contact_phone: contact.emergency_contact_phone,
+        health_context: contact.health_context,
+        preferences: contact.preferences,
+        tags: contact.tags,
+    }
 }
 
 pub(crate) fn load_any(connection: &rusqlite::Connection, id: &str) -> Result<Contact> {

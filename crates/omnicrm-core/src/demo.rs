@@ -531,7 +531,7 @@ impl DemoService {
                         notes::insert(
                             transaction,
                             contact_id,
-                            body,
+                            notes::NoteInput::plain(body),
                             Some(created_at),
                             Some(&batch_id),
                         )?;

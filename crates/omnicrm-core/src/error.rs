@@ -113,6 +113,16 @@ impl Error {
         Self::new(ErrorCode::Io, format!("{context}: {source}"))
     }
 
+    /// Adds a field error to the details (for errors other than validation that still concern
+    /// one field, such as a name already taken).
+    pub fn with_field(mut self, field: impl Into<String>, message: impl Into<String>) -> Self {
+        self.details
+            .get_or_insert_with(|| ErrorDetails { fields: Vec::new() })
+            .fields
+            .push(FieldError::new(field, message));
+        self
+    }
+
     /// The field errors, empty unless this is a validation failure.
     pub fn field_errors(&self) -> &[FieldError] {
         self.details

@@ -4,15 +4,23 @@
 //! times, soft-delete, and append to the change log that sync and undo use.
 
 pub mod changes;
+pub mod consents;
 pub mod contacts;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
+pub mod identities;
+pub mod interactions;
 pub mod migrations;
 pub mod notes;
 pub mod paths;
+pub mod pii;
+pub mod productivity;
+mod records;
 pub mod store;
+pub mod tags;
 pub mod time;
+pub mod timeline;
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +37,15 @@ pub struct Core {
     pub changes: changes::ChangeService,
     pub dashboard: dashboard::DashboardService,
     pub demo: demo::DemoService,
+    pub tags: tags::TagService,
+    pub interactions: interactions::InteractionService,
+    pub identities: identities::IdentityService,
+    pub consents: consents::ConsentService,
+    pub timeline: timeline::TimelineService,
+    pub zones: productivity::ZoneService,
+    pub projects: productivity::ProjectService,
+    pub tasks: productivity::TaskService,
+    pub goals: productivity::GoalService,
 }
 
 impl Core {
@@ -42,6 +59,15 @@ impl Core {
             changes: changes::ChangeService::new(database.clone()),
             dashboard: dashboard::DashboardService::new(database.clone()),
             demo: demo::DemoService::new(database.clone()),
+            tags: tags::TagService::new(database.clone()),
+            interactions: interactions::InteractionService::new(database.clone()),
+            identities: identities::IdentityService::new(database.clone()),
+            consents: consents::ConsentService::new(database.clone()),
+            timeline: timeline::TimelineService::new(database.clone()),
+            zones: productivity::ZoneService::new(database.clone()),
+            projects: productivity::ProjectService::new(database.clone()),
+            tasks: productivity::TaskService::new(database.clone()),
+            goals: productivity::GoalService::new(database.clone()),
             database,
         })
     }

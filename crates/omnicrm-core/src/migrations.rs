@@ -32,6 +32,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_jobs.sql",
         sql: include_str!("../../../migrations/sqlite/0003_jobs.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_crm_depth.sql",
+        sql: include_str!("../../../migrations/sqlite/0004_crm_depth.sql"),
+    },
 ];
 
 /// The schema version this build writes.

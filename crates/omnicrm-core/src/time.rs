@@ -16,3 +16,15 @@ pub fn format_utc(instant: chrono::DateTime<Utc>) -> String {
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
+
+/// Reads an RFC 3339 date-time with any offset, as UTC.
+pub fn parse_utc(text: &str) -> Option<chrono::DateTime<Utc>> {
+    chrono::DateTime::parse_from_rfc3339(text.trim())
+        .ok()
+        .map(|instant| instant.with_timezone(&Utc))
+}
+
+/// Reads a calendar date `YYYY-MM-DD`.
+pub fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+}

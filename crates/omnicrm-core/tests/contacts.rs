@@ -32,7 +32,8 @@ fn create_normalizes_and_stamps_a_contact() {
     assert!(!contact.emails[1].is_primary);
     assert_eq!(contact.phones[0].number, "+14155550134");
     assert_eq!(contact.phones[1].number, "+442079460958");
-    assert_eq!(contact.tags, vec!["sleep", "Yoga"]);
+    // Tags take the stored spelling: "sleep" is the seeded system tag "Sleep".
+    assert_eq!(contact.tags, vec!["Sleep", "Yoga"]);
     assert_eq!(contact.client_status, ClientStatus::Active);
     assert_eq!(contact.source, ContactSource::Manual);
     let id = uuid::Uuid::parse_str(&contact.id).unwrap();
@@ -442,7 +443,7 @@ fn list_filters_by_stage_status_tag_source_and_search_together() {
             ..Default::default()
         })
         .unwrap();
-    assert_eq!(page.items[0].tags, vec!["yoga"]);
+    assert_eq!(page.items[0].tags, vec!["Yoga"]);
 }
 
 #[test]
@@ -480,7 +481,7 @@ fn tag_counts_count_live_contacts_only() {
         .collect();
     assert_eq!(
         counts,
-        vec![("reiki".into(), 1), ("sleep".into(), 1), ("yoga".into(), 1)]
+        vec![("Reiki".into(), 1), ("Sleep".into(), 1), ("Yoga".into(), 1)]
     );
 }
 

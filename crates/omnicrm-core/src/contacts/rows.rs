@@ -9,7 +9,8 @@ use super::{
 use crate::error::{Error, Result};
 use crate::time::{new_id, now_utc};
 
-pub(super) fn insert(connection: &Connection, contact: &Contact) -> Result<()> {
+pub(super) fn insert(connection: &Connection, contact: &mut Contact) -> Result<()> {
+    canonical_tag_names(connection, contact)?;
     write_row(
         connection,
         contact,
@@ -26,7 +27,8 @@ pub(super) fn insert(connection: &Connection, contact: &Contact) -> Result<()> {
 
 /// Writes every field of `contact` over the stored row, and its emails, phones, tags and
 /// keyword index entry.
-pub(super) fn replace(connection: &Connection, contact: &Contact) -> Result<()> {
+pub(super) fn replace(connection: &Connection, contact: &mut Contact) -> Result<()> {
+    canonical_tag_names(connection, contact)?;
     let changed = write_row(
         connection,
         contact,
@@ -43,6 +45,22 @@ pub(super) fn replace(connection: &Connection, contact: &Contact) -> Result<()> 
         return Err(Error::not_found(ENTITY, &contact.id));
     }
     write_children(connection, contact, true)
+}
+
+/// Tags are matched by name without regard to case; a contact carries the stored spelling
+/// (`yoga` becomes the seeded `Yoga`).
+fn canonical_tag_names(connection: &Connection, contact: &mut Contact) -> Result<()> {
+    let mut lookup = connection.prepare_cached("SELECT name FROM tags WHERE name = ?1")?;
+    for tag in &mut contact.tags {
+        if let Some(stored) = lookup
+            .query_row([tag.as_str()], |row| row.get::<_, String>(0))
+            .optional()?
+        {
+            *tag = stored;
+        }
+    }
+    contact.tags.sort_by_key(|tag| tag.to_lowercase());
+    Ok(())
 }
 
 /// Runs `sql` (an insert or update) with the contact's columns as ?1..?21.
