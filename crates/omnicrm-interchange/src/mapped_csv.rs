@@ -126,11 +126,11 @@ pub fn guess_field(header: &str) -> Field {
         Field::PostalCode
     } else if has(&["street", "address", "strasse", "straße"]) {
         Field::Street
-    } else if has(&["city", "town", "stadt", "ort"]) && !has(&["birth"]) {
+    } else if has(&["city", "town", "stadt"]) || word(&["ort"]) {
         Field::City
     } else if has(&["state", "region", "province", "county"]) {
         Field::Region
-    } else if has(&["country", "land"]) {
+    } else if has(&["country"]) || word(&["land"]) {
         Field::Country
     } else if has(&["birth", "geburt", "dob"]) {
         Field::Birthday

@@ -80,7 +80,8 @@ pub fn parse_outlook_csv(text: &str) -> Result<ParsedContacts, FormatError> {
                 city: cell(&format!("{prefix} City")),
                 region: cell(&format!("{prefix} State")),
                 postal_code: cell(&format!("{prefix} Postal Code")),
-                country: cell(&format!("{prefix} Country")),
+                country: cell(&format!("{prefix} Country"))
+                    .or_else(|| cell(&format!("{prefix} Country/Region"))),
             };
             if !address.is_empty() {
                 record.addresses.push(address);
