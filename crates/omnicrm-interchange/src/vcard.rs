@@ -21,9 +21,7 @@ fn label_for_type(token: &str) -> Option<String> {
         "" | "pref" | "internet" | "voice" | "x400" | "msg" | "dom" | "intl" | "postal"
         | "parcel" | "bbs" | "modem" | "isdn" | "video" | "pcs" => None,
         "cell" | "mobile" => Some("mobile".to_string()),
-        "other" | "home" | "work" | "fax" | "pager" | "text" | "car" | "main" | "iphone" => {
-            Some(lower)
-        }
+        // home, work, fax, pager, other and custom tokens are labels as they are.
         _ => Some(lower),
     }
 }
