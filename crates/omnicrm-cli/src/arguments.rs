@@ -31,6 +31,22 @@ pub enum Command {
     /// Background jobs: list them, retry dead ones, cancel, purge old successes.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Back up the database, list backups, restore one.
+    #[command(subcommand)]
+    Backup(BackupCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Back up the database now (into the data directory's backups folder).
+    Create,
+    /// List backups, newest first.
+    List,
+    /// Replace the database with a backup (the current one is backed up first).
+    Restore {
+        /// A file name as printed by `omnicrm backup list`.
+        file_name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

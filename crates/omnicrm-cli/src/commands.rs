@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::arguments::{
     AddArgs, Cli, Command, ContactsCommand, DemoArgs, JobsCommand, ListArgs, SortArg,
 };
+use crate::backup_commands;
 use crate::output::{self, Printer};
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -38,6 +39,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
                 Command::Demo(arguments) => demo(&core, &arguments, &printer),
                 Command::Jobs(jobs) => run_jobs(&core, jobs, &printer),
+                Command::Backup(backup) => backup_commands::run_backup(&core, backup, &printer),
                 Command::Doctor => doctor(&data_dir, &printer),
             }
         }

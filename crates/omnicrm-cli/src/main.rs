@@ -1,6 +1,7 @@
-//! `omnicrm`: import, export, search, demo data and diagnostics over the local store.
+//! `omnicrm`: import, export, search, demo data, backups and diagnostics over the local store.
 
 mod arguments;
+mod backup_commands;
 mod commands;
 mod output;
 

@@ -162,3 +162,51 @@ pub fn jobs_table(jobs: &[omnicrm_jobs::Job]) -> String {
     }
     table.to_string()
 }
+
+pub fn backups_table(backups: &[omnicrm_core::backups::BackupInfo]) -> String {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header(["File", "Created", "Reason", "Size", "Schema", "Contacts"]);
+    for backup in backups {
+        let (schema, contacts) = match &backup.error {
+            Some(error) => (String::new(), format!("unreadable: {error}")),
+            None => (
+                backup
+                    .schema_version
+                    .map(|version| version.to_string())
+                    .unwrap_or_default(),
+                backup
+                    .contact_count
+                    .map(|count| count.to_string())
+                    .unwrap_or_default(),
+            ),
+        };
+        table.add_row([
+            backup.file_name.clone(),
+            backup.created_at.clone(),
+            backup.reason.as_str().to_owned(),
+            human_size(backup.size_bytes),
+            schema,
+            contacts,
+        ]);
+    }
+    table.to_string()
+}
+
+/// `12.3 MB`-style sizes (decimal units).
+pub fn human_size(bytes: f64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1000.0 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes;
+    let mut unit = "B";
+    for next in UNITS {
+        if value < 1000.0 {
+            break;
+        }
+        value /= 1000.0;
+        unit = next;
+    }
+    format!("{value:.1} {unit}")
+}

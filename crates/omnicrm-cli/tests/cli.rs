@@ -218,3 +218,56 @@ fn jobs_can_be_listed_retried_and_canceled() {
     let error: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(error["details"]["fields"][0]["field"], "status");
 }
+
+#[test]
+fn backups_can_be_created_listed_and_restored() {
+    let directory = tempfile::tempdir().unwrap();
+    let added =
+        json_output(omnicrm(directory.path()).args(["contacts", "add", "--name", "Backup Person"]));
+    let id = added["id"].as_str().unwrap().to_owned();
+
+    let empty = omnicrm(directory.path())
+        .args(["backup", "list"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&empty.stdout).contains("No backups yet"));
+
+    let created = json_output(omnicrm(directory.path()).args(["backup", "create"]));
+    let file_name = created["file_name"].as_str().unwrap().to_owned();
+    assert_eq!(created["reason"], "manual");
+    assert_eq!(created["contact_count"], 1);
+    assert!(directory.path().join("backups").join(&file_name).exists());
+
+    let listed = json_output(omnicrm(directory.path()).args(["backup", "list"]));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["file_name"], file_name.as_str());
+    assert!(listed[0]["size_bytes"].as_f64().unwrap() > 0.0);
+    let table = omnicrm(directory.path())
+        .args(["backup", "list"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains(&file_name) && text.contains("manual"),
+        "{text}"
+    );
+
+    json_output(omnicrm(directory.path()).args(["contacts", "delete", &id]));
+    let restored = json_output(omnicrm(directory.path()).args(["backup", "restore", &file_name]));
+    assert_eq!(restored["restored_from"], file_name.as_str());
+    let previous = restored["previous_saved_as"].as_str().unwrap();
+    assert!(previous.ends_with("-before_restore.sqlite3"), "{previous}");
+    let contacts = json_output(omnicrm(directory.path()).args(["contacts", "list"]));
+    assert_eq!(contacts["total"], 1);
+    let listed = json_output(omnicrm(directory.path()).args(["backup", "list"]));
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+
+    let output = omnicrm(directory.path())
+        .args(["--json", "backup", "restore", "../omnicrm.sqlite3"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let error: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(error["code"], "validation_failed");
+    assert_eq!(error["details"]["fields"][0]["field"], "file_name");
+}

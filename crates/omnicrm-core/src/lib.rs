@@ -3,6 +3,7 @@
 //! Every write goes through a service here. Services validate input, stamp UUIDv7 ids and UTC
 //! times, soft-delete, and append to the change log that sync and undo use.
 
+pub mod backups;
 pub mod changes;
 pub mod consents;
 pub mod contacts;
@@ -32,6 +33,7 @@ pub use store::Database;
 pub struct Core {
     pub data_dir: PathBuf,
     pub database: Database,
+    pub backups: backups::BackupService,
     pub contacts: contacts::ContactService,
     pub notes: notes::NoteService,
     pub changes: changes::ChangeService,
@@ -54,6 +56,7 @@ impl Core {
         let database = Database::open_in_dir(data_dir)?;
         Ok(Self {
             data_dir: data_dir.to_path_buf(),
+            backups: backups::BackupService::new(database.clone(), data_dir),
             contacts: contacts::ContactService::new(database.clone()),
             notes: notes::NoteService::new(database.clone()),
             changes: changes::ChangeService::new(database.clone()),

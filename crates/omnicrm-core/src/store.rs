@@ -91,6 +91,18 @@ impl Database {
         Ok(value)
     }
 
+    /// Runs `work` on the writer connection itself, outside any transaction, holding the writer
+    /// for the duration. For whole-database operations (restoring a backup) that cannot be one
+    /// transaction; everything else uses [`Database::write`].
+    pub fn with_writer<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut writer = self
+            .inner
+            .writer
+            .lock()
+            .map_err(|_| Error::internal("the database writer lock is poisoned"))?;
+        work(&mut writer)
+    }
+
     /// Runs `work` on a read-only connection. Readers run concurrently with each other and
     /// with the writer (WAL).
     pub fn read<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
