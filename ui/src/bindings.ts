@@ -227,11 +227,22 @@ export type MonthCount = {
 export type Note = {
 	id: string,
 	contact_id: string,
+	/**  Plain text, for search and for places that cannot show rich text. */
 	body: string,
+	/**  Sanitized HTML from the editor; `None` for notes written as plain text. */
+	body_html?: string | null,
+	source_type?: NoteSource,
+	/**  The kinds of personal data found in the note; empty when none was found. */
+	pii_kinds?: PiiKind[],
+	/**  Private notes stay on this device. */
+	is_private?: boolean,
 	created_at: string,
 	updated_at: string,
 	deleted_at: string | null,
 };
+
+/**  Where a note came from. */
+export type NoteSource = "typed" | "voice" | "upload";
 
 export type PhoneEntry = {
 	/**  As typed on input; always E.164 (`+14155550123`) once stored. */
@@ -239,6 +250,8 @@ export type PhoneEntry = {
 	label: string | null,
 	is_primary: boolean,
 };
+
+export type PiiKind = "email" | "phone" | "card_number" | "national_id" | "address";
 
 export type SortDirection = "asc" | "desc";
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use common::{open_core, person};
 use omnicrm_core::backups::{BackupInfo, BackupReason, DEFAULT_INTERVAL, DEFAULT_KEEP};
-use omnicrm_core::migrations::latest_version;
+use omnicrm_core::migrations::{latest_version, MIGRATIONS};
 use omnicrm_core::{Core, ErrorCode};
 
 fn contact_total(core: &Core) -> u32 {
@@ -221,16 +221,21 @@ fn restore_brings_back_deleted_data_and_keeps_the_previous_database() {
 #[test]
 fn restore_upgrades_a_backup_from_an_older_schema() {
     let (_directory, core) = open_core();
-    core.contacts.create(person("Ada Old Schema")).unwrap();
-    let backup = core.backups.create(BackupReason::Manual).unwrap();
+    // A backup written by an OmniCRM whose schema stopped at version 2.
+    core.backups.create(BackupReason::Manual).unwrap();
     let old_name = "omnicrm-20200101T000000000Z-manual.sqlite3";
-    let old = copy_as(&core, &backup, old_name);
+    let old = backup_path(&core, old_name);
     {
         let connection = rusqlite::Connection::open(&old).unwrap();
+        for migration in MIGRATIONS.iter().take(2) {
+            connection.execute_batch(migration.sql).unwrap();
+        }
         connection
             .execute_batch(
-                "DROP TABLE jobs;
-                 DELETE FROM schema_migrations WHERE version = 3;
+                "INSERT INTO contacts (id, display_name, sort_name, stage_rank, client_status,
+                                       source, created_at, updated_at)
+                 VALUES ('a', 'Ada Old Schema', 'ada old schema', 7, 'active', 'manual',
+                         '2020-01-01T00:00:00.000Z', '2020-01-01T00:00:00.000Z');
                  PRAGMA user_version = 2;",
             )
             .unwrap();

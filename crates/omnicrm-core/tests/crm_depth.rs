@@ -378,7 +378,10 @@ fn task_views_split_today_upcoming_and_overdue_and_done_sets_completed_at() {
             ..TaskInput::default()
         })
         .unwrap();
-    assert_eq!(core.tasks.subtasks(&today.id).unwrap(), vec![subtask.clone()]);
+    assert_eq!(
+        core.tasks.subtasks(&today.id).unwrap(),
+        vec![subtask.clone()]
+    );
     let nested = core
         .tasks
         .create(TaskInput {
