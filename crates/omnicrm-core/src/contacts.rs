@@ -256,6 +256,14 @@ pub struct ContactSummary {
     pub updated_at: String,
 }
 
+/// A change applied to many contacts at once; absent fields are left alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct BulkEdit {
+    pub lifecycle_stage: Option<LifecycleStage>,
+    pub client_status: Option<ClientStatus>,
+}
+
 /// Options for writing many contacts at once (demo data, imports).
 #[derive(Debug, Clone, Default)]
 pub struct BulkOptions {
@@ -365,6 +373,51 @@ impl ContactService {
         })
     }
 
+    /// Sets the stage and/or status of many contacts as one batch that can be undone.
+    pub fn bulk_edit(&self, ids: &[String], edit: &BulkEdit) -> Result<changes::BatchReceipt> {
+        if ids.is_empty() {
+            return Err(Error::invalid_field("ids", "lists no contacts"));
+        }
+        if edit.lifecycle_stage.is_none() && edit.client_status.is_none() {
+            return Err(Error::invalid_field(
+                "edit",
+                "changes nothing; choose a stage or a status",
+            ));
+        }
+        self.database.write(|transaction| {
+            let batch_id = new_id();
+            let mut changed = 0u32;
+            for id in ids {
+                changed += u32::from(modify(transaction, id, Some(&batch_id), |contact| {
+                    if let Some(stage) = edit.lifecycle_stage {
+                        contact.lifecycle_stage = Some(stage);
+                    }
+                    if let Some(status) = edit.client_status {
+                        contact.client_status = status;
+                    }
+                })?);
+            }
+            Ok(changes::BatchReceipt { batch_id, changed })
+        })
+    }
+
+    /// Soft-deletes many contacts as one batch that can be undone.
+    pub fn delete_many(&self, ids: &[String]) -> Result<changes::BatchReceipt> {
+        if ids.is_empty() {
+            return Err(Error::invalid_field("ids", "lists no contacts"));
+        }
+        self.database.write(|transaction| {
+            let batch_id = new_id();
+            for id in ids {
+                tombstone_in_batch(transaction, id, &batch_id)?;
+            }
+            Ok(changes::BatchReceipt {
+                batch_id,
+                changed: u32::try_from(ids.len()).unwrap_or(u32::MAX),
+            })
+        })
+    }
+
     /// A live (not deleted) contact.
     pub fn get(&self, id: &str) -> Result<Contact> {
         self.database
@@ -448,6 +501,26 @@ pub(crate) fn tombstone(transaction: &rusqlite::Transaction<'_>, id: &str) -> Re
     contact.updated_at = now;
     rows::replace(transaction, &mut contact)?;
     Ok(contact)
+}
+
+/// Soft-deletes a live contact, recording the change under `batch_id` (bulk deletes, merges).
+pub(crate) fn tombstone_in_batch(
+    transaction: &rusqlite::Connection,
+    id: &str,
+    batch_id: &str,
+) -> Result<()> {
+    let before = rows::load_live(transaction, id)?;
+    let mut after = before.clone();
+    let now = later_than(&before.updated_at);
+    after.deleted_at = Some(now.clone());
+    after.updated_at = now;
+    rows::replace(transaction, &mut after)?;
+    let mut change = changes::NewChange::new(ENTITY, id, Operation::Delete)
+        .before(&before)?
+        .after(&after)?;
+    change.batch_id = Some(batch_id.to_owned());
+    changes::record(transaction, &change)?;
+    Ok(())
 }
 
 /// `not_found` unless the contact exists and is not deleted.

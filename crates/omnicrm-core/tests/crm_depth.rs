@@ -509,3 +509,42 @@ fn undo_reverts_task_changes_and_refuses_when_a_later_edit_exists() {
     let refused = core.changes.undo(&create_change).unwrap_err();
     assert_eq!(refused.code, ErrorCode::UndoUnavailable);
 }
+
+#[test]
+fn bulk_edit_and_bulk_delete_are_each_one_undoable_batch() {
+    use omnicrm_core::contacts::{BulkEdit, ClientStatus, LifecycleStage};
+    let (_directory, core) = open_core();
+    let ids: Vec<String> = ["Kai Lee", "Lia Moss", "Max Nye"]
+        .iter()
+        .map(|name| core.contacts.create(person(name)).unwrap().id)
+        .collect();
+    let nothing = core
+        .contacts
+        .bulk_edit(&ids, &BulkEdit::default())
+        .unwrap_err();
+    assert_eq!(nothing.field_errors()[0].field, "edit");
+
+    let edit = core
+        .contacts
+        .bulk_edit(
+            &ids[..2],
+            &BulkEdit {
+                lifecycle_stage: Some(LifecycleStage::VipClient),
+                client_status: Some(ClientStatus::AtRisk),
+            },
+        )
+        .unwrap();
+    assert_eq!(edit.changed, 2);
+    assert_eq!(
+        core.contacts.get(&ids[0]).unwrap().lifecycle_stage,
+        Some(LifecycleStage::VipClient)
+    );
+    let deleted = core.contacts.delete_many(&ids).unwrap();
+    assert!(core.contacts.get(&ids[2]).is_err());
+    core.changes.undo_batch(&deleted.batch_id).unwrap();
+    core.changes.undo_batch(&edit.batch_id).unwrap();
+    let restored = core.contacts.get(&ids[1]).unwrap();
+    assert_eq!(restored.lifecycle_stage, None);
+    assert_eq!(restored.client_status, ClientStatus::Active);
+    assert!(core.contacts.get(&ids[2]).is_ok());
+}
