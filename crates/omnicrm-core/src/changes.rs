@@ -202,32 +202,8 @@ impl ChangeService {
     /// Reverts every change of a batch (an import, a merge, a bulk edit), newest first, in one
     /// transaction: either the whole batch is undone or nothing is.
     pub fn undo_batch(&self, batch_id: &str) -> Result<BatchUndoOutcome> {
-        self.database.write(|transaction| {
-            let change_ids = {
-                let mut statement = transaction.prepare_cached(
-                    "SELECT id FROM change_log
-                     WHERE batch_id = ?1 AND undone_by_change_id IS NULL
-                       AND reverts_change_id IS NULL
-                     ORDER BY seq DESC",
-                )?;
-                let ids = statement
-                    .query_map([batch_id], |row| row.get::<_, String>(0))?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                ids
-            };
-            if change_ids.is_empty() {
-                return Err(Error::undo_unavailable(
-                    "nothing in this batch is left to undo",
-                ));
-            }
-            for change_id in &change_ids {
-                undo_in(transaction, change_id)?;
-            }
-            Ok(BatchUndoOutcome {
-                batch_id: batch_id.to_owned(),
-                undone: u32::try_from(change_ids.len()).unwrap_or(u32::MAX),
-            })
-        })
+        self.database
+            .write(|transaction| undo_batch_in(transaction, batch_id))
     }
 
     /// Reverts one change by recording its inverse. Only the latest change of a record can be
@@ -245,6 +221,36 @@ struct StoredChange {
     operation: Operation,
     before: Option<String>,
     undone_by: Option<String>,
+}
+
+/// Undoes every change of a batch inside a caller's transaction, newest first.
+pub(crate) fn undo_batch_in(
+    transaction: &Transaction<'_>,
+    batch_id: &str,
+) -> Result<BatchUndoOutcome> {
+    let change_ids = {
+        let mut statement = transaction.prepare_cached(
+            "SELECT id FROM change_log
+             WHERE batch_id = ?1 AND undone_by_change_id IS NULL AND reverts_change_id IS NULL
+             ORDER BY seq DESC",
+        )?;
+        let ids = statement
+            .query_map([batch_id], |row| row.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        ids
+    };
+    if change_ids.is_empty() {
+        return Err(Error::undo_unavailable(
+            "nothing in this batch is left to undo",
+        ));
+    }
+    for change_id in &change_ids {
+        undo_in(transaction, change_id)?;
+    }
+    Ok(BatchUndoOutcome {
+        batch_id: batch_id.to_owned(),
+        undone: u32::try_from(change_ids.len()).unwrap_or(u32::MAX),
+    })
 }
 
 fn undo_in(transaction: &Transaction<'_>, change_id: &str) -> Result<UndoOutcome> {

@@ -503,6 +503,20 @@ pub(crate) fn tombstone(transaction: &rusqlite::Transaction<'_>, id: &str) -> Re
     Ok(contact)
 }
 
+/// Stores a new, already validated contact and records its creation (imports).
+pub(crate) fn insert_new(
+    transaction: &rusqlite::Connection,
+    contact: &mut Contact,
+    batch_id: Option<&str>,
+) -> Result<()> {
+    rows::insert(transaction, contact)?;
+    let mut change =
+        changes::NewChange::new(ENTITY, &contact.id, Operation::Create).after(&*contact)?;
+    change.batch_id = batch_id.map(str::to_owned);
+    changes::record(transaction, &change)?;
+    Ok(())
+}
+
 /// Soft-deletes a live contact, recording the change under `batch_id` (bulk deletes, merges).
 pub(crate) fn tombstone_in_batch(
     transaction: &rusqlite::Connection,

@@ -10,7 +10,9 @@ pub mod contacts;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod identities;
+pub mod imports;
 pub mod interactions;
 pub mod migrations;
 pub mod notes;
@@ -48,6 +50,8 @@ pub struct Core {
     pub projects: productivity::ProjectService,
     pub tasks: productivity::TaskService,
     pub goals: productivity::GoalService,
+    pub imports: imports::ImportService,
+    pub export: export::ExportService,
 }
 
 impl Core {
@@ -71,6 +75,8 @@ impl Core {
             projects: productivity::ProjectService::new(database.clone()),
             tasks: productivity::TaskService::new(database.clone()),
             goals: productivity::GoalService::new(database.clone()),
+            imports: imports::ImportService::new(database.clone()),
+            export: export::ExportService::new(database.clone(), data_dir),
             database,
         })
     }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// What a CSV column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Field {
     DisplayName,
     GivenName,
@@ -34,6 +35,7 @@ pub enum Field {
 
 /// One column (by its header name) and what it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ColumnTarget {
     pub header: String,
     pub field: Field,
@@ -43,12 +45,14 @@ pub struct ColumnTarget {
 /// columns may map to Email or Phone (each adds a value) and to Note (joined by lines); for the
 /// other fields the first non-empty column wins.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ColumnMapping {
     pub columns: Vec<ColumnTarget>,
 }
 
 /// The first rows of a CSV file, for a person to check a mapping against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CsvPreview {
     pub headers: Vec<String>,
     pub sample_rows: Vec<Vec<String>>,

@@ -148,6 +148,7 @@ impl ParsedContacts {
 /// The supported file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Format {
     /// vCard 2.1, 3.0 or 4.0.
     Vcard,

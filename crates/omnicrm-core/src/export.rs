@@ -1,0 +1,384 @@
+//! Getting data out: vCard 4.0 and Google CSV for contacts, a full JSON export of everything,
+//! a per-client JSON export (for data subject requests), and deleting all data.
+
+use std::path::Path;
+
+use base64::Engine;
+use omnicrm_interchange::{ContactRecord, LabeledValue, Photo, PostalAddress};
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+use crate::consents::Consent;
+use crate::contacts::{self, Contact};
+use crate::error::{Error, Result};
+use crate::identities::{Identity, IgnoredIdentifier};
+use crate::interactions::Interaction;
+use crate::notes::Note;
+use crate::productivity::{Goal, Project, Task, Zone};
+use crate::records::Record;
+use crate::store::Database;
+use crate::tags::Tag;
+use crate::time::now_utc;
+
+/// The `format` field of OmniCRM's JSON export.
+pub const JSON_EXPORT_FORMAT: &str = "omnicrm-export";
+pub const JSON_EXPORT_VERSION: u32 = 1;
+/// What the user types to delete all data.
+pub const DELETE_ALL_CONFIRMATION: &str = "DELETE ALL MY DATA";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Vcard,
+    GoogleCsv,
+    Json,
+}
+
+impl ExportFormat {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "vcard" => Some(Self::Vcard),
+            "csv" | "google_csv" => Some(Self::GoogleCsv),
+            "json" => Some(Self::Json),
+            _ => None,
+        }
+    }
+}
+
+/// Everything OmniCRM holds, live records only.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JsonExport {
+    pub format: String,
+    pub version: u32,
+    pub exported_at: String,
+    pub contacts: Vec<Contact>,
+    #[serde(default)]
+    pub notes: Vec<Note>,
+    #[serde(default)]
+    pub interactions: Vec<Interaction>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    #[serde(default)]
+    pub identities: Vec<Identity>,
+    #[serde(default)]
+    pub ignored_identifiers: Vec<IgnoredIdentifier>,
+    #[serde(default)]
+    pub consents: Vec<Consent>,
+    #[serde(default)]
+    pub zones: Vec<Zone>,
+    #[serde(default)]
+    pub projects: Vec<Project>,
+    #[serde(default)]
+    pub tasks: Vec<Task>,
+    #[serde(default)]
+    pub goals: Vec<Goal>,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ExportSummary {
+    pub path: String,
+    pub contacts: u32,
+    pub bytes: f64,
+}
+
+/// What deleting all data removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct DeletionSummary {
+    pub contacts: u32,
+    pub backups: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExportService {
+    database: Database,
+    data_dir: std::path::PathBuf,
+}
+
+impl ExportService {
+    pub fn new(database: Database, data_dir: &Path) -> Self {
+        Self {
+            database,
+            data_dir: data_dir.to_path_buf(),
+        }
+    }
+
+    /// Everything, or with `contact_id` everything about that one client.
+    pub fn json(&self, contact_id: Option<&str>) -> Result<JsonExport> {
+        self.database.read(|connection| match contact_id {
+            None => full_export(connection),
+            Some(id) => client_export(connection, id),
+        })
+    }
+
+    /// Live contacts (or one) as vCard 4.0.
+    pub fn vcard(&self, contact_id: Option<&str>) -> Result<String> {
+        let records = self.contact_records(contact_id)?;
+        Ok(omnicrm_interchange::write_vcards(&records))
+    }
+
+    /// Live contacts (or one) in Google Contacts CSV format.
+    pub fn google_csv(&self, contact_id: Option<&str>) -> Result<String> {
+        let records = self.contact_records(contact_id)?;
+        Ok(omnicrm_interchange::write_google_csv(&records))
+    }
+
+    /// Writes an export to `path` (via a temporary file, so a failed export leaves nothing
+    /// half-written behind).
+    pub fn write(
+        &self,
+        format: ExportFormat,
+        path: &Path,
+        contact_id: Option<&str>,
+    ) -> Result<ExportSummary> {
+        let (text, contacts) = match format {
+            ExportFormat::Json => {
+                let export = self.json(contact_id)?;
+                let count = export.contacts.len();
+                (serde_json::to_string_pretty(&export)?, count)
+            }
+            ExportFormat::Vcard | ExportFormat::GoogleCsv => {
+                let records = self.contact_records(contact_id)?;
+                let count = records.len();
+                let text = if format == ExportFormat::Vcard {
+                    omnicrm_interchange::write_vcards(&records)
+                } else {
+                    omnicrm_interchange::write_google_csv(&records)
+                };
+                (text, count)
+            }
+        };
+        let partial = path.with_extension("partial");
+        std::fs::write(&partial, text.as_bytes()).map_err(|source| {
+            Error::io(&format!("could not write {}", partial.display()), &source)
+        })?;
+        std::fs::rename(&partial, path)
+            .map_err(|source| Error::io(&format!("could not write {}", path.display()), &source))?;
+        Ok(ExportSummary {
+            path: path.display().to_string(),
+            contacts: u32::try_from(contacts).unwrap_or(u32::MAX),
+            bytes: text.len() as f64,
+        })
+    }
+
+    /// Erases every contact and everything about them, the change log and the backups. The
+    /// seeded tags, zones and ignore patterns stay. `confirmation` must be
+    /// [`DELETE_ALL_CONFIRMATION`].
+    pub fn delete_all_data(&self, confirmation: &str) -> Result<DeletionSummary> {
+        if confirmation.trim() != DELETE_ALL_CONFIRMATION {
+            return Err(Error::invalid_field(
+                "confirmation",
+                format!("must be exactly \"{DELETE_ALL_CONFIRMATION}\""),
+            ));
+        }
+        let contacts = self.database.write(|transaction| {
+            let contacts: u32 =
+                transaction.query_row("SELECT COUNT(*) FROM contacts", [], |row| row.get(0))?;
+            transaction.execute_batch(
+                "DELETE FROM contacts_fts;
+                 DELETE FROM contact_emails; DELETE FROM contact_phones; DELETE FROM contact_tags;
+                 DELETE FROM interaction_contacts; DELETE FROM interactions;
+                 DELETE FROM task_contacts; DELETE FROM tasks; DELETE FROM projects;
+                 DELETE FROM goals; DELETE FROM consents; DELETE FROM contact_identities;
+                 DELETE FROM notes; DELETE FROM contacts; DELETE FROM imports; DELETE FROM jobs;
+                 DELETE FROM change_log;
+                 DELETE FROM tags WHERE is_system = 0;
+                 DELETE FROM ignored_identifiers WHERE is_system = 0;
+                 DELETE FROM zones WHERE created_at <> '2026-11-22T00:00:00.000Z';
+                 UPDATE contact_totals SET live = 0;",
+            )?;
+            Ok(contacts)
+        })?;
+        self.database.with_writer(|connection| {
+            connection.execute_batch("VACUUM")?;
+            Ok(())
+        })?;
+        let mut backups = 0u32;
+        let backup_dir = self.data_dir.join(crate::backups::BACKUP_DIR_NAME);
+        if let Ok(entries) = std::fs::read_dir(&backup_dir) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_file() {
+                    std::fs::remove_file(&path).map_err(|source| {
+                        Error::io(&format!("could not remove {}", path.display()), &source)
+                    })?;
+                    backups += 1;
+                }
+            }
+        }
+        Ok(DeletionSummary { contacts, backups })
+    }
+
+    fn contact_records(&self, contact_id: Option<&str>) -> Result<Vec<ContactRecord>> {
+        self.database.read(|connection| {
+            let ids = match contact_id {
+                Some(id) => {
+                    contacts::ensure_live(connection, id)?;
+                    vec![id.to_owned()]
+                }
+                None => live_ids(
+                    connection,
+                    "SELECT id FROM contacts WHERE deleted_at IS NULL ORDER BY sort_name, id",
+                )?,
+            };
+            ids.iter()
+                .map(|id| {
+                    contacts::load_any(connection, id).map(|contact| contact_record(&contact))
+                })
+                .collect()
+        })
+    }
+}
+
+/// A contact in the format-neutral shape the vCard and CSV writers take.
+pub fn contact_record(contact: &Contact) -> ContactRecord {
+    let photo = contact.photo.as_deref().and_then(|url| {
+        let (header, data) = url.strip_prefix("data:")?.split_once(',')?;
+        let media_type = header.strip_suffix(";base64")?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .ok()?;
+        Some(Photo {
+            media_type: media_type.to_owned(),
+            data: bytes,
+        })
+    });
+    ContactRecord {
+        display_name: contact.display_name.clone(),
+        organization: contact.organization.clone(),
+        emails: contact
+            .emails
+            .iter()
+            .map(|email| LabeledValue {
+                value: email.address.clone(),
+                label: email.label.clone(),
+                preferred: email.is_primary,
+            })
+            .collect(),
+        phones: contact
+            .phones
+            .iter()
+            .map(|phone| LabeledValue {
+                value: phone.number.clone(),
+                label: phone.label.clone(),
+                preferred: phone.is_primary,
+            })
+            .collect(),
+        addresses: contact
+            .address
+            .iter()
+            .map(|address| PostalAddress {
+                label: None,
+                street: address.street.clone(),
+                city: address.city.clone(),
+                region: address.region.clone(),
+                postal_code: address.postal_code.clone(),
+                country: address.country.clone(),
+            })
+            .collect(),
+        birthday: contact.date_of_birth.clone(),
+        photo,
+        categories: contact.tags.clone(),
+        ..ContactRecord::default()
+    }
+}
+
+fn live_ids(connection: &Connection, sql: &str) -> Result<Vec<String>> {
+    let mut statement = connection.prepare(sql)?;
+    let ids = statement
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(ids)
+}
+
+fn load_all<R: Record>(connection: &Connection, table: &str) -> Result<Vec<R>> {
+    live_ids(
+        connection,
+        &format!("SELECT id FROM {table} WHERE deleted_at IS NULL ORDER BY created_at, id"),
+    )?
+    .iter()
+    .map(|id| R::load(connection, id))
+    .collect()
+}
+
+fn full_export(connection: &Connection) -> Result<JsonExport> {
+    let contacts = live_ids(
+        connection,
+        "SELECT id FROM contacts WHERE deleted_at IS NULL ORDER BY created_at, id",
+    )?
+    .iter()
+    .map(|id| contacts::load_any(connection, id))
+    .collect::<Result<Vec<_>>>()?;
+    Ok(JsonExport {
+        format: JSON_EXPORT_FORMAT.to_owned(),
+        version: JSON_EXPORT_VERSION,
+        exported_at: now_utc(),
+        contacts,
+        notes: load_all(connection, "notes")?,
+        interactions: load_all(connection, "interactions")?,
+        tags: load_all(connection, "tags")?,
+        identities: load_all(connection, "contact_identities")?,
+        ignored_identifiers: load_all(connection, "ignored_identifiers")?,
+        consents: load_all(connection, "consents")?,
+        zones: load_all(connection, "zones")?,
+        projects: load_all(connection, "projects")?,
+        tasks: load_all(connection, "tasks")?,
+        goals: load_all(connection, "goals")?,
+    })
+}
+
+/// Everything about one client: the contact, their notes, interactions, linked tasks, goals,
+/// consents and identities.
+fn client_export(connection: &Connection, contact_id: &str) -> Result<JsonExport> {
+    contacts::ensure_live(connection, contact_id)?;
+    let select = |sql: &str| -> Result<Vec<String>> {
+        let mut statement = connection.prepare(sql)?;
+        let ids = statement
+            .query_map([contact_id], |row| row.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(ids)
+    };
+    fn load_each<R: Record>(connection: &Connection, ids: Vec<String>) -> Result<Vec<R>> {
+        ids.iter().map(|id| R::load(connection, id)).collect()
+    }
+    Ok(JsonExport {
+        format: JSON_EXPORT_FORMAT.to_owned(),
+        version: JSON_EXPORT_VERSION,
+        exported_at: now_utc(),
+        contacts: vec![contacts::load_any(connection, contact_id)?],
+        notes: load_each(
+            connection,
+            select("SELECT id FROM notes WHERE contact_id = ?1 AND deleted_at IS NULL")?,
+        )?,
+        interactions: load_each(
+            connection,
+            select(
+                "SELECT i.id FROM interaction_contacts ic JOIN interactions i ON i.id = ic.interaction_id
+                 WHERE ic.contact_id = ?1 AND i.deleted_at IS NULL",
+            )?,
+        )?,
+        identities: load_each(
+            connection,
+            select("SELECT id FROM contact_identities WHERE contact_id = ?1 AND deleted_at IS NULL")?,
+        )?,
+        consents: load_each(
+            connection,
+            select("SELECT id FROM consents WHERE contact_id = ?1 AND deleted_at IS NULL")?,
+        )?,
+        tasks: load_each(
+            connection,
+            select(
+                "SELECT t.id FROM task_contacts tc JOIN tasks t ON t.id = tc.task_id
+                 WHERE tc.contact_id = ?1 AND t.deleted_at IS NULL",
+            )?,
+        )?,
+        goals: load_each(
+            connection,
+            select("SELECT id FROM goals WHERE contact_id = ?1 AND deleted_at IS NULL")?,
+        )?,
+        ..JsonExport::default()
+    })
+}

@@ -1,0 +1,589 @@
+//! Matching import candidates against existing contacts and each other, and writing the plan.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use super::records::{Candidate, Problem};
+use super::{ImportCounts, ImportFormat, ImportPreview, MAX_PLAN_ITEMS};
+use crate::contacts::{self, Contact, ValidationRules};
+use crate::error::{Error, FieldError, Result};
+use crate::notes::NoteInput;
+use crate::time::{new_id, now_utc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum ImportAction {
+    /// A new contact.
+    Create,
+    /// Adds what is new to a matching contact.
+    Update,
+    /// The same person as an earlier record of the file; combined with it.
+    Merge,
+    /// Already in OmniCRM with nothing new.
+    Skip,
+    /// Cannot be imported; the reason says why.
+    Invalid,
+}
+
+/// One record of the plan, as the preview shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ImportPlanItem {
+    /// `line 12`, `row 7` or `contact 3`.
+    pub location: String,
+    pub display_name: String,
+    pub action: ImportAction,
+    pub reason: String,
+    /// The existing contact it matched, for updates and skips.
+    pub contact_id: Option<String>,
+}
+
+enum Action {
+    Create { contact: Box<Contact> },
+    Update { merged: Box<Contact> },
+    MergedInto,
+    Skip,
+    Invalid,
+}
+
+struct Entry {
+    location: String,
+    display_name: String,
+    reason: String,
+    contact_id: Option<String>,
+    action: Action,
+    notes: Vec<NoteInput>,
+}
+
+pub(crate) struct Plan {
+    entries: Vec<Entry>,
+}
+
+pub(crate) fn plan(connection: &Connection, candidates: Vec<Candidate>) -> Result<Plan> {
+    let rules = ValidationRules::load(connection)?;
+    let now = now_utc();
+    let mut entries: Vec<Entry> = Vec::with_capacity(candidates.len());
+    // Normalized email or phone -> the entry (a create or update) that holds it.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut matcher = Matcher::new(connection)?;
+
+    for candidate in candidates {
+        let mut candidate = candidate;
+        let display_name = candidate.input.display_name.clone();
+        let mut kept_in_note = String::new();
+        let validated = match rules.validate(candidate.input.clone()) {
+            Err(error) if only_phones_invalid(&error) => {
+                // A number that cannot be read should not cost the whole contact: it goes into
+                // a note, word for word, and the rest is imported.
+                let bad = bad_phone_indexes(&error);
+                let mut lines = Vec::new();
+                let mut index = 0;
+                candidate.input.phones.retain(|phone| {
+                    let keep = !bad.contains(&index);
+                    if !keep {
+                        let label = phone.label.as_deref().unwrap_or("phone");
+                        lines.push(format!(
+                            "Phone ({label}), not a valid number: {}",
+                            phone.number
+                        ));
+                    }
+                    index += 1;
+                    keep
+                });
+                if let Some(first) = candidate.input.phones.first_mut() {
+                    first.is_primary = true;
+                }
+                kept_in_note = format!(
+                    "; kept {} unreadable phone number(s) in a note",
+                    lines.len()
+                );
+                candidate.notes.push(NoteInput {
+                    body: Some(lines.join("\n")),
+                    body_html: None,
+                    source_type: Some(crate::notes::NoteSource::Upload),
+                    is_private: false,
+                });
+                rules.validate(candidate.input)
+            }
+            other => other,
+        };
+        let valid = match validated {
+            Ok(valid) => valid,
+            Err(error) => {
+                entries.push(Entry {
+                    location: candidate.location,
+                    display_name,
+                    reason: describe_invalid(&error),
+                    contact_id: None,
+                    action: Action::Invalid,
+                    notes: Vec::new(),
+                });
+                continue;
+            }
+        };
+        let created_at = candidate.created_at.unwrap_or_else(|| now.clone());
+        let id = match &candidate.original_id {
+            Some(id) if !matcher.id_taken(id)? => id.clone(),
+            _ => new_id(),
+        };
+        let contact = valid.into_contact(id, created_at.clone(), created_at.max(now.clone()));
+        let keys = identity_keys(&contact);
+
+        // The same person earlier in this file?
+        if let Some((key, index)) = keys
+            .iter()
+            .find_map(|key| seen.get(key).map(|index| (key, *index)))
+        {
+            let earlier_location = entries
+                .get(index)
+                .map(|entry| entry.location.clone())
+                .unwrap_or_default();
+            if let Some(target) = entries.get_mut(index) {
+                match &mut target.action {
+                    Action::Create { contact: base } | Action::Update { merged: base } => {
+                        merge_into(base, &contact);
+                    }
+                    Action::MergedInto | Action::Skip | Action::Invalid => {}
+                }
+                target.notes.extend(candidate.notes);
+            }
+            for key in &keys {
+                seen.entry(key.clone()).or_insert(index);
+            }
+            entries.push(Entry {
+                location: candidate.location,
+                display_name,
+                reason: format!(
+                    "same {} as {earlier_location}; combined with it",
+                    describe_key(key)
+                ),
+                contact_id: None,
+                action: Action::MergedInto,
+                notes: Vec::new(),
+            });
+            continue;
+        }
+
+        // Already in OmniCRM?
+        let existing_id = match &candidate.original_id {
+            Some(original) if matcher.is_live(original)? => Some((original.clone(), None)),
+            _ => matcher.find(&keys)?,
+        };
+        let index = entries.len();
+        for key in &keys {
+            seen.insert(key.clone(), index);
+        }
+        match existing_id {
+            Some((existing_id, matched_key)) => {
+                let existing = contacts::load_any(connection, &existing_id)?;
+                let mut new_notes = Vec::new();
+                for note in candidate.notes {
+                    if !note_exists(connection, &existing_id, &note)? {
+                        new_notes.push(note);
+                    }
+                }
+                let mut merged = existing.clone();
+                let added = merge_into(&mut merged, &contact);
+                let how = matched_key
+                    .map(|key| format!("same {}", describe_key(&key)))
+                    .unwrap_or_else(|| "same OmniCRM id".to_owned());
+                let (action, reason) = if added.is_empty() && new_notes.is_empty() {
+                    (
+                        Action::Skip,
+                        format!(
+                            "already in OmniCRM as {} ({how}); nothing new",
+                            existing.display_name
+                        ),
+                    )
+                } else if added.is_empty() {
+                    (
+                        Action::Update {
+                            merged: Box::new(merged),
+                        },
+                        format!(
+                            "matches {} ({how}); adds {} note(s)",
+                            existing.display_name,
+                            new_notes.len()
+                        ),
+                    )
+                } else {
+                    (
+                        Action::Update {
+                            merged: Box::new(merged),
+                        },
+                        format!(
+                            "matches {} ({how}); adds {}",
+                            existing.display_name,
+                            added.join(", ")
+                        ),
+                    )
+                };
+                entries.push(Entry {
+                    location: candidate.location,
+                    display_name,
+                    reason,
+                    contact_id: Some(existing_id),
+                    action,
+                    notes: new_notes,
+                });
+            }
+            None => entries.push(Entry {
+                location: candidate.location,
+                display_name,
+                reason: if keys.is_empty() {
+                    format!("new contact (no email or phone to match on){kept_in_note}")
+                } else {
+                    format!("new contact{kept_in_note}")
+                },
+                contact_id: None,
+                action: Action::Create {
+                    contact: Box::new(contact),
+                },
+                notes: candidate.notes,
+            }),
+        }
+    }
+    Ok(Plan { entries })
+}
+
+impl Plan {
+    pub fn counts(&self, problems: &[Problem]) -> ImportCounts {
+        let mut counts = ImportCounts {
+            invalid: u32::try_from(problems.len()).unwrap_or(u32::MAX),
+            ..ImportCounts::default()
+        };
+        for entry in &self.entries {
+            let counter = match entry.action {
+                Action::Create { .. } => &mut counts.create,
+                Action::Update { .. } => &mut counts.update,
+                Action::MergedInto => &mut counts.merge,
+                Action::Skip => &mut counts.skip,
+                Action::Invalid => &mut counts.invalid,
+            };
+            *counter += 1;
+        }
+        counts
+    }
+
+    pub fn preview(&self, format: ImportFormat, problems: &[Problem]) -> ImportPreview {
+        let mut items: Vec<ImportPlanItem> = problems
+            .iter()
+            .map(|problem| ImportPlanItem {
+                location: problem.location.clone(),
+                display_name: String::new(),
+                action: ImportAction::Invalid,
+                reason: problem.message.clone(),
+                contact_id: None,
+            })
+            .collect();
+        let invalid_first = self
+            .entries
+            .iter()
+            .filter(|entry| matches!(entry.action, Action::Invalid))
+            .chain(
+                self.entries
+                    .iter()
+                    .filter(|entry| !matches!(entry.action, Action::Invalid)),
+            );
+        items.extend(invalid_first.map(|entry| ImportPlanItem {
+            location: entry.location.clone(),
+            display_name: entry.display_name.clone(),
+            action: match entry.action {
+                Action::Create { .. } => ImportAction::Create,
+                Action::Update { .. } => ImportAction::Update,
+                Action::MergedInto => ImportAction::Merge,
+                Action::Skip => ImportAction::Skip,
+                Action::Invalid => ImportAction::Invalid,
+            },
+            reason: entry.reason.clone(),
+            contact_id: entry.contact_id.clone(),
+        }));
+        items.truncate(MAX_PLAN_ITEMS);
+        ImportPreview {
+            format,
+            records: u32::try_from(self.entries.len() + problems.len()).unwrap_or(u32::MAX),
+            counts: self.counts(problems),
+            items,
+        }
+    }
+
+    /// The error for an import refused because some records are invalid: one field error per
+    /// record (`row 7: emails[0] is not an email address`), the first 50 of them.
+    pub fn invalid_error(&self, problems: &[Problem]) -> Error {
+        let mut fields: Vec<FieldError> = problems
+            .iter()
+            .map(|problem| FieldError::new(problem.location.clone(), problem.message.clone()))
+            .collect();
+        fields.extend(
+            self.entries
+                .iter()
+                .filter(|entry| matches!(entry.action, Action::Invalid))
+                .map(|entry| FieldError::new(entry.location.clone(), entry.reason.clone())),
+        );
+        let total = fields.len();
+        fields.truncate(50);
+        let mut error = Error::validation(fields);
+        error.message = format!(
+            "{total} record{} cannot be imported; fix the file or import only the valid records \
+             (nothing was written)",
+            if total == 1 { "" } else { "s" }
+        );
+        error
+    }
+
+    /// Writes the plan under `batch_id`.
+    pub fn apply(
+        self,
+        transaction: &Connection,
+        batch_id: &str,
+        progress: &mut dyn FnMut(u32, u32),
+    ) -> Result<()> {
+        let total = u32::try_from(
+            self.entries
+                .iter()
+                .filter(|entry| {
+                    matches!(entry.action, Action::Create { .. } | Action::Update { .. })
+                })
+                .count(),
+        )
+        .unwrap_or(u32::MAX);
+        let mut done = 0u32;
+        progress(0, total);
+        for entry in self.entries {
+            let contact_id = match entry.action {
+                Action::Create { mut contact } => {
+                    contacts::insert_new(transaction, &mut contact, Some(batch_id))?;
+                    contact.id
+                }
+                Action::Update { merged } => {
+                    let id = merged.id.clone();
+                    contacts::modify(transaction, &id, Some(batch_id), |current| {
+                        *current = Contact {
+                            created_at: current.created_at.clone(),
+                            updated_at: current.updated_at.clone(),
+                            deleted_at: current.deleted_at.clone(),
+                            ..*merged
+                        };
+                    })?;
+                    id
+                }
+                Action::MergedInto | Action::Skip | Action::Invalid => continue,
+            };
+            for note in entry.notes {
+                if !note_exists(transaction, &contact_id, &note)? {
+                    crate::notes::insert(transaction, &contact_id, note, None, Some(batch_id))?;
+                }
+            }
+            done += 1;
+            if done.is_multiple_of(500) {
+                progress(done, total);
+            }
+        }
+        progress(done, total);
+        Ok(())
+    }
+}
+
+fn note_exists(connection: &Connection, contact_id: &str, note: &NoteInput) -> Result<bool> {
+    let Some(body) = note.body.as_deref().map(str::trim) else {
+        return Ok(false);
+    };
+    Ok(connection
+        .prepare_cached(
+            "SELECT 1 FROM notes WHERE contact_id = ?1 AND body = ?2 AND deleted_at IS NULL",
+        )?
+        .query_row([contact_id, body], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// `e:` + normalized email, `p:` + E.164 phone.
+fn identity_keys(contact: &Contact) -> Vec<String> {
+    let mut keys: Vec<String> = contact
+        .emails
+        .iter()
+        .map(|email| format!("e:{}", email.address.trim().to_lowercase()))
+        .collect();
+    keys.extend(
+        contact
+            .phones
+            .iter()
+            .map(|phone| format!("p:{}", phone.number)),
+    );
+    keys
+}
+
+fn describe_key(key: &str) -> String {
+    match key.split_once(':') {
+        Some(("e", email)) => format!("email {email}"),
+        Some(("p", phone)) => format!("phone {phone}"),
+        _ => key.to_owned(),
+    }
+}
+
+fn only_phones_invalid(error: &Error) -> bool {
+    let fields = error.field_errors();
+    !fields.is_empty()
+        && fields
+            .iter()
+            .all(|field| field.field.starts_with("phones["))
+}
+
+fn bad_phone_indexes(error: &Error) -> HashSet<usize> {
+    error
+        .field_errors()
+        .iter()
+        .filter_map(|field| {
+            let rest = field.field.strip_prefix("phones[")?;
+            rest.split_once(']')?.0.parse().ok()
+        })
+        .collect()
+}
+
+fn describe_invalid(error: &Error) -> String {
+    let fields = error.field_errors();
+    if fields.is_empty() {
+        return error.message.clone();
+    }
+    fields
+        .iter()
+        .map(|field| format!("{} {}", field.field, field.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Adds to `base` what `extra` has and `base` lacks; returns a description of what was added.
+fn merge_into(base: &mut Contact, extra: &Contact) -> Vec<String> {
+    let mut added = Vec::new();
+    let known_emails: HashSet<String> = base
+        .emails
+        .iter()
+        .map(|email| email.address.trim().to_lowercase())
+        .collect();
+    for email in &extra.emails {
+        if !known_emails.contains(&email.address.trim().to_lowercase()) {
+            let mut email = email.clone();
+            email.is_primary = base.emails.is_empty();
+            added.push(format!("email {}", email.address));
+            base.emails.push(email);
+        }
+    }
+    let known_phones: HashSet<String> = base
+        .phones
+        .iter()
+        .map(|phone| phone.number.clone())
+        .collect();
+    for phone in &extra.phones {
+        if !known_phones.contains(&phone.number) {
+            let mut phone = phone.clone();
+            phone.is_primary = base.phones.is_empty();
+            added.push(format!("phone {}", phone.number));
+            base.phones.push(phone);
+        }
+    }
+    for tag in &extra.tags {
+        if !base
+            .tags
+            .iter()
+            .any(|known| known.eq_ignore_ascii_case(tag))
+        {
+            added.push(format!("tag {tag}"));
+            base.tags.push(tag.clone());
+        }
+    }
+    fill(
+        &mut base.organization,
+        &extra.organization,
+        "organization",
+        &mut added,
+    );
+    fill(&mut base.address, &extra.address, "address", &mut added);
+    fill(
+        &mut base.date_of_birth,
+        &extra.date_of_birth,
+        "birthday",
+        &mut added,
+    );
+    fill(&mut base.photo, &extra.photo, "photo", &mut added);
+    fill(
+        &mut base.referral_source,
+        &extra.referral_source,
+        "referral source",
+        &mut added,
+    );
+    fill(
+        &mut base.emergency_contact_name,
+        &extra.emergency_contact_name,
+        "emergency contact",
+        &mut added,
+    );
+    fill(
+        &mut base.emergency_contact_phone,
+        &extra.emergency_contact_phone,
+        "emergency phone",
+        &mut added,
+    );
+    added
+}
+
+fn fill<T: Clone>(base: &mut Option<T>, extra: &Option<T>, what: &str, added: &mut Vec<String>) {
+    if base.is_none() && extra.is_some() {
+        *base = extra.clone();
+        added.push(what.to_owned());
+    }
+}
+
+/// Finds existing live contacts by email or phone.
+struct Matcher<'connection> {
+    connection: &'connection Connection,
+}
+
+impl<'connection> Matcher<'connection> {
+    fn new(connection: &'connection Connection) -> Result<Self> {
+        Ok(Self { connection })
+    }
+
+    /// The oldest live contact holding one of the keys, and the key that matched.
+    fn find(&mut self, keys: &[String]) -> Result<Option<(String, Option<String>)>> {
+        for key in keys {
+            let sql = match key.split_once(':') {
+                Some(("e", _)) => {
+                    "SELECT c.id FROM contact_emails e JOIN contacts c ON c.id = e.contact_id
+                     WHERE e.address_normalized = ?1 AND c.deleted_at IS NULL
+                     ORDER BY c.created_at LIMIT 1"
+                }
+                _ => {
+                    "SELECT c.id FROM contact_phones p JOIN contacts c ON c.id = p.contact_id
+                     WHERE p.number_e164 = ?1 AND c.deleted_at IS NULL
+                     ORDER BY c.created_at LIMIT 1"
+                }
+            };
+            let value = key.split_once(':').map_or(key.as_str(), |(_, value)| value);
+            let found: Option<String> = self
+                .connection
+                .prepare_cached(sql)?
+                .query_row([value], |row| row.get(0))
+                .optional()?;
+            if let Some(id) = found {
+                return Ok(Some((id, Some(key.clone()))));
+            }
+        }
+        Ok(None)
+    }
+
+    fn id_taken(&mut self, id: &str) -> Result<bool> {
+        Ok(self
+            .connection
+            .prepare_cached("SELECT 1 FROM contacts WHERE id = ?1")?
+            .query_row([id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    fn is_live(&mut self, id: &str) -> Result<bool> {
+        Ok(contacts::ensure_live(self.connection, id).is_ok())
+    }
+}

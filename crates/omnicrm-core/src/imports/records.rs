@@ -1,0 +1,294 @@
+//! Turns a file into import candidates: contact input plus the note that carries what the
+//! contact fields cannot (job title, further addresses, web sites, a birthday without a year).
+
+use base64::Engine;
+use omnicrm_interchange::{ContactRecord, Format, FormatError, Location};
+
+use super::{ImportFormat, ImportOptions};
+use crate::contacts::{Address, ContactInput, ContactSource, EmailEntry, PhoneEntry};
+use crate::error::{Error, Result};
+use crate::export::{JsonExport, JSON_EXPORT_FORMAT};
+use crate::notes::{NoteInput, NoteSource};
+
+/// One record of the file, ready to be planned.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate {
+    /// `line 12` or `row 7`: where the record is in the file.
+    pub location: String,
+    pub input: ContactInput,
+    pub notes: Vec<NoteInput>,
+    /// The id the contact had in an OmniCRM export; kept when no contact has it yet.
+    pub original_id: Option<String>,
+    pub created_at: Option<String>,
+}
+
+/// A record that could not be read at all.
+#[derive(Debug, Clone)]
+pub(crate) struct Problem {
+    pub location: String,
+    pub message: String,
+}
+
+pub(crate) struct Parsed {
+    pub format: ImportFormat,
+    pub candidates: Vec<Candidate>,
+    pub problems: Vec<Problem>,
+}
+
+pub(crate) fn decode(bytes: &[u8]) -> Result<String> {
+    omnicrm_interchange::decode_text(bytes).map_err(format_error)
+}
+
+/// A whole-file failure as a validation error on `file`, naming the line or row.
+pub(crate) fn format_error(error: FormatError) -> Error {
+    Error::invalid_field("file", error.to_string())
+}
+
+fn location_text(location: &Location) -> String {
+    location.to_string()
+}
+
+pub(crate) fn read(bytes: &[u8], options: &ImportOptions) -> Result<Parsed> {
+    let text = decode(bytes)?;
+    let format = match options.format {
+        Some(format) => format,
+        None if looks_like_json(&text, options.file_name.as_deref()) => ImportFormat::Json,
+        None => match omnicrm_interchange::detect_format(&text, options.file_name.as_deref())
+            .map_err(format_error)?
+        {
+            Format::Vcard => ImportFormat::Vcard,
+            Format::GoogleCsv => ImportFormat::GoogleCsv,
+            Format::OutlookCsv => ImportFormat::OutlookCsv,
+            Format::Csv => ImportFormat::Csv,
+        },
+    };
+    if format == ImportFormat::Json {
+        return read_json(&text);
+    }
+    let parsed = match format {
+        ImportFormat::Vcard => omnicrm_interchange::parse_vcards(&text),
+        ImportFormat::GoogleCsv => omnicrm_interchange::parse_google_csv(&text),
+        ImportFormat::OutlookCsv => omnicrm_interchange::parse_outlook_csv(&text),
+        ImportFormat::Csv | ImportFormat::Json => {
+            let mapping = options.mapping.as_ref().ok_or_else(|| {
+                Error::invalid_field(
+                    "mapping",
+                    "is required for this CSV file: say which column holds what",
+                )
+            })?;
+            omnicrm_interchange::parse_mapped_csv(&text, mapping)
+        }
+    }
+    .map_err(format_error)?;
+    Ok(Parsed {
+        format,
+        candidates: parsed
+            .records
+            .into_iter()
+            .map(|located| candidate(location_text(&located.location), located.value))
+            .collect(),
+        problems: parsed
+            .problems
+            .into_iter()
+            .map(|problem| Problem {
+                location: location_text(&problem.location),
+                message: problem.message,
+            })
+            .collect(),
+    })
+}
+
+fn looks_like_json(text: &str, file_name: Option<&str>) -> bool {
+    file_name.is_some_and(|name| name.to_ascii_lowercase().ends_with(".json"))
+        || text.trim_start().starts_with('{')
+}
+
+fn read_json(text: &str) -> Result<Parsed> {
+    let export: JsonExport = serde_json::from_str(text).map_err(|error| {
+        Error::invalid_field(
+            "file",
+            format!(
+                "line {}: this is not an OmniCRM JSON export ({error})",
+                error.line()
+            ),
+        )
+    })?;
+    if export.format != JSON_EXPORT_FORMAT {
+        return Err(Error::invalid_field(
+            "file",
+            format!(
+                "is a '{}' file, not an OmniCRM export ('{JSON_EXPORT_FORMAT}')",
+                export.format
+            ),
+        ));
+    }
+    let mut notes_by_contact: std::collections::HashMap<String, Vec<NoteInput>> =
+        std::collections::HashMap::new();
+    for note in export.notes {
+        notes_by_contact
+            .entry(note.contact_id.clone())
+            .or_default()
+            .push(NoteInput {
+                body: Some(note.body),
+                body_html: note.body_html,
+                source_type: Some(note.source_type),
+                is_private: note.is_private,
+            });
+    }
+    let candidates = export
+        .contacts
+        .into_iter()
+        .enumerate()
+        .filter(|(_, contact)| contact.deleted_at.is_none())
+        .map(|(index, contact)| Candidate {
+            location: format!("contact {}", index + 1),
+            notes: notes_by_contact.remove(&contact.id).unwrap_or_default(),
+            original_id: Some(contact.id.clone()),
+            created_at: Some(contact.created_at.clone()),
+            input: crate::contacts::input_of(contact),
+        })
+        .collect();
+    Ok(Parsed {
+        format: ImportFormat::Json,
+        candidates,
+        problems: Vec::new(),
+    })
+}
+
+fn candidate(location: String, record: ContactRecord) -> Candidate {
+    let mut extra = Vec::new();
+    if let Some(title) = &record.title {
+        extra.push(format!("Title: {title}"));
+    }
+    let date_of_birth = match record.birthday.as_deref() {
+        Some(day) if crate::time::parse_date(day).is_some() => Some(day.to_owned()),
+        Some(day) => {
+            extra.push(format!("Birthday: {}", day.trim_start_matches('-')));
+            None
+        }
+        None => None,
+    };
+    let mut addresses = record.addresses.into_iter();
+    let address = addresses.next().map(|address| Address {
+        street: address.street,
+        city: address.city,
+        region: address.region,
+        postal_code: address.postal_code,
+        country: address.country,
+    });
+    for other in addresses {
+        let parts: Vec<String> = [
+            other.street,
+            other.city,
+            other.region,
+            other.postal_code,
+            other.country,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let label = other.label.unwrap_or_else(|| "other".to_owned());
+        extra.push(format!("Address ({label}): {}", parts.join(", ")));
+    }
+    for url in &record.urls {
+        extra.push(format!("Web: {url}"));
+    }
+    let photo = record.photo.and_then(|photo| {
+        if photo.data.len() > crate::contacts::MAX_PHOTO_BYTES {
+            extra.push("Photo: left out (larger than 1 MB)".to_owned());
+            return None;
+        }
+        Some(format!(
+            "data:{};base64,{}",
+            photo.media_type,
+            base64::engine::general_purpose::STANDARD.encode(&photo.data)
+        ))
+    });
+    let emails = primary_first(record.emails.into_iter().map(|email| {
+        (
+            EmailEntry {
+                address: email.value,
+                label: email.label,
+                is_primary: false,
+            },
+            email.preferred,
+        )
+    }));
+    let phones = primary_first(record.phones.into_iter().map(|phone| {
+        (
+            PhoneEntry {
+                number: phone.value,
+                label: phone.label,
+                is_primary: false,
+            },
+            phone.preferred,
+        )
+    }));
+    let mut notes = Vec::new();
+    let mut note_text = record.note.unwrap_or_default();
+    if !extra.is_empty() {
+        if !note_text.is_empty() {
+            note_text.push_str("\n\n");
+        }
+        note_text.push_str(&extra.join("\n"));
+    }
+    if !note_text.trim().is_empty() {
+        notes.push(NoteInput {
+            body: Some(note_text),
+            body_html: None,
+            source_type: Some(NoteSource::Upload),
+            is_private: false,
+        });
+    }
+    Candidate {
+        location,
+        input: ContactInput {
+            display_name: record.display_name,
+            organization: record.organization,
+            emails,
+            phones,
+            address,
+            date_of_birth,
+            photo,
+            source: Some(ContactSource::Upload),
+            tags: record.categories,
+            ..ContactInput::default()
+        },
+        notes,
+        original_id: None,
+        created_at: None,
+    }
+}
+
+/// Entries with the preferred one first and marked primary.
+fn primary_first<T: HasPrimary>(entries: impl Iterator<Item = (T, bool)>) -> Vec<T> {
+    let mut entries: Vec<(T, bool)> = entries.collect();
+    if let Some(position) = entries.iter().position(|(_, preferred)| *preferred) {
+        let preferred = entries.remove(position);
+        entries.insert(0, preferred);
+    }
+    entries
+        .into_iter()
+        .enumerate()
+        .map(|(index, (mut entry, _))| {
+            entry.set_primary(index == 0);
+            entry
+        })
+        .collect()
+}
+
+trait HasPrimary {
+    fn set_primary(&mut self, primary: bool);
+}
+
+impl HasPrimary for EmailEntry {
+    fn set_primary(&mut self, primary: bool) {
+        self.is_primary = primary;
+    }
+}
+
+impl HasPrimary for PhoneEntry {
+    fn set_primary(&mut self, primary: bool) {
+        self.is_primary = primary;
+    }
+}

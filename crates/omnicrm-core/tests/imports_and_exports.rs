@@ -1,0 +1,425 @@
+//! Imports (preview, idempotence, merging, invalid records, undo), exports and their round trips,
+//! against real SQLite files and the export fixtures of the interchange crate.
+
+mod common;
+
+use common::{email, open_core, person, phone};
+use omnicrm_core::contacts::{Address, ContactInput, LifecycleStage};
+use omnicrm_core::export::{ExportFormat, DELETE_ALL_CONFIRMATION};
+use omnicrm_core::imports::{ImportAction, ImportFormat, ImportOptions};
+use omnicrm_core::interactions::{InteractionInput, InteractionKind};
+use omnicrm_core::notes::NoteInput;
+use omnicrm_core::{Core, ErrorCode};
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../omnicrm-interchange/tests/fixtures")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+fn options(file_name: &str) -> ImportOptions {
+    ImportOptions {
+        file_name: Some(file_name.to_owned()),
+        ..ImportOptions::default()
+    }
+}
+
+fn live_contacts(core: &Core) -> u32 {
+    core.contacts
+        .list(&omnicrm_core::contacts::ContactListQuery::default())
+        .unwrap()
+        .total
+}
+
+#[test]
+fn every_fixture_imports_and_importing_it_again_creates_nothing() {
+    for name in [
+        "apple-contacts-3.0.vcf",
+        "android-2.1.vcf",
+        "contacts-4.0.vcf",
+        "google-contacts.csv",
+        "google-contacts-older.csv",
+        "outlook-contacts.csv",
+    ] {
+        let (_directory, core) = open_core();
+        let bytes = fixture(name);
+        let mut options = options(name);
+        // Some fixtures hold an empty card, as real exports do; it is reported, not imported.
+        options.accept_valid_rows = true;
+        let options = &options;
+        let preview = core.imports.preview(&bytes, options).unwrap();
+        for item in &preview.items {
+            if item.action == ImportAction::Invalid {
+                assert!(
+                    item.reason.contains("no name, email or phone"),
+                    "{name}: {item:?}"
+                );
+            }
+        }
+        assert!(preview.counts.create > 0, "{name}");
+        assert_eq!(live_contacts(&core), 0, "{name}: a preview writes nothing");
+
+        let first = core.imports.run(&bytes, options, &mut |_, _| {}).unwrap();
+        assert_eq!(first.counts, preview.counts, "{name}");
+        assert_eq!(live_contacts(&core), preview.counts.create, "{name}");
+
+        let again = core.imports.preview(&bytes, options).unwrap();
+        assert_eq!(again.counts.create, 0, "{name}: {:#?}", again.items);
+        assert_eq!(again.counts.update, 0, "{name}: {:#?}", again.items);
+        let second = core.imports.run(&bytes, options, &mut |_, _| {}).unwrap();
+        assert_eq!(second.counts.create, 0, "{name}");
+        assert_eq!(live_contacts(&core), preview.counts.create, "{name}");
+    }
+}
+
+#[test]
+fn formats_are_detected_and_vcard_details_survive() {
+    let (_directory, core) = open_core();
+    let bytes = fixture("apple-contacts-3.0.vcf");
+    let options = ImportOptions {
+        accept_valid_rows: true,
+        ..ImportOptions::default()
+    };
+    let preview = core.imports.preview(&bytes, &options).unwrap();
+    assert_eq!(preview.format, ImportFormat::Vcard);
+    core.imports.run(&bytes, &options, &mut |_, _| {}).unwrap();
+    let page = core
+        .contacts
+        .list(&omnicrm_core::contacts::ContactListQuery::default())
+        .unwrap();
+    let with_photo = page
+        .items
+        .iter()
+        .map(|summary| core.contacts.get(&summary.id).unwrap())
+        .filter(|contact| contact.photo.is_some())
+        .count();
+    assert!(with_photo >= 1, "the embedded photo is kept");
+    assert!(page
+        .items
+        .iter()
+        .all(|item| item.source == omnicrm_core::contacts::ContactSource::Upload));
+}
+
+#[test]
+fn an_import_matches_existing_contacts_by_phone_in_any_format_and_adds_what_is_new() {
+    let (_directory, core) = open_core();
+    let mut input = person("Maya Lindqvist");
+    input.phones = vec![phone("(415) 555-0134")];
+    input.lifecycle_stage = Some(LifecycleStage::CoreClient);
+    let existing = core.contacts.create(input).unwrap();
+
+    let csv = "Name,Phone,Email\nMaya L.,+1 415 555 0134,maya@example.com\n";
+    let mapping = core
+        .imports
+        .csv_preview(csv.as_bytes())
+        .unwrap()
+        .suggested_mapping;
+    let options = ImportOptions {
+        mapping: Some(mapping),
+        format: Some(ImportFormat::Csv),
+        ..ImportOptions::default()
+    };
+    let preview = core.imports.preview(csv.as_bytes(), &options).unwrap();
+    assert_eq!(preview.counts.update, 1);
+    let item = &preview.items[0];
+    assert_eq!(item.action, ImportAction::Update);
+    assert_eq!(item.contact_id.as_deref(), Some(existing.id.as_str()));
+    assert!(
+        item.reason.contains("phone +14155550134"),
+        "{}",
+        item.reason
+    );
+    assert!(
+        item.reason.contains("email maya@example.com"),
+        "{}",
+        item.reason
+    );
+
+    let summary = core
+        .imports
+        .run(csv.as_bytes(), &options, &mut |_, _| {})
+        .unwrap();
+    let updated = core.contacts.get(&existing.id).unwrap();
+    assert_eq!(
+        updated.display_name, "Maya Lindqvist",
+        "the name on file wins"
+    );
+    assert_eq!(updated.lifecycle_stage, Some(LifecycleStage::CoreClient));
+    assert_eq!(updated.emails[0].address, "maya@example.com");
+
+    core.imports.undo(&summary.id).unwrap();
+    assert!(core.contacts.get(&existing.id).unwrap().emails.is_empty());
+    let history = core.imports.list().unwrap();
+    assert!(history[0].undone);
+}
+
+#[test]
+fn records_of_one_file_with_the_same_email_are_combined() {
+    let (_directory, core) = open_core();
+    let vcards =
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana Ruiz\r\nEMAIL:ana@example.com\r\nEND:VCARD\r\n\
+                  BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana R.\r\nEMAIL:ANA@example.com\r\n\
+                  TEL;TYPE=CELL:+34 612 345 678\r\nEND:VCARD\r\n";
+    let preview = core
+        .imports
+        .preview(vcards.as_bytes(), &ImportOptions::default())
+        .unwrap();
+    assert_eq!((preview.counts.create, preview.counts.merge), (1, 1));
+    assert!(preview.items[1]
+        .reason
+        .contains("same email ana@example.com as line 1"));
+    core.imports
+        .run(vcards.as_bytes(), &ImportOptions::default(), &mut |_, _| {})
+        .unwrap();
+    let found = core.contacts.search("Ana", 5).unwrap();
+    assert_eq!(found.len(), 1);
+    let ana = core.contacts.get(&found[0].id).unwrap();
+    assert_eq!(ana.phones[0].number, "+34612345678");
+}
+
+#[test]
+fn invalid_records_block_the_import_unless_the_valid_ones_are_accepted() {
+    let (_directory, core) = open_core();
+    let csv = "Name,Email\nGood Person,good@example.com\nBad Email,not-an-email\n";
+    let mapping = core
+        .imports
+        .csv_preview(csv.as_bytes())
+        .unwrap()
+        .suggested_mapping;
+    let mut options = ImportOptions {
+        mapping: Some(mapping),
+        format: Some(ImportFormat::Csv),
+        ..ImportOptions::default()
+    };
+    let refused = core
+        .imports
+        .run(csv.as_bytes(), &options, &mut |_, _| {})
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::ValidationFailed);
+    assert_eq!(refused.field_errors()[0].field, "row 3");
+    assert!(refused.field_errors()[0].message.contains("emails[0]"));
+    assert_eq!(live_contacts(&core), 0, "nothing is partially written");
+
+    options.accept_valid_rows = true;
+    let summary = core
+        .imports
+        .run(csv.as_bytes(), &options, &mut |_, _| {})
+        .unwrap();
+    assert_eq!((summary.counts.create, summary.counts.invalid), (1, 1));
+    assert_eq!(live_contacts(&core), 1);
+}
+
+#[test]
+fn hostile_files_get_a_clear_error_naming_the_place() {
+    let (_directory, core) = open_core();
+    let binary: Vec<u8> = (0..4096u32).map(|n| (n * 7 % 256) as u8).collect();
+    let error = core
+        .imports
+        .preview(&binary, &ImportOptions::default())
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::ValidationFailed);
+    assert_eq!(error.field_errors()[0].field, "file");
+    assert!(error.message.contains("line"), "{}", error.message);
+
+    let truncated = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Cut Off\r\n";
+    let error = core
+        .imports
+        .preview(truncated, &ImportOptions::default())
+        .unwrap_err();
+    assert!(error.message.contains("line 1"), "{}", error.message);
+
+    let not_export =
+        br#"{"format": "something-else", "version": 1, "exported_at": "x", "contacts": []}"#;
+    let error = core
+        .imports
+        .preview(not_export, &ImportOptions::default())
+        .unwrap_err();
+    assert!(
+        error.message.contains("not an OmniCRM export"),
+        "{}",
+        error.message
+    );
+
+    let no_mapping = core
+        .imports
+        .preview(b"a;b\n1;2\n", &ImportOptions::default())
+        .unwrap_err();
+    assert_eq!(no_mapping.field_errors()[0].field, "mapping");
+}
+
+fn rich_contact(name: &str, address: &str, number: &str) -> ContactInput {
+    let mut input = person(name);
+    input.organization = Some("Calm Studio".into());
+    input.emails = vec![email(address), email(&format!("work.{address}"))];
+    input.emails[0].is_primary = true;
+    input.phones = vec![phone(number)];
+    input.phones[0].is_primary = true;
+    input.address = Some(Address {
+        street: Some("12 River Road".into()),
+        city: Some("Portland".into()),
+        region: Some("OR".into()),
+        postal_code: Some("97201".into()),
+        country: Some("USA".into()),
+    });
+    input.date_of_birth = Some("1985-04-12".into());
+    input.tags = vec!["Reiki".into(), "Sunday group".into()];
+    input
+}
+
+/// The fields a contact file carries.
+fn portable(core: &Core) -> Vec<serde_json::Value> {
+    let page = core
+        .contacts
+        .list(&omnicrm_core::contacts::ContactListQuery::default())
+        .unwrap();
+    page.items
+        .iter()
+        .map(|summary| {
+            let contact = core.contacts.get(&summary.id).unwrap();
+            serde_json::json!({
+                "name": contact.display_name,
+                "organization": contact.organization,
+                "emails": contact.emails.iter().map(|e| (&e.address, e.is_primary)).collect::<Vec<_>>(),
+                "phones": contact.phones.iter().map(|p| (&p.number, p.is_primary)).collect::<Vec<_>>(),
+                "address": contact.address,
+                "birthday": contact.date_of_birth,
+                "tags": contact.tags,
+                "photo": contact.photo,
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn vcard_and_google_csv_exports_import_back_to_the_same_contacts() {
+    let (directory, source) = open_core();
+    source
+        .contacts
+        .create(rich_contact(
+            "Zoë Lindqvist",
+            "zoe@example.org",
+            "+14155550134",
+        ))
+        .unwrap();
+    let mut with_photo = rich_contact("José Ñúñez", "jose@example.org", "+34612345678");
+    with_photo.photo = Some("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==".into());
+    source.contacts.create(with_photo).unwrap();
+    source.contacts.create(person("Name Only")).unwrap();
+
+    for format in [ExportFormat::Vcard, ExportFormat::GoogleCsv] {
+        let path = directory.path().join(format!("export-{format:?}"));
+        let summary = source.export.write(format, &path, None).unwrap();
+        assert_eq!(summary.contacts, 3);
+        let (_target_directory, target) = open_core();
+        let imported = target
+            .imports
+            .run_file(&path, &ImportOptions::default(), &mut |_, _| {})
+            .unwrap();
+        assert_eq!(imported.counts.create, 3, "{format:?}");
+        let mut expected = portable(&source);
+        if format == ExportFormat::GoogleCsv {
+            // Google's CSV carries a photo link, not the picture.
+            for contact in &mut expected {
+                contact["photo"] = serde_json::Value::Null;
+            }
+        }
+        assert_eq!(portable(&target), expected, "{format:?}");
+    }
+}
+
+#[test]
+fn the_json_export_imports_back_with_the_same_ids_and_notes() {
+    let (directory, source) = open_core();
+    let contact = source
+        .contacts
+        .create(rich_contact(
+            "Ada Brook",
+            "ada@example.org",
+            "+442079460958",
+        ))
+        .unwrap();
+    source
+        .notes
+        .create(&contact.id, NoteInput::plain("Prefers mornings."))
+        .unwrap();
+    let path = directory.path().join("everything.json");
+    source
+        .export
+        .write(ExportFormat::Json, &path, None)
+        .unwrap();
+
+    let (_target_directory, target) = open_core();
+    let summary = target
+        .imports
+        .run_file(&path, &ImportOptions::default(), &mut |_, _| {})
+        .unwrap();
+    assert_eq!(summary.format, ImportFormat::Json);
+    let copy = target.contacts.get(&contact.id).unwrap();
+    assert_eq!(copy.emails, contact.emails);
+    assert_eq!(copy.tags, contact.tags);
+    assert_eq!(copy.created_at, contact.created_at);
+    let notes = target.notes.list_for_contact(&contact.id).unwrap();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0].body, "Prefers mornings.");
+    let again = target
+        .imports
+        .run_file(&path, &ImportOptions::default(), &mut |_, _| {})
+        .unwrap();
+    assert_eq!((again.counts.create, again.counts.skip), (0, 1));
+}
+
+#[test]
+fn a_client_export_holds_that_client_only() {
+    let (_directory, core) = open_core();
+    let ada = core.contacts.create(person("Ada Brook")).unwrap();
+    let ben = core.contacts.create(person("Ben Cole")).unwrap();
+    core.notes
+        .create(&ada.id, NoteInput::plain("Ada's note"))
+        .unwrap();
+    core.notes
+        .create(&ben.id, NoteInput::plain("Ben's note"))
+        .unwrap();
+    core.interactions
+        .create(InteractionInput {
+            kind: Some(InteractionKind::Call),
+            subject: Some("Intake call".into()),
+            contact_ids: vec![ada.id.clone()],
+            ..InteractionInput::default()
+        })
+        .unwrap();
+    let export = core.export.json(Some(&ada.id)).unwrap();
+    assert_eq!(export.contacts.len(), 1);
+    assert_eq!(export.notes.len(), 1);
+    assert_eq!(export.notes[0].body, "Ada's note");
+    assert_eq!(export.interactions.len(), 1);
+    let missing = core.export.json(Some("nobody")).unwrap_err();
+    assert_eq!(missing.code, ErrorCode::NotFound);
+}
+
+#[test]
+fn deleting_all_data_needs_the_typed_confirmation() {
+    let (_directory, core) = open_core();
+    core.contacts.create(person("Ada Brook")).unwrap();
+    core.backups
+        .create(omnicrm_core::backups::BackupReason::Manual)
+        .unwrap();
+    let refused = core.export.delete_all_data("yes").unwrap_err();
+    assert_eq!(refused.field_errors()[0].field, "confirmation");
+    assert_eq!(live_contacts(&core), 1);
+
+    let summary = core
+        .export
+        .delete_all_data(DELETE_ALL_CONFIRMATION)
+        .unwrap();
+    assert_eq!((summary.contacts, summary.backups), (1, 1));
+    assert_eq!(live_contacts(&core), 0);
+    assert!(core.backups.list().unwrap().is_empty());
+    assert!(core.changes.history("contact", "any").unwrap().is_empty());
+    assert!(core
+        .tags
+        .list()
+        .unwrap()
+        .iter()
+        .all(|tag| tag.tag.is_system));
+}
