@@ -22,8 +22,15 @@ pub enum Command {
     /// Add, list, show, search and delete contacts.
     #[command(subcommand)]
     Contacts(ContactsCommand),
-    /// Undo a change by its id (as printed by `contacts delete`).
-    Undo { change_id: String },
+    /// Undo a change by its id (as printed by `contacts delete`), or a whole batch.
+    Undo {
+        /// A change id.
+        #[arg(required_unless_present = "batch")]
+        change_id: Option<String>,
+        /// A batch id (imports, merges, bulk edits).
+        #[arg(long, conflicts_with = "change_id")]
+        batch: Option<String>,
+    },
     /// Load realistic demo contacts, notes and tags (deterministic for a seed).
     Demo(DemoArgs),
     /// Check the data directory, database and keyring.
@@ -34,6 +41,158 @@ pub enum Command {
     /// Back up the database, list backups, restore one.
     #[command(subcommand)]
     Backup(BackupCommand),
+    /// Import contacts from vCard, Google or Outlook CSV, a mapped CSV, or an OmniCRM export.
+    Import(ImportArgs),
+    /// List past imports, or undo one as a whole.
+    #[command(subcommand)]
+    Imports(ImportsCommand),
+    /// Export contacts as vCard or Google CSV, or everything as JSON.
+    Export(ExportArgs),
+    /// Erase every contact and everything about them, and the backups.
+    DeleteAllData {
+        /// Must be exactly "DELETE ALL MY DATA".
+        #[arg(long)]
+        confirm: String,
+    },
+    /// Notes about a contact.
+    #[command(subcommand)]
+    Notes(NotesCommand),
+    /// Tasks: add, list by view, complete.
+    #[command(subcommand)]
+    Tasks(TasksCommand),
+    /// Tags: list with usage, create, tag and untag contacts.
+    #[command(subcommand)]
+    Tags(TagsCommand),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ImportFormatArg {
+    Vcard,
+    GoogleCsv,
+    OutlookCsv,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    pub file: PathBuf,
+    /// Detected from the file when absent.
+    #[arg(long, value_enum)]
+    pub format: Option<ImportFormatArg>,
+    /// Show what would happen, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import the valid records even if some are invalid.
+    #[arg(long)]
+    pub accept_valid: bool,
+    /// For generic CSV: HEADER=FIELD pairs (fields: display_name, given_name, family_name,
+    /// organization, title, email, phone, street, city, region, postal_code, country, birthday,
+    /// note, categories, url, ignore). Unmapped headers use the suggested mapping.
+    #[arg(long = "map", value_name = "HEADER=FIELD")]
+    pub mappings: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportsCommand {
+    /// Past imports, newest first.
+    List,
+    /// Undo everything an import wrote.
+    Undo { import_id: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormatArg {
+    Vcard,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long, value_enum)]
+    pub format: ExportFormatArg,
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Only this contact (with --format json: everything about them).
+    #[arg(long)]
+    pub contact: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotesCommand {
+    /// Add a plain-text note to a contact.
+    Add {
+        contact_id: String,
+        text: String,
+        /// Keep the note on this device when syncing.
+        #[arg(long)]
+        private: bool,
+    },
+    /// A contact's notes, newest first.
+    List { contact_id: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TaskViewArg {
+    Today,
+    Upcoming,
+    Overdue,
+    Open,
+    Closed,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TasksCommand {
+    /// Add a task.
+    Add {
+        title: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        due: Option<String>,
+        /// low, medium or high.
+        #[arg(long)]
+        priority: Option<String>,
+        /// Link a contact (repeatable).
+        #[arg(long = "contact")]
+        contacts: Vec<String>,
+    },
+    /// Tasks in a view (today's date is the local date).
+    List {
+        #[arg(long, value_enum, default_value_t = TaskViewArg::Open)]
+        view: TaskViewArg,
+    },
+    /// Mark a task done.
+    Done { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TagsCommand {
+    /// Every tag with its category, colour and usage.
+    List,
+    /// Create a tag.
+    Add {
+        name: String,
+        /// One of services_modalities, client_demographics, schedule_attendance,
+        /// health_wellness, marketing_engagement, emotional_mental.
+        #[arg(long)]
+        category: Option<String>,
+        /// #rrggbb.
+        #[arg(long)]
+        color: Option<String>,
+    },
+    /// Add a tag to contacts (one undoable batch).
+    Apply {
+        tag: String,
+        #[arg(required = true)]
+        contact_ids: Vec<String>,
+    },
+    /// Take a tag off contacts (one undoable batch).
+    Remove {
+        tag: String,
+        #[arg(required = true)]
+        contact_ids: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

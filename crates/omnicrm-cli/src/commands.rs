@@ -12,8 +12,8 @@ use serde::Serialize;
 use crate::arguments::{
     AddArgs, Cli, Command, ContactsCommand, DemoArgs, JobsCommand, ListArgs, SortArg,
 };
-use crate::backup_commands;
 use crate::output::{self, Printer};
+use crate::{backup_commands, crm_commands, transfer_commands};
 
 pub fn run(cli: Cli) -> Result<()> {
     let data_dir = match cli.data_dir {
@@ -28,7 +28,20 @@ pub fn run(cli: Cli) -> Result<()> {
             let core = Core::open(&data_dir)?;
             match command {
                 Command::Contacts(contacts) => run_contacts(&core, contacts, &printer),
-                Command::Undo { change_id } => {
+                Command::Undo {
+                    change_id: _,
+                    batch: Some(batch),
+                } => {
+                    let outcome = core.changes.undo_batch(&batch)?;
+                    printer.value(&outcome, || {
+                        format!("Undone: {} changes of batch {batch}.", outcome.undone)
+                    })
+                }
+                Command::Undo {
+                    change_id,
+                    batch: None,
+                } => {
+                    let change_id = change_id.unwrap_or_default();
                     let outcome = core.changes.undo(&change_id)?;
                     printer.value(&outcome, || {
                         format!(
@@ -40,6 +53,21 @@ pub fn run(cli: Cli) -> Result<()> {
                 Command::Demo(arguments) => demo(&core, &arguments, &printer),
                 Command::Jobs(jobs) => run_jobs(&core, jobs, &printer),
                 Command::Backup(backup) => backup_commands::run_backup(&core, backup, &printer),
+                Command::Import(arguments) => {
+                    transfer_commands::import(&core, &arguments, &printer)
+                }
+                Command::Imports(imports) => {
+                    transfer_commands::run_imports(&core, imports, &printer)
+                }
+                Command::Export(arguments) => {
+                    transfer_commands::export(&core, &arguments, &printer)
+                }
+                Command::DeleteAllData { confirm } => {
+                    transfer_commands::delete_all_data(&core, &confirm, &printer)
+                }
+                Command::Notes(notes) => crm_commands::run_notes(&core, notes, &printer),
+                Command::Tasks(tasks) => crm_commands::run_tasks(&core, tasks, &printer),
+                Command::Tags(tags) => crm_commands::run_tags(&core, tags, &printer),
                 Command::Doctor => doctor(&data_dir, &printer),
             }
         }

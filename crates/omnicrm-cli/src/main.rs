@@ -3,7 +3,9 @@
 mod arguments;
 mod backup_commands;
 mod commands;
+mod crm_commands;
 mod output;
+mod transfer_commands;
 
 use clap::Parser;
 

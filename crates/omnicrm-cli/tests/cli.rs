@@ -271,3 +271,94 @@ fn backups_can_be_created_listed_and_restored() {
     assert_eq!(error["code"], "validation_failed");
     assert_eq!(error["details"]["fields"][0]["field"], "file_name");
 }
+
+#[test]
+fn import_dry_run_then_import_twice_export_and_undo() {
+    let directory = tempfile::tempdir().unwrap();
+    let file = directory.path().join("clients.csv");
+    std::fs::write(
+        &file,
+        "Full name;E-mail;Mobile\nAna Ruiz;ana@example.com;+34 612 345 678\n\
+         Ben Cole;ben@example.com;\n",
+    )
+    .unwrap();
+    let data = directory.path().join("data");
+    let file_arg = file.to_str().unwrap();
+
+    let preview = json_output(omnicrm(&data).args(["import", file_arg, "--dry-run"]));
+    assert_eq!(preview["counts"]["create"], 2);
+    let listed = json_output(omnicrm(&data).args(["contacts", "list"]));
+    assert_eq!(listed["total"], 0, "a dry run writes nothing");
+
+    let first = json_output(omnicrm(&data).args(["import", file_arg]));
+    assert_eq!(first["counts"]["create"], 2);
+    let second = json_output(omnicrm(&data).args(["import", file_arg]));
+    assert_eq!(second["counts"]["create"], 0);
+    assert_eq!(second["counts"]["skip"], 2);
+
+    let out = directory.path().join("out.vcf");
+    let exported = json_output(omnicrm(&data).args([
+        "export",
+        "--format",
+        "vcard",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    assert_eq!(exported["contacts"], 2);
+    let vcards = std::fs::read_to_string(&out).unwrap();
+    assert!(vcards.contains("FN:Ana Ruiz"), "{vcards}");
+
+    let import_id = first["id"].as_str().unwrap();
+    json_output(omnicrm(&data).args(["imports", "undo", import_id]));
+    let listed = json_output(omnicrm(&data).args(["contacts", "list"]));
+    assert_eq!(listed["total"], 0);
+}
+
+#[test]
+fn tasks_tags_and_notes_from_the_command_line() {
+    let directory = tempfile::tempdir().unwrap();
+    let contact =
+        json_output(omnicrm(directory.path()).args(["contacts", "add", "--name", "Cleo Dune"]));
+    let id = contact["id"].as_str().unwrap();
+    let note = json_output(omnicrm(directory.path()).args([
+        "notes",
+        "add",
+        id,
+        "Call her at 415-555-0123",
+    ]));
+    assert_eq!(note["pii_kinds"], serde_json::json!(["phone"]));
+
+    let tagged = json_output(omnicrm(directory.path()).args(["tags", "apply", "Reiki", id]));
+    let tags = json_output(omnicrm(directory.path()).args(["tags", "list"]));
+    let reiki = tags
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|tag| tag["tag"]["name"] == "Reiki")
+        .unwrap();
+    assert_eq!(reiki["usage_count"], 1);
+    json_output(omnicrm(directory.path()).args([
+        "undo",
+        "--batch",
+        tagged["batch_id"].as_str().unwrap(),
+    ]));
+
+    let task = json_output(omnicrm(directory.path()).args([
+        "tasks",
+        "add",
+        "Send intake form",
+        "--contact",
+        id,
+    ]));
+    json_output(omnicrm(directory.path()).args(["tasks", "done", task["id"].as_str().unwrap()]));
+    let closed = json_output(omnicrm(directory.path()).args(["tasks", "list", "--view", "closed"]));
+    assert_eq!(closed[0]["title"], "Send intake form");
+
+    let bad = omnicrm(directory.path())
+        .args(["tasks", "add", "x", "--priority", "urgent", "--json"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let error: Value = serde_json::from_slice(&bad.stdout).unwrap();
+    assert_eq!(error["details"]["fields"][0]["field"], "priority");
+}

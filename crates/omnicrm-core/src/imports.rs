@@ -130,6 +130,11 @@ impl ImportService {
         omnicrm_interchange::csv_preview(&text, 5).map_err(records::format_error)
     }
 
+    /// The format of a file, from its content and name.
+    pub fn detect_format(&self, bytes: &[u8], file_name: Option<&str>) -> Result<ImportFormat> {
+        records::detect(&records::decode(bytes)?, file_name)
+    }
+
     /// Reads a file and plans the import without writing anything.
     pub fn preview(&self, bytes: &[u8], options: &ImportOptions) -> Result<ImportPreview> {
         let parsed = records::read(bytes, options)?;

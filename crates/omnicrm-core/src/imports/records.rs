@@ -48,19 +48,26 @@ fn location_text(location: &Location) -> String {
     location.to_string()
 }
 
-pub(crate) fn read(bytes: &[u8], options: &ImportOptions) -> Result<Parsed> {
-    let text = decode(bytes)?;
-    let format = match options.format {
-        Some(format) => format,
-        None if looks_like_json(&text, options.file_name.as_deref()) => ImportFormat::Json,
-        None => match omnicrm_interchange::detect_format(&text, options.file_name.as_deref())
-            .map_err(format_error)?
-        {
+/// The format of a file, from its content and name.
+pub(crate) fn detect(text: &str, file_name: Option<&str>) -> Result<ImportFormat> {
+    if looks_like_json(text, file_name) {
+        return Ok(ImportFormat::Json);
+    }
+    Ok(
+        match omnicrm_interchange::detect_format(text, file_name).map_err(format_error)? {
             Format::Vcard => ImportFormat::Vcard,
             Format::GoogleCsv => ImportFormat::GoogleCsv,
             Format::OutlookCsv => ImportFormat::OutlookCsv,
             Format::Csv => ImportFormat::Csv,
         },
+    )
+}
+
+pub(crate) fn read(bytes: &[u8], options: &ImportOptions) -> Result<Parsed> {
+    let text = decode(bytes)?;
+    let format = match options.format {
+        Some(format) => format,
+        None => detect(&text, options.file_name.as_deref())?,
     };
     if format == ImportFormat::Json {
         return read_json(&text);
