@@ -88,6 +88,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::tasks::goals_create,
             commands::tasks::goals_update,
             commands::tasks::goals_delete,
+            commands::backups::backups_create,
+            commands::backups::backups_list,
+            commands::backups::backups_restore,
         ])
         .events(tauri_specta::collect_events![
             events::ContactsChanged,

@@ -73,6 +73,10 @@ export const commands = {
 	goalsCreate: (input: GoalInput) => typedError<Goal, AppError>(__TAURI_INVOKE("goals_create", { input })),
 	goalsUpdate: (id: string, input: GoalInput) => typedError<Goal, AppError>(__TAURI_INVOKE("goals_update", { id, input })),
 	goalsDelete: (id: string) => typedError<ChangeReceipt, AppError>(__TAURI_INVOKE("goals_delete", { id })),
+	backupsCreate: () => typedError<BackupInfo, AppError>(__TAURI_INVOKE("backups_create")),
+	backupsList: () => typedError<BackupInfo[], AppError>(__TAURI_INVOKE("backups_list")),
+	/**  Replaces the live data with a backup (the current data is saved first); every view reloads. */
+	backupsRestore: (fileName: string) => typedError<RestoreOutcome, AppError>(__TAURI_INVOKE("backups_restore", { fileName })),
 };
 
 /** Events */
@@ -102,6 +106,32 @@ export type AppInfo = {
 	data_dir: string,
 	schema_version: number,
 };
+
+/**  One backup file and what it holds. */
+export type BackupInfo = {
+	/**  The file name inside the backups folder; pass it to `restore`. */
+	file_name: string,
+	/**  When the backup was made, RFC 3339 UTC with milliseconds. */
+	created_at: string,
+	reason: BackupReason,
+	/**  The file size in bytes (a float, because the UI boundary has no 64-bit integers). */
+	size_bytes: number | null,
+	/**  The schema version inside the backup; `None` when the file could not be read. */
+	schema_version: number | null,
+	/**  Contacts (not deleted) inside the backup; `None` when the file could not be read. */
+	contact_count: number | null,
+	/**  Why the file could not be read, when it could not. */
+	error: string | null,
+};
+
+/**  Why a backup was made. */
+export type BackupReason = 
+/**  Asked for by the user. */
+"manual" | 
+/**  Made by the schedule; only these are pruned. */
+"scheduled" | 
+/**  The database as it was just before a restore replaced it. */
+"before_restore";
 
 /**  Returned by a write of many records that can be undone together. */
 export type BatchReceipt = {
@@ -501,6 +531,14 @@ export type ProjectInput = {
 };
 
 export type ProjectStatus = "active" | "on_hold" | "completed" | "archived";
+
+/**  What a restore did. */
+export type RestoreOutcome = {
+	/**  The backup that is now the live database. */
+	restored_from: string,
+	/**  The backup of the database as it was before the restore. */
+	previous_saved_as: string,
+};
 
 export type SortDirection = "asc" | "desc";
 
