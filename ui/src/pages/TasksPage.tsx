@@ -348,10 +348,10 @@ function TaskRow({ task, zone, project, expanded, onToggleExpanded, onSetDone }:
           className="checkbox"
           checked={done}
           onChange={(event) => onSetDone(task, event.target.checked)}
+          aria-label={`${done ? "Reopen" : "Complete"} ${task.title}`}
           data-testid="task-complete-checkbox"
         />
         <label htmlFor={checkboxId} className="task-row__title">
-          <span className="visually-hidden">{done ? "Reopen " : "Complete "}</span>
           {task.title}
         </label>
         <span className={`priority priority--${task.priority}`} data-testid="task-priority">
