@@ -8,7 +8,6 @@ use omnicrm_core::contacts::{
 };
 use omnicrm_core::dashboard::Dashboard;
 use omnicrm_core::demo::{DemoSummary, DEFAULT_SEED};
-use omnicrm_core::notes::Note;
 use omnicrm_core::Error;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
@@ -16,6 +15,15 @@ use tauri_specta::Event;
 
 use crate::events::{ContactsChangeReason, ContactsChanged, DemoProgress};
 use crate::CoreState;
+
+pub mod backups;
+pub mod bulk;
+pub mod consents;
+pub mod identities;
+pub mod interactions;
+pub mod notes;
+pub mod tags;
+pub mod tasks;
 
 type CommandResult<T> = Result<T, Error>;
 
@@ -108,18 +116,6 @@ pub async fn contacts_search(
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, err(level = "warn"))]
-pub async fn notes_list_for_contact(
-    state: State<'_, CoreState>,
-    contact_id: String,
-) -> CommandResult<Vec<Note>> {
-    let core = state.core()?;
-    core.run(move |core| core.notes.list_for_contact(&contact_id))
-        .await
-}
-
-#[tauri::command]
-#[specta::specta]
-#[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn tags_list(state: State<'_, CoreState>) -> CommandResult<Vec<TagCount>> {
     let core = state.core()?;
     core.run(|core| core.contacts.tag_counts()).await
@@ -203,7 +199,7 @@ pub async fn app_info(state: State<'_, CoreState>) -> CommandResult<AppInfo> {
     .await
 }
 
-fn notify_contacts(app: &AppHandle, ids: Vec<String>, reason: ContactsChangeReason) {
+pub(crate) fn notify_contacts(app: &AppHandle, ids: Vec<String>, reason: ContactsChangeReason) {
     if let Err(error) = (ContactsChanged { ids, reason }).emit(app) {
         tracing::warn!(%error, "could not tell the UI that contacts changed");
     }

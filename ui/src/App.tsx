@@ -6,12 +6,21 @@ import { useGlobalShortcuts } from "./hooks/useGlobalShortcuts";
 import { useTheme } from "./hooks/useTheme";
 import { ContactsPage, type ContactsCommand } from "./pages/ContactsPage";
 import { DashboardPage } from "./pages/DashboardPage";
+import { SettingsPage } from "./pages/SettingsPage";
+import { TasksPage } from "./pages/TasksPage";
 
 const DEFAULT_PAGE: Page = "contacts";
 
+const PAGE_TITLES: Record<Page, string> = {
+  dashboard: "Dashboard",
+  contacts: "Contacts",
+  tasks: "Tasks",
+  settings: "Settings",
+};
+
 function pageFromHash(hash: string): Page | null {
   const name = hash.replace(/^#\/?/, "");
-  return name === "dashboard" || name === "contacts" ? name : null;
+  return name === "dashboard" || name === "contacts" || name === "tasks" || name === "settings" ? name : null;
 }
 
 export function App() {
@@ -37,7 +46,7 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    document.title = page === "dashboard" ? "Dashboard · OmniCRM" : "Contacts · OmniCRM";
+    document.title = `${PAGE_TITLES[page]} · OmniCRM`;
   }, [page]);
 
   useEffect(() => {
@@ -59,6 +68,8 @@ export function App() {
   useGlobalShortcuts({
     "go-dashboard": () => navigate("dashboard"),
     "go-contacts": () => navigate("contacts"),
+    "go-tasks": () => navigate("tasks"),
+    "go-settings": () => navigate("settings"),
     "focus-search": () => sendToContacts("focus-search"),
     "new-contact": () => sendToContacts("new-contact"),
     "show-help": () => setHelpOpen(true),
@@ -90,6 +101,10 @@ export function App() {
       <main id="main" className="app__main" tabIndex={-1}>
         {page === "dashboard" ? (
           <DashboardPage onOpenContacts={() => navigate("contacts")} />
+        ) : page === "tasks" ? (
+          <TasksPage />
+        ) : page === "settings" ? (
+          <SettingsPage />
         ) : (
           <ContactsPage command={contactsCommand} />
         )}

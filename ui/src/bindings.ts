@@ -13,13 +13,70 @@ export const commands = {
 	contactsGet: (id: string) => typedError<Contact, AppError>(__TAURI_INVOKE("contacts_get", { id })),
 	contactsList: (query: ContactListQuery) => typedError<ContactPage, AppError>(__TAURI_INVOKE("contacts_list", { query })),
 	contactsSearch: (text: string, limit: number) => typedError<ContactSummary[], AppError>(__TAURI_INVOKE("contacts_search", { text, limit })),
-	notesListForContact: (contactId: string) => typedError<Note[], AppError>(__TAURI_INVOKE("notes_list_for_contact", { contactId })),
 	tagsList: () => typedError<TagCount[], AppError>(__TAURI_INVOKE("tags_list")),
 	changesUndo: (changeId: string) => typedError<UndoOutcome, AppError>(__TAURI_INVOKE("changes_undo", { changeId })),
 	dashboardGet: () => typedError<Dashboard, AppError>(__TAURI_INVOKE("dashboard_get")),
 	/**  Loads `contacts` demo people, reporting progress as `DemoProgress` events. */
 	demoGenerate: (contacts: number) => typedError<DemoSummary, AppError>(__TAURI_INVOKE("demo_generate", { contacts })),
 	appInfo: () => typedError<AppInfo, AppError>(__TAURI_INVOKE("app_info")),
+	notesListForContact: (contactId: string) => typedError<Note[], AppError>(__TAURI_INVOKE("notes_list_for_contact", { contactId })),
+	notesCreate: (contactId: string, input: NoteInput) => typedError<Note, AppError>(__TAURI_INVOKE("notes_create", { contactId, input })),
+	notesUpdate: (id: string, input: NoteInput) => typedError<Note, AppError>(__TAURI_INVOKE("notes_update", { id, input })),
+	notesDelete: (id: string) => typedError<ChangeReceipt, AppError>(__TAURI_INVOKE("notes_delete", { id })),
+	/**  Every tag with how many contacts carry it, for the tag manager. */
+	tagsListWithUsage: () => typedError<TagWithUsage[], AppError>(__TAURI_INVOKE("tags_list_with_usage")),
+	tagsCreate: (input: TagInput) => typedError<Tag, AppError>(__TAURI_INVOKE("tags_create", { input })),
+	/**  Renames or recolours a tag; contacts carrying it show the new name. */
+	tagsUpdate: (id: string, input: TagInput) => typedError<Tag, AppError>(__TAURI_INVOKE("tags_update", { id, input })),
+	/**  Deletes a tag and takes it off every contact, as one batch (`changes_undo_batch` reverts it). */
+	tagsDelete: (id: string) => typedError<BatchReceipt, AppError>(__TAURI_INVOKE("tags_delete", { id })),
+	/**  Adds the named tags to the contacts, creating missing tags, as one batch. */
+	tagsTagContacts: (contactIds: string[], tagNames: string[]) => typedError<BatchReceipt, AppError>(__TAURI_INVOKE("tags_tag_contacts", { contactIds, tagNames })),
+	/**  Takes the named tags off the contacts, as one batch. */
+	tagsUntagContacts: (contactIds: string[], tagNames: string[]) => typedError<BatchReceipt, AppError>(__TAURI_INVOKE("tags_untag_contacts", { contactIds, tagNames })),
+	contactsBulkEdit: (ids: string[], edit: BulkEdit) => typedError<BatchReceipt, AppError>(__TAURI_INVOKE("contacts_bulk_edit", { ids, edit })),
+	contactsDeleteMany: (ids: string[]) => typedError<BatchReceipt, AppError>(__TAURI_INVOKE("contacts_delete_many", { ids })),
+	/**  Reverts every change of a batch. The batch may have touched contacts, so views reload. */
+	changesUndoBatch: (batchId: string) => typedError<BatchUndoOutcome, AppError>(__TAURI_INVOKE("changes_undo_batch", { batchId })),
+	interactionsCreate: (input: InteractionInput) => typedError<Interaction, AppError>(__TAURI_INVOKE("interactions_create", { input })),
+	interactionsUpdate: (id: string, input: InteractionInput) => typedError<Interaction, AppError>(__TAURI_INVOKE("interactions_update", { id, input })),
+	interactionsDelete: (id: string) => typedError<ChangeReceipt, AppError>(__TAURI_INVOKE("interactions_delete", { id })),
+	interactionsGet: (id: string) => typedError<Interaction, AppError>(__TAURI_INVOKE("interactions_get", { id })),
+	/**  One page of a contact's timeline, newest first; pass the previous page's `next` to continue. */
+	timelinePage: (contactId: string, cursor: TimelineCursor | null, limit: number) => typedError<TimelinePage, AppError>(__TAURI_INVOKE("timeline_page", { contactId, cursor, limit })),
+	identitiesListForContact: (contactId: string) => typedError<ContactIdentifier[], AppError>(__TAURI_INVOKE("identities_list_for_contact", { contactId })),
+	identitiesAdd: (contactId: string, kind: IdentityKind, value: string, provider: string) => typedError<Identity, AppError>(__TAURI_INVOKE("identities_add", { contactId, kind, value, provider })),
+	identitiesRemove: (identityId: string) => typedError<ChangeReceipt, AppError>(__TAURI_INVOKE("identities_remove", { identityId })),
+	identitiesListIgnored: () => typedError<IgnoredIdentifier[], AppError>(__TAURI_INVOKE("identities_list_ignored")),
+	identitiesIgnore: (pattern: string, reason: string | null) => typedError<IgnoredIdentifier, AppError>(__TAURI_INVOKE("identities_ignore", { pattern, reason })),
+	identitiesUnignore: (id: string) => typedError<ChangeReceipt, AppError>(__TAURI_INVOKE("identities_unignore", { id })),
+	consentsRecord: (contactId: string, input: ConsentInput) => typedError<Consent, AppError>(__TAURI_INVOKE("consents_record", { contactId, input })),
+	consentsDelete: (id: string) => typedError<ChangeReceipt, AppError>(__TAURI_INVOKE("consents_delete", { id })),
+	consentsListForContact: (contactId: string) => typedError<ContactConsents, AppError>(__TAURI_INVOKE("consents_list_for_contact", { contactId })),
+	zonesList: () => typedError<Zone[], AppError>(__TAURI_INVOKE("zones_list")),
+	zonesCreate: (input: ZoneInput) => typedError<Zone, AppError>(__TAURI_INVOKE("zones_create", { input })),
+	zonesUpdate: (id: string, input: ZoneInput) => typedError<Zone, AppError>(__TAURI_INVOKE("zones_update", { id, input })),
+	zonesDelete: (id: string) => typedError<ChangeReceipt, AppError>(__TAURI_INVOKE("zones_delete", { id })),
+	projectsList: () => typedError<Project[], AppError>(__TAURI_INVOKE("projects_list")),
+	projectsCreate: (input: ProjectInput) => typedError<Project, AppError>(__TAURI_INVOKE("projects_create", { input })),
+	projectsUpdate: (id: string, input: ProjectInput) => typedError<Project, AppError>(__TAURI_INVOKE("projects_update", { id, input })),
+	projectsDelete: (id: string) => typedError<ChangeReceipt, AppError>(__TAURI_INVOKE("projects_delete", { id })),
+	tasksList: (query: TaskQuery) => typedError<Task[], AppError>(__TAURI_INVOKE("tasks_list", { query })),
+	tasksCreate: (input: TaskInput) => typedError<Task, AppError>(__TAURI_INVOKE("tasks_create", { input })),
+	tasksUpdate: (id: string, input: TaskInput) => typedError<Task, AppError>(__TAURI_INVOKE("tasks_update", { id, input })),
+	tasksDelete: (id: string) => typedError<ChangeReceipt, AppError>(__TAURI_INVOKE("tasks_delete", { id })),
+	tasksGet: (id: string) => typedError<Task, AppError>(__TAURI_INVOKE("tasks_get", { id })),
+	/**  Marks a task open, done or canceled; the returned task carries `completed_at`. */
+	tasksSetStatus: (id: string, status: TaskStatus) => typedError<Task, AppError>(__TAURI_INVOKE("tasks_set_status", { id, status })),
+	tasksSubtasks: (parentId: string) => typedError<Task[], AppError>(__TAURI_INVOKE("tasks_subtasks", { parentId })),
+	goalsList: (contactId: string | null) => typedError<Goal[], AppError>(__TAURI_INVOKE("goals_list", { contactId })),
+	goalsCreate: (input: GoalInput) => typedError<Goal, AppError>(__TAURI_INVOKE("goals_create", { input })),
+	goalsUpdate: (id: string, input: GoalInput) => typedError<Goal, AppError>(__TAURI_INVOKE("goals_update", { id, input })),
+	goalsDelete: (id: string) => typedError<ChangeReceipt, AppError>(__TAURI_INVOKE("goals_delete", { id })),
+	backupsCreate: () => typedError<BackupInfo, AppError>(__TAURI_INVOKE("backups_create")),
+	backupsList: () => typedError<BackupInfo[], AppError>(__TAURI_INVOKE("backups_list")),
+	/**  Replaces the live data with a backup (the current data is saved first); every view reloads. */
+	backupsRestore: (fileName: string) => typedError<RestoreOutcome, AppError>(__TAURI_INVOKE("backups_restore", { fileName })),
 };
 
 /** Events */
@@ -50,12 +107,88 @@ export type AppInfo = {
 	schema_version: number,
 };
 
+/**  One backup file and what it holds. */
+export type BackupInfo = {
+	/**  The file name inside the backups folder; pass it to `restore`. */
+	file_name: string,
+	/**  When the backup was made, RFC 3339 UTC with milliseconds. */
+	created_at: string,
+	reason: BackupReason,
+	/**  The file size in bytes (a float, because the UI boundary has no 64-bit integers). */
+	size_bytes: number | null,
+	/**  The schema version inside the backup; `None` when the file could not be read. */
+	schema_version: number | null,
+	/**  Contacts (not deleted) inside the backup; `None` when the file could not be read. */
+	contact_count: number | null,
+	/**  Why the file could not be read, when it could not. */
+	error: string | null,
+};
+
+/**  Why a backup was made. */
+export type BackupReason = 
+/**  Asked for by the user. */
+"manual" | 
+/**  Made by the schedule; only these are pruned. */
+"scheduled" | 
+/**  The database as it was just before a restore replaced it. */
+"before_restore";
+
+/**  Returned by a write of many records that can be undone together. */
+export type BatchReceipt = {
+	batch_id: string,
+	changed: number,
+};
+
+/**  What undoing a batch did. */
+export type BatchUndoOutcome = {
+	batch_id: string,
+	undone: number,
+};
+
+/**  A change applied to many contacts at once; absent fields are left alone. */
+export type BulkEdit = {
+	lifecycle_stage: LifecycleStage | null,
+	client_status: ClientStatus | null,
+};
+
 /**  Returned by a write that can be undone. */
 export type ChangeReceipt = {
 	change_id: string,
 };
 
 export type ClientStatus = "active" | "inactive" | "at_risk" | "churned";
+
+/**  One grant or revocation. */
+export type Consent = {
+	id: string,
+	contact_id: string,
+	kind: ConsentKind,
+	granted: boolean,
+	/**  When the client gave or withdrew it (UTC RFC 3339). */
+	recorded_at: string,
+	note: string | null,
+	created_at: string,
+	updated_at: string,
+	deleted_at: string | null,
+};
+
+export type ConsentInput = {
+	kind: ConsentKind,
+	granted: boolean,
+	/**  Now when absent. */
+	recorded_at: string | null,
+	note: string | null,
+};
+
+export type ConsentKind = "data_processing" | "marketing" | "hipaa" | "photography";
+
+/**  The current state of one kind of consent. */
+export type ConsentState = {
+	kind: ConsentKind,
+	/**  `None` when the client was never asked. */
+	granted: boolean | null,
+	recorded_at: string | null,
+};
 
 /**  A stored contact. */
 export type Contact = {
@@ -80,6 +213,25 @@ export type Contact = {
 	updated_at: string,
 	/**  Set when the contact is deleted (a tombstone); deleted contacts are never listed. */
 	deleted_at: string | null,
+};
+
+/**  A contact's consents: the current state of each kind and the full history, newest first. */
+export type ContactConsents = {
+	current: ConsentState[],
+	history: Consent[],
+};
+
+/**  One identifier of a contact as the contact page lists them. */
+export type ContactIdentifier = {
+	/**  Set for added identities (which can be removed); `None` for the contact's own fields. */
+	identity_id: string | null,
+	kind: IdentityKind,
+	value: string,
+	/**
+	 *  The service behind the identifier: `google` for Gmail addresses, `microsoft`, `apple`,
+	 *  `email` for other addresses, `phone`, or the provider an added identity came from.
+	 */
+	provider: string,
 };
 
 /**  What a caller sends to create or update a contact. Update replaces every field. */
@@ -215,6 +367,103 @@ export type FieldError = {
 	message: string,
 };
 
+export type Goal = {
+	id: string,
+	title: string,
+	description: string | null,
+	kind: GoalKind,
+	status: GoalStatus,
+	/**  The client, for client wellness goals. */
+	contact_id: string | null,
+	target_date: string | null,
+	/**  0 to 100. */
+	progress: number,
+	created_at: string,
+	updated_at: string,
+	deleted_at: string | null,
+};
+
+export type GoalInput = {
+	title: string,
+	description: string | null,
+	kind: GoalKind,
+	status: GoalStatus | null,
+	contact_id: string | null,
+	target_date: string | null,
+	progress: number | null,
+};
+
+export type GoalKind = "practitioner_business" | "practitioner_personal" | "client_wellness";
+
+export type GoalStatus = "on_track" | "at_risk" | "achieved" | "abandoned";
+
+/**  An identifier added to a contact beyond its own emails and phones. */
+export type Identity = {
+	id: string,
+	contact_id: string,
+	kind: IdentityKind,
+	value: string,
+	value_normalized: string,
+	/**  Where the identifier was learned: `gmail`, `google_calendar`, `import`, `manual`... */
+	provider: string,
+	created_at: string,
+	updated_at: string,
+	deleted_at: string | null,
+};
+
+export type IdentityKind = "email" | "phone" | "handle";
+
+/**
+ *  A pattern of identifiers never suggested as contacts: an exact address
+ *  (`billing@studio.com`), a whole domain (`*@mailchimp.com`) or a local part on any domain
+ *  (`noreply@*`).
+ */
+export type IgnoredIdentifier = {
+	id: string,
+	pattern: string,
+	reason: string | null,
+	is_system: boolean,
+	created_at: string,
+	updated_at: string,
+	deleted_at: string | null,
+};
+
+export type Interaction = {
+	id: string,
+	kind: InteractionKind,
+	subject: string | null,
+	body: string | null,
+	/**  UTC RFC 3339. */
+	occurred_at: string,
+	duration_minutes: number | null,
+	/**  `manual`, `gmail`, `google_calendar`, `import`, ... */
+	source: string,
+	source_id: string | null,
+	/**  Whatever the source knows beyond the common fields (thread id, direction, attendees...). */
+	source_metadata: Value,
+	/**  The contacts who took part. */
+	contact_ids: string[],
+	created_at: string,
+	updated_at: string,
+	deleted_at: string | null,
+};
+
+export type InteractionInput = {
+	kind: InteractionKind | null,
+	subject: string | null,
+	body: string | null,
+	/**  UTC RFC 3339 (`2026-11-22T10:30:00Z`); now when absent. */
+	occurred_at: string | null,
+	duration_minutes: number | null,
+	contact_ids: string[],
+	/**  Absent for interactions logged by hand. */
+	source: string | null,
+	source_id: string | null,
+	source_metadata: Value,
+};
+
+export type InteractionKind = "email" | "call" | "meeting" | "note" | "web" | "calendar_event";
+
 /**  Where the client is in their journey with the practitioner. */
 export type LifecycleStage = "prospect" | "new_client" | "core_client" | "referring_client" | "vip_client" | "lost_client" | "at_risk_client";
 
@@ -241,6 +490,14 @@ export type Note = {
 	deleted_at: string | null,
 };
 
+/**  What a caller sends to write a note: rich text, plain text, or both (rich text wins). */
+export type NoteInput = {
+	body: string | null,
+	body_html: string | null,
+	source_type: NoteSource | null,
+	is_private: boolean,
+};
+
 /**  Where a note came from. */
 export type NoteSource = "typed" | "voice" | "upload";
 
@@ -252,6 +509,36 @@ export type PhoneEntry = {
 };
 
 export type PiiKind = "email" | "phone" | "card_number" | "national_id" | "address";
+
+export type Project = {
+	id: string,
+	name: string,
+	description: string | null,
+	zone_id: string | null,
+	status: ProjectStatus,
+	due_date: string | null,
+	created_at: string,
+	updated_at: string,
+	deleted_at: string | null,
+};
+
+export type ProjectInput = {
+	name: string,
+	description: string | null,
+	zone_id: string | null,
+	status: ProjectStatus | null,
+	due_date: string | null,
+};
+
+export type ProjectStatus = "active" | "on_hold" | "completed" | "archived";
+
+/**  What a restore did. */
+export type RestoreOutcome = {
+	/**  The backup that is now the live database. */
+	restored_from: string,
+	/**  The backup of the database as it was before the restore. */
+	previous_saved_as: string,
+};
 
 export type SortDirection = "asc" | "desc";
 
@@ -266,9 +553,124 @@ export type StatusCount = {
 	count: number,
 };
 
+/**  A stored tag. */
+export type Tag = {
+	id: string,
+	name: string,
+	category: TagCategory | null,
+	/**  `#rrggbb`. */
+	color: string,
+	/**  Seeded with OmniCRM; can be renamed or recoloured like any other. */
+	is_system: boolean,
+	created_at: string,
+	updated_at: string,
+	deleted_at: string | null,
+};
+
+export type TagCategory = "services_modalities" | "client_demographics" | "schedule_attendance" | "health_wellness" | "marketing_engagement" | "emotional_mental";
+
 export type TagCount = {
 	name: string,
 	count: number,
+};
+
+export type TagInput = {
+	name: string,
+	category: TagCategory | null,
+	/**  `#rrggbb`; a neutral grey when absent. */
+	color: string | null,
+};
+
+/**  A tag with the number of live contacts that carry it. */
+export type TagWithUsage = {
+	tag: Tag,
+	usage_count: number,
+};
+
+export type Task = {
+	id: string,
+	title: string,
+	description: string | null,
+	status: TaskStatus,
+	priority: TaskPriority,
+	/**  `YYYY-MM-DD`. */
+	due_date: string | null,
+	/**  Set when the task was marked done. */
+	completed_at: string | null,
+	project_id: string | null,
+	zone_id: string | null,
+	/**  Set on subtasks. */
+	parent_task_id: string | null,
+	contact_ids: string[],
+	created_at: string,
+	updated_at: string,
+	deleted_at: string | null,
+};
+
+export type TaskInput = {
+	title: string,
+	description: string | null,
+	status: TaskStatus | null,
+	priority: TaskPriority | null,
+	due_date: string | null,
+	project_id: string | null,
+	zone_id: string | null,
+	parent_task_id: string | null,
+	contact_ids: string[],
+};
+
+export type TaskPriority = "low" | "medium" | "high";
+
+export type TaskQuery = {
+	view: TaskView,
+	/**  `YYYY-MM-DD`, the user's local date. */
+	today: string,
+	project_id: string | null,
+	zone_id: string | null,
+	contact_id: string | null,
+};
+
+export type TaskStatus = "todo" | "in_progress" | "done" | "canceled";
+
+/**  Which tasks a list shows. "Today" is the caller's local date, since due dates are dates. */
+export type TaskView = 
+/**  Open tasks due today. */
+"today" | 
+/**  Open tasks due after today, soonest first. */
+"upcoming" | 
+/**  Open tasks due before today, oldest first. */
+"overdue" | 
+/**  Every open task, due ones first. */
+"open" | 
+/**  Done and canceled tasks, latest first. */
+"closed";
+
+/**  Where the next page starts: the last item of the previous page. */
+export type TimelineCursor = {
+	at: string,
+	id: string,
+};
+
+export type TimelineItem = {
+	kind: TimelineItemKind,
+	id: string,
+	/**  When it happened: an interaction's time, a note's or task's creation. */
+	at: string,
+	/**  The interaction kind (`email`, `call`...), the note's source, or the task's status. */
+	detail: string,
+	title: string | null,
+	/**  The start of the body or description. */
+	summary: string | null,
+	/**  Private notes stay on this device. */
+	is_private: boolean,
+};
+
+export type TimelineItemKind = "interaction" | "note" | "task";
+
+export type TimelinePage = {
+	items: TimelineItem[],
+	/**  `None` on the last page. */
+	next: TimelineCursor | null,
 };
 
 /**  What an undo did: `change_id` is the new change that reverted the old one. */
@@ -279,6 +681,24 @@ export type UndoOutcome = {
 };
 
 export type Value = null | boolean | number | string | Value[] | { [key in string]: Value };
+
+export type Zone = {
+	id: string,
+	name: string,
+	/**  `#rrggbb`. */
+	color: string,
+	icon: string | null,
+	position: number,
+	created_at: string,
+	updated_at: string,
+	deleted_at: string | null,
+};
+
+export type ZoneInput = {
+	name: string,
+	color: string | null,
+	icon: string | null,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

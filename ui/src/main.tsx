@@ -7,6 +7,7 @@ import "./styles/tokens.css";
 import "./styles/base.css";
 import "./styles/components.css";
 import "./styles/layout.css";
+import "./styles/depth.css";
 
 async function start(): Promise<void> {
   applyTheme(initialTheme());

@@ -14,8 +14,27 @@ import type {
   ContactSummary,
   Dashboard,
   FieldError,
+  BackupInfo,
+  BulkEdit,
+  Consent,
+  ConsentInput,
+  ConsentKind,
+  IgnoredIdentifier,
+  Interaction,
+  InteractionInput,
   LifecycleStage,
   Note,
+  NoteInput,
+  Project,
+  Tag,
+  TagInput,
+  Task,
+  TaskInput,
+  TaskQuery,
+  TaskStatus,
+  TimelineCursor,
+  TimelineItem,
+  Zone,
 } from "../bindings";
 import { CLIENT_STATUSES, CONTACT_SOURCES, LIFECYCLE_STAGES } from "../lib/labels";
 
@@ -124,7 +143,7 @@ export function installMockBackend(initialCount: number): void {
   const firstId = [...contacts.keys()][0];
   if (firstId) {
     notes.set(firstId, [
-      { id: "n1", contact_id: firstId, body: "Intake call. Prefers morning sessions; lower back tension.", created_at: new Date(now - 86_400_000 * 3).toISOString(), updated_at: new Date(now).toISOString(), deleted_at: null },
+      { id: "n1", contact_id: firstId, body: "Intake call. Prefers morning sessions; lower back tension.", body_html: null, source_type: "typed", pii_kinds: [], is_private: false, created_at: new Date(now - 86_400_000 * 3).toISOString(), updated_at: new Date(now).toISOString(), deleted_at: null },
     ]);
   }
 
@@ -207,6 +226,96 @@ export function installMockBackend(initialCount: number): void {
 
   const get = (id: string) => contacts.get(id) ?? fail("not_found", `Contact ${id} was not found`);
 
+  // ---- The deeper CRM records, kept just far enough to click through the UI ----------------
+  const stamp = () => new Date().toISOString();
+  let nextRecord = 1;
+  const newId = (prefix: string) => `${prefix}${(nextRecord += 1).toString(36)}`;
+  const record = { created_at: stamp(), updated_at: stamp(), deleted_at: null };
+  const tags = new Map<string, Tag>();
+  TAGS.forEach((name, index) =>
+    tags.set(`tag${index}`, { id: `tag${index}`, name, category: index % 2 === 0 ? "services_modalities" : "schedule_attendance", color: index % 2 === 0 ? "#5b8def" : "#d9822b", is_system: true, ...record }),
+  );
+  const zones: Zone[] = [
+    { id: "z1", name: "Business", color: "#5b8def", icon: null, position: 0, ...record },
+    { id: "z2", name: "Personal", color: "#3aa675", icon: null, position: 1, ...record },
+  ];
+  const projects: Project[] = [{ id: "p1", name: "Spring retreat", description: null, zone_id: "z1", status: "active", due_date: null, ...record }];
+  const tasks = new Map<string, Task>();
+  const interactions = new Map<string, Interaction>();
+  const consents: Consent[] = [];
+  const ignored: IgnoredIdentifier[] = [{ id: "ig1", pattern: "*@noreply.*", reason: "Automated mail", is_system: true, ...record }];
+  const backups: BackupInfo[] = [];
+  // Batch id -> how to revert it.
+  const batches = new Map<string, () => void>();
+
+  const batch = (changedCount: number, revert: () => void) => {
+    const batchId = `batch${(nextChange += 1).toString(36)}`;
+    batches.set(batchId, revert);
+    return { batch_id: batchId, changed: changedCount };
+  };
+
+  const snapshot = (ids: string[]) => ids.map((id) => ({ ...get(id) }));
+  const restoreSnapshot = (saved: Contact[]) => () => {
+    for (const contact of saved) add(contact);
+    changed(saved.map((contact) => contact.id), "restored");
+  };
+
+  const validateTag = (input: TagInput, exceptId?: string) => {
+    const fields: FieldError[] = [];
+    if (!input.name.trim()) fields.push({ field: "name", message: "Name is required" });
+    if ([...tags.values()].some((tag) => tag.id !== exceptId && tag.name.toLowerCase() === input.name.trim().toLowerCase())) {
+      fields.push({ field: "name", message: "A tag with this name already exists" });
+    }
+    if (input.color && !/^#[0-9a-fA-F]{6}$/.test(input.color)) fields.push({ field: "color", message: "Use #rrggbb" });
+    if (fields.length > 0) fail("validation_failed", "Some fields are invalid", fields);
+  };
+
+  const noteFromInput = (contactId: string, input: NoteInput, previous?: Note): Note => {
+    const body = (input.body ?? input.body_html?.replace(/<[^>]+>/g, " ") ?? "").trim();
+    if (!body) fail("validation_failed", "Some fields are invalid", [{ field: "body", message: "Write something first" }]);
+    const piiKinds: Note["pii_kinds"] = [];
+    if (/[^@\s]+@[^@\s]+\.[a-z]+/i.test(body)) piiKinds.push("email");
+    if (/\b(?:\d[ -]?){13,16}\b/.test(body)) piiKinds.push("card_number");
+    return { id: previous?.id ?? newId("note"), contact_id: contactId, body, body_html: input.body_html, source_type: input.source_type ?? "typed", pii_kinds: piiKinds, is_private: input.is_private, created_at: previous?.created_at ?? stamp(), updated_at: stamp(), deleted_at: null };
+  };
+
+  const taskFromInput = (input: TaskInput, previous?: Task): Task => {
+    if (!input.title.trim()) fail("validation_failed", "Some fields are invalid", [{ field: "title", message: "Title is required" }]);
+    if (input.due_date && !/^\d{4}-\d{2}-\d{2}$/.test(input.due_date)) fail("validation_failed", "Some fields are invalid", [{ field: "due_date", message: "Use YYYY-MM-DD" }]);
+    return { id: previous?.id ?? newId("task"), title: input.title.trim(), description: input.description, status: input.status ?? previous?.status ?? "todo", priority: input.priority ?? previous?.priority ?? "medium", due_date: input.due_date, completed_at: previous?.completed_at ?? null, project_id: input.project_id, zone_id: input.zone_id, parent_task_id: input.parent_task_id, contact_ids: input.contact_ids, created_at: previous?.created_at ?? stamp(), updated_at: stamp(), deleted_at: null };
+  };
+
+  const listTasks = (query: TaskQuery): Task[] => {
+    const open = (task: Task) => task.status === "todo" || task.status === "in_progress";
+    return [...tasks.values()]
+      .filter((task) => (query.project_id === null || task.project_id === query.project_id) && (query.zone_id === null || task.zone_id === query.zone_id) && (query.contact_id === null || task.contact_ids.includes(query.contact_id)))
+      .filter((task) => {
+        const due = task.due_date;
+        switch (query.view) {
+          case "today": return open(task) && due === query.today;
+          case "upcoming": return open(task) && due !== null && due > query.today;
+          case "overdue": return open(task) && due !== null && due < query.today;
+          case "open": return open(task);
+          case "closed": return !open(task);
+        }
+      })
+      .sort((a, b) => (a.due_date ?? "9999").localeCompare(b.due_date ?? "9999"));
+  };
+
+  const timeline = (contactId: string, cursor: TimelineCursor | null, limit: number) => {
+    const items: TimelineItem[] = [
+      ...[...interactions.values()].filter((entry) => entry.contact_ids.includes(contactId)).map((entry): TimelineItem => ({ kind: "interaction", id: entry.id, at: entry.occurred_at, detail: entry.kind, title: entry.subject, summary: entry.body, is_private: false })),
+      ...(notes.get(contactId) ?? []).map((note): TimelineItem => ({ kind: "note", id: note.id, at: note.created_at, detail: note.source_type ?? "typed", title: null, summary: note.body.slice(0, 200), is_private: note.is_private ?? false })),
+      ...[...tasks.values()].filter((task) => task.contact_ids.includes(contactId)).map((task): TimelineItem => ({ kind: "task", id: task.id, at: task.created_at, detail: task.status, title: task.title, summary: task.description, is_private: false })),
+    ].sort((a, b) => b.at.localeCompare(a.at) || b.id.localeCompare(a.id));
+    const start = cursor ? items.findIndex((entry) => entry.at === cursor.at && entry.id === cursor.id) + 1 : 0;
+    const page = items.slice(start, start + limit);
+    const last = page[page.length - 1];
+    return { items: page, next: start + limit < items.length && last ? { at: last.at, id: last.id } : null };
+  };
+
+  const consentKinds: ConsentKind[] = ["data_processing", "marketing", "hipaa", "photography"];
+
   mockIPC(
     async (command, payload) => {
       const args = (payload ?? {}) as Record<string, unknown>;
@@ -260,6 +369,166 @@ export function installMockBackend(initialCount: number): void {
         }
         case "dashboard_get":
           return dashboard();
+        case "notes_create": {
+          const note = noteFromInput(args.contactId as string, args.input as NoteInput);
+          notes.set(note.contact_id, [note, ...(notes.get(note.contact_id) ?? [])]);
+          return note;
+        }
+        case "tags_list_with_usage":
+          return [...tags.values()].map((tag) => ({ tag, usage_count: [...contacts.values()].filter((contact) => contact.tags.includes(tag.name)).length }));
+        case "tags_create": {
+          const input = args.input as TagInput;
+          validateTag(input);
+          const tag: Tag = { id: newId("tag"), name: input.name.trim(), category: input.category, color: input.color ?? "#8a8f98", is_system: false, ...record };
+          tags.set(tag.id, tag);
+          return tag;
+        }
+        case "tags_update": {
+          const input = args.input as TagInput;
+          const previous = tags.get(args.id as string) ?? fail("not_found", "Tag not found");
+          validateTag(input, previous.id);
+          const tag = { ...previous, name: input.name.trim(), category: input.category, color: input.color ?? previous.color, updated_at: stamp() };
+          tags.set(tag.id, tag);
+          for (const contact of contacts.values()) contact.tags = contact.tags.map((name) => (name === previous.name ? tag.name : name));
+          changed([], "updated");
+          return tag;
+        }
+        case "tags_delete": {
+          const tag = tags.get(args.id as string) ?? fail("not_found", "Tag not found");
+          const carrying = [...contacts.values()].filter((contact) => contact.tags.includes(tag.name)).map((contact) => contact.id);
+          const saved = snapshot(carrying);
+          tags.delete(tag.id);
+          for (const id of carrying) add({ ...get(id), tags: get(id).tags.filter((name) => name !== tag.name) });
+          changed(carrying, "updated");
+          return batch(carrying.length + 1, () => {
+            tags.set(tag.id, tag);
+            restoreSnapshot(saved)();
+          });
+        }
+        case "tags_tag_contacts":
+        case "tags_untag_contacts": {
+          const ids = args.contactIds as string[];
+          const names = args.tagNames as string[];
+          if (ids.length === 0) fail("validation_failed", "Some fields are invalid", [{ field: "contact_ids", message: "lists no contacts" }]);
+          const saved = snapshot(ids);
+          for (const id of ids) {
+            const contact = get(id);
+            const next = command === "tags_tag_contacts" ? [...new Set([...contact.tags, ...names])] : contact.tags.filter((name) => !names.includes(name));
+            add({ ...contact, tags: next, updated_at: stamp() });
+          }
+          for (const name of names) if (![...tags.values()].some((tag) => tag.name === name)) { const id = newId("tag"); tags.set(id, { id, name, category: null, color: "#8a8f98", is_system: false, ...record }); }
+          changed(ids, "updated");
+          return batch(ids.length, restoreSnapshot(saved));
+        }
+        case "contacts_bulk_edit": {
+          const ids = args.ids as string[];
+          const edit = args.edit as BulkEdit;
+          const saved = snapshot(ids);
+          for (const id of ids) {
+            const contact = get(id);
+            add({ ...contact, lifecycle_stage: edit.lifecycle_stage ?? contact.lifecycle_stage, client_status: edit.client_status ?? contact.client_status, updated_at: stamp() });
+          }
+          changed(ids, "updated");
+          return batch(ids.length, restoreSnapshot(saved));
+        }
+        case "contacts_delete_many": {
+          const ids = args.ids as string[];
+          const saved = snapshot(ids);
+          for (const id of ids) contacts.delete(id);
+          changed(ids, "deleted");
+          return batch(ids.length, restoreSnapshot(saved));
+        }
+        case "changes_undo_batch": {
+          const revert = batches.get(args.batchId as string) ?? fail("undo_unavailable", "That change can no longer be undone");
+          batches.delete(args.batchId as string);
+          revert();
+          return { batch_id: args.batchId, undone: 1 };
+        }
+        case "interactions_create": {
+          const input = args.input as InteractionInput;
+          const interaction: Interaction = { id: newId("int"), kind: input.kind ?? "call", subject: input.subject, body: input.body, occurred_at: input.occurred_at ?? stamp(), duration_minutes: input.duration_minutes, source: "manual", source_id: null, source_metadata: null, contact_ids: input.contact_ids, ...record };
+          interactions.set(interaction.id, interaction);
+          return interaction;
+        }
+        case "timeline_page":
+          return timeline(args.contactId as string, (args.cursor as TimelineCursor | null) ?? null, args.limit as number);
+        case "identities_list_for_contact": {
+          const contact = get(args.contactId as string);
+          return [
+            ...contact.emails.map((email) => ({ identity_id: null, kind: "email", value: email.address, provider: email.address.endsWith("@gmail.com") ? "google" : "email" })),
+            ...contact.phones.map((phone) => ({ identity_id: null, kind: "phone", value: phone.number, provider: "phone" })),
+          ];
+        }
+        case "identities_list_ignored":
+          return ignored;
+        case "identities_ignore": {
+          const pattern = (args.pattern as string).trim();
+          if (!pattern.includes("@")) fail("validation_failed", "Some fields are invalid", [{ field: "pattern", message: "Use an email address or a pattern like *@example.com" }]);
+          const entry: IgnoredIdentifier = { id: newId("ig"), pattern, reason: (args.reason as string | null) ?? null, is_system: false, ...record };
+          ignored.push(entry);
+          return entry;
+        }
+        case "identities_unignore": {
+          const index = ignored.findIndex((entry) => entry.id === args.id);
+          if (index >= 0) ignored.splice(index, 1);
+          return { change_id: `ch${nextChange++}` };
+        }
+        case "consents_list_for_contact": {
+          const history = consents.filter((entry) => entry.contact_id === args.contactId).sort((a, b) => b.recorded_at.localeCompare(a.recorded_at));
+          return {
+            current: consentKinds.map((kind) => {
+              const latest = history.find((entry) => entry.kind === kind);
+              return { kind, granted: latest?.granted ?? null, recorded_at: latest?.recorded_at ?? null };
+            }),
+            history,
+          };
+        }
+        case "consents_record": {
+          const input = args.input as ConsentInput;
+          const entry: Consent = { id: newId("con"), contact_id: args.contactId as string, kind: input.kind, granted: input.granted, recorded_at: input.recorded_at ?? stamp(), note: input.note, ...record };
+          consents.push(entry);
+          return entry;
+        }
+        case "zones_list":
+          return zones;
+        case "projects_list":
+          return projects;
+        case "tasks_list":
+          return listTasks(args.query as TaskQuery);
+        case "tasks_create": {
+          const task = taskFromInput(args.input as TaskInput);
+          tasks.set(task.id, task);
+          return task;
+        }
+        case "tasks_update": {
+          const previous = tasks.get(args.id as string) ?? fail("not_found", "Task not found");
+          const task = taskFromInput(args.input as TaskInput, previous);
+          tasks.set(task.id, task);
+          return task;
+        }
+        case "tasks_set_status": {
+          const previous = tasks.get(args.id as string) ?? fail("not_found", "Task not found");
+          const status = args.status as TaskStatus;
+          const task = { ...previous, status, completed_at: status === "done" ? stamp() : null, updated_at: stamp() };
+          tasks.set(task.id, task);
+          return task;
+        }
+        case "tasks_subtasks":
+          return [...tasks.values()].filter((task) => task.parent_task_id === args.parentId);
+        case "backups_list":
+          return backups;
+        case "backups_create": {
+          await new Promise((resolve) => setTimeout(resolve, 600));
+          const created = stamp();
+          const info: BackupInfo = { file_name: `omnicrm-${created.replace(/[-:.]/g, "")}-manual.sqlite3`, created_at: created, reason: "manual", size_bytes: 40_960 + contacts.size * 900, schema_version: 5, contact_count: contacts.size, error: null };
+          backups.unshift(info);
+          return info;
+        }
+        case "backups_restore": {
+          const found = backups.find((entry) => entry.file_name === args.fileName) ?? fail("validation_failed", "Some fields are invalid", [{ field: "file_name", message: "No such backup" }]);
+          changed([], "imported");
+          return { restored_from: found.file_name, previous_saved_as: "omnicrm-before_restore.sqlite3" };
+        }
         case "demo_generate": {
           const count = args.contacts as number;
           const ids: string[] = [];

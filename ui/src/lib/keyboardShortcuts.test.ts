@@ -14,6 +14,15 @@ describe("shortcut matcher", () => {
     expect(matcher.handle(key("c"))).toBe("go-contacts");
   });
 
+  it("recognises g t for Tasks and g s for Settings", () => {
+    const matcher = createShortcutMatcher(() => 0);
+    expect(matcher.handle(key("g"))).toBeNull();
+    expect(matcher.handle(key("t"))).toBe("go-tasks");
+    expect(matcher.handle(key("g"))).toBeNull();
+    expect(matcher.handle(key("s"))).toBe("go-settings");
+    expect(matcher.handle(key("t"))).toBeNull();
+  });
+
   it("forgets the g prefix after the timeout", () => {
     let now = 0;
     const matcher = createShortcutMatcher(() => now);

@@ -1,11 +1,19 @@
 // Global keyboard shortcuts as a pure state machine, so it can be tested without a DOM.
 //   g d / Alt+1  -> Dashboard        g c / Alt+2 -> Contacts
+//   g t          -> Tasks            g s         -> Settings
 //   /            -> focus contact search
 //   n            -> new contact
 //   ?            -> shortcut help
 // Single-key shortcuts are ignored while typing in a field or while a modal is open.
 
-export type ShortcutAction = "go-dashboard" | "go-contacts" | "focus-search" | "new-contact" | "show-help";
+export type ShortcutAction =
+  | "go-dashboard"
+  | "go-contacts"
+  | "go-tasks"
+  | "go-settings"
+  | "focus-search"
+  | "new-contact"
+  | "show-help";
 
 export type ShortcutKeyEvent = {
   key: string;
@@ -27,6 +35,8 @@ export type ShortcutDescription = { keys: string[][]; description: string };
 export const SHORTCUT_HELP: ShortcutDescription[] = [
   { keys: [["g", "d"], ["Alt", "1"]], description: "Go to Dashboard" },
   { keys: [["g", "c"], ["Alt", "2"]], description: "Go to Contacts" },
+  { keys: [["g", "t"]], description: "Go to Tasks" },
+  { keys: [["g", "s"]], description: "Go to Settings" },
   { keys: [["/"]], description: "Search contacts" },
   { keys: [["n"]], description: "New contact" },
   { keys: [["↑"], ["↓"]], description: "Move through the contacts table" },
@@ -74,6 +84,8 @@ export function createShortcutMatcher(now: () => number = () => Date.now()): Sho
       if (prefix === "g") {
         if (key === "d" || key === "D") return "go-dashboard";
         if (key === "c" || key === "C") return "go-contacts";
+        if (key === "t" || key === "T") return "go-tasks";
+        if (key === "s" || key === "S") return "go-settings";
       }
       // Not a valid second key: fall through and treat it as a fresh key press.
     }

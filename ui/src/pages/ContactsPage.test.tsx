@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ContactListQuery } from "../api";
 import { ToastProvider } from "../components/Toasts";
 import { eventBus } from "../test/eventBus";
-import { contactFixture, listFrom, summaryFixture } from "../test/fixtures";
+import { contactFixture, emptyContactExtras, listFrom, summaryFixture } from "../test/fixtures";
 import { callsTo, mockCommands } from "../test/tauriMock";
 import { ContactsPage } from "./ContactsPage";
 
@@ -108,7 +108,7 @@ describe("ContactsPage", () => {
       contacts_list: listFrom(rows),
       tags_list: () => [],
       contacts_get: (args) => contactFixture(rows.find((row) => row.id === args.id)!),
-      notes_list_for_contact: () => [],
+      ...emptyContactExtras,
     });
     const { user } = renderPage();
     await screen.findAllByTestId("contacts-row");
@@ -119,7 +119,7 @@ describe("ContactsPage", () => {
     await user.keyboard("{Enter}");
     const detail = await screen.findByTestId("contact-detail");
     await waitFor(() => expect(within(detail).getByTestId("contact-detail-name").textContent).toBe("Person 0002"));
-    expect(within(detail).getByTestId("notes-empty")).toBeTruthy();
+    expect(await within(detail).findByTestId("timeline-empty")).toBeTruthy();
   });
 
   it("deletes from the detail view and restores with Undo", async () => {
@@ -129,7 +129,7 @@ describe("ContactsPage", () => {
       contacts_list: (args) => listFrom(rows)(args),
       tags_list: () => [],
       contacts_get: (args) => contactFixture(rows.find((row) => row.id === args.id)!),
-      notes_list_for_contact: () => [],
+      ...emptyContactExtras,
       contacts_delete: (args) => {
         const row = rows.find((item) => item.id === args.id)!;
         rows = rows.filter((item) => item.id !== args.id);
@@ -160,16 +160,17 @@ describe("ContactsPage", () => {
     await waitFor(() => expect(screen.queryByTestId("toast")).toBeNull());
   });
 
-  it("multi-selects with shift-click and deletes the selection with one undo for all", async () => {
+  it("multi-selects with shift-click and deletes the selection as one batch with one undo", async () => {
     let rows = Array.from({ length: 6 }, (_, index) => summaryFixture(index));
     mockCommands({
       contacts_list: (args) => listFrom(rows)(args),
       tags_list: () => [],
-      contacts_delete: (args) => {
-        rows = rows.filter((row) => row.id !== args.id);
-        return { change_id: `change-${args.id}` };
+      contacts_delete_many: (args) => {
+        const ids = args.ids as string[];
+        rows = rows.filter((row) => !ids.includes(row.id));
+        return { batch_id: "batch-1", changed: ids.length };
       },
-      changes_undo: (args) => ({ change_id: args.changeId, entity: "contact", entity_id: "x" }),
+      changes_undo_batch: (args) => ({ batch_id: args.batchId, undone: 3 }),
     });
     const { user } = renderPage();
     await screen.findAllByTestId("contacts-row");
@@ -184,10 +185,51 @@ describe("ContactsPage", () => {
     await user.click(screen.getByTestId("delete-selected-button"));
     const toast = await screen.findByTestId("toast");
     expect(toast.textContent).toContain("Deleted 3 contacts");
-    expect(callsTo("contacts_delete").map((call) => call.id)).toEqual(["c1", "c2", "c3"]);
+    expect(callsTo("contacts_delete_many")).toEqual([{ ids: ["c1", "c2", "c3"] }]);
+    await waitFor(() => expect(screen.queryByTestId("selection-bar")).toBeNull());
     await user.click(within(toast).getByTestId("toast-undo-button"));
-    await waitFor(() => expect(callsTo("changes_undo")).toHaveLength(3));
-    expect(callsTo("changes_undo").map((call) => call.changeId)).toEqual(["change-c3", "change-c2", "change-c1"]);
+    await waitFor(() => expect(callsTo("changes_undo_batch")).toEqual([{ batchId: "batch-1" }]));
+  });
+
+  it("tags the selected contacts in one batch and undoes it with undo_batch", async () => {
+    const rows = Array.from({ length: 4 }, (_, index) => summaryFixture(index));
+    mockCommands({
+      contacts_list: (args) => listFrom(rows)(args),
+      tags_list: () => [],
+      tags_tag_contacts: () => ({ batch_id: "batch-tag", changed: 2 }),
+      changes_undo_batch: (args) => ({ batch_id: args.batchId, undone: 2 }),
+    });
+    const { user } = renderPage();
+    await screen.findAllByTestId("contacts-row");
+    await user.click(screen.getByRole("checkbox", { name: "Select Person 0000" }));
+    await user.click(screen.getByRole("checkbox", { name: "Select Person 0002" }));
+
+    await user.type(screen.getByTestId("bulk-tag-input"), "reiki, evenings");
+    await user.click(screen.getByTestId("bulk-tag-button"));
+    await waitFor(() =>
+      expect(callsTo("tags_tag_contacts")).toEqual([{ contactIds: ["c0", "c2"], tagNames: ["reiki", "evenings"] }]),
+    );
+    const toast = await screen.findByTestId("toast");
+    expect(toast.textContent).toContain("Tagged 2 contacts");
+    await user.click(within(toast).getByTestId("toast-undo-button"));
+    await waitFor(() => expect(callsTo("changes_undo_batch")).toEqual([{ batchId: "batch-tag" }]));
+  });
+
+  it("sets the stage of the selected contacts with bulk edit", async () => {
+    const rows = Array.from({ length: 3 }, (_, index) => summaryFixture(index));
+    mockCommands({
+      contacts_list: (args) => listFrom(rows)(args),
+      tags_list: () => [],
+      contacts_bulk_edit: () => ({ batch_id: "batch-stage", changed: 1 }),
+    });
+    const { user } = renderPage();
+    await screen.findAllByTestId("contacts-row");
+    await user.click(screen.getByRole("checkbox", { name: "Select Person 0001" }));
+    await user.selectOptions(screen.getByTestId("bulk-stage-select"), "vip_client");
+    await waitFor(() =>
+      expect(callsTo("contacts_bulk_edit")).toEqual([{ ids: ["c1"], edit: { lifecycle_stage: "vip_client", client_status: null } }]),
+    );
+    expect((await screen.findByTestId("toast")).textContent).toContain("VIP Client");
   });
 
   it("shows an error toast when a command fails", async () => {

@@ -65,7 +65,6 @@ export function ContactsPage({ command }: ContactsPageProps) {
   const [formTarget, setFormTarget] = useState<{ contact: Contact | null } | null>(null);
   const [tags, setTags] = useState<TagCount[]>([]);
   const [demo, setDemo] = useState<DemoState>({ running: false, progress: null });
-  const [bulkDelete, setBulkDelete] = useState<{ done: number; total: number } | null>(null);
 
   const searchRef = useRef<HTMLInputElement>(null);
   const tableRef = useRef<HTMLDivElement>(null);
@@ -186,35 +185,14 @@ export function ContactsPage({ command }: ContactsPageProps) {
     });
   };
 
-  const deleteSelected = async () => {
-    const ids = [...selected];
-    if (ids.length === 0) return;
-    const receipts: ChangeReceipt[] = [];
-    let firstError: unknown = null;
-    let failures = 0;
-    setBulkDelete({ done: 0, total: ids.length });
-    for (const [index, id] of ids.entries()) {
-      try {
-        receipts.push(await api.deleteContact(id));
-      } catch (error) {
-        failures += 1;
-        firstError ??= error;
-      }
-      setBulkDelete({ done: index + 1, total: ids.length });
+  const afterBulkChange = (deletedIds: string[]) => {
+    if (deletedIds.length > 0) {
+      setSelected(new Set());
+      anchorIndex.current = null;
+      if (detailId && deletedIds.includes(detailId)) setDetailId(null);
     }
-    setBulkDelete(null);
-    setSelected(new Set());
-    anchorIndex.current = null;
-    if (detailId && ids.includes(detailId)) setDetailId(null);
     refreshAll();
-    if (failures > 0) showError(firstError, `${pluralize(failures, "contact")} could not be deleted`);
-    if (receipts.length > 0) {
-      const what = pluralize(receipts.length, "contact");
-      showToast({
-        message: `Deleted ${what}`,
-        action: { label: "Undo", testId: "toast-undo-button", onAction: () => undoChanges(receipts, what) },
-      });
-    }
+    setDetailRefresh((count) => count + 1);
   };
 
   const onSaved = (contact: Contact, created: boolean) => {
@@ -325,19 +303,13 @@ export function ContactsPage({ command }: ContactsPageProps) {
 
       {selected.size > 0 ? (
         <SelectionBar
-          count={selected.size}
-          deleting={bulkDelete !== null}
+          ids={[...selected]}
           onClear={() => {
             setSelected(new Set());
             anchorIndex.current = null;
           }}
-          onDelete={deleteSelected}
+          onChanged={afterBulkChange}
         />
-      ) : null}
-      {bulkDelete ? (
-        <div className="banner">
-          <ProgressBar value={bulkDelete.done} max={bulkDelete.total} label={`Deleting ${bulkDelete.done} of ${bulkDelete.total}`} />
-        </div>
       ) : null}
 
       <div className="page__content">

@@ -58,3 +58,18 @@ export const emptyDashboard: Dashboard = {
   by_status: [],
   new_by_month: [],
 };
+
+/** Handlers for the contact page's side panels, all empty. */
+export const emptyContactExtras = {
+  notes_list_for_contact: () => [],
+  timeline_page: () => ({ items: [], next: null }),
+  identities_list_for_contact: () => [],
+  consents_list_for_contact: () => ({
+    current: (["data_processing", "marketing", "hipaa", "photography"] as const).map((kind) => ({
+      kind,
+      granted: null,
+      recorded_at: null,
+    })),
+    history: [],
+  }),
+};

@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from "react";
+import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { api, type ChangeReceipt, type Contact, type JsonValue, type Note } from "../../api";
 import { formatCalendarDate, formatDateTime } from "../../lib/format";
 import { SOURCE_LABELS } from "../../lib/labels";
@@ -9,6 +9,11 @@ import { Icon } from "../Icon";
 import { Overlay } from "../Overlay";
 import { StagePill, StatusBadge, TagList } from "../StagePill";
 import { useToasts } from "../Toasts";
+import { ConsentsPanel } from "./ConsentsPanel";
+import { ContactTimeline } from "./ContactTimeline";
+import { IdentitiesList } from "./IdentitiesList";
+import { InteractionForm } from "./InteractionForm";
+import { NoteEditor } from "./NoteEditor";
 
 type ContactDetailProps = {
   contactId: string | null;
@@ -28,6 +33,8 @@ export function ContactDetail({ contactId, refreshToken, onClose, onEdit, onDele
   const { showError } = useToasts();
   const [state, setState] = useState<LoadState>({ status: "loading" });
   const [deleting, setDeleting] = useState(false);
+  // Bumped when a note or interaction was added here, to reload notes and the timeline.
+  const [activity, setActivity] = useState(0);
 
   useEffect(() => {
     if (!contactId) return;
@@ -54,7 +61,7 @@ export function ContactDetail({ contactId, refreshToken, onClose, onEdit, onDele
     return () => {
       current = false;
     };
-  }, [contactId, refreshToken, showError]);
+  }, [contactId, refreshToken, activity, showError]);
 
   const remove = async (contact: Contact) => {
     setDeleting(true);
@@ -109,13 +116,27 @@ export function ContactDetail({ contactId, refreshToken, onClose, onEdit, onDele
           <p>{state.message}</p>
         </EmptyState>
       ) : (
-        <ContactDetailBody contact={state.contact} notes={state.notes} />
+        <ContactDetailBody
+          contact={state.contact}
+          notes={state.notes}
+          activityToken={refreshToken + activity}
+          onActivity={() => setActivity((count) => count + 1)}
+        />
       )}
     </Overlay>
   );
 }
 
-function ContactDetailBody({ contact, notes }: { contact: Contact; notes: Note[] | null }) {
+type ContactDetailBodyProps = {
+  contact: Contact;
+  notes: Note[] | null;
+  activityToken: number;
+  onActivity: () => void;
+};
+
+function ContactDetailBody({ contact, notes, activityToken, onActivity }: ContactDetailBodyProps) {
+  const [composer, setComposer] = useState<"note" | "interaction">("note");
+  const notesById = useMemo(() => new Map((notes ?? []).map((note) => [note.id, note])), [notes]);
   const address = contact.address;
   const addressLines = address
     ? [address.street, [address.postal_code, address.city].filter(Boolean).join(" "), address.region, address.country].filter(
@@ -216,26 +237,49 @@ function ContactDetailBody({ contact, notes }: { contact: Contact; notes: Note[]
         <JsonObjectList value={contact.preferences} emptyText="Nothing recorded." />
       </DetailSection>
 
-      <DetailSection title="Notes">
-        {notes === null ? (
-          <p className="muted">Notes are unavailable right now.</p>
-        ) : notes.length === 0 ? (
-          <div className="notes-empty" data-testid="notes-empty">
-            <Icon name="note" size={20} />
-            <p>No notes yet for {contact.display_name.split(" ")[0]}.</p>
-          </div>
-        ) : (
-          <ol className="notes" data-testid="notes-list">
-            {notes.map((note) => (
-              <li key={note.id} className="note">
-                <p className="note__body">{note.body}</p>
-                <time className="note__date" dateTime={note.created_at}>
-                  {formatDateTime(note.created_at)}
-                </time>
-              </li>
-            ))}
-          </ol>
-        )}
+      <DetailSection title="Add to the history">
+        <div className="segmented" role="tablist" aria-label="What to add">
+          <button
+            type="button"
+            role="tab"
+            aria-selected={composer === "note"}
+            className={composer === "note" ? "segmented__option is-active" : "segmented__option"}
+            onClick={() => setComposer("note")}
+            data-testid="composer-note-tab"
+          >
+            Write a note
+          </button>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={composer === "interaction"}
+            className={composer === "interaction" ? "segmented__option is-active" : "segmented__option"}
+            onClick={() => setComposer("interaction")}
+            data-testid="composer-interaction-tab"
+          >
+            Log a call or meeting
+          </button>
+        </div>
+        <div role="tabpanel">
+          {composer === "note" ? (
+            <NoteEditor contactId={contact.id} onSaved={onActivity} />
+          ) : (
+            <InteractionForm contactId={contact.id} onSaved={onActivity} />
+          )}
+        </div>
+      </DetailSection>
+
+      <DetailSection title="Timeline">
+        {notes === null ? <p className="muted">Notes are unavailable right now.</p> : null}
+        <ContactTimeline contactId={contact.id} reloadToken={activityToken} notesById={notesById} />
+      </DetailSection>
+
+      <DetailSection title="Consents">
+        <ConsentsPanel contactId={contact.id} />
+      </DetailSection>
+
+      <DetailSection title="Identities">
+        <IdentitiesList contactId={contact.id} refreshToken={activityToken} />
       </DetailSection>
 
       <p className="detail__timestamps">

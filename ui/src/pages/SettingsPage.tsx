@@ -1,0 +1,34 @@
+import { BackupsSection } from "../components/settings/BackupsSection";
+import { IgnoreListSection } from "../components/settings/IgnoreListSection";
+import { TagManager } from "../components/settings/TagManager";
+
+export function SettingsPage() {
+  return (
+    <div className="page settings-page" data-testid="settings-page">
+      <header className="page__header">
+        <h1 className="page__title">Settings</h1>
+      </header>
+      <div className="page__content page__content--padded settings">
+        <section className="settings__section" aria-labelledby="settings-backups">
+          <h2 id="settings-backups" className="section-title">
+            Backups
+          </h2>
+          <BackupsSection />
+        </section>
+        <section className="settings__section" aria-labelledby="settings-tags">
+          <h2 id="settings-tags" className="section-title">
+            Tags
+          </h2>
+          <TagManager />
+        </section>
+        <section className="settings__section" aria-labelledby="settings-ignore">
+          <h2 id="settings-ignore" className="section-title">
+            Ignore list
+          </h2>
+          <p className="muted">Email addresses matching these patterns are never turned into contacts.</p>
+          <IgnoreListSection />
+        </section>
+      </div>
+    </div>
+  );
+}
