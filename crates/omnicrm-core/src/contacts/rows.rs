@@ -203,12 +203,23 @@ fn phone_search_terms(phones: &[PhoneEntry]) -> String {
     let mut terms = Vec::new();
     for phone in phones {
         let digits: String = phone.number.chars().filter(char::is_ascii_digit).collect();
-        if let Ok(parsed) = phonenumber::parse(None, &phone.number) {
-            terms.push(parsed.national().value().to_string());
+        if let Some(national) = national_digits(&digits) {
+            terms.push(national.to_owned());
         }
         terms.push(digits);
     }
     terms.join(" ")
+}
+
+/// The national part of an E.164 number's digits. Country calling codes are prefix-free, so the
+/// first 1–3 digit prefix that is a known code is the code. (A table lookup: parsing the number
+/// again costs far more, and this runs for every stored phone.)
+fn national_digits(digits: &str) -> Option<&str> {
+    (1..=3).find_map(|length| {
+        let code: u16 = digits.get(..length)?.parse().ok()?;
+        phonenumber::metadata::DATABASE.by_code(&code)?;
+        digits.get(length..).filter(|rest| !rest.is_empty())
+    })
 }
 
 /// Lowercased, accent-insensitive enough for ordering: SQLite compares the bytes.

@@ -70,46 +70,13 @@ pub(crate) fn plan(connection: &Connection, candidates: Vec<Candidate>) -> Resul
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut matcher = Matcher::new(connection)?;
 
-    for candidate in candidates {
-        let mut candidate = candidate;
-        let display_name = candidate.input.display_name.clone();
-        let mut kept_in_note = String::new();
-        let validated = match rules.validate(candidate.input.clone()) {
-            Err(error) if only_phones_invalid(&error) => {
-                // A number that cannot be read should not cost the whole contact: it goes into
-                // a note, word for word, and the rest is imported.
-                let bad = bad_phone_indexes(&error);
-                let mut lines = Vec::new();
-                let mut index = 0;
-                candidate.input.phones.retain(|phone| {
-                    let keep = !bad.contains(&index);
-                    if !keep {
-                        let label = phone.label.as_deref().unwrap_or("phone");
-                        lines.push(format!(
-                            "Phone ({label}), not a valid number: {}",
-                            phone.number
-                        ));
-                    }
-                    index += 1;
-                    keep
-                });
-                if let Some(first) = candidate.input.phones.first_mut() {
-                    first.is_primary = true;
-                }
-                kept_in_note = format!(
-                    "; kept {} unreadable phone number(s) in a note",
-                    lines.len()
-                );
-                candidate.notes.push(NoteInput {
-                    body: Some(lines.join("\n")),
-                    body_html: None,
-                    source_type: Some(crate::notes::NoteSource::Upload),
-                    is_private: false,
-                });
-                rules.validate(candidate.input)
-            }
-            other => other,
-        };
+    for prepared in prepare_all(&rules, candidates)? {
+        let Prepared {
+            candidate,
+            display_name,
+            kept_in_note,
+            validated,
+        } = prepared;
         let valid = match validated {
             Ok(valid) => valid,
             Err(error) => {
@@ -421,6 +388,107 @@ fn describe_key(key: &str) -> String {
         Some(("e", email)) => format!("email {email}"),
         Some(("p", phone)) => format!("phone {phone}"),
         _ => key.to_owned(),
+    }
+}
+
+/// A candidate after validation, which is the costly part (phone parsing), so it runs on every
+/// core before the matching, which must see the records in file order.
+struct Prepared {
+    candidate: Candidate,
+    display_name: String,
+    kept_in_note: String,
+    validated: Result<crate::contacts::ValidContact>,
+}
+
+fn prepare_all(rules: &ValidationRules, candidates: Vec<Candidate>) -> Result<Vec<Prepared>> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, 8);
+    if workers == 1 || candidates.len() < 512 {
+        return Ok(candidates
+            .into_iter()
+            .map(|candidate| prepare(rules, candidate))
+            .collect());
+    }
+    let chunk_size = candidates.len().div_ceil(workers);
+    let mut chunks: Vec<Vec<Candidate>> = Vec::with_capacity(workers);
+    let mut rest = candidates;
+    while rest.len() > chunk_size {
+        let tail = rest.split_off(chunk_size);
+        chunks.push(rest);
+        rest = tail;
+    }
+    chunks.push(rest);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .into_iter()
+                        .map(|candidate| prepare(rules, candidate))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut prepared = Vec::new();
+        for handle in handles {
+            // A validation thread cannot panic by design; if one did, fail the import rather
+            // than drop its records.
+            let chunk = handle.join().map_err(|_| {
+                Error::internal("checking the records failed; nothing was imported")
+            })?;
+            prepared.extend(chunk);
+        }
+        Ok(prepared)
+    })
+}
+
+fn prepare(rules: &ValidationRules, candidate: Candidate) -> Prepared {
+    let mut candidate = candidate;
+    let display_name = candidate.input.display_name.clone();
+    let mut kept_in_note = String::new();
+    let validated = match rules.validate(candidate.input.clone()) {
+        Err(error) if only_phones_invalid(&error) => {
+            // A number that cannot be read should not cost the whole contact: it goes into
+            // a note, word for word, and the rest is imported.
+            let bad = bad_phone_indexes(&error);
+            let mut lines = Vec::new();
+            let mut index = 0;
+            candidate.input.phones.retain(|phone| {
+                let keep = !bad.contains(&index);
+                if !keep {
+                    let label = phone.label.as_deref().unwrap_or("phone");
+                    lines.push(format!(
+                        "Phone ({label}), not a valid number: {}",
+                        phone.number
+                    ));
+                }
+                index += 1;
+                keep
+            });
+            if let Some(first) = candidate.input.phones.first_mut() {
+                first.is_primary = true;
+            }
+            kept_in_note = format!(
+                "; kept {} unreadable phone number(s) in a note",
+                lines.len()
+            );
+            candidate.notes.push(NoteInput {
+                body: Some(lines.join("\n")),
+                body_html: None,
+                source_type: Some(crate::notes::NoteSource::Upload),
+                is_private: false,
+            });
+            rules.validate(candidate.input.clone())
+        }
+        other => other,
+    };
+    Prepared {
+        candidate,
+        display_name,
+        kept_in_note,
+        validated,
     }
 }
 
