@@ -109,6 +109,34 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
         .map_err(|error| error.to_string())
 }
 
+/// Makes a scheduled backup when the last one is older than a day (keeping the last seven),
+/// checking at start and then every hour, in the background.
+fn schedule_backups(core: Core) {
+    tauri::async_runtime::spawn(async move {
+        let mut interval = tokio::time::interval(std::time::Duration::from_secs(60 * 60));
+        loop {
+            interval.tick().await;
+            let result = core
+                .run(|core| {
+                    core.backups.create_if_due(
+                        omnicrm_core::backups::DEFAULT_INTERVAL,
+                        omnicrm_core::backups::DEFAULT_KEEP,
+                    )
+                })
+                .await;
+            match result {
+                Ok(Some(backup)) => {
+                    tracing::info!(file = %backup.file_name, "scheduled backup made")
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(code = ?error.code, message = %error.message, "scheduled backup failed")
+                }
+            }
+        }
+    });
+}
+
 /// Starts the app. Failures to start are reported on stderr and in the log, then the process
 /// exits with status 1.
 pub fn run() {
@@ -128,6 +156,10 @@ fn try_run() -> Result<(), String> {
     let core = Core::open(&data_dir);
     if let Err(error) = &core {
         tracing::error!(code = ?error.code, message = %error.message, "could not open the data");
+    }
+
+    if let Ok(core) = &core {
+        schedule_backups(core.clone());
     }
 
     let builder = specta_builder();
