@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
-# Contacts benchmark (release build). Arguments go to the example; without --contacts
-# it uses 100000 contacts.
-#   scripts/bench.sh                    # 100k contacts
+# Benchmarks (release builds). Arguments go to the example.
+#   scripts/bench.sh                    # contact store, 100k contacts
 #   scripts/bench.sh --contacts 20000
+#   scripts/bench.sh imports            # import 10k into 10k, import 100k, 5k-item timeline
+#   scripts/bench.sh imports --large 0  # skip the 100k import
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$OMNI_ROOT"
 
 have cargo || die "cargo not found: run scripts/setup.sh"
+
+if [ "${1:-}" = "imports" ]; then
+  shift
+  section "cargo run --release -p omnicrm-core --example bench_imports -- $*"
+  cargo run --release -p omnicrm-core --example bench_imports -- "$@"
+  echo
+  echo "Done. Copy the figures into docs/benchmarks.md with the date, commit and machine load."
+  exit 0
+fi
 
 ARGS=("$@")
 has_contacts=0
