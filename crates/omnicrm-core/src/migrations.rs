@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0004_crm_depth.sql",
         sql: include_str!("../../../migrations/sqlite/0004_crm_depth.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_duplicate_dismissals.sql",
+        sql: include_str!("../../../migrations/sqlite/0005_duplicate_dismissals.sql"),
+    },
 ];
 
 /// The schema version this build writes.
