@@ -658,7 +658,7 @@ fn similar_names(first: &Person, second: &Person) -> Option<String> {
     if first.folded_name.is_empty() || second.folded_name.is_empty() {
         return None;
     }
-    if first.folded_name == second.folded_name {
+    if first.display_name.to_lowercase() == second.display_name.to_lowercase() {
         return Some(format!("same name {}", first.display_name));
     }
     let similar =
