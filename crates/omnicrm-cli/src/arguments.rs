@@ -22,8 +22,15 @@ pub enum Command {
     /// Add, list, show, search and delete contacts.
     #[command(subcommand)]
     Contacts(ContactsCommand),
-    /// Undo a change by its id (as printed by `contacts delete`).
-    Undo { change_id: String },
+    /// Undo a change by its id (as printed by `contacts delete`), or a whole batch.
+    Undo {
+        /// The change to undo.
+        #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+        change_id: Option<String>,
+        /// Undo every change of a batch (a merge, an import, a bulk edit) instead.
+        #[arg(long, value_name = "BATCH_ID")]
+        batch: Option<String>,
+    },
     /// Load realistic demo contacts, notes and tags (deterministic for a seed).
     Demo(DemoArgs),
     /// Check the data directory, database and keyring.
@@ -34,6 +41,37 @@ pub enum Command {
     /// Back up the database, list backups, restore one.
     #[command(subcommand)]
     Backup(BackupCommand),
+    /// Find duplicate contacts, merge them, or mark them as different people.
+    #[command(subcommand)]
+    Duplicates(DuplicatesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DuplicatesCommand {
+    /// List suggested duplicates: exact matches first, then likely ones.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Merge contacts into a survivor (undo with `omnicrm undo --batch BATCH_ID`).
+    Merge {
+        /// The contact that stays.
+        survivor_id: String,
+        /// The contacts merged into it and then deleted.
+        #[arg(required = true)]
+        merged_ids: Vec<String>,
+        /// Take a field from one of the contacts, e.g. `--take display_name=ID`; repeat for
+        /// several. Fields: display_name, organization, address, date_of_birth, photo,
+        /// lifecycle_stage, client_status, referral_source, emergency_contact_name,
+        /// emergency_contact_phone.
+        #[arg(long = "take", value_name = "FIELD=CONTACT_ID")]
+        takes: Vec<String>,
+    },
+    /// Mark contacts as different people so they are not suggested together again.
+    Dismiss {
+        #[arg(required = true, num_args = 2..)]
+        contact_ids: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,6 +3,7 @@
 mod arguments;
 mod backup_commands;
 mod commands;
+mod duplicate_commands;
 mod output;
 
 use clap::Parser;
