@@ -327,17 +327,22 @@ impl DuplicateService {
 struct Person {
     id: String,
     display_name: String,
+    lowercase_name: String,
     folded_name: String,
     first_token: String,
     last_token: String,
     organization: Option<String>,
-    organization_key: Option<String>,
     date_of_birth: Option<String>,
     postal_code: Option<String>,
     city: Option<String>,
-    city_key: Option<String>,
-    region_key: Option<String>,
-    domains: Vec<String>,
+    /// Interned comparison keys (see [`Interner`]): integers compare faster than text.
+    organization_key: Option<u32>,
+    date_key: Option<u32>,
+    postal_key: Option<u32>,
+    city_key: Option<u32>,
+    region_key: Option<u32>,
+    /// Work email domains with their keys, sorted by key.
+    domains: Vec<(u32, String)>,
 }
 
 /// A suggestion before it is named: contact indexes (oldest first) and reasons.
@@ -429,6 +434,7 @@ fn load_people(connection: &Connection) -> Result<Vec<Person>> {
             }
         }
     }
+    let mut interner = Interner::default();
     let mut people = Vec::with_capacity(rows.len());
     for (id, display_name, organization, address_json, date_of_birth) in rows {
         // An unreadable address only loses the address comparison.
@@ -440,33 +446,31 @@ fn load_people(connection: &Connection) -> Result<Vec<Person>> {
         let tokens: Vec<&str> = folded_name.split(' ').filter(|t| !t.is_empty()).collect();
         let first_token = tokens.first().copied().unwrap_or_default().to_owned();
         let last_token = tokens.last().copied().unwrap_or_default().to_owned();
-        let mut contact_domains = domains.remove(&id).unwrap_or_default();
+        let mut contact_domains: Vec<(u32, String)> = domains
+            .remove(&id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|domain| (interner.key(&domain), domain))
+            .collect();
         contact_domains.sort();
         contact_domains.dedup();
+        let postal_code = address
+            .postal_code
+            .map(|code| code.split_whitespace().collect::<String>().to_uppercase())
+            .filter(|code| !code.is_empty());
         people.push(Person {
-            organization_key: organization
-                .as_deref()
-                .map(fold)
-                .filter(|key| !key.is_empty()),
+            organization_key: interner.folded_key(organization.as_deref()),
+            date_key: date_of_birth.as_deref().map(|date| interner.key(date)),
+            postal_key: postal_code.as_deref().map(|code| interner.key(code)),
+            city_key: interner.folded_key(address.city.as_deref()),
+            region_key: interner.folded_key(address.region.as_deref()),
             organization,
             date_of_birth,
-            postal_code: address
-                .postal_code
-                .map(|code| code.split_whitespace().collect::<String>().to_uppercase())
-                .filter(|code| !code.is_empty()),
-            city_key: address
-                .city
-                .as_deref()
-                .map(fold)
-                .filter(|key| !key.is_empty()),
+            postal_code,
             city: address.city,
-            region_key: address
-                .region
-                .as_deref()
-                .map(fold)
-                .filter(|key| !key.is_empty()),
             domains: contact_domains,
             id,
+            lowercase_name: display_name.to_lowercase(),
             display_name,
             folded_name,
             first_token,
@@ -508,16 +512,13 @@ fn exact_groups(
     groups: &mut UnionFind,
 ) -> Result<Vec<Candidate>> {
     let mut statement = connection.prepare_cached(
-        "WITH live AS (
-             SELECT DISTINCT i.kind, i.value_normalized AS value, c.id
-             FROM identities i JOIN contacts c ON c.id = i.contact_id
-             WHERE c.deleted_at IS NULL AND i.value_normalized <> ''
-         ),
-         shared AS (
-             SELECT kind, value FROM live GROUP BY kind, value HAVING COUNT(*) > 1
-         )
-         SELECT live.kind, live.value, live.id FROM live JOIN shared USING (kind, value)
-         ORDER BY live.kind, live.value",
+        // Liveness is checked against the loaded people: a value shared with a deleted contact
+        // leaves a group of one, which pairs with nobody.
+        "SELECT kind, value_normalized, contact_id FROM identities
+         WHERE value_normalized <> ''
+           AND (kind, value_normalized) IN (
+               SELECT kind, value_normalized FROM identities
+               GROUP BY kind, value_normalized HAVING COUNT(*) > 1)",
     )?;
     let rows = statement
         .query_map([], |row| {
@@ -631,21 +632,26 @@ fn likely_pairs(
                 let Some(second) = people.get(*second_index) else {
                     continue;
                 };
-                let Some(name_reason) = similar_names(first, second) else {
-                    continue;
-                };
+                // Cheapest test first: most pairs in a block share nothing but letters.
                 let shared = shared_details(first, second);
                 if shared.is_empty() {
                     continue;
                 }
+                let Some(name_reason) = similar_names(first, second) else {
+                    continue;
+                };
                 let pair = ordered(*first_index, *second_index);
                 if dismissed.contains(&pair) || groups.find(pair.0) == groups.find(pair.1) {
                     continue;
                 }
+                let details: Vec<String> = shared
+                    .iter()
+                    .map(|(label, value)| format!("same {label} {value}"))
+                    .collect();
                 candidates.push(Candidate {
                     members: vec![pair.0, pair.1],
                     confidence: DuplicateConfidence::Likely,
-                    reasons: vec![format!("{name_reason} and {}", shared.join(", "))],
+                    reasons: vec![format!("{name_reason} and {}", details.join(", "))],
                 });
             }
         }
@@ -658,7 +664,7 @@ fn similar_names(first: &Person, second: &Person) -> Option<String> {
     if first.folded_name.is_empty() || second.folded_name.is_empty() {
         return None;
     }
-    if first.display_name.to_lowercase() == second.display_name.to_lowercase() {
+    if first.lowercase_name == second.lowercase_name {
         return Some(format!("same name {}", first.display_name));
     }
     let similar =
@@ -676,44 +682,69 @@ fn similar_names(first: &Person, second: &Person) -> Option<String> {
     })
 }
 
-/// The details besides the name that two contacts have in common, as reason text.
-fn shared_details(first: &Person, second: &Person) -> Vec<String> {
+/// The details besides the name that two contacts have in common, as (what, value) pairs such
+/// as `("organization", "Calm Studio")`. Allocates nothing when there are none.
+fn shared_details<'a>(first: &'a Person, second: &'a Person) -> Vec<(&'static str, &'a str)> {
+    fn same(first: Option<u32>, second: Option<u32>) -> bool {
+        first.is_some() && first == second
+    }
     let mut shared = Vec::new();
-    if first.organization_key.is_some() && first.organization_key == second.organization_key {
-        shared.push(format!(
-            "same organization {}",
-            first.organization.as_deref().unwrap_or_default()
+    if same(first.organization_key, second.organization_key) {
+        shared.push((
+            "organization",
+            first.organization.as_deref().unwrap_or_default(),
         ));
     }
-    if let Some(domain) = first
-        .domains
-        .iter()
-        .find(|domain| second.domains.binary_search(domain).is_ok())
-    {
-        shared.push(format!("same email domain {domain}"));
+    if let Some((_, domain)) = first.domains.iter().find(|(key, _)| {
+        second
+            .domains
+            .binary_search_by_key(key, |(other, _)| *other)
+            .is_ok()
+    }) {
+        shared.push(("email domain", domain.as_str()));
     }
-    if let (Some(date), Some(other)) = (&first.date_of_birth, &second.date_of_birth) {
-        if date == other {
-            shared.push(format!("same date of birth {date}"));
-        }
-    }
-    if first.postal_code.is_some() && first.postal_code == second.postal_code {
-        shared.push(format!(
-            "same postal code {}",
-            first.postal_code.as_deref().unwrap_or_default()
+    if same(first.date_key, second.date_key) {
+        shared.push((
+            "date of birth",
+            first.date_of_birth.as_deref().unwrap_or_default(),
         ));
-    } else if first.city_key.is_some()
-        && first.city_key == second.city_key
+    }
+    if same(first.postal_key, second.postal_key) {
+        shared.push((
+            "postal code",
+            first.postal_code.as_deref().unwrap_or_default(),
+        ));
+    } else if same(first.city_key, second.city_key)
         && (first.region_key.is_none()
             || second.region_key.is_none()
             || first.region_key == second.region_key)
     {
-        shared.push(format!(
-            "same city {}",
-            first.city.as_deref().unwrap_or_default()
-        ));
+        shared.push(("city", first.city.as_deref().unwrap_or_default()));
     }
     shared
+}
+
+/// Gives each distinct text a small number, so comparisons in the pair loop are integer ones.
+#[derive(Default)]
+struct Interner {
+    keys: HashMap<String, u32>,
+}
+
+impl Interner {
+    fn key(&mut self, text: &str) -> u32 {
+        if let Some(key) = self.keys.get(text) {
+            return *key;
+        }
+        let key = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+        self.keys.insert(text.to_owned(), key);
+        key
+    }
+
+    /// The key of the folded text; `None` for absent or blank text.
+    fn folded_key(&mut self, text: Option<&str>) -> Option<u32> {
+        let folded = fold(text?);
+        (!folded.is_empty()).then(|| self.key(&folded))
+    }
 }
 
 /// Lowercase letters and digits without accents, words separated by single spaces:
