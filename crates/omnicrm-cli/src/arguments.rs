@@ -24,11 +24,11 @@ pub enum Command {
     Contacts(ContactsCommand),
     /// Undo a change by its id (as printed by `contacts delete`), or a whole batch.
     Undo {
-        /// A change id.
-        #[arg(required_unless_present = "batch")]
+        /// The change to undo.
+        #[arg(required_unless_present = "batch", conflicts_with = "batch")]
         change_id: Option<String>,
-        /// A batch id (imports, merges, bulk edits).
-        #[arg(long, conflicts_with = "change_id")]
+        /// Undo every change of a batch (a merge, an import, a bulk edit) instead.
+        #[arg(long, value_name = "BATCH_ID")]
         batch: Option<String>,
     },
     /// Load realistic demo contacts, notes and tags (deterministic for a seed).
@@ -48,6 +48,9 @@ pub enum Command {
     Imports(ImportsCommand),
     /// Export contacts as vCard or Google CSV, or everything as JSON.
     Export(ExportArgs),
+    /// Find duplicate contacts, merge them, or mark them as different people.
+    #[command(subcommand)]
+    Duplicates(DuplicatesCommand),
     /// Erase every contact and everything about them, and the backups.
     DeleteAllData {
         /// Must be exactly "DELETE ALL MY DATA".
@@ -313,4 +316,32 @@ pub struct DemoArgs {
     /// The seed; the same seed gives the same people.
     #[arg(long, default_value_t = omnicrm_core::demo::DEFAULT_SEED)]
     pub seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DuplicatesCommand {
+    /// List suggested duplicates: exact matches first, then likely ones.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Merge contacts into a survivor (undo with `omnicrm undo --batch BATCH_ID`).
+    Merge {
+        /// The contact that stays.
+        survivor_id: String,
+        /// The contacts merged into it and then deleted.
+        #[arg(required = true)]
+        merged_ids: Vec<String>,
+        /// Take a field from one of the contacts, e.g. `--take display_name=ID`; repeat for
+        /// several. Fields: display_name, organization, address, date_of_birth, photo,
+        /// lifecycle_stage, client_status, referral_source, emergency_contact_name,
+        /// emergency_contact_phone.
+        #[arg(long = "take", value_name = "FIELD=CONTACT_ID")]
+        takes: Vec<String>,
+    },
+    /// Mark contacts as different people so they are not suggested together again.
+    Dismiss {
+        #[arg(required = true, num_args = 2..)]
+        contact_ids: Vec<String>,
+    },
 }

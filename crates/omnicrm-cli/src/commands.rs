@@ -13,7 +13,7 @@ use crate::arguments::{
     AddArgs, Cli, Command, ContactsCommand, DemoArgs, JobsCommand, ListArgs, SortArg,
 };
 use crate::output::{self, Printer};
-use crate::{backup_commands, crm_commands, transfer_commands};
+use crate::{backup_commands, crm_commands, duplicate_commands, transfer_commands};
 
 pub fn run(cli: Cli) -> Result<()> {
     let data_dir = match cli.data_dir {
@@ -28,28 +28,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let core = Core::open(&data_dir)?;
             match command {
                 Command::Contacts(contacts) => run_contacts(&core, contacts, &printer),
-                Command::Undo {
-                    change_id: _,
-                    batch: Some(batch),
-                } => {
-                    let outcome = core.changes.undo_batch(&batch)?;
-                    printer.value(&outcome, || {
-                        format!("Undone: {} changes of batch {batch}.", outcome.undone)
-                    })
-                }
-                Command::Undo {
-                    change_id,
-                    batch: None,
-                } => {
-                    let change_id = change_id.unwrap_or_default();
-                    let outcome = core.changes.undo(&change_id)?;
-                    printer.value(&outcome, || {
-                        format!(
-                            "Undone: {} {} is back as it was.",
-                            outcome.entity, outcome.entity_id
-                        )
-                    })
-                }
+                Command::Undo { change_id, batch } => undo(&core, change_id, batch, &printer),
                 Command::Demo(arguments) => demo(&core, &arguments, &printer),
                 Command::Jobs(jobs) => run_jobs(&core, jobs, &printer),
                 Command::Backup(backup) => backup_commands::run_backup(&core, backup, &printer),
@@ -68,9 +47,44 @@ pub fn run(cli: Cli) -> Result<()> {
                 Command::Notes(notes) => crm_commands::run_notes(&core, notes, &printer),
                 Command::Tasks(tasks) => crm_commands::run_tasks(&core, tasks, &printer),
                 Command::Tags(tags) => crm_commands::run_tags(&core, tags, &printer),
+                Command::Duplicates(duplicates) => {
+                    duplicate_commands::run_duplicates(&core, duplicates, &printer)
+                }
                 Command::Doctor => doctor(&data_dir, &printer),
             }
         }
+    }
+}
+
+fn undo(
+    core: &Core,
+    change_id: Option<String>,
+    batch: Option<String>,
+    printer: &Printer,
+) -> Result<()> {
+    match (change_id, batch) {
+        (_, Some(batch_id)) => {
+            let outcome = core.changes.undo_batch(&batch_id)?;
+            printer.value(&outcome, || {
+                format!(
+                    "Undone: {} changes of batch {} are reverted.",
+                    outcome.undone, outcome.batch_id
+                )
+            })
+        }
+        (Some(change_id), None) => {
+            let outcome = core.changes.undo(&change_id)?;
+            printer.value(&outcome, || {
+                format!(
+                    "Undone: {} {} is back as it was.",
+                    outcome.entity, outcome.entity_id
+                )
+            })
+        }
+        (None, None) => Err(Error::invalid_field(
+            "change_id",
+            "is required unless --batch is given",
+        )),
     }
 }
 

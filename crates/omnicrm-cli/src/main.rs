@@ -4,6 +4,7 @@ mod arguments;
 mod backup_commands;
 mod commands;
 mod crm_commands;
+mod duplicate_commands;
 mod output;
 mod transfer_commands;
 

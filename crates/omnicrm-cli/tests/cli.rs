@@ -362,3 +362,119 @@ fn tasks_tags_and_notes_from_the_command_line() {
     let error: Value = serde_json::from_slice(&bad.stdout).unwrap();
     assert_eq!(error["details"]["fields"][0]["field"], "priority");
 }
+
+fn add_contact(data_dir: &std::path::Path, arguments: &[&str]) -> String {
+    let added = json_output(omnicrm(data_dir).args(["contacts", "add"]).args(arguments));
+    added["id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn duplicates_are_listed_as_json_and_as_a_table() {
+    let directory = tempfile::tempdir().unwrap();
+    let first = add_contact(
+        directory.path(),
+        &["--name", "Maya Lindqvist", "--email", "maya@example.com"],
+    );
+    let second = add_contact(
+        directory.path(),
+        &["--name", "Maja Lindqvist", "--email", "MAYA@example.com"],
+    );
+    add_contact(directory.path(), &["--name", "Noah Okafor"]);
+
+    let listed =
+        json_output(omnicrm(directory.path()).args(["duplicates", "list", "--limit", "5"]));
+    let suggestions = listed.as_array().unwrap();
+    assert_eq!(suggestions.len(), 1);
+    assert_eq!(suggestions[0]["confidence"], "exact");
+    assert_eq!(
+        suggestions[0]["contact_ids"],
+        serde_json::json!([first, second])
+    );
+    assert_eq!(
+        suggestions[0]["reasons"],
+        serde_json::json!(["same email maya@example.com"])
+    );
+
+    let output = omnicrm(directory.path())
+        .args(["duplicates", "list"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("Maja Lindqvist"), "{text}");
+    assert!(text.contains("1 suggestions"), "{text}");
+}
+
+#[test]
+fn duplicates_merge_takes_fields_and_undoes_as_one_batch() {
+    let directory = tempfile::tempdir().unwrap();
+    let survivor = add_contact(
+        directory.path(),
+        &["--name", "Maya Lindqvist", "--email", "maya@example.com"],
+    );
+    let merged = add_contact(
+        directory.path(),
+        &[
+            "--name",
+            "Maja Lindqvist",
+            "--email",
+            "maya.work@calm.test",
+            "--phone",
+            "+1 415 555 0134",
+            "--tag",
+            "Reiki",
+        ],
+    );
+
+    let outcome = json_output(omnicrm(directory.path()).args([
+        "duplicates",
+        "merge",
+        &survivor,
+        &merged,
+        "--take",
+        &format!("display_name={merged}"),
+    ]));
+    assert_eq!(outcome["survivor"]["id"], survivor.as_str());
+    assert_eq!(outcome["survivor"]["display_name"], "Maja Lindqvist");
+    assert_eq!(outcome["survivor"]["emails"].as_array().unwrap().len(), 2);
+    assert_eq!(outcome["survivor"]["phones"][0]["number"], "+14155550134");
+    assert_eq!(outcome["survivor"]["tags"], serde_json::json!(["Reiki"]));
+    assert_eq!(outcome["moved"]["notes"], 0);
+    let batch_id = outcome["batch_id"].as_str().unwrap().to_owned();
+    let listed = json_output(omnicrm(directory.path()).args(["contacts", "list"]));
+    assert_eq!(listed["total"], 1);
+
+    let undone = json_output(omnicrm(directory.path()).args(["undo", "--batch", &batch_id]));
+    assert_eq!(undone["undone"], 2);
+    let listed = json_output(omnicrm(directory.path()).args(["contacts", "list"]));
+    assert_eq!(listed["total"], 2);
+    let shown = json_output(omnicrm(directory.path()).args(["contacts", "show", &survivor]));
+    assert_eq!(shown["contact"]["display_name"], "Maya Lindqvist");
+
+    // The human output names the batch and how to undo it.
+    let output = omnicrm(directory.path())
+        .args(["duplicates", "merge", &survivor, &merged])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("undo with: omnicrm undo --batch "), "{text}");
+
+    // A bad --take is a field error in the error contract.
+    let output = omnicrm(directory.path())
+        .args([
+            "--json",
+            "duplicates",
+            "merge",
+            &survivor,
+            &survivor,
+            "--take",
+            "shoe_size=x",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let error: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(error["code"], "validation_failed");
+    assert_eq!(error["details"]["fields"][0]["field"], "fields");
+}

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::records;
 use crate::store::Database;
 use crate::time::{new_id, now_utc};
-use crate::{consents, identities, interactions, notes, productivity, tags};
+use crate::{consents, duplicates, identities, interactions, notes, productivity, tags};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -380,6 +380,9 @@ fn revert_record(
         }
         productivity::GOAL_ENTITY => {
             records::revert::<productivity::Goal>(transaction, id, operation, before)
+        }
+        duplicates::DISMISSAL_ENTITY => {
+            records::revert::<duplicates::DuplicateDismissal>(transaction, id, operation, before)
         }
         other => Err(Error::undo_unavailable(format!(
             "changes to {other} records cannot be undone"

@@ -13,6 +13,7 @@ use crate::store::Database;
 use crate::time::{new_id, now_utc};
 
 pub use query::{ContactListQuery, ContactPage, ContactSort, SortDirection};
+pub(crate) use validation::normalize_email;
 pub(crate) use validation::ValidContact;
 pub use validation::{ValidationRules, MAX_PHOTO_BYTES};
 

@@ -389,7 +389,6 @@ pub(crate) fn contacts_by_identifier(
 }
 
 /// The added identities of a contact (used when merging contacts).
-#[allow(dead_code)] // contact merging uses it
 pub(crate) fn ids_for_contact(connection: &Connection, contact_id: &str) -> Result<Vec<String>> {
     let mut statement = connection.prepare_cached(
         "SELECT id FROM contact_identities WHERE contact_id = ?1 AND deleted_at IS NULL",

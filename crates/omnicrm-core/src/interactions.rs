@@ -288,7 +288,6 @@ fn find_by_source(
 }
 
 /// The live interactions a contact took part in (used when merging contacts).
-#[allow(dead_code)] // contact merging uses it
 pub(crate) fn ids_for_contact(connection: &Connection, contact_id: &str) -> Result<Vec<String>> {
     let mut statement = connection.prepare_cached(
         "SELECT ic.interaction_id FROM interaction_contacts ic

@@ -9,6 +9,7 @@ pub mod consents;
 pub mod contacts;
 pub mod dashboard;
 pub mod demo;
+pub mod duplicates;
 pub mod error;
 pub mod export;
 pub mod identities;
@@ -41,6 +42,7 @@ pub struct Core {
     pub changes: changes::ChangeService,
     pub dashboard: dashboard::DashboardService,
     pub demo: demo::DemoService,
+    pub duplicates: duplicates::DuplicateService,
     pub tags: tags::TagService,
     pub interactions: interactions::InteractionService,
     pub identities: identities::IdentityService,
@@ -66,6 +68,7 @@ impl Core {
             changes: changes::ChangeService::new(database.clone()),
             dashboard: dashboard::DashboardService::new(database.clone()),
             demo: demo::DemoService::new(database.clone()),
+            duplicates: duplicates::DuplicateService::new(database.clone()),
             tags: tags::TagService::new(database.clone()),
             interactions: interactions::InteractionService::new(database.clone()),
             identities: identities::IdentityService::new(database.clone()),

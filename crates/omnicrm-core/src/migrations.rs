@@ -42,6 +42,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0005_imports.sql",
         sql: include_str!("../../../migrations/sqlite/0005_imports.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_duplicate_dismissals.sql",
+        sql: include_str!("../../../migrations/sqlite/0006_duplicate_dismissals.sql"),
+    },
 ];
 
 /// The schema version this build writes.

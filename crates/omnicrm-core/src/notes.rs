@@ -259,7 +259,6 @@ pub(crate) fn insert(
 }
 
 /// The live notes of a contact (used when merging contacts).
-#[allow(dead_code)] // contact merging uses it
 pub(crate) fn ids_for_contact(connection: &Connection, contact_id: &str) -> Result<Vec<String>> {
     let mut statement = connection.prepare_cached(
         "SELECT id FROM notes WHERE contact_id = ?1 AND deleted_at IS NULL ORDER BY created_at",

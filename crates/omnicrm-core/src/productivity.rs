@@ -16,9 +16,7 @@ pub(crate) const PROJECT_ENTITY: &str = "project";
 pub(crate) const TASK_ENTITY: &str = "task";
 pub(crate) const GOAL_ENTITY: &str = "goal";
 
-#[allow(unused_imports)] // contact merging uses it
 pub(crate) use goals::ids_for_contact as goal_ids_for_contact;
-#[allow(unused_imports)] // contact merging uses it
 pub(crate) use tasks::ids_for_contact as task_ids_for_contact;
 
 /// Trims, and turns blank text into `None`.

@@ -284,7 +284,6 @@ impl GoalService {
 }
 
 /// The live goals of a client (used when merging contacts).
-#[allow(dead_code)] // contact merging uses it
 pub(crate) fn ids_for_contact(connection: &Connection, contact_id: &str) -> Result<Vec<String>> {
     let mut statement = connection
         .prepare_cached("SELECT id FROM goals WHERE contact_id = ?1 AND deleted_at IS NULL")?;

@@ -466,7 +466,6 @@ impl TaskService {
 }
 
 /// The live tasks linked to a contact (used when merging contacts).
-#[allow(dead_code)] // contact merging uses it
 pub(crate) fn ids_for_contact(connection: &Connection, contact_id: &str) -> Result<Vec<String>> {
     let mut statement = connection.prepare_cached(
         "SELECT tc.task_id FROM task_contacts tc JOIN tasks t ON t.id = tc.task_id
