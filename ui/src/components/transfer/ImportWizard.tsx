@@ -1,4 +1,4 @@
-import { useCallback, useId, useState } from "react";
+import { useCallback, useEffect, useId, useRef, useState } from "react";
 import {
   api,
   bytesToBase64,
@@ -69,6 +69,17 @@ export function ImportWizard({ open, onClose }: ImportWizardProps) {
   const [error, setError] = useState<AppError | null>(null);
 
   useEventSubscription(onImportProgress, setProgress, open && step === "running");
+
+  // The button that moved to the next step is gone: keep focus inside the dialog.
+  const stepRef = useRef<HTMLDivElement>(null);
+  const firstStep = useRef(true);
+  useEffect(() => {
+    if (firstStep.current) {
+      firstStep.current = false;
+      return;
+    }
+    stepRef.current?.focus();
+  }, [step]);
 
   const reset = () => {
     setStep("file");
@@ -259,7 +270,7 @@ export function ImportWizard({ open, onClose }: ImportWizardProps) {
 
   return (
     <Overlay open={open} onClose={close} title="Import contacts" size="lg" testId="import-dialog" footer={footer}>
-      <div className="transfer">
+      <div className="transfer" ref={stepRef} tabIndex={-1}>
         {error ? <ErrorAlert error={error} title="The file could not be imported" testId="import-error" /> : null}
 
         {step === "file" ? (
@@ -416,7 +427,7 @@ export function ImportWizard({ open, onClose }: ImportWizardProps) {
         ) : null}
 
         {step === "done" && summary ? (
-          <div className="transfer__step" data-testid="import-done" aria-live="polite">
+          <div className="transfer__step" role="status" data-testid="import-done">
             <p>
               {undone
                 ? "The import was undone: the contacts it created are gone and the ones it updated are back as they were."
