@@ -24,6 +24,7 @@ pub mod interactions;
 pub mod notes;
 pub mod tags;
 pub mod tasks;
+pub mod transfer;
 
 type CommandResult<T> = Result<T, Error>;
 

@@ -26,3 +26,10 @@ pub struct DemoProgress {
     pub done: u32,
     pub total: u32,
 }
+
+/// Progress of an import: records written out of records to write.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct ImportProgress {
+    pub done: u32,
+    pub total: u32,
+}

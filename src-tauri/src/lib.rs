@@ -91,10 +91,19 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::backups::backups_create,
             commands::backups::backups_list,
             commands::backups::backups_restore,
+            commands::transfer::imports_csv_preview,
+            commands::transfer::imports_detect_format,
+            commands::transfer::imports_preview,
+            commands::transfer::imports_run,
+            commands::transfer::imports_list,
+            commands::transfer::imports_undo,
+            commands::transfer::export_write,
+            commands::transfer::data_delete_all,
         ])
         .events(tauri_specta::collect_events![
             events::ContactsChanged,
-            events::DemoProgress
+            events::DemoProgress,
+            events::ImportProgress
         ])
 }
 

@@ -49,9 +49,33 @@ import type {
   TimelinePage,
   Zone,
   ZoneInput,
+  CsvPreview,
+  DeletionSummary,
+  ExportFormat,
+  ExportSummary,
+  ImportFormat,
+  ImportOptions,
+  ImportPreview,
+  ImportProgress,
+  ImportSummary,
 } from "./bindings";
 
 export type {
+  ColumnMapping,
+  ColumnTarget,
+  CsvPreview,
+  DeletionSummary,
+  ExportFormat,
+  ExportSummary,
+  Field as ImportField,
+  ImportAction,
+  ImportCounts,
+  ImportFormat,
+  ImportOptions,
+  ImportPlanItem,
+  ImportPreview,
+  ImportProgress,
+  ImportSummary,
   Address,
   AppError,
   AppInfo,
@@ -290,7 +314,33 @@ export const api = {
   createBackup: (): Promise<BackupInfo> => call(commands.backupsCreate()),
   listBackups: (): Promise<BackupInfo[]> => call(commands.backupsList()),
   restoreBackup: (fileName: string): Promise<RestoreOutcome> => call(commands.backupsRestore(fileName)),
+
+  importsCsvPreview: (contentBase64: string): Promise<CsvPreview> => call(commands.importsCsvPreview(contentBase64)),
+  importsDetectFormat: (contentBase64: string, fileName: string | null): Promise<ImportFormat> =>
+    call(commands.importsDetectFormat(contentBase64, fileName)),
+  importsPreview: (contentBase64: string, options: ImportOptions): Promise<ImportPreview> =>
+    call(commands.importsPreview(contentBase64, options)),
+  importsRun: (contentBase64: string, options: ImportOptions): Promise<ImportSummary> =>
+    call(commands.importsRun(contentBase64, options)),
+  importsList: (): Promise<ImportSummary[]> => call(commands.importsList()),
+  importsUndo: (importId: string): Promise<BatchUndoOutcome> => call(commands.importsUndo(importId)),
+  exportWrite: (format: ExportFormat, contactId: string | null): Promise<ExportSummary> =>
+    call(commands.exportWrite(format, contactId)),
+  deleteAllData: (confirmation: string): Promise<DeletionSummary> => call(commands.dataDeleteAll(confirmation)),
 };
+
+/** The phrase the user types to delete all data (the core's `DELETE_ALL_CONFIRMATION`). */
+export const DELETE_ALL_CONFIRMATION = "DELETE ALL MY DATA";
+
+/** Base64 of a file's bytes, the way the import commands take files. */
+export function bytesToBase64(bytes: Uint8Array): string {
+  let binary = "";
+  const chunk = 0x8000;
+  for (let index = 0; index < bytes.length; index += chunk) {
+    binary += String.fromCharCode(...bytes.subarray(index, index + chunk));
+  }
+  return btoa(binary);
+}
 
 export type Unsubscribe = () => void;
 
@@ -312,4 +362,8 @@ export function onContactsChanged(handler: (payload: ContactsChanged) => void): 
 
 export function onDemoProgress(handler: (payload: DemoProgress) => void): Promise<Unsubscribe> {
   return subscribe<DemoProgress>((callback) => events.demoProgress.listen(callback), handler);
+}
+
+export function onImportProgress(handler: (payload: ImportProgress) => void): Promise<Unsubscribe> {
+  return subscribe<ImportProgress>((callback) => events.importProgress.listen(callback), handler);
 }

@@ -77,12 +77,30 @@ export const commands = {
 	backupsList: () => typedError<BackupInfo[], AppError>(__TAURI_INVOKE("backups_list")),
 	/**  Replaces the live data with a backup (the current data is saved first); every view reloads. */
 	backupsRestore: (fileName: string) => typedError<RestoreOutcome, AppError>(__TAURI_INVOKE("backups_restore", { fileName })),
+	/**  The first rows and a suggested column mapping of a generic CSV file. */
+	importsCsvPreview: (contentBase64: string) => typedError<CsvPreview, AppError>(__TAURI_INVOKE("imports_csv_preview", { contentBase64 })),
+	importsDetectFormat: (contentBase64: string, fileName: string | null) => typedError<ImportFormat, AppError>(__TAURI_INVOKE("imports_detect_format", { contentBase64, fileName })),
+	/**  Plans an import without writing anything. */
+	importsPreview: (contentBase64: string, options: ImportOptions) => typedError<ImportPreview, AppError>(__TAURI_INVOKE("imports_preview", { contentBase64, options })),
+	/**  Imports a file, reporting progress as `ImportProgress` events. */
+	importsRun: (contentBase64: string, options: ImportOptions) => typedError<ImportSummary, AppError>(__TAURI_INVOKE("imports_run", { contentBase64, options })),
+	/**  Imports, newest first. */
+	importsList: () => typedError<ImportSummary[], AppError>(__TAURI_INVOKE("imports_list")),
+	importsUndo: (importId: string) => typedError<BatchUndoOutcome, AppError>(__TAURI_INVOKE("imports_undo", { importId })),
+	/**
+	 *  Writes an export (everything, or with `contact_id` one client's data) into the Downloads
+	 *  folder under a name that does not overwrite anything, and says where.
+	 */
+	exportWrite: (format: ExportFormat, contactId: string | null) => typedError<ExportSummary, AppError>(__TAURI_INVOKE("export_write", { format, contactId })),
+	/**  Erases all client data; `confirmation` must be the exact phrase. */
+	dataDeleteAll: (confirmation: string) => typedError<DeletionSummary, AppError>(__TAURI_INVOKE("data_delete_all", { confirmation })),
 };
 
 /** Events */
 export const events = {
 	contactsChanged: makeEvent<ContactsChanged, ContactsChanged>("contacts-changed"),
 	demoProgress: makeEvent<DemoProgress, DemoProgress>("demo-progress"),
+	importProgress: makeEvent<ImportProgress, ImportProgress>("import-progress"),
 };
 
 /* Types */
@@ -157,6 +175,21 @@ export type ChangeReceipt = {
 };
 
 export type ClientStatus = "active" | "inactive" | "at_risk" | "churned";
+
+/**
+ *  Which column holds which field. Columns the mapping does not name are ignored. Several
+ *  columns may map to Email or Phone (each adds a value) and to Note (joined by lines); for the
+ *  other fields the first non-empty column wins.
+ */
+export type ColumnMapping = {
+	columns: ColumnTarget[],
+};
+
+/**  One column (by its header name) and what it holds. */
+export type ColumnTarget = {
+	header: string,
+	field: Field,
+};
 
 /**  One grant or revocation. */
 export type Consent = {
@@ -307,6 +340,19 @@ export type ContactsChanged = {
 	reason: ContactsChangeReason,
 };
 
+/**  The first rows of a CSV file, for a person to check a mapping against. */
+export type CsvPreview = {
+	headers: string[],
+	sample_rows: string[][],
+	/**
+	 *  A mapping guessed from the header names; every header is in it (unknown ones as
+	 *  [`Field::Ignore`]).
+	 */
+	suggested_mapping: ColumnMapping,
+	/**  The delimiter found: `,`, `;` or tab. */
+	delimiter: string,
+};
+
 export type Dashboard = {
 	total_contacts: number,
 	new_this_month: number,
@@ -315,6 +361,12 @@ export type Dashboard = {
 	by_status: StatusCount[],
 	/**  The last 12 months including this one, oldest first. */
 	new_by_month: MonthCount[],
+};
+
+/**  What deleting all data removed. */
+export type DeletionSummary = {
+	contacts: number,
+	backups: number,
 };
 
 /**  Progress of loading demo data. */
@@ -360,6 +412,20 @@ export type ErrorCode =
 export type ErrorDetails = {
 	fields: FieldError[],
 };
+
+export type ExportFormat = "vcard" | "google_csv" | "json";
+
+/**  What an export wrote. */
+export type ExportSummary = {
+	path: string,
+	contacts: number,
+	bytes: number | null,
+};
+
+/**  What a CSV column holds. */
+export type Field = "display_name" | "given_name" | "family_name" | "organization" | "title" | "email" | "phone" | "street" | "city" | "region" | "postal_code" | "country" | "birthday" | "note" | 
+/**  Several categories in one cell, separated by `,` or `;`. */
+"categories" | "url" | "ignore";
 
 /**  One invalid field. `field` is a path such as `emails[0].address`. */
 export type FieldError = {
@@ -426,6 +492,85 @@ export type IgnoredIdentifier = {
 	created_at: string,
 	updated_at: string,
 	deleted_at: string | null,
+};
+
+export type ImportAction = 
+/**  A new contact. */
+"create" | 
+/**  Adds what is new to a matching contact. */
+"update" | 
+/**  The same person as an earlier record of the file; combined with it. */
+"merge" | 
+/**  Already in OmniCRM with nothing new. */
+"skip" | 
+/**  Cannot be imported; the reason says why. */
+"invalid";
+
+export type ImportCounts = {
+	create: number,
+	update: number,
+	merge: number,
+	skip: number,
+	invalid: number,
+};
+
+export type ImportFormat = "vcard" | "google_csv" | "outlook_csv" | 
+/**  Any CSV, read through a column mapping. */
+"csv" | 
+/**  OmniCRM's own JSON export. */
+"json";
+
+/**  How to read a file. */
+export type ImportOptions = {
+	/**  Shown in the import history; also helps recognise the format. */
+	file_name: string | null,
+	/**  Detected from the content when absent. */
+	format: ImportFormat | null,
+	/**  Required for generic CSV files. */
+	mapping: ColumnMapping | null,
+	/**
+	 *  Write the valid records even though some are invalid. Without it, an import with
+	 *  invalid records writes nothing.
+	 */
+	accept_valid_rows: boolean,
+};
+
+/**  One record of the plan, as the preview shows it. */
+export type ImportPlanItem = {
+	/**  `line 12`, `row 7` or `contact 3`. */
+	location: string,
+	display_name: string,
+	action: ImportAction,
+	reason: string,
+	/**  The existing contact it matched, for updates and skips. */
+	contact_id: string | null,
+};
+
+/**  What an import would do, before it does it. */
+export type ImportPreview = {
+	format: ImportFormat,
+	records: number,
+	counts: ImportCounts,
+	/**  Invalid records first, then the rest in file order, up to [`MAX_PLAN_ITEMS`]. */
+	items: ImportPlanItem[],
+};
+
+/**  Progress of an import: records written out of records to write. */
+export type ImportProgress = {
+	done: number,
+	total: number,
+};
+
+/**  A finished import. */
+export type ImportSummary = {
+	/**  Also the change-log batch: undo the import with it. */
+	id: string,
+	file_name: string | null,
+	format: ImportFormat,
+	undone: boolean,
+	counts: ImportCounts,
+	created_at: string,
+	undone_at: string | null,
 };
 
 export type Interaction = {

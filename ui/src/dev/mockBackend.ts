@@ -35,6 +35,10 @@ import type {
   TimelineCursor,
   TimelineItem,
   Zone,
+  ImportOptions,
+  ImportPlanItem,
+  ImportPreview,
+  ImportSummary,
 } from "../bindings";
 import { CLIENT_STATUSES, CONTACT_SOURCES, LIFECYCLE_STAGES } from "../lib/labels";
 
@@ -314,6 +318,75 @@ export function installMockBackend(initialCount: number): void {
     return { items: page, next: start + limit < items.length && last ? { at: last.at, id: last.id } : null };
   };
 
+  // Imports: a rough reading of vCard and CSV text, enough to try the wizard in a browser.
+  const imports: ImportSummary[] = [];
+  const importedIds = new Map<string, string[]>();
+  const decodeText = (base64: string): string => {
+    try {
+      return new TextDecoder().decode(Uint8Array.from(atob(base64), (character) => character.charCodeAt(0)));
+    } catch {
+      return fail("validation_failed", "Some fields are invalid", [{ field: "content_base64", message: "is not valid base64" }]);
+    }
+  };
+  const detect = (text: string, fileName: string | null) => {
+    if (/^\s*BEGIN:VCARD/i.test(text) || fileName?.toLowerCase().endsWith(".vcf")) return "vcard" as const;
+    if (/^\s*\{/.test(text)) return "json" as const;
+    if (/^Name,Given Name/.test(text)) return "google_csv" as const;
+    return "csv" as const;
+  };
+  const csvRows = (text: string) =>
+    text
+      .split(/\r?\n/)
+      .filter((line) => line.trim() !== "")
+      .map((line) => line.split(",").map((cell) => cell.trim()));
+  const guessField = (header: string) => {
+    const lower = header.toLowerCase();
+    if (lower.includes("mail")) return "email" as const;
+    if (lower.includes("phone") || lower.includes("mobile")) return "phone" as const;
+    if (lower.includes("name")) return "display_name" as const;
+    if (lower.includes("company") || lower.includes("org")) return "organization" as const;
+    return "ignore" as const;
+  };
+  const planImport = (base64: string, options: ImportOptions): { preview: ImportPreview; people: Array<{ name: string; email: string | null }> } => {
+    const text = decodeText(base64);
+    const format = options.format ?? detect(text, options.file_name);
+    const people: Array<{ name: string; email: string | null }> = [];
+    const items: ImportPlanItem[] = [];
+    if (format === "vcard") {
+      text.split(/BEGIN:VCARD/i).slice(1).forEach((card, index) => {
+        const name = /\nFN[^:]*:(.*)/i.exec(card)?.[1]?.trim() ?? "";
+        const email = /\nEMAIL[^:]*:(.*)/i.exec(card)?.[1]?.trim() ?? null;
+        if (!/END:VCARD/i.test(card)) items.push({ location: `contact ${index + 1}`, display_name: name, action: "invalid", reason: "vCard has no END:VCARD", contact_id: null });
+        else if (!name) items.push({ location: `contact ${index + 1}`, display_name: "", action: "invalid", reason: "no name", contact_id: null });
+        else people.push({ name, email });
+      });
+    } else if (format === "json") {
+      fail("validation_failed", "Some fields are invalid", [{ field: "file", message: "JSON imports are not simulated in the browser mock" }]);
+    } else {
+      const [headers = [], ...rows] = csvRows(text);
+      const columns = options.mapping?.columns ?? headers.map((header) => ({ header, field: guessField(header) }));
+      const column = (field: string) => headers.indexOf(columns.find((entry) => entry.field === field)?.header ?? "\u0000");
+      rows.forEach((row, index) => {
+        const nameAt = column("display_name");
+        const emailAt = column("email");
+        const name = nameAt >= 0 ? (row[nameAt] ?? "") : "";
+        if (!name) items.push({ location: `row ${index + 2}`, display_name: "", action: "invalid", reason: "no name", contact_id: null });
+        else people.push({ name, email: emailAt >= 0 ? (row[emailAt] ?? null) : null });
+      });
+    }
+    const existing = new Map([...contacts.values()].flatMap((contact) => contact.emails.map((email) => [email.address.toLowerCase(), contact.id] as const)));
+    let create = 0;
+    let skip = 0;
+    people.forEach((person, index) => {
+      const match = person.email ? existing.get(person.email.toLowerCase()) : undefined;
+      if (match) skip += 1;
+      else create += 1;
+      items.push({ location: `record ${index + 1}`, display_name: person.name, action: match ? "skip" : "create", reason: match ? "already in OmniCRM with nothing new" : "new contact", contact_id: match ?? null });
+    });
+    const invalid = items.filter((item) => item.action === "invalid").length;
+    return { preview: { format, records: people.length + invalid, counts: { create, update: 0, merge: 0, skip, invalid }, items }, people };
+  };
+
   const consentKinds: ConsentKind[] = ["data_processing", "marketing", "hipaa", "photography"];
 
   mockIPC(
@@ -543,6 +616,63 @@ export function installMockBackend(initialCount: number): void {
           }
           changed(ids, "imported");
           return { contacts: count, notes: 0, tags: TAGS.length };
+        }
+        case "imports_detect_format":
+          return detect(decodeText(args.contentBase64 as string), (args.fileName as string | null) ?? null);
+        case "imports_csv_preview": {
+          const [headers = [], ...rows] = csvRows(decodeText(args.contentBase64 as string));
+          return { headers, sample_rows: rows.slice(0, 5), suggested_mapping: { columns: headers.map((header) => ({ header, field: guessField(header) })) }, delimiter: "," };
+        }
+        case "imports_preview":
+          return planImport(args.contentBase64 as string, args.options as ImportOptions).preview;
+        case "imports_run": {
+          const options = args.options as ImportOptions;
+          const { preview, people } = planImport(args.contentBase64 as string, options);
+          if (preview.counts.invalid > 0 && !options.accept_valid_rows) {
+            const invalid = preview.items.filter((item) => item.action === "invalid");
+            fail("validation_failed", `${invalid.length} records are invalid; nothing was imported`, invalid.map((item) => ({ field: "file", message: `${item.location}: ${item.reason}` })));
+          }
+          const fresh = people.filter((_, index) => preview.items.filter((item) => item.action !== "invalid")[index]?.action === "create");
+          const ids: string[] = [];
+          for (const [index, person] of fresh.entries()) {
+            const contact = fromInput(`c${(nextId += 1).toString(36).padStart(6, "0")}`, { ...makeContact(nextId, random, now), display_name: person.name, emails: person.email ? [{ address: person.email, label: null, is_primary: true }] : [], source: "upload" } as unknown as ContactInput);
+            add(contact);
+            ids.push(contact.id);
+            void emit("import-progress", { done: index + 1, total: fresh.length });
+          }
+          const summaryEntry: ImportSummary = { id: `import-${imports.length + 1}`, file_name: options.file_name, format: preview.format, undone: false, counts: preview.counts, created_at: stamp(), undone_at: null };
+          imports.unshift(summaryEntry);
+          importedIds.set(summaryEntry.id, ids);
+          changed(ids, "imported");
+          return summaryEntry;
+        }
+        case "imports_list":
+          return imports;
+        case "imports_undo": {
+          const entry = imports.find((item) => item.id === args.importId) ?? fail("not_found", "No such import");
+          if (entry.undone) fail("undo_unavailable", "This import was already undone");
+          const ids = importedIds.get(entry.id) ?? [];
+          ids.forEach((id) => contacts.delete(id));
+          entry.undone = true;
+          entry.undone_at = stamp();
+          changed(ids, "restored");
+          return { batch_id: entry.id, undone: ids.length };
+        }
+        case "export_write": {
+          const format = args.format as string;
+          const extension = format === "vcard" ? "vcf" : format === "google_csv" ? "csv" : "json";
+          const stem = args.contactId ? `omnicrm-client-${get(args.contactId as string).display_name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}` : format === "json" ? "omnicrm-export" : "omnicrm-contacts";
+          return { path: `/home/you/Downloads/${stem}-${stamp().slice(0, 10)}.${extension}`, contacts: args.contactId ? 1 : contacts.size, bytes: contacts.size * 420 };
+        }
+        case "data_delete_all": {
+          if ((args.confirmation as string).trim() !== "DELETE ALL MY DATA") fail("validation_failed", "Some fields are invalid", [{ field: "confirmation", message: 'must be exactly "DELETE ALL MY DATA"' }]);
+          const removed = contacts.size;
+          contacts.clear();
+          notes.clear();
+          const removedBackups = backups.length;
+          backups.length = 0;
+          changed([], "deleted");
+          return { contacts: removed, backups: removedBackups };
         }
         case "app_info":
           return { version: "0.1.0-dev", data_dir: "/tmp/omnicrm", schema_version: 1 };

@@ -19,6 +19,7 @@ import { SelectionBar } from "../components/contacts/SelectionBar";
 import { EmptyState } from "../components/EmptyState";
 import { ContactFormDialog } from "../components/form/ContactFormDialog";
 import { ProgressBar } from "../components/ProgressBar";
+import { ImportWizard } from "../components/transfer/ImportWizard";
 import { useToasts } from "../components/Toasts";
 import { useContactPages } from "../hooks/useContactPages";
 import { useDebouncedValue } from "../hooks/useDebouncedValue";
@@ -64,6 +65,7 @@ export function ContactsPage({ command }: ContactsPageProps) {
   const [detailRefresh, setDetailRefresh] = useState(0);
   const [formTarget, setFormTarget] = useState<{ contact: Contact | null } | null>(null);
   const [tags, setTags] = useState<TagCount[]>([]);
+  const [importOpen, setImportOpen] = useState(false);
   const [demo, setDemo] = useState<DemoState>({ running: false, progress: null });
 
   const searchRef = useRef<HTMLInputElement>(null);
@@ -260,6 +262,9 @@ export function ContactsPage({ command }: ContactsPageProps) {
           </p>
         </div>
         <div className="page__actions">
+          <Button icon="upload" onClick={() => setImportOpen(true)} data-testid="import-open">
+            Import
+          </Button>
           <Button variant="primary" icon="plus" onClick={openNewContact} data-testid="contacts-new-button">
             New contact
             <kbd className="kbd kbd--on-primary" aria-hidden="true">
@@ -329,6 +334,7 @@ export function ContactsPage({ command }: ContactsPageProps) {
           <ContactsEmptyState
             onCreate={openNewContact}
             onLoadDemo={loadDemoData}
+            onImport={() => setImportOpen(true)}
             demoProgress={demo.progress}
             demoRunning={demo.running}
           />
@@ -388,6 +394,8 @@ export function ContactsPage({ command }: ContactsPageProps) {
         onEdit={(contact) => setFormTarget({ contact })}
         onDeleted={onContactDeleted}
       />
+
+      <ImportWizard open={importOpen} onClose={() => setImportOpen(false)} />
 
       <ContactFormDialog
         target={formTarget}

@@ -1,6 +1,7 @@
 import { BackupsSection } from "../components/settings/BackupsSection";
 import { IgnoreListSection } from "../components/settings/IgnoreListSection";
 import { TagManager } from "../components/settings/TagManager";
+import { DataSection } from "../components/transfer/DataSection";
 
 export function SettingsPage() {
   return (
@@ -14,6 +15,12 @@ export function SettingsPage() {
             Backups
           </h2>
           <BackupsSection />
+        </section>
+        <section className="settings__section" aria-labelledby="settings-data">
+          <h2 id="settings-data" className="section-title">
+            Data
+          </h2>
+          <DataSection />
         </section>
         <section className="settings__section" aria-labelledby="settings-tags">
           <h2 id="settings-tags" className="section-title">

@@ -30,9 +30,10 @@ type LoadState =
   | { status: "error"; message: string };
 
 export function ContactDetail({ contactId, refreshToken, onClose, onEdit, onDeleted }: ContactDetailProps) {
-  const { showError } = useToasts();
+  const { showError, showToast } = useToasts();
   const [state, setState] = useState<LoadState>({ status: "loading" });
   const [deleting, setDeleting] = useState(false);
+  const [exporting, setExporting] = useState(false);
   // Bumped when a note or interaction was added here, to reload notes and the timeline.
   const [activity, setActivity] = useState(0);
 
@@ -75,6 +76,18 @@ export function ContactDetail({ contactId, refreshToken, onClose, onEdit, onDele
     }
   };
 
+  const exportClient = async (contact: Contact) => {
+    setExporting(true);
+    try {
+      const summary = await api.exportWrite("json", contact.id);
+      showToast({ tone: "success", message: `${contact.display_name}'s data was exported to ${summary.path}` });
+    } catch (error) {
+      showError(error, "Could not export this client's data");
+    } finally {
+      setExporting(false);
+    }
+  };
+
   const contact = state.status === "ready" ? state.contact : null;
 
   return (
@@ -88,6 +101,17 @@ export function ContactDetail({ contactId, refreshToken, onClose, onEdit, onDele
       headerActions={
         contact ? (
           <>
+            <Button
+              size="sm"
+              variant="ghost"
+              icon="upload"
+              busy={exporting}
+              onClick={() => exportClient(contact)}
+              title="Everything about this client as JSON, for a data subject request"
+              data-testid="contact-export-button"
+            >
+              Export this client's data
+            </Button>
             <Button size="sm" icon="edit" onClick={() => onEdit(contact)} data-testid="contact-edit-button">
               Edit
             </Button>

@@ -6,11 +6,12 @@ import { ProgressBar } from "../ProgressBar";
 type ContactsEmptyStateProps = {
   onCreate: () => void;
   onLoadDemo: () => void;
+  onImport: () => void;
   demoProgress: DemoProgress | null;
   demoRunning: boolean;
 };
 
-export function ContactsEmptyState({ onCreate, onLoadDemo, demoProgress, demoRunning }: ContactsEmptyStateProps) {
+export function ContactsEmptyState({ onCreate, onLoadDemo, onImport, demoProgress, demoRunning }: ContactsEmptyStateProps) {
   return (
     <EmptyState
       icon="contacts"
@@ -20,6 +21,9 @@ export function ContactsEmptyState({ onCreate, onLoadDemo, demoProgress, demoRun
         <>
           <Button variant="primary" icon="plus" onClick={onCreate} disabled={demoRunning} data-testid="empty-create-button">
             Create contact
+          </Button>
+          <Button icon="upload" onClick={onImport} disabled={demoRunning} data-testid="empty-import-button">
+            Import contacts
           </Button>
           <Button icon="sparkles" onClick={onLoadDemo} busy={demoRunning} data-testid="demo-data-button">
             Load demo data
