@@ -19,6 +19,7 @@ use crate::CoreState;
 pub mod backups;
 pub mod bulk;
 pub mod consents;
+pub mod duplicates;
 pub mod identities;
 pub mod interactions;
 pub mod notes;

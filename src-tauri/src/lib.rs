@@ -99,6 +99,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::transfer::imports_undo,
             commands::transfer::export_write,
             commands::transfer::data_delete_all,
+            commands::duplicates::duplicates_suggestions,
+            commands::duplicates::duplicates_merge,
+            commands::duplicates::duplicates_dismiss,
         ])
         .events(tauri_specta::collect_events![
             events::ContactsChanged,

@@ -6,6 +6,7 @@ import { useGlobalShortcuts } from "./hooks/useGlobalShortcuts";
 import { useTheme } from "./hooks/useTheme";
 import { ContactsPage, type ContactsCommand } from "./pages/ContactsPage";
 import { DashboardPage } from "./pages/DashboardPage";
+import { DuplicatesPage } from "./pages/DuplicatesPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { TasksPage } from "./pages/TasksPage";
 
@@ -15,12 +16,15 @@ const PAGE_TITLES: Record<Page, string> = {
   dashboard: "Dashboard",
   contacts: "Contacts",
   tasks: "Tasks",
+  duplicates: "Duplicates",
   settings: "Settings",
 };
 
 function pageFromHash(hash: string): Page | null {
   const name = hash.replace(/^#\/?/, "");
-  return name === "dashboard" || name === "contacts" || name === "tasks" || name === "settings" ? name : null;
+  return name === "dashboard" || name === "contacts" || name === "tasks" || name === "duplicates" || name === "settings"
+    ? name
+    : null;
 }
 
 export function App() {
@@ -70,6 +74,7 @@ export function App() {
     "go-contacts": () => navigate("contacts"),
     "go-tasks": () => navigate("tasks"),
     "go-settings": () => navigate("settings"),
+    "go-duplicates": () => navigate("duplicates"),
     "focus-search": () => sendToContacts("focus-search"),
     "new-contact": () => sendToContacts("new-contact"),
     "show-help": () => setHelpOpen(true),
@@ -103,6 +108,8 @@ export function App() {
           <DashboardPage onOpenContacts={() => navigate("contacts")} />
         ) : page === "tasks" ? (
           <TasksPage />
+        ) : page === "duplicates" ? (
+          <DuplicatesPage />
         ) : page === "settings" ? (
           <SettingsPage />
         ) : (

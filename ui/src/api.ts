@@ -58,9 +58,18 @@ import type {
   ImportPreview,
   ImportProgress,
   ImportSummary,
+  DuplicateSuggestion,
+  MergeOutcome,
+  MergeRequest,
 } from "./bindings";
 
 export type {
+  DuplicateConfidence,
+  DuplicateSuggestion,
+  MergeFieldChoices,
+  MergeOutcome,
+  MergeRequest,
+  MovedCounts,
   ColumnMapping,
   ColumnTarget,
   CsvPreview,
@@ -327,6 +336,10 @@ export const api = {
   exportWrite: (format: ExportFormat, contactId: string | null): Promise<ExportSummary> =>
     call(commands.exportWrite(format, contactId)),
   deleteAllData: (confirmation: string): Promise<DeletionSummary> => call(commands.dataDeleteAll(confirmation)),
+
+  duplicateSuggestions: (limit: number): Promise<DuplicateSuggestion[]> => call(commands.duplicatesSuggestions(limit)),
+  mergeDuplicates: (request: MergeRequest): Promise<MergeOutcome> => call(commands.duplicatesMerge(request)),
+  dismissDuplicates: (contactIds: string[]): Promise<null> => call(commands.duplicatesDismiss(contactIds)),
 };
 
 /** The phrase the user types to delete all data (the core's `DELETE_ALL_CONFIRMATION`). */

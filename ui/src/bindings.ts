@@ -94,6 +94,12 @@ export const commands = {
 	exportWrite: (format: ExportFormat, contactId: string | null) => typedError<ExportSummary, AppError>(__TAURI_INVOKE("export_write", { format, contactId })),
 	/**  Erases all client data; `confirmation` must be the exact phrase. */
 	dataDeleteAll: (confirmation: string) => typedError<DeletionSummary, AppError>(__TAURI_INVOKE("data_delete_all", { confirmation })),
+	/**  Groups of contacts that are probably one person, most certain first. */
+	duplicatesSuggestions: (limit: number) => typedError<DuplicateSuggestion[], AppError>(__TAURI_INVOKE("duplicates_suggestions", { limit })),
+	/**  Merges `merged_ids` into `survivor_id`, keeping the chosen field values. */
+	duplicatesMerge: (request: MergeRequest) => typedError<MergeOutcome, AppError>(__TAURI_INVOKE("duplicates_merge", { request })),
+	/**  Records that these contacts are different people, so they are not suggested again. */
+	duplicatesDismiss: (contactIds: string[]) => typedError<null, AppError>(__TAURI_INVOKE("duplicates_dismiss", { contactIds })),
 };
 
 /** Events */
@@ -383,6 +389,24 @@ export type DemoSummary = {
 	batch_id: string,
 };
 
+/**  How sure a suggestion is. */
+export type DuplicateConfidence = 
+/**  The contacts share an email address, phone number or other identifier. */
+"exact" | 
+/**  Similar names and one more detail in common. */
+"likely";
+
+/**  Contacts that are probably one person. */
+export type DuplicateSuggestion = {
+	/**  Two or more live contacts, oldest first. */
+	contact_ids: string[],
+	/**  The display name of each contact, in the same order. */
+	display_names: string[],
+	confidence: DuplicateConfidence,
+	/**  Why, for people: `same email maya@example.com`, `same phone +14155550134`, ... */
+	reasons: string[],
+};
+
 export type EmailEntry = {
 	address: string,
 	label: string | null,
@@ -612,10 +636,52 @@ export type InteractionKind = "email" | "call" | "meeting" | "note" | "web" | "c
 /**  Where the client is in their journey with the practitioner. */
 export type LifecycleStage = "prospect" | "new_client" | "core_client" | "referring_client" | "vip_client" | "lost_client" | "at_risk_client";
 
+/**
+ *  Which contact each field of the merged contact comes from. `None` keeps the survivor's
+ *  value; a contact id (the survivor's or a merged contact's) takes that contact's value, even
+ *  when it is empty.
+ */
+export type MergeFieldChoices = {
+	display_name?: string | null,
+	organization?: string | null,
+	address?: string | null,
+	date_of_birth?: string | null,
+	photo?: string | null,
+	lifecycle_stage?: string | null,
+	client_status?: string | null,
+	referral_source?: string | null,
+	emergency_contact_name?: string | null,
+	emergency_contact_phone?: string | null,
+};
+
+/**  What a merge did. `core.changes.undo_batch(batch_id)` reverts all of it. */
+export type MergeOutcome = {
+	survivor: Contact,
+	batch_id: string,
+	moved: MovedCounts,
+};
+
+/**  Merge `merged_ids` into `survivor_id`. */
+export type MergeRequest = {
+	survivor_id: string,
+	merged_ids: string[],
+	fields?: MergeFieldChoices,
+};
+
 export type MonthCount = {
 	/**  `YYYY-MM`, UTC. */
 	month: string,
 	count: number,
+};
+
+/**  How many records a merge moved from the merged contacts to the survivor. */
+export type MovedCounts = {
+	notes: number,
+	interactions: number,
+	tasks: number,
+	goals: number,
+	identities: number,
+	consents: number,
 };
 
 export type Note = {

@@ -2,7 +2,7 @@ import type { Theme } from "../lib/theme";
 import { Button } from "./Button";
 import { Icon } from "./Icon";
 
-export type Page = "dashboard" | "contacts" | "tasks" | "settings";
+export type Page = "dashboard" | "contacts" | "tasks" | "duplicates" | "settings";
 
 type SidebarProps = {
   page: Page;
@@ -13,10 +13,11 @@ type SidebarProps = {
   version: string | null;
 };
 
-const NAV_ITEMS: Array<{ page: Page; label: string; icon: "dashboard" | "contacts" | "tasks" | "settings"; hint: string }> = [
+const NAV_ITEMS: Array<{ page: Page; label: string; icon: "dashboard" | "contacts" | "tasks" | "duplicates" | "settings"; hint: string }> = [
   { page: "dashboard", label: "Dashboard", icon: "dashboard", hint: "g d" },
   { page: "contacts", label: "Contacts", icon: "contacts", hint: "g c" },
   { page: "tasks", label: "Tasks", icon: "tasks", hint: "g t" },
+  { page: "duplicates", label: "Duplicates", icon: "duplicates", hint: "g u" },
   { page: "settings", label: "Settings", icon: "settings", hint: "g s" },
 ];
 

@@ -39,6 +39,8 @@ import type {
   ImportPlanItem,
   ImportPreview,
   ImportSummary,
+  DuplicateSuggestion,
+  MergeRequest,
 } from "../bindings";
 import { CLIENT_STATUSES, CONTACT_SOURCES, LIFECYCLE_STAGES } from "../lib/labels";
 
@@ -262,6 +264,35 @@ export function installMockBackend(initialCount: number): void {
   const restoreSnapshot = (saved: Contact[]) => () => {
     for (const contact of saved) add(contact);
     changed(saved.map((contact) => contact.id), "restored");
+  };
+
+  // Duplicates: contacts with the same name (likely) or the same email (exact).
+  const dismissedPairs = new Set<string>();
+  const suggestDuplicates = (limit: number): DuplicateSuggestion[] => {
+    const groups = new Map<string, { ids: string[]; reason: string; confidence: DuplicateSuggestion["confidence"] }>();
+    for (const contact of contacts.values()) {
+      const email = contact.emails[0]?.address.toLowerCase();
+      const keys: Array<[string, string, DuplicateSuggestion["confidence"]]> = [
+        [`name:${contact.display_name.toLowerCase().replace(/\s+/g, " ")}`, `similar name ${contact.display_name}`, "likely"],
+      ];
+      if (email) keys.push([`email:${email}`, `same email ${email}`, "exact"]);
+      for (const [key, reason, confidence] of keys) {
+        const group = groups.get(key) ?? { ids: [], reason, confidence };
+        group.ids.push(contact.id);
+        groups.set(key, group);
+      }
+    }
+    const seen = new Set<string>();
+    const result: DuplicateSuggestion[] = [];
+    for (const group of [...groups.values()].sort((a, b) => (a.confidence === b.confidence ? 0 : a.confidence === "exact" ? -1 : 1))) {
+      const ids = group.ids.slice(0, 2).sort();
+      const key = ids.join("|");
+      if (ids.length < 2 || seen.has(key) || dismissedPairs.has(key)) continue;
+      seen.add(key);
+      result.push({ contact_ids: ids, display_names: ids.map((id) => get(id).display_name), confidence: group.confidence, reasons: [group.reason] });
+      if (result.length >= limit) break;
+    }
+    return result;
   };
 
   const validateTag = (input: TagInput, exceptId?: string) => {
@@ -673,6 +704,44 @@ export function installMockBackend(initialCount: number): void {
           backups.length = 0;
           changed([], "deleted");
           return { contacts: removed, backups: removedBackups };
+        }
+        case "duplicates_suggestions":
+          return suggestDuplicates(args.limit as number);
+        case "duplicates_dismiss": {
+          const ids = [...(args.contactIds as string[])].sort();
+          if (ids.length < 2) fail("validation_failed", "Some fields are invalid", [{ field: "contact_ids", message: "needs at least two contacts" }]);
+          for (let first = 0; first < ids.length; first += 1) for (let second = first + 1; second < ids.length; second += 1) dismissedPairs.add(`${ids[first]}|${ids[second]}`);
+          return null;
+        }
+        case "duplicates_merge": {
+          const request = args.request as MergeRequest;
+          const all = [request.survivor_id, ...request.merged_ids];
+          if (request.merged_ids.length === 0) fail("validation_failed", "Some fields are invalid", [{ field: "merged_ids", message: "choose at least one contact to merge" }]);
+          const saved = snapshot(all);
+          const survivor = get(request.survivor_id);
+          const merged = request.merged_ids.map(get);
+          const next: Contact = { ...survivor, updated_at: stamp() };
+          const fields = request.fields ?? {};
+          for (const [field, from] of Object.entries(fields) as Array<[keyof typeof fields, string | null | undefined]>) {
+            if (!from || from === survivor.id) continue;
+            if (!all.includes(from)) fail("validation_failed", "Some fields are invalid", [{ field: `fields.${field}`, message: "must be one of the merged contacts" }]);
+            (next as Record<string, unknown>)[field] = get(from)[field];
+          }
+          const emails = [...survivor.emails];
+          const phones = [...survivor.phones];
+          for (const other of merged) {
+            for (const email of other.emails) if (!emails.some((item) => item.address.toLowerCase() === email.address.toLowerCase())) emails.push({ ...email, is_primary: false });
+            for (const phone of other.phones) if (!phones.some((item) => item.number === phone.number)) phones.push({ ...phone, is_primary: false });
+            next.tags = Array.from(new Set([...next.tags, ...other.tags]));
+            contacts.delete(other.id);
+          }
+          add({ ...next, emails, phones });
+          const { batch_id: batchId } = batch(all.length, () => {
+            for (const other of merged) contacts.delete(other.id);
+            restoreSnapshot(saved)();
+          });
+          changed(all, "updated");
+          return { survivor: get(survivor.id), batch_id: batchId, moved: { notes: 0, interactions: 0, tasks: 0, goals: 0, identities: merged.length, consents: 0 } };
         }
         case "app_info":
           return { version: "0.1.0-dev", data_dir: "/tmp/omnicrm", schema_version: 1 };

@@ -23,6 +23,13 @@ describe("shortcut matcher", () => {
     expect(matcher.handle(key("t"))).toBeNull();
   });
 
+  it("recognises g u for Duplicates", () => {
+    const matcher = createShortcutMatcher(() => 0);
+    expect(matcher.handle(key("g"))).toBeNull();
+    expect(matcher.handle(key("u"))).toBe("go-duplicates");
+    expect(matcher.handle(key("u"))).toBeNull();
+  });
+
   it("forgets the g prefix after the timeout", () => {
     let now = 0;
     const matcher = createShortcutMatcher(() => now);

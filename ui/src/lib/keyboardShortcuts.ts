@@ -1,6 +1,7 @@
 // Global keyboard shortcuts as a pure state machine, so it can be tested without a DOM.
 //   g d / Alt+1  -> Dashboard        g c / Alt+2 -> Contacts
 //   g t          -> Tasks            g s         -> Settings
+//   g u          -> Duplicates
 //   /            -> focus contact search
 //   n            -> new contact
 //   ?            -> shortcut help
@@ -11,6 +12,7 @@ export type ShortcutAction =
   | "go-contacts"
   | "go-tasks"
   | "go-settings"
+  | "go-duplicates"
   | "focus-search"
   | "new-contact"
   | "show-help";
@@ -36,6 +38,7 @@ export const SHORTCUT_HELP: ShortcutDescription[] = [
   { keys: [["g", "d"], ["Alt", "1"]], description: "Go to Dashboard" },
   { keys: [["g", "c"], ["Alt", "2"]], description: "Go to Contacts" },
   { keys: [["g", "t"]], description: "Go to Tasks" },
+  { keys: [["g", "u"]], description: "Go to Duplicates" },
   { keys: [["g", "s"]], description: "Go to Settings" },
   { keys: [["/"]], description: "Search contacts" },
   { keys: [["n"]], description: "New contact" },
@@ -86,6 +89,7 @@ export function createShortcutMatcher(now: () => number = () => Date.now()): Sho
         if (key === "c" || key === "C") return "go-contacts";
         if (key === "t" || key === "T") return "go-tasks";
         if (key === "s" || key === "S") return "go-settings";
+        if (key === "u" || key === "U") return "go-duplicates";
       }
       // Not a valid second key: fall through and treat it as a fresh key press.
     }
