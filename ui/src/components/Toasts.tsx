@@ -58,9 +58,22 @@ export function ToastProvider({ children }: { children: ReactNode }) {
     [showToast],
   );
 
+  // The announcement is set a moment after clearing it, so screen readers repeat a message
+  // announced twice. The pending timer is cancelled on unmount.
+  const announceTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(
+    () => () => {
+      if (announceTimer.current !== null) clearTimeout(announceTimer.current);
+    },
+    [],
+  );
   const announce = useCallback((message: string) => {
     setAnnouncement("");
-    window.setTimeout(() => setAnnouncement(message), 30);
+    if (announceTimer.current !== null) clearTimeout(announceTimer.current);
+    announceTimer.current = setTimeout(() => {
+      announceTimer.current = null;
+      setAnnouncement(message);
+    }, 30);
   }, []);
 
   const value = useMemo(() => ({ showToast, dismissToast, showError, announce }), [showToast, dismissToast, showError, announce]);
