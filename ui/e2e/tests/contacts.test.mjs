@@ -1,7 +1,7 @@
 // End-to-end: contacts flow of the real desktop app on an empty data dir.
 // Run through ui/e2e/run.sh (Xvfb + tauri-driver + OMNICRM_DATA_DIR); selectors are the
 // data-testid hooks listed in ui/e2e/README.md.
-import { describe, it, after } from 'node:test';
+import { describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   FIRST_TIMEOUT,
@@ -11,11 +11,11 @@ import {
   clearInput,
   fill,
   gone,
-  saveFailureArtifacts,
   saveScreenshot,
   sel,
   settled,
   startSession,
+  stepper,
   visible,
   withText,
 } from './helpers.mjs';
@@ -24,24 +24,7 @@ const NAME = 'Maya Lindqvist';
 const mayaRow = withText('contacts-row', NAME);
 
 let browser;
-let failed = null; // name of the first failed step: later steps are skipped
-
-/** A sequential step: skipped once an earlier one failed, saves artifacts on failure. */
-function step(name, fn) {
-  it(name, async (t) => {
-    if (failed) {
-      t.skip(`skipped: earlier step failed (${failed})`);
-      return;
-    }
-    try {
-      await fn();
-    } catch (err) {
-      failed = name;
-      await saveFailureArtifacts(browser, name);
-      throw err;
-    }
-  });
-}
+const step = stepper(() => browser);
 
 /** Make sure the contacts list is on screen (the app may have navigated to a detail view). */
 async function showContacts() {

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { it } from 'node:test';
 import { remote, Key } from 'webdriverio';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -196,4 +197,27 @@ export async function saveFailureArtifacts(browser, step) {
   } catch (err) {
     console.error(`# could not save failure artifacts: ${err && err.message}`);
   }
+}
+
+/**
+ * Sequential steps for one test file: once a step fails, later steps are skipped, and the
+ * failing step saves a screenshot and the page HTML. `getBrowser` returns the current session.
+ */
+export function stepper(getBrowser) {
+  let failed = null; // name of the first failed step
+  return function step(name, fn) {
+    it(name, async (t) => {
+      if (failed) {
+        t.skip(`skipped: earlier step failed (${failed})`);
+        return;
+      }
+      try {
+        await fn();
+      } catch (err) {
+        failed = name;
+        await saveFailureArtifacts(getBrowser(), name);
+        throw err;
+      }
+    });
+  };
 }

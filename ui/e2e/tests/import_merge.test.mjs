@@ -1,7 +1,7 @@
 // End-to-end: import a vCard file through the wizard, check the preview, confirm, find the
 // contacts, merge the two that are the same person, then undo the merge.
 // Runs after contacts.test.mjs in the same app data dir (ui/e2e/run.sh).
-import { describe, it, after } from 'node:test';
+import { describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,9 +13,9 @@ import {
   clickUntil,
   clearInput,
   gone,
-  saveFailureArtifacts,
   sel,
   startSession,
+  stepper,
   visible,
   withText,
 } from './helpers.mjs';
@@ -32,23 +32,7 @@ const VCARDS = [
 ].join('\r\n');
 
 let browser;
-let failed = null;
-
-function step(name, fn) {
-  it(name, async (t) => {
-    if (failed) {
-      t.skip(`skipped: earlier step failed (${failed})`);
-      return;
-    }
-    try {
-      await fn();
-    } catch (err) {
-      failed = name;
-      await saveFailureArtifacts(browser, name);
-      throw err;
-    }
-  });
-}
+const step = stepper(() => browser);
 
 describe('import and merge', { concurrency: false }, () => {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'omnicrm-e2e-import-')), 'clients.vcf');
