@@ -10,6 +10,7 @@
 
 mod plan;
 mod records;
+mod related;
 
 use std::path::Path;
 
@@ -157,16 +158,22 @@ impl ImportService {
         options: &ImportOptions,
         progress: &mut dyn FnMut(u32, u32),
     ) -> Result<ImportSummary> {
-        let parsed = records::read(bytes, options)?;
+        let mut parsed = records::read(bytes, options)?;
         let format = parsed.format;
         self.database.write(|transaction| {
+            let batch_id = crate::time::new_id();
+            if let Some(rest) = parsed.rest.as_mut() {
+                related::import_tags(transaction, rest, &batch_id)?;
+            }
             let plan = plan::plan(transaction, parsed.candidates)?;
             let counts = plan.counts(&parsed.problems);
             if counts.invalid > 0 && !options.accept_valid_rows {
                 return Err(plan.invalid_error(&parsed.problems));
             }
-            let batch_id = crate::time::new_id();
-            plan.apply(transaction, &batch_id, progress)?;
+            let contact_ids = plan.apply(transaction, &batch_id, progress)?;
+            if let Some(rest) = parsed.rest {
+                related::import(transaction, rest, &contact_ids, &batch_id)?;
+            }
             let now = now_utc();
             transaction.execute(
                 "INSERT INTO imports (id, file_name, format, status, created, updated, merged,

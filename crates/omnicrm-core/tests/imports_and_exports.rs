@@ -423,3 +423,148 @@ fn deleting_all_data_needs_the_typed_confirmation() {
         .iter()
         .all(|tag| tag.tag.is_system));
 }
+
+/// `value` without the `updated_at` fields, which an import stamps anew for contacts.
+fn without_updated_at(mut value: serde_json::Value) -> serde_json::Value {
+    match &mut value {
+        serde_json::Value::Object(map) => {
+            map.remove("updated_at");
+            for item in map.values_mut() {
+                *item = without_updated_at(item.take());
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items.iter_mut() {
+                *item = without_updated_at(item.take());
+            }
+        }
+        _ => {}
+    }
+    value
+}
+
+#[test]
+fn a_full_json_export_imports_back_to_identical_data() {
+    use omnicrm_core::consents::{ConsentInput, ConsentKind};
+    use omnicrm_core::productivity::{GoalInput, GoalKind, ProjectInput, TaskInput};
+    use omnicrm_core::tags::{TagCategory, TagInput};
+
+    let (directory, source) = open_core();
+    let ada = source
+        .contacts
+        .create(rich_contact(
+            "Ada Brook",
+            "ada@example.org",
+            "+442079460958",
+        ))
+        .unwrap();
+    source
+        .tags
+        .create(TagInput {
+            name: "Sunday group".into(),
+            category: Some(TagCategory::ScheduleAttendance),
+            color: Some("#aa3366".into()),
+        })
+        .ok();
+    source
+        .notes
+        .create(&ada.id, NoteInput::plain("First visit."))
+        .unwrap();
+    source
+        .interactions
+        .create(InteractionInput {
+            kind: Some(InteractionKind::Meeting),
+            subject: Some("Intake".into()),
+            occurred_at: Some("2026-11-20T10:00:00Z".into()),
+            contact_ids: vec![ada.id.clone()],
+            ..InteractionInput::default()
+        })
+        .unwrap();
+    let project = source
+        .projects
+        .create(ProjectInput {
+            name: "Winter workshop".into(),
+            ..ProjectInput::default()
+        })
+        .unwrap();
+    let parent = source
+        .tasks
+        .create(TaskInput {
+            title: "Book the hall".into(),
+            project_id: Some(project.id.clone()),
+            contact_ids: vec![ada.id.clone()],
+            due_date: Some("2026-12-01".into()),
+            ..TaskInput::default()
+        })
+        .unwrap();
+    source
+        .tasks
+        .create(TaskInput {
+            title: "Confirm the deposit".into(),
+            parent_task_id: Some(parent.id.clone()),
+            ..TaskInput::default()
+        })
+        .unwrap();
+    source
+        .goals
+        .create(GoalInput {
+            title: "Sleep 7 hours".into(),
+            description: None,
+            kind: GoalKind::ClientWellness,
+            status: None,
+            contact_id: Some(ada.id.clone()),
+            target_date: None,
+            progress: Some(20),
+        })
+        .unwrap();
+    source
+        .consents
+        .record(
+            &ada.id,
+            ConsentInput {
+                kind: ConsentKind::Hipaa,
+                granted: true,
+                recorded_at: Some("2026-11-01T09:00:00Z".into()),
+                note: None,
+            },
+        )
+        .unwrap();
+    source
+        .identities
+        .add(
+            &ada.id,
+            omnicrm_core::identities::IdentityKind::Handle,
+            "@ada",
+            "instagram",
+        )
+        .unwrap();
+    source
+        .identities
+        .ignore("*@newsletters.example", None)
+        .unwrap();
+
+    let path = directory.path().join("everything.json");
+    source
+        .export
+        .write(ExportFormat::Json, &path, None)
+        .unwrap();
+    let (_target_directory, target) = open_core();
+    let summary = target
+        .imports
+        .run_file(&path, &ImportOptions::default(), &mut |_, _| {})
+        .unwrap();
+
+    let mut expected = serde_json::to_value(source.export.json(None).unwrap()).unwrap();
+    let mut actual = serde_json::to_value(target.export.json(None).unwrap()).unwrap();
+    expected["exported_at"] = serde_json::Value::Null;
+    actual["exported_at"] = serde_json::Value::Null;
+    assert_eq!(without_updated_at(actual), without_updated_at(expected));
+
+    // Everything the import added goes away with its undo.
+    target.imports.undo(&summary.id).unwrap();
+    let after_undo = target.export.json(None).unwrap();
+    assert!(after_undo.contacts.is_empty());
+    assert!(after_undo.tasks.is_empty());
+    assert!(after_undo.interactions.is_empty());
+    assert!(after_undo.consents.is_empty());
+}

@@ -56,6 +56,10 @@ struct Entry {
     contact_id: Option<String>,
     action: Action,
     notes: Vec<NoteInput>,
+    /// The id the record had in an OmniCRM export.
+    original_id: Option<String>,
+    /// For records combined with an earlier one: that record's index.
+    merged_into: Option<usize>,
 }
 
 pub(crate) struct Plan {
@@ -87,6 +91,8 @@ pub(crate) fn plan(connection: &Connection, candidates: Vec<Candidate>) -> Resul
                     contact_id: None,
                     action: Action::Invalid,
                     notes: Vec::new(),
+                    original_id: None,
+                    merged_into: None,
                 });
                 continue;
             }
@@ -130,6 +136,8 @@ pub(crate) fn plan(connection: &Connection, candidates: Vec<Candidate>) -> Resul
                 contact_id: None,
                 action: Action::MergedInto,
                 notes: Vec::new(),
+                original_id: candidate.original_id.clone(),
+                merged_into: Some(index),
             });
             continue;
         }
@@ -195,6 +203,8 @@ pub(crate) fn plan(connection: &Connection, candidates: Vec<Candidate>) -> Resul
                     contact_id: Some(existing_id),
                     action,
                     notes: new_notes,
+                    original_id: candidate.original_id.clone(),
+                    merged_into: None,
                 });
             }
             None => entries.push(Entry {
@@ -210,6 +220,8 @@ pub(crate) fn plan(connection: &Connection, candidates: Vec<Candidate>) -> Resul
                     contact: Box::new(contact),
                 },
                 notes: candidate.notes,
+                original_id: candidate.original_id.clone(),
+                merged_into: None,
             }),
         }
     }
@@ -301,13 +313,18 @@ impl Plan {
         error
     }
 
-    /// Writes the plan under `batch_id`.
+    /// Writes the plan under `batch_id`. Returns, for records that came with an OmniCRM id,
+    /// the id of the contact they ended up as (itself, a matching contact, or the record they
+    /// were combined with).
     pub fn apply(
         self,
         transaction: &Connection,
         batch_id: &str,
         progress: &mut dyn FnMut(u32, u32),
-    ) -> Result<()> {
+    ) -> Result<HashMap<String, String>> {
+        let mut final_ids: Vec<Option<String>> = Vec::with_capacity(self.entries.len());
+        let mut links: Vec<(Option<String>, Option<usize>)> =
+            Vec::with_capacity(self.entries.len());
         let total = u32::try_from(
             self.entries
                 .iter()
@@ -320,6 +337,7 @@ impl Plan {
         let mut done = 0u32;
         progress(0, total);
         for entry in self.entries {
+            links.push((entry.original_id.clone(), entry.merged_into));
             let contact_id = match entry.action {
                 Action::Create { mut contact } => {
                     contacts::insert_new(transaction, &mut contact, Some(batch_id))?;
@@ -337,8 +355,16 @@ impl Plan {
                     })?;
                     id
                 }
-                Action::MergedInto | Action::Skip | Action::Invalid => continue,
+                Action::Skip => {
+                    final_ids.push(entry.contact_id.clone());
+                    continue;
+                }
+                Action::MergedInto | Action::Invalid => {
+                    final_ids.push(None);
+                    continue;
+                }
             };
+            final_ids.push(Some(contact_id.clone()));
             for note in entry.notes {
                 if !note_exists(transaction, &contact_id, &note)? {
                     crate::notes::insert(transaction, &contact_id, note, None, Some(batch_id))?;
@@ -350,7 +376,14 @@ impl Plan {
             }
         }
         progress(done, total);
-        Ok(())
+        let mut map = HashMap::new();
+        for (index, (original, merged_into)) in links.into_iter().enumerate() {
+            let target = merged_into.unwrap_or(index);
+            if let (Some(original), Some(Some(final_id))) = (original, final_ids.get(target)) {
+                map.insert(original, final_id.clone());
+            }
+        }
+        Ok(map)
     }
 }
 

@@ -33,6 +33,8 @@ pub(crate) struct Parsed {
     pub format: ImportFormat,
     pub candidates: Vec<Candidate>,
     pub problems: Vec<Problem>,
+    /// Everything else an OmniCRM JSON export holds (tasks, interactions, ...).
+    pub rest: Option<JsonExport>,
 }
 
 pub(crate) fn decode(bytes: &[u8]) -> Result<String> {
@@ -102,6 +104,7 @@ pub(crate) fn read(bytes: &[u8], options: &ImportOptions) -> Result<Parsed> {
                 message: problem.message,
             })
             .collect(),
+        rest: None,
     })
 }
 
@@ -111,7 +114,7 @@ fn looks_like_json(text: &str, file_name: Option<&str>) -> bool {
 }
 
 fn read_json(text: &str) -> Result<Parsed> {
-    let export: JsonExport = serde_json::from_str(text).map_err(|error| {
+    let mut export: JsonExport = serde_json::from_str(text).map_err(|error| {
         Error::invalid_field(
             "file",
             format!(
@@ -129,27 +132,15 @@ fn read_json(text: &str) -> Result<Parsed> {
             ),
         ));
     }
-    let mut notes_by_contact: std::collections::HashMap<String, Vec<NoteInput>> =
-        std::collections::HashMap::new();
-    for note in export.notes {
-        notes_by_contact
-            .entry(note.contact_id.clone())
-            .or_default()
-            .push(NoteInput {
-                body: Some(note.body),
-                body_html: note.body_html,
-                source_type: Some(note.source_type),
-                is_private: note.is_private,
-            });
-    }
-    let candidates = export
-        .contacts
+    let contacts = std::mem::take(&mut export.contacts);
+    let candidates = contacts
         .into_iter()
         .enumerate()
         .filter(|(_, contact)| contact.deleted_at.is_none())
         .map(|(index, contact)| Candidate {
             location: format!("contact {}", index + 1),
-            notes: notes_by_contact.remove(&contact.id).unwrap_or_default(),
+            // Notes keep their ids: they are imported with the rest of the export.
+            notes: Vec::new(),
             original_id: Some(contact.id.clone()),
             created_at: Some(contact.created_at.clone()),
             input: crate::contacts::input_of(contact),
@@ -159,6 +150,7 @@ fn read_json(text: &str) -> Result<Parsed> {
         format: ImportFormat::Json,
         candidates,
         problems: Vec::new(),
+        rest: Some(export),
     })
 }
 
