@@ -13,8 +13,8 @@ use crate::store::Database;
 use crate::time::{new_id, now_utc};
 
 pub use query::{ContactListQuery, ContactPage, ContactSort, SortDirection};
-pub(crate) use validation::normalize_email;
 pub(crate) use validation::ValidContact;
+pub(crate) use validation::{collapse_whitespace, normalize_email};
 pub use validation::{ValidationRules, MAX_PHOTO_BYTES};
 
 pub(crate) const ENTITY: &str = "contact";
@@ -388,16 +388,23 @@ impl ContactService {
         }
         self.database.write(|transaction| {
             let batch_id = new_id();
+            let rules = ValidationRules::load(transaction)?;
             let mut changed = 0u32;
             for id in ids {
-                changed += u32::from(modify(transaction, id, Some(&batch_id), |contact| {
-                    if let Some(stage) = edit.lifecycle_stage {
-                        contact.lifecycle_stage = Some(stage);
-                    }
-                    if let Some(status) = edit.client_status {
-                        contact.client_status = status;
-                    }
-                })?);
+                changed += u32::from(modify(
+                    transaction,
+                    &rules,
+                    id,
+                    Some(&batch_id),
+                    |contact| {
+                        if let Some(stage) = edit.lifecycle_stage {
+                            contact.lifecycle_stage = Some(stage);
+                        }
+                        if let Some(status) = edit.client_status {
+                            contact.client_status = status;
+                        }
+                    },
+                )?);
             }
             Ok(changes::BatchReceipt { batch_id, changed })
         })
@@ -555,9 +562,11 @@ pub(crate) fn ensure_live(connection: &rusqlite::Connection, id: &str) -> Result
 
 /// Changes a live contact inside a caller's transaction (bulk edits, tag changes, merges):
 /// `change` edits a copy, which is validated like any update and recorded under `batch_id`.
-/// Returns false, writing nothing, when `change` left the contact as it was.
+/// Returns false, writing nothing, when `change` left the contact as it was. Callers changing
+/// many contacts load `rules` once.
 pub(crate) fn modify(
     transaction: &rusqlite::Connection,
+    rules: &ValidationRules,
     id: &str,
     batch_id: Option<&str>,
     change: impl FnOnce(&mut Contact),
@@ -568,7 +577,6 @@ pub(crate) fn modify(
     if edited == before {
         return Ok(false);
     }
-    let rules = ValidationRules::load(transaction)?;
     let valid = rules.validate(input_of(edited))?;
     let mut contact = valid.into_contact(
         before.id.clone(),

@@ -831,9 +831,16 @@ fn merge(transaction: &Connection, request: &MergeRequest) -> Result<MergeOutcom
     let batch_id = new_id();
     let survivor_id = survivor_before.id.clone();
 
-    contacts::modify(transaction, &survivor_id, Some(&batch_id), |contact| {
-        combine(contact, &survivor_before, &merged, &request.fields);
-    })?;
+    let rules = contacts::ValidationRules::load(transaction)?;
+    contacts::modify(
+        transaction,
+        &rules,
+        &survivor_id,
+        Some(&batch_id),
+        |contact| {
+            combine(contact, &survivor_before, &merged, &request.fields);
+        },
+    )?;
 
     let mut moved = MovedCounts::default();
     let mut interaction_ids = Vec::new();

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::changes::ChangeReceipt;
 use crate::error::{Error, Result};
-use crate::records::{self, Record};
+use crate::records::{self, trimmed, Record};
 use crate::store::Database;
 use crate::time::{new_id, now_utc};
 
@@ -395,9 +395,4 @@ fn validate(connection: &Connection, input: InteractionInput) -> Result<ValidInt
         source_metadata: input.source_metadata,
         contact_ids,
     })
-}
-
-fn trimmed(text: Option<String>) -> Option<String> {
-    text.map(|text| text.trim().to_owned())
-        .filter(|text| !text.is_empty())
 }

@@ -16,18 +16,14 @@ pub(crate) const PROJECT_ENTITY: &str = "project";
 pub(crate) const TASK_ENTITY: &str = "task";
 pub(crate) const GOAL_ENTITY: &str = "goal";
 
+use crate::records::trimmed;
+
 pub(crate) use goals::ids_for_contact as goal_ids_for_contact;
 pub(crate) use tasks::ids_for_contact as task_ids_for_contact;
 
-/// Trims, and turns blank text into `None`.
-fn trimmed(text: Option<String>) -> Option<String> {
-    text.map(|text| text.trim().to_owned())
-        .filter(|text| !text.is_empty())
-}
-
 /// A required name or title of at most `max` characters.
 fn required_text(field: &str, text: &str, max: usize) -> crate::Result<String> {
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = crate::contacts::collapse_whitespace(text);
     if text.is_empty() {
         return Err(crate::Error::invalid_field(field, "is required"));
     }

@@ -51,6 +51,12 @@ pub(crate) fn later_than(previous: &str) -> String {
         .unwrap_or(now)
 }
 
+/// Trims optional text, and turns blank text into `None`.
+pub(crate) fn trimmed(text: Option<String>) -> Option<String> {
+    text.map(|text| text.trim().to_owned())
+        .filter(|text| !text.is_empty())
+}
+
 /// Stores a new record and records its creation.
 pub(crate) fn create<R: Record>(
     connection: &Connection,

@@ -235,13 +235,15 @@ impl TagService {
             let tag = Tag::load_live(transaction, id)?;
             let batch_id = new_id();
             let contact_ids = contacts_with_tag(transaction, id)?;
+            let rules = contacts::ValidationRules::load(transaction)?;
             let mut changed = 0u32;
             for contact_id in &contact_ids {
                 let name = tag.name.clone();
-                let updated = contacts::modify(transaction, contact_id, Some(&batch_id), |c| {
-                    c.tags
-                        .retain(|existing| !existing.eq_ignore_ascii_case(&name));
-                })?;
+                let updated =
+                    contacts::modify(transaction, &rules, contact_id, Some(&batch_id), |c| {
+                        c.tags
+                            .retain(|existing| !existing.eq_ignore_ascii_case(&name));
+                    })?;
                 changed += u32::from(updated);
             }
             records::delete::<Tag>(transaction, id, Some(&batch_id))?;
@@ -281,7 +283,7 @@ impl TagService {
         }
         let mut names = Vec::new();
         for (index, name) in tag_names.iter().enumerate() {
-            let name = collapse(name);
+            let name = contacts::collapse_whitespace(name);
             if name.is_empty() {
                 return Err(Error::invalid_field(
                     format!("tag_names[{index}]"),
@@ -295,18 +297,20 @@ impl TagService {
         }
         self.database.write(|transaction| {
             let batch_id = new_id();
+            let rules = contacts::ValidationRules::load(transaction)?;
             let mut changed = 0u32;
             for contact_id in contact_ids {
-                let updated = contacts::modify(transaction, contact_id, Some(&batch_id), |c| {
-                    for name in &names {
-                        let present = c.tags.iter().any(|tag| tag.eq_ignore_ascii_case(name));
-                        if add && !present {
-                            c.tags.push(name.clone());
-                        } else if !add {
-                            c.tags.retain(|tag| !tag.eq_ignore_ascii_case(name));
+                let updated =
+                    contacts::modify(transaction, &rules, contact_id, Some(&batch_id), |c| {
+                        for name in &names {
+                            let present = c.tags.iter().any(|tag| tag.eq_ignore_ascii_case(name));
+                            if add && !present {
+                                c.tags.push(name.clone());
+                            } else if !add {
+                                c.tags.retain(|tag| !tag.eq_ignore_ascii_case(name));
+                            }
                         }
-                    }
-                })?;
+                    })?;
                 changed += u32::from(updated);
             }
             Ok(BatchReceipt { batch_id, changed })
@@ -321,7 +325,7 @@ struct ValidTag {
 }
 
 fn validate(input: TagInput) -> Result<ValidTag> {
-    let name = collapse(&input.name);
+    let name = contacts::collapse_whitespace(&input.name);
     if name.is_empty() {
         return Err(Error::invalid_field("name", "is required"));
     }
@@ -352,10 +356,6 @@ pub(crate) fn check_color(field: &str, color: &str) -> Result<String> {
         return Err(Error::invalid_field(field, "must be a colour like #3366cc"));
     }
     Ok(color)
-}
-
-fn collapse(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn name_taken(name: &str) -> Error {

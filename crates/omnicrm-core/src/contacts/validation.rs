@@ -361,7 +361,8 @@ fn settle_primary<T>(
     }
 }
 
-fn collapse_whitespace(text: &str) -> String {
+/// Trims and turns every run of whitespace into one space.
+pub(crate) fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

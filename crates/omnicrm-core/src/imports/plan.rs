@@ -334,6 +334,7 @@ impl Plan {
                 .count(),
         )
         .unwrap_or(u32::MAX);
+        let rules = ValidationRules::load(transaction)?;
         let mut done = 0u32;
         progress(0, total);
         for entry in self.entries {
@@ -345,7 +346,7 @@ impl Plan {
                 }
                 Action::Update { merged } => {
                     let id = merged.id.clone();
-                    contacts::modify(transaction, &id, Some(batch_id), |current| {
+                    contacts::modify(transaction, &rules, &id, Some(batch_id), |current| {
                         *current = Contact {
                             created_at: current.created_at.clone(),
                             updated_at: current.updated_at.clone(),
