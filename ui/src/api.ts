@@ -171,6 +171,10 @@ const KNOWN_ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "database",
   "io",
   "internal",
+  "auth_required",
+  "network",
+  "rate_limited",
+  "cancelled",
 ]);
 
 /** An `AppError` carried as a thrown exception. */

@@ -27,6 +27,15 @@ pub enum ErrorCode {
     Io,
     /// A bug: something that should not happen did.
     Internal,
+    /// An account needs signing in (again): no token, or the provider refused it (`invalid_grant`).
+    AuthRequired,
+    /// An outside service (Google, an AI provider, the sync server) could not be reached or
+    /// answered with an error.
+    Network,
+    /// An outside service or a local guardrail asked us to slow down; `message` says until when.
+    RateLimited,
+    /// The work was cancelled before it finished.
+    Cancelled,
 }
 
 /// One invalid field. `field` is a path such as `emails[0].address`.

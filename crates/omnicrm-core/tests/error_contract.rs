@@ -43,6 +43,10 @@ fn each_code_serializes_to_its_pinned_name() {
         (ErrorCode::Database, "database"),
         (ErrorCode::Io, "io"),
         (ErrorCode::Internal, "internal"),
+        (ErrorCode::AuthRequired, "auth_required"),
+        (ErrorCode::Network, "network"),
+        (ErrorCode::RateLimited, "rate_limited"),
+        (ErrorCode::Cancelled, "cancelled"),
     ];
     for (code, name) in pinned {
         let error = Error::new(code, "message text");
