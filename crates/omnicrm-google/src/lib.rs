@@ -6,3 +6,9 @@
 //!   normalize → contact extraction, and each batch can be undone.
 //!
 //! Every endpoint is configurable so tests run against real servers on loopback.
+
+mod endpoints;
+mod token_source;
+
+pub use endpoints::GoogleEndpoints;
+pub use token_source::{AccessTokenSource, FixedAccessToken};
