@@ -526,6 +526,19 @@ pub(crate) fn insert_new(
     Ok(())
 }
 
+/// Validates and creates a contact inside a caller's transaction, recording the creation under
+/// `batch_id` (an approved sync suggestion belongs to its sync batch).
+pub(crate) fn create_in(
+    transaction: &rusqlite::Connection,
+    input: ContactInput,
+    batch_id: Option<&str>,
+) -> Result<Contact> {
+    let rules = ValidationRules::load(transaction)?;
+    let mut contact = new_contact(&rules, input, None)?;
+    insert_new(transaction, &mut contact, batch_id)?;
+    Ok(contact)
+}
+
 /// Soft-deletes a live contact, recording the change under `batch_id` (bulk deletes, merges).
 pub(crate) fn tombstone_in_batch(
     transaction: &rusqlite::Connection,

@@ -185,6 +185,9 @@ impl ExportService {
                  DELETE FROM goals; DELETE FROM consents; DELETE FROM contact_identities;
                  DELETE FROM notes; DELETE FROM contacts; DELETE FROM imports; DELETE FROM jobs;
                  DELETE FROM duplicate_dismissals; DELETE FROM change_log;
+                 DELETE FROM raw_event_addresses; DELETE FROM raw_events;
+                 DELETE FROM contact_suggestions; DELETE FROM contact_suggestion_dismissals;
+                 DELETE FROM sync_cursors; DELETE FROM sync_audit; DELETE FROM sync_batches;
                  DELETE FROM tags WHERE is_system = 0;
                  DELETE FROM ignored_identifiers WHERE is_system = 0;
                  DELETE FROM zones WHERE created_at <> '2026-11-22T00:00:00.000Z';

@@ -271,6 +271,64 @@ pub(crate) fn insert(
     Ok(interaction)
 }
 
+/// Inserts an interaction for an integration; an existing live `(source, source_id)` is
+/// returned as it is, and one an undone sync tombstoned comes back with the new content (a
+/// `restore` change in `batch_id`), because the unique index keeps tombstones too.
+pub(crate) fn insert_or_revive(
+    connection: &Connection,
+    input: InteractionInput,
+    batch_id: Option<&str>,
+) -> Result<Interaction> {
+    let valid = validate(connection, input)?;
+    let existing = match &valid.source_id {
+        Some(source_id) => find_by_source(connection, &valid.source, source_id)?,
+        None => None,
+    };
+    let Some(before) = existing else {
+        let now = now_utc();
+        let interaction = Interaction {
+            id: new_id(),
+            kind: valid.kind,
+            subject: valid.subject,
+            body: valid.body,
+            occurred_at: valid.occurred_at,
+            duration_minutes: valid.duration_minutes,
+            source: valid.source,
+            source_id: valid.source_id,
+            source_metadata: valid.source_metadata,
+            contact_ids: valid.contact_ids,
+            created_at: now.clone(),
+            updated_at: now,
+            deleted_at: None,
+        };
+        records::create(connection, &interaction, batch_id)?;
+        return Ok(interaction);
+    };
+    if before.deleted_at.is_none() {
+        return Ok(before);
+    }
+    let revived = Interaction {
+        kind: valid.kind,
+        subject: valid.subject,
+        body: valid.body,
+        occurred_at: valid.occurred_at,
+        duration_minutes: valid.duration_minutes,
+        source_metadata: valid.source_metadata,
+        contact_ids: valid.contact_ids,
+        updated_at: records::later_than(&before.updated_at),
+        deleted_at: None,
+        ..before.clone()
+    };
+    revived.save(connection)?;
+    let mut change =
+        crate::changes::NewChange::new(ENTITY, &revived.id, crate::changes::Operation::Restore)
+            .before(&before)?
+            .after(&revived)?;
+    change.batch_id = batch_id.map(str::to_owned);
+    crate::changes::record(connection, &change)?;
+    Ok(revived)
+}
+
 fn find_by_source(
     connection: &Connection,
     source: &str,

@@ -14,6 +14,7 @@ pub mod error;
 pub mod export;
 pub mod identities;
 pub mod imports;
+pub mod ingest;
 pub mod interactions;
 pub mod migrations;
 pub mod notes;
@@ -53,6 +54,7 @@ pub struct Core {
     pub tasks: productivity::TaskService,
     pub goals: productivity::GoalService,
     pub imports: imports::ImportService,
+    pub ingest: ingest::IngestService,
     pub export: export::ExportService,
 }
 
@@ -79,6 +81,7 @@ impl Core {
             tasks: productivity::TaskService::new(database.clone()),
             goals: productivity::GoalService::new(database.clone()),
             imports: imports::ImportService::new(database.clone()),
+            ingest: ingest::IngestService::new(database.clone()),
             export: export::ExportService::new(database.clone(), data_dir),
             database,
         })

@@ -47,6 +47,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0006_duplicate_dismissals.sql",
         sql: include_str!("../../../migrations/sqlite/0006_duplicate_dismissals.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_google_accounts.sql",
+        sql: include_str!("../../../migrations/sqlite/0007_google_accounts.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "0008_google_sync.sql",
+        sql: include_str!("../../../migrations/sqlite/0008_google_sync.sql"),
+    },
 ];
 
 /// The schema version this build writes.
