@@ -66,6 +66,9 @@ pub enum Command {
     /// Tags: list with usage, create, tag and untag contacts.
     #[command(subcommand)]
     Tags(TagsCommand),
+    /// Gmail and Calendar sync: preview, sync, undo, suggestions.
+    #[command(subcommand)]
+    Google(crate::google_sync_commands::GoogleCommand),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -13,7 +13,9 @@ use crate::arguments::{
     AddArgs, Cli, Command, ContactsCommand, DemoArgs, JobsCommand, ListArgs, SortArg,
 };
 use crate::output::{self, Printer};
-use crate::{backup_commands, crm_commands, duplicate_commands, transfer_commands};
+use crate::{
+    backup_commands, crm_commands, duplicate_commands, google_sync_commands, transfer_commands,
+};
 
 pub fn run(cli: Cli) -> Result<()> {
     let data_dir = match cli.data_dir {
@@ -49,6 +51,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 Command::Tags(tags) => crm_commands::run_tags(&core, tags, &printer),
                 Command::Duplicates(duplicates) => {
                     duplicate_commands::run_duplicates(&core, duplicates, &printer)
+                }
+                Command::Google(google) => {
+                    google_sync_commands::run_google(&core, google, &printer)
                 }
                 Command::Doctor => doctor(&data_dir, &printer),
             }
