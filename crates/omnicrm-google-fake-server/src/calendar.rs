@@ -31,12 +31,12 @@ fn bad_request(message: &str) -> Response {
     google_error(StatusCode::BAD_REQUEST, "invalid", message)
 }
 
-fn parse_time(text: Option<&str>, name: &str) -> Result<Option<DateTime<Utc>>, Response> {
+fn parse_time(text: Option<&str>, name: &str) -> Result<Option<DateTime<Utc>>, Box<Response>> {
     match text {
         None => Ok(None),
         Some(text) => DateTime::parse_from_rfc3339(text)
             .map(|time| Some(time.with_timezone(&Utc)))
-            .map_err(|_| bad_request(&format!("Bad {name}"))),
+            .map_err(|_| Box::new(bad_request(&format!("Bad {name}")))),
     }
 }
 
@@ -52,15 +52,15 @@ async fn list_events(
     }
     let size = match page_size(&pairs, 250, 2500) {
         Ok(size) => size,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let time_min = match parse_time(first(&pairs, "timeMin"), "timeMin") {
         Ok(time) => time,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let time_max = match parse_time(first(&pairs, "timeMax"), "timeMax") {
         Ok(time) => time,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let sync_token = first(&pairs, "syncToken");
     if sync_token.is_some() && (time_min.is_some() || time_max.is_some()) {

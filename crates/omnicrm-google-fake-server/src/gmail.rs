@@ -42,11 +42,11 @@ async fn list_messages(State(control): State<FakeGoogle>, RawQuery(raw): RawQuer
         .collect();
     let offset = match page_offset(first(&pairs, "pageToken"), "m") {
         Ok(offset) => offset,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let size = match page_size(&pairs, 100, 500) {
         Ok(size) => size,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let state = control.state();
     let now = Utc::now();
@@ -152,7 +152,7 @@ async fn get_label(State(control): State<FakeGoogle>, Path(id): Path<String>) ->
     let with_label: Vec<_> = state
         .messages
         .iter()
-        .filter(|message| message.labels.iter().any(|label| *label == id))
+        .filter(|message| message.labels.contains(&id))
         .collect();
     let threads: std::collections::HashSet<&str> = with_label
         .iter()
@@ -195,11 +195,11 @@ async fn list_history(State(control): State<FakeGoogle>, RawQuery(raw): RawQuery
         .collect();
     let offset = match page_offset(first(&pairs, "pageToken"), "h") {
         Ok(offset) => offset,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let size = match page_size(&pairs, 100, 500) {
         Ok(size) => size,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let state = control.state();
     if start < state.history_floor {

@@ -290,13 +290,19 @@ fn percent_decode(text: &str) -> String {
 }
 
 /// `prefix<offset>` page tokens.
-pub(crate) fn page_offset(token: Option<&str>, prefix: &str) -> Result<usize, Response> {
+pub(crate) fn page_offset(token: Option<&str>, prefix: &str) -> Result<usize, Box<Response>> {
     match token {
         None | Some("") => Ok(0),
         Some(token) => token
             .strip_prefix(prefix)
             .and_then(|offset| offset.parse().ok())
-            .ok_or_else(|| google_error(StatusCode::BAD_REQUEST, "invalid", "Invalid pageToken")),
+            .ok_or_else(|| {
+                Box::new(google_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid",
+                    "Invalid pageToken",
+                ))
+            }),
     }
 }
 
@@ -304,7 +310,7 @@ pub(crate) fn page_size(
     pairs: &[(String, String)],
     default: usize,
     max: usize,
-) -> Result<usize, Response> {
+) -> Result<usize, Box<Response>> {
     match first(pairs, "maxResults") {
         None => Ok(default),
         Some(text) => text
@@ -312,6 +318,12 @@ pub(crate) fn page_size(
             .ok()
             .filter(|size| *size >= 1)
             .map(|size| size.min(max))
-            .ok_or_else(|| google_error(StatusCode::BAD_REQUEST, "invalid", "Invalid maxResults")),
+            .ok_or_else(|| {
+                Box::new(google_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid",
+                    "Invalid maxResults",
+                ))
+            }),
     }
 }

@@ -36,7 +36,8 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 fn fresh_core() -> Result<(tempfile::TempDir, Core)> {
-    let directory = tempfile::tempdir().map_err(|error| omnicrm_core::Error::io("tempdir", &error))?;
+    let directory =
+        tempfile::tempdir().map_err(|error| omnicrm_core::Error::io("tempdir", &error))?;
     let core = Core::open(directory.path())?;
     for number in 0..KNOWN {
         core.contacts.create(ContactInput {
@@ -55,8 +56,14 @@ fn fresh_core() -> Result<(tempfile::TempDir, Core)> {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
     let mut arguments = std::env::args().skip(1);
-    let messages: usize = arguments.next().and_then(|text| text.parse().ok()).unwrap_or(10_000);
-    let runs: usize = arguments.next().and_then(|text| text.parse().ok()).unwrap_or(3);
+    let messages: usize = arguments
+        .next()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(10_000);
+    let runs: usize = arguments
+        .next()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(3);
     let server = FakeGoogleServer::start(FakeConfig::new(TOKEN, OWNER))
         .await
         .map_err(|error| omnicrm_core::Error::io("fake server", &error))?;
@@ -79,7 +86,10 @@ async fn main() -> Result<()> {
         }),
         calendar: None,
     };
-    println!("{messages} messages ({} promotions left out), {runs} runs", messages / 20);
+    println!(
+        "{messages} messages ({} promotions left out), {runs} runs",
+        messages / 20
+    );
 
     let mut end_to_end = Vec::new();
     let mut fetch = Vec::new();
@@ -95,7 +105,9 @@ async fn main() -> Result<()> {
         let queue = JobQueue::new(core.database.clone());
         let started = Instant::now();
         let approved = sync.approve(&queue, &account, &settings).await?;
-        let report = sync.run(&approved.batch.id, SyncProvider::Gmail, &NoProgress).await?;
+        let report = sync
+            .run(&approved.batch.id, SyncProvider::Gmail, &NoProgress)
+            .await?;
         let elapsed = started.elapsed().as_secs_f64();
         println!(
             "run {run}: {elapsed:.2} s end to end (waiting for the server {:.2} s, storing and \
@@ -143,7 +155,10 @@ async fn main() -> Result<()> {
                     .map(|(id, body)| gmail_raw_event(id, body.clone(), OWNER))
                     .collect();
                 core_for_work.ingest.store_page(&batch_id, &items, None)?;
-                normalized += core_for_work.ingest.normalize_pending(&batch_id, 1_000)?.normalized;
+                normalized += core_for_work
+                    .ingest
+                    .normalize_pending(&batch_id, 1_000)?
+                    .normalized;
             }
             Ok(normalized)
         })
