@@ -430,7 +430,18 @@ export type ErrorCode =
 /**  A file or directory could not be read or written. */
 "io" | 
 /**  A bug: something that should not happen did. */
-"internal";
+"internal" | 
+/**  An account needs signing in (again): no token, or the provider refused it (`invalid_grant`). */
+"auth_required" | 
+/**
+ *  An outside service (Google, an AI provider, the sync server) could not be reached or
+ *  answered with an error.
+ */
+"network" | 
+/**  An outside service or a local guardrail asked us to slow down; `message` says until when. */
+"rate_limited" | 
+/**  The work was cancelled before it finished. */
+"cancelled";
 
 /**  Structured details attached to an error. */
 export type ErrorDetails = {
