@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::records::{Candidate, Problem};
 use super::{ImportCounts, ImportFormat, ImportPreview, MAX_PLAN_ITEMS};
-use crate::contacts::{self, Contact, ValidationRules};
+use crate::contacts::{self, Contact, SearchIndexBatch, ValidationRules};
 use crate::error::{Error, FieldError, Result};
 use crate::notes::NoteInput;
 use crate::time::{new_id, now_utc};
@@ -335,25 +335,33 @@ impl Plan {
         )
         .unwrap_or(u32::MAX);
         let rules = ValidationRules::load(transaction)?;
+        let mut index = SearchIndexBatch::default();
         let mut done = 0u32;
         progress(0, total);
         for entry in self.entries {
             links.push((entry.original_id.clone(), entry.merged_into));
             let contact_id = match entry.action {
                 Action::Create { mut contact } => {
-                    contacts::insert_new(transaction, &mut contact, Some(batch_id))?;
+                    contacts::insert_new(transaction, &mut contact, Some(batch_id), &mut index)?;
                     contact.id
                 }
                 Action::Update { merged } => {
                     let id = merged.id.clone();
-                    contacts::modify(transaction, &rules, &id, Some(batch_id), |current| {
-                        *current = Contact {
-                            created_at: current.created_at.clone(),
-                            updated_at: current.updated_at.clone(),
-                            deleted_at: current.deleted_at.clone(),
-                            ..*merged
-                        };
-                    })?;
+                    contacts::modify_indexing(
+                        transaction,
+                        &rules,
+                        &id,
+                        Some(batch_id),
+                        &mut index,
+                        |current| {
+                            *current = Contact {
+                                created_at: current.created_at.clone(),
+                                updated_at: current.updated_at.clone(),
+                                deleted_at: current.deleted_at.clone(),
+                                ..*merged
+                            };
+                        },
+                    )?;
                     id
                 }
                 Action::Skip => {
@@ -376,6 +384,7 @@ impl Plan {
                 progress(done, total);
             }
         }
+        index.flush(transaction)?;
         progress(done, total);
         let mut map = HashMap::new();
         for (index, (original, merged_into)) in links.into_iter().enumerate() {
