@@ -120,6 +120,9 @@ pub struct ExportArgs {
     /// Only this contact (with --format json: everything about them).
     #[arg(long)]
     pub contact: Option<String>,
+    /// Replace the --out file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

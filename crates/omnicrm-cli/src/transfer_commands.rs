@@ -159,6 +159,15 @@ pub fn export(core: &Core, arguments: &ExportArgs, printer: &Printer) -> Result<
         ExportFormatArg::Csv => ExportFormat::GoogleCsv,
         ExportFormatArg::Json => ExportFormat::Json,
     };
+    if arguments.out.exists() && !arguments.force {
+        return Err(Error::invalid_field(
+            "out",
+            format!(
+                "{} already exists; pass --force to replace it",
+                arguments.out.display()
+            ),
+        ));
+    }
     let summary = core
         .export
         .write(format, &arguments.out, arguments.contact.as_deref())?;
