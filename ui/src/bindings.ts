@@ -66,8 +66,11 @@ export const commands = {
 	tasksUpdate: (id: string, input: TaskInput) => typedError<Task, AppError>(__TAURI_INVOKE("tasks_update", { id, input })),
 	tasksDelete: (id: string) => typedError<ChangeReceipt, AppError>(__TAURI_INVOKE("tasks_delete", { id })),
 	tasksGet: (id: string) => typedError<Task, AppError>(__TAURI_INVOKE("tasks_get", { id })),
-	/**  Marks a task open, done or canceled; the returned task carries `completed_at`. */
-	tasksSetStatus: (id: string, status: TaskStatus) => typedError<Task, AppError>(__TAURI_INVOKE("tasks_set_status", { id, status })),
+	/**
+	 *  Marks a task open, done or canceled; the returned task carries `completed_at`, and the
+	 *  change id undoes it.
+	 */
+	tasksSetStatus: (id: string, status: TaskStatus) => typedError<TaskStatusChange, AppError>(__TAURI_INVOKE("tasks_set_status", { id, status })),
 	tasksSubtasks: (parentId: string) => typedError<Task[], AppError>(__TAURI_INVOKE("tasks_subtasks", { parentId })),
 	goalsList: (contactId: string | null) => typedError<Goal[], AppError>(__TAURI_INVOKE("goals_list", { contactId })),
 	goalsCreate: (input: GoalInput) => typedError<Goal, AppError>(__TAURI_INVOKE("goals_create", { input })),
@@ -853,6 +856,12 @@ export type TaskQuery = {
 };
 
 export type TaskStatus = "todo" | "in_progress" | "done" | "canceled";
+
+/**  A task after a status change, and the change that undoes it. */
+export type TaskStatusChange = {
+	task: Task,
+	change_id: string,
+};
 
 /**  Which tasks a list shows. "Today" is the caller's local date, since due dates are dates. */
 export type TaskView = 
