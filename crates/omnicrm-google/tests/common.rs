@@ -18,8 +18,11 @@ pub struct OAuthServer {
     http: reqwest::Client,
 }
 
+/// Found from either crate that includes this file (omnicrm-google, omnicrm-cli).
 fn server_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oauth-server")
+    let directory =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../omnicrm-google/tests/oauth-server");
+    directory.canonicalize().unwrap_or(directory)
 }
 
 impl OAuthServer {
