@@ -66,6 +66,9 @@ pub enum Command {
     /// Tags: list with usage, create, tag and untag contacts.
     #[command(subcommand)]
     Tags(TagsCommand),
+    /// The Google account of this device: connect, status, disconnect.
+    #[command(subcommand)]
+    Google(crate::google_commands::GoogleCommand),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -13,7 +13,9 @@ use crate::arguments::{
     AddArgs, Cli, Command, ContactsCommand, DemoArgs, JobsCommand, ListArgs, SortArg,
 };
 use crate::output::{self, Printer};
-use crate::{backup_commands, crm_commands, duplicate_commands, transfer_commands};
+use crate::{
+    backup_commands, crm_commands, duplicate_commands, google_commands, transfer_commands,
+};
 
 pub fn run(cli: Cli) -> Result<()> {
     let data_dir = match cli.data_dir {
@@ -50,6 +52,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 Command::Duplicates(duplicates) => {
                     duplicate_commands::run_duplicates(&core, duplicates, &printer)
                 }
+                Command::Google(google) => google_commands::run_google(&core, google, &printer),
                 Command::Doctor => doctor(&data_dir, &printer),
             }
         }
@@ -342,7 +345,8 @@ fn doctor(data_dir: &std::path::Path, printer: &Printer) -> Result<()> {
     let keyring = omnicrm_secrets::probe();
     if let omnicrm_secrets::KeyringStatus::Unavailable { reason } = &keyring {
         problems.push(format!(
-            "the OS keyring is unavailable ({reason}); account sign-in will not be able to keep tokens"
+            "the OS keyring is unavailable ({reason}); sign-in tokens will be stored in an \
+             encrypted file in the data directory instead"
         ));
     }
     let report = DoctorReport {

@@ -14,6 +14,7 @@ pub mod error;
 pub mod export;
 pub mod identities;
 pub mod imports;
+pub mod integrations;
 pub mod interactions;
 pub mod migrations;
 pub mod notes;
@@ -54,6 +55,7 @@ pub struct Core {
     pub goals: productivity::GoalService,
     pub imports: imports::ImportService,
     pub export: export::ExportService,
+    pub integrations: integrations::IntegrationAccountService,
 }
 
 impl Core {
@@ -80,6 +82,7 @@ impl Core {
             goals: productivity::GoalService::new(database.clone()),
             imports: imports::ImportService::new(database.clone()),
             export: export::ExportService::new(database.clone(), data_dir),
+            integrations: integrations::IntegrationAccountService::new(database.clone()),
             database,
         })
     }

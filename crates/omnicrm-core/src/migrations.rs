@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0006_duplicate_dismissals.sql",
         sql: include_str!("../../../migrations/sqlite/0006_duplicate_dismissals.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_integration_accounts.sql",
+        sql: include_str!("../../../migrations/sqlite/0007_integration_accounts.sql"),
+    },
 ];
 
 /// The schema version this build writes.
