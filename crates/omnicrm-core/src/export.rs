@@ -185,6 +185,7 @@ impl ExportService {
                  DELETE FROM goals; DELETE FROM consents; DELETE FROM contact_identities;
                  DELETE FROM notes; DELETE FROM contacts; DELETE FROM imports; DELETE FROM jobs;
                  DELETE FROM duplicate_dismissals; DELETE FROM change_log;
+                 DELETE FROM integration_accounts;
                  DELETE FROM tags WHERE is_system = 0;
                  DELETE FROM ignored_identifiers WHERE is_system = 0;
                  DELETE FROM zones WHERE created_at <> '2026-11-22T00:00:00.000Z';

@@ -213,3 +213,15 @@ fn bad_input_names_the_field_and_unknown_ids_are_not_found() {
         .record_sync("0190f0f0-0000-7000-8000-000000000000", "x");
     assert_eq!(missing.unwrap_err().code, ErrorCode::NotFound);
 }
+
+#[test]
+fn deleting_all_data_forgets_the_connected_accounts() {
+    let (_directory, core) = open_core();
+    core.integrations
+        .connect(&google("maya@example.com"))
+        .unwrap();
+    core.export
+        .delete_all_data(omnicrm_core::export::DELETE_ALL_CONFIRMATION)
+        .unwrap();
+    assert!(core.integrations.list().unwrap().is_empty());
+}
