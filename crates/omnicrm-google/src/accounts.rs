@@ -29,6 +29,7 @@ pub const DISCONNECTED_BY_USER: &str = "Disconnected on this device.";
 
 /// What connecting did.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ConnectOutcome {
     pub account: IntegrationAccount,
     /// Where the tokens went, with a plain notice when it is the encrypted file.
@@ -42,6 +43,7 @@ pub struct ConnectOutcome {
 /// What disconnecting did. The tokens are removed from this device whether or not Google
 /// confirmed the revocation.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DisconnectOutcome {
     pub account: IntegrationAccount,
     /// Google confirmed the revocation.
@@ -52,6 +54,7 @@ pub struct DisconnectOutcome {
 
 /// The Google accounts of this device, and the token storage new sign-ins would use.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct GoogleStatus {
     pub accounts: Vec<IntegrationAccount>,
     pub token_storage: SecretStorageStatus,

@@ -11,6 +11,7 @@ const PROBE_ACCOUNT: &str = "omnicrm-keyring-probe";
 
 /// Whether the OS keyring can be used right now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum KeyringStatus {
     Available,

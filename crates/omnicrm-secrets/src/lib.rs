@@ -30,6 +30,7 @@ pub const ENCRYPTED_FILE_NOTICE: &str =
 
 /// Where secrets are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum SecretBackend {
     /// The OS keyring.
@@ -84,6 +85,7 @@ impl StoragePreference {
 
 /// Which backend is in use and why, for the UI and the CLI to show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SecretStorageStatus {
     pub backend: SecretBackend,
     /// What the user should know, in plain words ([`ENCRYPTED_FILE_NOTICE`] for the fallback).
