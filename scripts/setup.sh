@@ -24,6 +24,8 @@ APT_HEADLESS=(xvfb xauth x11-utils xdotool webkit2gtk-driver dbus dbus-x11 at-sp
   gnome-keyring libsecret-tools imagemagick)
 APT_OTHER=(postgresql ca-certificates git)
 APT_ALL=("${APT_TAURI[@]}" "${APT_HEADLESS[@]}" "${APT_OTHER[@]}")
+# npm projects: the UI, its end-to-end tests, and the OAuth 2 server the Google sign-in tests run.
+NPM_DIRS=(ui ui/e2e crates/omnicrm-google/tests/oauth-server)
 
 print_manual_instructions() {
   cat >&2 <<EOF
@@ -34,7 +36,7 @@ This script installs packages on Debian/Ubuntu only. On this system, install the
   Rust (rustup, with rustfmt and clippy), Node.js >= 20.19 with npm,
   cargo install tauri-driver --version '^2' --locked
   cargo install cargo-nextest --locked
-and then run: (cd ui && npm ci) && (cd ui/e2e && npm ci)
+and then run npm ci in each of: ${NPM_DIRS[*]}
 See the Tauri 2 prerequisites for your distribution.
 EOF
 }
@@ -119,7 +121,7 @@ check_all() {
   have tauri-driver || MISSING+=("cargo:tauri-driver")
   cargo nextest --version >/dev/null 2>&1 || MISSING+=("cargo:cargo-nextest")
   local d
-  for d in ui ui/e2e; do
+  for d in "${NPM_DIRS[@]}"; do
     [ -f "$OMNI_ROOT/$d/package.json" ] || continue
     if [ "${OMNICRM_SETUP_FORCE_NPM:-0}" = 1 ] || ! omni_npm_fresh "$OMNI_ROOT/$d"; then
       MISSING+=("npm:$d")
@@ -189,7 +191,7 @@ if ! cargo nextest --version >/dev/null 2>&1; then
 fi
 
 # --- npm projects ----------------------------------------------------------------------------------
-for d in ui ui/e2e; do
+for d in "${NPM_DIRS[@]}"; do
   dir=$OMNI_ROOT/$d
   if [ ! -f "$dir/package.json" ]; then
     warn "$d/package.json not found; skipping npm install there"

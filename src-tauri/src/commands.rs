@@ -20,6 +20,7 @@ pub mod backups;
 pub mod bulk;
 pub mod consents;
 pub mod duplicates;
+pub mod google;
 pub mod identities;
 pub mod interactions;
 pub mod notes;

@@ -66,8 +66,11 @@ export const commands = {
 	tasksUpdate: (id: string, input: TaskInput) => typedError<Task, AppError>(__TAURI_INVOKE("tasks_update", { id, input })),
 	tasksDelete: (id: string) => typedError<ChangeReceipt, AppError>(__TAURI_INVOKE("tasks_delete", { id })),
 	tasksGet: (id: string) => typedError<Task, AppError>(__TAURI_INVOKE("tasks_get", { id })),
-	/**  Marks a task open, done or canceled; the returned task carries `completed_at`. */
-	tasksSetStatus: (id: string, status: TaskStatus) => typedError<Task, AppError>(__TAURI_INVOKE("tasks_set_status", { id, status })),
+	/**
+	 *  Marks a task open, done or canceled; the returned task carries `completed_at`, and the
+	 *  change id undoes it.
+	 */
+	tasksSetStatus: (id: string, status: TaskStatus) => typedError<TaskStatusChange, AppError>(__TAURI_INVOKE("tasks_set_status", { id, status })),
 	tasksSubtasks: (parentId: string) => typedError<Task[], AppError>(__TAURI_INVOKE("tasks_subtasks", { parentId })),
 	goalsList: (contactId: string | null) => typedError<Goal[], AppError>(__TAURI_INVOKE("goals_list", { contactId })),
 	goalsCreate: (input: GoalInput) => typedError<Goal, AppError>(__TAURI_INVOKE("goals_create", { input })),
@@ -430,7 +433,18 @@ export type ErrorCode =
 /**  A file or directory could not be read or written. */
 "io" | 
 /**  A bug: something that should not happen did. */
-"internal";
+"internal" | 
+/**  An account needs signing in (again): no token, or the provider refused it (`invalid_grant`). */
+"auth_required" | 
+/**
+ *  An outside service (Google, an AI provider, the sync server) could not be reached or
+ *  answered with an error.
+ */
+"network" | 
+/**  An outside service or a local guardrail asked us to slow down; `message` says until when. */
+"rate_limited" | 
+/**  The work was cancelled before it finished. */
+"cancelled";
 
 /**  Structured details attached to an error. */
 export type ErrorDetails = {
@@ -842,6 +856,12 @@ export type TaskQuery = {
 };
 
 export type TaskStatus = "todo" | "in_progress" | "done" | "canceled";
+
+/**  A task after a status change, and the change that undoes it. */
+export type TaskStatusChange = {
+	task: Task,
+	change_id: string,
+};
 
 /**  Which tasks a list shows. "Today" is the caller's local date, since due dates are dates. */
 export type TaskView = 

@@ -66,9 +66,9 @@ pub enum Command {
     /// Tags: list with usage, create, tag and untag contacts.
     #[command(subcommand)]
     Tags(TagsCommand),
-    /// Gmail and Calendar sync: preview, sync, undo, suggestions.
+    /// Google: connect, status, disconnect; Gmail and Calendar sync: preview, sync, undo, suggestions.
     #[command(subcommand)]
-    Google(crate::google_sync_commands::GoogleCommand),
+    Google(crate::google_commands::GoogleCommand),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -123,6 +123,9 @@ pub struct ExportArgs {
     /// Only this contact (with --format json: everything about them).
     #[arg(long)]
     pub contact: Option<String>,
+    /// Replace the --out file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,7 +14,7 @@ use crate::arguments::{
 };
 use crate::output::{self, Printer};
 use crate::{
-    backup_commands, crm_commands, duplicate_commands, google_sync_commands, transfer_commands,
+    backup_commands, crm_commands, duplicate_commands, google_commands, transfer_commands,
 };
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -52,9 +52,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 Command::Duplicates(duplicates) => {
                     duplicate_commands::run_duplicates(&core, duplicates, &printer)
                 }
-                Command::Google(google) => {
-                    google_sync_commands::run_google(&core, google, &printer)
-                }
+                Command::Google(google) => google_commands::run_google(&core, google, &printer),
                 Command::Doctor => doctor(&data_dir, &printer),
             }
         }
@@ -347,7 +345,8 @@ fn doctor(data_dir: &std::path::Path, printer: &Printer) -> Result<()> {
     let keyring = omnicrm_secrets::probe();
     if let omnicrm_secrets::KeyringStatus::Unavailable { reason } = &keyring {
         problems.push(format!(
-            "the OS keyring is unavailable ({reason}); account sign-in will not be able to keep tokens"
+            "the OS keyring is unavailable ({reason}); sign-in tokens will be stored in an \
+             encrypted file in the data directory instead"
         ));
     }
     let report = DoctorReport {

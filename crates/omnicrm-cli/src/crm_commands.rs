@@ -110,7 +110,7 @@ pub fn run_tasks(core: &Core, command: TasksCommand, printer: &Printer) -> Resul
             })
         }
         TasksCommand::Done { id } => {
-            let task = core.tasks.set_status(&id, TaskStatus::Done)?;
+            let task = core.tasks.set_status(&id, TaskStatus::Done)?.task;
             printer.value(&task, || format!("Done: {}.", task.title))
         }
     }

@@ -22,7 +22,7 @@ use crate::output::Printer;
 const TOKEN_VARIABLE: &str = "OMNICRM_GOOGLE_ACCESS_TOKEN";
 
 #[derive(Debug, Subcommand)]
-pub enum GoogleCommand {
+pub enum GoogleSyncCommand {
     /// Show what a sync would bring in (counts and samples); stores nothing.
     Preview(ScopeArgs),
     /// Approve a sync and run it now: raw events, interactions, contact suggestions.
@@ -125,13 +125,13 @@ impl ScopeArgs {
     }
 }
 
-pub fn run_google(core: &Core, command: GoogleCommand, printer: &Printer) -> Result<()> {
+pub fn run_google_sync(core: &Core, command: GoogleSyncCommand, printer: &Printer) -> Result<()> {
     match command {
-        GoogleCommand::Batches { limit } => {
+        GoogleSyncCommand::Batches { limit } => {
             let batches = core.ingest.batches(None, limit)?;
             printer.value(&batches, || batches_text(&batches))
         }
-        GoogleCommand::Suggestions(command) => suggestions(core, command, printer),
+        GoogleSyncCommand::Suggestions(command) => suggestions(core, command, printer),
         command => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -143,10 +143,10 @@ pub fn run_google(core: &Core, command: GoogleCommand, printer: &Printer) -> Res
     }
 }
 
-async fn run_async(core: &Core, command: GoogleCommand, printer: &Printer) -> Result<()> {
+async fn run_async(core: &Core, command: GoogleSyncCommand, printer: &Printer) -> Result<()> {
     let queue = JobQueue::new(core.database.clone());
     match command {
-        GoogleCommand::Preview(scope) => {
+        GoogleSyncCommand::Preview(scope) => {
             let sync = google_sync(core)?;
             let preview = sync.preview(&scope.account(), &scope.settings()).await?;
             printer.value(&preview, || {
@@ -176,7 +176,7 @@ async fn run_async(core: &Core, command: GoogleCommand, printer: &Printer) -> Re
                 text
             })
         }
-        GoogleCommand::Sync(scope) => {
+        GoogleSyncCommand::Sync(scope) => {
             let sync = Arc::new(google_sync(core)?);
             let approved = sync
                 .approve(&queue, &scope.account(), &scope.settings())
@@ -206,7 +206,7 @@ async fn run_async(core: &Core, command: GoogleCommand, printer: &Printer) -> Re
                 )
             })
         }
-        GoogleCommand::Undo { batch_id } => {
+        GoogleSyncCommand::Undo { batch_id } => {
             let sync = google_sync_without_token(core);
             let outcome = sync.undo(Some(&queue), &batch_id).await?;
             printer.value(&outcome, || {
@@ -221,9 +221,9 @@ async fn run_async(core: &Core, command: GoogleCommand, printer: &Printer) -> Re
                 )
             })
         }
-        GoogleCommand::Batches { .. } | GoogleCommand::Suggestions(_) => Err(Error::internal(
-            "this command does not need the async runtime",
-        )),
+        GoogleSyncCommand::Batches { .. } | GoogleSyncCommand::Suggestions(_) => Err(
+            Error::internal("this command does not need the async runtime"),
+        ),
     }
 }
 

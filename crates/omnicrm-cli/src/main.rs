@@ -5,6 +5,7 @@ mod backup_commands;
 mod commands;
 mod crm_commands;
 mod duplicate_commands;
+mod google_commands;
 mod google_sync_commands;
 mod output;
 mod transfer_commands;

@@ -159,6 +159,15 @@ pub fn export(core: &Core, arguments: &ExportArgs, printer: &Printer) -> Result<
         ExportFormatArg::Csv => ExportFormat::GoogleCsv,
         ExportFormatArg::Json => ExportFormat::Json,
     };
+    if arguments.out.exists() && !arguments.force {
+        return Err(Error::invalid_field(
+            "out",
+            format!(
+                "{} already exists; pass --force to replace it",
+                arguments.out.display()
+            ),
+        ));
+    }
     let summary = core
         .export
         .write(format, &arguments.out, arguments.contact.as_deref())?;
@@ -173,6 +182,11 @@ pub fn export(core: &Core, arguments: &ExportArgs, printer: &Printer) -> Result<
 }
 
 pub fn delete_all_data(core: &Core, confirmation: &str, printer: &Printer) -> Result<()> {
+    // Checked here too, so a mistyped phrase disconnects nothing.
+    if confirmation.trim() != omnicrm_core::export::DELETE_ALL_CONFIRMATION {
+        return core.export.delete_all_data(confirmation).map(|_| ());
+    }
+    crate::google_commands::disconnect_all(core)?;
     let summary = core.export.delete_all_data(confirmation)?;
     printer.value(&summary, || {
         format!(

@@ -308,6 +308,23 @@ fn import_dry_run_then_import_twice_export_and_undo() {
     let vcards = std::fs::read_to_string(&out).unwrap();
     assert!(vcards.contains("FN:Ana Ruiz"), "{vcards}");
 
+    // An existing file is only replaced when asked to.
+    let out_arg = out.to_str().unwrap();
+    let refused = omnicrm(&data)
+        .args(["--json", "export", "--format", "json", "--out", out_arg])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let error: Value = serde_json::from_slice(&refused.stdout).unwrap();
+    assert_eq!(error["details"]["fields"][0]["field"], "out");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        vcards,
+        "left as it was"
+    );
+    json_output(omnicrm(&data).args(["export", "--format", "json", "--out", out_arg, "--force"]));
+    assert!(std::fs::read_to_string(&out).unwrap().starts_with('{'));
+
     let import_id = first["id"].as_str().unwrap();
     json_output(omnicrm(&data).args(["imports", "undo", import_id]));
     let listed = json_output(omnicrm(&data).args(["contacts", "list"]));

@@ -5,6 +5,8 @@ mod rows;
 pub mod search_query;
 mod validation;
 
+pub(crate) use rows::SearchIndexBatch;
+
 use serde::{Deserialize, Serialize};
 
 use crate::changes::{self, ChangeReceipt, Operation};
@@ -317,10 +319,11 @@ impl ContactService {
         self.database.write(|transaction| {
             let rules = ValidationRules::load(transaction)?;
             let mut ids = Vec::with_capacity(contacts.len());
+            let mut search_index = SearchIndexBatch::default();
             for (index, bulk) in contacts.into_iter().enumerate() {
                 let mut contact = new_contact(&rules, bulk.input, bulk.created_at)
                     .map_err(|error| prefix_fields(error, index))?;
-                rows::insert(transaction, &mut contact)?;
+                rows::insert_indexing(transaction, &mut contact, Some(&mut search_index))?;
                 let mut change = changes::NewChange::new(ENTITY, &contact.id, Operation::Create)
                     .after(&contact)?;
                 change.batch_id = options.batch_id.clone();
@@ -330,6 +333,7 @@ impl ContactService {
                     progress(ids.len());
                 }
             }
+            search_index.flush(transaction)?;
             progress(ids.len());
             Ok(ids)
         })
@@ -390,12 +394,14 @@ impl ContactService {
             let batch_id = new_id();
             let rules = ValidationRules::load(transaction)?;
             let mut changed = 0u32;
+            let mut index = SearchIndexBatch::default();
             for id in ids {
-                changed += u32::from(modify(
+                changed += u32::from(modify_indexing(
                     transaction,
                     &rules,
                     id,
                     Some(&batch_id),
+                    &mut index,
                     |contact| {
                         if let Some(stage) = edit.lifecycle_stage {
                             contact.lifecycle_stage = Some(stage);
@@ -406,6 +412,7 @@ impl ContactService {
                     },
                 )?);
             }
+            index.flush(transaction)?;
             Ok(changes::BatchReceipt { batch_id, changed })
         })
     }
@@ -517,8 +524,9 @@ pub(crate) fn insert_new(
     transaction: &rusqlite::Connection,
     contact: &mut Contact,
     batch_id: Option<&str>,
+    index: &mut SearchIndexBatch,
 ) -> Result<()> {
-    rows::insert(transaction, contact)?;
+    rows::insert_indexing(transaction, contact, Some(index))?;
     let mut change =
         changes::NewChange::new(ENTITY, &contact.id, Operation::Create).after(&*contact)?;
     change.batch_id = batch_id.map(str::to_owned);
@@ -535,7 +543,9 @@ pub(crate) fn create_in(
 ) -> Result<Contact> {
     let rules = ValidationRules::load(transaction)?;
     let mut contact = new_contact(&rules, input, None)?;
-    insert_new(transaction, &mut contact, batch_id)?;
+    let mut index = SearchIndexBatch::default();
+    insert_new(transaction, &mut contact, batch_id, &mut index)?;
+    index.flush(transaction)?;
     Ok(contact)
 }
 
@@ -584,6 +594,22 @@ pub(crate) fn modify(
     batch_id: Option<&str>,
     change: impl FnOnce(&mut Contact),
 ) -> Result<bool> {
+    let mut index = SearchIndexBatch::default();
+    let changed = modify_indexing(transaction, rules, id, batch_id, &mut index, change)?;
+    index.flush(transaction)?;
+    Ok(changed)
+}
+
+/// [`modify`] for bulk writes: the keyword index change is held back in `index`, which the
+/// caller flushes once at the end.
+pub(crate) fn modify_indexing(
+    transaction: &rusqlite::Connection,
+    rules: &ValidationRules,
+    id: &str,
+    batch_id: Option<&str>,
+    index: &mut SearchIndexBatch,
+    change: impl FnOnce(&mut Contact),
+) -> Result<bool> {
     let before = rows::load_live(transaction, id)?;
     let mut edited = before.clone();
     change(&mut edited);
@@ -596,7 +622,7 @@ pub(crate) fn modify(
         before.created_at.clone(),
         later_than(&before.updated_at),
     );
-    rows::replace(transaction, &mut contact)?;
+    rows::replace_indexing(transaction, &mut contact, Some(index))?;
     let mut record = changes::NewChange::new(ENTITY, id, Operation::Update)
         .before(&before)?
         .after(&contact)?;

@@ -331,6 +331,9 @@ struct Person {
     folded_name: String,
     first_token: String,
     last_token: String,
+    /// The words after the first name (or the only word): a hyphenated or double surname
+    /// (`Lindqvist-Berg`, `García Márquez`) gives each of its parts.
+    surname_tokens: Vec<String>,
     organization: Option<String>,
     date_of_birth: Option<String>,
     postal_code: Option<String>,
@@ -446,6 +449,11 @@ fn load_people(connection: &Connection) -> Result<Vec<Person>> {
         let tokens: Vec<&str> = folded_name.split(' ').filter(|t| !t.is_empty()).collect();
         let first_token = tokens.first().copied().unwrap_or_default().to_owned();
         let last_token = tokens.last().copied().unwrap_or_default().to_owned();
+        let surname_tokens: Vec<String> = tokens
+            .iter()
+            .skip(usize::from(tokens.len() > 1))
+            .map(|token| (*token).to_owned())
+            .collect();
         let mut contact_domains: Vec<(u32, String)> = domains
             .remove(&id)
             .unwrap_or_default()
@@ -475,6 +483,7 @@ fn load_people(connection: &Connection) -> Result<Vec<Person>> {
             folded_name,
             first_token,
             last_token,
+            surname_tokens,
         });
     }
     Ok(people)
@@ -607,21 +616,33 @@ fn exact_groups(
 }
 
 /// Pairs with similar names and one more detail in common, compared within blocks of names that
-/// share the first two letters of their last word. Pairs already in one exact group are left
-/// out.
+/// share the first two letters of a surname word; a double or hyphenated surname puts a contact
+/// in the block of each part, so `Maya Lindqvist` meets `Maya Lindqvist-Berg`. Pairs already in
+/// one exact group are left out.
 fn likely_pairs(
     people: &[Person],
     dismissed: &HashSet<(usize, usize)>,
     groups: &mut UnionFind,
 ) -> Vec<Candidate> {
     let mut blocks: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut in_several_blocks: HashSet<usize> = HashSet::new();
     for (index, person) in people.iter().enumerate() {
-        if person.last_token.is_empty() {
-            continue;
+        let mut keys: Vec<String> = person
+            .surname_tokens
+            .iter()
+            .map(|token| token.chars().take(2).collect())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        if keys.len() > 1 {
+            in_several_blocks.insert(index);
         }
-        let key: String = person.last_token.chars().take(2).collect();
-        blocks.entry(key).or_default().push(index);
+        for key in keys {
+            blocks.entry(key).or_default().push(index);
+        }
     }
+    // Two people can share more than one block only if both are in several.
+    let mut compared: HashSet<(usize, usize)> = HashSet::new();
     let mut candidates = Vec::new();
     for members in blocks.values() {
         for (position, first_index) in members.iter().enumerate() {
@@ -632,6 +653,12 @@ fn likely_pairs(
                 let Some(second) = people.get(*second_index) else {
                     continue;
                 };
+                if in_several_blocks.contains(first_index)
+                    && in_several_blocks.contains(second_index)
+                    && !compared.insert(ordered(*first_index, *second_index))
+                {
+                    continue;
+                }
                 // Cheapest test first: most pairs in a block share nothing but letters.
                 let shared = shared_details(first, second);
                 if shared.is_empty() {

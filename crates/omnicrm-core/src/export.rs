@@ -188,6 +188,7 @@ impl ExportService {
                  DELETE FROM raw_event_addresses; DELETE FROM raw_events;
                  DELETE FROM contact_suggestions; DELETE FROM contact_suggestion_dismissals;
                  DELETE FROM sync_cursors; DELETE FROM sync_audit; DELETE FROM sync_batches;
+                 DELETE FROM integration_accounts;
                  DELETE FROM tags WHERE is_system = 0;
                  DELETE FROM ignored_identifiers WHERE is_system = 0;
                  DELETE FROM zones WHERE created_at <> '2026-11-22T00:00:00.000Z';

@@ -15,6 +15,7 @@ pub mod export;
 pub mod identities;
 pub mod imports;
 pub mod ingest;
+pub mod integrations;
 pub mod interactions;
 pub mod migrations;
 pub mod notes;
@@ -56,6 +57,7 @@ pub struct Core {
     pub imports: imports::ImportService,
     pub ingest: ingest::IngestService,
     pub export: export::ExportService,
+    pub integrations: integrations::IntegrationAccountService,
 }
 
 impl Core {
@@ -83,6 +85,7 @@ impl Core {
             imports: imports::ImportService::new(database.clone()),
             ingest: ingest::IngestService::new(database.clone()),
             export: export::ExportService::new(database.clone(), data_dir),
+            integrations: integrations::IntegrationAccountService::new(database.clone()),
             database,
         })
     }

@@ -49,8 +49,8 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 7,
-        name: "0007_google_accounts.sql",
-        sql: include_str!("../../../migrations/sqlite/0007_google_accounts.sql"),
+        name: "0007_integration_accounts.sql",
+        sql: include_str!("../../../migrations/sqlite/0007_integration_accounts.sql"),
     },
     Migration {
         version: 8,

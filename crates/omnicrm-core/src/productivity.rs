@@ -8,7 +8,9 @@ mod zones;
 
 pub use goals::{Goal, GoalInput, GoalKind, GoalService, GoalStatus};
 pub use projects::{Project, ProjectInput, ProjectService, ProjectStatus};
-pub use tasks::{Task, TaskInput, TaskPriority, TaskQuery, TaskService, TaskStatus, TaskView};
+pub use tasks::{
+    Task, TaskInput, TaskPriority, TaskQuery, TaskService, TaskStatus, TaskStatusChange, TaskView,
+};
 pub use zones::{Zone, ZoneInput, ZoneService};
 
 pub(crate) const ZONE_ENTITY: &str = "zone";

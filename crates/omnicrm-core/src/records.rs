@@ -73,9 +73,19 @@ pub(crate) fn create<R: Record>(
 pub(crate) fn update<R: Record>(
     connection: &Connection,
     before: &R,
-    mut after: R,
+    after: R,
     batch_id: Option<&str>,
 ) -> Result<R> {
+    update_with_receipt(connection, before, after, batch_id).map(|(record, _)| record)
+}
+
+/// [`update`], also returning the receipt that undoes the change.
+pub(crate) fn update_with_receipt<R: Record>(
+    connection: &Connection,
+    before: &R,
+    mut after: R,
+    batch_id: Option<&str>,
+) -> Result<(R, ChangeReceipt)> {
     after.set_times(
         later_than(before.updated_at()),
         before.deleted_at().map(str::to_owned),
@@ -85,8 +95,8 @@ pub(crate) fn update<R: Record>(
         .before(before)?
         .after(&after)?;
     change.batch_id = batch_id.map(str::to_owned);
-    changes::record(connection, &change)?;
-    Ok(after)
+    let change_id = changes::record(connection, &change)?;
+    Ok((after, ChangeReceipt { change_id }))
 }
 
 /// Soft-deletes a live record and records the deletion; the receipt undoes it.

@@ -172,6 +172,9 @@ fn configure(connection: &Connection) -> Result<()> {
     connection.pragma_update(None, "foreign_keys", "ON")?;
     // 32 MiB of page cache (the default is 2 MiB): bulk writes touch many index pages.
     connection.pragma_update(None, "cache_size", -32_768)?;
+    // Statement journals (every multi-row or trigger-firing statement inside a transaction
+    // opens one) and sort scratch space stay in memory instead of temporary files.
+    connection.pragma_update(None, "temp_store", "MEMORY")?;
     connection.set_prepared_statement_cache_capacity(64);
     Ok(())
 }

@@ -237,15 +237,23 @@ impl TagService {
             let contact_ids = contacts_with_tag(transaction, id)?;
             let rules = contacts::ValidationRules::load(transaction)?;
             let mut changed = 0u32;
+            let mut index = contacts::SearchIndexBatch::default();
             for contact_id in &contact_ids {
                 let name = tag.name.clone();
-                let updated =
-                    contacts::modify(transaction, &rules, contact_id, Some(&batch_id), |c| {
+                let updated = contacts::modify_indexing(
+                    transaction,
+                    &rules,
+                    contact_id,
+                    Some(&batch_id),
+                    &mut index,
+                    |c| {
                         c.tags
-                            .retain(|existing| !existing.eq_ignore_ascii_case(&name));
-                    })?;
+                            .retain(|existing| !existing.eq_ignore_ascii_case(&name))
+                    },
+                )?;
                 changed += u32::from(updated);
             }
+            index.flush(transaction)?;
             records::delete::<Tag>(transaction, id, Some(&batch_id))?;
             Ok(BatchReceipt {
                 batch_id,
@@ -299,9 +307,15 @@ impl TagService {
             let batch_id = new_id();
             let rules = contacts::ValidationRules::load(transaction)?;
             let mut changed = 0u32;
+            let mut index = contacts::SearchIndexBatch::default();
             for contact_id in contact_ids {
-                let updated =
-                    contacts::modify(transaction, &rules, contact_id, Some(&batch_id), |c| {
+                let updated = contacts::modify_indexing(
+                    transaction,
+                    &rules,
+                    contact_id,
+                    Some(&batch_id),
+                    &mut index,
+                    |c| {
                         for name in &names {
                             let present = c.tags.iter().any(|tag| tag.eq_ignore_ascii_case(name));
                             if add && !present {
@@ -310,9 +324,11 @@ impl TagService {
                                 c.tags.retain(|tag| !tag.eq_ignore_ascii_case(name));
                             }
                         }
-                    })?;
+                    },
+                )?;
                 changed += u32::from(updated);
             }
+            index.flush(transaction)?;
             Ok(BatchReceipt { batch_id, changed })
         })
     }

@@ -365,10 +365,17 @@ fn task_views_split_today_upcoming_and_overdue_and_done_sets_completed_at() {
     assert_eq!(titles(TaskView::Open).len(), 4);
 
     let done = core.tasks.set_status(&today.id, TaskStatus::Done).unwrap();
-    assert!(done.completed_at.is_some());
+    assert!(done.task.completed_at.is_some());
     assert_eq!(titles(TaskView::Closed), ["Call venue"]);
     let reopened = core.tasks.set_status(&today.id, TaskStatus::Todo).unwrap();
-    assert_eq!(reopened.completed_at, None);
+    assert_eq!(reopened.task.completed_at, None);
+
+    // Completing a task is undone through the change log, back to exactly how it was.
+    let completed = core.tasks.set_status(&today.id, TaskStatus::Done).unwrap();
+    core.changes.undo(&completed.change_id).unwrap();
+    let restored = core.tasks.get(&today.id).unwrap();
+    assert_eq!(restored.status, TaskStatus::Todo);
+    assert_eq!(restored.completed_at, None);
 
     let subtask = core
         .tasks

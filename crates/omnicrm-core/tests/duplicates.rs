@@ -136,6 +136,32 @@ fn similar_names_at_one_organization_are_a_likely_suggestion() {
     );
 }
 
+/// Regression: blocking by the last word of the name kept `Lindqvist` and `Lindqvist-Berg` in
+/// different blocks, so a married name never met the maiden one.
+#[test]
+fn a_hyphenated_or_double_surname_meets_each_of_its_parts() {
+    let (_directory, core) = open_core();
+    let maiden = add(&core, with_organization("Maya Lindqvist", "Calm Studio"));
+    let married = add(
+        &core,
+        with_organization("Maya Lindqvist-Berg", "Calm Studio"),
+    );
+    let double = add(
+        &core,
+        with_organization("Lucía García Márquez", "Río Wellness"),
+    );
+    let single = add(&core, with_organization("Lucia Garcia", "Rio Wellness"));
+
+    let suggestions = core.duplicates.suggestions(50).unwrap();
+    let pairs: Vec<&[String]> = suggestions
+        .iter()
+        .map(|suggestion| suggestion.contact_ids.as_slice())
+        .collect();
+    assert_eq!(suggestions.len(), 2, "{suggestions:?}");
+    assert!(pairs.contains(&[maiden.id.clone(), married.id.clone()].as_slice()));
+    assert!(pairs.contains(&[double.id.clone(), single.id.clone()].as_slice()));
+}
+
 #[test]
 fn likely_suggestions_use_accents_birthdays_work_domains_and_cities_but_not_webmail() {
     let (_directory, core) = open_core();

@@ -568,3 +568,79 @@ fn a_full_json_export_imports_back_to_identical_data() {
     assert!(after_undo.interactions.is_empty());
     assert!(after_undo.consents.is_empty());
 }
+
+/// Imports and bulk edits write the keyword index once, at the end of their transaction. Every
+/// contact they touch must still be found exactly once, with what the import added.
+#[test]
+fn imported_and_bulk_edited_contacts_are_found_once_by_keyword_search() {
+    let (_directory, core) = open_core();
+    let mut input = person("Maya Lindqvist");
+    input.phones = vec![phone("(415) 555-0134")];
+    let existing = core.contacts.create(input).unwrap();
+
+    let csv = "Name,Phone,Email\n\
+               Maya L.,+1 415 555 0134,maya@lindqvist.example\n\
+               Oskar Brandt,,oskar@brandt.example\n\
+               Oskar B.,,oskar@brandt.example\n\
+               Ines Okafor,+44 20 7946 0958,\n";
+    let mapping = core
+        .imports
+        .csv_preview(csv.as_bytes())
+        .unwrap()
+        .suggested_mapping;
+    let options = ImportOptions {
+        mapping: Some(mapping),
+        format: Some(ImportFormat::Csv),
+        ..ImportOptions::default()
+    };
+    let summary = core
+        .imports
+        .run(csv.as_bytes(), &options, &mut |_, _| {})
+        .unwrap();
+    assert_eq!((summary.counts.create, summary.counts.update), (2, 1));
+
+    let found = |text: &str| -> Vec<String> {
+        core.contacts
+            .search(text, 10)
+            .unwrap()
+            .into_iter()
+            .map(|summary| summary.display_name)
+            .collect()
+    };
+    assert_eq!(
+        found("lindqvist.example"),
+        ["Maya Lindqvist"],
+        "the added email"
+    );
+    assert_eq!(found("Maya"), ["Maya Lindqvist"], "indexed once, not twice");
+    assert_eq!(found("Oskar"), ["Oskar Brandt"]);
+    assert_eq!(found("2079460958"), ["Ines Okafor"]);
+
+    let ids: Vec<String> = core
+        .contacts
+        .list(&omnicrm_core::contacts::ContactListQuery::default())
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|summary| summary.id)
+        .collect();
+    let tagged = core
+        .tags
+        .tag_contacts(&ids, &["Workshop".to_owned()])
+        .unwrap();
+    assert_eq!(
+        found("Maya"),
+        ["Maya Lindqvist"],
+        "still once after a bulk tag"
+    );
+    assert_eq!(found("Oskar"), ["Oskar Brandt"]);
+
+    core.changes.undo_batch(&tagged.batch_id).unwrap();
+    core.imports.undo(&summary.id).unwrap();
+    assert!(found("Oskar").is_empty(), "undone contacts leave the index");
+    assert!(found("lindqvist.example").is_empty());
+    assert_eq!(
+        core.contacts.get(&existing.id).unwrap().display_name,
+        "Maya Lindqvist"
+    );
+}

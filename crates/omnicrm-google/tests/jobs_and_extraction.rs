@@ -1,15 +1,16 @@
 //! The sync as durable jobs (including a worker killed mid-sync) and contact extraction rules.
 
-mod common;
+#[path = "support/sync_harness.rs"]
+mod sync_harness;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{harness, report, sync_for, OWNER, TOKEN};
 use omnicrm_core::ingest::{SuggestionStatus, SyncBatchStatus, SyncProvider};
 use omnicrm_google::{register_sync_handlers, SyncSettings};
 use omnicrm_google_fake_server::{correspondent, EventSpec, MessageSpec};
 use omnicrm_jobs::{JobQueue, JobRunner, JobStatus};
+use sync_harness::{harness, report, sync_for, OWNER, TOKEN};
 
 fn gmail_settings(page_size: u32) -> SyncSettings {
     let mut settings = SyncSettings::everything();

@@ -1,17 +1,18 @@
 //! Preview, first sync, incremental syncs, expired cursors, faults and undo, against the fake
 //! Gmail and Calendar on loopback and a real SQLite store.
 
-mod common;
+#[path = "support/sync_harness.rs"]
+mod sync_harness;
 
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use common::{harness, harness_with_token, report, OWNER};
 use omnicrm_core::ingest::{AuditAction, SuggestionStatus, SyncBatchStatus, SyncProvider};
 use omnicrm_core::interactions::InteractionKind;
 use omnicrm_core::ErrorCode;
 use omnicrm_google::{NoProgress, SyncMode, SyncSettings};
 use omnicrm_google_fake_server::{EventSpec, Fault, MessageBody, MessageSpec};
+use sync_harness::{harness, harness_with_token, report, OWNER};
 
 fn ada_mail(subject: &str) -> MessageSpec {
     MessageSpec::received(

@@ -1,89 +1,199 @@
-//! Secrets live in the OS keyring (Secret Service on Linux, Keychain on macOS, Credential
-//! Manager on Windows) under the service name [`SERVICE`].
+//! Secrets (OAuth tokens, API keys): in the OS keyring when one answers, otherwise in encrypted
+//! files in the data directory — and the user is told plainly which one holds them.
+//!
+//! [`SecretStore::open`] probes the keyring and falls back to [`EncryptedFileStore`] when it does
+//! not answer (a headless Linux session without Secret Service is the usual case). Callers
+//! record which backend holds each secret ([`SecretStore::backend`]) and open that backend again
+//! with [`SecretStore::with_backend`] to read it, so a keyring that appears later does not hide
+//! secrets stored in the file before. Secrets are [`SecretString`]s: their `Debug` is redacted
+//! and their memory is wiped on drop.
 
-use omnicrm_core::{Error, ErrorCode, Result};
-use serde::Serialize;
+mod encrypted_file;
+mod keyring_backend;
 
-/// The keyring service name of every OmniCRM secret.
-pub const SERVICE: &str = "app.omnicrm.desktop";
-const PROBE_ACCOUNT: &str = "omnicrm-keyring-probe";
+use std::path::Path;
 
-/// Whether the OS keyring can be used right now.
+use omnicrm_core::{Error, Result};
+pub use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+pub use encrypted_file::{EncryptedFileStore, SecretLookup, KEY_FILE_NAME, SECRETS_DIR_NAME};
+pub use keyring_backend::{load, probe, remove, store, KeyringStatus, SERVICE};
+
+/// The environment variable that overrides the automatic choice: `keyring`, `encrypted_file`
+/// or `auto` (the default).
+pub const STORAGE_ENV: &str = "OMNICRM_SECRET_STORAGE";
+
+/// What the user is told when secrets go to the encrypted file.
+pub const ENCRYPTED_FILE_NOTICE: &str =
+    "Tokens are stored in an encrypted file because no system keyring is available";
+
+/// Where secrets are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum SecretBackend {
+    /// The OS keyring.
+    Keyring,
+    /// Encrypted files in the data directory (see [`EncryptedFileStore`] for the threat model).
+    EncryptedFile,
+}
+
+impl SecretBackend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Keyring => "keyring",
+            Self::EncryptedFile => "encrypted_file",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "keyring" => Some(Self::Keyring),
+            "encrypted_file" => Some(Self::EncryptedFile),
+            _ => None,
+        }
+    }
+}
+
+/// How the backend is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoragePreference {
+    /// The keyring if it answers, else the encrypted file.
+    Automatic,
+    /// This backend, whether or not the keyring answers.
+    Only(SecretBackend),
+}
+
+impl StoragePreference {
+    /// Reads [`STORAGE_ENV`]; unset or empty is automatic.
+    pub fn from_env() -> Result<Self> {
+        match std::env::var(STORAGE_ENV) {
+            Err(_) => Ok(Self::Automatic),
+            Ok(text) => match text.trim() {
+                "" | "auto" => Ok(Self::Automatic),
+                other => SecretBackend::parse(other).map(Self::Only).ok_or_else(|| {
+                    Error::invalid_field(
+                        STORAGE_ENV,
+                        format!("'{other}' is not one of keyring, encrypted_file, auto"),
+                    )
+                }),
+            },
+        }
+    }
+}
+
+/// Which backend is in use and why, for the UI and the CLI to show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum KeyringStatus {
-    Available,
-    Unavailable { reason: String },
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SecretStorageStatus {
+    pub backend: SecretBackend,
+    /// What the user should know, in plain words ([`ENCRYPTED_FILE_NOTICE`] for the fallback).
+    pub notice: Option<String>,
+    /// What the keyring answered, when it was asked.
+    pub keyring: Option<KeyringStatus>,
 }
 
-/// Asks the keyring for an entry that does not exist: "no entry" means it answers.
-pub fn probe() -> KeyringStatus {
-    match entry(PROBE_ACCOUNT).and_then(|entry| read(&entry)) {
-        Ok(_) => KeyringStatus::Available,
-        Err(error) => KeyringStatus::Unavailable {
-            reason: error.message,
-        },
+/// Stores, reads and removes secrets in one backend.
+#[derive(Debug, Clone)]
+pub struct SecretStore {
+    backend: Backend,
+    status: SecretStorageStatus,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Keyring,
+    EncryptedFile(EncryptedFileStore),
+}
+
+impl SecretStore {
+    /// The backend new secrets should go to: [`STORAGE_ENV`] if set, else the keyring when it
+    /// answers a probe, else the encrypted file in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        let preference = StoragePreference::from_env()?;
+        let keyring = match preference {
+            StoragePreference::Automatic => Some(probe()),
+            StoragePreference::Only(_) => None,
+        };
+        Ok(Self::choose(preference, keyring, data_dir))
     }
-}
 
-/// Stores `secret` under `account`, replacing any earlier value.
-pub fn store(account: &str, secret: &str) -> Result<()> {
-    entry(account)?
-        .set_password(secret)
-        .map_err(|error| keyring_error("store", &error))
-}
-
-/// The secret under `account`, if any.
-pub fn load(account: &str) -> Result<Option<String>> {
-    read(&entry(account)?)
-}
-
-/// Removes the secret under `account`; removing a missing secret is not an error.
-pub fn remove(account: &str) -> Result<()> {
-    match entry(account)?.delete_credential() {
-        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-        Err(error) => Err(keyring_error("remove", &error)),
-    }
-}
-
-fn entry(account: &str) -> Result<keyring::Entry> {
-    keyring::Entry::new(SERVICE, account).map_err(|error| keyring_error("open", &error))
-}
-
-fn read(entry: &keyring::Entry) -> Result<Option<String>> {
-    match entry.get_password() {
-        Ok(secret) => Ok(Some(secret)),
-        Err(keyring::Error::NoEntry) => Ok(None),
-        Err(error) => Err(keyring_error("read", &error)),
-    }
-}
-
-fn keyring_error(action: &str, error: &keyring::Error) -> Error {
-    Error::new(
-        ErrorCode::Io,
-        format!("could not {action} a secret in the OS keyring: {error}"),
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Whatever this machine offers, the probe and real use must agree.
-    #[test]
-    fn the_probe_agrees_with_a_real_round_trip() {
-        let account = format!("omnicrm-test-{}", std::process::id());
-        match probe() {
-            KeyringStatus::Available => {
-                store(&account, "s3cret").unwrap();
-                assert_eq!(load(&account).unwrap().as_deref(), Some("s3cret"));
-                remove(&account).unwrap();
-                assert_eq!(load(&account).unwrap(), None);
+    /// The choice [`SecretStore::open`] makes, given what the keyring answered (`None` when it
+    /// was not asked).
+    pub fn choose(
+        preference: StoragePreference,
+        keyring: Option<KeyringStatus>,
+        data_dir: &Path,
+    ) -> Self {
+        let backend = match (preference, &keyring) {
+            (StoragePreference::Only(backend), _) => backend,
+            (StoragePreference::Automatic, Some(KeyringStatus::Available)) => {
+                SecretBackend::Keyring
             }
-            KeyringStatus::Unavailable { reason } => {
-                assert!(!reason.is_empty());
-                assert!(store(&account, "s3cret").is_err());
+            (StoragePreference::Automatic, _) => SecretBackend::EncryptedFile,
+        };
+        if backend == SecretBackend::EncryptedFile {
+            if let Some(KeyringStatus::Unavailable { reason }) = &keyring {
+                tracing::warn!(%reason, "no system keyring; secrets go to an encrypted file");
             }
+        }
+        let mut store = Self::with_backend(backend, data_dir);
+        store.status.keyring = keyring;
+        store
+    }
+
+    /// The given backend, to read or remove a secret stored there before.
+    pub fn with_backend(backend: SecretBackend, data_dir: &Path) -> Self {
+        let (inner, notice) = match backend {
+            SecretBackend::Keyring => (Backend::Keyring, None),
+            SecretBackend::EncryptedFile => (
+                Backend::EncryptedFile(EncryptedFileStore::new(data_dir)),
+                Some(ENCRYPTED_FILE_NOTICE.to_owned()),
+            ),
+        };
+        Self {
+            backend: inner,
+            status: SecretStorageStatus {
+                backend,
+                notice,
+                keyring: None,
+            },
+        }
+    }
+
+    pub fn backend(&self) -> SecretBackend {
+        self.status.backend
+    }
+
+    pub fn status(&self) -> &SecretStorageStatus {
+        &self.status
+    }
+
+    /// Stores `secret` under `account`, replacing any earlier value.
+    pub fn store(&self, account: &str, secret: &SecretString) -> Result<()> {
+        match &self.backend {
+            Backend::Keyring => keyring_backend::store_secret(account, secret),
+            Backend::EncryptedFile(files) => files.store(account, secret),
+        }
+    }
+
+    /// Reads `account`'s secret.
+    pub fn load(&self, account: &str) -> Result<SecretLookup> {
+        match &self.backend {
+            Backend::Keyring => Ok(match keyring_backend::load_secret(account)? {
+                Some(secret) => SecretLookup::Found(secret),
+                None => SecretLookup::Missing,
+            }),
+            Backend::EncryptedFile(files) => files.load(account),
+        }
+    }
+
+    /// Removes `account`'s secret; removing a missing secret is not an error.
+    pub fn remove(&self, account: &str) -> Result<()> {
+        match &self.backend {
+            Backend::Keyring => keyring_backend::remove(account),
+            Backend::EncryptedFile(files) => files.remove(account),
         }
     }
 }

@@ -2,7 +2,8 @@
 
 use omnicrm_core::changes::ChangeReceipt;
 use omnicrm_core::productivity::{
-    Goal, GoalInput, Project, ProjectInput, Task, TaskInput, TaskQuery, TaskStatus, Zone, ZoneInput,
+    Goal, GoalInput, Project, ProjectInput, Task, TaskInput, TaskQuery, TaskStatus,
+    TaskStatusChange, Zone, ZoneInput,
 };
 use tauri::State;
 
@@ -131,7 +132,8 @@ pub async fn tasks_get(state: State<'_, CoreState>, id: String) -> CommandResult
     core.run(move |core| core.tasks.get(&id)).await
 }
 
-/// Marks a task open, done or canceled; the returned task carries `completed_at`.
+/// Marks a task open, done or canceled; the returned task carries `completed_at`, and the
+/// change id undoes it.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, err(level = "warn"))]
@@ -139,7 +141,7 @@ pub async fn tasks_set_status(
     state: State<'_, CoreState>,
     id: String,
     status: TaskStatus,
-) -> CommandResult<Task> {
+) -> CommandResult<TaskStatusChange> {
     let core = state.core()?;
     core.run(move |core| core.tasks.set_status(&id, status))
         .await

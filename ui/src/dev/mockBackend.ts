@@ -25,7 +25,10 @@ import type {
   LifecycleStage,
   Note,
   NoteInput,
+  Goal,
+  GoalInput,
   Project,
+  ProjectInput,
   Tag,
   TagInput,
   Task,
@@ -35,6 +38,7 @@ import type {
   TimelineCursor,
   TimelineItem,
   Zone,
+  ZoneInput,
   ImportOptions,
   ImportPlanItem,
   ImportPreview,
@@ -246,6 +250,16 @@ export function installMockBackend(initialCount: number): void {
     { id: "z2", name: "Personal", color: "#3aa675", icon: null, position: 1, ...record },
   ];
   const projects: Project[] = [{ id: "p1", name: "Spring retreat", description: null, zone_id: "z1", status: "active", due_date: null, ...record }];
+  const goals: Goal[] = [
+    { id: "g1", title: "Fill the Thursday evening group", description: null, kind: "practitioner_business", status: "on_track", contact_id: null, target_date: null, progress: 40, ...record },
+  ];
+  // Undo of records other than contacts: change id -> what puts the record back.
+  const undoers = new Map<string, { entity: string; entityId: string; undo: () => void }>();
+  const undoable = (entity: string, entityId: string, undo: () => void) => {
+    const changeId = newId("chg");
+    undoers.set(changeId, { entity, entityId, undo });
+    return { change_id: changeId };
+  };
   const tasks = new Map<string, Task>();
   const interactions = new Map<string, Interaction>();
   const consents: Consent[] = [];
@@ -455,6 +469,12 @@ export function installMockBackend(initialCount: number): void {
           return { change_id: change.id };
         }
         case "changes_undo": {
+          const other = undoers.get(args.changeId as string);
+          if (other) {
+            undoers.delete(args.changeId as string);
+            other.undo();
+            return { change_id: newId("chg"), entity: other.entity, entity_id: other.entityId };
+          }
           const change = changes.get(args.changeId as string);
           if (!change || change.undone) fail("undo_unavailable", "That change can no longer be undone");
           change.undone = true;
@@ -595,8 +615,65 @@ export function installMockBackend(initialCount: number): void {
         }
         case "zones_list":
           return zones;
+        case "zones_create": {
+          const input = args.input as ZoneInput;
+          const zone: Zone = { id: newId("z"), name: input.name, color: input.color ?? "#6b8f71", icon: input.icon, position: zones.length, ...record };
+          zones.push(zone);
+          return zone;
+        }
+        case "zones_update": {
+          const index = zones.findIndex((zone) => zone.id === args.id);
+          const previous = zones[index] ?? fail("not_found", "Zone not found");
+          const input = args.input as ZoneInput;
+          zones[index] = { ...previous, name: input.name, color: input.color ?? previous.color, icon: input.icon, updated_at: stamp() };
+          return zones[index];
+        }
+        case "zones_delete": {
+          const index = zones.findIndex((zone) => zone.id === args.id);
+          const [removed] = index >= 0 ? zones.splice(index, 1) : fail("not_found", "Zone not found");
+          return undoable("zone", removed.id, () => zones.splice(index, 0, removed));
+        }
         case "projects_list":
           return projects;
+        case "projects_create": {
+          const input = args.input as ProjectInput;
+          const project: Project = { id: newId("p"), name: input.name, description: input.description, zone_id: input.zone_id, status: input.status ?? "active", due_date: input.due_date, ...record };
+          projects.push(project);
+          return project;
+        }
+        case "projects_update": {
+          const index = projects.findIndex((project) => project.id === args.id);
+          const previous = projects[index] ?? fail("not_found", "Project not found");
+          const input = args.input as ProjectInput;
+          projects[index] = { ...previous, ...input, status: input.status ?? previous.status, updated_at: stamp() };
+          return projects[index];
+        }
+        case "projects_delete": {
+          const index = projects.findIndex((project) => project.id === args.id);
+          const [removed] = index >= 0 ? projects.splice(index, 1) : fail("not_found", "Project not found");
+          return undoable("project", removed.id, () => projects.splice(index, 0, removed));
+        }
+        case "goals_list":
+          return goals.filter((goal) => !args.contactId || goal.contact_id === args.contactId);
+        case "goals_create": {
+          const input = args.input as GoalInput;
+          if (input.kind === "client_wellness" && !input.contact_id) fail("validation_failed", "contact_id is required for a client goal", [{ field: "contact_id", message: "is required for a client goal" }]);
+          const goal: Goal = { id: newId("g"), title: input.title, description: input.description, kind: input.kind, status: input.status ?? "on_track", contact_id: input.contact_id, target_date: input.target_date, progress: input.progress ?? 0, ...record };
+          goals.push(goal);
+          return goal;
+        }
+        case "goals_update": {
+          const index = goals.findIndex((goal) => goal.id === args.id);
+          const previous = goals[index] ?? fail("not_found", "Goal not found");
+          const input = args.input as GoalInput;
+          goals[index] = { ...previous, ...input, status: input.status ?? previous.status, progress: input.progress ?? previous.progress, updated_at: stamp() };
+          return goals[index];
+        }
+        case "goals_delete": {
+          const index = goals.findIndex((goal) => goal.id === args.id);
+          const [removed] = index >= 0 ? goals.splice(index, 1) : fail("not_found", "Goal not found");
+          return undoable("goal", removed.id, () => goals.splice(index, 0, removed));
+        }
         case "tasks_list":
           return listTasks(args.query as TaskQuery);
         case "tasks_create": {
@@ -615,7 +692,7 @@ export function installMockBackend(initialCount: number): void {
           const status = args.status as TaskStatus;
           const task = { ...previous, status, completed_at: status === "done" ? stamp() : null, updated_at: stamp() };
           tasks.set(task.id, task);
-          return task;
+          return { task, ...undoable("task", task.id, () => tasks.set(previous.id, previous)) };
         }
         case "tasks_subtasks":
           return [...tasks.values()].filter((task) => task.parent_task_id === args.parentId);

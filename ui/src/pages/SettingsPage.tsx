@@ -1,5 +1,6 @@
 import { BackupsSection } from "../components/settings/BackupsSection";
 import { IgnoreListSection } from "../components/settings/IgnoreListSection";
+import { IntegrationsSection } from "../components/settings/IntegrationsSection";
 import { TagManager } from "../components/settings/TagManager";
 import { DataSection } from "../components/transfer/DataSection";
 
@@ -21,6 +22,12 @@ export function SettingsPage() {
             Data
           </h2>
           <DataSection />
+        </section>
+        <section className="settings__section" aria-labelledby="settings-integrations">
+          <h2 id="settings-integrations" className="section-title">
+            Integrations
+          </h2>
+          <IntegrationsSection />
         </section>
         <section className="settings__section" aria-labelledby="settings-tags">
           <h2 id="settings-tags" className="section-title">

@@ -1,5 +1,8 @@
 import { useCallback, useEffect, useId, useState } from "react";
 import { api, onContactsChanged, type Project, type Task, type TaskPriority, type TaskView, type Zone } from "../api";
+import { GoalsPanel } from "../components/productivity/GoalsPanel";
+import { ProjectsPanel } from "../components/productivity/ProjectsPanel";
+import { ZonesPanel } from "../components/productivity/ZonesPanel";
 import { Button } from "../components/Button";
 import { EmptyState } from "../components/EmptyState";
 import { InlineError } from "../components/form/InlineError";
@@ -22,13 +25,6 @@ const PRIORITY_OPTIONS: Array<{ value: TaskPriority; label: string }> = [
   { value: "medium", label: "Medium" },
   { value: "high", label: "High" },
 ];
-
-const PROJECT_STATUS_LABELS: Record<Project["status"], string> = {
-  active: "Active",
-  on_hold: "On hold",
-  completed: "Completed",
-  archived: "Archived",
-};
 
 export function TasksPage() {
   const { showToast, showError, announce } = useToasts();
@@ -112,7 +108,7 @@ export function TasksPage() {
 
   const setDone = async (task: Task, done: boolean) => {
     try {
-      await api.setTaskStatus(task.id, done ? "done" : "todo");
+      const change = await api.setTaskStatus(task.id, done ? "done" : "todo");
       refresh();
       showToast({
         message: done ? `Completed ${task.title}` : `Reopened ${task.title}`,
@@ -121,7 +117,8 @@ export function TasksPage() {
           testId: "toast-undo-button",
           onAction: async () => {
             try {
-              await api.setTaskStatus(task.id, task.status);
+              // Reverts the recorded change: status and completion time as they were.
+              await api.undoChange(change.change_id);
             } catch (error) {
               showError(error, "Could not undo");
             } finally {
@@ -249,36 +246,16 @@ export function TasksPage() {
           <h2 id={`${formId}-projects`} className="section-title">
             Projects
           </h2>
-          {projects.length === 0 ? (
-            <p className="muted" data-testid="projects-empty">No projects yet.</p>
-          ) : (
-            <ul className="project-list" data-testid="project-list">
-              {projects.map((project) => {
-                const zone = project.zone_id ? zoneById.get(project.zone_id) : undefined;
-                return (
-                  <li key={project.id} className="project-list__item">
-                    {zone ? <span className="swatch" style={{ background: zone.color }} title={zone.name} aria-hidden="true" /> : null}
-                    <span>{project.name}</span>
-                    <span className="badge">{PROJECT_STATUS_LABELS[project.status]}</span>
-                    {project.due_date ? <span className="muted small">due {formatCalendarDate(project.due_date)}</span> : null}
-                  </li>
-                );
-              })}
-            </ul>
-          )}
+          <ProjectsPanel projects={projects} zones={zones} onChanged={refresh} />
           <h2 className="section-title">Zones</h2>
-          {zones.length === 0 ? (
-            <p className="muted">No zones yet.</p>
-          ) : (
-            <ul className="zone-list" data-testid="zone-list">
-              {zones.map((zone) => (
-                <li key={zone.id} className="zone-chip">
-                  <span className="swatch" style={{ background: zone.color }} aria-hidden="true" />
-                  {zone.name}
-                </li>
-              ))}
-            </ul>
-          )}
+          <ZonesPanel zones={zones} onChanged={refresh} />
+        </section>
+
+        <section className="goals-section" aria-labelledby={`${formId}-goals`}>
+          <h2 id={`${formId}-goals`} className="section-title">
+            Goals
+          </h2>
+          <GoalsPanel />
         </section>
       </div>
     </div>

@@ -64,6 +64,7 @@ export const emptyContactExtras = {
   notes_list_for_contact: () => [],
   timeline_page: () => ({ items: [], next: null }),
   identities_list_for_contact: () => [],
+  goals_list: () => [],
   consents_list_for_contact: () => ({
     current: (["data_processing", "marketing", "hipaa", "photography"] as const).map((kind) => ({
       kind,

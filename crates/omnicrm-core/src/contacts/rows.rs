@@ -9,7 +9,58 @@ use super::{
 use crate::error::{Error, Result};
 use crate::time::{new_id, now_utc};
 
+/// Keyword-index writes held back until the end of a bulk write.
+///
+/// FTS5 writes its in-memory terms to disk as a new segment whenever a statement opens a
+/// statement journal inside a transaction, and every insert into an FTS5 table does. Indexing
+/// row by row therefore builds one tiny segment per contact and then spends its time merging
+/// them. Held back here and written by one statement in [`SearchIndexBatch::flush`], a bulk
+/// write adds its contacts to the index in one go.
+#[derive(Debug, Default)]
+pub(crate) struct SearchIndexBatch {
+    /// Index entries (by `contacts.seq`) to remove: contacts that were indexed before the batch.
+    removed: std::collections::BTreeSet<i64>,
+    /// Index entries to add, by `contacts.seq`; the last write of a contact wins.
+    added: std::collections::BTreeMap<i64, IndexRow>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct IndexRow(i64, String, String, String, Option<String>);
+
+impl SearchIndexBatch {
+    /// Writes the held-back index changes: one statement for the removals, one for the rest.
+    pub(crate) fn flush(self, connection: &Connection) -> Result<()> {
+        if !self.removed.is_empty() {
+            connection
+                .prepare_cached(
+                    "DELETE FROM contacts_fts WHERE rowid IN (SELECT value FROM json_each(?1))",
+                )?
+                .execute([serde_json::to_string(&self.removed)?])?;
+        }
+        if !self.added.is_empty() {
+            let rows: Vec<&IndexRow> = self.added.values().collect();
+            connection
+                .prepare_cached(
+                    "INSERT INTO contacts_fts (rowid, display_name, emails, phones, organization)
+                     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
+                     FROM json_each(?1)",
+                )?
+                .execute([serde_json::to_string(&rows)?])?;
+        }
+        Ok(())
+    }
+}
+
 pub(super) fn insert(connection: &Connection, contact: &mut Contact) -> Result<()> {
+    insert_indexing(connection, contact, None)
+}
+
+/// [`insert`], with the keyword index entry held back in `index` when given.
+pub(super) fn insert_indexing(
+    connection: &Connection,
+    contact: &mut Contact,
+    index: Option<&mut SearchIndexBatch>,
+) -> Result<()> {
     canonical_tag_names(connection, contact)?;
     write_row(
         connection,
@@ -22,12 +73,21 @@ pub(super) fn insert(connection: &Connection, contact: &mut Contact) -> Result<(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
                  ?18, ?19, ?20, ?21)",
     )?;
-    write_children(connection, contact, false)
+    write_children(connection, contact, false, index)
 }
 
 /// Writes every field of `contact` over the stored row, and its emails, phones, tags and
 /// keyword index entry.
 pub(super) fn replace(connection: &Connection, contact: &mut Contact) -> Result<()> {
+    replace_indexing(connection, contact, None)
+}
+
+/// [`replace`], with the keyword index change held back in `index` when given.
+pub(super) fn replace_indexing(
+    connection: &Connection,
+    contact: &mut Contact,
+    index: Option<&mut SearchIndexBatch>,
+) -> Result<()> {
     canonical_tag_names(connection, contact)?;
     let changed = write_row(
         connection,
@@ -44,7 +104,7 @@ pub(super) fn replace(connection: &Connection, contact: &mut Contact) -> Result<
     if changed == 0 {
         return Err(Error::not_found(ENTITY, &contact.id));
     }
-    write_children(connection, contact, true)
+    write_children(connection, contact, true, index)
 }
 
 /// Tags are matched by name without regard to case; a contact carries the stored spelling
@@ -96,7 +156,12 @@ fn write_row(connection: &Connection, contact: &Contact, sql: &str) -> Result<us
 }
 
 /// Emails, phones, tags and the keyword index entry; `existing` clears the old ones first.
-fn write_children(connection: &Connection, contact: &Contact, existing: bool) -> Result<()> {
+fn write_children(
+    connection: &Connection,
+    contact: &Contact,
+    existing: bool,
+    index: Option<&mut SearchIndexBatch>,
+) -> Result<()> {
     if existing {
         for sql in [
             "DELETE FROM contact_emails WHERE contact_id = ?1",
@@ -145,7 +210,7 @@ fn write_children(connection: &Connection, contact: &Contact, existing: bool) ->
             .execute(params![contact.id, tag_id])?;
     }
 
-    refresh_search_index(connection, contact, existing)
+    refresh_search_index(connection, contact, existing, index)
 }
 
 fn ensure_tag(connection: &Connection, name: &str) -> Result<String> {
@@ -164,10 +229,25 @@ fn ensure_tag(connection: &Connection, name: &str) -> Result<String> {
 }
 
 /// Live contacts are indexed; deleted ones are removed from the index.
-fn refresh_search_index(connection: &Connection, contact: &Contact, existing: bool) -> Result<()> {
+fn refresh_search_index(
+    connection: &Connection,
+    contact: &Contact,
+    existing: bool,
+    index: Option<&mut SearchIndexBatch>,
+) -> Result<()> {
     let seq: i64 = connection
         .prepare_cached("SELECT seq FROM contacts WHERE id = ?1")?
         .query_row([&contact.id], |row| row.get(0))?;
+    if let Some(batch) = index {
+        // A contact added earlier in the same batch is not in the index yet.
+        if batch.added.remove(&seq).is_none() && existing {
+            batch.removed.insert(seq);
+        }
+        if contact.deleted_at.is_none() {
+            batch.added.insert(seq, index_row(seq, contact));
+        }
+        return Ok(());
+    }
     if existing {
         connection
             .prepare_cached("DELETE FROM contacts_fts WHERE rowid = ?1")?
@@ -176,25 +256,30 @@ fn refresh_search_index(connection: &Connection, contact: &Contact, existing: bo
     if contact.deleted_at.is_some() {
         return Ok(());
     }
+    let IndexRow(seq, display_name, emails, phones, organization) = index_row(seq, contact);
+    connection
+        .prepare_cached(
+            "INSERT INTO contacts_fts (rowid, display_name, emails, phones, organization)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![seq, display_name, emails, phones, organization])?;
+    Ok(())
+}
+
+fn index_row(seq: i64, contact: &Contact) -> IndexRow {
     let emails = contact
         .emails
         .iter()
         .map(|email| email.address.as_str())
         .collect::<Vec<_>>()
         .join(" ");
-    connection
-        .prepare_cached(
-            "INSERT INTO contacts_fts (rowid, display_name, emails, phones, organization)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![
-            seq,
-            contact.display_name,
-            emails,
-            phone_search_terms(&contact.phones),
-            contact.organization,
-        ])?;
-    Ok(())
+    IndexRow(
+        seq,
+        contact.display_name.clone(),
+        emails,
+        phone_search_terms(&contact.phones),
+        contact.organization.clone(),
+    )
 }
 
 /// Each number as its full digits (`14155550123`) and, for readability of partial input, its

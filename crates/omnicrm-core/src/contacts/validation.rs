@@ -51,6 +51,11 @@ pub(crate) struct ValidContact {
 }
 
 impl ValidContact {
+    /// The checked and normalized input (E.164 phones, trimmed text).
+    pub(crate) fn input(&self) -> &ContactInput {
+        &self.input
+    }
+
     pub(crate) fn into_contact(
         self,
         id: String,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::records::{Candidate, Problem};
 use super::{ImportCounts, ImportFormat, ImportPreview, MAX_PLAN_ITEMS};
-use crate::contacts::{self, Contact, ValidationRules};
+use crate::contacts::{self, Contact, SearchIndexBatch, ValidationRules};
 use crate::error::{Error, FieldError, Result};
 use crate::notes::NoteInput;
 use crate::time::{new_id, now_utc};
@@ -72,9 +72,9 @@ pub(crate) fn plan(connection: &Connection, candidates: Vec<Candidate>) -> Resul
     let mut entries: Vec<Entry> = Vec::with_capacity(candidates.len());
     // Normalized email or phone -> the entry (a create or update) that holds it.
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut matcher = Matcher::new(connection)?;
-
-    for prepared in prepare_all(&rules, candidates)? {
+    let prepared_all = prepare_all(&rules, candidates)?;
+    let mut matcher = Matcher::new(connection, &prepared_all)?;
+    for prepared in prepared_all {
         let Prepared {
             candidate,
             display_name,
@@ -335,25 +335,33 @@ impl Plan {
         )
         .unwrap_or(u32::MAX);
         let rules = ValidationRules::load(transaction)?;
+        let mut index = SearchIndexBatch::default();
         let mut done = 0u32;
         progress(0, total);
         for entry in self.entries {
             links.push((entry.original_id.clone(), entry.merged_into));
             let contact_id = match entry.action {
                 Action::Create { mut contact } => {
-                    contacts::insert_new(transaction, &mut contact, Some(batch_id))?;
+                    contacts::insert_new(transaction, &mut contact, Some(batch_id), &mut index)?;
                     contact.id
                 }
                 Action::Update { merged } => {
                     let id = merged.id.clone();
-                    contacts::modify(transaction, &rules, &id, Some(batch_id), |current| {
-                        *current = Contact {
-                            created_at: current.created_at.clone(),
-                            updated_at: current.updated_at.clone(),
-                            deleted_at: current.deleted_at.clone(),
-                            ..*merged
-                        };
-                    })?;
+                    contacts::modify_indexing(
+                        transaction,
+                        &rules,
+                        &id,
+                        Some(batch_id),
+                        &mut index,
+                        |current| {
+                            *current = Contact {
+                                created_at: current.created_at.clone(),
+                                updated_at: current.updated_at.clone(),
+                                deleted_at: current.deleted_at.clone(),
+                                ..*merged
+                            };
+                        },
+                    )?;
                     id
                 }
                 Action::Skip => {
@@ -376,6 +384,7 @@ impl Plan {
                 progress(done, total);
             }
         }
+        index.flush(transaction)?;
         progress(done, total);
         let mut map = HashMap::new();
         for (index, (original, merged_into)) in links.into_iter().enumerate() {
@@ -403,17 +412,15 @@ fn note_exists(connection: &Connection, contact_id: &str, note: &NoteInput) -> R
 
 /// `e:` + normalized email, `p:` + E.164 phone.
 fn identity_keys(contact: &Contact) -> Vec<String> {
-    let mut keys: Vec<String> = contact
-        .emails
+    keys_of(&contact.emails, &contact.phones)
+}
+
+fn keys_of(emails: &[contacts::EmailEntry], phones: &[contacts::PhoneEntry]) -> Vec<String> {
+    let mut keys: Vec<String> = emails
         .iter()
         .map(|email| format!("e:{}", email.address.trim().to_lowercase()))
         .collect();
-    keys.extend(
-        contact
-            .phones
-            .iter()
-            .map(|phone| format!("p:{}", phone.number)),
-    );
+    keys.extend(phones.iter().map(|phone| format!("p:{}", phone.number)));
     keys
 }
 
@@ -639,41 +646,75 @@ fn fill<T: Clone>(base: &mut Option<T>, extra: &Option<T>, what: &str, added: &m
 }
 
 /// Finds existing live contacts by email or phone.
+///
+/// Every email and phone of the file is looked up in two statements before matching starts
+/// (one row per key that some live contact holds), instead of one query per key per record.
 struct Matcher<'connection> {
     connection: &'connection Connection,
+    /// Key (`e:` email / `p:` phone) -> the oldest live contact holding it.
+    holders: HashMap<String, String>,
 }
 
 impl<'connection> Matcher<'connection> {
-    fn new(connection: &'connection Connection) -> Result<Self> {
-        Ok(Self { connection })
+    fn new(connection: &'connection Connection, prepared: &[Prepared]) -> Result<Self> {
+        let mut emails: HashSet<&str> = HashSet::new();
+        let mut phones: HashSet<&str> = HashSet::new();
+        for valid in prepared
+            .iter()
+            .filter_map(|prepared| prepared.validated.as_ref().ok())
+        {
+            let input = valid.input();
+            emails.extend(input.emails.iter().map(|email| email.address.as_str()));
+            phones.extend(input.phones.iter().map(|phone| phone.number.as_str()));
+        }
+        let normalized_emails: HashSet<String> = emails
+            .into_iter()
+            .map(|address| address.trim().to_lowercase())
+            .collect();
+        let mut holders = HashMap::new();
+        for (prefix, values, sql) in [
+            (
+                "e:",
+                serde_json::to_string(&normalized_emails)?,
+                "SELECT e.address_normalized, c.id
+                 FROM json_each(?1) AS wanted
+                 JOIN contact_emails e ON e.address_normalized = wanted.value
+                 JOIN contacts c ON c.id = e.contact_id
+                 WHERE c.deleted_at IS NULL
+                 ORDER BY c.created_at DESC",
+            ),
+            (
+                "p:",
+                serde_json::to_string(&phones)?,
+                "SELECT p.number_e164, c.id
+                 FROM json_each(?1) AS wanted
+                 JOIN contact_phones p ON p.number_e164 = wanted.value
+                 JOIN contacts c ON c.id = p.contact_id
+                 WHERE c.deleted_at IS NULL
+                 ORDER BY c.created_at DESC",
+            ),
+        ] {
+            let mut statement = connection.prepare(sql)?;
+            let mut rows = statement.query([values])?;
+            // Newest first, so the oldest holder of a key is written last and wins.
+            while let Some(row) = rows.next()? {
+                let value: String = row.get(0)?;
+                holders.insert(format!("{prefix}{value}"), row.get(1)?);
+            }
+        }
+        Ok(Self {
+            connection,
+            holders,
+        })
     }
 
     /// The oldest live contact holding one of the keys, and the key that matched.
     fn find(&mut self, keys: &[String]) -> Result<Option<(String, Option<String>)>> {
-        for key in keys {
-            let sql = match key.split_once(':') {
-                Some(("e", _)) => {
-                    "SELECT c.id FROM contact_emails e JOIN contacts c ON c.id = e.contact_id
-                     WHERE e.address_normalized = ?1 AND c.deleted_at IS NULL
-                     ORDER BY c.created_at LIMIT 1"
-                }
-                _ => {
-                    "SELECT c.id FROM contact_phones p JOIN contacts c ON c.id = p.contact_id
-                     WHERE p.number_e164 = ?1 AND c.deleted_at IS NULL
-                     ORDER BY c.created_at LIMIT 1"
-                }
-            };
-            let value = key.split_once(':').map_or(key.as_str(), |(_, value)| value);
-            let found: Option<String> = self
-                .connection
-                .prepare_cached(sql)?
-                .query_row([value], |row| row.get(0))
-                .optional()?;
-            if let Some(id) = found {
-                return Ok(Some((id, Some(key.clone()))));
-            }
-        }
-        Ok(None)
+        Ok(keys.iter().find_map(|key| {
+            self.holders
+                .get(key)
+                .map(|id| (id.clone(), Some(key.clone())))
+        }))
     }
 
     fn id_taken(&mut self, id: &str) -> Result<bool> {

@@ -307,6 +307,14 @@ fn completed_at(status: TaskStatus, previous: Option<&str>) -> Option<String> {
     }
 }
 
+/// A task after a status change, and the change that undoes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TaskStatusChange {
+    pub task: Task,
+    pub change_id: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct TaskService {
     database: Database,
@@ -364,7 +372,8 @@ impl TaskService {
     }
 
     /// Moves a task to another status (the checkbox in task lists).
-    pub fn set_status(&self, id: &str, status: TaskStatus) -> Result<Task> {
+    /// Moves a task to `status`, stamping or clearing `completed_at`. The receipt undoes it.
+    pub fn set_status(&self, id: &str, status: TaskStatus) -> Result<TaskStatusChange> {
         self.database.write(|transaction| {
             let before = Task::load_live(transaction, id)?;
             let after = Task {
@@ -372,7 +381,11 @@ impl TaskService {
                 completed_at: completed_at(status, before.completed_at.as_deref()),
                 ..before.clone()
             };
-            records::update(transaction, &before, after, None)
+            let (task, receipt) = records::update_with_receipt(transaction, &before, after, None)?;
+            Ok(TaskStatusChange {
+                task,
+                change_id: receipt.change_id,
+            })
         })
     }
 

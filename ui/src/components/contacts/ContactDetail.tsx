@@ -9,6 +9,7 @@ import { Icon } from "../Icon";
 import { Overlay } from "../Overlay";
 import { StagePill, StatusBadge, TagList } from "../StagePill";
 import { useToasts } from "../Toasts";
+import { GoalsPanel } from "../productivity/GoalsPanel";
 import { ConsentsPanel } from "./ConsentsPanel";
 import { ContactTimeline } from "./ContactTimeline";
 import { IdentitiesList } from "./IdentitiesList";
@@ -296,6 +297,10 @@ function ContactDetailBody({ contact, notes, activityToken, onActivity }: Contac
       <DetailSection title="Timeline">
         {notes === null ? <p className="muted">Notes are unavailable right now.</p> : null}
         <ContactTimeline contactId={contact.id} reloadToken={activityToken} notesById={notesById} />
+      </DetailSection>
+
+      <DetailSection title="Goals">
+        <GoalsPanel contactId={contact.id} />
       </DetailSection>
 
       <DetailSection title="Consents">
