@@ -22,6 +22,7 @@ pub mod consents;
 pub mod duplicates;
 pub mod identities;
 pub mod interactions;
+pub mod jobs;
 pub mod notes;
 pub mod tags;
 pub mod tasks;
