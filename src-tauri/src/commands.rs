@@ -23,6 +23,7 @@ pub mod duplicates;
 pub mod google;
 pub mod identities;
 pub mod interactions;
+pub mod jobs;
 pub mod notes;
 pub mod tags;
 pub mod tasks;

@@ -1,5 +1,6 @@
 //! Typed events the shell sends to the UI.
 
+use omnicrm_jobs::{JobEvent, JobStatus};
 use serde::{Deserialize, Serialize};
 
 /// Why contacts changed.
@@ -27,9 +28,40 @@ pub struct DemoProgress {
     pub total: u32,
 }
 
-/// Progress of an import: records written out of records to write.
+/// A background job changed: it was claimed, made progress, failed, died, succeeded or was
+/// canceled. Sent for every state change and for progress, so the Jobs view and anything
+/// following one job (the import wizard) update live.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
-pub struct ImportProgress {
-    pub done: u32,
-    pub total: u32,
+pub struct JobChanged {
+    pub id: String,
+    pub kind: String,
+    pub status: JobStatus,
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub progress_done: u32,
+    pub progress_total: Option<u32>,
+    /// The last attempt's error.
+    pub error: Option<String>,
+    /// When a failed job runs again.
+    pub run_at: String,
+    pub cancel_requested: bool,
+    pub updated_at: String,
+}
+
+impl From<JobEvent> for JobChanged {
+    fn from(event: JobEvent) -> Self {
+        Self {
+            id: event.job_id,
+            kind: event.kind,
+            status: event.status,
+            attempts: event.attempts,
+            max_attempts: event.max_attempts,
+            progress_done: event.progress_done,
+            progress_total: event.progress_total,
+            error: event.error,
+            run_at: event.run_at,
+            cancel_requested: event.cancel_requested,
+            updated_at: event.updated_at,
+        }
+    }
 }

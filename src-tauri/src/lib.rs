@@ -3,10 +3,14 @@
 
 pub mod commands;
 pub mod events;
+pub mod job_handlers;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use omnicrm_core::{Core, Error};
+use omnicrm_jobs::{JobQueue, JobStatus, Scheduler};
+use tauri_specta::Event;
 
 /// The opened core, or why it could not be opened (for example a database written by a newer
 /// OmniCRM). The window still opens, and every command returns that error, so the user sees it.
@@ -14,6 +18,15 @@ pub struct CoreState(Result<Core, Error>);
 
 impl CoreState {
     pub fn core(&self) -> Result<Core, Error> {
+        self.0.clone()
+    }
+}
+
+/// The durable job queue over the same store, or why there is none (the core did not open).
+pub struct JobsState(Result<JobQueue, Error>);
+
+impl JobsState {
+    pub fn queue(&self) -> Result<JobQueue, Error> {
         self.0.clone()
     }
 }
@@ -97,7 +110,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::transfer::imports_csv_preview,
             commands::transfer::imports_detect_format,
             commands::transfer::imports_preview,
-            commands::transfer::imports_run,
+            commands::transfer::imports_start,
+            commands::transfer::imports_get,
             commands::transfer::imports_list,
             commands::transfer::imports_undo,
             commands::transfer::export_write,
@@ -105,11 +119,15 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::duplicates::duplicates_suggestions,
             commands::duplicates::duplicates_merge,
             commands::duplicates::duplicates_dismiss,
+            commands::jobs::jobs_list,
+            commands::jobs::jobs_get,
+            commands::jobs::jobs_retry,
+            commands::jobs::jobs_cancel,
         ])
         .events(tauri_specta::collect_events![
             events::ContactsChanged,
             events::DemoProgress,
-            events::ImportProgress
+            events::JobChanged
         ])
 }
 
@@ -124,29 +142,48 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
         .map_err(|error| error.to_string())
 }
 
-/// Makes a scheduled backup when the last one is older than a day (keeping the last seven),
-/// checking at start and then every hour, in the background.
-fn schedule_backups(core: Core) {
+/// How often the scheduler looks whether a recurring job's slot has come round.
+const SCHEDULER_TICK: Duration = Duration::from_secs(60);
+
+/// Starts the background work: the job runner with every kind the app handles, the scheduler
+/// of the recurring jobs, and the forwarding of every job change to the UI as `JobChanged`.
+/// They run until the app exits; a job cut short by the exit is claimed again at the next start
+/// once its lease has run out.
+fn start_background_jobs(app: &tauri::AppHandle, core: &Core, queue: &JobQueue) {
+    let runner = job_handlers::runner(core, queue);
+    let mut changes = runner.subscribe();
+    let scheduler = match Scheduler::new(queue.clone(), job_handlers::schedules()) {
+        Ok(scheduler) => Some(scheduler),
+        Err(error) => {
+            tracing::error!(message = %error.message, "the recurring jobs are not valid");
+            None
+        }
+    };
+    let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let mut interval = tokio::time::interval(std::time::Duration::from_secs(60 * 60));
+        // Started inside the runtime: both spawn their own tasks.
+        let _runner = runner.start();
+        let _scheduler = scheduler.map(|scheduler| scheduler.start(SCHEDULER_TICK));
         loop {
-            interval.tick().await;
-            let result = core
-                .run(|core| {
-                    core.backups.create_if_due(
-                        omnicrm_core::backups::DEFAULT_INTERVAL,
-                        omnicrm_core::backups::DEFAULT_KEEP,
-                    )
-                })
-                .await;
-            match result {
-                Ok(Some(backup)) => {
-                    tracing::info!(file = %backup.file_name, "scheduled backup made")
+            match changes.recv().await {
+                Ok(change) => {
+                    let imported = change.kind == job_handlers::IMPORT_APPLY
+                        && change.status == JobStatus::Succeeded;
+                    if let Err(error) = events::JobChanged::from(change).emit(&app) {
+                        tracing::warn!(%error, "could not tell the UI that a job changed");
+                    }
+                    if imported {
+                        commands::notify_contacts(
+                            &app,
+                            Vec::new(),
+                            events::ContactsChangeReason::Imported,
+                        );
+                    }
                 }
-                Ok(None) => {}
-                Err(error) => {
-                    tracing::warn!(code = ?error.code, message = %error.message, "scheduled backup failed")
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(skipped)) => {
+                    tracing::debug!(skipped, "job changes skipped; the newest follow");
                 }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             }
         }
     });
@@ -173,16 +210,25 @@ fn try_run() -> Result<(), String> {
         tracing::error!(code = ?error.code, message = %error.message, "could not open the data");
     }
 
-    if let Ok(core) = &core {
-        schedule_backups(core.clone());
-    }
+    let queue = core
+        .as_ref()
+        .map(|core| JobQueue::new(core.database.clone()))
+        .map_err(Clone::clone);
+    let background = match (&core, &queue) {
+        (Ok(core), Ok(queue)) => Some((core.clone(), queue.clone())),
+        _ => None,
+    };
 
     let builder = specta_builder();
     tauri::Builder::default()
         .manage(CoreState(core))
+        .manage(JobsState(queue))
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            if let Some((core, queue)) = &background {
+                start_background_jobs(app.handle(), core, queue);
+            }
             Ok(())
         })
         .run(tauri::generate_context!())

@@ -1,17 +1,20 @@
-import { act, render, screen, waitFor } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { App } from "./App";
 import { ToastProvider } from "./components/Toasts";
-import { emptyDashboard } from "./test/fixtures";
+import type { JobInfo } from "./api";
+import { eventBus } from "./test/eventBus";
+import { emptyDashboard, jobChange, jobFixture, jobsFrom } from "./test/fixtures";
 import { mockCommands } from "./test/tauriMock";
 
-function renderApp() {
+function renderApp(jobs: () => JobInfo[] = () => []) {
   mockCommands({
     contacts_list: () => ({ items: [], total: 0, offset: 0 }),
     tags_list: () => [],
     dashboard_get: () => ({ ...emptyDashboard, total_contacts: 0 }),
     app_info: () => ({ version: "1.2.3", data_dir: "/tmp", schema_version: 1 }),
+    jobs_list: jobsFrom(jobs),
   });
   const user = userEvent.setup();
   render(
@@ -71,6 +74,53 @@ describe("App shell keyboard shortcuts", () => {
     expect(after).not.toBe(before);
     expect(window.localStorage.getItem("omnicrm.theme")).toBe(after);
     await act(async () => {});
+  });
+});
+
+describe("Jobs in the app shell", () => {
+  it("g j opens the Jobs page", async () => {
+    const { user } = renderApp();
+    await screen.findByTestId("contacts-page");
+    await user.keyboard("gj");
+    await screen.findByTestId("jobs-page");
+    expect(screen.getByTestId("nav-jobs").getAttribute("aria-current")).toBe("page");
+    expect(document.title).toBe("Jobs · OmniCRM");
+  });
+
+  it("marks the Jobs link while jobs run, and in red with a count when one gave up", async () => {
+    const running = jobFixture("r", { status: "running", attempts: 1 });
+    renderApp(() => [running]);
+    const indicator = await screen.findByTestId("jobs-indicator");
+    expect(indicator.getAttribute("data-state")).toBe("running");
+    expect(screen.getByTestId("nav-jobs").textContent).toContain("1 running");
+    await waitFor(() => expect(eventBus.count("job-changed")).toBeGreaterThan(0));
+
+    act(() => eventBus.emit("job-changed", { ...jobChange(running), status: "succeeded", updated_at: "2026-11-22T10:00:00.000Z" }));
+    await waitFor(() => expect(screen.queryByTestId("jobs-indicator")).toBeNull());
+  });
+
+  it("a job that gives up while the app is open is announced and stays marked until handled", async () => {
+    const running = jobFixture("r", { kind: "import.apply", subject: "clients.vcf", status: "running", attempts: 1 });
+    const { user } = renderApp(() => [running]);
+    await screen.findByTestId("jobs-indicator");
+    await waitFor(() => expect(eventBus.count("job-changed")).toBeGreaterThan(0));
+
+    act(() =>
+      eventBus.emit("job-changed", {
+        ...jobChange(running),
+        status: "dead",
+        attempts: 3,
+        error: "disk full",
+        updated_at: "2026-11-22T10:00:00.000Z",
+      }),
+    );
+    const indicator = await screen.findByTestId("jobs-indicator");
+    expect(indicator.getAttribute("data-state")).toBe("failed");
+    expect(indicator.textContent).toContain("1 failed job");
+    expect(screen.getByRole("link", { name: /Jobs.*1 failed job/ })).toBeTruthy();
+    await user.click(await screen.findByTestId("toast-open-jobs"));
+    const page = await screen.findByTestId("jobs-page");
+    expect(within(page).getByTestId("jobs-section-dead").textContent).toContain("disk full");
   });
 });
 

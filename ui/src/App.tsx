@@ -1,12 +1,15 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "./api";
 import { ShortcutHelpDialog } from "./components/ShortcutHelpDialog";
 import { Sidebar, type Page } from "./components/Sidebar";
+import { useToasts } from "./components/Toasts";
 import { useGlobalShortcuts } from "./hooks/useGlobalShortcuts";
+import { useJobs } from "./hooks/useJobs";
 import { useTheme } from "./hooks/useTheme";
 import { ContactsPage, type ContactsCommand } from "./pages/ContactsPage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { DuplicatesPage } from "./pages/DuplicatesPage";
+import { JobsPage } from "./pages/JobsPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { TasksPage } from "./pages/TasksPage";
 
@@ -17,12 +20,18 @@ const PAGE_TITLES: Record<Page, string> = {
   contacts: "Contacts",
   tasks: "Tasks",
   duplicates: "Duplicates",
+  jobs: "Jobs",
   settings: "Settings",
 };
 
 function pageFromHash(hash: string): Page | null {
   const name = hash.replace(/^#\/?/, "");
-  return name === "dashboard" || name === "contacts" || name === "tasks" || name === "duplicates" || name === "settings"
+  return name === "dashboard" ||
+    name === "contacts" ||
+    name === "tasks" ||
+    name === "duplicates" ||
+    name === "jobs" ||
+    name === "settings"
     ? name
     : null;
 }
@@ -34,6 +43,8 @@ export function App() {
   const [contactsCommand, setContactsCommand] = useState<ContactsCommand | null>(null);
   const [version, setVersion] = useState<string | null>(null);
   const [startupError, setStartupError] = useState<string | null>(null);
+  const jobs = useJobs();
+  const { showToast } = useToasts();
 
   const navigate = useCallback((next: Page) => {
     setPage(next);
@@ -69,12 +80,30 @@ export function App() {
     [navigate],
   );
 
+  // A job that gives up while the app is open is announced at once, wherever the user is;
+  // the sidebar keeps showing it until it is retried or canceled.
+  const knownDead = useRef<number | null>(null);
+  useEffect(() => {
+    if (jobs.jobs === null) return;
+    const dead = jobs.counts.dead;
+    if (knownDead.current !== null && dead > knownDead.current) {
+      showToast({
+        tone: "error",
+        message: "A background job failed and will not retry by itself.",
+        action: { label: "Open Jobs", onAction: () => navigate("jobs"), testId: "toast-open-jobs" },
+        durationMs: 15000,
+      });
+    }
+    knownDead.current = dead;
+  }, [jobs.jobs, jobs.counts.dead, navigate, showToast]);
+
   useGlobalShortcuts({
     "go-dashboard": () => navigate("dashboard"),
     "go-contacts": () => navigate("contacts"),
     "go-tasks": () => navigate("tasks"),
     "go-settings": () => navigate("settings"),
     "go-duplicates": () => navigate("duplicates"),
+    "go-jobs": () => navigate("jobs"),
     "focus-search": () => sendToContacts("focus-search"),
     "new-contact": () => sendToContacts("new-contact"),
     "show-help": () => setHelpOpen(true),
@@ -102,6 +131,7 @@ export function App() {
         onToggleTheme={toggleTheme}
         onShowShortcuts={() => setHelpOpen(true)}
         version={version}
+        jobCounts={jobs.jobs ? jobs.counts : null}
       />
       <main id="main" className="app__main" tabIndex={-1}>
         {page === "dashboard" ? (
@@ -110,6 +140,8 @@ export function App() {
           <TasksPage />
         ) : page === "duplicates" ? (
           <DuplicatesPage />
+        ) : page === "jobs" ? (
+          <JobsPage jobs={jobs} />
         ) : page === "settings" ? (
           <SettingsPage />
         ) : (

@@ -60,11 +60,13 @@ import type {
   ImportFormat,
   ImportOptions,
   ImportPreview,
-  ImportProgress,
   ImportSummary,
   DuplicateSuggestion,
   MergeOutcome,
   MergeRequest,
+  JobChanged,
+  JobInfo,
+  JobStatus,
 } from "./bindings";
 
 export type {
@@ -87,8 +89,10 @@ export type {
   ImportOptions,
   ImportPlanItem,
   ImportPreview,
-  ImportProgress,
   ImportSummary,
+  JobChanged,
+  JobInfo,
+  JobStatus,
   Address,
   AppError,
   AppInfo,
@@ -352,8 +356,11 @@ export const api = {
     call(commands.importsDetectFormat(contentBase64, fileName)),
   importsPreview: (contentBase64: string, options: ImportOptions): Promise<ImportPreview> =>
     call(commands.importsPreview(contentBase64, options)),
-  importsRun: (contentBase64: string, options: ImportOptions): Promise<ImportSummary> =>
-    call(commands.importsRun(contentBase64, options)),
+  /** Starts applying an import as a background job; follow it with `onJobChanged`. */
+  importsStart: (contentBase64: string, options: ImportOptions): Promise<JobInfo> =>
+    call(commands.importsStart(contentBase64, options)),
+  /** The import a finished `import.apply` job wrote (same id as the job). */
+  importsGet: (importId: string): Promise<ImportSummary> => call(commands.importsGet(importId)),
   importsList: (): Promise<ImportSummary[]> => call(commands.importsList()),
   importsUndo: (importId: string): Promise<BatchUndoOutcome> => call(commands.importsUndo(importId)),
   exportWrite: (format: ExportFormat, contactId: string | null): Promise<ExportSummary> =>
@@ -363,6 +370,11 @@ export const api = {
   duplicateSuggestions: (limit: number): Promise<DuplicateSuggestion[]> => call(commands.duplicatesSuggestions(limit)),
   mergeDuplicates: (request: MergeRequest): Promise<MergeOutcome> => call(commands.duplicatesMerge(request)),
   dismissDuplicates: (contactIds: string[]): Promise<null> => call(commands.duplicatesDismiss(contactIds)),
+
+  listJobs: (statuses: JobStatus[], limit: number): Promise<JobInfo[]> => call(commands.jobsList(statuses, limit)),
+  getJob: (id: string): Promise<JobInfo> => call(commands.jobsGet(id)),
+  retryJob: (id: string): Promise<JobInfo> => call(commands.jobsRetry(id)),
+  cancelJob: (id: string): Promise<JobInfo> => call(commands.jobsCancel(id)),
 };
 
 /** The phrase the user types to delete all data (the core's `DELETE_ALL_CONFIRMATION`). */
@@ -400,6 +412,6 @@ export function onDemoProgress(handler: (payload: DemoProgress) => void): Promis
   return subscribe<DemoProgress>((callback) => events.demoProgress.listen(callback), handler);
 }
 
-export function onImportProgress(handler: (payload: ImportProgress) => void): Promise<Unsubscribe> {
-  return subscribe<ImportProgress>((callback) => events.importProgress.listen(callback), handler);
+export function onJobChanged(handler: (payload: JobChanged) => void): Promise<Unsubscribe> {
+  return subscribe<JobChanged>((callback) => events.jobChanged.listen(callback), handler);
 }

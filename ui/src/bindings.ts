@@ -85,8 +85,14 @@ export const commands = {
 	importsDetectFormat: (contentBase64: string, fileName: string | null) => typedError<ImportFormat, AppError>(__TAURI_INVOKE("imports_detect_format", { contentBase64, fileName })),
 	/**  Plans an import without writing anything. */
 	importsPreview: (contentBase64: string, options: ImportOptions) => typedError<ImportPreview, AppError>(__TAURI_INVOKE("imports_preview", { contentBase64, options })),
-	/**  Imports a file, reporting progress as `ImportProgress` events. */
-	importsRun: (contentBase64: string, options: ImportOptions) => typedError<ImportSummary, AppError>(__TAURI_INVOKE("imports_run", { contentBase64, options })),
+	/**
+	 *  Starts importing a file as a background job (`import.apply`) and returns the job; its
+	 *  progress and end arrive as `JobChanged` events. A file the preview would refuse is refused
+	 *  here, before any job exists. When the job succeeds, `imports_get(job id)` is the import.
+	 */
+	importsStart: (contentBase64: string, options: ImportOptions) => typedError<JobInfo, AppError>(__TAURI_INVOKE("imports_start", { contentBase64, options })),
+	/**  One import, by its id (the id of the job that applied it). */
+	importsGet: (importId: string) => typedError<ImportSummary, AppError>(__TAURI_INVOKE("imports_get", { importId })),
 	/**  Imports, newest first. */
 	importsList: () => typedError<ImportSummary[], AppError>(__TAURI_INVOKE("imports_list")),
 	importsUndo: (importId: string) => typedError<BatchUndoOutcome, AppError>(__TAURI_INVOKE("imports_undo", { importId })),
@@ -103,13 +109,23 @@ export const commands = {
 	duplicatesMerge: (request: MergeRequest) => typedError<MergeOutcome, AppError>(__TAURI_INVOKE("duplicates_merge", { request })),
 	/**  Records that these contacts are different people, so they are not suggested again. */
 	duplicatesDismiss: (contactIds: string[]) => typedError<null, AppError>(__TAURI_INVOKE("duplicates_dismiss", { contactIds })),
+	/**
+	 *  Jobs in any of `statuses` (all when empty), most recently changed first, at most `limit`
+	 *  (1 to 500).
+	 */
+	jobsList: (statuses: JobStatus[], limit: number) => typedError<JobInfo[], AppError>(__TAURI_INVOKE("jobs_list", { statuses, limit })),
+	jobsGet: (id: string) => typedError<JobInfo, AppError>(__TAURI_INVOKE("jobs_get", { id })),
+	/**  Puts a dead, failed or canceled job back in the queue with fresh attempts. */
+	jobsRetry: (id: string) => typedError<JobInfo, AppError>(__TAURI_INVOKE("jobs_retry", { id })),
+	/**  Cancels a waiting job; a running one is asked to stop at its next progress report. */
+	jobsCancel: (id: string) => typedError<JobInfo, AppError>(__TAURI_INVOKE("jobs_cancel", { id })),
 };
 
 /** Events */
 export const events = {
 	contactsChanged: makeEvent<ContactsChanged, ContactsChanged>("contacts-changed"),
 	demoProgress: makeEvent<DemoProgress, DemoProgress>("demo-progress"),
-	importProgress: makeEvent<ImportProgress, ImportProgress>("import-progress"),
+	jobChanged: makeEvent<JobChanged, JobChanged>("job-changed"),
 };
 
 /* Types */
@@ -593,12 +609,6 @@ export type ImportPreview = {
 	items: ImportPlanItem[],
 };
 
-/**  Progress of an import: records written out of records to write. */
-export type ImportProgress = {
-	done: number,
-	total: number,
-};
-
 /**  A finished import. */
 export type ImportSummary = {
 	/**  Also the change-log batch: undo the import with it. */
@@ -646,6 +656,59 @@ export type InteractionInput = {
 };
 
 export type InteractionKind = "email" | "call" | "meeting" | "note" | "web" | "calendar_event";
+
+/**
+ *  A background job changed: it was claimed, made progress, failed, died, succeeded or was
+ *  canceled. Sent for every state change and for progress, so the Jobs view and anything
+ *  following one job (the import wizard) update live.
+ */
+export type JobChanged = {
+	id: string,
+	kind: string,
+	status: JobStatus,
+	attempts: number,
+	max_attempts: number,
+	progress_done: number,
+	progress_total: number | null,
+	/**  The last attempt's error. */
+	error: string | null,
+	/**  When a failed job runs again. */
+	run_at: string,
+	cancel_requested: boolean,
+	updated_at: string,
+};
+
+/**  A background job as the UI shows it. */
+export type JobInfo = {
+	id: string,
+	/**  What the job does, e.g. `import.apply`, `backup.create`, `jobs.purge`. */
+	kind: string,
+	/**  What it works on, when it says (an import's file name). */
+	subject: string | null,
+	status: JobStatus,
+	attempts: number,
+	max_attempts: number,
+	progress_done: number,
+	progress_total: number | null,
+	/**  The last attempt's error. */
+	error: string | null,
+	/**  When it runs (again). */
+	run_at: string,
+	cancel_requested: boolean,
+	created_at: string,
+	updated_at: string,
+	finished_at: string | null,
+};
+
+export type JobStatus = 
+/**  Waiting for a worker. */
+"queued" | 
+/**  Claimed by a worker whose lease has not expired. */
+"running" | "succeeded" | 
+/**  The last attempt failed; the job runs again at `run_at`. */
+"failed" | 
+/**  Out of attempts; only a retry by hand runs it again. */
+"dead" | "canceled";
 
 /**  Where the client is in their journey with the practitioner. */
 export type LifecycleStage = "prospect" | "new_client" | "core_client" | "referring_client" | "vip_client" | "lost_client" | "at_risk_client";

@@ -158,10 +158,31 @@ impl ImportService {
         options: &ImportOptions,
         progress: &mut dyn FnMut(u32, u32),
     ) -> Result<ImportSummary> {
+        self.run_as(&crate::time::new_id(), bytes, options, progress)
+    }
+
+    /// Imports a file in one transaction under the id `import_id` (a UUIDv7, also the
+    /// change-log batch). When an import with that id exists already it is returned and nothing
+    /// is written, so a background job retried after its first attempt committed (the app died
+    /// before recording success) does not import twice.
+    pub fn run_as(
+        &self,
+        import_id: &str,
+        bytes: &[u8],
+        options: &ImportOptions,
+        progress: &mut dyn FnMut(u32, u32),
+    ) -> Result<ImportSummary> {
+        if let Some(applied) = self
+            .list()?
+            .into_iter()
+            .find(|import| import.id == import_id)
+        {
+            return Ok(applied);
+        }
         let mut parsed = records::read(bytes, options)?;
         let format = parsed.format;
         self.database.write(|transaction| {
-            let batch_id = crate::time::new_id();
+            let batch_id = import_id.to_owned();
             if let Some(rest) = parsed.rest.as_mut() {
                 related::import_tags(transaction, rest, &batch_id)?;
             }

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::retry::RetryPolicy;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     /// Waiting for a worker.
@@ -145,8 +146,19 @@ impl JobQueue {
         format_utc(self.clock.now())
     }
 
+    /// The clock this queue reads, so a scheduler beside it agrees on the time.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
     /// Adds a job, or returns the existing one with the same idempotency key.
     pub fn enqueue(&self, job: NewJob) -> Result<Job> {
+        self.enqueue_once(job).map(|(job, _added)| job)
+    }
+
+    /// Like [`Self::enqueue`], and says whether the job was added (`false`: an earlier job
+    /// with the same idempotency key was returned).
+    pub fn enqueue_once(&self, job: NewJob) -> Result<(Job, bool)> {
         if job.kind.trim().is_empty() {
             return Err(Error::invalid_field("kind", "is required"));
         }
@@ -164,7 +176,7 @@ impl JobQueue {
                     )
                     .optional()?;
                 if let Some(existing) = existing {
-                    return Ok(existing);
+                    return Ok((existing, false));
                 }
             }
             let id = new_id();
@@ -184,7 +196,21 @@ impl JobQueue {
                     now,
                 ],
             )?;
-            load(transaction, &id)
+            Ok((load(transaction, &id)?, true))
+        })
+    }
+
+    /// How many jobs whose idempotency key starts with `prefix` are queued, running or
+    /// waiting to retry.
+    pub fn unfinished_with_key_prefix(&self, prefix: &str) -> Result<u32> {
+        self.database.read(|connection| {
+            Ok(connection.query_row(
+                "SELECT count(*) FROM jobs
+                 WHERE status IN ('queued', 'running', 'failed')
+                   AND substr(idempotency_key, 1, length(?1)) = ?1",
+                [prefix],
+                |row| row.get(0),
+            )?)
         })
     }
 

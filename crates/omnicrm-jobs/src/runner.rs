@@ -24,20 +24,31 @@ pub struct JobEvent {
     pub job_id: String,
     pub kind: String,
     pub status: JobStatus,
+    pub attempts: u32,
+    pub max_attempts: u32,
     pub progress_done: u32,
     pub progress_total: Option<u32>,
     pub error: Option<String>,
+    /// When a failed job runs again.
+    pub run_at: String,
+    pub cancel_requested: bool,
+    pub updated_at: String,
 }
 
 impl JobEvent {
-    fn of(job: &Job) -> Self {
+    pub fn of(job: &Job) -> Self {
         Self {
             job_id: job.id.clone(),
             kind: job.kind.clone(),
             status: job.status,
+            attempts: job.attempts,
+            max_attempts: job.max_attempts,
             progress_done: job.progress_done,
             progress_total: job.progress_total,
             error: job.last_error.clone(),
+            run_at: job.run_at.clone(),
+            cancel_requested: job.cancel_requested,
+            updated_at: job.updated_at.clone(),
         }
     }
 }
@@ -62,6 +73,18 @@ impl JobContext {
                 .await??;
         publish(&self.events, &job);
         Ok(job.cancel_requested)
+    }
+
+    /// Tells listeners about progress without recording it. For work that holds the database
+    /// writer for its whole length (an import is one transaction, so a crash rolls it back):
+    /// recording progress would wait for that very writer. Callable from blocking code.
+    pub fn announce_progress(&self, done: u32, total: Option<u32>) {
+        let mut job = self.job.clone();
+        job.status = JobStatus::Running;
+        job.progress_done = done;
+        job.progress_total = total;
+        job.updated_at = omnicrm_core::time::now_utc();
+        publish(&self.events, &job);
     }
 }
 

@@ -168,3 +168,42 @@ async fn jobs_of_an_unhandled_kind_stay_queued() {
     handle.shutdown().await.unwrap();
     assert_eq!(queue.get(&other.id).unwrap().status, JobStatus::Queued);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn announced_progress_reaches_listeners_without_being_recorded() {
+    let (_directory, queue) = queue();
+    let job = queue.enqueue(NewJob::new("import", json!(null))).unwrap();
+    let recorded = queue.clone();
+    let runner = JobRunner::new(queue.clone(), 1)
+        .poll_interval(Duration::from_millis(5))
+        .handle("import", 1, Duration::from_secs(5), move |context| {
+            let recorded = recorded.clone();
+            async move {
+                let id = context.job.id.clone();
+                // From blocking code, as an import inside its transaction does.
+                tokio::task::spawn_blocking(move || {
+                    context.announce_progress(3, Some(7));
+                    recorded.get(&id).map_err(|error| error.message)
+                })
+                .await
+                .map_err(|error| error.to_string())?
+                .map(|job| assert_eq!(job.progress_done, 0, "announced progress was saved"))
+            }
+        });
+    let mut events = runner.subscribe();
+    let handle = runner.start();
+    wait_until(&queue, &job.id, JobStatus::Succeeded).await;
+    handle.shutdown().await.unwrap();
+    let mut progress = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        progress.push((event.status, event.progress_done, event.progress_total));
+    }
+    assert!(
+        progress.contains(&(JobStatus::Running, 3, Some(7))),
+        "{progress:?}"
+    );
+    assert_eq!(
+        progress.last().map(|seen| seen.0),
+        Some(JobStatus::Succeeded)
+    );
+}

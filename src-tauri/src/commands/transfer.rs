@@ -11,11 +11,11 @@ use omnicrm_core::imports::{
 };
 use omnicrm_core::{Core, Error};
 use tauri::{AppHandle, State};
-use tauri_specta::Event;
 
+use super::jobs::{announce, JobInfo};
 use super::{notify_contacts, CommandResult};
-use crate::events::{ContactsChangeReason, ImportProgress};
-use crate::CoreState;
+use crate::events::ContactsChangeReason;
+use crate::{job_handlers, CoreState, JobsState};
 
 fn decode(content_base64: &str) -> CommandResult<Vec<u8>> {
     base64::engine::general_purpose::STANDARD
@@ -67,30 +67,46 @@ pub async fn imports_preview(
         .await
 }
 
-/// Imports a file, reporting progress as `ImportProgress` events.
+/// Starts importing a file as a background job (`import.apply`) and returns the job; its
+/// progress and end arrive as `JobChanged` events. A file the preview would refuse is refused
+/// here, before any job exists. When the job succeeds, `imports_get(job id)` is the import.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, err(level = "warn"))]
-pub async fn imports_run(
+pub async fn imports_start(
     app: AppHandle,
     state: State<'_, CoreState>,
+    jobs: State<'_, JobsState>,
     content_base64: String,
     options: ImportOptions,
+) -> CommandResult<JobInfo> {
+    let core = state.core()?;
+    let queue = jobs.queue()?;
+    let bytes = decode(&content_base64)?;
+    let job = core
+        .run(move |core| job_handlers::stage_import(core, &queue, &bytes, options))
+        .await?;
+    announce(&app, &job);
+    Ok(job.into())
+}
+
+/// One import, by its id (the id of the job that applied it).
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn imports_get(
+    state: State<'_, CoreState>,
+    import_id: String,
 ) -> CommandResult<ImportSummary> {
     let core = state.core()?;
-    let bytes = decode(&content_base64)?;
-    let progress_app = app.clone();
-    let summary = core
-        .run(move |core| {
-            core.imports.run(&bytes, &options, &mut |done, total| {
-                if let Err(error) = (ImportProgress { done, total }).emit(&progress_app) {
-                    tracing::warn!(%error, "could not send import progress");
-                }
-            })
-        })
-        .await?;
-    notify_contacts(&app, Vec::new(), ContactsChangeReason::Imported);
-    Ok(summary)
+    core.run(move |core| {
+        core.imports
+            .list()?
+            .into_iter()
+            .find(|import| import.id == import_id)
+            .ok_or_else(|| Error::not_found("import", &import_id))
+    })
+    .await
 }
 
 /// Imports, newest first.

@@ -1,8 +1,9 @@
+import type { JobCounts } from "../lib/jobs";
 import type { Theme } from "../lib/theme";
 import { Button } from "./Button";
 import { Icon } from "./Icon";
 
-export type Page = "dashboard" | "contacts" | "tasks" | "duplicates" | "settings";
+export type Page = "dashboard" | "contacts" | "tasks" | "duplicates" | "jobs" | "settings";
 
 type SidebarProps = {
   page: Page;
@@ -11,17 +12,48 @@ type SidebarProps = {
   onToggleTheme: () => void;
   onShowShortcuts: () => void;
   version: string | null;
+  /** Background jobs by status, for the indicator on the Jobs link; none before they load. */
+  jobCounts?: JobCounts | null;
 };
 
-const NAV_ITEMS: Array<{ page: Page; label: string; icon: "dashboard" | "contacts" | "tasks" | "duplicates" | "settings"; hint: string }> = [
+const NAV_ITEMS: Array<{ page: Page; label: string; icon: "dashboard" | "contacts" | "tasks" | "duplicates" | "jobs" | "settings"; hint: string }> = [
   { page: "dashboard", label: "Dashboard", icon: "dashboard", hint: "g d" },
   { page: "contacts", label: "Contacts", icon: "contacts", hint: "g c" },
   { page: "tasks", label: "Tasks", icon: "tasks", hint: "g t" },
   { page: "duplicates", label: "Duplicates", icon: "duplicates", hint: "g u" },
+  { page: "jobs", label: "Jobs", icon: "jobs", hint: "g j" },
   { page: "settings", label: "Settings", icon: "settings", hint: "g s" },
 ];
 
-export function Sidebar({ page, onNavigate, theme, onToggleTheme, onShowShortcuts, version }: SidebarProps) {
+/**
+ * The badge on the Jobs link: red with the count when any job gave up (it stays until the job
+ * is retried or canceled), otherwise a quiet count of jobs running or waiting.
+ */
+function JobsIndicator({ counts }: { counts: JobCounts }) {
+  if (counts.dead > 0) {
+    const text = `${counts.dead} failed ${counts.dead === 1 ? "job" : "jobs"}`;
+    return (
+      <span className="nav-badge nav-badge--danger" data-testid="jobs-indicator" data-state="failed" title={text}>
+        <span aria-hidden="true">{counts.dead}</span>
+        <span className="visually-hidden">{`, ${text}`}</span>
+      </span>
+    );
+  }
+  const busy = counts.running + counts.queued;
+  if (busy > 0) {
+    const text = counts.running > 0 ? `${counts.running} running` : `${counts.queued} waiting`;
+    return (
+      <span className="nav-badge nav-badge--busy" data-testid="jobs-indicator" data-state="running" title={text}>
+        <span className="nav-badge__pulse" aria-hidden="true" />
+        <span aria-hidden="true">{busy}</span>
+        <span className="visually-hidden">{`, ${text}`}</span>
+      </span>
+    );
+  }
+  return null;
+}
+
+export function Sidebar({ page, onNavigate, theme, onToggleTheme, onShowShortcuts, version, jobCounts }: SidebarProps) {
   return (
     <aside className="sidebar">
       <div className="sidebar__brand">
@@ -50,6 +82,7 @@ export function Sidebar({ page, onNavigate, theme, onToggleTheme, onShowShortcut
               >
                 <Icon name={item.icon} />
                 <span className="nav-link__label">{item.label}</span>
+                {item.page === "jobs" && jobCounts ? <JobsIndicator counts={jobCounts} /> : null}
                 <kbd className="nav-link__hint" aria-hidden="true">
                   {item.hint}
                 </kbd>

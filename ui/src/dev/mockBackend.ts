@@ -45,6 +45,8 @@ import type {
   ImportSummary,
   DuplicateSuggestion,
   MergeRequest,
+  JobInfo,
+  JobStatus,
 } from "../bindings";
 import { CLIENT_STATUSES, CONTACT_SOURCES, LIFECYCLE_STAGES } from "../lib/labels";
 
@@ -364,6 +366,23 @@ export function installMockBackend(initialCount: number): void {
   };
 
   // Imports: a rough reading of vCard and CSV text, enough to try the wizard in a browser.
+  const jobs = new Map<string, JobInfo>();
+  let nextJob = 1;
+  const addJob = (kind: string, subject: string | null, overrides: Partial<JobInfo> = {}): JobInfo => {
+    const created = stamp();
+    const job: JobInfo = { id: `job-${nextJob++}`, kind, subject, status: "queued", attempts: 0, max_attempts: 3, progress_done: 0, progress_total: null, error: null, run_at: created, cancel_requested: false, created_at: created, updated_at: created, finished_at: null, ...overrides };
+    jobs.set(job.id, job);
+    return job;
+  };
+  const updateJob = (id: string, change: Partial<JobInfo>): JobInfo => {
+    const job = { ...(jobs.get(id) ?? fail("not_found", "No such job")), ...change, updated_at: stamp() };
+    jobs.set(id, job);
+    void emit("job-changed", { id: job.id, kind: job.kind, status: job.status, attempts: job.attempts, max_attempts: job.max_attempts, progress_done: job.progress_done, progress_total: job.progress_total, error: job.error, run_at: job.run_at, cancel_requested: job.cancel_requested, updated_at: job.updated_at });
+    return job;
+  };
+  // One job that gave up, so the Jobs view and its indicator have something to show.
+  addJob("backup.create", null, { status: "dead", attempts: 3, error: "could not create the backups folder: permission denied", finished_at: stamp() });
+
   const imports: ImportSummary[] = [];
   const importedIds = new Map<string, string[]>();
   const decodeText = (base64: string): string => {
@@ -733,26 +752,52 @@ export function installMockBackend(initialCount: number): void {
         }
         case "imports_preview":
           return planImport(args.contentBase64 as string, args.options as ImportOptions).preview;
-        case "imports_run": {
+        case "imports_start": {
           const options = args.options as ImportOptions;
           const { preview, people } = planImport(args.contentBase64 as string, options);
           if (preview.counts.invalid > 0 && !options.accept_valid_rows) {
-            const invalid = preview.items.filter((item) => item.action === "invalid");
-            fail("validation_failed", `${invalid.length} records are invalid; nothing was imported`, invalid.map((item) => ({ field: "file", message: `${item.location}: ${item.reason}` })));
+            fail("validation_failed", "Some fields are invalid", [{ field: "accept_valid_rows", message: `${preview.counts.invalid} records are invalid; import only the valid ones, or fix the file` }]);
           }
           const fresh = people.filter((_, index) => preview.items.filter((item) => item.action !== "invalid")[index]?.action === "create");
-          const ids: string[] = [];
-          for (const [index, person] of fresh.entries()) {
-            const contact = fromInput(`c${(nextId += 1).toString(36).padStart(6, "0")}`, { ...makeContact(nextId, random, now), display_name: person.name, emails: person.email ? [{ address: person.email, label: null, is_primary: true }] : [], source: "upload" } as unknown as ContactInput);
-            add(contact);
-            ids.push(contact.id);
-            void emit("import-progress", { done: index + 1, total: fresh.length });
-          }
-          const summaryEntry: ImportSummary = { id: `import-${imports.length + 1}`, file_name: options.file_name, format: preview.format, undone: false, counts: preview.counts, created_at: stamp(), undone_at: null };
-          imports.unshift(summaryEntry);
-          importedIds.set(summaryEntry.id, ids);
-          changed(ids, "imported");
-          return summaryEntry;
+          const job = addJob("import.apply", options.file_name);
+          // Like the real runner: picked up a moment later, progress as it goes, then done.
+          void (async () => {
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            const ids: string[] = [];
+            for (const [index, person] of fresh.entries()) {
+              const contact = fromInput(`c${(nextId += 1).toString(36).padStart(6, "0")}`, { ...makeContact(nextId, random, now), display_name: person.name, emails: person.email ? [{ address: person.email, label: null, is_primary: true }] : [], source: "upload" } as unknown as ContactInput);
+              add(contact);
+              ids.push(contact.id);
+              updateJob(job.id, { status: "running", attempts: 1, progress_done: index + 1, progress_total: fresh.length });
+              await new Promise((resolve) => setTimeout(resolve, 40));
+            }
+            const summaryEntry: ImportSummary = { id: job.id, file_name: options.file_name, format: preview.format, undone: false, counts: preview.counts, created_at: stamp(), undone_at: null };
+            imports.unshift(summaryEntry);
+            importedIds.set(summaryEntry.id, ids);
+            updateJob(job.id, { status: "succeeded", finished_at: stamp() });
+            changed(ids, "imported");
+          })();
+          return job;
+        }
+        case "imports_get":
+          return imports.find((item) => item.id === args.importId) ?? fail("not_found", "No such import");
+        case "jobs_list": {
+          const statuses = args.statuses as JobStatus[];
+          return [...jobs.values()].filter((job) => statuses.length === 0 || statuses.includes(job.status)).slice(0, args.limit as number);
+        }
+        case "jobs_get":
+          return jobs.get(args.id as string) ?? fail("not_found", "No such job");
+        case "jobs_retry": {
+          const job = jobs.get(args.id as string) ?? fail("not_found", "No such job");
+          if (!["dead", "failed", "canceled"].includes(job.status)) fail("conflict", `a ${job.status} job cannot be retried`);
+          const retried = updateJob(job.id, { status: "queued", attempts: 0, error: null, finished_at: null });
+          setTimeout(() => updateJob(job.id, { status: "succeeded", attempts: 1, finished_at: stamp() }), 800);
+          return retried;
+        }
+        case "jobs_cancel": {
+          const job = jobs.get(args.id as string) ?? fail("not_found", "No such job");
+          if (job.status === "succeeded" || job.status === "canceled") fail("conflict", "the job has already ended");
+          return job.status === "running" ? updateJob(job.id, { cancel_requested: true }) : updateJob(job.id, { status: "canceled", finished_at: stamp() });
         }
         case "imports_list":
           return imports;

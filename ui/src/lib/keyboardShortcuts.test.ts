@@ -30,6 +30,13 @@ describe("shortcut matcher", () => {
     expect(matcher.handle(key("u"))).toBeNull();
   });
 
+  it("recognises g j for Jobs", () => {
+    const matcher = createShortcutMatcher(() => 0);
+    expect(matcher.handle(key("g"))).toBeNull();
+    expect(matcher.handle(key("j"))).toBe("go-jobs");
+    expect(matcher.handle(key("j"))).toBeNull();
+  });
+
   it("forgets the g prefix after the timeout", () => {
     let now = 0;
     const matcher = createShortcutMatcher(() => now);

@@ -1,7 +1,7 @@
 // Global keyboard shortcuts as a pure state machine, so it can be tested without a DOM.
 //   g d / Alt+1  -> Dashboard        g c / Alt+2 -> Contacts
 //   g t          -> Tasks            g s         -> Settings
-//   g u          -> Duplicates
+//   g u          -> Duplicates      g j         -> Jobs
 //   /            -> focus contact search
 //   n            -> new contact
 //   ?            -> shortcut help
@@ -13,6 +13,7 @@ export type ShortcutAction =
   | "go-tasks"
   | "go-settings"
   | "go-duplicates"
+  | "go-jobs"
   | "focus-search"
   | "new-contact"
   | "show-help";
@@ -39,6 +40,7 @@ export const SHORTCUT_HELP: ShortcutDescription[] = [
   { keys: [["g", "c"], ["Alt", "2"]], description: "Go to Contacts" },
   { keys: [["g", "t"]], description: "Go to Tasks" },
   { keys: [["g", "u"]], description: "Go to Duplicates" },
+  { keys: [["g", "j"]], description: "Go to Jobs" },
   { keys: [["g", "s"]], description: "Go to Settings" },
   { keys: [["/"]], description: "Search contacts" },
   { keys: [["n"]], description: "New contact" },
@@ -90,6 +92,7 @@ export function createShortcutMatcher(now: () => number = () => Date.now()): Sho
         if (key === "t" || key === "T") return "go-tasks";
         if (key === "s" || key === "S") return "go-settings";
         if (key === "u" || key === "U") return "go-duplicates";
+        if (key === "j" || key === "J") return "go-jobs";
       }
       // Not a valid second key: fall through and treat it as a fresh key press.
     }

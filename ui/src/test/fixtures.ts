@@ -1,4 +1,4 @@
-import type { Contact, ContactListQuery, ContactPage, ContactSummary, Dashboard } from "../api";
+import type { Contact, ContactListQuery, ContactPage, ContactSummary, Dashboard, JobChanged, JobInfo, JobStatus } from "../api";
 
 export function summaryFixture(index: number, overrides: Partial<ContactSummary> = {}): ContactSummary {
   return {
@@ -74,3 +74,49 @@ export const emptyContactExtras = {
     history: [],
   }),
 };
+
+/** A background job as `jobs_list` returns it. */
+export function jobFixture(id: string, overrides: Partial<JobInfo> = {}): JobInfo {
+  return {
+    id,
+    kind: "backup.create",
+    subject: null,
+    status: "queued",
+    attempts: 0,
+    max_attempts: 3,
+    progress_done: 0,
+    progress_total: null,
+    error: null,
+    run_at: "2026-11-22T09:00:00.000Z",
+    cancel_requested: false,
+    created_at: "2026-11-22T09:00:00.000Z",
+    updated_at: "2026-11-22T09:00:00.000Z",
+    finished_at: null,
+    ...overrides,
+  };
+}
+
+/** A fake jobs_list over `jobs`, honouring the statuses asked for. */
+export function jobsFrom(jobs: () => JobInfo[]) {
+  return (args: Record<string, unknown>): JobInfo[] => {
+    const statuses = args.statuses as JobStatus[];
+    return jobs().filter((job) => statuses.length === 0 || statuses.includes(job.status));
+  };
+}
+
+/** The `job-changed` event payload for `job`. */
+export function jobChange(job: JobInfo): JobChanged {
+  return {
+    id: job.id,
+    kind: job.kind,
+    status: job.status,
+    attempts: job.attempts,
+    max_attempts: job.max_attempts,
+    progress_done: job.progress_done,
+    progress_total: job.progress_total,
+    error: job.error,
+    run_at: job.run_at,
+    cancel_requested: job.cancel_requested,
+    updated_at: job.updated_at,
+  };
+}

@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import type { CsvPreview, ImportPreview, ImportSummary } from "../../api";
 import { eventBus } from "../../test/eventBus";
+import { jobChange, jobFixture } from "../../test/fixtures";
 import { appError, callsTo, mockCommands } from "../../test/tauriMock";
 import { ToastProvider } from "../Toasts";
 import { ImportWizard } from "./ImportWizard";
@@ -18,7 +19,7 @@ const vcardPreview: ImportPreview = {
   items: [{ location: "line 1", display_name: "Ada Abbott", action: "create", reason: "new contact", contact_id: null }],
 };
 const summary: ImportSummary = {
-  id: "batch-1",
+  id: "job-1",
   file_name: "clients.vcf",
   format: "vcard",
   undone: false,
@@ -26,6 +27,9 @@ const summary: ImportSummary = {
   created_at: "2026-11-22T10:00:00Z",
   undone_at: null,
 };
+
+const queuedJob = jobFixture("job-1", { kind: "import.apply", subject: "clients.vcf" });
+const doneJob = { ...queuedJob, status: "succeeded" as const, attempts: 1, updated_at: "2026-11-22T10:00:00.000Z" };
 
 function renderWizard() {
   return render(
@@ -36,13 +40,15 @@ function renderWizard() {
 }
 
 describe("ImportWizard", () => {
-  it("goes file → preview → confirm → progress → done, then undoes the import", async () => {
-    let finishRun: (value: ImportSummary) => void = () => {};
+  // Long (many steps): a generous timeout keeps it from failing on a busy machine.
+  it("goes file → preview → confirm → job progress → done, then undoes the import", { timeout: 15_000 }, async () => {
     mockCommands({
       imports_detect_format: () => "vcard",
       imports_preview: () => vcardPreview,
-      imports_run: () => new Promise<ImportSummary>((resolve) => (finishRun = resolve)),
-      imports_undo: () => ({ batch_id: "batch-1", undone: 1 }),
+      imports_start: () => queuedJob,
+      jobs_get: () => queuedJob,
+      imports_get: () => summary,
+      imports_undo: () => ({ batch_id: "job-1", undone: 1 }),
     });
     const user = userEvent.setup();
     renderWizard();
@@ -59,21 +65,65 @@ describe("ImportWizard", () => {
 
     await user.click(screen.getByTestId("import-confirm"));
     expect(await screen.findByTestId("import-progress")).toBeTruthy();
-    expect(callsTo("imports_run")).toEqual([
+    expect(callsTo("imports_start")).toEqual([
       {
         contentBase64: btoa(VCARD),
         options: { file_name: "clients.vcf", format: "vcard", mapping: null, accept_valid_rows: false },
       },
     ]);
-    await waitFor(() => expect(eventBus.count("import-progress")).toBeGreaterThan(0));
-    act(() => eventBus.emit("import-progress", { done: 1, total: 2 }));
+    await waitFor(() => expect(callsTo("jobs_get")).toEqual([{ id: "job-1" }]));
+    await waitFor(() => expect(eventBus.count("job-changed")).toBeGreaterThan(0));
+    // Another job's progress is not this import's.
+    act(() => eventBus.emit("job-changed", { ...jobChange(queuedJob), id: "other", status: "running", progress_done: 9, progress_total: 10 }));
+    act(() => eventBus.emit("job-changed", { ...jobChange(queuedJob), status: "running", progress_done: 1, progress_total: 2 }));
     expect(screen.getByRole("progressbar").getAttribute("aria-valuenow")).toBe("1");
 
-    await act(async () => finishRun(summary));
+    await act(async () => eventBus.emit("job-changed", jobChange(doneJob)));
     expect((await screen.findByTestId("import-done")).textContent).toContain("1 new");
+    expect(callsTo("imports_get")).toEqual([{ importId: "job-1" }]);
     await user.click(screen.getByTestId("import-undo"));
-    await waitFor(() => expect(callsTo("imports_undo")).toEqual([{ importId: "batch-1" }]));
+    await waitFor(() => expect(callsTo("imports_undo")).toEqual([{ importId: "job-1" }]));
     expect((await screen.findByTestId("import-undo")).textContent).toContain("Import undone");
+  });
+
+  it("says when an attempt failed and will be retried, and shows the error when the job gives up", async () => {
+    mockCommands({
+      imports_detect_format: () => "vcard",
+      imports_preview: () => vcardPreview,
+      imports_start: () => queuedJob,
+      jobs_get: () => queuedJob,
+    });
+    const user = userEvent.setup();
+    renderWizard();
+    await user.upload(screen.getByTestId("import-file-input"), new File([VCARD], "clients.vcf"));
+    await waitFor(() => expect(screen.getByTestId("import-next").hasAttribute("disabled")).toBe(false));
+    await user.click(screen.getByTestId("import-next"));
+    await user.click(await screen.findByTestId("import-confirm"));
+    await screen.findByTestId("import-progress");
+    await waitFor(() => expect(eventBus.count("job-changed")).toBeGreaterThan(0));
+
+    act(() => eventBus.emit("job-changed", { ...jobChange(queuedJob), status: "failed", attempts: 1, error: "database is locked" }));
+    expect((await screen.findByTestId("import-retrying")).textContent).toContain("database is locked");
+    act(() => eventBus.emit("job-changed", { ...jobChange(queuedJob), status: "dead", attempts: 3, error: "database is locked" }));
+    expect((await screen.findByTestId("import-error")).textContent).toContain("database is locked");
+    expect(screen.getByTestId("import-preview")).toBeTruthy();
+  });
+
+  it("finishes when the job was done before the wizard listened", async () => {
+    mockCommands({
+      imports_detect_format: () => "vcard",
+      imports_preview: () => vcardPreview,
+      imports_start: () => queuedJob,
+      jobs_get: () => doneJob,
+      imports_get: () => summary,
+    });
+    const user = userEvent.setup();
+    renderWizard();
+    await user.upload(screen.getByTestId("import-file-input"), new File([VCARD], "clients.vcf"));
+    await waitFor(() => expect(screen.getByTestId("import-next").hasAttribute("disabled")).toBe(false));
+    await user.click(screen.getByTestId("import-next"));
+    await user.click(await screen.findByTestId("import-confirm"));
+    expect((await screen.findByTestId("import-done")).textContent).toContain("1 new");
   });
 
   it("passes the edited column mapping of a generic CSV file", async () => {
@@ -93,7 +143,9 @@ describe("ImportWizard", () => {
       imports_detect_format: () => "csv",
       imports_csv_preview: () => csvPreview,
       imports_preview: () => ({ ...vcardPreview, format: "csv" }),
-      imports_run: () => ({ ...summary, format: "csv" }),
+      imports_start: () => queuedJob,
+      jobs_get: () => doneJob,
+      imports_get: () => ({ ...summary, format: "csv" }),
     });
     const user = userEvent.setup();
     renderWizard();
@@ -123,7 +175,7 @@ describe("ImportWizard", () => {
     });
     await user.click(screen.getByTestId("import-confirm"));
     await screen.findByTestId("import-done");
-    expect(callsTo("imports_run")[0].options).toMatchObject({ mapping: expectedMapping, format: "csv" });
+    expect(callsTo("imports_start")[0].options).toMatchObject({ mapping: expectedMapping, format: "csv" });
   });
 
   it("keeps Confirm disabled with invalid records until “valid only” is ticked", async () => {
@@ -139,7 +191,9 @@ describe("ImportWizard", () => {
     mockCommands({
       imports_detect_format: () => "vcard",
       imports_preview: () => withInvalid,
-      imports_run: () => ({ ...summary, counts: withInvalid.counts }),
+      imports_start: () => queuedJob,
+      jobs_get: () => doneJob,
+      imports_get: () => ({ ...summary, counts: withInvalid.counts }),
     });
     const user = userEvent.setup();
     renderWizard();
@@ -156,7 +210,7 @@ describe("ImportWizard", () => {
     expect(screen.getByTestId("import-confirm").hasAttribute("disabled")).toBe(false);
     await user.click(screen.getByTestId("import-confirm"));
     await screen.findByTestId("import-done");
-    expect(callsTo("imports_run")[0].options).toMatchObject({ accept_valid_rows: true });
+    expect(callsTo("imports_start")[0].options).toMatchObject({ accept_valid_rows: true });
   });
 
   it("shows the server's field errors when a file cannot be read", async () => {

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useId, useRef, useState } from "react";
 import {
   api,
   bytesToBase64,
-  onImportProgress,
+  onJobChanged,
   toAppError,
   type AppError,
   type ColumnTarget,
@@ -11,8 +11,9 @@ import {
   type ImportFormat,
   type ImportOptions,
   type ImportPreview,
-  type ImportProgress,
   type ImportSummary,
+  type JobChanged,
+  type JobInfo,
 } from "../../api";
 import { useEventSubscription } from "../../hooks/useEventSubscription";
 import { formatNumber } from "../../lib/format";
@@ -27,6 +28,11 @@ import { IMPORT_ACTION_LABELS, IMPORT_FIELD_LABELS, IMPORT_FORMAT_LABELS } from 
 type Step = "file" | "mapping" | "preview" | "running" | "done";
 
 type LoadedFile = { name: string; base64: string };
+
+type Progress = { done: number; total: number };
+
+/** How often the wizard asks for its job's state, in case an event was missed. */
+export const JOB_POLL_MS = 2000;
 
 const FORMAT_OPTIONS = (Object.keys(IMPORT_FORMAT_LABELS) as ImportFormat[]).map((value) => ({
   value,
@@ -51,7 +57,11 @@ type ImportWizardProps = {
   onClose: () => void;
 };
 
-/** Choose a file, map CSV columns, check the plan, import with progress, undo if needed. */
+/**
+ * Choose a file, map CSV columns, check the plan, import with progress, undo if needed. The
+ * import itself is a durable background job (`import.apply`): the wizard follows it through
+ * `JobChanged` events, and closing the wizard leaves it running (it shows on the Jobs page).
+ */
 export function ImportWizard({ open, onClose }: ImportWizardProps) {
   const fileInputId = useId();
   const formatId = useId();
@@ -62,13 +72,69 @@ export function ImportWizard({ open, onClose }: ImportWizardProps) {
   const [mapping, setMapping] = useState<ColumnTarget[]>([]);
   const [preview, setPreview] = useState<ImportPreview | null>(null);
   const [acceptValid, setAcceptValid] = useState(false);
-  const [progress, setProgress] = useState<ImportProgress | null>(null);
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [retrying, setRetrying] = useState<string | null>(null);
   const [summary, setSummary] = useState<ImportSummary | null>(null);
   const [undone, setUndone] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<AppError | null>(null);
 
-  useEventSubscription(onImportProgress, setProgress, open && step === "running");
+  // The job being followed; changes that arrive before its id is known wait in `early`.
+  const followed = useRef<string | null>(null);
+  const early = useRef(new Map<string, JobChanged | JobInfo>());
+  const finishing = useRef(false);
+
+  const follow = useCallback((job: JobChanged | JobInfo) => {
+    if (job.id !== followed.current || finishing.current) return;
+    if (job.status === "running" && job.progress_total) {
+      setProgress({ done: job.progress_done, total: job.progress_total });
+    }
+    if (job.status === "failed") {
+      setRetrying(job.error ?? "The attempt failed");
+    } else if (job.status === "running") {
+      setRetrying(null);
+    }
+    if (job.status === "succeeded") {
+      finishing.current = true;
+      api.importsGet(job.id).then(
+        (result) => {
+          setSummary(result);
+          setStep("done");
+        },
+        (caught: unknown) => {
+          setError(toAppError(caught));
+          setStep("preview");
+        },
+      );
+    } else if (job.status === "dead" || job.status === "canceled") {
+      finishing.current = true;
+      setError({
+        code: job.status === "canceled" ? "cancelled" : "internal",
+        message: job.status === "canceled" ? "The import was canceled; nothing was written." : (job.error ?? "The import failed"),
+        details: null,
+      });
+      setStep("preview");
+    }
+  }, []);
+
+  const onChange = useCallback(
+    (change: JobChanged) => {
+      if (followed.current === null) early.current.set(change.id, change);
+      else follow(change);
+    },
+    [follow],
+  );
+  useEventSubscription(onJobChanged, onChange, open && step === "running");
+
+  // Events are the fast path; a slow look at the job covers one that was missed.
+  useEffect(() => {
+    if (!open || step !== "running") return;
+    const timer = window.setInterval(() => {
+      const id = followed.current;
+      if (id) api.getJob(id).then(follow, () => {});
+    }, JOB_POLL_MS);
+    return () => window.clearInterval(timer);
+  }, [open, step, follow]);
 
   // The button that moved to the next step is gone: keep focus inside the dialog.
   const stepRef = useRef<HTMLDivElement>(null);
@@ -90,14 +156,18 @@ export function ImportWizard({ open, onClose }: ImportWizardProps) {
     setPreview(null);
     setAcceptValid(false);
     setProgress(null);
+    setRetrying(null);
     setSummary(null);
     setUndone(false);
     setBusy(false);
     setError(null);
+    followed.current = null;
+    early.current.clear();
+    finishing.current = false;
   };
 
+  // Closing while the import runs is fine: the job goes on and shows on the Jobs page.
   const close = () => {
-    if (step === "running") return;
     reset();
     onClose();
   };
@@ -177,14 +247,26 @@ export function ImportWizard({ open, onClose }: ImportWizardProps) {
     if (!file) return;
     setError(null);
     setProgress(null);
+    setRetrying(null);
+    followed.current = null;
+    early.current.clear();
+    finishing.current = false;
     setStep("running");
+    let started: JobInfo;
     try {
-      setSummary(await api.importsRun(file.base64, options()));
-      setStep("done");
+      started = await api.importsStart(file.base64, options());
     } catch (caught) {
       setError(toAppError(caught));
       setStep("preview");
+      return;
     }
+    followed.current = started.id;
+    follow(started);
+    const missed = early.current.get(started.id);
+    early.current.clear();
+    if (missed) follow(missed);
+    // The job may have moved on before this window listened.
+    api.getJob(started.id).then(follow, () => {});
   };
 
   const undo = async () => {
@@ -246,7 +328,11 @@ export function ImportWizard({ open, onClose }: ImportWizardProps) {
           </>
         );
       case "running":
-        return null;
+        return (
+          <Button variant="ghost" onClick={close} data-testid="import-background">
+            Continue in the background
+          </Button>
+        );
       case "done":
         return (
           <>
@@ -423,6 +509,12 @@ export function ImportWizard({ open, onClose }: ImportWizardProps) {
               max={progress?.total ?? 1}
               label={progress ? `Importing (${formatNumber(progress.done)} of ${formatNumber(progress.total)})` : "Importing…"}
             />
+            {retrying ? (
+              <p className="muted" role="status" data-testid="import-retrying">
+                An attempt failed ({retrying}). Nothing was written; it will be tried again by itself.
+              </p>
+            ) : null}
+            <p className="muted">The import runs in the background: you can close this window and follow it under Jobs.</p>
           </div>
         ) : null}
 

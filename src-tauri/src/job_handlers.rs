@@ -1,0 +1,68 @@
+//! The background job kinds the desktop app runs, their limits, and the recurring ones it
+//! schedules at start-up. Each handler is a thin adapter from a durable job to a core service;
+//! they know nothing of the window, so they are tested on a real store without Tauri.
+
+mod backup_create;
+mod import_apply;
+mod jobs_purge;
+
+use std::time::Duration;
+
+use omnicrm_core::Core;
+use omnicrm_jobs::{JobQueue, JobRunner, Schedule};
+
+pub use import_apply::{remove_orphaned_staging, stage_import, staging_dir, ImportJob};
+
+/// Makes a scheduled backup when the newest is a day old, keeping the last seven.
+pub const BACKUP_CREATE: &str = "backup.create";
+/// Removes succeeded jobs older than the retention window.
+pub const JOBS_PURGE: &str = "jobs.purge";
+/// Applies a previewed import file in one transaction.
+pub const IMPORT_APPLY: &str = "import.apply";
+
+/// How long succeeded jobs stay listed before `jobs.purge` removes them.
+pub const RETENTION_DAYS: u32 = 7;
+
+/// Jobs running at once, across all kinds.
+pub const CONCURRENCY: usize = 2;
+
+/// The recurring jobs. The backup check runs hourly, as the old in-process timer did: a backup
+/// is made only when the newest one is a day old, so the first check after a day passes makes
+/// it, whenever the app was started.
+pub fn schedules() -> Vec<Schedule> {
+    vec![
+        Schedule::new(
+            BACKUP_CREATE,
+            Duration::from_secs(60 * 60),
+            serde_json::json!({}),
+        ),
+        Schedule::new(
+            JOBS_PURGE,
+            Duration::from_secs(24 * 60 * 60),
+            serde_json::json!({ "retention_days": RETENTION_DAYS }),
+        ),
+    ]
+}
+
+/// A runner over `queue` with every kind the app handles.
+pub fn runner(core: &Core, queue: &JobQueue) -> JobRunner {
+    let backups = core.clone();
+    let imports = core.clone();
+    let purging = (core.clone(), queue.clone());
+    JobRunner::new(queue.clone(), CONCURRENCY)
+        .handle(
+            BACKUP_CREATE,
+            1,
+            Duration::from_secs(30 * 60),
+            move |context| backup_create::run(backups.clone(), context),
+        )
+        .handle(JOBS_PURGE, 1, Duration::from_secs(5 * 60), move |context| {
+            jobs_purge::run(purging.0.clone(), purging.1.clone(), context)
+        })
+        .handle(
+            IMPORT_APPLY,
+            1,
+            Duration::from_secs(60 * 60),
+            move |context| import_apply::run(imports.clone(), context),
+        )
+}
