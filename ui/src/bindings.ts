@@ -71,6 +71,15 @@ export const commands = {
 	 *  change id undoes it.
 	 */
 	tasksSetStatus: (id: string, status: TaskStatus) => typedError<TaskStatusChange, AppError>(__TAURI_INVOKE("tasks_set_status", { id, status })),
+	/**  The Google accounts of this device, and where new sign-in tokens would be kept. */
+	googleStatus: () => typedError<GoogleStatus, AppError>(__TAURI_INVOKE("google_status")),
+	/**
+	 *  Opens Google's sign-in page in the browser and waits (up to five minutes) for it to come
+	 *  back to OmniCRM on a loopback address.
+	 */
+	googleConnect: () => typedError<ConnectOutcome, AppError>(__TAURI_INVOKE("google_connect")),
+	/**  Revokes OmniCRM's access at Google and removes the tokens from this device. */
+	googleDisconnect: (accountId: string) => typedError<DisconnectOutcome, AppError>(__TAURI_INVOKE("google_disconnect", { accountId })),
 	tasksSubtasks: (parentId: string) => typedError<Task[], AppError>(__TAURI_INVOKE("tasks_subtasks", { parentId })),
 	goalsList: (contactId: string | null) => typedError<Goal[], AppError>(__TAURI_INVOKE("goals_list", { contactId })),
 	goalsCreate: (input: GoalInput) => typedError<Goal, AppError>(__TAURI_INVOKE("goals_create", { input })),
@@ -129,6 +138,14 @@ export const events = {
 };
 
 /* Types */
+/**  Whether the account can be used. */
+export type AccountStatus = "connected" | 
+/**
+ *  Signed out by the user, or the provider refused the saved sign-in; `status_reason` says
+ *  which.
+ */
+"disconnected";
+
 export type Address = {
 	street: string | null,
 	city: string | null,
@@ -214,6 +231,17 @@ export type ColumnMapping = {
 export type ColumnTarget = {
 	header: string,
 	field: Field,
+};
+
+/**  What connecting did. */
+export type ConnectOutcome = {
+	account: IntegrationAccount,
+	/**  Where the tokens went, with a plain notice when it is the encrypted file. */
+	token_storage: SecretStorageStatus,
+	/**  Scopes sync needs that the user did not grant (unticked on the consent screen). */
+	missing_scopes: string[],
+	/**  Anything the user should know, in plain words. */
+	warnings: string[],
 };
 
 /**  One grant or revocation. */
@@ -408,6 +436,18 @@ export type DemoSummary = {
 	batch_id: string,
 };
 
+/**
+ *  What disconnecting did. The tokens are removed from this device whether or not Google
+ *  confirmed the revocation.
+ */
+export type DisconnectOutcome = {
+	account: IntegrationAccount,
+	/**  Google confirmed the revocation. */
+	revoked: boolean,
+	/**  Why the revocation did not happen or failed; the tokens were removed anyway. */
+	revocation_error: string | null,
+};
+
 /**  How sure a suggestion is. */
 export type DuplicateConfidence = 
 /**  The contacts share an email address, phone number or other identifier. */
@@ -517,6 +557,12 @@ export type GoalKind = "practitioner_business" | "practitioner_personal" | "clie
 
 export type GoalStatus = "on_track" | "at_risk" | "achieved" | "abandoned";
 
+/**  The Google accounts of this device, and the token storage new sign-ins would use. */
+export type GoogleStatus = {
+	accounts: IntegrationAccount[],
+	token_storage: SecretStorageStatus,
+};
+
 /**  An identifier added to a contact beyond its own emails and phones. */
 export type Identity = {
 	id: string,
@@ -621,6 +667,31 @@ export type ImportSummary = {
 	undone_at: string | null,
 };
 
+/**  One connected (or once connected) account. */
+export type IntegrationAccount = {
+	id: string,
+	provider: IntegrationProvider,
+	email: string,
+	/**  The scopes the user granted. */
+	scopes: string[],
+	status: AccountStatus,
+	/**  Why the account is disconnected, in plain words; `None` while connected. */
+	status_reason: string | null,
+	token_storage: TokenStorage,
+	connected_at: string,
+	disconnected_at: string | null,
+	last_sync_at: string | null,
+	last_sync_summary: string | null,
+	/**  The last sync error, cleared by the next successful sync. */
+	last_error: string | null,
+	last_error_at: string | null,
+	created_at: string,
+	updated_at: string,
+};
+
+/**  The outside service an account belongs to. */
+export type IntegrationProvider = "google";
+
 export type Interaction = {
 	id: string,
 	kind: InteractionKind,
@@ -709,6 +780,9 @@ export type JobStatus =
 "failed" | 
 /**  Out of attempts; only a retry by hand runs it again. */
 "dead" | "canceled";
+
+/**  Whether the OS keyring can be used right now. */
+export type KeyringStatus = { status: "available" } | { status: "unavailable"; reason: string };
 
 /**  Where the client is in their journey with the practitioner. */
 export type LifecycleStage = "prospect" | "new_client" | "core_client" | "referring_client" | "vip_client" | "lost_client" | "at_risk_client";
@@ -826,6 +900,22 @@ export type RestoreOutcome = {
 	restored_from: string,
 	/**  The backup of the database as it was before the restore. */
 	previous_saved_as: string,
+};
+
+/**  Where secrets are kept. */
+export type SecretBackend = 
+/**  The OS keyring. */
+"keyring" | 
+/**  Encrypted files in the data directory (see [`EncryptedFileStore`] for the threat model). */
+"encrypted_file";
+
+/**  Which backend is in use and why, for the UI and the CLI to show. */
+export type SecretStorageStatus = {
+	backend: SecretBackend,
+	/**  What the user should know, in plain words ([`ENCRYPTED_FILE_NOTICE`] for the fallback). */
+	notice: string | null,
+	/**  What the keyring answered, when it was asked. */
+	keyring: KeyringStatus | null,
 };
 
 export type SortDirection = "asc" | "desc";
@@ -966,6 +1056,13 @@ export type TimelinePage = {
 	/**  `None` on the last page. */
 	next: TimelineCursor | null,
 };
+
+/**  Where an account's tokens are kept. */
+export type TokenStorage = 
+/**  The OS keyring. */
+"keyring" | 
+/**  The encrypted secrets file in the data directory (no keyring was available). */
+"encrypted_file";
 
 /**  What an undo did: `change_id` is the new change that reverted the old one. */
 export type UndoOutcome = {
