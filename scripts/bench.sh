@@ -4,6 +4,7 @@
 #   scripts/bench.sh --contacts 20000
 #   scripts/bench.sh imports            # import 10k into 10k, import 100k, 5k-item timeline
 #   scripts/bench.sh imports --large 0  # skip the 100k import
+#   scripts/bench.sh google [MESSAGES RUNS]  # Gmail ingest + normalize from the fake server
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -15,6 +16,15 @@ if [ "${1:-}" = "imports" ]; then
   shift
   section "cargo run --release -p omnicrm-core --example bench_imports -- $*"
   cargo run --release -p omnicrm-core --example bench_imports -- "$@"
+  echo
+  echo "Done. Copy the figures into docs/benchmarks.md with the date, commit and machine load."
+  exit 0
+fi
+
+if [ "${1:-}" = "google" ]; then
+  shift
+  section "cargo run --release -p omnicrm-google --example bench_google_sync -- $*"
+  cargo run --release -p omnicrm-google --example bench_google_sync -- "$@"
   echo
   echo "Done. Copy the figures into docs/benchmarks.md with the date, commit and machine load."
   exit 0
