@@ -61,7 +61,7 @@ pub(super) fn insert_indexing(
     contact: &mut Contact,
     index: Option<&mut SearchIndexBatch>,
 ) -> Result<()> {
-    canonical_tag_names(connection, contact)?;
+    let tag_ids = resolve_tags(connection, contact)?;
     write_row(
         connection,
         contact,
@@ -73,7 +73,9 @@ pub(super) fn insert_indexing(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
                  ?18, ?19, ?20, ?21)",
     )?;
-    write_children(connection, contact, false, index)
+    // `seq` is the rowid: known from the insert, no lookup needed.
+    let seq = connection.last_insert_rowid();
+    write_children(connection, contact, &tag_ids, Some(seq), index)
 }
 
 /// Writes every field of `contact` over the stored row, and its emails, phones, tags and
@@ -88,7 +90,7 @@ pub(super) fn replace_indexing(
     contact: &mut Contact,
     index: Option<&mut SearchIndexBatch>,
 ) -> Result<()> {
-    canonical_tag_names(connection, contact)?;
+    let tag_ids = resolve_tags(connection, contact)?;
     let changed = write_row(
         connection,
         contact,
@@ -104,23 +106,35 @@ pub(super) fn replace_indexing(
     if changed == 0 {
         return Err(Error::not_found(ENTITY, &contact.id));
     }
-    write_children(connection, contact, true, index)
+    write_children(connection, contact, &tag_ids, None, index)
 }
 
 /// Tags are matched by name without regard to case; a contact carries the stored spelling
-/// (`yoga` becomes the seeded `Yoga`).
-fn canonical_tag_names(connection: &Connection, contact: &mut Contact) -> Result<()> {
-    let mut lookup = connection.prepare_cached("SELECT name FROM tags WHERE name = ?1")?;
+/// (`yoga` becomes the seeded `Yoga`), and tags that do not exist yet are created. Returns the
+/// tag ids, one lookup per tag.
+fn resolve_tags(connection: &Connection, contact: &mut Contact) -> Result<Vec<String>> {
+    let mut lookup = connection.prepare_cached("SELECT id, name FROM tags WHERE name = ?1")?;
+    let mut ids = Vec::with_capacity(contact.tags.len());
     for tag in &mut contact.tags {
-        if let Some(stored) = lookup
-            .query_row([tag.as_str()], |row| row.get::<_, String>(0))
-            .optional()?
-        {
-            *tag = stored;
+        let stored: Option<(String, String)> = lookup
+            .query_row([tag.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        match stored {
+            Some((id, name)) => {
+                *tag = name;
+                ids.push(id);
+            }
+            None => {
+                let id = new_id();
+                connection
+                    .prepare_cached("INSERT INTO tags (id, name, created_at) VALUES (?1, ?2, ?3)")?
+                    .execute(params![id, tag.as_str(), now_utc()])?;
+                ids.push(id);
+            }
         }
     }
     contact.tags.sort_by_key(|tag| tag.to_lowercase());
-    Ok(())
+    Ok(ids)
 }
 
 /// Runs `sql` (an insert or update) with the contact's columns as ?1..?21.
@@ -155,13 +169,16 @@ fn write_row(connection: &Connection, contact: &Contact, sql: &str) -> Result<us
     ])?)
 }
 
-/// Emails, phones, tags and the keyword index entry; `existing` clears the old ones first.
+/// Emails, phones, tags and the keyword index entry. `seq` is known for a new contact; an
+/// existing one (`None`) has its old rows cleared first.
 fn write_children(
     connection: &Connection,
     contact: &Contact,
-    existing: bool,
+    tag_ids: &[String],
+    seq: Option<i64>,
     index: Option<&mut SearchIndexBatch>,
 ) -> Result<()> {
+    let existing = seq.is_none();
     if existing {
         for sql in [
             "DELETE FROM contact_emails WHERE contact_id = ?1",
@@ -201,43 +218,30 @@ fn write_children(
         ])?;
     }
 
-    for tag in &contact.tags {
-        let tag_id = ensure_tag(connection, tag)?;
-        connection
-            .prepare_cached(
-                "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?1, ?2)",
-            )?
-            .execute(params![contact.id, tag_id])?;
+    let mut insert_tag = connection.prepare_cached(
+        "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?1, ?2)",
+    )?;
+    for tag_id in tag_ids {
+        insert_tag.execute(params![contact.id, tag_id])?;
     }
 
-    refresh_search_index(connection, contact, existing, index)
-}
-
-fn ensure_tag(connection: &Connection, name: &str) -> Result<String> {
-    let existing: Option<String> = connection
-        .prepare_cached("SELECT id FROM tags WHERE name = ?1")?
-        .query_row([name], |row| row.get(0))
-        .optional()?;
-    if let Some(id) = existing {
-        return Ok(id);
-    }
-    let id = new_id();
-    connection
-        .prepare_cached("INSERT INTO tags (id, name, created_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![id, name, now_utc()])?;
-    Ok(id)
+    refresh_search_index(connection, contact, seq, index)
 }
 
 /// Live contacts are indexed; deleted ones are removed from the index.
 fn refresh_search_index(
     connection: &Connection,
     contact: &Contact,
-    existing: bool,
+    new_seq: Option<i64>,
     index: Option<&mut SearchIndexBatch>,
 ) -> Result<()> {
-    let seq: i64 = connection
-        .prepare_cached("SELECT seq FROM contacts WHERE id = ?1")?
-        .query_row([&contact.id], |row| row.get(0))?;
+    let existing = new_seq.is_none();
+    let seq: i64 = match new_seq {
+        Some(seq) => seq,
+        None => connection
+            .prepare_cached("SELECT seq FROM contacts WHERE id = ?1")?
+            .query_row([&contact.id], |row| row.get(0))?,
+    };
     if let Some(batch) = index {
         // A contact added earlier in the same batch is not in the index yet.
         if batch.added.remove(&seq).is_none() && existing {
