@@ -182,10 +182,8 @@ pub fn export(core: &Core, arguments: &ExportArgs, printer: &Printer) -> Result<
 }
 
 pub fn delete_all_data(core: &Core, confirmation: &str, printer: &Printer) -> Result<()> {
-    // Checked here too, so a mistyped phrase disconnects nothing.
-    if confirmation.trim() != omnicrm_core::export::DELETE_ALL_CONFIRMATION {
-        return core.export.delete_all_data(confirmation).map(|_| ());
-    }
+    // The phrase is checked before anything happens, so a mistyped one disconnects nothing.
+    omnicrm_core::export::check_delete_all_confirmation(confirmation)?;
     crate::google_commands::disconnect_all(core)?;
     let summary = core.export.delete_all_data(confirmation)?;
     printer.value(&summary, || {

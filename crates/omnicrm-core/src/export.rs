@@ -92,6 +92,20 @@ pub struct DeletionSummary {
     pub backups: u32,
 }
 
+/// `validation_failed` on `confirmation` unless it is exactly [`DELETE_ALL_CONFIRMATION`]
+/// (surrounding spaces aside). Callers that do more than the core's deletion (disconnecting
+/// accounts) check it first.
+pub fn check_delete_all_confirmation(confirmation: &str) -> Result<()> {
+    if confirmation.trim() == DELETE_ALL_CONFIRMATION {
+        Ok(())
+    } else {
+        Err(Error::invalid_field(
+            "confirmation",
+            format!("must be exactly \"{DELETE_ALL_CONFIRMATION}\""),
+        ))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ExportService {
     database: Database,
@@ -168,12 +182,7 @@ impl ExportService {
     /// seeded tags, zones and ignore patterns stay. `confirmation` must be
     /// [`DELETE_ALL_CONFIRMATION`].
     pub fn delete_all_data(&self, confirmation: &str) -> Result<DeletionSummary> {
-        if confirmation.trim() != DELETE_ALL_CONFIRMATION {
-            return Err(Error::invalid_field(
-                "confirmation",
-                format!("must be exactly \"{DELETE_ALL_CONFIRMATION}\""),
-            ));
-        }
+        check_delete_all_confirmation(confirmation)?;
         let contacts = self.database.write(|transaction| {
             let contacts: u32 =
                 transaction.query_row("SELECT COUNT(*) FROM contacts", [], |row| row.get(0))?;

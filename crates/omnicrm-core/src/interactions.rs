@@ -251,6 +251,15 @@ pub(crate) fn insert(
             return Ok(existing);
         }
     }
+    create_valid(connection, valid, batch_id)
+}
+
+/// Stores a validated interaction as a new record under `batch_id`.
+fn create_valid(
+    connection: &Connection,
+    valid: ValidInteraction,
+    batch_id: Option<&str>,
+) -> Result<Interaction> {
     let now = now_utc();
     let interaction = Interaction {
         id: new_id(),
@@ -285,24 +294,7 @@ pub(crate) fn insert_or_revive(
         None => None,
     };
     let Some(before) = existing else {
-        let now = now_utc();
-        let interaction = Interaction {
-            id: new_id(),
-            kind: valid.kind,
-            subject: valid.subject,
-            body: valid.body,
-            occurred_at: valid.occurred_at,
-            duration_minutes: valid.duration_minutes,
-            source: valid.source,
-            source_id: valid.source_id,
-            source_metadata: valid.source_metadata,
-            contact_ids: valid.contact_ids,
-            created_at: now.clone(),
-            updated_at: now,
-            deleted_at: None,
-        };
-        records::create(connection, &interaction, batch_id)?;
-        return Ok(interaction);
+        return create_valid(connection, valid, batch_id);
     };
     if before.deleted_at.is_none() {
         return Ok(before);
