@@ -65,31 +65,16 @@ pub fn run_google(core: &Core, command: GoogleCommand, printer: &Printer) -> Res
     }
 }
 
-/// Disconnects every connected account (revoking at Google where possible, always removing the
-/// tokens from this device): "delete all my data" must not leave sign-in tokens behind in the
-/// keyring. Returns how many accounts were disconnected.
+/// Disconnects every connected Google account before "delete all my data" (see
+/// [`GoogleAccounts::disconnect_all`]). Returns how many were disconnected.
 pub fn disconnect_all(core: &Core) -> Result<u32> {
-    let connected: Vec<IntegrationAccount> = core
-        .integrations
-        .list()?
-        .into_iter()
-        .filter(|account| account.status == AccountStatus::Connected)
-        .collect();
-    if connected.is_empty() {
-        return Ok(0);
-    }
     let oauth = GoogleOAuth::new(environment::oauth_config_from_env())?;
     let google = GoogleAccounts::new(oauth, core.integrations.clone(), &core.data_dir);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|error| Error::io("could not start the async runtime", &error))?;
-    let mut disconnected = 0;
-    for account in connected {
-        runtime.block_on(google.disconnect(&account.id))?;
-        disconnected += 1;
-    }
-    Ok(disconnected)
+    runtime.block_on(google.disconnect_all())
 }
 
 async fn connect(

@@ -254,6 +254,20 @@ impl GoogleAccounts {
         })
     }
 
+    /// Disconnects every connected Google account (revoking where Google answers, always
+    /// removing the tokens from this device), as "delete all my data" must leave no sign-in
+    /// tokens behind. Returns how many were disconnected.
+    pub async fn disconnect_all(&self) -> Result<u32> {
+        let mut disconnected = 0;
+        for account in self.status().await?.accounts {
+            if account.status == AccountStatus::Connected {
+                self.disconnect(&account.id).await?;
+                disconnected += 1;
+            }
+        }
+        Ok(disconnected)
+    }
+
     /// An access-token source for `account_id`, for sync.
     pub fn token_source(&self, account_id: &str) -> StoredAccountTokens {
         StoredAccountTokens {

@@ -14,7 +14,7 @@ use crate::CoreState;
 /// How long sign-in waits for the browser to come back.
 const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
 
-fn google_accounts(state: &State<'_, CoreState>) -> CommandResult<GoogleAccounts> {
+pub(super) fn google_accounts(state: &State<'_, CoreState>) -> CommandResult<GoogleAccounts> {
     let core = state.core()?;
     let oauth = GoogleOAuth::new(environment::oauth_config_from_env())?;
     Ok(GoogleAccounts::new(

@@ -150,7 +150,8 @@ pub async fn export_write(
     .await
 }
 
-/// Erases all client data; `confirmation` must be the exact phrase.
+/// Erases all client data; `confirmation` must be the exact phrase. Google accounts are
+/// disconnected first, so no sign-in tokens stay behind.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, err(level = "warn"))]
@@ -159,6 +160,10 @@ pub async fn data_delete_all(
     state: State<'_, CoreState>,
     confirmation: String,
 ) -> CommandResult<DeletionSummary> {
+    omnicrm_core::export::check_delete_all_confirmation(&confirmation)?;
+    super::google::google_accounts(&state)?
+        .disconnect_all()
+        .await?;
     let core = state.core()?;
     let summary = core
         .run(move |core| core.export.delete_all_data(&confirmation))
