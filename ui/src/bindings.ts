@@ -110,7 +110,10 @@ export const commands = {
 	 *  folder under a name that does not overwrite anything, and says where.
 	 */
 	exportWrite: (format: ExportFormat, contactId: string | null) => typedError<ExportSummary, AppError>(__TAURI_INVOKE("export_write", { format, contactId })),
-	/**  Erases all client data; `confirmation` must be the exact phrase. */
+	/**
+	 *  Erases all client data; `confirmation` must be the exact phrase. Google accounts are
+	 *  disconnected first, so no sign-in tokens stay behind.
+	 */
 	dataDeleteAll: (confirmation: string) => typedError<DeletionSummary, AppError>(__TAURI_INVOKE("data_delete_all", { confirmation })),
 	/**  Groups of contacts that are probably one person, most certain first. */
 	duplicatesSuggestions: (limit: number) => typedError<DuplicateSuggestion[], AppError>(__TAURI_INVOKE("duplicates_suggestions", { limit })),
