@@ -29,9 +29,8 @@ fn models_dir() -> Result<PathBuf> {
 pub fn search(core: &Core, arguments: &SearchArgs, printer: &Printer) -> Result<()> {
     let mode = match arguments.mode.as_deref() {
         None => SearchMode::Hybrid,
-        Some(text) => SearchMode::parse(text).ok_or_else(|| {
-            Error::invalid_field("mode", "must be keyword, semantic or hybrid")
-        })?,
+        Some(text) => SearchMode::parse(text)
+            .ok_or_else(|| Error::invalid_field("mode", "must be keyword, semantic or hybrid"))?,
     };
     let runtime = runtime()?;
     let service = SearchService::with_local_model(core.database.clone(), &models_dir()?)?;
@@ -102,7 +101,12 @@ pub fn run_models(command: ModelsCommand, printer: &Printer) -> Result<()> {
             let spec = ModelSpec::all_minilm_l6_v2();
             let installed = match from {
                 Some(source) => models::install_from_dir(&models_dir, &spec, &source)?,
-                None => fetch(&models_dir, &spec, url.as_deref().unwrap_or(DEFAULT_MODEL_URL), printer)?,
+                None => fetch(
+                    &models_dir,
+                    &spec,
+                    url.as_deref().unwrap_or(DEFAULT_MODEL_URL),
+                    printer,
+                )?,
             };
             let summary = serde_json::json!({
                 "model": spec.directory,
