@@ -1,0 +1,1 @@
+//! The OmniCRM team sync server (work in progress).
