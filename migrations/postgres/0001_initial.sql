@@ -2,6 +2,8 @@
 CREATE TABLE workspaces (
     id uuid PRIMARY KEY,
     name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+    -- The workspace root document (indexes the record documents); created with the workspace.
+    root_document_id text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
 );
 
