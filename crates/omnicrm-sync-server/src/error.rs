@@ -58,7 +58,10 @@ impl ApiError {
 
 impl From<tokio_postgres::Error> for ApiError {
     fn from(error: tokio_postgres::Error) -> Self {
-        Self::database(format!("database error: {error}"))
+        match error.as_db_error() {
+            Some(db) => Self::database(format!("database error: {}", db.message())),
+            None => Self::database(format!("database error: {error}")),
+        }
     }
 }
 

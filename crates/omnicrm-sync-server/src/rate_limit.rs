@@ -60,7 +60,7 @@ impl RateLimiter {
         let rows = client
             .query(
                 "INSERT INTO rate_limit_counters (key, window_start, count)
-                 SELECT key, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1 FROM unnest($1::text[]) AS key
+                 SELECT key, to_timestamp(floor(extract(epoch FROM now())::float8 / $2::float8) * $2::float8), 1 FROM unnest($1::text[]) AS key
                  ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limit_counters.count + 1
                  RETURNING key, count",
                 &[&keys, &window],
@@ -90,7 +90,7 @@ impl RateLimiter {
         let client = self.pool.get().await?;
         let window = self.window_seconds as f64;
         Ok(client
-            .execute("DELETE FROM rate_limit_counters WHERE window_start < now() - make_interval(secs => $1 * 2)", &[&window])
+            .execute("DELETE FROM rate_limit_counters WHERE window_start < now() - make_interval(secs => $1::float8 * 2)", &[&window])
             .await?)
     }
 }
