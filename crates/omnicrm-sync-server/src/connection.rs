@@ -128,6 +128,12 @@ impl Connection {
                     }
                 }
                 _ = inbox.notify.notified() => {
+                    for mut message in self.inbox.take_ephemeral() {
+                        message.target_id = self.peer_id.clone().unwrap_or_default();
+                        if let Err(end) = self.send(&Message::Ephemeral(message)).await {
+                            return end;
+                        }
+                    }
                     for id in self.inbox.take() {
                         if let Err(end) = self.send_sync(id).await {
                             return end;
@@ -207,8 +213,8 @@ impl Connection {
             Message::Request(body) => self.receive_sync(body, false).await,
             Message::Sync(body) => self.receive_sync(body, true).await,
             Message::Leave(_) => Err(End::Close(1000, "bye".into())),
-            // Presence is not relayed yet; documents are what this server is for.
-            Message::Ephemeral(_) | Message::Other { .. } | Message::Error(_) => Ok(()),
+            Message::Ephemeral(body) => self.relay_ephemeral(body).await,
+            Message::Other { .. } | Message::Error(_) => Ok(()),
             Message::Peer(_) | Message::DocumentUnavailable(_) => {
                 self.send_error("unexpected message type from a client")
                     .await
@@ -340,6 +346,28 @@ impl Connection {
             None if !create && loaded_is_empty(&loaded).await => self.send_unavailable(id).await,
             None => Ok(()),
         }
+    }
+
+    /// Relays presence to the document's other subscribers on this instance, only for a
+    /// document this connection may see.
+    async fn relay_ephemeral(&mut self, body: protocol::Ephemeral) -> Result<(), End> {
+        let Ok(id) = body.document_id.parse::<DocumentId>() else {
+            return self
+                .send_error("ephemeral message with an invalid document id")
+                .await;
+        };
+        if !self.states.contains_key(&id) {
+            match self.hub.open(id, self.device.workspace_id, false).await {
+                Ok(Opened::Document(_)) => {
+                    self.hub.subscribe(id, self.id, self.inbox.clone());
+                    self.states.entry(id).or_default();
+                }
+                Ok(Opened::Unavailable) => return self.send_unavailable(id).await,
+                Err(error) => return self.send_error(&format!("document {id}: {error}")).await,
+            }
+        }
+        self.hub.relay_ephemeral(id, self.id, &body);
+        Ok(())
     }
 
     async fn send_sync(&mut self, id: DocumentId) -> Result<(), End> {

@@ -5,12 +5,13 @@
 //! apart from loaded documents: a connection stays subscribed while its document is evicted,
 //! and a change reloads it only when some connection needs a sync message.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use automerge::Automerge;
+use omnicrm_sync::protocol::Ephemeral;
 use omnicrm_sync::DocumentId;
 use tokio::sync::{broadcast, Notify};
 use uuid::Uuid;
@@ -37,16 +38,36 @@ pub struct DocumentState {
     pub stored_bytes: i64,
 }
 
-/// Where a connection learns which of its documents changed.
+/// Ephemeral messages queued per connection before the oldest are dropped: presence is
+/// lossy by nature, and a slow reader must not grow the server's memory.
+const EPHEMERAL_QUEUE: usize = 256;
+
+/// Where a connection learns which of its documents changed, and receives relayed
+/// ephemeral (presence) messages.
 #[derive(Default)]
 pub struct Inbox {
     dirty: Mutex<HashSet<DocumentId>>,
+    ephemeral: Mutex<VecDeque<Ephemeral>>,
     pub notify: Notify,
 }
 
 impl Inbox {
     pub fn take(&self) -> Vec<DocumentId> {
         lock(&self.dirty).drain().collect()
+    }
+
+    pub fn take_ephemeral(&self) -> Vec<Ephemeral> {
+        lock(&self.ephemeral).drain(..).collect()
+    }
+
+    fn push_ephemeral(&self, message: Ephemeral) {
+        let mut queue = lock(&self.ephemeral);
+        if queue.len() >= EPHEMERAL_QUEUE {
+            queue.pop_front();
+        }
+        queue.push_back(message);
+        drop(queue);
+        self.notify.notify_one();
     }
 
     fn mark(&self, id: DocumentId) {
@@ -220,6 +241,22 @@ impl Hub {
             .unwrap_or_default();
         for inbox in inboxes {
             inbox.mark(id);
+        }
+    }
+
+    /// Relays an ephemeral message to this instance's other subscribers of the document.
+    pub fn relay_ephemeral(&self, id: DocumentId, origin: Uuid, message: &Ephemeral) {
+        let inboxes: Vec<Arc<Inbox>> = lock(&self.subscribers)
+            .get(&id)
+            .map(|set| {
+                set.iter()
+                    .filter(|(connection, _)| **connection != origin)
+                    .map(|(_, inbox)| inbox.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for inbox in inboxes {
+            inbox.push_ephemeral(message.clone());
         }
     }
 

@@ -201,3 +201,54 @@ async fn syncing_before_join_is_refused() {
     assert!(saw_error);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_is_relayed_within_a_workspace_only() {
+    let url = fresh_database().await;
+    let ours = workspace(&url, "Ours").await;
+    let theirs = workspace(&url, "Theirs").await;
+    let server = TestServer::start(config(&url)).await;
+    let mut alice = SyncClient::new();
+    alice
+        .connect(&server.sync_url(), &ours.token, TokenPlacement::Header)
+        .await
+        .unwrap();
+    let mut bob = SyncClient::new();
+    bob.connect(&server.sync_url(), &ours.token, TokenPlacement::Header)
+        .await
+        .unwrap();
+    let mut eve = SyncClient::new();
+    eve.connect(&server.sync_url(), &theirs.token, TokenPlacement::Header)
+        .await
+        .unwrap();
+    let id = DocumentId::random();
+    alice.insert(id, RecordDocument::create(&note("shared")).unwrap());
+    alice.sync(QUIET, LIMIT).await.unwrap();
+    bob.request(id).await.unwrap();
+    bob.sync(QUIET, LIMIT).await.unwrap();
+
+    // Eve knows the id: her presence is refused and she hears nothing.
+    eve.send_ephemeral(id, b"eve is here".to_vec())
+        .await
+        .unwrap();
+    eve.pump_until(LIMIT, |client| client.is_unavailable(&id))
+        .await
+        .unwrap();
+    alice
+        .send_ephemeral(id, b"alice is typing".to_vec())
+        .await
+        .unwrap();
+    bob.pump_until(LIMIT, |client| !client.ephemeral_messages().is_empty())
+        .await
+        .unwrap();
+    eve.sync(QUIET, LIMIT).await.unwrap();
+    bob.sync(QUIET, LIMIT).await.unwrap();
+    let received: Vec<&[u8]> = bob
+        .ephemeral_messages()
+        .iter()
+        .map(|message| message.data.as_slice())
+        .collect();
+    assert_eq!(received, vec![b"alice is typing".as_slice()]);
+    assert!(eve.ephemeral_messages().is_empty());
+    server.stop().await;
+}

@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::Message as Frame;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::protocol::{DocumentMessage, Join, Message, PeerMetadata, PROTOCOL_VERSION};
+use crate::protocol::{DocumentMessage, Ephemeral, Join, Message, PeerMetadata, PROTOCOL_VERSION};
 use crate::DocumentId;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -53,6 +53,7 @@ pub struct SyncClient {
     requested: HashSet<DocumentId>,
     unavailable: HashSet<DocumentId>,
     errors: Vec<String>,
+    ephemeral: Vec<Ephemeral>,
 }
 
 impl Default for SyncClient {
@@ -72,6 +73,7 @@ impl SyncClient {
             requested: HashSet::new(),
             unavailable: HashSet::new(),
             errors: Vec::new(),
+            ephemeral: Vec::new(),
         }
     }
 
@@ -175,6 +177,28 @@ impl SyncClient {
     /// Error messages the server sent.
     pub fn errors(&self) -> &[String] {
         &self.errors
+    }
+
+    /// Ephemeral (presence) messages received.
+    pub fn ephemeral_messages(&self) -> &[Ephemeral] {
+        &self.ephemeral
+    }
+
+    /// Sends an ephemeral (presence) message about a document.
+    pub async fn send_ephemeral(
+        &mut self,
+        id: DocumentId,
+        data: Vec<u8>,
+    ) -> Result<(), ClientError> {
+        let message = Message::Ephemeral(Ephemeral {
+            sender_id: self.peer_id.clone(),
+            target_id: self.server_peer_id.clone(),
+            document_id: id.to_string(),
+            count: self.ephemeral.len() as u64 + 1,
+            session_id: self.peer_id.clone(),
+            data: ByteBuf::from(data),
+        });
+        self.send_message(&message).await
     }
 
     /// Whether the server answered `doc-unavailable` for this document.
@@ -311,6 +335,10 @@ impl SyncClient {
             }
             Message::Error(error) => {
                 self.errors.push(error.message);
+                Ok(())
+            }
+            Message::Ephemeral(message) => {
+                self.ephemeral.push(message);
                 Ok(())
             }
             _ => Ok(()),
