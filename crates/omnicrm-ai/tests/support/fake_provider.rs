@@ -2,7 +2,9 @@
 //! /v1/chat/completions`), streamed (server-sent events with `data:` lines and `[DONE]`) or not,
 //! with tool calls, usage (OpenRouter's `usage.cost` included), error statuses with
 //! `Retry-After`, and slow replies. Tests script the replies and read back every request the
-//! server received, exactly as it arrived.
+//! server received, exactly as it arrived. Shared with the CLI's tests, which use part of it.
+
+#![allow(dead_code)]
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -216,10 +218,6 @@ impl FakeProvider {
 
     pub fn received(&self) -> Vec<Received> {
         self.shared.received.lock().unwrap().clone()
-    }
-
-    pub fn remaining(&self) -> usize {
-        self.shared.replies.lock().unwrap().len()
     }
 }
 
