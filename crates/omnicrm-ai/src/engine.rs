@@ -119,9 +119,16 @@ impl AiEngine {
         let has_key = self.settings.api_key(&settings)?.is_some();
         let mut open_until = Vec::new();
         let models = settings.models();
+        let now = chrono::Utc::now();
         for model in &models {
             let breaker = self.breakers.status(model)?;
-            if breaker.state == crate::breaker::BreakerState::Open {
+            // An open circuit whose cooldown is over lets the next call probe it.
+            let still_open = breaker
+                .open_until
+                .as_deref()
+                .and_then(omnicrm_core::time::parse_utc)
+                .is_some_and(|until| until > now);
+            if breaker.state == crate::breaker::BreakerState::Open && still_open {
                 open_until.extend(breaker.open_until);
             }
         }
@@ -147,7 +154,12 @@ impl AiEngine {
             move || store.api_key(&settings)
         })
         .await?;
-        let status = status_of(&settings, key.is_some(), &[], settings.models().len());
+        // Checked before anything is reserved: a call that cannot go out costs no request.
+        let status = blocking({
+            let engine = self.clone();
+            move || engine.status()
+        })
+        .await?;
         if let (false, Some(message)) = (status.available, status.message) {
             return Err(Error::new(ErrorCode::AiUnavailable, message));
         }

@@ -264,6 +264,12 @@ async fn the_breaker_opens_after_repeated_failures_then_a_probe_closes_it() {
         status.reason,
         Some(omnicrm_ai::UnavailableReason::CircuitsOpen)
     );
+    let ledger = harness.assistant.engine.guardrails().ledger(10).unwrap();
+    assert_eq!(
+        ledger.len(),
+        2,
+        "a refused call is not counted against the limits"
+    );
 
     // After the cooldown one probe goes out; its success closes the circuit.
     tokio::time::sleep(Duration::from_millis(450)).await;
@@ -409,4 +415,25 @@ async fn a_local_provider_needs_no_key_and_says_nothing_is_redacted() {
     let received = harness.provider.received();
     assert!(received[0].all_text().contains("ann@example.com"));
     assert_eq!(received[0].authorization, None);
+}
+
+#[tokio::test]
+async fn a_stream_that_breaks_off_is_retried_and_the_shown_text_is_reset_first() {
+    let harness = Harness::start().await;
+    harness.provider.push(Reply::truncated_stream(&["Ann is "]));
+    harness
+        .provider
+        .push(Reply::streamed_text(&["Ann is well."], usage(5, 3, None)));
+
+    let (result, events) = complete(&harness, question(true)).await;
+
+    assert_eq!(result.unwrap().content, "Ann is well.");
+    assert_eq!(
+        events,
+        vec![
+            StreamEvent::Text("Ann is ".to_owned()),
+            StreamEvent::Reset,
+            StreamEvent::Text("Ann is well.".to_owned()),
+        ]
+    );
 }

@@ -37,7 +37,13 @@ pub enum ReplyKind {
         retry_after: Option<String>,
     },
     /// Each string is one `data:` payload; `[DONE]` is sent after them.
-    Stream { chunks: Vec<Value>, gap: Duration },
+    Stream {
+        chunks: Vec<Value>,
+        gap: Duration,
+        /// Ends after the chunks with no finish reason and no `[DONE]`, as when a connection
+        /// drops mid-reply.
+        truncated: bool,
+    },
 }
 
 impl Reply {
@@ -95,6 +101,20 @@ impl Reply {
         Self::new(ReplyKind::Stream {
             chunks,
             gap: Duration::ZERO,
+            truncated: false,
+        })
+    }
+
+    /// A stream that breaks off after these pieces.
+    pub fn truncated_stream(pieces: &[&str]) -> Self {
+        let chunks = pieces
+            .iter()
+            .map(|piece| json!({"choices": [{"index": 0, "delta": {"content": piece}}]}))
+            .collect();
+        Self::new(ReplyKind::Stream {
+            chunks,
+            gap: Duration::ZERO,
+            truncated: true,
         })
     }
 
@@ -115,6 +135,7 @@ impl Reply {
         Self::new(ReplyKind::Stream {
             chunks,
             gap: Duration::ZERO,
+            truncated: false,
         })
     }
 
@@ -261,13 +282,19 @@ async fn chat_completions(
             body,
             retry_after,
         } => json_response(status, &body, retry_after),
-        ReplyKind::Stream { chunks, gap } => {
+        ReplyKind::Stream {
+            chunks,
+            gap,
+            truncated,
+        } => {
             let mut events: Vec<String> = chunks
                 .iter()
                 .map(|chunk| format!("data: {chunk}\n\n"))
                 .collect();
             events.insert(0, ": OPENROUTER PROCESSING\n\n".to_owned());
-            events.push("data: [DONE]\n\n".to_owned());
+            if !truncated {
+                events.push("data: [DONE]\n\n".to_owned());
+            }
             let stream = futures_util::stream::iter(events).then(move |event| async move {
                 if !gap.is_zero() {
                     tokio::time::sleep(gap).await;
