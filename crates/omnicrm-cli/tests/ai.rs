@@ -112,6 +112,25 @@ async fn configure_store_a_key_ask_with_citations_and_show_usage() {
     let text = success(&run(table).await);
     assert!(text.contains("Requests this minute"), "{text}");
     assert!(text.contains("cli-model"), "{text}");
+
+    // Deleting all data takes the chat (it holds client data) and the key with it.
+    let mut delete = omnicrm(data_dir.path());
+    delete.args(["delete-all-data", "--confirm", "DELETE ALL MY DATA"]);
+    success(&run(delete).await);
+    let core = omnicrm_core::Core::open(data_dir.path()).unwrap();
+    let connection = rusqlite::Connection::open(core.database.path()).unwrap();
+    for table in ["ai_threads", "ai_messages", "ai_usage"] {
+        let rows: i64 = connection
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(rows, 0, "{table} kept rows after deleting all data");
+    }
+    let mut ask = omnicrm(data_dir.path());
+    ask.args(["ai", "ask", "Anything left?", "--json"]);
+    let output = run(ask).await;
+    assert!(!output.status.success(), "the key survived deleting all data");
+    let error: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(error["code"], "ai_unavailable");
 }
 
 #[tokio::test(flavor = "multi_thread")]
