@@ -205,6 +205,10 @@ const KNOWN_ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "network",
   "rate_limited",
   "cancelled",
+  "rate_limited_minute",
+  "rate_limited_daily_cost",
+  "rate_limited_monthly",
+  "ai_unavailable",
 ]);
 
 /** An `AppError` carried as a thrown exception. */

@@ -571,11 +571,27 @@ export type ErrorCode =
 /**  An outside service or a local guardrail asked us to slow down; `message` says until when. */
 "rate_limited" | 
 /**  The work was cancelled before it finished. */
-"cancelled";
+"cancelled" | 
+/**  The AI guardrail's requests-per-minute limit is reached; `details.limit` says until when. */
+"rate_limited_minute" | 
+/**  The AI guardrail's daily cost cap is reached; `details.limit` says until when. */
+"rate_limited_daily_cost" | 
+/**  The AI guardrail's monthly credits are spent; `details.limit` says until when. */
+"rate_limited_monthly" | 
+/**
+ *  The AI assistant is off: not configured, no API key, or every model's circuit is open.
+ *  `message` says which, in plain words.
+ */
+"ai_unavailable";
 
 /**  Structured details attached to an error. */
 export type ErrorDetails = {
 	fields: FieldError[],
+	/**
+	 *  Set on the guardrail codes (`rate_limited_minute`, `rate_limited_daily_cost`,
+	 *  `rate_limited_monthly`): which limit, how much is used and when it resets.
+	 */
+	limit?: LimitDetails | null,
 };
 
 export type ExportFormat = "vcard" | "google_csv" | "json";
@@ -899,6 +915,17 @@ export type LabelCount = {
 
 /**  Where the client is in their journey with the practitioner. */
 export type LifecycleStage = "prospect" | "new_client" | "core_client" | "referring_client" | "vip_client" | "lost_client" | "at_risk_client";
+
+/**
+ *  Which guardrail limit was reached, so the UI can say "20 of 20 requests this minute, again at
+ *  09:31". Amounts are requests for the minute limit and US dollars for the cost limits.
+ */
+export type LimitDetails = {
+	limit: number | null,
+	used: number | null,
+	/**  RFC 3339 UTC: when the window ends and requests are allowed again. */
+	resets_at: string,
+};
 
 /**
  *  Which contact each field of the merged contact comes from. `None` keeps the survivor's
