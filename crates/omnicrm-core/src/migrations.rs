@@ -57,6 +57,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0008_google_sync.sql",
         sql: include_str!("../../../migrations/sqlite/0008_google_sync.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_ai.sql",
+        sql: include_str!("../../../migrations/sqlite/0009_ai.sql"),
+    },
 ];
 
 /// The schema version this build writes.
