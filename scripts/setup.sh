@@ -24,8 +24,9 @@ APT_HEADLESS=(xvfb xauth x11-utils xdotool webkit2gtk-driver dbus dbus-x11 at-sp
   gnome-keyring libsecret-tools imagemagick)
 APT_OTHER=(postgresql ca-certificates git python3-pip unzip)
 APT_ALL=("${APT_TAURI[@]}" "${APT_HEADLESS[@]}" "${APT_OTHER[@]}")
-# npm projects: the UI, its end-to-end tests, and the OAuth 2 server the Google sign-in tests run.
-NPM_DIRS=(ui ui/e2e crates/omnicrm-google/tests/oauth-server)
+# npm projects: the UI, its end-to-end tests, the OAuth 2 server the Google sign-in tests run,
+# and the automerge-repo JS client the sync server's js_client test drives.
+NPM_DIRS=(ui ui/e2e crates/omnicrm-google/tests/oauth-server crates/omnicrm-sync-server/tests/js-client)
 
 print_manual_instructions() {
   cat >&2 <<EOF

@@ -21,6 +21,7 @@ pub mod bulk;
 pub mod consents;
 pub mod duplicates;
 pub mod google;
+pub mod google_sync;
 pub mod identities;
 pub mod interactions;
 pub mod jobs;

@@ -35,6 +35,8 @@ pub struct DemoProgress {
 pub struct JobChanged {
     pub id: String,
     pub kind: String,
+    /// The batch the job belongs to (a Google sync's batch, for instance).
+    pub batch_id: Option<String>,
     pub status: JobStatus,
     pub attempts: u32,
     pub max_attempts: u32,
@@ -53,6 +55,7 @@ impl From<JobEvent> for JobChanged {
         Self {
             id: event.job_id,
             kind: event.kind,
+            batch_id: event.batch_id,
             status: event.status,
             attempts: event.attempts,
             max_attempts: event.max_attempts,

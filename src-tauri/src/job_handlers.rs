@@ -6,9 +6,13 @@ mod backup_create;
 mod import_apply;
 mod jobs_purge;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use omnicrm_core::Core;
+use omnicrm_google::{
+    register_sync_handlers, GoogleSync, CALENDAR_SYNC_JOB, GMAIL_SYNC_JOB, SCHEDULED_SYNC_JOB,
+};
 use omnicrm_jobs::{JobQueue, JobRunner, Schedule};
 
 pub use import_apply::{remove_orphaned_staging, stage_import, staging_dir, ImportJob};
@@ -19,6 +23,9 @@ pub const BACKUP_CREATE: &str = "backup.create";
 pub const JOBS_PURGE: &str = "jobs.purge";
 /// Applies a previewed import file in one transaction.
 pub const IMPORT_APPLY: &str = "import.apply";
+
+/// How often connected Google accounts sync what is new since their last sync.
+pub const GOOGLE_SYNC_INTERVAL: Duration = Duration::from_secs(15 * 60);
 
 /// How long succeeded jobs stay listed before `jobs.purge` removes them.
 pub const RETENTION_DAYS: u32 = 7;
@@ -37,6 +44,11 @@ pub fn schedules() -> Vec<Schedule> {
             serde_json::json!({}),
         ),
         Schedule::new(
+            SCHEDULED_SYNC_JOB,
+            GOOGLE_SYNC_INTERVAL,
+            serde_json::json!({}),
+        ),
+        Schedule::new(
             JOBS_PURGE,
             Duration::from_secs(24 * 60 * 60),
             serde_json::json!({ "retention_days": RETENTION_DAYS }),
@@ -44,12 +56,19 @@ pub fn schedules() -> Vec<Schedule> {
     ]
 }
 
-/// A runner over `queue` with every kind the app handles.
-pub fn runner(core: &Core, queue: &JobQueue) -> JobRunner {
+/// Whether a job of this kind brings new records in, so open views should refresh when it
+/// succeeds.
+pub fn brings_in_data(kind: &str) -> bool {
+    [IMPORT_APPLY, GMAIL_SYNC_JOB, CALENDAR_SYNC_JOB].contains(&kind)
+}
+
+/// A runner over `queue` with every kind the app handles. Without a Google sync (its
+/// configuration is not valid) the Google jobs wait in the queue and the log says why.
+pub fn runner(core: &Core, queue: &JobQueue, google: Option<Arc<GoogleSync>>) -> JobRunner {
     let backups = core.clone();
     let imports = core.clone();
     let purging = (core.clone(), queue.clone());
-    JobRunner::new(queue.clone(), CONCURRENCY)
+    let runner = JobRunner::new(queue.clone(), CONCURRENCY)
         .handle(
             BACKUP_CREATE,
             1,
@@ -64,5 +83,9 @@ pub fn runner(core: &Core, queue: &JobQueue) -> JobRunner {
             1,
             Duration::from_secs(60 * 60),
             move |context| import_apply::run(imports.clone(), context),
-        )
+        );
+    match google {
+        Some(sync) => register_sync_handlers(runner, sync, queue.clone()),
+        None => runner,
+    }
 }

@@ -99,6 +99,13 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::google::google_status,
             commands::google::google_connect,
             commands::google::google_disconnect,
+            commands::google_sync::google_sync_preview,
+            commands::google_sync::google_sync_start,
+            commands::google_sync::google_sync_batches,
+            commands::google_sync::google_sync_undo,
+            commands::google_sync::google_suggestions_list,
+            commands::google_sync::google_suggestions_approve,
+            commands::google_sync::google_suggestions_dismiss,
             commands::tasks::tasks_subtasks,
             commands::tasks::goals_list,
             commands::tasks::goals_create,
@@ -150,7 +157,14 @@ const SCHEDULER_TICK: Duration = Duration::from_secs(60);
 /// They run until the app exits; a job cut short by the exit is claimed again at the next start
 /// once its lease has run out.
 fn start_background_jobs(app: &tauri::AppHandle, core: &Core, queue: &JobQueue) {
-    let runner = job_handlers::runner(core, queue);
+    let google = match omnicrm_google::environment::sync_from_env(core) {
+        Ok(sync) => Some(std::sync::Arc::new(sync)),
+        Err(error) => {
+            tracing::error!(message = %error.message, "Google sync is off: its configuration is not valid");
+            None
+        }
+    };
+    let runner = job_handlers::runner(core, queue, google);
     let mut changes = runner.subscribe();
     let scheduler = match Scheduler::new(queue.clone(), job_handlers::schedules()) {
         Ok(scheduler) => Some(scheduler),
@@ -167,7 +181,7 @@ fn start_background_jobs(app: &tauri::AppHandle, core: &Core, queue: &JobQueue) 
         loop {
             match changes.recv().await {
                 Ok(change) => {
-                    let imported = change.kind == job_handlers::IMPORT_APPLY
+                    let imported = job_handlers::brings_in_data(&change.kind)
                         && change.status == JobStatus::Succeeded;
                     if let Err(error) = events::JobChanged::from(change).emit(&app) {
                         tracing::warn!(%error, "could not tell the UI that a job changed");

@@ -143,7 +143,7 @@ export function App() {
         ) : page === "jobs" ? (
           <JobsPage jobs={jobs} />
         ) : page === "settings" ? (
-          <SettingsPage />
+          <SettingsPage jobs={jobs.jobs} />
         ) : (
           <ContactsPage command={contactsCommand} />
         )}

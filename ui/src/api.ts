@@ -51,6 +51,13 @@ import type {
   GoogleStatus,
   ConnectOutcome,
   DisconnectOutcome,
+  ApprovedSync,
+  ContactSuggestion,
+  SuggestionApproval,
+  SyncBatch,
+  SyncPreview,
+  SyncSettings,
+  SyncUndoOutcome,
   Zone,
   ZoneInput,
   CsvPreview,
@@ -137,6 +144,16 @@ export type {
   GoalKind,
   GoalStatus,
   GoogleStatus,
+  ApprovedSync,
+  CalendarSyncSettings,
+  ContactSuggestion,
+  GmailSyncSettings,
+  SuggestionApproval,
+  SyncBatch,
+  SyncBatchStatus,
+  SyncPreview,
+  SyncSettings,
+  SyncUndoOutcome,
   IdentityKind,
   IntegrationAccount,
   IgnoredIdentifier,
@@ -188,6 +205,10 @@ const KNOWN_ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "network",
   "rate_limited",
   "cancelled",
+  "rate_limited_minute",
+  "rate_limited_daily_cost",
+  "rate_limited_monthly",
+  "ai_unavailable",
 ]);
 
 /** An `AppError` carried as a thrown exception. */
@@ -346,6 +367,18 @@ export const api = {
   googleStatus: (): Promise<GoogleStatus> => call(commands.googleStatus()),
   googleConnect: (): Promise<ConnectOutcome> => call(commands.googleConnect()),
   googleDisconnect: (accountId: string): Promise<DisconnectOutcome> => call(commands.googleDisconnect(accountId)),
+  googleSyncPreview: (accountId: string, settings: SyncSettings): Promise<SyncPreview> =>
+    call(commands.googleSyncPreview(accountId, settings)),
+  /** Approves a sync; without settings it reuses the account's last ones (or the defaults). */
+  googleSyncStart: (accountId: string, settings: SyncSettings | null): Promise<ApprovedSync> =>
+    call(commands.googleSyncStart(accountId, settings)),
+  googleSyncBatches: (accountId: string | null): Promise<SyncBatch[]> => call(commands.googleSyncBatches(accountId)),
+  googleSyncUndo: (batchId: string): Promise<SyncUndoOutcome> => call(commands.googleSyncUndo(batchId)),
+  googleSuggestions: (): Promise<ContactSuggestion[]> => call(commands.googleSuggestionsList()),
+  approveGoogleSuggestion: (suggestionId: string, displayName: string | null): Promise<SuggestionApproval> =>
+    call(commands.googleSuggestionsApprove(suggestionId, displayName)),
+  dismissGoogleSuggestion: (suggestionId: string): Promise<ContactSuggestion> =>
+    call(commands.googleSuggestionsDismiss(suggestionId)),
 
   createBackup: (): Promise<BackupInfo> => call(commands.backupsCreate()),
   listBackups: (): Promise<BackupInfo[]> => call(commands.backupsList()),

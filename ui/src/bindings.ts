@@ -80,6 +80,32 @@ export const commands = {
 	googleConnect: () => typedError<ConnectOutcome, AppError>(__TAURI_INVOKE("google_connect")),
 	/**  Revokes OmniCRM's access at Google and removes the tokens from this device. */
 	googleDisconnect: (accountId: string) => typedError<DisconnectOutcome, AppError>(__TAURI_INVOKE("google_disconnect", { accountId })),
+	/**  Counts and samples of what a sync with `settings` would bring in. Stores nothing. */
+	googleSyncPreview: (accountId: string, settings: SyncSettings) => typedError<SyncPreview, AppError>(__TAURI_INVOKE("google_sync_preview", { accountId, settings })),
+	/**
+	 *  Approves a sync of the account and queues its jobs. Without `settings` it reuses those of
+	 *  the account's last sync ("sync now"), or syncs the default mail and calendar window.
+	 */
+	googleSyncStart: (accountId: string, settings: SyncSettings | null) => typedError<ApprovedSync, AppError>(__TAURI_INVOKE("google_sync_start", { accountId, settings })),
+	/**
+	 *  The account's most recent sync batches, newest first (all accounts when `account_id` is
+	 *  left out).
+	 */
+	googleSyncBatches: (accountId: string | null) => typedError<SyncBatch[], AppError>(__TAURI_INVOKE("google_sync_batches", { accountId })),
+	/**
+	 *  Stops a batch's jobs and removes everything it brought in: raw mail and events, the
+	 *  interactions and suggestions made from them.
+	 */
+	googleSyncUndo: (batchId: string) => typedError<SyncUndoOutcome, AppError>(__TAURI_INVOKE("google_sync_undo", { batchId })),
+	/**  People the sync met who are not contacts yet, waiting for a decision. */
+	googleSuggestionsList: () => typedError<ContactSuggestion[], AppError>(__TAURI_INVOKE("google_suggestions_list")),
+	/**
+	 *  Adds a suggested person as a contact (under `display_name` when given) and links the
+	 *  synced mail and events that name them.
+	 */
+	googleSuggestionsApprove: (suggestionId: string, displayName: string | null) => typedError<SuggestionApproval, AppError>(__TAURI_INVOKE("google_suggestions_approve", { suggestionId, displayName })),
+	/**  Declines a suggestion; the person is not suggested again. */
+	googleSuggestionsDismiss: (suggestionId: string) => typedError<ContactSuggestion, AppError>(__TAURI_INVOKE("google_suggestions_dismiss", { suggestionId })),
 	tasksSubtasks: (parentId: string) => typedError<Task[], AppError>(__TAURI_INVOKE("tasks_subtasks", { parentId })),
 	goalsList: (contactId: string | null) => typedError<Goal[], AppError>(__TAURI_INVOKE("goals_list", { contactId })),
 	goalsCreate: (input: GoalInput) => typedError<Goal, AppError>(__TAURI_INVOKE("goals_create", { input })),
@@ -170,6 +196,12 @@ export type AppInfo = {
 	schema_version: number,
 };
 
+/**  An approved sync: its batch and the jobs that will run it. */
+export type ApprovedSync = {
+	batch: SyncBatch,
+	job_ids: string[],
+};
+
 /**  One backup file and what it holds. */
 export type BackupInfo = {
 	/**  The file name inside the backups folder; pass it to `restore`. */
@@ -212,6 +244,21 @@ export type BatchUndoOutcome = {
 export type BulkEdit = {
 	lifecycle_stage: LifecycleStage | null,
 	client_status: ClientStatus | null,
+};
+
+export type CalendarPreview = {
+	window_start: string,
+	window_end: string,
+	events: number,
+	sample_titles: string[],
+};
+
+/**  Which calendar events to sync: those overlapping `[now − days_back, now + days_ahead]`. */
+export type CalendarSyncSettings = {
+	days_back?: number,
+	days_ahead?: number,
+	/**  Events listed per page (Calendar allows up to 2500). */
+	page_size?: number,
 };
 
 /**  Returned by a write that can be undone. */
@@ -373,6 +420,27 @@ export type ContactSort = "name" | "updated" | "stage";
 /**  How the contact came into OmniCRM. */
 export type ContactSource = "manual" | "upload" | "gmail_import" | "calendar_import" | "onboarding_form";
 
+/**  Someone seen in synced mail or calendars who is not a contact. */
+export type ContactSuggestion = {
+	id: string,
+	batch_id: string,
+	account_id: string,
+	email: string,
+	display_name: string | null,
+	/**  Why they are suggested, e.g. `Emailed you: "Booking for Tuesday"`. */
+	reason: string,
+	source: SyncProvider,
+	/**  How many synced items name them. */
+	occurrences: number,
+	status: SuggestionStatus,
+	/**  The contact made when the suggestion was approved. */
+	contact_id: string | null,
+	first_seen_at: string,
+	last_seen_at: string,
+	created_at: string,
+	decided_at: string | null,
+};
+
 /**  One row of the contacts table. */
 export type ContactSummary = {
 	id: string,
@@ -503,11 +571,27 @@ export type ErrorCode =
 /**  An outside service or a local guardrail asked us to slow down; `message` says until when. */
 "rate_limited" | 
 /**  The work was cancelled before it finished. */
-"cancelled";
+"cancelled" | 
+/**  The AI guardrail's requests-per-minute limit is reached; `details.limit` says until when. */
+"rate_limited_minute" | 
+/**  The AI guardrail's daily cost cap is reached; `details.limit` says until when. */
+"rate_limited_daily_cost" | 
+/**  The AI guardrail's monthly credits are spent; `details.limit` says until when. */
+"rate_limited_monthly" | 
+/**
+ *  The AI assistant is off: not configured, no API key, or every model's circuit is open.
+ *  `message` says which, in plain words.
+ */
+"ai_unavailable";
 
 /**  Structured details attached to an error. */
 export type ErrorDetails = {
 	fields: FieldError[],
+	/**
+	 *  Set on the guardrail codes (`rate_limited_minute`, `rate_limited_daily_cost`,
+	 *  `rate_limited_monthly`): which limit, how much is used and when it resets.
+	 */
+	limit?: LimitDetails | null,
 };
 
 export type ExportFormat = "vcard" | "google_csv" | "json";
@@ -528,6 +612,32 @@ export type Field = "display_name" | "given_name" | "family_name" | "organizatio
 export type FieldError = {
 	field: string,
 	message: string,
+};
+
+export type GmailPreview = {
+	/**  The received-mail query as it will run (exclusions made explicit). */
+	query: string,
+	sent_query: string | null,
+	/**  Gmail's estimate for the received-mail query. */
+	estimated_messages: number,
+	/**  Per label; `SENT` counts the sent-mail query. */
+	by_label: LabelCount[],
+	sample_subjects: string[],
+	excluded_categories: string[],
+};
+
+/**  Which mail to sync. */
+export type GmailSyncSettings = {
+	/**  Received mail, in Gmail's search language. */
+	query?: string,
+	/**  Sent mail; `None` leaves sent mail out. */
+	sent_query?: string | null,
+	/**  Labels counted in the preview. */
+	preview_labels?: string[],
+	/**  A full sync stops after this many messages of each query (received, sent). */
+	max_messages?: number,
+	/**  Messages listed per page (Gmail allows up to 500). */
+	page_size?: number,
 };
 
 export type Goal = {
@@ -564,6 +674,12 @@ export type GoalStatus = "on_track" | "at_risk" | "achieved" | "abandoned";
 export type GoogleStatus = {
 	accounts: IntegrationAccount[],
 	token_storage: SecretStorageStatus,
+};
+
+/**  What one undo hook removed. */
+export type HookRemoval = {
+	hook: string,
+	removed: number,
 };
 
 /**  An identifier added to a contact beyond its own emails and phones. */
@@ -739,6 +855,8 @@ export type InteractionKind = "email" | "call" | "meeting" | "note" | "web" | "c
 export type JobChanged = {
 	id: string,
 	kind: string,
+	/**  The batch the job belongs to (a Google sync's batch, for instance). */
+	batch_id: string | null,
 	status: JobStatus,
 	attempts: number,
 	max_attempts: number,
@@ -759,6 +877,8 @@ export type JobInfo = {
 	kind: string,
 	/**  What it works on, when it says (an import's file name). */
 	subject: string | null,
+	/**  The batch it belongs to (a Google sync's batch, for instance). */
+	batch_id: string | null,
 	status: JobStatus,
 	attempts: number,
 	max_attempts: number,
@@ -787,8 +907,25 @@ export type JobStatus =
 /**  Whether the OS keyring can be used right now. */
 export type KeyringStatus = { status: "available" } | { status: "unavailable"; reason: string };
 
+export type LabelCount = {
+	label: string,
+	/**  Gmail's estimate of the matching messages with this label. */
+	messages: number,
+};
+
 /**  Where the client is in their journey with the practitioner. */
 export type LifecycleStage = "prospect" | "new_client" | "core_client" | "referring_client" | "vip_client" | "lost_client" | "at_risk_client";
+
+/**
+ *  Which guardrail limit was reached, so the UI can say "20 of 20 requests this minute, again at
+ *  09:31". Amounts are requests for the minute limit and US dollars for the cost limits.
+ */
+export type LimitDetails = {
+	limit: number | null,
+	used: number | null,
+	/**  RFC 3339 UTC: when the window ends and requests are allowed again. */
+	resets_at: string,
+};
 
 /**
  *  Which contact each field of the merged contact comes from. `None` keeps the survivor's
@@ -932,6 +1069,67 @@ export type StageCount = {
 export type StatusCount = {
 	status: ClientStatus,
 	count: number,
+};
+
+/**  What approving a suggestion did. */
+export type SuggestionApproval = {
+	contact: Contact,
+	/**  Synced mail and events that became interactions with the new contact. */
+	linked_interactions: number,
+};
+
+export type SuggestionStatus = "pending" | "approved" | "dismissed";
+
+export type SyncBatch = {
+	/**  Also the change-log batch. */
+	id: string,
+	account_id: string,
+	account_email: string,
+	providers: SyncProvider[],
+	/**  Providers whose sync job has finished. */
+	finished_providers: SyncProvider[],
+	settings: Value,
+	status: SyncBatchStatus,
+	/**  Raw events stored. */
+	fetched: number,
+	/**  Raw events that became interactions. */
+	normalized: number,
+	/**  Contact suggestions made. */
+	suggested: number,
+	last_error: string | null,
+	created_at: string,
+	updated_at: string,
+	completed_at: string | null,
+	undone_at: string | null,
+};
+
+export type SyncBatchStatus = 
+/**  Approved; its jobs are queued. */
+"approved" | "running" | "completed" | "failed" | "undone";
+
+export type SyncPreview = {
+	gmail: GmailPreview | null,
+	calendar: CalendarPreview | null,
+};
+
+/**  Where synced history comes from. The same names are the `source` of the interactions. */
+export type SyncProvider = "gmail" | "google_calendar";
+
+/**  What a sync covers: Gmail, Calendar or both. */
+export type SyncSettings = {
+	gmail: GmailSyncSettings | null,
+	calendar: CalendarSyncSettings | null,
+};
+
+/**  What undoing a sync batch removed. */
+export type SyncUndoOutcome = {
+	batch_id: string,
+	interactions_removed: number,
+	contacts_removed: number,
+	raw_events_removed: number,
+	suggestions_removed: number,
+	/**  What each registered hook (embeddings, insights) removed. */
+	removed_by_hooks: HookRemoval[],
 };
 
 /**  A stored tag. */

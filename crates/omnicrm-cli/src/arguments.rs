@@ -69,6 +69,9 @@ pub enum Command {
     /// Google: connect, status, disconnect; Gmail and Calendar sync: preview, sync, undo, suggestions.
     #[command(subcommand)]
     Google(crate::google_commands::GoogleCommand),
+    /// The AI assistant: ask, usage, status, config, key, proposals.
+    #[command(subcommand)]
+    Ai(crate::ai_commands::AiCommand),
     /// Search contacts, notes, mail, events, calls, tasks and projects.
     Search(SearchArgs),
     /// The local embedding model for semantic search.

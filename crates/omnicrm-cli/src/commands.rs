@@ -57,6 +57,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     duplicate_commands::run_duplicates(&core, duplicates, &printer)
                 }
                 Command::Google(google) => google_commands::run_google(&core, google, &printer),
+                Command::Ai(ai) => crate::ai_commands::run_ai(&core, ai, &printer),
                 Command::Search(arguments) => search_commands::search(&core, &arguments, &printer),
                 Command::Doctor => doctor(&data_dir, &printer),
                 Command::Models(models) => search_commands::run_models(models, &printer),

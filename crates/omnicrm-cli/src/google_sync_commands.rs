@@ -1,19 +1,21 @@
 //! `omnicrm google preview|sync|undo|batches|suggestions`: Gmail and Calendar sync from the
 //! command line. `sync` approves a batch and runs its jobs in this process until they finish.
 //!
-//! The access token comes from `OMNICRM_GOOGLE_ACCESS_TOKEN`; the API roots can be pointed
-//! elsewhere (the fake server) with `OMNICRM_GOOGLE_GMAIL_API_BASE` and
-//! `OMNICRM_GOOGLE_CALENDAR_API_BASE`.
+//! The account is one connected with `omnicrm google connect`: its stored sign-in gives the
+//! tokens (refreshed as needed). With `OMNICRM_GOOGLE_ACCESS_TOKEN` set, that bare token is used
+//! for the named address instead (scripts, the fake server). The API roots can be pointed
+//! elsewhere with `OMNICRM_GOOGLE_GMAIL_API_BASE` and `OMNICRM_GOOGLE_CALENDAR_API_BASE`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use omnicrm_core::ingest::{ContactSuggestion, SuggestionStatus, SyncBatch};
+use omnicrm_core::integrations::{IntegrationAccount, IntegrationProvider};
 use omnicrm_core::{Core, Error, ErrorCode, Result};
 use omnicrm_google::{
-    register_sync_handlers, CalendarSyncSettings, FixedAccessToken, GmailSyncSettings,
-    GoogleAccount, GoogleEndpoints, GoogleSync, SameTokenForEveryAccount, SyncSettings,
+    environment, register_sync_handlers, CalendarSyncSettings, FixedAccessToken, GmailSyncSettings,
+    GoogleAccount, GoogleSync, SameTokenForEveryAccount, SyncSettings,
 };
 use omnicrm_jobs::{JobQueue, JobRunner, JobStatus};
 
@@ -56,10 +58,10 @@ pub enum SuggestionsCommand {
 
 #[derive(Debug, Args)]
 pub struct ScopeArgs {
-    /// The Google account's address.
+    /// The Google account's address (default: the only connected account).
     #[arg(long, env = "OMNICRM_GOOGLE_ACCOUNT_EMAIL")]
-    pub account_email: String,
-    /// The sign-in's account id (default: the address).
+    pub account_email: Option<String>,
+    /// With a bare access token: the account id to file the sync under (default: the address).
     #[arg(long)]
     pub account_id: Option<String>,
     /// The Gmail query for received mail.
@@ -89,14 +91,66 @@ pub struct ScopeArgs {
 }
 
 impl ScopeArgs {
-    fn account(&self) -> GoogleAccount {
-        GoogleAccount {
-            account_id: self
-                .account_id
-                .clone()
-                .unwrap_or_else(|| self.account_email.trim().to_lowercase()),
-            email: self.account_email.clone(),
+    /// The sync and the account it is for. A bare token from the environment syncs the named
+    /// address; otherwise the connected account's stored sign-in is used.
+    async fn sync_and_account(&self, core: &Core) -> Result<(GoogleSync, GoogleAccount)> {
+        if let Some(token) = bare_token() {
+            let email = self.account_email.clone().ok_or_else(|| {
+                Error::invalid_field(
+                    "account_email",
+                    format!("is required with {TOKEN_VARIABLE}"),
+                )
+            })?;
+            let account = GoogleAccount {
+                account_id: self
+                    .account_id
+                    .clone()
+                    .unwrap_or_else(|| email.trim().to_lowercase()),
+                email,
+            };
+            return Ok((token_sync(core, token), account));
         }
+        let connected: Vec<IntegrationAccount> = core
+            .integrations
+            .list()?
+            .into_iter()
+            .filter(|account| account.provider == IntegrationProvider::Google)
+            .collect();
+        let chosen = match &self.account_email {
+            Some(email) => connected
+                .iter()
+                .find(|account| account.email.eq_ignore_ascii_case(email.trim())),
+            None if connected.len() == 1 => connected.first(),
+            None if connected.is_empty() => {
+                return Err(Error::new(
+                    ErrorCode::AuthRequired,
+                    "no Google account is connected: run `omnicrm google connect` first",
+                ))
+            }
+            None => {
+                return Err(Error::invalid_field(
+                    "account_email",
+                    "is required: more than one Google account is connected",
+                ))
+            }
+        };
+        let Some(chosen) = chosen else {
+            return Err(Error::new(
+                ErrorCode::AuthRequired,
+                format!(
+                    "{} is not connected: run `omnicrm google connect` first",
+                    self.account_email.as_deref().unwrap_or_default()
+                ),
+            ));
+        };
+        let accounts = environment::accounts_from_env(core)?;
+        let account = accounts.sync_account(&chosen.id).await?;
+        let sync = GoogleSync::new(
+            core.clone(),
+            environment::endpoints_from_env(),
+            Arc::new(accounts),
+        );
+        Ok((sync, account))
     }
 
     fn settings(&self) -> SyncSettings {
@@ -147,8 +201,8 @@ async fn run_async(core: &Core, command: GoogleSyncCommand, printer: &Printer) -
     let queue = JobQueue::new(core.database.clone());
     match command {
         GoogleSyncCommand::Preview(scope) => {
-            let sync = google_sync(core)?;
-            let preview = sync.preview(&scope.account(), &scope.settings()).await?;
+            let (sync, account) = scope.sync_and_account(core).await?;
+            let preview = sync.preview(&account, &scope.settings()).await?;
             printer.value(&preview, || {
                 let mut text = String::new();
                 if let Some(gmail) = &preview.gmail {
@@ -177,13 +231,13 @@ async fn run_async(core: &Core, command: GoogleSyncCommand, printer: &Printer) -
             })
         }
         GoogleSyncCommand::Sync(scope) => {
-            let sync = Arc::new(google_sync(core)?);
-            let approved = sync
-                .approve(&queue, &scope.account(), &scope.settings())
-                .await?;
+            let (sync, account) = scope.sync_and_account(core).await?;
+            let sync = Arc::new(sync);
+            let approved = sync.approve(&queue, &account, &scope.settings()).await?;
             let runner = register_sync_handlers(
                 JobRunner::new(queue.clone(), 2).poll_interval(Duration::from_millis(100)),
                 sync.clone(),
+                queue.clone(),
             )
             .start();
             let finished = wait_for_jobs(&queue, &approved.job_ids).await;
@@ -255,35 +309,25 @@ async fn wait_for_jobs(queue: &JobQueue, job_ids: &[String]) -> Result<()> {
     }
 }
 
-fn endpoints() -> GoogleEndpoints {
-    let mut endpoints = GoogleEndpoints::default();
-    if let Ok(base) = std::env::var("OMNICRM_GOOGLE_GMAIL_API_BASE") {
-        endpoints.gmail_api_base = base;
-    }
-    if let Ok(base) = std::env::var("OMNICRM_GOOGLE_CALENDAR_API_BASE") {
-        endpoints.calendar_api_base = base;
-    }
-    endpoints
-}
-
-fn google_sync(core: &Core) -> Result<GoogleSync> {
-    let token = std::env::var(TOKEN_VARIABLE)
+/// `OMNICRM_GOOGLE_ACCESS_TOKEN`, when set and not blank.
+fn bare_token() -> Option<String> {
+    std::env::var(TOKEN_VARIABLE)
         .ok()
         .filter(|token| !token.trim().is_empty())
-        .ok_or_else(|| {
-            Error::new(
-                ErrorCode::AuthRequired,
-                format!("no Google access token: set {TOKEN_VARIABLE}"),
-            )
-        })?;
+}
+
+fn token_sync(core: &Core, token: String) -> GoogleSync {
     let tokens = SameTokenForEveryAccount(Arc::new(FixedAccessToken(token)));
-    Ok(GoogleSync::new(core.clone(), endpoints(), Arc::new(tokens)))
+    GoogleSync::new(
+        core.clone(),
+        environment::endpoints_from_env(),
+        Arc::new(tokens),
+    )
 }
 
 /// Undo talks to no server, so it needs no token.
 fn google_sync_without_token(core: &Core) -> GoogleSync {
-    let tokens = SameTokenForEveryAccount(Arc::new(FixedAccessToken(String::new())));
-    GoogleSync::new(core.clone(), endpoints(), Arc::new(tokens))
+    token_sync(core, String::new())
 }
 
 fn suggestions(core: &Core, command: SuggestionsCommand, printer: &Printer) -> Result<()> {

@@ -1,5 +1,6 @@
 //! `omnicrm`: import, export, search, demo data, backups and diagnostics over the local store.
 
+mod ai_commands;
 mod arguments;
 mod backup_commands;
 mod commands;

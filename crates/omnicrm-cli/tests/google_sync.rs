@@ -100,5 +100,12 @@ async fn preview_sync_and_undo_from_the_command_line() {
     assert!(!output.status.success());
     let error: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(error["code"], "auth_required");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("omnicrm google connect"),
+        "without a token the account must have been connected: {error}"
+    );
     server.stop().await;
 }

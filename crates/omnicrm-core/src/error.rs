@@ -36,6 +36,15 @@ pub enum ErrorCode {
     RateLimited,
     /// The work was cancelled before it finished.
     Cancelled,
+    /// The AI guardrail's requests-per-minute limit is reached; `details.limit` says until when.
+    RateLimitedMinute,
+    /// The AI guardrail's daily cost cap is reached; `details.limit` says until when.
+    RateLimitedDailyCost,
+    /// The AI guardrail's monthly credits are spent; `details.limit` says until when.
+    RateLimitedMonthly,
+    /// The AI assistant is off: not configured, no API key, or every model's circuit is open.
+    /// `message` says which, in plain words.
+    AiUnavailable,
 }
 
 /// One invalid field. `field` is a path such as `emails[0].address`.
@@ -60,7 +69,25 @@ impl FieldError {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ErrorDetails {
     pub fields: Vec<FieldError>,
+    /// Set on the guardrail codes (`rate_limited_minute`, `rate_limited_daily_cost`,
+    /// `rate_limited_monthly`): which limit, how much is used and when it resets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<LimitDetails>,
 }
+
+/// Which guardrail limit was reached, so the UI can say "20 of 20 requests this minute, again at
+/// 09:31". Amounts are requests for the minute limit and US dollars for the cost limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LimitDetails {
+    pub limit: f64,
+    pub used: f64,
+    /// RFC 3339 UTC: when the window ends and requests are allowed again.
+    pub resets_at: String,
+}
+
+// `f64` has no `Eq`; the amounts are never NaN (they come from counts and sums of costs).
+impl Eq for LimitDetails {}
 
 /// The error type of every OmniCRM operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -93,7 +120,10 @@ impl Error {
         Self {
             code: ErrorCode::ValidationFailed,
             message,
-            details: Some(ErrorDetails { fields }),
+            details: Some(ErrorDetails {
+                fields,
+                limit: None,
+            }),
         }
     }
 
@@ -126,10 +156,23 @@ impl Error {
     /// one field, such as a name already taken).
     pub fn with_field(mut self, field: impl Into<String>, message: impl Into<String>) -> Self {
         self.details
-            .get_or_insert_with(|| ErrorDetails { fields: Vec::new() })
+            .get_or_insert_with(ErrorDetails::default)
             .fields
             .push(FieldError::new(field, message));
         self
+    }
+
+    /// A guardrail limit reached: one of the `rate_limited_*` codes with the limit, the amount
+    /// used and when the window resets in `details.limit`.
+    pub fn limit_reached(code: ErrorCode, message: impl Into<String>, limit: LimitDetails) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            details: Some(ErrorDetails {
+                fields: Vec::new(),
+                limit: Some(limit),
+            }),
+        }
     }
 
     /// The field errors, empty unless this is a validation failure.

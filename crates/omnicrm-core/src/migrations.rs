@@ -59,8 +59,13 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 9,
-        name: "0009_search.sql",
-        sql: include_str!("../../../migrations/sqlite/0009_search.sql"),
+        name: "0009_ai.sql",
+        sql: include_str!("../../../migrations/sqlite/0009_ai.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "0010_search.sql",
+        sql: include_str!("../../../migrations/sqlite/0010_search.sql"),
     },
 ];
 

@@ -1,6 +1,6 @@
 //! The JSON of every error code is a contract with the UI and the CLI's --json output.
 
-use omnicrm_core::{Error, ErrorCode, FieldError};
+use omnicrm_core::{Error, ErrorCode, FieldError, LimitDetails};
 use serde_json::json;
 
 fn json_of(error: &Error) -> serde_json::Value {
@@ -47,6 +47,10 @@ fn each_code_serializes_to_its_pinned_name() {
         (ErrorCode::Network, "network"),
         (ErrorCode::RateLimited, "rate_limited"),
         (ErrorCode::Cancelled, "cancelled"),
+        (ErrorCode::RateLimitedMinute, "rate_limited_minute"),
+        (ErrorCode::RateLimitedDailyCost, "rate_limited_daily_cost"),
+        (ErrorCode::RateLimitedMonthly, "rate_limited_monthly"),
+        (ErrorCode::AiUnavailable, "ai_unavailable"),
     ];
     for (code, name) in pinned {
         let error = Error::new(code, "message text");
@@ -70,4 +74,27 @@ fn errors_round_trip_through_json() {
     let error = Error::invalid_field("phones[1].number", "is not a phone number");
     let back: Error = serde_json::from_value(json_of(&error)).unwrap();
     assert_eq!(back, error);
+}
+
+#[test]
+fn a_guardrail_limit_carries_the_limit_the_amount_used_and_the_reset_time() {
+    let error = Error::limit_reached(
+        ErrorCode::RateLimitedMinute,
+        "20 of 20 AI requests this minute",
+        LimitDetails {
+            limit: 20.0,
+            used: 20.0,
+            resets_at: "2026-11-22T09:31:00.000Z".to_owned(),
+        },
+    );
+    assert_eq!(
+        json_of(&error),
+        json!({
+            "code": "rate_limited_minute",
+            "message": "20 of 20 AI requests this minute",
+            "details": {"fields": [], "limit": {
+                "limit": 20.0, "used": 20.0, "resets_at": "2026-11-22T09:31:00.000Z"
+            }}
+        })
+    );
 }

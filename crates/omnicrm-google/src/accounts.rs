@@ -21,6 +21,8 @@ use omnicrm_secrets::{SecretBackend, SecretLookup, SecretStorageStatus, SecretSt
 use serde::Serialize;
 
 use crate::oauth::{GoogleOAuth, REQUIRED_API_SCOPES};
+use crate::settings::GoogleAccount;
+use crate::sync::AccountTokens;
 use crate::token_source::{AccessTokenSource, TokenFuture};
 use crate::tokens::TokenSet;
 
@@ -268,6 +270,28 @@ impl GoogleAccounts {
         Ok(disconnected)
     }
 
+    /// The connected Google account `account_id`, as a sync names it. An account that is
+    /// disconnected answers `auth_required` with its reason.
+    pub async fn sync_account(&self, account_id: &str) -> Result<GoogleAccount> {
+        let account = self.get(account_id).await?;
+        if account.status == AccountStatus::Disconnected {
+            let reason = account
+                .status_reason
+                .unwrap_or_else(|| "The Google account is disconnected.".to_owned());
+            return Err(Error::new(
+                ErrorCode::AuthRequired,
+                format!(
+                    "{reason} Connect the Google account {} again.",
+                    account.email
+                ),
+            ));
+        }
+        Ok(GoogleAccount {
+            account_id: account.id,
+            email: account.email,
+        })
+    }
+
     /// An access-token source for `account_id`, for sync.
     pub fn token_source(&self, account_id: &str) -> StoredAccountTokens {
         StoredAccountTokens {
@@ -317,6 +341,13 @@ impl GoogleAccounts {
             tracing::warn!(%error, "could not mark the Google account disconnected");
         }
         Error::new(ErrorCode::AuthRequired, reason)
+    }
+}
+
+/// Sync takes each account's tokens from its stored sign-in.
+impl AccountTokens for GoogleAccounts {
+    fn token_source(&self, account_id: &str) -> Result<Arc<dyn AccessTokenSource>> {
+        Ok(Arc::new(GoogleAccounts::token_source(self, account_id)))
     }
 }
 

@@ -14,10 +14,15 @@
 //!
 //! Where tokens are kept is chosen by `OMNICRM_SECRET_STORAGE` (see `omnicrm-secrets`).
 
+use std::sync::Arc;
+
+use omnicrm_core::{Core, Result};
 use omnicrm_secrets::SecretString;
 
+use crate::accounts::GoogleAccounts;
 use crate::endpoints::GoogleEndpoints;
-use crate::oauth::OAuthClientConfig;
+use crate::oauth::{GoogleOAuth, OAuthClientConfig};
+use crate::sync::GoogleSync;
 
 pub const CLIENT_ID_ENV: &str = "OMNICRM_GOOGLE_CLIENT_ID";
 pub const CLIENT_SECRET_ENV: &str = "OMNICRM_GOOGLE_CLIENT_SECRET";
@@ -48,6 +53,27 @@ pub fn oauth_config_from_env() -> OAuthClientConfig {
         client_secret: variable(CLIENT_SECRET_ENV).map(SecretString::from),
         endpoints: endpoints_from_env(),
     }
+}
+
+/// The signed-in accounts of `core`'s data directory, with the OAuth client from the
+/// environment.
+pub fn accounts_from_env(core: &Core) -> Result<GoogleAccounts> {
+    let oauth = GoogleOAuth::new(oauth_config_from_env())?;
+    Ok(GoogleAccounts::new(
+        oauth,
+        core.integrations.clone(),
+        &core.data_dir,
+    ))
+}
+
+/// The sync of `core`'s signed-in accounts, each with its stored (and refreshed) tokens.
+pub fn sync_from_env(core: &Core) -> Result<GoogleSync> {
+    let accounts = accounts_from_env(core)?;
+    Ok(GoogleSync::new(
+        core.clone(),
+        endpoints_from_env(),
+        Arc::new(accounts),
+    ))
 }
 
 /// A set, non-empty variable, trimmed.

@@ -37,6 +37,7 @@ pub use settings::{CalendarSyncSettings, GmailSyncSettings, GoogleAccount, SyncS
 pub use sync::{
     AccountTokens, ApprovedSync, GoogleSync, NoProgress, ProviderRunReport,
     SameTokenForEveryAccount, SyncMode, SyncProgress, CALENDAR_SYNC_JOB, GMAIL_SYNC_JOB,
+    SCHEDULED_SYNC_JOB,
 };
 pub use token_source::{AccessTokenSource, FixedAccessToken};
 pub use tokens::TokenSet;

@@ -13,6 +13,7 @@ pub const EXCLUDED_CATEGORIES: [&str; 4] = ["promotions", "social", "forums", "u
 
 /// Which mail to sync.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct GmailSyncSettings {
     /// Received mail, in Gmail's search language.
@@ -94,6 +95,7 @@ fn with_exclusions(query: &str) -> String {
 
 /// Which calendar events to sync: those overlapping `[now − days_back, now + days_ahead]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct CalendarSyncSettings {
     pub days_back: u32,
@@ -140,6 +142,7 @@ impl CalendarSyncSettings {
 
 /// What a sync covers: Gmail, Calendar or both.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SyncSettings {
     pub gmail: Option<GmailSyncSettings>,
     pub calendar: Option<CalendarSyncSettings>,

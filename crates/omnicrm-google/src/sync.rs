@@ -12,7 +12,10 @@ use std::sync::Arc;
 
 use omnicrm_core::ingest::{
     AuditAction, CursorUpdate, NewAuditEntry, NewSyncBatch, NormalizeOutcome, RawEventInput,
-    StoredPage, SyncBatch, SyncProvider, SyncUndoHook, SyncUndoOutcome,
+    StoredPage, SyncBatch, SyncBatchStatus, SyncProvider, SyncUndoHook, SyncUndoOutcome,
+};
+use omnicrm_core::integrations::{
+    AccountStatus, IntegrationAccount, IntegrationAccountService, IntegrationProvider,
 };
 use omnicrm_core::{Core, Error, ErrorCode, Result};
 use omnicrm_jobs::{JobQueue, JobStatus, NewJob};
@@ -30,6 +33,9 @@ pub use preview::{CalendarPreview, GmailPreview, LabelCount, SyncPreview};
 pub const GMAIL_SYNC_JOB: &str = "google.gmail.sync";
 /// The job kind that syncs Google Calendar for a batch (payload `{"batch_id": ...}`).
 pub const CALENDAR_SYNC_JOB: &str = "google.calendar.sync";
+/// The recurring job that approves the next incremental sync of every connected account
+/// (payload `{}`); see [`GoogleSync::approve_due`].
+pub const SCHEDULED_SYNC_JOB: &str = "google.sync.scheduled";
 
 /// Raw events normalized per transaction.
 const NORMALIZE_CHUNK: u32 = 2_000;
@@ -123,6 +129,7 @@ impl ProviderRunReport {
 
 /// An approved sync: its batch and the jobs that will run it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ApprovedSync {
     pub batch: SyncBatch,
     pub job_ids: Vec<String>,
@@ -188,6 +195,17 @@ impl GoogleSync {
             self.http(account_id)?,
             &self.endpoints.calendar_api_base,
         ))
+    }
+
+    /// The settings of the account's last sync, which "sync now" and the recurring sync reuse;
+    /// `None` before its first sync.
+    pub async fn last_settings(&self, account_id: &str) -> Result<Option<SyncSettings>> {
+        let id = account_id.to_owned();
+        let last = self
+            .core
+            .run(move |core| core.ingest.batches(Some(&id), 1))
+            .await?;
+        last.first().map(settings_of).transpose()
     }
 
     /// Counts and samples of what a sync would bring in, writing nothing but the audit.
@@ -291,21 +309,53 @@ impl GoogleSync {
             details,
         };
         let batch_id = batch.id.clone();
+        let account_id = batch.account_id.clone();
         let error = outcome.as_ref().err().cloned();
         self.core
             .run(move |core| {
                 core.ingest.record_audit(entry)?;
                 match error {
-                    None => core.ingest.finish_provider(&batch_id, provider).map(|_| ()),
+                    None => {
+                        let batch = core.ingest.finish_provider(&batch_id, provider)?;
+                        if batch.status != SyncBatchStatus::Completed {
+                            return Ok(());
+                        }
+                        let summary = batch_summary(&batch);
+                        on_account(core, &account_id, |accounts| {
+                            accounts.record_sync(&account_id, &summary)
+                        })
+                    }
                     // An undone batch takes no more status changes; the audit says enough.
                     Some(error) if error.code == ErrorCode::Cancelled => Ok(()),
-                    Some(error) => core
-                        .ingest
-                        .fail_batch(&batch_id, &error.message)
-                        .map(|_| ()),
+                    Some(error) => {
+                        core.ingest.fail_batch(&batch_id, &error.message)?;
+                        on_account(core, &account_id, |accounts| {
+                            accounts.record_error(&account_id, &error.message)
+                        })
+                    }
                 }
             })
             .await
+    }
+
+    /// Approves the next incremental sync of every connected Google account that has synced
+    /// before, with the settings of its last batch: what the recurring job does. An account is
+    /// left alone while its last batch is still at work (its jobs queued, running or waiting to
+    /// retry), when the user undid its last batch (they chose to take that history out), or
+    /// when it never synced (the first sync waits for the user's preview and approval).
+    #[tracing::instrument(skip_all)]
+    pub async fn approve_due(&self, queue: &JobQueue) -> Result<Vec<ApprovedSync>> {
+        let due = {
+            let queue = queue.clone();
+            self.core
+                .run(move |core| due_accounts(core, &queue))
+                .await?
+        };
+        let mut approved = Vec::new();
+        for (account, settings) in due {
+            approved.push(self.approve(queue, &account, &settings).await?);
+        }
+        Ok(approved)
     }
 
     /// Undoes a batch: its jobs are cancelled, then everything it created is removed.
@@ -393,6 +443,84 @@ fn normalize_all(core: &Core, batch_id: &str) -> Result<NormalizeOutcome> {
             return Ok(total);
         }
     }
+}
+
+/// What a finished batch brought, in plain words for the account's "last sync" line.
+fn batch_summary(batch: &SyncBatch) -> String {
+    if batch.fetched == 0 {
+        return "nothing new".to_owned();
+    }
+    let mut summary = format!(
+        "{} new {}, {} became interactions",
+        batch.fetched,
+        if batch.fetched == 1 { "item" } else { "items" },
+        batch.normalized
+    );
+    if batch.suggested > 0 {
+        summary.push_str(&format!(
+            ", {} {} suggested",
+            batch.suggested,
+            if batch.suggested == 1 {
+                "person"
+            } else {
+                "people"
+            }
+        ));
+    }
+    summary
+}
+
+/// Records a sync's end on its integration account. A sync run with a bare access token (the
+/// CLI's `OMNICRM_GOOGLE_ACCESS_TOKEN`, tests) has no account row; that is not an error.
+fn on_account(
+    core: &Core,
+    account_id: &str,
+    record: impl FnOnce(&IntegrationAccountService) -> Result<IntegrationAccount>,
+) -> Result<()> {
+    match core.integrations.get(account_id) {
+        Ok(_) => record(&core.integrations).map(|_| ()),
+        Err(error) if error.code == ErrorCode::NotFound => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+/// The connected Google accounts whose next incremental sync is due, with their settings.
+fn due_accounts(core: &Core, queue: &JobQueue) -> Result<Vec<(GoogleAccount, SyncSettings)>> {
+    let busy: std::collections::HashSet<String> = queue
+        .list(
+            &[JobStatus::Queued, JobStatus::Running, JobStatus::Failed],
+            10_000,
+        )?
+        .into_iter()
+        .filter_map(|job| job.batch_id)
+        .collect();
+    let mut due = Vec::new();
+    for account in core.integrations.list()? {
+        if account.provider != IntegrationProvider::Google
+            || account.status != AccountStatus::Connected
+        {
+            continue;
+        }
+        let Some(last) = core
+            .ingest
+            .batches(Some(&account.id), 1)?
+            .into_iter()
+            .next()
+        else {
+            continue;
+        };
+        if last.status == SyncBatchStatus::Undone || busy.contains(&last.id) {
+            continue;
+        }
+        due.push((
+            GoogleAccount {
+                account_id: account.id.clone(),
+                email: account.email.clone(),
+            },
+            settings_of(&last)?,
+        ));
+    }
+    Ok(due)
 }
 
 pub fn job_kind(provider: SyncProvider) -> &'static str {

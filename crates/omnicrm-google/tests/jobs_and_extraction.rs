@@ -56,6 +56,7 @@ async fn approved_syncs_run_as_jobs_and_complete_the_batch() {
     let runner = register_sync_handlers(
         JobRunner::new(h.queue.clone(), 2).poll_interval(Duration::from_millis(10)),
         Arc::new(h.sync.clone()),
+        h.queue.clone(),
     )
     .start();
     for id in &approved.job_ids {
@@ -109,10 +110,11 @@ async fn a_sync_killed_mid_run_resumes_without_duplicates_or_losses() {
             .expect("runtime");
         runtime.block_on(async move {
             let _runner = register_sync_handlers(
-                JobRunner::new(queue, 1)
+                JobRunner::new(queue.clone(), 1)
                     .lease(Duration::from_secs(1))
                     .poll_interval(Duration::from_millis(10)),
                 Arc::new(sync),
+                queue,
             )
             .start();
             let connection = rusqlite::Connection::open(&database_path).expect("open");
@@ -144,6 +146,7 @@ async fn a_sync_killed_mid_run_resumes_without_duplicates_or_losses() {
             .lease(Duration::from_secs(5))
             .poll_interval(Duration::from_millis(20)),
         Arc::new(sync_for(&h.core, &h.server, TOKEN)),
+        h.queue.clone(),
     )
     .start();
     wait_for_job(

@@ -295,6 +295,16 @@ impl JobQueue {
     /// Records a failed attempt: the job waits its backoff and runs again, or goes to the dead
     /// list when it has used all its attempts. A job whose cancel was requested is canceled.
     pub fn fail(&self, id: &str, worker: &str, error: &str) -> Result<Job> {
+        self.record_failure(id, worker, error, false)
+    }
+
+    /// Records a failure no retry can fix: the job goes to the dead list now, whatever
+    /// attempts it has left (a canceled job stays canceled).
+    pub fn fail_permanently(&self, id: &str, worker: &str, error: &str) -> Result<Job> {
+        self.record_failure(id, worker, error, true)
+    }
+
+    fn record_failure(&self, id: &str, worker: &str, error: &str, permanent: bool) -> Result<Job> {
         let now = self.clock.now();
         let random = &self.random;
         let retry = self.retry;
@@ -307,7 +317,7 @@ impl JobQueue {
                 )?;
             let (status, run_at) = if cancel_requested {
                 (JobStatus::Canceled, now)
-            } else if attempts >= max_attempts {
+            } else if permanent || attempts >= max_attempts {
                 (JobStatus::Dead, now)
             } else {
                 let delay = match random.lock() {

@@ -11,10 +11,12 @@ use omnicrm_core::{Error, Result};
 use tokio::sync::{broadcast, watch, Semaphore};
 use tokio::task::JoinHandle;
 
+use crate::failure::JobFailure;
 use crate::queue::{Job, JobQueue, JobStatus};
 
-/// What a handler returns: `Err` with a message marks the attempt failed.
-pub type JobOutcome = std::result::Result<(), String>;
+/// What a handler returns: `Err` marks the attempt failed; a permanent failure sends the job
+/// to the dead list without the remaining attempts.
+pub type JobOutcome = std::result::Result<(), JobFailure>;
 type HandlerFuture = Pin<Box<dyn Future<Output = JobOutcome> + Send>>;
 type Handler = Arc<dyn Fn(JobContext) -> HandlerFuture + Send + Sync>;
 
@@ -23,6 +25,8 @@ type Handler = Arc<dyn Fn(JobContext) -> HandlerFuture + Send + Sync>;
 pub struct JobEvent {
     pub job_id: String,
     pub kind: String,
+    /// The batch the job belongs to (a sync batch, for instance).
+    pub batch_id: Option<String>,
     pub status: JobStatus,
     pub attempts: u32,
     pub max_attempts: u32,
@@ -40,6 +44,7 @@ impl JobEvent {
         Self {
             job_id: job.id.clone(),
             kind: job.kind.clone(),
+            batch_id: job.batch_id.clone(),
             status: job.status,
             attempts: job.attempts,
             max_attempts: job.max_attempts,
@@ -261,10 +266,10 @@ impl JobRunner {
         let outcome =
             match tokio::time::timeout(settings.timeout, (settings.handler)(context)).await {
                 Ok(outcome) => outcome,
-                Err(_) => Err(format!(
+                Err(_) => Err(JobFailure::retryable(format!(
                     "timed out after {} s",
                     settings.timeout.as_secs_f64()
-                )),
+                ))),
             };
         heartbeat.abort();
         let queue = self.queue.clone();
@@ -272,7 +277,10 @@ impl JobRunner {
         let id = job.id.clone();
         let ended = tokio::task::spawn_blocking(move || match outcome {
             Ok(()) => queue.succeed(&id, &worker),
-            Err(message) => queue.fail(&id, &worker, &message),
+            Err(failure) if failure.permanent => {
+                queue.fail_permanently(&id, &worker, &failure.message)
+            }
+            Err(failure) => queue.fail(&id, &worker, &failure.message),
         })
         .await
         .map_err(Error::from)

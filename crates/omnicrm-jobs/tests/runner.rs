@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use omnicrm_core::Core;
-use omnicrm_jobs::{JobQueue, JobRunner, JobStatus, NewJob, RetryPolicy, SystemClock};
+use omnicrm_core::Error;
+use omnicrm_jobs::{JobFailure, JobQueue, JobRunner, JobStatus, NewJob, RetryPolicy, SystemClock};
 use serde_json::json;
 
 fn queue() -> (tempfile::TempDir, JobQueue) {
@@ -86,7 +87,7 @@ async fn a_failing_job_is_retried_then_goes_to_the_dead_list() {
             let counted = counted.clone();
             async move {
                 counted.fetch_add(1, Ordering::SeqCst);
-                Err("provider answered 503".to_owned())
+                Err("provider answered 503".into())
             }
         });
     let mut events = runner.subscribe();
@@ -101,6 +102,71 @@ async fn a_failing_job_is_retried_then_goes_to_the_dead_list() {
     }
     assert_eq!(seen.last(), Some(&JobStatus::Dead), "{seen:?}");
     assert!(seen.contains(&JobStatus::Failed), "{seen:?}");
+}
+
+/// Regression: an import whose file failed validation was attempted again and again before it
+/// reached the dead list, each time with the same result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permanent_failure_goes_to_the_dead_list_without_more_attempts() {
+    let (_directory, queue) = queue();
+    let mut new = NewJob::new("import", json!(null));
+    new.max_attempts = 5;
+    let job = queue.enqueue(new).unwrap();
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let counted = attempts.clone();
+    let handle = JobRunner::new(queue.clone(), 1)
+        .poll_interval(Duration::from_millis(5))
+        .handle("import", 1, Duration::from_secs(5), move |_context| {
+            let counted = counted.clone();
+            async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                Err(JobFailure::from(Error::invalid_field(
+                    "rows[3].email",
+                    "is not an email address",
+                )))
+            }
+        })
+        .start();
+    let dead = wait_until(&queue, &job.id, JobStatus::Dead).await;
+    // Give a wrongly scheduled retry the time to be claimed.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    handle.shutdown().await.unwrap();
+    assert_eq!(attempts.load(Ordering::SeqCst), 1);
+    assert_eq!(dead.attempts, 1);
+    assert!(
+        dead.last_error
+            .as_deref()
+            .unwrap()
+            .contains("rows[3].email"),
+        "{:?}",
+        dead.last_error
+    );
+    assert!(dead.finished_at.is_some());
+}
+
+#[test]
+fn errors_that_a_retry_could_fix_are_retryable() {
+    use omnicrm_core::ErrorCode;
+    for code in [
+        ErrorCode::Network,
+        ErrorCode::RateLimited,
+        ErrorCode::Database,
+    ] {
+        assert!(
+            !JobFailure::from(Error::new(code, "busy")).permanent,
+            "{code:?}"
+        );
+    }
+    for code in [
+        ErrorCode::ValidationFailed,
+        ErrorCode::AuthRequired,
+        ErrorCode::NotFound,
+    ] {
+        assert!(
+            JobFailure::from(Error::new(code, "no")).permanent,
+            "{code:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,7 +200,7 @@ async fn progress_is_recorded_and_a_cancel_reaches_the_handler() {
                     .await
                     .map_err(|error| error.message)?;
                 if canceled {
-                    return Err("canceled by the user".to_owned());
+                    return Err("canceled by the user".into());
                 }
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
@@ -183,10 +249,10 @@ async fn announced_progress_reaches_listeners_without_being_recorded() {
                 // From blocking code, as an import inside its transaction does.
                 tokio::task::spawn_blocking(move || {
                     context.announce_progress(3, Some(7));
-                    recorded.get(&id).map_err(|error| error.message)
+                    recorded.get(&id).map_err(JobFailure::from)
                 })
                 .await
-                .map_err(|error| error.to_string())?
+                .map_err(|error| JobFailure::retryable(error.to_string()))?
                 .map(|job| assert_eq!(job.progress_done, 0, "announced progress was saved"))
             }
         });

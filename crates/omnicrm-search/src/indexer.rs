@@ -1,7 +1,7 @@
 //! Embedding records in the background: the durable `search.embed` job.
 //!
 //! Which records need embedding is kept in the database, in the writing transaction: the
-//! search triggers (migration 0009) clear `search_documents.embedded_model` whenever a
+//! search triggers (migration 0010) clear `search_documents.embedded_model` whenever a
 //! record's text changes. The job embeds records whose value is not the current model's id,
 //! newest first, in batches, and sets it. So nothing is missed across crashes (a crashed batch
 //! is simply still pending), a new model re-embeds everything in the background, and enqueueing

@@ -1,5 +1,5 @@
 //! Keyword search: FTS5 over contacts (`contacts_fts`) and over notes, interactions, tasks and
-//! projects (`search_fts`, migration 0009).
+//! projects (`search_fts`, migration 0010).
 //!
 //! Large corpora: bm25-ranking every match of a common word took 2 s at a million records. A
 //! search therefore takes the newest [`CANDIDATES`] matches of each kind (FTS5 walks its
@@ -22,7 +22,7 @@ use crate::types::{ItemKind, SearchFilters};
 
 /// The newest matches of one kind that are ranked by bm25.
 pub const CANDIDATES: u32 = 500;
-/// `doc` rowids are milliseconds since 1970 times this (see migration 0009).
+/// `doc` rowids are milliseconds since 1970 times this (see migration 0010).
 const DOC_PER_MILLISECOND: i64 = 1 << 20;
 
 /// A keyword match: the record and its bm25 score (higher is better).

@@ -1,6 +1,6 @@
 //! Chunk vectors and their nearest-neighbour search with sqlite-vec.
 //!
-//! Float vectors live in `search_chunks` (migration 0009). Their bit-quantized copies (one bit
+//! Float vectors live in `search_chunks` (migration 0010). Their bit-quantized copies (one bit
 //! per dimension: the sign) live in a sqlite-vec `vec0` table per dimension count, which
 //! omnicrm-search creates: the core opens databases without the extension, so nothing the
 //! core runs may depend on it. A search takes the nearest chunks by Hamming distance over the

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use omnicrm_google::{
-    environment, ConnectOutcome, DisconnectOutcome, GoogleAccounts, GoogleOAuth, GoogleStatus,
+    environment, ConnectOutcome, DisconnectOutcome, GoogleAccounts, GoogleStatus,
 };
 use tauri::State;
 
@@ -15,13 +15,7 @@ use crate::CoreState;
 const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
 
 pub(super) fn google_accounts(state: &State<'_, CoreState>) -> CommandResult<GoogleAccounts> {
-    let core = state.core()?;
-    let oauth = GoogleOAuth::new(environment::oauth_config_from_env())?;
-    Ok(GoogleAccounts::new(
-        oauth,
-        core.integrations.clone(),
-        &core.data_dir,
-    ))
+    environment::accounts_from_env(&state.core()?)
 }
 
 /// The Google accounts of this device, and where new sign-in tokens would be kept.

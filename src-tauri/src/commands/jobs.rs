@@ -22,6 +22,8 @@ pub struct JobInfo {
     pub kind: String,
     /// What it works on, when it says (an import's file name).
     pub subject: Option<String>,
+    /// The batch it belongs to (a Google sync's batch, for instance).
+    pub batch_id: Option<String>,
     pub status: JobStatus,
     pub attempts: u32,
     pub max_attempts: u32,
@@ -48,6 +50,7 @@ impl From<Job> for JobInfo {
             id: job.id,
             kind: job.kind,
             subject,
+            batch_id: job.batch_id,
             status: job.status,
             attempts: job.attempts,
             max_attempts: job.max_attempts,

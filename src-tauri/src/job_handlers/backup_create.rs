@@ -2,7 +2,7 @@
 
 use omnicrm_core::backups::{DEFAULT_INTERVAL, DEFAULT_KEEP};
 use omnicrm_core::Core;
-use omnicrm_jobs::{JobContext, JobOutcome};
+use omnicrm_jobs::{JobContext, JobFailure, JobOutcome};
 
 /// Makes a `scheduled` backup when the newest is older than a day (pruning scheduled backups
 /// to the newest seven); does nothing otherwise.
@@ -11,7 +11,7 @@ pub async fn run(core: Core, context: JobContext) -> JobOutcome {
     let made = core
         .run(|core| core.backups.create_if_due(DEFAULT_INTERVAL, DEFAULT_KEEP))
         .await
-        .map_err(|error| error.message)?;
+        .map_err(JobFailure::from)?;
     match made {
         Some(backup) => tracing::info!(file = %backup.file_name, "scheduled backup made"),
         None => tracing::debug!("no backup due"),

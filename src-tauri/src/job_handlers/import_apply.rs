@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 use omnicrm_core::imports::ImportOptions;
 use omnicrm_core::time::new_id;
 use omnicrm_core::{Core, Error, Result};
-use omnicrm_jobs::{Job, JobContext, JobOutcome, JobQueue, JobStatus, NewJob};
+use omnicrm_jobs::{Job, JobContext, JobFailure, JobOutcome, JobQueue, JobStatus, NewJob};
 use serde::{Deserialize, Serialize};
 
 use super::IMPORT_APPLY;
@@ -69,8 +69,10 @@ pub fn stage_import(
 /// Applies the staged file under the job's id, announcing progress as it goes.
 #[tracing::instrument(skip_all, fields(job = %context.job.id))]
 pub async fn run(core: Core, context: JobContext) -> JobOutcome {
-    let payload: ImportJob = serde_json::from_value(context.job.payload.clone())
-        .map_err(|error| format!("the import job's payload is not valid: {error}"))?;
+    let payload: ImportJob =
+        serde_json::from_value(context.job.payload.clone()).map_err(|error| {
+            JobFailure::permanent(format!("the import job's payload is not valid: {error}"))
+        })?;
     let import_id = context.job.id.clone();
     let announcer = context.clone();
     let file = payload.file.clone();
@@ -98,13 +100,13 @@ pub async fn run(core: Core, context: JobContext) -> JobOutcome {
                 })
         })
         .await
-        .map_err(|error| error.message)?;
+        .map_err(JobFailure::from)?;
     remove_staged(&file);
     let written = summary.counts.create + summary.counts.update + summary.counts.merge;
     context
         .progress(written, Some(written))
         .await
-        .map_err(|error| error.message)?;
+        .map_err(JobFailure::from)?;
     tracing::info!(import = %summary.id, written, "import applied");
     Ok(())
 }

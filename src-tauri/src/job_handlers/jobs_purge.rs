@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use omnicrm_core::Core;
-use omnicrm_jobs::{JobContext, JobOutcome, JobQueue};
+use omnicrm_jobs::{JobContext, JobFailure, JobOutcome, JobQueue};
 use serde::Deserialize;
 
 use super::RETENTION_DAYS;
@@ -21,8 +21,10 @@ fn default_days() -> u32 {
 
 #[tracing::instrument(skip_all, fields(job = %context.job.id))]
 pub async fn run(core: Core, queue: JobQueue, context: JobContext) -> JobOutcome {
-    let payload: PurgePayload = serde_json::from_value(context.job.payload.clone())
-        .map_err(|error| format!("the purge job's payload is not valid: {error}"))?;
+    let payload: PurgePayload =
+        serde_json::from_value(context.job.payload.clone()).map_err(|error| {
+            JobFailure::permanent(format!("the purge job's payload is not valid: {error}"))
+        })?;
     let retention = Duration::from_secs(u64::from(payload.retention_days) * 24 * 60 * 60);
     let (removed, staged) = tokio::task::spawn_blocking(move || {
         let removed = queue.purge_succeeded(retention)?;
@@ -34,8 +36,8 @@ pub async fn run(core: Core, queue: JobQueue, context: JobContext) -> JobOutcome
         Ok::<_, omnicrm_core::Error>((removed, staged))
     })
     .await
-    .map_err(|error| error.to_string())?
-    .map_err(|error| error.message)?;
+    .map_err(|error| JobFailure::retryable(error.to_string()))?
+    .map_err(JobFailure::from)?;
     tracing::info!(
         removed,
         staged,

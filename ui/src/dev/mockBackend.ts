@@ -370,14 +370,14 @@ export function installMockBackend(initialCount: number): void {
   let nextJob = 1;
   const addJob = (kind: string, subject: string | null, overrides: Partial<JobInfo> = {}): JobInfo => {
     const created = stamp();
-    const job: JobInfo = { id: `job-${nextJob++}`, kind, subject, status: "queued", attempts: 0, max_attempts: 3, progress_done: 0, progress_total: null, error: null, run_at: created, cancel_requested: false, created_at: created, updated_at: created, finished_at: null, ...overrides };
+    const job: JobInfo = { id: `job-${nextJob++}`, kind, subject, batch_id: null, status: "queued", attempts: 0, max_attempts: 3, progress_done: 0, progress_total: null, error: null, run_at: created, cancel_requested: false, created_at: created, updated_at: created, finished_at: null, ...overrides };
     jobs.set(job.id, job);
     return job;
   };
   const updateJob = (id: string, change: Partial<JobInfo>): JobInfo => {
     const job = { ...(jobs.get(id) ?? fail("not_found", "No such job")), ...change, updated_at: stamp() };
     jobs.set(id, job);
-    void emit("job-changed", { id: job.id, kind: job.kind, status: job.status, attempts: job.attempts, max_attempts: job.max_attempts, progress_done: job.progress_done, progress_total: job.progress_total, error: job.error, run_at: job.run_at, cancel_requested: job.cancel_requested, updated_at: job.updated_at });
+    void emit("job-changed", { id: job.id, kind: job.kind, batch_id: job.batch_id, status: job.status, attempts: job.attempts, max_attempts: job.max_attempts, progress_done: job.progress_done, progress_total: job.progress_total, error: job.error, run_at: job.run_at, cancel_requested: job.cancel_requested, updated_at: job.updated_at });
     return job;
   };
   // One job that gave up, so the Jobs view and its indicator have something to show.

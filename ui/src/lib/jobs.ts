@@ -12,6 +12,9 @@ const KIND_LABELS: Record<string, string> = {
   "import.apply": "Import contacts",
   "backup.create": "Automatic backup",
   "jobs.purge": "Clean up finished jobs",
+  "google.gmail.sync": "Sync Gmail",
+  "google.calendar.sync": "Sync Google Calendar",
+  "google.sync.scheduled": "Check Google for new mail and events",
 };
 
 /** A person's name for a job: its kind's label, and what it works on when known. */

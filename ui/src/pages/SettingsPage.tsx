@@ -1,10 +1,12 @@
+import type { JobInfo } from "../api";
 import { BackupsSection } from "../components/settings/BackupsSection";
 import { IgnoreListSection } from "../components/settings/IgnoreListSection";
 import { IntegrationsSection } from "../components/settings/IntegrationsSection";
 import { TagManager } from "../components/settings/TagManager";
 import { DataSection } from "../components/transfer/DataSection";
 
-export function SettingsPage() {
+/** `jobs`: the app's background jobs, for the progress of a Google sync. */
+export function SettingsPage({ jobs = null }: { jobs?: JobInfo[] | null }) {
   return (
     <div className="page settings-page" data-testid="settings-page">
       <header className="page__header">
@@ -27,7 +29,7 @@ export function SettingsPage() {
           <h2 id="settings-integrations" className="section-title">
             Integrations
           </h2>
-          <IntegrationsSection />
+          <IntegrationsSection jobs={jobs} />
         </section>
         <section className="settings__section" aria-labelledby="settings-tags">
           <h2 id="settings-tags" className="section-title">

@@ -81,6 +81,7 @@ export function jobFixture(id: string, overrides: Partial<JobInfo> = {}): JobInf
     id,
     kind: "backup.create",
     subject: null,
+    batch_id: null,
     status: "queued",
     attempts: 0,
     max_attempts: 3,
@@ -109,6 +110,7 @@ export function jobChange(job: JobInfo): JobChanged {
   return {
     id: job.id,
     kind: job.kind,
+    batch_id: job.batch_id,
     status: job.status,
     attempts: job.attempts,
     max_attempts: job.max_attempts,

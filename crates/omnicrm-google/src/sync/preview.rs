@@ -18,6 +18,7 @@ const SAMPLE_TITLES: usize = 5;
 const MAX_CALENDAR_PAGES: u32 = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct LabelCount {
     pub label: String,
     /// Gmail's estimate of the matching messages with this label.
@@ -25,6 +26,7 @@ pub struct LabelCount {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct GmailPreview {
     /// The received-mail query as it will run (exclusions made explicit).
     pub query: String,
@@ -38,6 +40,7 @@ pub struct GmailPreview {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CalendarPreview {
     pub window_start: String,
     pub window_end: String,
@@ -46,6 +49,7 @@ pub struct CalendarPreview {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SyncPreview {
     pub gmail: Option<GmailPreview>,
     pub calendar: Option<CalendarPreview>,

@@ -1,31 +1,24 @@
 import { useCallback, useEffect, useState } from "react";
-import { api, type GoogleStatus, type IntegrationAccount } from "../../api";
-import { formatDateTime } from "../../lib/format";
+import { api, type GoogleStatus, type IntegrationAccount, type JobInfo } from "../../api";
+import type { SyncForm } from "../../lib/googleSync";
 import { Button } from "../Button";
 import { useToasts } from "../Toasts";
-
-const SCOPE_LABELS: Record<string, string> = {
-  "https://www.googleapis.com/auth/gmail.readonly": "Gmail (read only)",
-  "https://www.googleapis.com/auth/calendar.readonly": "Calendar (read only)",
-  "https://www.googleapis.com/auth/userinfo.email": "Email address",
-  email: "Email address",
-  openid: "Sign-in",
-};
-
-function scopeLabels(scopes: string[]): string {
-  return [...new Set(scopes.map((scope) => SCOPE_LABELS[scope] ?? scope))].join(", ");
-}
+import { GoogleAccountCard } from "./GoogleAccountCard";
+import { GoogleSuggestions } from "./GoogleSuggestions";
+import { GoogleSyncDialog } from "./GoogleSyncDialog";
 
 /**
  * Google accounts: connect in the browser, see each account's state (connected or not and why,
- * last sync, last error in plain words), disconnect. A disconnected account or a sync error is
- * shown as an alert so it cannot be missed.
+ * last sync and what it brought, the sync under way, the last error in plain words), sync now,
+ * choose what syncs, undo a sync, disconnect; and the people the sync suggests adding. A
+ * disconnected account or a failed sync is shown as an alert so it cannot be missed.
  */
-export function IntegrationsSection() {
+export function IntegrationsSection({ jobs = null }: { jobs?: JobInfo[] | null }) {
   const { showToast, showError } = useToasts();
   const [status, setStatus] = useState<GoogleStatus | null>(null);
   const [connecting, setConnecting] = useState(false);
   const [disconnecting, setDisconnecting] = useState<string | null>(null);
+  const [choosing, setChoosing] = useState<{ account: IntegrationAccount; form: SyncForm | null } | null>(null);
 
   const load = useCallback(() => {
     api.googleStatus().then(setStatus, (error: unknown) => showError(error, "Could not read the Google accounts"));
@@ -79,41 +72,24 @@ export function IntegrationsSection() {
         </p>
       ) : (
         <ul className="account-list" data-testid="google-accounts">
-          {status.accounts.map((account) => {
-            const connected = account.status === "connected";
-            return (
-              <li key={account.id} className="account" data-testid="google-account" data-status={account.status}>
-                <div className="account__header">
-                  <span className="account__email">{account.email}</span>
-                  <span className={connected ? "badge badge--success" : "badge badge--danger"}>{connected ? "Connected" : "Disconnected"}</span>
-                  {connected ? (
-                    <Button size="sm" variant="ghost" busy={disconnecting === account.id} onClick={() => void disconnect(account)} data-testid="google-disconnect-button">
-                      Disconnect
-                    </Button>
-                  ) : null}
-                </div>
-                <p className="muted small">Access: {scopeLabels(account.scopes) || "none"} · tokens in {account.token_storage === "keyring" ? "the system keyring" : "an encrypted file"}</p>
-                {!connected && account.status_reason ? (
-                  <p className="notice notice--danger" role="alert" data-testid="google-account-reason">
-                    {account.status_reason} Connect again to resume.
-                  </p>
-                ) : null}
-                {account.last_error ? (
-                  <p className="notice notice--danger" role="alert" data-testid="google-account-error">
-                    Last sync failed{account.last_error_at ? ` ${formatDateTime(account.last_error_at)}` : ""}: {account.last_error}
-                  </p>
-                ) : null}
-                <p className="muted small" data-testid="google-account-last-sync">
-                  {account.last_sync_at ? `Last synced ${formatDateTime(account.last_sync_at)}${account.last_sync_summary ? `: ${account.last_sync_summary}` : ""}` : "Not synced yet."}
-                </p>
-              </li>
-            );
-          })}
+          {status.accounts.map((account) => (
+            <GoogleAccountCard
+              key={account.id}
+              account={account}
+              jobs={jobs}
+              disconnecting={disconnecting === account.id}
+              onDisconnect={() => void disconnect(account)}
+              onChooseWhatSyncs={(form) => setChoosing({ account, form })}
+              onChanged={load}
+            />
+          ))}
         </ul>
       )}
       <Button variant="primary" icon="mail" busy={connecting} onClick={() => void connect()} data-testid="google-connect-button">
         {connecting ? "Waiting for Google in your browser…" : "Connect a Google account"}
       </Button>
+      <GoogleSuggestions />
+      <GoogleSyncDialog account={choosing?.account ?? null} initial={choosing?.form ?? null} onClose={() => setChoosing(null)} onStarted={load} />
     </div>
   );
 }

@@ -1,0 +1,429 @@
+//! Every provider call goes through [`AiEngine::complete`], in this order:
+//!
+//! 1. the status check (enabled, key present for a cloud provider);
+//! 2. redaction of every message when the provider is in the cloud (before anything leaves);
+//! 3. the guardrails reserve one request (one per logical call: retries and fallbacks of the
+//!    same call share it, since they answer one question);
+//! 4. for each model in order (the model, then the fallbacks): the model's circuit breaker
+//!    admits or refuses; the call is retried on 429/5xx/timeouts with backoff (`Retry-After`
+//!    honoured); a model that keeps failing counts against its breaker and the next one is
+//!    tried;
+//! 5. the reservation is settled with the usage of the call that answered (or marked failed);
+//! 6. placeholders in the answer, streamed or not, and in tool arguments are restored.
+
+use std::path::Path;
+use std::time::Duration;
+
+use omnicrm_core::{Database, Error, ErrorCode, Result};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::breaker::{Admission, Breakers};
+use crate::client::{CallFailure, ProviderClient};
+use crate::guardrails::{Guardrails, Reservation};
+use crate::redaction::{Redactor, StreamRestorer};
+use crate::settings::{AiSettings, ResilienceSettings, SettingsStore};
+use crate::sse::Completion;
+use crate::wire::{ChatMessage, ChatRequest, StreamOptions, ToolDefinition, UsageOptions};
+
+/// Where the provider runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderKind {
+    /// On this machine (localhost): nothing leaves it.
+    Local,
+    Cloud,
+}
+
+/// Why the assistant is off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum UnavailableReason {
+    Disabled,
+    MissingApiKey,
+    CircuitsOpen,
+}
+
+/// What AI panels show: whether the assistant works, and if not, why in plain words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AiStatus {
+    pub available: bool,
+    pub reason: Option<UnavailableReason>,
+    /// Plain words for the panel ("Add an API key in Settings → AI").
+    pub message: Option<String>,
+    pub provider: ProviderKind,
+    pub base_url: String,
+    pub models: Vec<String>,
+    /// Whether personal data is replaced by placeholders before it is sent.
+    pub redacts: bool,
+    /// What the privacy setting means here, in plain words.
+    pub privacy: String,
+}
+
+/// What the caller hears while a reply streams.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamEvent {
+    /// More of the answer (placeholders already restored).
+    Text(String),
+    /// A retry or fallback starts over: drop the text shown so far.
+    Reset,
+}
+
+/// One logical call.
+#[derive(Debug, Clone, Default)]
+pub struct CompletionRequest {
+    /// For the ledger: `chat`, `contact_summary`...
+    pub purpose: String,
+    pub messages: Vec<ChatMessage>,
+    pub tools: Vec<ToolDefinition>,
+    pub stream: bool,
+    /// Ask for a JSON object reply.
+    pub json: bool,
+}
+
+/// The provider, the guardrails and the breakers over one database.
+#[derive(Debug, Clone)]
+pub struct AiEngine {
+    settings: SettingsStore,
+    guardrails: Guardrails,
+    breakers: Breakers,
+}
+
+impl AiEngine {
+    pub fn new(database: Database, data_dir: &Path) -> Self {
+        Self {
+            settings: SettingsStore::new(database.clone(), data_dir),
+            guardrails: Guardrails::new(database.clone()),
+            breakers: Breakers::new(database),
+        }
+    }
+
+    pub fn settings(&self) -> &SettingsStore {
+        &self.settings
+    }
+
+    pub fn guardrails(&self) -> &Guardrails {
+        &self.guardrails
+    }
+
+    pub fn breakers(&self) -> &Breakers {
+        &self.breakers
+    }
+
+    /// Whether AI works now, and why not.
+    pub fn status(&self) -> Result<AiStatus> {
+        let settings = self.settings.load()?;
+        let has_key = self.settings.api_key(&settings)?.is_some();
+        let mut open_until = Vec::new();
+        let models = settings.models();
+        let now = chrono::Utc::now();
+        for model in &models {
+            let breaker = self.breakers.status(model)?;
+            // An open circuit whose cooldown is over lets the next call probe it.
+            let still_open = breaker
+                .open_until
+                .as_deref()
+                .and_then(omnicrm_core::time::parse_utc)
+                .is_some_and(|until| until > now);
+            if breaker.state == crate::breaker::BreakerState::Open && still_open {
+                open_until.extend(breaker.open_until);
+            }
+        }
+        Ok(status_of(&settings, has_key, &open_until, models.len()))
+    }
+
+    /// Sends `request` through the guardrails, breakers, retries and fallbacks; see the module
+    /// docs. `redactor` is the conversation's, so placeholders stay the same across calls.
+    pub async fn complete(
+        &self,
+        request: CompletionRequest,
+        redactor: &mut Redactor,
+        on_event: &mut (dyn FnMut(StreamEvent) + Send),
+    ) -> Result<Completion> {
+        let settings = blocking({
+            let store = self.settings.clone();
+            move || store.load()
+        })
+        .await?;
+        let key = blocking({
+            let store = self.settings.clone();
+            let settings = settings.clone();
+            move || store.api_key(&settings)
+        })
+        .await?;
+        // Checked before anything is reserved: a call that cannot go out costs no request.
+        let status = blocking({
+            let engine = self.clone();
+            move || engine.status()
+        })
+        .await?;
+        if let (false, Some(message)) = (status.available, status.message) {
+            return Err(Error::new(ErrorCode::AiUnavailable, message));
+        }
+        let redacts = settings.redacts();
+        let messages: Vec<ChatMessage> = request
+            .messages
+            .iter()
+            .map(|message| {
+                if !redacts {
+                    return message.clone();
+                }
+                let mut message = message.clone();
+                message.content = message.content.map(|text| redactor.redact(&text));
+                for call in &mut message.tool_calls {
+                    call.function.arguments = redactor.redact(&call.function.arguments);
+                }
+                message
+            })
+            .collect();
+        let client = ProviderClient::new(&settings.base_url, key)?;
+        let models = settings.models();
+        let primary = models.first().cloned().unwrap_or_default();
+        let reservation = blocking({
+            let guardrails = self.guardrails.clone();
+            let limits = settings.limits.clone();
+            let purpose = request.purpose.clone();
+            move || guardrails.reserve(&limits, &purpose, &primary)
+        })
+        .await?;
+
+        let outcome = self
+            .try_models(
+                &client, &settings, &models, &messages, &request, redactor, on_event,
+            )
+            .await;
+        match outcome {
+            Ok((model, mut completion)) => {
+                self.settle(&reservation, &model, &completion, &settings)
+                    .await?;
+                completion.content = redactor.restore(&completion.content);
+                for call in &mut completion.tool_calls {
+                    call.function.arguments = redactor.restore(&call.function.arguments);
+                }
+                Ok(completion)
+            }
+            Err(error) => {
+                let guardrails = self.guardrails.clone();
+                let reservation = reservation.clone();
+                blocking(move || guardrails.fail(&reservation)).await?;
+                Err(error)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn try_models(
+        &self,
+        client: &ProviderClient,
+        settings: &AiSettings,
+        models: &[String],
+        messages: &[ChatMessage],
+        request: &CompletionRequest,
+        redactor: &Redactor,
+        on_event: &mut (dyn FnMut(StreamEvent) + Send),
+    ) -> Result<(String, Completion)> {
+        let resilience = &settings.resilience;
+        let mut failures: Vec<String> = Vec::new();
+        let mut refused_until: Vec<String> = Vec::new();
+        let mut shown_any = false;
+        for model in models {
+            let admission = blocking({
+                let breakers = self.breakers.clone();
+                let model = model.clone();
+                let resilience = resilience.clone();
+                move || breakers.admit(&model, &resilience)
+            })
+            .await?;
+            if let Admission::Refused { until } = admission {
+                tracing::info!(model, %until, "AI model skipped: its circuit is open");
+                failures.push(format!("{model}: circuit open until {until}"));
+                refused_until.push(until);
+                continue;
+            }
+            let wire_request = ChatRequest {
+                model: model.clone(),
+                messages: messages.to_vec(),
+                tools: request.tools.clone(),
+                stream: request.stream,
+                stream_options: request.stream.then_some(StreamOptions {
+                    include_usage: true,
+                }),
+                usage: Some(UsageOptions { include: true }),
+                temperature: None,
+                response_format: request
+                    .json
+                    .then(|| serde_json::json!({"type": "json_object"})),
+            };
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                if shown_any {
+                    on_event(StreamEvent::Reset);
+                    shown_any = false;
+                }
+                let mut restorer = StreamRestorer::default();
+                let mut on_text = |piece: &str| {
+                    let ready = restorer.push(redactor, piece);
+                    if !ready.is_empty() {
+                        shown_any = true;
+                        on_event(StreamEvent::Text(ready));
+                    }
+                };
+                let result = client
+                    .call(&wire_request, resilience.request_timeout(), &mut on_text)
+                    .await;
+                let rest = restorer.finish(redactor);
+                if !rest.is_empty() && result.is_ok() {
+                    shown_any = true;
+                    on_event(StreamEvent::Text(rest));
+                }
+                match result {
+                    Ok(completion) => {
+                        let breakers = self.breakers.clone();
+                        let name = model.clone();
+                        blocking(move || breakers.record_success(&name)).await?;
+                        return Ok((model.clone(), completion));
+                    }
+                    Err(CallFailure::Unauthorized { message }) => {
+                        return Err(Error::new(ErrorCode::AuthRequired, message));
+                    }
+                    Err(CallFailure::Rejected { message }) => {
+                        tracing::warn!(model, %message, "AI model rejected the request");
+                        failures.push(format!("{model}: {message}"));
+                        break;
+                    }
+                    Err(failure @ CallFailure::Malformed { .. })
+                    | Err(failure @ CallFailure::Transient { .. }) => {
+                        let retry_after = match &failure {
+                            CallFailure::Transient { retry_after, .. } => *retry_after,
+                            _ => None,
+                        };
+                        if attempt < resilience.max_attempts {
+                            let wait = backoff(resilience, attempt, retry_after);
+                            tracing::info!(
+                                model,
+                                attempt,
+                                wait_ms = wait.as_millis() as u64,
+                                message = failure.message(),
+                                "retrying the AI call"
+                            );
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                        let breakers = self.breakers.clone();
+                        let name = model.clone();
+                        let message = failure.message().to_owned();
+                        let resilience = resilience.clone();
+                        blocking(move || breakers.record_failure(&name, &message, &resilience))
+                            .await?;
+                        failures.push(format!("{model}: {}", failure.message()));
+                        break;
+                    }
+                }
+            }
+        }
+        if !models.is_empty() && refused_until.len() == models.len() {
+            let until = refused_until.iter().min().cloned().unwrap_or_default();
+            return Err(Error::new(
+                ErrorCode::AiUnavailable,
+                format!(
+                    "AI is paused after repeated provider failures; it will try again at {until}"
+                ),
+            ));
+        }
+        Err(Error::new(
+            ErrorCode::Network,
+            format!("every AI model failed: {}", failures.join("; ")),
+        ))
+    }
+
+    async fn settle(
+        &self,
+        reservation: &Reservation,
+        model: &str,
+        completion: &Completion,
+        settings: &AiSettings,
+    ) -> Result<f64> {
+        let guardrails = self.guardrails.clone();
+        let reservation = reservation.clone();
+        let model = model.to_owned();
+        let usage = completion.usage;
+        let settings = settings.clone();
+        blocking(move || guardrails.settle(&reservation, &model, usage.as_ref(), &settings)).await
+    }
+}
+
+fn status_of(
+    settings: &AiSettings,
+    has_key: bool,
+    open_until: &[String],
+    model_count: usize,
+) -> AiStatus {
+    let local = settings.is_local();
+    let redacts = settings.redacts();
+    let privacy = if local {
+        "The model runs on this computer: nothing is sent anywhere, so nothing is redacted."
+    } else if redacts {
+        "Emails, phone numbers, card numbers and ID numbers are replaced by placeholders before \
+         anything is sent, and put back in the answers. Private notes are never sent."
+    } else {
+        "Redaction is off: text is sent to the provider as it is. Private notes are never sent."
+    };
+    let (reason, message) = if !settings.enabled {
+        (
+            Some(UnavailableReason::Disabled),
+            Some("AI is turned off in Settings → AI.".to_owned()),
+        )
+    } else if !local && !has_key {
+        (
+            Some(UnavailableReason::MissingApiKey),
+            Some("Add the provider's API key in Settings → AI to use the assistant.".to_owned()),
+        )
+    } else if model_count > 0 && open_until.len() >= model_count {
+        let until = open_until.iter().min().cloned().unwrap_or_default();
+        (
+            Some(UnavailableReason::CircuitsOpen),
+            Some(format!(
+                "The AI provider kept failing; the assistant will try again at {until}."
+            )),
+        )
+    } else {
+        (None, None)
+    };
+    AiStatus {
+        available: reason.is_none(),
+        reason,
+        message,
+        provider: if local {
+            ProviderKind::Local
+        } else {
+            ProviderKind::Cloud
+        },
+        base_url: settings.base_url.clone(),
+        models: settings.models(),
+        redacts,
+        privacy: privacy.to_owned(),
+    }
+}
+
+/// `base × 2^(attempt−1)` plus up to half of that in jitter, capped; `Retry-After` wins.
+fn backoff(settings: &ResilienceSettings, attempt: u32, retry_after: Option<Duration>) -> Duration {
+    let cap = Duration::from_millis(u64::from(settings.backoff_max_ms));
+    if let Some(wait) = retry_after {
+        return wait.min(cap);
+    }
+    let base = u64::from(settings.backoff_base_ms);
+    let exponential = base.saturating_mul(1_u64 << attempt.saturating_sub(1).min(20));
+    let jitter = rand::rng().random_range(0..=exponential / 2);
+    Duration::from_millis(exponential.saturating_add(jitter)).min(cap)
+}
+
+/// Runs blocking store work off the async runtime.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work).await?
+}

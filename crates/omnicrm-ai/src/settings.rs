@@ -1,0 +1,363 @@
+//! The provider settings: where to send requests, which models, the guardrail limits and the
+//! resilience knobs. The non-secret part is one JSON row in `ai_settings`; the API key is in the
+//! OS keyring (or the encrypted-file fallback) under [`API_KEY_ACCOUNT`], never in the database
+//! or the logs.
+
+use std::path::Path;
+use std::time::Duration;
+
+use omnicrm_core::time::now_utc;
+use omnicrm_core::{Database, Error, FieldError, Result};
+use omnicrm_secrets::{SecretBackend, SecretLookup, SecretStore, SecretString};
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+
+/// OpenRouter: one key, many models, and it reports each call's cost.
+pub const DEFAULT_BASE_URL: &str = "https://openrouter.ai/api/v1";
+pub const DEFAULT_MODEL: &str = "openai/gpt-4o-mini";
+/// The secret-store account of the provider's API key.
+pub const API_KEY_ACCOUNT: &str = "ai.provider.api_key";
+
+/// The guardrail limits. A limit of zero turns that kind of request off entirely.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AiLimits {
+    pub requests_per_minute: u32,
+    /// US dollars per UTC day.
+    pub daily_cost_cap_usd: f64,
+    /// US dollars per UTC calendar month.
+    pub monthly_credits_usd: f64,
+    /// What a call is assumed to cost until the provider says: reserved against the cost limits
+    /// before the call, so two calls cannot both squeeze under the cap.
+    pub reserve_per_request_usd: f64,
+}
+
+impl Default for AiLimits {
+    fn default() -> Self {
+        Self {
+            requests_per_minute: 20,
+            daily_cost_cap_usd: 1.0,
+            monthly_credits_usd: 10.0,
+            reserve_per_request_usd: 0.01,
+        }
+    }
+}
+
+/// A model's price, for providers that do not report the cost of a call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ModelPrice {
+    pub model: String,
+    pub prompt_usd_per_million: f64,
+    pub completion_usd_per_million: f64,
+}
+
+/// Timeouts, retries and the circuit breaker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ResilienceSettings {
+    /// How long one HTTP call may take, the whole stream included.
+    pub request_timeout_ms: u32,
+    /// Attempts per model for 429 and 5xx (1 = no retry).
+    pub max_attempts: u32,
+    /// The first backoff; doubled each retry, plus jitter. `Retry-After` wins when given.
+    pub backoff_base_ms: u32,
+    /// No wait is longer, `Retry-After` included.
+    pub backoff_max_ms: u32,
+    /// Failed calls in a row (after retries) that open a model's circuit.
+    pub breaker_failure_threshold: u32,
+    /// How long an open circuit refuses calls before one probe is let through.
+    pub breaker_cooldown_ms: u32,
+}
+
+impl Default for ResilienceSettings {
+    fn default() -> Self {
+        Self {
+            request_timeout_ms: 60_000,
+            max_attempts: 3,
+            backoff_base_ms: 500,
+            backoff_max_ms: 20_000,
+            breaker_failure_threshold: 3,
+            breaker_cooldown_ms: 60_000,
+        }
+    }
+}
+
+impl ResilienceSettings {
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(u64::from(self.request_timeout_ms))
+    }
+}
+
+/// Whether the provider counts as on this machine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderLocation {
+    /// Local when the base URL's host is `localhost` or a loopback address.
+    #[default]
+    Auto,
+    /// The user vouches the server is theirs (say Ollama on another computer at home).
+    Local,
+    /// Treated as a cloud provider even on a loopback address (a proxy that forwards).
+    Cloud,
+}
+
+/// Everything about the provider but the key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(default)]
+pub struct AiSettings {
+    /// The OpenAI-compatible API root, e.g. `https://openrouter.ai/api/v1` or
+    /// `http://localhost:11434/v1` (Ollama).
+    pub base_url: String,
+    pub location: ProviderLocation,
+    pub model: String,
+    /// Tried in order when the model fails or its circuit is open.
+    pub fallback_models: Vec<String>,
+    /// Off switch for the whole assistant.
+    pub enabled: bool,
+    /// Redact personal data before text goes to a cloud provider. Local providers never need it.
+    pub redact_cloud: bool,
+    pub limits: AiLimits,
+    pub prices: Vec<ModelPrice>,
+    pub resilience: ResilienceSettings,
+    /// Where the API key was stored, so it is read from there even if a keyring appears later.
+    pub api_key_backend: Option<SecretBackend>,
+}
+
+impl Default for AiSettings {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            location: ProviderLocation::Auto,
+            model: DEFAULT_MODEL.to_owned(),
+            fallback_models: Vec::new(),
+            enabled: true,
+            redact_cloud: true,
+            limits: AiLimits::default(),
+            prices: Vec::new(),
+            resilience: ResilienceSettings::default(),
+            api_key_backend: None,
+        }
+    }
+}
+
+impl AiSettings {
+    /// The model, then the fallbacks, without repeats or blanks.
+    pub fn models(&self) -> Vec<String> {
+        let mut models: Vec<String> = Vec::new();
+        for model in std::iter::once(&self.model).chain(&self.fallback_models) {
+            let model = model.trim();
+            if !model.is_empty() && !models.iter().any(|known| known == model) {
+                models.push(model.to_owned());
+            }
+        }
+        models
+    }
+
+    /// True when the base URL points at this machine (or the user said it is local) (Ollama, LM Studio): nothing leaves it, so
+    /// nothing needs redacting and no API key is needed.
+    pub fn is_local(&self) -> bool {
+        match self.location {
+            ProviderLocation::Local => return true,
+            ProviderLocation::Cloud => return false,
+            ProviderLocation::Auto => {}
+        }
+        let Ok(url) = reqwest::Url::parse(self.base_url.trim()) else {
+            return false;
+        };
+        let Some(host) = url.host_str() else {
+            return false;
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|address| address.is_loopback())
+    }
+
+    /// Whether text sent to the provider is redacted.
+    pub fn redacts(&self) -> bool {
+        self.redact_cloud && !self.is_local()
+    }
+
+    pub fn price_of(&self, model: &str) -> Option<&ModelPrice> {
+        self.prices.iter().find(|price| price.model == model)
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let mut fields = Vec::new();
+        match reqwest::Url::parse(self.base_url.trim()) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+            _ => fields.push(FieldError::new(
+                "base_url",
+                "must be an http or https URL, e.g. https://openrouter.ai/api/v1",
+            )),
+        }
+        if self.model.trim().is_empty() {
+            fields.push(FieldError::new("model", "is required"));
+        }
+        for (index, model) in self.fallback_models.iter().enumerate() {
+            if model.trim().is_empty() {
+                fields.push(FieldError::new(
+                    format!("fallback_models[{index}]"),
+                    "is empty",
+                ));
+            }
+        }
+        let amounts = [
+            ("limits.daily_cost_cap_usd", self.limits.daily_cost_cap_usd),
+            (
+                "limits.monthly_credits_usd",
+                self.limits.monthly_credits_usd,
+            ),
+            (
+                "limits.reserve_per_request_usd",
+                self.limits.reserve_per_request_usd,
+            ),
+        ];
+        for (field, amount) in amounts {
+            if !amount.is_finite() || amount < 0.0 {
+                fields.push(FieldError::new(field, "must be zero or more US dollars"));
+            }
+        }
+        for (index, price) in self.prices.iter().enumerate() {
+            let valid = [
+                price.prompt_usd_per_million,
+                price.completion_usd_per_million,
+            ]
+            .iter()
+            .all(|amount| amount.is_finite() && *amount >= 0.0);
+            if !valid || price.model.trim().is_empty() {
+                fields.push(FieldError::new(
+                    format!("prices[{index}]"),
+                    "needs a model and prices of zero or more",
+                ));
+            }
+        }
+        if self.resilience.max_attempts == 0 {
+            fields.push(FieldError::new(
+                "resilience.max_attempts",
+                "must be at least 1",
+            ));
+        }
+        if self.resilience.request_timeout_ms == 0 {
+            fields.push(FieldError::new(
+                "resilience.request_timeout_ms",
+                "must be more than zero",
+            ));
+        }
+        if self.resilience.breaker_failure_threshold == 0 {
+            fields.push(FieldError::new(
+                "resilience.breaker_failure_threshold",
+                "must be at least 1",
+            ));
+        }
+        if fields.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::validation(fields))
+        }
+    }
+}
+
+/// Reads and writes the settings row and the API key.
+#[derive(Debug, Clone)]
+pub struct SettingsStore {
+    database: Database,
+    data_dir: std::path::PathBuf,
+}
+
+impl SettingsStore {
+    pub fn new(database: Database, data_dir: &Path) -> Self {
+        Self {
+            database,
+            data_dir: data_dir.to_path_buf(),
+        }
+    }
+
+    /// The stored settings, or the defaults when none were saved.
+    pub fn load(&self) -> Result<AiSettings> {
+        self.database.read(load_settings)
+    }
+
+    /// Validates and saves the settings. The key's backend is kept as stored.
+    pub fn save(&self, settings: &AiSettings) -> Result<AiSettings> {
+        settings.validate()?;
+        self.database.write(|transaction| {
+            let mut settings = settings.clone();
+            settings.api_key_backend = load_settings(transaction)?.api_key_backend;
+            write_settings(transaction, &settings)?;
+            Ok(settings)
+        })
+    }
+
+    /// Stores the API key in the secret store and remembers where.
+    pub fn set_api_key(&self, key: &SecretString) -> Result<()> {
+        use omnicrm_secrets::ExposeSecret;
+        if key.expose_secret().trim().is_empty() {
+            return Err(Error::invalid_field("api_key", "is empty"));
+        }
+        let store = SecretStore::open(&self.data_dir)?;
+        store.store(API_KEY_ACCOUNT, key)?;
+        let backend = store.backend();
+        self.database.write(|transaction| {
+            let mut settings = load_settings(transaction)?;
+            settings.api_key_backend = Some(backend);
+            write_settings(transaction, &settings)
+        })
+    }
+
+    /// Removes the API key.
+    pub fn clear_api_key(&self) -> Result<()> {
+        let settings = self.load()?;
+        if let Some(backend) = settings.api_key_backend {
+            SecretStore::with_backend(backend, &self.data_dir).remove(API_KEY_ACCOUNT)?;
+        }
+        self.database.write(|transaction| {
+            let mut settings = load_settings(transaction)?;
+            settings.api_key_backend = None;
+            write_settings(transaction, &settings)
+        })
+    }
+
+    /// The API key, if one was stored and can be read.
+    pub fn api_key(&self, settings: &AiSettings) -> Result<Option<SecretString>> {
+        let Some(backend) = settings.api_key_backend else {
+            return Ok(None);
+        };
+        match SecretStore::with_backend(backend, &self.data_dir).load(API_KEY_ACCOUNT)? {
+            SecretLookup::Found(key) => Ok(Some(key)),
+            SecretLookup::Missing => Ok(None),
+            SecretLookup::Unreadable { reason } => {
+                tracing::warn!(%reason, "the AI provider's API key cannot be read");
+                Ok(None)
+            }
+        }
+    }
+}
+
+fn load_settings(connection: &rusqlite::Connection) -> Result<AiSettings> {
+    let json: Option<String> = connection
+        .query_row(
+            "SELECT settings_json FROM ai_settings WHERE id = 1",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?;
+    match json {
+        Some(json) => Ok(serde_json::from_str(&json)?),
+        None => Ok(AiSettings::default()),
+    }
+}
+
+fn write_settings(connection: &rusqlite::Connection, settings: &AiSettings) -> Result<()> {
+    connection.execute(
+        "INSERT INTO ai_settings (id, settings_json, updated_at) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET settings_json = excluded.settings_json,
+             updated_at = excluded.updated_at",
+        rusqlite::params![serde_json::to_string(settings)?, now_utc()],
+    )?;
+    Ok(())
+}

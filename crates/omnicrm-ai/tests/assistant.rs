@@ -1,0 +1,405 @@
+//! Chat with retrieval, privacy, proposals and contact features, end to end against the fake
+//! provider: what the server received is what left the machine.
+
+#[path = "support/harness.rs"]
+mod harness;
+
+use harness::{usage, Harness, Reply};
+use omnicrm_ai::{
+    ContactFeature, FeatureOutput, ProposalStatus, ProposedAction, RecordType, StreamEvent,
+};
+use omnicrm_core::contacts::{Contact, ContactInput, EmailEntry};
+use omnicrm_core::notes::NoteInput;
+use omnicrm_core::ErrorCode;
+use serde_json::json;
+
+const TODAY: &str = "2026-11-22";
+
+fn ann(harness: &Harness) -> Contact {
+    harness
+        .core
+        .contacts
+        .create(ContactInput {
+            display_name: "Ann Example".to_owned(),
+            emails: vec![EmailEntry {
+                address: "ann@example.com".to_owned(),
+                label: None,
+                is_primary: true,
+            }],
+            ..ContactInput::default()
+        })
+        .unwrap()
+}
+
+fn note(harness: &Harness, contact: &Contact, body: &str, private: bool) {
+    harness
+        .core
+        .notes
+        .create(
+            &contact.id,
+            NoteInput {
+                is_private: private,
+                ..NoteInput::plain(body)
+            },
+        )
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_answer_streams_cites_its_records_and_is_stored_in_the_thread() {
+    let harness = Harness::start().await;
+    let contact = ann(&harness);
+    note(
+        &harness,
+        &contact,
+        "Shoulder much better after the third session.",
+        false,
+    );
+    harness.provider.push(Reply::streamed_tool_call(
+        "call_1",
+        "contact_timeline",
+        json!({"contact_id": contact.id}),
+        usage(50, 10, Some(0.001)),
+    ));
+    harness.provider.push(Reply::streamed_text(
+        &["Ann Example's shoulder ", "is much better."],
+        usage(80, 12, Some(0.002)),
+    ));
+
+    let mut streamed = String::new();
+    let answer = harness
+        .assistant
+        .ask(None, "How is Ann's shoulder?", TODAY, &mut |event| {
+            if let StreamEvent::Text(text) = event {
+                streamed.push_str(&text);
+            }
+        })
+        .await
+        .unwrap();
+
+    assert_eq!(streamed, "Ann Example's shoulder is much better.");
+    assert_eq!(answer.message.content, streamed);
+    assert!(answer
+        .message
+        .citations
+        .iter()
+        .any(|citation| citation.record_type == RecordType::Contact && citation.id == contact.id));
+    let received = harness.provider.received();
+    assert_eq!(received.len(), 2);
+    // The tool result went back to the model as a tool message answering the call.
+    let tool_message = received[1].body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|message| message["role"] == "tool")
+        .unwrap()
+        .clone();
+    assert_eq!(tool_message["tool_call_id"], "call_1");
+    assert!(tool_message["content"]
+        .as_str()
+        .unwrap()
+        .contains("third session"));
+
+    let stored = harness
+        .assistant
+        .chat
+        .messages(&answer.thread_id, 10)
+        .unwrap();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[1].citations, answer.message.citations);
+    assert_eq!(harness.assistant.chat.threads().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn personal_data_is_redacted_before_it_leaves_and_restored_in_the_answer() {
+    let harness = Harness::start().await;
+    let contact = ann(&harness);
+    harness.provider.push(Reply::tool_call(
+        "call_1",
+        "search_contacts",
+        json!({"query": "Ann"}),
+        usage(10, 5, None),
+    ));
+    harness.provider.push(Reply::streamed_text(
+        &["Write to [EMA", "IL_1] or call [PHONE_1]."],
+        usage(10, 5, None),
+    ));
+
+    let answer = harness
+        .assistant
+        .ask(
+            None,
+            "What is Ann's email? My number is +1 415 555 0100.",
+            TODAY,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+
+    for received in harness.provider.received() {
+        let sent = received.body.to_string();
+        assert!(
+            !sent.contains("ann@example.com"),
+            "email left the machine: {sent}"
+        );
+        assert!(!sent.contains("555 0100"), "phone left the machine: {sent}");
+    }
+    assert!(harness.provider.received()[1]
+        .all_text()
+        .contains("[EMAIL_1]"));
+    assert_eq!(
+        answer.message.content,
+        "Write to ann@example.com or call +1 415 555 0100."
+    );
+    assert!(answer
+        .message
+        .citations
+        .iter()
+        .any(|citation| citation.id == contact.id));
+}
+
+#[tokio::test]
+async fn private_notes_are_never_sent() {
+    let harness = Harness::start().await;
+    let contact = ann(&harness);
+    note(&harness, &contact, "Prefers morning sessions.", false);
+    note(&harness, &contact, "SECRET: going through a divorce.", true);
+    harness.provider.push(Reply::tool_call(
+        "call_1",
+        "contact_timeline",
+        json!({"contact_id": contact.id}),
+        usage(10, 5, None),
+    ));
+    harness.provider.push(Reply::text(
+        "Mornings suit Ann Example.",
+        usage(10, 5, None),
+    ));
+    harness.provider.push(Reply::text(
+        r#"{"summary": "Likes mornings."}"#,
+        usage(10, 5, None),
+    ));
+
+    harness
+        .assistant
+        .ask(None, "When does Ann like to come?", TODAY, &mut |_| {})
+        .await
+        .unwrap();
+    harness
+        .assistant
+        .features
+        .contact(&contact.id, ContactFeature::Summary)
+        .await
+        .unwrap();
+
+    let received = harness.provider.received();
+    assert_eq!(received.len(), 3);
+    for request in &received {
+        let sent = request.body.to_string();
+        assert!(
+            !sent.contains("divorce"),
+            "a private note left the machine: {sent}"
+        );
+    }
+    assert!(received[1].body.to_string().contains("morning sessions"));
+    assert!(received[2].body.to_string().contains("morning sessions"));
+}
+
+#[tokio::test]
+async fn a_write_tool_only_proposes_and_approval_creates_the_task() {
+    let harness = Harness::start().await;
+    let contact = ann(&harness);
+    harness.provider.push(Reply::tool_call(
+        "call_1",
+        "create_task",
+        json!({"title": "Call Ann about her shoulder", "due_date": "2026-11-25",
+               "contact_id": contact.id}),
+        usage(10, 5, None),
+    ));
+    harness.provider.push(Reply::text(
+        "I proposed a task for you to approve.",
+        usage(10, 5, None),
+    ));
+
+    let answer = harness
+        .assistant
+        .ask(None, "Remind me to call Ann", TODAY, &mut |_| {})
+        .await
+        .unwrap();
+
+    assert_eq!(answer.proposals.len(), 1);
+    let proposal = &answer.proposals[0];
+    assert_eq!(proposal.status, ProposalStatus::Pending);
+    let open = omnicrm_core::productivity::TaskQuery {
+        view: omnicrm_core::productivity::TaskView::Open,
+        today: TODAY.to_owned(),
+        ..Default::default()
+    };
+    assert!(
+        harness.core.tasks.list(&open).unwrap().is_empty(),
+        "nothing written yet"
+    );
+
+    let approved = harness.assistant.proposals.approve(&proposal.id).unwrap();
+    assert_eq!(approved.status, ProposalStatus::Approved);
+    let tasks = harness.core.tasks.list(&open).unwrap();
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0].title, "Call Ann about her shoulder");
+    assert_eq!(tasks[0].contact_ids, vec![contact.id.clone()]);
+    assert_eq!(approved.result.unwrap()["task_id"], json!(tasks[0].id),);
+    let again = harness
+        .assistant
+        .proposals
+        .approve(&proposal.id)
+        .unwrap_err();
+    assert_eq!(again.code, ErrorCode::Conflict);
+    assert_eq!(harness.core.tasks.list(&open).unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_identical_feature_request_is_answered_from_the_store_without_a_call() {
+    let harness = Harness::start().await;
+    let contact = ann(&harness);
+    note(&harness, &contact, "Missed the last two sessions.", false);
+    harness.provider.push(Reply::text(
+        r#"{"risk": "high", "reason": "Missed the last two sessions."}"#,
+        usage(30, 10, Some(0.003)),
+    ));
+
+    let first = harness
+        .assistant
+        .features
+        .contact(&contact.id, ContactFeature::ChurnRisk)
+        .await
+        .unwrap();
+    let second = harness
+        .assistant
+        .features
+        .contact(&contact.id, ContactFeature::ChurnRisk)
+        .await
+        .unwrap();
+
+    assert!(!first.cached);
+    assert!(second.cached);
+    assert_eq!(first.fingerprint, second.fingerprint);
+    assert_eq!(second.output, first.output);
+    assert!(matches!(
+        second.output,
+        FeatureOutput::ChurnRisk {
+            risk: omnicrm_ai::features::RiskLevel::High,
+            ..
+        }
+    ));
+    assert_eq!(harness.provider.received().len(), 1);
+    assert_eq!(
+        harness
+            .assistant
+            .engine
+            .guardrails()
+            .ledger(10)
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // A new note changes the inputs, so the next request is a new call.
+    note(&harness, &contact, "Booked again for Friday.", false);
+    harness.provider.push(Reply::text(
+        r#"{"risk": "low", "reason": "Booked again."}"#,
+        usage(30, 10, None),
+    ));
+    let third = harness
+        .assistant
+        .features
+        .contact(&contact.id, ContactFeature::ChurnRisk)
+        .await
+        .unwrap();
+    assert!(!third.cached);
+    assert_ne!(third.fingerprint, first.fingerprint);
+}
+
+#[tokio::test]
+async fn stage_and_tag_suggestions_apply_only_on_approval() {
+    let harness = Harness::start().await;
+    let contact = ann(&harness);
+    harness.provider.push(Reply::text(
+        r#"{"lifecycle_stage": "core_client", "tags": ["Weekly"], "reason": "Comes every week."}"#,
+        usage(30, 10, None),
+    ));
+
+    let result = harness
+        .assistant
+        .features
+        .contact(&contact.id, ContactFeature::StageAndTags)
+        .await
+        .unwrap();
+
+    assert_eq!(result.proposal_ids.len(), 2);
+    let unchanged = harness.core.contacts.get(&contact.id).unwrap();
+    assert_eq!(unchanged.lifecycle_stage, None);
+    for id in &result.proposal_ids {
+        harness.assistant.proposals.approve(id).unwrap();
+    }
+    let changed = harness.core.contacts.get(&contact.id).unwrap();
+    assert_eq!(
+        changed.lifecycle_stage,
+        Some(omnicrm_core::contacts::LifecycleStage::CoreClient)
+    );
+    assert!(
+        changed.tags.iter().any(|tag| tag == "Weekly"),
+        "{:?}",
+        changed.tags
+    );
+}
+
+#[tokio::test]
+async fn a_brain_dump_becomes_tasks_held_for_approval() {
+    let harness = Harness::start().await;
+    let contact = ann(&harness);
+    harness.provider.push(Reply::text(
+        r#"{"tasks": [
+            {"title": "Send Ann the stretching sheet", "due_date": null, "contact_name": "Ann Example"},
+            {"title": "Renew insurance", "due_date": "2026-12-01", "contact_name": null}
+        ]}"#,
+        usage(30, 10, None),
+    ));
+
+    let result = harness
+        .assistant
+        .features
+        .brain_dump("send ann the stretching sheet, renew insurance by dec 1")
+        .await
+        .unwrap();
+
+    assert_eq!(result.proposal_ids.len(), 2);
+    let pending = harness.assistant.proposals.pending().unwrap();
+    assert_eq!(pending.len(), 2);
+    assert!(matches!(
+        &pending[0].action,
+        ProposedAction::CreateTask { contact_id: Some(id), .. } if *id == contact.id
+    ));
+}
+
+#[tokio::test]
+async fn a_feature_reply_that_is_not_the_expected_json_is_a_clear_error() {
+    let harness = Harness::start().await;
+    let contact = ann(&harness);
+    harness
+        .provider
+        .push(Reply::text("Ann seems fine!", usage(30, 10, None)));
+
+    let error = harness
+        .assistant
+        .features
+        .contact(&contact.id, ContactFeature::Summary)
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.code, ErrorCode::Network);
+    assert!(
+        error
+            .message
+            .contains("summary reply is not the expected JSON"),
+        "{}",
+        error.message
+    );
+}

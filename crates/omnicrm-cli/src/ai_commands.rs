@@ -1,0 +1,341 @@
+//! `omnicrm ai ask|usage|status|config|key|proposals|approve|reject`: the AI assistant.
+//!
+//! The API key is read from stdin (`omnicrm ai key set < key.txt`, or typed at the prompt) and
+//! goes straight to the OS keyring (or the encrypted-file fallback); it is never an argument,
+//! so it never lands in shell history or the process list.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use clap::Subcommand;
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use omnicrm_ai::{Assistant, StreamEvent, UsageSummary};
+use omnicrm_core::{Core, Error, Result};
+use omnicrm_secrets::SecretString;
+
+use crate::output::Printer;
+
+#[derive(Debug, Subcommand)]
+pub enum AiCommand {
+    /// Ask the assistant; the answer streams to stdout, then the records it cites.
+    Ask {
+        question: String,
+        /// Continue this thread (as printed after an answer) instead of starting one.
+        #[arg(long, value_name = "THREAD_ID")]
+        thread: Option<String>,
+    },
+    /// Requests this minute, cost today and this month, against the limits.
+    Usage,
+    /// Whether the assistant works, and if not, why.
+    Status,
+    /// Show or change the provider settings and limits.
+    Config {
+        /// The OpenAI-compatible API root, e.g. https://openrouter.ai/api/v1 or
+        /// http://localhost:11434/v1.
+        #[arg(long)]
+        base_url: Option<String>,
+        #[arg(long)]
+        model: Option<String>,
+        /// Fallback models in order; repeat the flag. `--fallback ""` clears them.
+        #[arg(long = "fallback", value_name = "MODEL")]
+        fallbacks: Vec<String>,
+        #[arg(long)]
+        requests_per_minute: Option<u32>,
+        /// US dollars per UTC day.
+        #[arg(long)]
+        daily_cost_cap: Option<f64>,
+        /// US dollars per UTC month.
+        #[arg(long)]
+        monthly_credits: Option<f64>,
+        /// Redact personal data before it goes to a cloud provider (default on).
+        #[arg(long)]
+        redact: Option<bool>,
+        #[arg(long)]
+        enabled: Option<bool>,
+    },
+    /// The provider's API key.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Writes the assistant proposed, waiting for approval.
+    Proposals,
+    /// Approve a proposal: the write runs through the usual services (undoable).
+    Approve { proposal_id: String },
+    /// Reject a proposal.
+    Reject { proposal_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Read the key from stdin (or a prompt) into the OS keyring.
+    Set,
+    /// Remove the key.
+    Clear,
+}
+
+pub fn run_ai(core: &Core, command: AiCommand, printer: &Printer) -> Result<()> {
+    let assistant = Assistant::new(core.clone());
+    match command {
+        AiCommand::Ask { question, thread } => ask(&assistant, &question, thread, printer),
+        AiCommand::Usage => {
+            let usage = assistant.usage()?;
+            printer.value(&usage, || usage_table(&usage))
+        }
+        AiCommand::Status => {
+            let status = assistant.status()?;
+            printer.value(&status, || {
+                let state = match &status.message {
+                    None => "AI is available.".to_owned(),
+                    Some(message) => format!("AI is off: {message}"),
+                };
+                format!(
+                    "{state}\nProvider: {} ({:?})\nModels: {}\nPrivacy: {}",
+                    status.base_url,
+                    status.provider,
+                    status.models.join(", "),
+                    status.privacy
+                )
+            })
+        }
+        AiCommand::Config {
+            base_url,
+            model,
+            fallbacks,
+            requests_per_minute,
+            daily_cost_cap,
+            monthly_credits,
+            redact,
+            enabled,
+        } => {
+            let store = assistant.engine.settings();
+            let mut settings = store.load()?;
+            let changed = base_url.is_some()
+                || model.is_some()
+                || !fallbacks.is_empty()
+                || requests_per_minute.is_some()
+                || daily_cost_cap.is_some()
+                || monthly_credits.is_some()
+                || redact.is_some()
+                || enabled.is_some();
+            if let Some(base_url) = base_url {
+                settings.base_url = base_url;
+            }
+            if let Some(model) = model {
+                settings.model = model;
+            }
+            if !fallbacks.is_empty() {
+                settings.fallback_models = fallbacks
+                    .into_iter()
+                    .filter(|model| !model.trim().is_empty())
+                    .collect();
+            }
+            if let Some(limit) = requests_per_minute {
+                settings.limits.requests_per_minute = limit;
+            }
+            if let Some(cap) = daily_cost_cap {
+                settings.limits.daily_cost_cap_usd = cap;
+            }
+            if let Some(credits) = monthly_credits {
+                settings.limits.monthly_credits_usd = credits;
+            }
+            if let Some(redact) = redact {
+                settings.redact_cloud = redact;
+            }
+            if let Some(enabled) = enabled {
+                settings.enabled = enabled;
+            }
+            let settings = if changed {
+                store.save(&settings)?
+            } else {
+                settings
+            };
+            printer.value(&settings, || {
+                format!(
+                    "Base URL: {}\nModel: {}\nFallbacks: {}\nRequests per minute: {}\n\
+                     Daily cost cap: ${:.2}\nMonthly credits: ${:.2}\nRedact for cloud: {}\n\
+                     Enabled: {}\nAPI key: {}",
+                    settings.base_url,
+                    settings.model,
+                    if settings.fallback_models.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        settings.fallback_models.join(", ")
+                    },
+                    settings.limits.requests_per_minute,
+                    settings.limits.daily_cost_cap_usd,
+                    settings.limits.monthly_credits_usd,
+                    settings.redact_cloud,
+                    settings.enabled,
+                    settings
+                        .api_key_backend
+                        .map_or("not set", |backend| backend.as_str())
+                )
+            })
+        }
+        AiCommand::Key(KeyCommand::Set) => {
+            let key = read_key()?;
+            assistant.engine.settings().set_api_key(&key)?;
+            printer.value(&serde_json::json!({"stored": true}), || {
+                "The API key is stored.".to_owned()
+            })
+        }
+        AiCommand::Key(KeyCommand::Clear) => {
+            assistant.engine.settings().clear_api_key()?;
+            printer.value(&serde_json::json!({"removed": true}), || {
+                "The API key is removed.".to_owned()
+            })
+        }
+        AiCommand::Proposals => {
+            let pending = assistant.proposals.pending()?;
+            printer.value(&pending, || {
+                if pending.is_empty() {
+                    return "No proposals wait for approval.".to_owned();
+                }
+                pending
+                    .iter()
+                    .map(|proposal| {
+                        format!(
+                            "{}  {}",
+                            proposal.id,
+                            serde_json::to_string(&proposal.action).unwrap_or_default()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
+        AiCommand::Approve { proposal_id } => {
+            let proposal = assistant.proposals.approve(&proposal_id)?;
+            printer.value(&proposal, || format!("Approved {}.", proposal.id))
+        }
+        AiCommand::Reject { proposal_id } => {
+            let proposal = assistant.proposals.reject(&proposal_id)?;
+            printer.value(&proposal, || format!("Rejected {}.", proposal.id))
+        }
+    }
+}
+
+fn ask(
+    assistant: &Assistant,
+    question: &str,
+    thread: Option<String>,
+    printer: &Printer,
+) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Error::io("could not start the async runtime", &error))?;
+    let today = chrono::Local::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let stream_to_stdout = !printer.json;
+    let answer = runtime.block_on(async {
+        let mut stdout = std::io::stdout();
+        assistant
+            .ask(thread.as_deref(), question, &today, &mut |event| {
+                if !stream_to_stdout {
+                    return;
+                }
+                let written = match event {
+                    StreamEvent::Text(text) => write!(stdout, "{text}"),
+                    StreamEvent::Reset => write!(stdout, "\n[retrying]\n"),
+                };
+                if written.and_then(|()| stdout.flush()).is_err() {
+                    tracing::debug!("stdout closed while streaming the answer");
+                }
+            })
+            .await
+    })?;
+    if printer.json {
+        return printer.value(&answer, String::new);
+    }
+    println!();
+    if !answer.message.citations.is_empty() {
+        println!("\nSources:");
+        for citation in &answer.message.citations {
+            println!(
+                "  [{}] {} ({})",
+                serde_json::to_value(citation.record_type)
+                    .ok()
+                    .and_then(|value| value.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                citation.title,
+                citation.id
+            );
+        }
+    }
+    for proposal in &answer.proposals {
+        println!(
+            "Proposed (approve with `omnicrm ai approve {}`): {}",
+            proposal.id,
+            serde_json::to_string(&proposal.action).unwrap_or_default()
+        );
+    }
+    println!("Thread: {}", answer.thread_id);
+    Ok(())
+}
+
+fn usage_table(usage: &UsageSummary) -> String {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header(["Limit", "Used", "Of", "Resets at"]);
+    table.add_row([
+        "Requests this minute".to_owned(),
+        format!("{}", usage.minute.used),
+        format!("{}", usage.minute.limit),
+        usage.minute.resets_at.clone(),
+    ]);
+    table.add_row([
+        "Cost today".to_owned(),
+        format!("${:.4}", usage.today.used),
+        format!("${:.2}", usage.today.limit),
+        usage.today.resets_at.clone(),
+    ]);
+    table.add_row([
+        "Cost this month".to_owned(),
+        format!("${:.4}", usage.month.used),
+        format!("${:.2}", usage.month.limit),
+        usage.month.resets_at.clone(),
+    ]);
+    let mut text = table.to_string();
+    if !usage.by_model.is_empty() {
+        let mut models = Table::new();
+        models.load_preset(UTF8_FULL_CONDENSED);
+        models.set_header([
+            "Model",
+            "Requests",
+            "Prompt tokens",
+            "Completion tokens",
+            "Cost",
+        ]);
+        for model in &usage.by_model {
+            models.add_row([
+                model.model.clone(),
+                model.requests.to_string(),
+                model.prompt_tokens.to_string(),
+                model.completion_tokens.to_string(),
+                format!("${:.4}", model.cost_usd),
+            ]);
+        }
+        text.push_str("\n\nThis month by model:\n");
+        text.push_str(&models.to_string());
+    }
+    text
+}
+
+/// The key from a prompt at a terminal, else the first line of stdin.
+fn read_key() -> Result<SecretString> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("API key (input is shown; paste and press Enter): ");
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|error| Error::io("could not read the API key from stdin", &error))?;
+    let key = line.trim().to_owned();
+    if key.is_empty() {
+        return Err(Error::invalid_field("api_key", "is empty"));
+    }
+    Ok(SecretString::from(key))
+}

@@ -1,0 +1,152 @@
+//! `omnicrm ai config|key|ask|usage` against a local server speaking the chat-completions wire
+//! format.
+
+#[path = "../../omnicrm-ai/tests/support/fake_provider.rs"]
+mod fake_provider;
+
+use assert_cmd::Command;
+use fake_provider::{usage, FakeProvider, Reply};
+use omnicrm_core::contacts::ContactInput;
+use serde_json::{json, Value};
+
+fn omnicrm(data_dir: &std::path::Path) -> Command {
+    let mut command = Command::cargo_bin("omnicrm").unwrap();
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("OMNICRM_DATA_DIR")
+        .env("OMNICRM_SECRET_STORAGE", "encrypted_file");
+    command
+}
+
+async fn run(mut command: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn success(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn configure_store_a_key_ask_with_citations_and_show_usage() {
+    let provider = FakeProvider::start().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let contact = {
+        let core = omnicrm_core::Core::open(data_dir.path()).unwrap();
+        core.contacts
+            .create(ContactInput {
+                display_name: "Ann Example".to_owned(),
+                ..ContactInput::default()
+            })
+            .unwrap()
+    };
+
+    let mut config = omnicrm(data_dir.path());
+    config.args([
+        "ai",
+        "config",
+        "--base-url",
+        &provider.base_url,
+        "--model",
+        "cli-model",
+        "--fallback",
+        "cli-backup",
+        "--requests-per-minute",
+        "5",
+        "--json",
+    ]);
+    let settings: Value = serde_json::from_str(&success(&run(config).await)).unwrap();
+    assert_eq!(settings["base_url"], json!(provider.base_url));
+    assert_eq!(settings["fallback_models"], json!(["cli-backup"]));
+
+    let mut key = omnicrm(data_dir.path());
+    key.args(["ai", "key", "set"]).write_stdin("sk-cli-key\n");
+    success(&run(key).await);
+
+    provider.push(Reply::tool_call(
+        "call_1",
+        "search_contacts",
+        json!({"query": "Ann"}),
+        usage(10, 4, Some(0.001)),
+    ));
+    provider.push(Reply::streamed_text(
+        &["Ann Example ", "is doing well."],
+        usage(20, 6, Some(0.002)),
+    ));
+    let mut ask = omnicrm(data_dir.path());
+    ask.args(["ai", "ask", "How is Ann?"]);
+    let answer = success(&run(ask).await);
+
+    assert!(answer.contains("Ann Example is doing well."), "{answer}");
+    assert!(answer.contains("Sources:"), "{answer}");
+    assert!(
+        answer.contains(&format!("[contact] Ann Example ({})", contact.id)),
+        "{answer}"
+    );
+    let received = provider.received();
+    assert_eq!(received.len(), 2);
+    assert_eq!(received[0].model(), "cli-model");
+    assert_eq!(
+        received[0].authorization.as_deref(),
+        Some("Bearer sk-cli-key")
+    );
+
+    let mut usage_command = omnicrm(data_dir.path());
+    usage_command.args(["ai", "usage", "--json"]);
+    let summary: Value = serde_json::from_str(&success(&run(usage_command).await)).unwrap();
+    assert_eq!(summary["minute"]["used"], json!(2.0));
+    assert_eq!(summary["minute"]["limit"], json!(5.0));
+    let month = summary["month"]["used"].as_f64().unwrap();
+    assert!((month - 0.003).abs() < 1e-9, "{summary}");
+
+    let mut table = omnicrm(data_dir.path());
+    table.args(["ai", "usage"]);
+    let text = success(&run(table).await);
+    assert!(text.contains("Requests this minute"), "{text}");
+    assert!(text.contains("cli-model"), "{text}");
+
+    // Deleting all data takes the chat (it holds client data) and the key with it.
+    let mut delete = omnicrm(data_dir.path());
+    delete.args(["delete-all-data", "--confirm", "DELETE ALL MY DATA"]);
+    success(&run(delete).await);
+    let core = omnicrm_core::Core::open(data_dir.path()).unwrap();
+    let connection = rusqlite::Connection::open(core.database.path()).unwrap();
+    for table in ["ai_threads", "ai_messages", "ai_usage"] {
+        let rows: i64 = connection
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(rows, 0, "{table} kept rows after deleting all data");
+    }
+    let store = omnicrm_ai::SettingsStore::new(core.database.clone(), data_dir.path());
+    let settings = store.load().unwrap();
+    assert!(
+        store.api_key(&settings).unwrap().is_none(),
+        "the key survived deleting all data"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ask_without_a_key_for_a_cloud_provider_says_why_ai_is_off() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut ask = omnicrm(data_dir.path());
+    ask.args(["ai", "ask", "Anything?", "--json"]);
+    let output = run(ask).await;
+
+    assert!(!output.status.success());
+    let error: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(error["code"], "ai_unavailable");
+    assert!(
+        error["message"].as_str().unwrap().contains("API key"),
+        "{error}"
+    );
+}
