@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Team sync server benchmark: the OmniCRM server (`omnicrm-sync`) against the reference Node
 # server (@automerge/automerge-repo-sync-server), same machine, same workload, same load
-# generator (crates/omnicrm-sync-server/bench/load.mjs: unmodified automerge-repo JS clients).
+# load generators: editing through the Rust client (examples/bench_sync_load.rs, 50 JS clients in
+# one Node process cannot offer the load on a small machine), seeding and initial sync through
+# unmodified automerge-repo JS clients (crates/omnicrm-sync-server/bench/load.mjs).
 #
 #   scripts/bench-sync.sh                 # 50 editors on 10 documents, 10k-record initial sync
 #   scripts/bench-sync.sh --debug         # measure the debug build (no slow release build)
 #   BENCH_CLIENTS=6 BENCH_DOCS=2 BENCH_SECONDS=5 BENCH_RECORDS=500 scripts/bench-sync.sh --debug
 #
 # Settings (environment): BENCH_CLIENTS (50), BENCH_DOCS (10), BENCH_SECONDS (15),
-# BENCH_RATE (latency run, changes/s per editor, 2), BENCH_BURST_RATE (throughput run, 20),
-# BENCH_RECORDS (10000), BENCH_PORT_BASE (39300: Postgres, ours +1, reference +2).
+# BENCH_RATE (latency run, changes/s per editor, 2), BENCH_BURST_RATE (throughput run, 10),
+# BENCH_RECORDS (10000), BENCH_PORT_BASE (39300: Postgres, ours +1, reference +2),
+# BENCH_EDIT_GENERATOR (rust, or js for the automerge-repo JS editors of load.mjs).
 # Starts a throwaway Postgres (scripts/sync-postgres.sh) and both servers on loopback, prints
 # one table, and stops everything it started on exit.
 set -euo pipefail
@@ -20,7 +23,7 @@ cd "$OMNI_ROOT"
 PROFILE=release
 case "${1:-}" in
   --debug) PROFILE=debug ;;
-  -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
   "") ;;
   *) die "unknown argument: $1 (try --help)" ;;
 esac
@@ -29,8 +32,9 @@ CLIENTS=${BENCH_CLIENTS:-50}
 DOCS=${BENCH_DOCS:-10}
 SECONDS_RUN=${BENCH_SECONDS:-15}
 RATE=${BENCH_RATE:-2}
-BURST_RATE=${BENCH_BURST_RATE:-20}
+BURST_RATE=${BENCH_BURST_RATE:-10}
 RECORDS=${BENCH_RECORDS:-10000}
+EDIT_GENERATOR=${BENCH_EDIT_GENERATOR:-rust}
 PORT_BASE=${BENCH_PORT_BASE:-39300}
 PG_PORT=$PORT_BASE
 OURS_PORT=$((PORT_BASE + 1))
@@ -72,6 +76,25 @@ wait_for_port() {
 
 json_field() { node -e 'const v = JSON.parse(process.argv[1])[process.argv[2]]; console.log(v ?? "")' "$1" "$2"; }
 
+# edit SERVER ARGS...: one editing run with the chosen generator, prints its JSON line.
+edit() {
+  local server=$1 out
+  shift
+  if [ "$EDIT_GENERATOR" = js ]; then
+    local url=$OURS_URL
+    [ "$server" = ours ] || url=$REFERENCE_URL
+    load edit "$url" "$@"
+    return
+  fi
+  local args=(--url "ws://127.0.0.1:$OURS_PORT/sync" --token "$TOKEN")
+  [ "$server" = ours ] || args=(--url "ws://127.0.0.1:$REFERENCE_PORT/")
+  out=$("$LOADGEN" "${args[@]}" "$@" 2>>"$WORK/load.log" | tail -n 1) || {
+    tail -n 20 "$WORK/load.log" >&2
+    die "load generator failed (edit, $server): $out"
+  }
+  printf '%s\n' "$out"
+}
+
 # load MODE URL ARGS...: runs the load generator, prints its JSON line, fails on an error.
 load() {
   local mode=$1 url=$2 out
@@ -84,12 +107,11 @@ load() {
 }
 
 section "build ($PROFILE)"
-if [ "$PROFILE" = release ]; then
-  cargo build --release -p omnicrm-sync-server
-else
-  cargo build -p omnicrm-sync-server
-fi
+BUILD=(cargo build -p omnicrm-sync-server --bins --example bench_sync_load)
+[ "$PROFILE" = debug ] || BUILD+=(--release)
+"${BUILD[@]}"
 BIN="$(omni_target_dir)/$PROFILE/omnicrm-sync"
+LOADGEN="$(omni_target_dir)/$PROFILE/examples/bench_sync_load"
 
 section "Postgres, both servers"
 PG_ENV=$(scripts/sync-postgres.sh start) || die "could not start Postgres (see above)"
@@ -117,13 +139,11 @@ REFERENCE_URL="ws://127.0.0.1:$REFERENCE_PORT"
 info "load before: $(uptime)"
 declare -A RESULT
 for server in ours reference; do
-  url=$OURS_URL
-  [ "$server" = ours ] || url=$REFERENCE_URL
   section "$server: latency ($CLIENTS editors, $DOCS documents, $RATE changes/s each, ${SECONDS_RUN}s)"
-  RESULT[$server.latency]=$(load edit "$url" --clients "$CLIENTS" --docs "$DOCS" --seconds "$SECONDS_RUN" --rate "$RATE")
+  RESULT[$server.latency]=$(edit "$server" --clients "$CLIENTS" --docs "$DOCS" --seconds "$SECONDS_RUN" --rate "$RATE")
   info "${RESULT[$server.latency]}"
   section "$server: throughput ($CLIENTS editors, $DOCS documents, $BURST_RATE changes/s each offered)"
-  RESULT[$server.burst]=$(load edit "$url" --clients "$CLIENTS" --docs "$DOCS" --seconds "$SECONDS_RUN" --rate "$BURST_RATE")
+  RESULT[$server.burst]=$(edit "$server" --clients "$CLIENTS" --docs "$DOCS" --seconds "$SECONDS_RUN" --rate "$BURST_RATE")
   info "${RESULT[$server.burst]}"
   info "load: $(uptime)"
 done
@@ -149,7 +169,7 @@ info "load after: $(uptime)"
 field() { json_field "${RESULT[$1]}" "$2"; }
 ratio() { node -e 'const [a, b] = process.argv.slice(1).map(Number); console.log(b > 0 ? (a / b).toFixed(2) + "×" : "n/a")' "$1" "$2"; }
 echo
-echo "## omnicrm-sync ($PROFILE) vs @automerge/automerge-repo-sync-server, $CLIENTS editors on $DOCS documents"
+echo "## omnicrm-sync ($PROFILE) vs @automerge/automerge-repo-sync-server, $CLIENTS editors on $DOCS documents ($EDIT_GENERATOR editors)"
 echo
 echo "| measurement | omnicrm-sync | reference (Node) | ratio |"
 echo "|---|---|---|---|"
