@@ -20,7 +20,7 @@
 
 use std::collections::HashMap;
 use std::error::Error;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -66,6 +66,8 @@ async fn main() -> Result<(), BoxError> {
     // Each editor's last seq once it stopped editing (0 while it is still editing).
     let finals: Arc<Vec<AtomicU64>> =
         Arc::new((0..arguments.clients).map(|_| AtomicU64::new(0)).collect());
+    // Editors that have every peer's last change; the others may still need this one's.
+    let done = Arc::new(AtomicUsize::new(0));
     let mut editors = Vec::with_capacity(arguments.clients);
     for index in 0..arguments.clients {
         let document = *documents
@@ -89,7 +91,8 @@ async fn main() -> Result<(), BoxError> {
         .map(|(index, document, client)| {
             let arguments = arguments.clone();
             let finals = finals.clone();
-            tokio::spawn(edit(arguments, index, document, client, base, finals))
+            let done = done.clone();
+            tokio::spawn(edit(arguments, index, document, client, base, finals, done))
         })
         .collect();
     let mut samples = Vec::new();
@@ -214,6 +217,7 @@ async fn edit(
     mut client: SyncClient,
     base: Instant,
     finals: Arc<Vec<AtomicU64>>,
+    done: Arc<AtomicUsize>,
 ) -> Result<EditorReport, BoxError> {
     let interval = Duration::from_secs_f64(1.0 / arguments.rate);
     let peers: Vec<usize> = (0..arguments.clients)
@@ -282,6 +286,12 @@ async fn edit(
         converged = has_all(&lock(&seen));
     }
     let converged_at = base.elapsed();
+    done.fetch_add(1, Ordering::SeqCst);
+    // Keep answering the server until every editor is done: this editor's own last change
+    // may still wait for the server's reply to the previous one (one message in flight).
+    while done.load(Ordering::SeqCst) < arguments.clients && Instant::now() < limit {
+        pump_for(&mut client, Duration::from_millis(5), |_| false).await?;
+    }
     client.disconnect();
     Ok(EditorReport {
         samples: seen
