@@ -43,8 +43,10 @@ BENCH_DIR=crates/omnicrm-sync-server/bench
 
 have cargo || die "cargo not found: run scripts/setup.sh"
 omni_node_ok || die "Node.js >= 20.19 is required: run scripts/setup.sh"
-[ -d "$BENCH_DIR/node_modules/@automerge/automerge-repo-sync-server" ] ||
-  die "npm packages missing in $BENCH_DIR: run scripts/setup.sh (or npm ci there)"
+if [ ! -d "$BENCH_DIR/node_modules/@automerge/automerge-repo-sync-server" ]; then
+  info "installing the benchmark's npm packages in $BENCH_DIR"
+  (cd "$BENCH_DIR" && npm install --no-audit --no-fund) || die "npm install failed in $BENCH_DIR"
+fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/omnicrm-bench-sync.XXXXXX")
 # As root, Postgres runs as the postgres user, which must reach its data directory inside.
