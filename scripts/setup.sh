@@ -26,8 +26,7 @@ APT_OTHER=(postgresql ca-certificates git python3-pip unzip)
 APT_ALL=("${APT_TAURI[@]}" "${APT_HEADLESS[@]}" "${APT_OTHER[@]}")
 # npm projects: the UI, its end-to-end tests, the OAuth 2 server the Google sign-in tests run,
 # and the automerge-repo JS client the sync server's js_client test drives. (The sync benchmark
-# installs its own packages when it runs: `npm ci` refuses its lock file, whose optional
-# cbor-extract binaries npm 11 records for this platform only.)
+# installs its own packages when it runs; tests and CI do not need them.)
 NPM_DIRS=(ui ui/e2e crates/omnicrm-google/tests/oauth-server crates/omnicrm-sync-server/tests/js-client)
 
 print_manual_instructions() {

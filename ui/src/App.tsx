@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api } from "./api";
+import { api, type SearchHit } from "./api";
+import { CommandPalette } from "./components/CommandPalette";
 import { ShortcutHelpDialog } from "./components/ShortcutHelpDialog";
 import { Sidebar, type Page } from "./components/Sidebar";
 import { useToasts } from "./components/Toasts";
@@ -40,6 +41,7 @@ export function App() {
   const { theme, toggleTheme } = useTheme();
   const [page, setPage] = useState<Page>(() => pageFromHash(window.location.hash) ?? DEFAULT_PAGE);
   const [helpOpen, setHelpOpen] = useState(false);
+  const [paletteOpen, setPaletteOpen] = useState(false);
   const [contactsCommand, setContactsCommand] = useState<ContactsCommand | null>(null);
   const [version, setVersion] = useState<string | null>(null);
   const [startupError, setStartupError] = useState<string | null>(null);
@@ -73,9 +75,24 @@ export function App() {
   }, []);
 
   const sendToContacts = useCallback(
-    (type: ContactsCommand["type"]) => {
+    (type: "focus-search" | "new-contact") => {
       navigate("contacts");
       setContactsCommand((current) => ({ type, nonce: (current?.nonce ?? 0) + 1 }));
+    },
+    [navigate],
+  );
+
+  // A search result opens its contact (notes, mail and events open their contact too), or the
+  // page that lists it.
+  const openSearchHit = useCallback(
+    (hit: SearchHit) => {
+      if (hit.contact_id) {
+        const contactId = hit.contact_id;
+        navigate("contacts");
+        setContactsCommand((current) => ({ type: "open-contact", contactId, nonce: (current?.nonce ?? 0) + 1 }));
+      } else if (hit.kind === "task" || hit.kind === "project") {
+        navigate("tasks");
+      }
     },
     [navigate],
   );
@@ -107,6 +124,7 @@ export function App() {
     "focus-search": () => sendToContacts("focus-search"),
     "new-contact": () => sendToContacts("new-contact"),
     "show-help": () => setHelpOpen(true),
+    "open-palette": () => setPaletteOpen(true),
   });
 
   if (startupError) {
@@ -149,6 +167,7 @@ export function App() {
         )}
       </main>
       <ShortcutHelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />
+      <CommandPalette open={paletteOpen} onClose={() => setPaletteOpen(false)} onOpen={openSearchHit} />
     </div>
   );
 }

@@ -14,7 +14,7 @@ use rusqlite::{params, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 use omnicrm_core::{Database, Result};
-use omnicrm_jobs::{JobContext, JobOutcome, JobQueue, JobRunner, NewJob, Schedule};
+use omnicrm_jobs::{JobContext, JobFailure, JobOutcome, JobQueue, JobRunner, NewJob, Schedule};
 
 use crate::chunks;
 use crate::embedder::Embedder;
@@ -321,11 +321,7 @@ async fn run_job(indexer: Arc<EmbeddingIndexer>, context: JobContext) -> JobOutc
             );
             Ok(())
         }
-        Err(error) => Err(format!(
-            "{}: {}",
-            serde_json::to_string(&error.code).unwrap_or_default(),
-            error.message
-        )),
+        Err(error) => Err(JobFailure::from(error)),
     }
 }
 
