@@ -36,12 +36,18 @@ pub fn split(text: &str) -> Vec<String> {
 
 /// Byte ranges of whitespace-separated words.
 fn word_spans(text: &str) -> Vec<(usize, usize)> {
+    spans_where(text, |character| !character.is_whitespace())
+}
+
+/// Byte ranges of the maximal runs of characters for which `part` holds: words between
+/// whitespace for chunking, alphanumeric runs for snippets.
+pub(crate) fn spans_where(text: &str, part: impl Fn(char) -> bool) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
     let mut start = None;
     for (index, character) in text.char_indices() {
-        match (character.is_whitespace(), start) {
-            (false, None) => start = Some(index),
-            (true, Some(begin)) => {
+        match (part(character), start) {
+            (true, None) => start = Some(index),
+            (false, Some(begin)) => {
                 spans.push((begin, index));
                 start = None;
             }

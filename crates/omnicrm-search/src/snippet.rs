@@ -111,22 +111,7 @@ fn push(parts: &mut Vec<SnippetPart>, text: &str, highlighted: bool) {
 
 /// Byte ranges of the words (runs of letters and digits) of `text`.
 fn word_spans(text: &str) -> Vec<(usize, usize)> {
-    let mut spans = Vec::new();
-    let mut start = None;
-    for (index, character) in text.char_indices() {
-        match (character.is_alphanumeric(), start) {
-            (true, None) => start = Some(index),
-            (false, Some(begin)) => {
-                spans.push((begin, index));
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(begin) = start {
-        spans.push((begin, text.len()));
-    }
-    spans
+    crate::chunks::spans_where(text, char::is_alphanumeric)
 }
 
 #[cfg(test)]
