@@ -9,7 +9,7 @@
 //! Automerge refuses the changes the in-memory copy is dropped and reloaded from storage,
 //! which only ever holds successfully merged changes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -35,6 +35,10 @@ const CLOSE_RATE_LIMITED: u16 = 4029;
 const CLOSE_GOING_AWAY: u16 = 1001;
 const CLOSE_ERROR: u16 = 1011;
 
+/// At most this many records of a workspace root are preloaded for a new client; beyond
+/// that, records load one by one as they are asked for (memory follows the working set).
+const PRELOAD_MAX: usize = 50_000;
+
 struct Connection {
     id: Uuid,
     hub: Arc<Hub>,
@@ -44,6 +48,8 @@ struct Connection {
     server_peer_id: String,
     states: HashMap<DocumentId, sync::State>,
     inbox: Arc<Inbox>,
+    /// Workspace roots whose records this connection already preloaded.
+    preloaded_roots: HashSet<DocumentId>,
 }
 
 /// Why the connection ends.
@@ -67,6 +73,7 @@ pub async fn run(socket: WebSocket, hub: Arc<Hub>, device: Device, shutdown: Can
             peer_id: None,
             states: HashMap::new(),
             inbox: Arc::new(Inbox::default()),
+            preloaded_roots: HashSet::new(),
         };
         let end = connection.serve(shutdown).await;
         if let End::Close(code, reason) = end {
@@ -283,36 +290,13 @@ impl Connection {
                 connection_id: self.id,
                 instance_id: self.hub.instance_id,
             };
-            match storage::append(
-                &self.hub.database.primary,
-                id,
-                loaded.workspace_id,
-                &chunk,
-                &author,
-            )
-            .await
-            {
+            match store(&self.hub, id, &loaded, &state.document, &chunk, &author).await {
                 Ok((seq, chunks)) => {
                     if seq == state.seq + 1 {
                         state.seq = seq;
                     }
                     state.stored_bytes += chunk.len() as i64;
                     self.hub.metrics.merges.inc();
-                    match self.hub.database.primary.get().await {
-                        Ok(client) => {
-                            if let Err(error) = projection::project(
-                                &client,
-                                loaded.workspace_id,
-                                id,
-                                &state.document,
-                            )
-                            .await
-                            {
-                                tracing::warn!(%error, document = %id, "projection failed");
-                            }
-                        }
-                        Err(error) => tracing::warn!(%error, document = %id, "projection skipped"),
-                    }
                     if chunks > self.hub.config.compact_after_chunks {
                         let pool = self.hub.database.primary.clone();
                         tokio::spawn(async move {
@@ -337,15 +321,38 @@ impl Connection {
                 }
             }
         }
+        // The first time this connection syncs a workspace root with records, load the
+        // records it lists (see `Hub::preload`), after answering.
+        let listed = if self.preloaded_roots.contains(&id) {
+            None
+        } else {
+            listed_records(&state.document)
+        };
         let reply = state
             .document
             .generate_sync_message(self.states.entry(id).or_default());
         drop(state);
-        match reply {
+        let outcome = match reply {
             Some(reply) => self.send_document_message(id, reply).await,
             None if !create && loaded_is_empty(&loaded).await => self.send_unavailable(id).await,
             None => Ok(()),
+        };
+        if let Some(listed) = listed {
+            self.preloaded_roots.insert(id);
+            let started = Instant::now();
+            match self.hub.preload(&listed, self.device.workspace_id).await {
+                Ok(count) => tracing::debug!(
+                    document = %id,
+                    listed = listed.len(),
+                    loaded = count,
+                    ms = started.elapsed().as_millis() as u64,
+                    "preloaded the records of a workspace root"
+                ),
+                // Only an optimisation: each record still loads on its own when asked for.
+                Err(error) => tracing::warn!(%error, document = %id, "could not preload records"),
+            }
         }
+        outcome
     }
 
     /// Relays presence to the document's other subscribers on this instance, only for a
@@ -431,6 +438,43 @@ impl Connection {
                 End::Closed
             })
     }
+}
+
+/// Stores a merged change: the chunk (with audit row and NOTIFY) and the projection row,
+/// pipelined on one connection so both cost one round trip. The projection is derived
+/// and rebuildable, so it is not part of the chunk's transaction (a failure is logged).
+async fn store(
+    hub: &Hub,
+    id: DocumentId,
+    loaded: &crate::hub::LoadedDocument,
+    document: &automerge::Automerge,
+    chunk: &[u8],
+    author: &Author,
+) -> Result<(i64, i64), crate::error::ApiError> {
+    let client = hub.database.primary.get().await?;
+    let (stored, projected) = tokio::join!(
+        storage::append(&client, id, loaded.workspace_id, chunk, author),
+        projection::project(&client, loaded.workspace_id, id, document),
+    );
+    if let Err(error) = projected {
+        tracing::warn!(%error, document = %id, "projection failed");
+    }
+    stored
+}
+
+/// The record documents a workspace root lists, or `None` for any other document (and for
+/// a root that lists nothing yet).
+fn listed_records(document: &automerge::Automerge) -> Option<Vec<DocumentId>> {
+    if !matches!(
+        omnicrm_sync::RecordDocument::kind(document),
+        Ok(omnicrm_sync::RecordKind::WorkspaceRoot)
+    ) {
+        return None;
+    }
+    let entries = omnicrm_sync::WorkspaceRoot::entries(document).ok()?;
+    let mut ids: Vec<DocumentId> = entries.into_iter().map(|entry| entry.document_id).collect();
+    ids.truncate(PRELOAD_MAX);
+    (!ids.is_empty()).then_some(ids)
 }
 
 async fn loaded_is_empty(loaded: &crate::hub::LoadedDocument) -> bool {

@@ -38,6 +38,9 @@ pub struct DocumentState {
     pub stored_bytes: i64,
 }
 
+/// Documents per query when preloading a workspace root's records.
+const PRELOAD_BATCH: usize = 1000;
+
 /// Ephemeral messages queued per connection before the oldest are dropped: presence is
 /// lossy by nature, and a slow reader must not grow the server's memory.
 const EPHEMERAL_QUEUE: usize = 256;
@@ -115,6 +118,7 @@ impl Hub {
             config.rate_limit_per_token,
             config.rate_limit_per_ip,
             config.rate_limit_window_seconds,
+            metrics.rate_limit_claims.clone(),
         );
         Self {
             instance_id: Uuid::now_v7(),
@@ -130,6 +134,9 @@ impl Hub {
 
     /// Opens a document for a connection of `workspace_id`. With `create`, a document that
     /// does not exist yet is created in that workspace (a client syncing a new document).
+    ///
+    /// One query for a document in memory elsewhere or stored (loaded with the workspace
+    /// check in the same statement); two for a new one (the failed load, then the claim).
     pub async fn open(
         &self,
         id: DocumentId,
@@ -144,17 +151,31 @@ impl Hub {
                 Opened::Unavailable
             });
         }
-        let owner = match storage::owner(&self.database.primary, id).await? {
-            Some(owner) => owner,
-            None if create => storage::claim(&self.database.primary, id, workspace_id).await?,
-            None => return Ok(Opened::Unavailable),
-        };
-        if owner != workspace_id {
+        if let Some(stored) =
+            storage::load_in_workspace(&self.database.primary, id, workspace_id).await?
+        {
+            return Ok(Opened::Document(self.keep(id, stored)));
+        }
+        if !create {
             return Ok(Opened::Unavailable);
         }
-        match self.load(id).await? {
-            Some(loaded) => Ok(Opened::Document(loaded)),
-            None => Ok(Opened::Unavailable),
+        match storage::claim(&self.database.primary, id, workspace_id).await? {
+            (owner, _) if owner != workspace_id => Ok(Opened::Unavailable),
+            // Created just now, so known to be empty: nothing to load.
+            (_, true) => Ok(Opened::Document(self.keep(
+                id,
+                storage::StoredDocument {
+                    workspace_id,
+                    document: Automerge::new(),
+                    seq: 0,
+                    stored_bytes: 0,
+                },
+            ))),
+            // Created by someone else between the load and the claim.
+            (_, false) => match self.load(id).await? {
+                Some(loaded) if loaded.workspace_id == workspace_id => Ok(Opened::Document(loaded)),
+                _ => Ok(Opened::Unavailable),
+            },
         }
     }
 
@@ -168,6 +189,12 @@ impl Hub {
         let Some(stored) = storage::load(&self.database.primary, id).await? else {
             return Ok(None);
         };
+        Ok(Some(self.keep(id, stored)))
+    }
+
+    /// Puts a document read from storage in memory, unless a copy got there first (which
+    /// may already hold newer changes, so it wins).
+    fn keep(&self, id: DocumentId, stored: storage::StoredDocument) -> Arc<LoadedDocument> {
         let fresh = Arc::new(LoadedDocument {
             id,
             workspace_id: stored.workspace_id,
@@ -179,9 +206,33 @@ impl Hub {
             last_used_ms: AtomicI64::new(now_ms()),
         });
         let mut documents = lock(&self.documents);
-        let loaded = documents.entry(id).or_insert_with(|| fresh).clone();
+        let loaded = documents.entry(id).or_insert(fresh).clone();
         self.metrics.documents_loaded.set(documents.len() as i64);
-        Ok(Some(loaded))
+        loaded
+    }
+
+    /// Loads, in batched queries, the documents of `ids` that belong to `workspace_id` and
+    /// are not in memory yet; returns how many it loaded. A new client asks for every record
+    /// the workspace root lists right after the root, one request each: loading them here
+    /// first turns thousands of sequential loads into a few queries.
+    pub async fn preload(&self, ids: &[DocumentId], workspace_id: Uuid) -> Result<usize, ApiError> {
+        let missing: Vec<DocumentId> = {
+            let documents = lock(&self.documents);
+            ids.iter()
+                .filter(|id| !documents.contains_key(id))
+                .copied()
+                .collect()
+        };
+        let mut count = 0;
+        for batch in missing.chunks(PRELOAD_BATCH) {
+            for (id, stored) in
+                storage::load_many(&self.database.primary, batch, workspace_id).await?
+            {
+                self.keep(id, stored);
+                count += 1;
+            }
+        }
+        Ok(count)
     }
 
     /// Drops a document from memory (idle, or its in-memory copy can no longer be trusted).

@@ -15,6 +15,7 @@ pub struct Metrics {
     pub messages: IntCounter,
     pub message_seconds: Histogram,
     pub rate_limit_hits: IntCounterVec,
+    pub rate_limit_claims: IntCounter,
     pub rejected_messages: IntCounter,
 }
 
@@ -52,6 +53,10 @@ impl Metrics {
                 ),
                 &["scope"],
             )?,
+            rate_limit_claims: IntCounter::new(
+                "omnicrm_sync_rate_limit_claims_total",
+                "Rate-limit quota claims sent to Postgres (each leases a block of requests)",
+            )?,
             rejected_messages: IntCounter::new(
                 "omnicrm_sync_rejected_messages_total",
                 "Malformed or oversized messages",
@@ -79,6 +84,9 @@ impl Metrics {
         metrics
             .registry
             .register(Box::new(metrics.rate_limit_hits.clone()))?;
+        metrics
+            .registry
+            .register(Box::new(metrics.rate_limit_claims.clone()))?;
         metrics
             .registry
             .register(Box::new(metrics.rejected_messages.clone()))?;

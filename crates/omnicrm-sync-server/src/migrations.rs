@@ -9,11 +9,18 @@ use crate::error::ApiError;
 
 /// (version, name, SQL). Numbering must be contiguous from 1; a test checks it against the
 /// directory.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../../../migrations/postgres/0001_initial.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../../../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        2,
+        "rate_limit_leases",
+        include_str!("../../../migrations/postgres/0002_rate_limit_leases.sql"),
+    ),
+];
 
 const LOCK_KEY: i64 = 0x6f6d_6e69_7379_6e63;
 

@@ -33,8 +33,8 @@ pub async fn project(
                 .map(|identity| json!({ "kind": identity.kind, "value": identity.value }))
                 .collect::<Vec<_>>());
             let tags = json!(contact.tags);
-            client
-                .execute(
+            upsert(
+                    client,
                     "INSERT INTO projected_contacts (workspace_id, record_id, document_id, display_name, company, identities, tags, deleted_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                      ON CONFLICT (workspace_id, record_id) DO UPDATE SET document_id = $3, display_name = $4,
@@ -44,8 +44,8 @@ pub async fn project(
                 .await?;
         }
         AnyRecord::Note(note) => {
-            client
-                .execute(
+            upsert(
+                    client,
                     "INSERT INTO projected_notes (workspace_id, record_id, document_id, body, contact_id, deleted_at)
                      VALUES ($1, $2, $3, $4, $5, $6)
                      ON CONFLICT (workspace_id, record_id) DO UPDATE SET document_id = $3, body = $4, contact_id = $5, deleted_at = $6",
@@ -54,8 +54,8 @@ pub async fn project(
                 .await?;
         }
         AnyRecord::Task(task) => {
-            client
-                .execute(
+            upsert(
+                    client,
                     "INSERT INTO projected_tasks (workspace_id, record_id, document_id, title, done, due_at, contact_id, project_id, deleted_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                      ON CONFLICT (workspace_id, record_id) DO UPDATE SET document_id = $3, title = $4, done = $5,
@@ -65,8 +65,8 @@ pub async fn project(
                 .await?;
         }
         AnyRecord::Project(project) => {
-            client
-                .execute(
+            upsert(
+                    client,
                     "INSERT INTO projected_projects (workspace_id, record_id, document_id, name, status, deleted_at)
                      VALUES ($1, $2, $3, $4, $5, $6)
                      ON CONFLICT (workspace_id, record_id) DO UPDATE SET document_id = $3, name = $4, status = $5, deleted_at = $6",
@@ -75,8 +75,8 @@ pub async fn project(
                 .await?;
         }
         AnyRecord::Interaction(interaction) => {
-            client
-                .execute(
+            upsert(
+                    client,
                     "INSERT INTO projected_interactions (workspace_id, record_id, document_id, interaction_kind, occurred_at, summary, contact_id, deleted_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                      ON CONFLICT (workspace_id, record_id) DO UPDATE SET document_id = $3, interaction_kind = $4,
@@ -86,6 +86,18 @@ pub async fn project(
                 .await?;
         }
     }
+    Ok(())
+}
+
+/// One upsert through the connection's statement cache (the live path runs these for every
+/// change, so parsing each time would cost a second round trip).
+async fn upsert(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<(), ApiError> {
+    let statement = client.prepare_cached(sql).await?;
+    client.execute(&statement, params).await?;
     Ok(())
 }
 

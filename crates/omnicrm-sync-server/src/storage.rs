@@ -36,65 +36,169 @@ pub struct Author {
 /// The workspace owning a document, if it exists.
 pub async fn owner(pool: &Pool, id: DocumentId) -> Result<Option<Uuid>, ApiError> {
     let client = pool.get().await?;
-    let row = client
-        .query_opt(
-            "SELECT workspace_id FROM documents WHERE id = $1",
-            &[&id.to_string()],
-        )
+    let statement = client
+        .prepare_cached("SELECT workspace_id FROM documents WHERE id = $1")
         .await?;
+    let row = client.query_opt(&statement, &[&id.to_string()]).await?;
     Ok(row.map(|row| row.get(0)))
 }
 
-/// Creates the document for `workspace_id` unless it exists; returns its owner afterwards.
-pub async fn claim(pool: &Pool, id: DocumentId, workspace_id: Uuid) -> Result<Uuid, ApiError> {
+/// Creates the document for `workspace_id` unless it exists, in one statement. Returns its
+/// owner afterwards, and whether this call created it (then it is known to be empty).
+pub async fn claim(
+    pool: &Pool,
+    id: DocumentId,
+    workspace_id: Uuid,
+) -> Result<(Uuid, bool), ApiError> {
     let client = pool.get().await?;
-    client
-        .execute(
-            "INSERT INTO documents (id, workspace_id) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
-            &[&id.to_string(), &workspace_id],
+    // The outer SELECT runs on the statement's snapshot, which does not include the row the
+    // CTE inserts: exactly one of the two branches answers.
+    let statement = client
+        .prepare_cached(
+            "WITH inserted AS (
+                 INSERT INTO documents (id, workspace_id) VALUES ($1, $2)
+                 ON CONFLICT (id) DO NOTHING RETURNING workspace_id
+             )
+             SELECT workspace_id, true FROM inserted
+             UNION ALL
+             SELECT workspace_id, false FROM documents WHERE id = $1",
         )
         .await?;
     let row = client
-        .query_one(
-            "SELECT workspace_id FROM documents WHERE id = $1",
-            &[&id.to_string()],
-        )
+        .query_one(&statement, &[&id.to_string(), &workspace_id])
         .await?;
-    Ok(row.get(0))
+    Ok((row.get(0), row.get(1)))
 }
 
-/// Loads a document from its chunks.
+/// Loads a document from its chunks (one query).
 pub async fn load(pool: &Pool, id: DocumentId) -> Result<Option<StoredDocument>, ApiError> {
-    let client = pool.get().await?;
-    let Some(row) = client
-        .query_opt(
-            "SELECT workspace_id, seq, stored_bytes FROM documents WHERE id = $1",
-            &[&id.to_string()],
-        )
+    load_with(pool, id, None).await
+}
+
+/// Loads a document if it belongs to `workspace_id` (one query); `None` when it does not
+/// exist or belongs to another workspace, whose chunks are then not even read.
+pub async fn load_in_workspace(
+    pool: &Pool,
+    id: DocumentId,
+    workspace_id: Uuid,
+) -> Result<Option<StoredDocument>, ApiError> {
+    Ok(load_with(pool, id, Some(workspace_id))
         .await?
-    else {
-        return Ok(None);
-    };
-    let (workspace_id, seq, stored_bytes): (Uuid, i64, i64) = (row.get(0), row.get(1), row.get(2));
-    let mut document = Automerge::new();
-    let chunks = client
-        .query(
-            "SELECT data FROM document_chunks WHERE document_id = $1 AND seq <= $2 ORDER BY seq",
-            &[&id.to_string(), &seq],
+        .filter(|stored| stored.workspace_id == workspace_id))
+}
+
+async fn load_with(
+    pool: &Pool,
+    id: DocumentId,
+    workspace_id: Option<Uuid>,
+) -> Result<Option<StoredDocument>, ApiError> {
+    let client = pool.get().await?;
+    let statement = client
+        .prepare_cached(
+            "SELECT d.workspace_id, d.seq, d.stored_bytes, c.data
+             FROM documents d
+             LEFT JOIN document_chunks c ON c.document_id = d.id AND c.seq <= d.seq
+                 AND ($2::uuid IS NULL OR d.workspace_id = $2::uuid)
+             WHERE d.id = $1
+             ORDER BY c.seq",
         )
         .await?;
-    for chunk in chunks {
-        let data: Vec<u8> = chunk.get(0);
-        document.load_incremental(&data).map_err(|error| {
-            ApiError::internal(format!("stored document {id} is unreadable: {error}"))
-        })?;
-    }
+    let rows = client
+        .query(&statement, &[&id.to_string(), &workspace_id])
+        .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let (workspace_id, seq, stored_bytes): (Uuid, i64, i64) =
+        (first.get(0), first.get(1), first.get(2));
+    let chunks = rows
+        .iter()
+        .filter_map(|row| row.get::<_, Option<Vec<u8>>>(3));
+    let document = assemble(id, chunks)?;
     Ok(Some(StoredDocument {
         workspace_id,
         document,
         seq,
         stored_bytes,
     }))
+}
+
+/// Builds a document from its stored chunks, in seq order.
+fn assemble(
+    id: DocumentId,
+    chunks: impl IntoIterator<Item = Vec<u8>>,
+) -> Result<Automerge, ApiError> {
+    let mut document = Automerge::new();
+    for data in chunks {
+        document.load_incremental(&data).map_err(|error| {
+            ApiError::internal(format!("stored document {id} is unreadable: {error}"))
+        })?;
+    }
+    Ok(document)
+}
+
+/// Loads many documents of one workspace in one query (a new client's initial sync asks for
+/// every record of the workspace). Ids that do not exist or belong to another workspace are
+/// left out; an unreadable document is left out with a warning, and fails again (with its
+/// error) when it is opened on its own.
+pub async fn load_many(
+    pool: &Pool,
+    ids: &[DocumentId],
+    workspace_id: Uuid,
+) -> Result<Vec<(DocumentId, StoredDocument)>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let client = pool.get().await?;
+    let statement = client
+        .prepare_cached(
+            "SELECT d.id, d.seq, d.stored_bytes, c.data
+             FROM documents d
+             LEFT JOIN document_chunks c ON c.document_id = d.id AND c.seq <= d.seq
+             WHERE d.id = ANY($1) AND d.workspace_id = $2
+             ORDER BY d.id, c.seq",
+        )
+        .await?;
+    let texts: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows = client.query(&statement, &[&texts, &workspace_id]).await?;
+    drop(client);
+    // Decoding thousands of documents is CPU work: keep it off the async workers.
+    tokio::task::spawn_blocking(move || {
+        let mut loaded = Vec::new();
+        let mut index = 0;
+        while let Some(first) = rows.get(index) {
+            let text: String = first.get(0);
+            let (seq, stored_bytes): (i64, i64) = (first.get(1), first.get(2));
+            let mut chunks = Vec::new();
+            while let Some(row) = rows.get(index) {
+                if row.get::<_, &str>(0) != text {
+                    break;
+                }
+                if let Some(data) = row.get::<_, Option<Vec<u8>>>(3) {
+                    chunks.push(data);
+                }
+                index += 1;
+            }
+            let Ok(id) = text.parse::<DocumentId>() else {
+                continue;
+            };
+            match assemble(id, chunks) {
+                Ok(document) => loaded.push((
+                    id,
+                    StoredDocument {
+                        workspace_id,
+                        document,
+                        seq,
+                        stored_bytes,
+                    },
+                )),
+                Err(error) => tracing::warn!(%error, document = %id, "not preloaded"),
+            }
+        }
+        loaded
+    })
+    .await
+    .map_err(|error| ApiError::internal(format!("loading documents failed: {error}")))
 }
 
 /// Chunks stored after `seq`, in order, with the newest seq.
@@ -104,59 +208,71 @@ pub async fn chunks_after(
     seq: i64,
 ) -> Result<(Vec<Vec<u8>>, i64), ApiError> {
     let client = pool.get().await?;
-    let rows = client
-        .query("SELECT seq, data FROM document_chunks WHERE document_id = $1 AND seq > $2 ORDER BY seq", &[&id.to_string(), &seq])
+    let statement = client
+        .prepare_cached(
+            "SELECT seq, data FROM document_chunks WHERE document_id = $1 AND seq > $2 ORDER BY seq",
+        )
         .await?;
+    let rows = client.query(&statement, &[&id.to_string(), &seq]).await?;
     let newest = rows.last().map(|row| row.get::<_, i64>(0)).unwrap_or(seq);
     Ok((rows.into_iter().map(|row| row.get(1)).collect(), newest))
 }
 
 /// Appends one incremental chunk with its audit entry and notifies other instances; returns
 /// (the chunk's seq, how many incremental chunks the document has now).
+///
+/// One statement, so one round trip and one implicit transaction: the row lock on the
+/// document (which orders its chunks), the chunk, the audit row and the NOTIFY (sent at
+/// commit) succeed or fail together.
 pub async fn append(
-    pool: &Pool,
+    client: &impl GenericClient,
     id: DocumentId,
     workspace_id: Uuid,
     data: &[u8],
     author: &Author,
 ) -> Result<(i64, i64), ApiError> {
-    let mut client = pool.get().await?;
-    let transaction = client.transaction().await?;
     let length = data.len() as i64;
-    let row = transaction
-        .query_opt(
-            "UPDATE documents SET seq = seq + 1, stored_bytes = stored_bytes + $3, updated_at = now()
-             WHERE id = $1 AND workspace_id = $2 RETURNING seq",
-            &[&id.to_string(), &workspace_id, &length],
-        )
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("document {id} is not in this workspace")))?;
-    let seq: i64 = row.get(0);
-    transaction
-        .execute(
-            "INSERT INTO document_chunks (document_id, seq, kind, data) VALUES ($1, $2, 'incremental', $3)",
-            &[&id.to_string(), &seq, &data],
-        )
-        .await?;
-    transaction
-        .execute(
-            "INSERT INTO audit_log (workspace_id, document_id, token_id, member_id, connection_id, change_bytes)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&workspace_id, &id.to_string(), &author.token_id, &author.member_id, &author.connection_id, &length],
-        )
-        .await?;
-    let count = transaction
-        .query_one(
-            "SELECT count(*) FROM document_chunks WHERE document_id = $1 AND kind = 'incremental'",
-            &[&id.to_string()],
+    let statement = client
+        .prepare_cached(
+            "WITH bumped AS (
+                 UPDATE documents SET seq = seq + 1, stored_bytes = stored_bytes + $3, updated_at = now()
+                 WHERE id = $1 AND workspace_id = $2 RETURNING seq
+             ),
+             chunk AS (
+                 INSERT INTO document_chunks (document_id, seq, kind, data)
+                 SELECT $1, seq, 'incremental', $4 FROM bumped RETURNING seq
+             ),
+             audit AS (
+                 INSERT INTO audit_log (workspace_id, document_id, token_id, member_id, connection_id, change_bytes)
+                 SELECT $2, $1, $5, $6, $7, $3 FROM bumped
+             ),
+             notified AS (SELECT pg_notify($8, $9) FROM bumped)
+             SELECT chunk.seq,
+                    -- The statement's snapshot does not see the chunk it inserts: count it.
+                    (SELECT count(*) FROM document_chunks
+                     WHERE document_id = $1 AND kind = 'incremental') + 1
+             FROM chunk, notified",
         )
         .await?;
     let payload = format!("{} {id}", author.instance_id);
-    transaction
-        .execute("SELECT pg_notify($1, $2)", &[&CHANGES_CHANNEL, &payload])
-        .await?;
-    transaction.commit().await?;
-    Ok((seq, count.get(0)))
+    let row = client
+        .query_opt(
+            &statement,
+            &[
+                &id.to_string(),
+                &workspace_id,
+                &length,
+                &data,
+                &author.token_id,
+                &author.member_id,
+                &author.connection_id,
+                &CHANGES_CHANNEL,
+                &payload,
+            ],
+        )
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("document {id} is not in this workspace")))?;
+    Ok((row.get(0), row.get(1)))
 }
 
 /// Stores a new document as one snapshot (workspace roots at creation).

@@ -69,98 +69,149 @@ fn start_postgres() -> Result<String, String> {
     if let Ok(url) = std::env::var("OMNICRM_TEST_DATABASE_URL") {
         return Ok(url);
     }
-    let bin = PathBuf::from(
-        std::env::var("OMNICRM_PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into()),
-    );
-    if !bin.join("initdb").exists() {
-        return Err(format!("no Postgres binaries in {} (apt-get install postgresql, or set OMNICRM_TEST_DATABASE_URL)", bin.display()));
-    }
-    let root = is_root();
-    if root
-        && Command::new("id")
-            .arg("postgres")
-            .output()
-            .map(|out| !out.status.success())
-            .unwrap_or(true)
-    {
+    // The cluster lives as long as the test process (its watchdog stops it).
+    Ok(Cluster::start()?.admin_url())
+}
+
+/// A throwaway Postgres cluster of its own (not the test binary's shared one), which a test
+/// may stop and start again (a Postgres restart under a running server). A watchdog stops it
+/// and deletes its directory when the test process exits.
+pub struct Cluster {
+    bin: PathBuf,
+    data: String,
+    dir: String,
+    port: u16,
+    as_postgres: bool,
+}
+
+impl Cluster {
+    pub fn start() -> Result<Self, String> {
+        let bin = PathBuf::from(
+            std::env::var("OMNICRM_PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into()),
+        );
+        if !bin.join("initdb").exists() {
+            return Err(format!("no Postgres binaries in {} (apt-get install postgresql, or set OMNICRM_TEST_DATABASE_URL)", bin.display()));
+        }
+        let root = is_root();
+        if root
+            && Command::new("id")
+                .arg("postgres")
+                .output()
+                .map(|out| !out.status.success())
+                .unwrap_or(true)
+        {
+            run(
+                Path::new("useradd"),
+                &[
+                    "--system",
+                    "--no-create-home",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    "postgres",
+                ],
+                false,
+            )?;
+        }
+        let directory = tempfile::Builder::new()
+            .prefix("omnicrm-sync-pg.")
+            .tempdir()
+            .map_err(|error| error.to_string())?
+            .keep();
+        let dir = directory.display().to_string();
+        if root {
+            run(Path::new("chown"), &["postgres:", &dir], false)?;
+        }
+        let data = format!("{dir}/data");
         run(
-            Path::new("useradd"),
+            &bin.join("initdb"),
             &[
-                "--system",
-                "--no-create-home",
-                "--shell",
-                "/usr/sbin/nologin",
+                "-D",
+                &data,
+                "-U",
                 "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
             ],
-            false,
+            root,
         )?;
+        let cluster = Self {
+            port: free_port()?,
+            bin,
+            data,
+            dir,
+            as_postgres: root,
+        };
+        cluster.start_again()?;
+        // Stop the cluster when this process exits.
+        let stop = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {prefix}{pg_ctl} -D {data} -m immediate -w stop >/dev/null 2>&1; rm -rf {dir}",
+            pid = std::process::id(),
+            prefix = if root { "runuser -u postgres -- " } else { "" },
+            pg_ctl = cluster.bin.join("pg_ctl").display(),
+            data = cluster.data,
+            dir = cluster.dir,
+        );
+        Command::new("sh")
+            .args(["-c", &stop])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|error| format!("watchdog: {error}"))?;
+        Ok(cluster)
     }
-    let directory = tempfile::Builder::new()
-        .prefix("omnicrm-sync-pg.")
-        .tempdir()
-        .map_err(|error| error.to_string())?
-        .keep();
-    let dir = directory.display().to_string();
-    if root {
-        run(Path::new("chown"), &["postgres:", &dir], false)?;
+
+    /// The URL of the `postgres` database, for creating test databases.
+    pub fn admin_url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
-    let data = format!("{dir}/data");
-    run(
-        &bin.join("initdb"),
-        &[
-            "-D",
-            &data,
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-        ],
-        root,
-    )?;
-    let port = free_port()?;
-    let options = format!(
-        "-c listen_addresses=127.0.0.1 -p {port} -k {dir} -c fsync=off -c max_connections=300"
-    );
-    run(
-        &bin.join("pg_ctl"),
-        &[
-            "-D",
-            &data,
-            "-l",
-            &format!("{dir}/log"),
-            "-w",
-            "-t",
-            "30",
-            "-o",
-            &options,
-            "start",
-        ],
-        root,
-    )?;
-    // Stop the cluster when this process exits.
-    let stop = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {prefix}{pg_ctl} -D {data} -m immediate -w stop >/dev/null 2>&1; rm -rf {dir}",
-        pid = std::process::id(),
-        prefix = if root { "runuser -u postgres -- " } else { "" },
-        pg_ctl = bin.join("pg_ctl").display(),
-    );
-    Command::new("sh")
-        .args(["-c", &stop])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map_err(|error| format!("watchdog: {error}"))?;
-    Ok(format!("postgres://postgres@127.0.0.1:{port}/postgres"))
+
+    /// Starts the (stopped) cluster on its port, waiting until it accepts connections.
+    pub fn start_again(&self) -> Result<(), String> {
+        let options = format!(
+            "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c max_connections=300",
+            self.port, self.dir
+        );
+        run(
+            &self.bin.join("pg_ctl"),
+            &[
+                "-D",
+                &self.data,
+                "-l",
+                &format!("{}/log", self.dir),
+                "-w",
+                "-t",
+                "30",
+                "-o",
+                &options,
+                "start",
+            ],
+            self.as_postgres,
+        )
+    }
+
+    /// Stops the cluster the way a restart does (`-m fast`: open connections are cut).
+    pub fn stop(&self) -> Result<(), String> {
+        run(
+            &self.bin.join("pg_ctl"),
+            &["-D", &self.data, "-m", "fast", "-w", "-t", "30", "stop"],
+            self.as_postgres,
+        )
+    }
 }
 
 /// A fresh, migrated database; returns its URL.
 pub async fn fresh_database() -> String {
     let admin = admin_url().unwrap_or_else(|error| panic!("test Postgres: {error}"));
+    fresh_database_on(&admin).await
+}
+
+/// A fresh, migrated database on the server of `admin` (an admin URL); returns its URL.
+pub async fn fresh_database_on(admin: &str) -> String {
     let name = format!("t_{}", Uuid::now_v7().simple());
-    let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+    let (client, connection) = tokio_postgres::connect(admin, tokio_postgres::NoTls)
         .await
         .expect("connect to test Postgres");
     let driver = tokio::spawn(connection);
