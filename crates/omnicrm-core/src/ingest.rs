@@ -19,6 +19,7 @@ mod batches;
 mod cursors;
 mod linking;
 mod raw_events;
+mod revisions;
 mod suggestions;
 mod undo;
 
@@ -284,8 +285,40 @@ pub struct RawEventInput {
     pub payload_json: String,
     /// What it means, or `None` with `skip_reason` when it is not an interaction.
     pub normalized: Option<NormalizedEvent>,
-    /// Why it is stored but not turned into an interaction (a promotion, a cancelled event).
+    /// Why it is stored but not turned into an interaction (a promotion, an event without a
+    /// time).
     pub skip_reason: Option<String>,
+    /// Which version of the item this is (Calendar: the event's `etag`); `None` for items that
+    /// never change once sent (Gmail messages). A version already stored is not stored again.
+    pub version: Option<String>,
+    /// When the provider last changed the item (Calendar `updated`), UTC RFC 3339: a version
+    /// older than one already stored is kept but never applied.
+    pub updated_at: Option<String>,
+    /// The provider says the item is gone (a cancelled event): the interaction made from an
+    /// earlier version is removed (tombstoned, in this version's batch).
+    pub removed: bool,
+}
+
+impl RawEventInput {
+    /// An item that never changes once sent (a Gmail message): no version, never removed.
+    pub fn unversioned(
+        provider: SyncProvider,
+        source_id: &str,
+        payload_json: String,
+        normalized: Option<NormalizedEvent>,
+        skip_reason: Option<String>,
+    ) -> Self {
+        Self {
+            provider,
+            source_id: source_id.to_owned(),
+            payload_json,
+            normalized,
+            skip_reason,
+            version: None,
+            updated_at: None,
+            removed: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -293,8 +326,15 @@ pub struct RawEventInput {
 pub struct StoredPage {
     /// New raw events.
     pub inserted: u32,
-    /// Items that were stored before (by this batch before a crash, or an earlier sync).
+    /// Items that were stored before, in this version (by this batch before a crash, or an
+    /// earlier sync).
     pub already_stored: u32,
+    /// Of `inserted`: newer versions of items stored before (an edited or cancelled event),
+    /// applied to their interaction when normalized.
+    pub revisions: u32,
+    /// Of `inserted`: versions older than one already stored (a page read out of order); kept,
+    /// never applied.
+    pub outdated: u32,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -308,6 +348,10 @@ pub struct NormalizeOutcome {
     pub failed: u32,
     /// New contact suggestions.
     pub suggested: u32,
+    /// Of `normalized`: interactions changed by a newer version of their event.
+    pub revised: u32,
+    /// Interactions removed because their event was cancelled (counted in `skipped`).
+    pub removed: u32,
 }
 
 impl NormalizeOutcome {
@@ -321,6 +365,8 @@ impl NormalizeOutcome {
         self.skipped += other.skipped;
         self.failed += other.failed;
         self.suggested += other.suggested;
+        self.revised += other.revised;
+        self.removed += other.removed;
     }
 }
 
