@@ -16,7 +16,11 @@ ALTER TABLE raw_events ADD COLUMN removed INTEGER NOT NULL DEFAULT 0 CHECK (remo
 ALTER TABLE raw_events ADD COLUMN superseded_by TEXT;
 
 UPDATE raw_events
-SET version = COALESCE(json_extract(payload_json, '$.etag'), ''),
+-- The same tag the sync gives a new version: the etag, else the update time, else `cancelled`
+-- for a bare cancellation.
+SET version = COALESCE(json_extract(payload_json, '$.etag'), json_extract(payload_json, '$.updated'),
+                       CASE WHEN json_extract(payload_json, '$.status') = 'cancelled'
+                            THEN 'cancelled' END, ''),
     source_updated_at = json_extract(payload_json, '$.updated'),
     removed = CASE WHEN json_extract(payload_json, '$.status') = 'cancelled' THEN 1 ELSE 0 END
 WHERE provider = 'google_calendar' AND json_valid(payload_json);

@@ -5,15 +5,19 @@
 #[path = "support/sync_harness.rs"]
 mod sync_harness;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 use omnicrm_core::ingest::{NewSyncBatch, SyncProvider};
 use omnicrm_core::interactions::{Interaction, InteractionInput, InteractionKind};
 use omnicrm_core::ErrorCode;
+use omnicrm_google::calendar::{CalendarClient, EventListing, EventsOutcome};
+use omnicrm_google::http_retry::GoogleHttp;
 use omnicrm_google::normalize::calendar_raw_event;
-use omnicrm_google::{SyncMode, SyncSettings};
+use omnicrm_google::{FixedAccessToken, SyncMode, SyncSettings};
 use omnicrm_google_fake_server::EventSpec;
 use serde_json::{json, Value};
-use sync_harness::{harness, report, Harness, OWNER};
+use sync_harness::{harness, report, Harness, OWNER, TOKEN};
 
 fn calendar_only() -> SyncSettings {
     SyncSettings {
@@ -260,7 +264,7 @@ async fn an_older_version_read_late_is_kept_but_never_applied() {
     h.sync_now(&calendar_only()).await;
     let current = stored_version(&h, &event);
 
-    // A version between the two, as a slow page would bring it after the newer one.
+    // A version older than the current one, as a slow page would bring it after the newer one.
     let mut stale = current.clone();
     stale["etag"] = json!("\"in-between\"");
     stale["summary"] = json!("Intake (draft)");
@@ -559,6 +563,67 @@ async fn an_event_restored_after_its_cancellation_comes_back_as_it_is_now() {
     assert_eq!(back.subject.as_deref(), Some("Intake (rebooked)"));
     assert_eq!(back.kind, InteractionKind::Meeting);
     assert_eq!(changes(&h, &back.id), ["create", "delete", "restore"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fake_calendar_lists_edits_and_cancellations_as_the_calendar_api_does() {
+    let h = harness().await;
+    let http = GoogleHttp::new(
+        Arc::new(FixedAccessToken(TOKEN.to_owned())),
+        sync_harness::fast_retry(),
+    )
+    .expect("http");
+    let client = CalendarClient::new(http, &h.server.calendar_api_base());
+    let page = |outcome: EventsOutcome| match outcome {
+        EventsOutcome::Page(page) => page,
+        EventsOutcome::SyncTokenExpired => panic!("the token is fresh"),
+    };
+    let window = EventListing::Window {
+        start: Utc::now() - Duration::days(1),
+        end: Utc::now() + Duration::days(30),
+    };
+    let event = h
+        .google()
+        .add_event(&session("Intake", &["ada@example.com"]));
+    let first = page(client.list_events(&window, None, 50).await.expect("list"));
+    let created = first.items.first().expect("the event").clone();
+    let token = first
+        .next_sync_token
+        .expect("a sync token on the last page");
+
+    assert!(h
+        .google()
+        .update_event(&event, &session("Intake (moved)", &["ada@example.com"])));
+    let changes = EventListing::Changes { sync_token: token };
+    let second = page(client.list_events(&changes, None, 50).await.expect("list"));
+    let edited = second.items.first().expect("the edit").clone();
+    assert_eq!(second.items.len(), 1);
+    assert_eq!(edited["id"], event.as_str());
+    assert_eq!(edited["summary"], "Intake (moved)");
+    assert_ne!(edited["etag"], created["etag"]);
+    assert!(edited["updated"].as_str() > created["updated"].as_str());
+    assert_eq!(edited["created"], created["created"]);
+    assert_eq!(edited["sequence"], 1);
+
+    assert!(h.google().cancel_event(&event));
+    let changes = EventListing::Changes {
+        sync_token: second.next_sync_token.expect("a sync token"),
+    };
+    let third = page(client.list_events(&changes, None, 50).await.expect("list"));
+    let cancelled = third.items.first().expect("the cancellation");
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(cancelled["id"], event.as_str());
+    assert!(cancelled["updated"].as_str() > edited["updated"].as_str());
+    assert!(
+        cancelled.get("summary").is_none() && cancelled.get("start").is_none(),
+        "a deleted event is sent bare: {cancelled}"
+    );
+    let listed = page(client.list_events(&window, None, 50).await.expect("list"));
+    assert!(
+        listed.items.is_empty(),
+        "a window listing leaves cancelled events out"
+    );
+    assert!(!h.google().update_event("no-such-event", &session("x", &[])));
 }
 
 /// A batch approved and started outside the sync, for pages stored by hand.
