@@ -4,16 +4,20 @@
 //! The flow is preview → approve → fetch → raw events → normalize → contact extraction, and
 //! every sync is a batch that can be undone:
 //! - a **batch** (`sync_batches`) is created when the user approves a preview; its id is also
-//!   the change-log batch of every interaction and contact it leads to;
+//!   the change-log batch of every interaction and contact it leads to, and of every change a
+//!   newer version of an event makes to its interaction;
 //! - every step writes an **audit** entry (`sync_audit`): preview, approve, run, reconcile, undo;
 //! - fetched items are stored as **raw events**, exactly as the provider sent them, once per
-//!   `(provider, source id)`, with a processing status; storing a page and moving the
+//!   `(provider, source id, version)`, with a processing status; storing a page and moving the
 //!   **cursor** happen in one transaction, so a crashed sync resumes with nothing lost and
 //!   nothing stored twice;
 //! - **normalizing** turns a raw event into an interaction linked to the contacts its
 //!   addresses belong to; people who are not contacts yet become **suggestions** held for
 //!   approval (the ignore list, dismissals and no-reply addresses are never suggested);
-//! - **undo** removes everything the batch created.
+//! - **revisions**: a newer version of an item already synced (a moved, renamed or cancelled
+//!   calendar event) is applied to its interaction through the change log, older and repeated
+//!   versions are ignored (see `revisions`);
+//! - **undo** removes everything the batch created and reverts what it changed.
 
 mod batches;
 mod cursors;
@@ -590,7 +594,8 @@ impl IngestService {
             .read(|connection| raw_events::counts(connection, batch_id))
     }
 
-    /// The stored payload of one item, as the provider sent it.
+    /// The stored payload of one item, as the provider sent it: its current version when the
+    /// item changed (an edited calendar event).
     pub fn raw_payload(&self, provider: SyncProvider, source_id: &str) -> Result<Option<String>> {
         self.database
             .read(|connection| raw_events::payload(connection, provider, source_id))
@@ -621,7 +626,9 @@ impl IngestService {
     }
 
     /// Removes everything a batch created: its interactions and approved contacts (reverted
-    /// through the change log), its raw events, its suggestions, the account's cursors for the
+    /// through the change log, which also puts back the earlier version of an interaction the
+    /// batch revised or removed for an edited or cancelled event), its raw events (the versions
+    /// they replaced are current again), its suggestions, the account's cursors for the
     /// batch's providers (the next sync starts afresh with a full one), and whatever each hook derived from them (embeddings, insights).
     /// Audited. Dismissals stay: they are the user's decisions, not the batch's data.
     pub fn undo_batch(

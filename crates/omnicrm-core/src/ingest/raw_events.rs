@@ -160,6 +160,8 @@ pub(super) fn counts(connection: &Connection, batch_id: &str) -> Result<RawEvent
     Ok(counts)
 }
 
+/// The payload of an item's current version: the one applied last, or a newer one waiting to
+/// be; a version that arrived too late only when there is nothing else.
 pub(super) fn payload(
     connection: &Connection,
     provider: SyncProvider,
@@ -168,9 +170,13 @@ pub(super) fn payload(
     let payload = connection
         .prepare_cached(
             "SELECT payload_json FROM raw_events WHERE provider = ?1 AND source_id = ?2
-             ORDER BY superseded_by IS NOT NULL, fetched_at DESC, id DESC LIMIT 1",
+             ORDER BY superseded_by IS NOT NULL, status_reason IS ?3, fetched_at DESC, id DESC
+             LIMIT 1",
         )?
-        .query_row(params![provider.as_str(), source_id], |row| row.get(0))
+        .query_row(
+            params![provider.as_str(), source_id, revisions::OUTDATED],
+            |row| row.get(0),
+        )
         .optional()?;
     Ok(payload)
 }
