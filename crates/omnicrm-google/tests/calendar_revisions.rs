@@ -581,6 +581,7 @@ async fn the_fake_calendar_lists_edits_and_cancellations_as_the_calendar_api_doe
     let window = EventListing::Window {
         start: Utc::now() - Duration::days(1),
         end: Utc::now() + Duration::days(30),
+        show_deleted: false,
     };
     let event = h
         .google()
@@ -624,6 +625,25 @@ async fn the_fake_calendar_lists_edits_and_cancellations_as_the_calendar_api_doe
         "a window listing leaves cancelled events out"
     );
     assert!(!h.google().update_event("no-such-event", &session("x", &[])));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_cancelled_while_the_sync_token_had_expired_is_removed_by_the_full_resync() {
+    let h = harness().await;
+    let ada = h.contact("Ada Lovelace", "ada@example.com");
+    let event = h
+        .google()
+        .add_event(&session("Intake", &["ada@example.com"]));
+    h.sync_now(&calendar_only()).await;
+    h.google().expire_sync_tokens();
+    h.google().cancel_event(&event);
+
+    let (_, reports) = h.sync_now(&calendar_only()).await;
+    let calendar = report(&reports, SyncProvider::GoogleCalendar);
+    assert_eq!(calendar.mode, SyncMode::FullAfterExpiredCursor);
+    assert_eq!(calendar.normalize.removed, 1);
+    assert!(timeline(&h, &ada).is_empty());
+    assert!(h.google().requests("showDeleted=true") >= 1);
 }
 
 /// A batch approved and started outside the sync, for pages stored by hand.
