@@ -130,11 +130,29 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::jobs::jobs_get,
             commands::jobs::jobs_retry,
             commands::jobs::jobs_cancel,
+            commands::ai::ai_status,
+            commands::ai::ai_settings_get,
+            commands::ai::ai_settings_save,
+            commands::ai::ai_key_set,
+            commands::ai::ai_key_clear,
+            commands::ai::ai_usage,
+            commands::ai::ai_ask,
+            commands::ai::ai_threads,
+            commands::ai::ai_thread_messages,
+            commands::ai::ai_thread_delete,
+            commands::ai::ai_proposals_pending,
+            commands::ai::ai_proposal_approve,
+            commands::ai::ai_proposal_reject,
+            commands::ai::ai_contact_feature,
+            commands::ai::ai_contact_features_stored,
+            commands::ai::ai_brain_dump,
+            commands::ai::ai_citation_target,
         ])
         .events(tauri_specta::collect_events![
             events::ContactsChanged,
             events::DemoProgress,
-            events::JobChanged
+            events::JobChanged,
+            events::AiStreamed
         ])
 }
 

@@ -6,6 +6,7 @@ import { useToasts } from "./components/Toasts";
 import { useGlobalShortcuts } from "./hooks/useGlobalShortcuts";
 import { useJobs } from "./hooks/useJobs";
 import { useTheme } from "./hooks/useTheme";
+import { AssistantPage, type AiNavigation } from "./pages/AssistantPage";
 import { ContactsPage, type ContactsCommand } from "./pages/ContactsPage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { DuplicatesPage } from "./pages/DuplicatesPage";
@@ -19,6 +20,7 @@ const PAGE_TITLES: Record<Page, string> = {
   dashboard: "Dashboard",
   contacts: "Contacts",
   tasks: "Tasks",
+  assistant: "Assistant",
   duplicates: "Duplicates",
   jobs: "Jobs",
   settings: "Settings",
@@ -29,6 +31,7 @@ function pageFromHash(hash: string): Page | null {
   return name === "dashboard" ||
     name === "contacts" ||
     name === "tasks" ||
+    name === "assistant" ||
     name === "duplicates" ||
     name === "jobs" ||
     name === "settings"
@@ -62,6 +65,9 @@ export function App() {
 
   useEffect(() => {
     document.title = `${PAGE_TITLES[page]} · OmniCRM`;
+    // A command for the Contacts page is spent once the user leaves it, so coming back
+    // later does not open the same contact (or form) again.
+    if (page !== "contacts") setContactsCommand(null);
   }, [page]);
 
   useEffect(() => {
@@ -73,11 +79,19 @@ export function App() {
   }, []);
 
   const sendToContacts = useCallback(
-    (type: ContactsCommand["type"]) => {
+    (type: ContactsCommand["type"], contactId: string | null = null) => {
       navigate("contacts");
-      setContactsCommand((current) => ({ type, nonce: (current?.nonce ?? 0) + 1 }));
+      setContactsCommand((current) => ({ type, contactId, nonce: (current?.nonce ?? 0) + 1 }));
     },
     [navigate],
+  );
+
+  const openFromAssistant = useCallback(
+    (target: AiNavigation) => {
+      if (target.kind === "contact") sendToContacts("open-contact", target.contactId);
+      else navigate(target.kind);
+    },
+    [navigate, sendToContacts],
   );
 
   // A job that gives up while the app is open is announced at once, wherever the user is;
@@ -104,6 +118,7 @@ export function App() {
     "go-settings": () => navigate("settings"),
     "go-duplicates": () => navigate("duplicates"),
     "go-jobs": () => navigate("jobs"),
+    "go-assistant": () => navigate("assistant"),
     "focus-search": () => sendToContacts("focus-search"),
     "new-contact": () => sendToContacts("new-contact"),
     "show-help": () => setHelpOpen(true),
@@ -138,6 +153,8 @@ export function App() {
           <DashboardPage onOpenContacts={() => navigate("contacts")} />
         ) : page === "tasks" ? (
           <TasksPage />
+        ) : page === "assistant" ? (
+          <AssistantPage onNavigate={openFromAssistant} />
         ) : page === "duplicates" ? (
           <DuplicatesPage />
         ) : page === "jobs" ? (

@@ -38,7 +38,12 @@ export const SEARCH_DEBOUNCE_MS = 120;
 const CHANGE_REFRESH_DEBOUNCE_MS = 150;
 export const DEMO_CONTACT_COUNT = 200;
 
-export type ContactsCommand = { type: "focus-search" | "new-contact"; nonce: number };
+/** `open-contact` opens `contactId`'s detail (from an assistant citation, for instance). */
+export type ContactsCommand = {
+  type: "focus-search" | "new-contact" | "open-contact";
+  contactId?: string | null;
+  nonce: number;
+};
 
 type ContactsPageProps = {
   command: ContactsCommand | null;
@@ -90,6 +95,8 @@ export function ContactsPage({ command }: ContactsPageProps) {
     if (command.type === "focus-search") {
       searchRef.current?.focus();
       searchRef.current?.select();
+    } else if (command.type === "open-contact") {
+      if (command.contactId) setDetailId(command.contactId);
     } else {
       setFormTarget({ contact: null });
     }
