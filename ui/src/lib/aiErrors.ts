@@ -13,7 +13,8 @@ export const AI_ERROR_CODES: ReadonlySet<AppError["code"]> = new Set<AppError["c
 ]);
 
 /** US dollars, with cents (and fractions of a cent for tiny amounts). */
-export function formatUsd(amount: number): string {
+export function formatUsd(amount: number | null): string {
+  if (amount === null) return "—";
   const digits = amount !== 0 && Math.abs(amount) < 0.01 ? 4 : 2;
   return `$${amount.toFixed(digits)}`;
 }

@@ -42,17 +42,21 @@ type Draft = {
   monthlyCredits: string;
 };
 
+/** The backend's defaults, for fields a stored row leaves out (every field has a serde default). */
+const DEFAULT_LIMITS = { requests_per_minute: 20, daily_cost_cap_usd: 1, monthly_credits_usd: 10, reserve_per_request_usd: 0.01 };
+
 function draftOf(settings: AiSettings): Draft {
+  const limits = settings.limits;
   return {
-    enabled: settings.enabled,
-    baseUrl: settings.base_url,
-    location: settings.location,
-    model: settings.model,
-    fallbacks: settings.fallback_models.join(", "),
-    redactCloud: settings.redact_cloud,
-    requestsPerMinute: String(settings.limits.requests_per_minute),
-    dailyCap: String(settings.limits.daily_cost_cap_usd),
-    monthlyCredits: String(settings.limits.monthly_credits_usd),
+    enabled: settings.enabled ?? true,
+    baseUrl: settings.base_url ?? OPENROUTER_URL,
+    location: settings.location ?? "auto",
+    model: settings.model ?? "",
+    fallbacks: (settings.fallback_models ?? []).join(", "),
+    redactCloud: settings.redact_cloud ?? true,
+    requestsPerMinute: String(limits?.requests_per_minute ?? DEFAULT_LIMITS.requests_per_minute),
+    dailyCap: String(limits?.daily_cost_cap_usd ?? DEFAULT_LIMITS.daily_cost_cap_usd),
+    monthlyCredits: String(limits?.monthly_credits_usd ?? DEFAULT_LIMITS.monthly_credits_usd),
   };
 }
 
@@ -76,8 +80,11 @@ function settingsOf(draft: Draft, base: AiSettings): AiSettings {
       .filter((model) => model.length > 0),
     redact_cloud: draft.redactCloud,
     limits: {
-      ...base.limits,
-      requests_per_minute: Number.isInteger(requests) && requests >= 0 ? requests : base.limits.requests_per_minute,
+      reserve_per_request_usd: base.limits?.reserve_per_request_usd ?? DEFAULT_LIMITS.reserve_per_request_usd,
+      requests_per_minute:
+        Number.isInteger(requests) && requests >= 0
+          ? requests
+          : (base.limits?.requests_per_minute ?? DEFAULT_LIMITS.requests_per_minute),
       daily_cost_cap_usd: amount(draft.dailyCap),
       monthly_credits_usd: amount(draft.monthlyCredits),
     },
@@ -123,12 +130,15 @@ export function AiStatusLine({ status }: { status: AiStatus }) {
 }
 
 function UsageBar({ label, usage, money, testId }: { label: string; usage: LimitUsage; money: boolean; testId: string }) {
+  // Amounts are never NaN in practice; the generated type allows null because f64 may be.
+  const used = usage.used ?? 0;
+  const limit = usage.limit ?? 0;
   const text = money
-    ? `${label}: ${formatUsd(usage.used)} of ${formatUsd(usage.limit)}`
-    : `${label}: ${formatNumber(usage.used)} of ${formatNumber(usage.limit)}`;
+    ? `${label}: ${formatUsd(used)} of ${formatUsd(limit)}`
+    : `${label}: ${formatNumber(used)} of ${formatNumber(limit)}`;
   return (
     <div data-testid={testId}>
-      <ProgressBar value={usage.used} max={usage.limit} label={text} />
+      <ProgressBar value={used} max={limit} label={text} />
       <p className="field__hint">Resets {formatDateTime(usage.resets_at)}</p>
     </div>
   );
