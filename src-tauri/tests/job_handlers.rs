@@ -73,7 +73,8 @@ async fn an_import_job_applies_the_staged_file_under_its_own_id_and_removes_the_
     let payload: ImportJob = serde_json::from_value(job.payload.clone()).unwrap();
     assert_eq!(payload.options, vcard_options());
 
-    let runner = job_handlers::runner(&core, &queue, None).poll_interval(Duration::from_millis(5));
+    let runner =
+        job_handlers::runner(&core, &queue, None, None).poll_interval(Duration::from_millis(5));
     let mut changes = runner.subscribe();
     let handle = runner.start();
     let done = wait_for(&queue, &job.id, JobStatus::Succeeded).await;
@@ -120,7 +121,7 @@ async fn an_import_retried_after_its_first_attempt_committed_is_not_applied_twic
         .unwrap();
     tokio::time::sleep(Duration::from_millis(30)).await;
 
-    let handle = job_handlers::runner(&core, &queue, None)
+    let handle = job_handlers::runner(&core, &queue, None, None)
         .poll_interval(Duration::from_millis(5))
         .start();
     let done = wait_for(&queue, &job.id, JobStatus::Succeeded).await;
@@ -139,7 +140,7 @@ async fn a_failed_import_attempt_writes_nothing_and_a_retry_applies_it() {
     let kept = std::fs::read(&payload.file).unwrap();
     std::fs::remove_file(&payload.file).unwrap();
 
-    let handle = job_handlers::runner(&core, &queue, None)
+    let handle = job_handlers::runner(&core, &queue, None, None)
         .poll_interval(Duration::from_millis(5))
         .start();
     let dead = wait_for(&queue, &job.id, JobStatus::Dead).await;
@@ -186,7 +187,7 @@ fn an_import_with_invalid_records_is_refused_before_any_job_exists() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_backup_job_makes_a_scheduled_backup_only_when_one_is_due() {
     let (_directory, core, queue) = open();
-    let handle = job_handlers::runner(&core, &queue, None)
+    let handle = job_handlers::runner(&core, &queue, None, None)
         .poll_interval(Duration::from_millis(5))
         .start();
     let first = queue
@@ -289,7 +290,7 @@ async fn the_purge_job_forgets_old_successes_and_orphaned_staged_files() {
             serde_json::json!({"retention_days": 7}),
         ))
         .unwrap();
-    let handle = job_handlers::runner(&core, &queue, None)
+    let handle = job_handlers::runner(&core, &queue, None, None)
         .poll_interval(Duration::from_millis(5))
         .start();
     wait_for(&queue, &purge.id, JobStatus::Succeeded).await;
@@ -305,7 +306,7 @@ async fn the_purge_job_forgets_old_successes_and_orphaned_staged_files() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_scheduled_kind_is_handled_by_the_app_runner() {
     let (_directory, core, queue) = open();
-    let added = Scheduler::new(queue.clone(), job_handlers::schedules())
+    let added = Scheduler::new(queue.clone(), job_handlers::schedules(false))
         .unwrap()
         .tick()
         .unwrap();
@@ -326,7 +327,7 @@ async fn every_scheduled_kind_is_handled_by_the_app_runner() {
             std::sync::Arc::new(omnicrm_google::FixedAccessToken(String::new())),
         )),
     );
-    let handle = job_handlers::runner(&core, &queue, Some(std::sync::Arc::new(google)))
+    let handle = job_handlers::runner(&core, &queue, Some(std::sync::Arc::new(google)), None)
         .poll_interval(Duration::from_millis(5))
         .start();
     for job in &added {

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api } from "./api";
+import { api, type SearchHit } from "./api";
+import { CommandPalette } from "./components/CommandPalette";
 import { ShortcutHelpDialog } from "./components/ShortcutHelpDialog";
 import { Sidebar, type Page } from "./components/Sidebar";
 import { useToasts } from "./components/Toasts";
@@ -43,6 +44,7 @@ export function App() {
   const { theme, toggleTheme } = useTheme();
   const [page, setPage] = useState<Page>(() => pageFromHash(window.location.hash) ?? DEFAULT_PAGE);
   const [helpOpen, setHelpOpen] = useState(false);
+  const [paletteOpen, setPaletteOpen] = useState(false);
   const [contactsCommand, setContactsCommand] = useState<ContactsCommand | null>(null);
   const [version, setVersion] = useState<string | null>(null);
   const [startupError, setStartupError] = useState<string | null>(null);
@@ -79,19 +81,38 @@ export function App() {
   }, []);
 
   const sendToContacts = useCallback(
-    (type: ContactsCommand["type"], contactId: string | null = null) => {
+    (type: "focus-search" | "new-contact") => {
       navigate("contacts");
-      setContactsCommand((current) => ({ type, contactId, nonce: (current?.nonce ?? 0) + 1 }));
+      setContactsCommand((current) => ({ type, nonce: (current?.nonce ?? 0) + 1 }));
     },
     [navigate],
   );
 
+  const openContact = useCallback(
+    (contactId: string) => {
+      navigate("contacts");
+      setContactsCommand((current) => ({ type: "open-contact", contactId, nonce: (current?.nonce ?? 0) + 1 }));
+    },
+    [navigate],
+  );
+
+  // An assistant citation opens its contact, or the page that lists the record.
   const openFromAssistant = useCallback(
     (target: AiNavigation) => {
-      if (target.kind === "contact") sendToContacts("open-contact", target.contactId);
+      if (target.kind === "contact") openContact(target.contactId);
       else navigate(target.kind);
     },
-    [navigate, sendToContacts],
+    [navigate, openContact],
+  );
+
+  // A search result opens its contact (notes, mail and events open their contact too), or the
+  // page that lists it.
+  const openSearchHit = useCallback(
+    (hit: SearchHit) => {
+      if (hit.contact_id) openContact(hit.contact_id);
+      else if (hit.kind === "task" || hit.kind === "project") navigate("tasks");
+    },
+    [navigate, openContact],
   );
 
   // A job that gives up while the app is open is announced at once, wherever the user is;
@@ -122,6 +143,7 @@ export function App() {
     "focus-search": () => sendToContacts("focus-search"),
     "new-contact": () => sendToContacts("new-contact"),
     "show-help": () => setHelpOpen(true),
+    "open-palette": () => setPaletteOpen(true),
   });
 
   if (startupError) {
@@ -166,6 +188,7 @@ export function App() {
         )}
       </main>
       <ShortcutHelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />
+      <CommandPalette open={paletteOpen} onClose={() => setPaletteOpen(false)} onOpen={openSearchHit} />
     </div>
   );
 }

@@ -54,6 +54,8 @@ import type {
   DisconnectOutcome,
   ApprovedSync,
   ContactSuggestion,
+  SearchRequest,
+  SearchResponse,
   SuggestionApproval,
   SyncBatch,
   SyncPreview,
@@ -186,6 +188,11 @@ export type {
   GoalKind,
   GoalStatus,
   GoogleStatus,
+  ItemKind,
+  SearchHit,
+  SearchMode,
+  SearchRequest,
+  SearchResponse,
   ApprovedSync,
   CalendarSyncSettings,
   ContactSuggestion,
@@ -458,6 +465,9 @@ export const api = {
   duplicateSuggestions: (limit: number): Promise<DuplicateSuggestion[]> => call(commands.duplicatesSuggestions(limit)),
   mergeDuplicates: (request: MergeRequest): Promise<MergeOutcome> => call(commands.duplicatesMerge(request)),
   dismissDuplicates: (contactIds: string[]): Promise<null> => call(commands.duplicatesDismiss(contactIds)),
+
+  /** Keyword, semantic or hybrid search across every kind of record (the Cmd-K palette). */
+  search: (request: SearchRequest): Promise<SearchResponse> => call(commands.searchQuery(request)),
 
   listJobs: (statuses: JobStatus[], limit: number): Promise<JobInfo[]> => call(commands.jobsList(statuses, limit)),
   getJob: (id: string): Promise<JobInfo> => call(commands.jobsGet(id)),

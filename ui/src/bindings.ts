@@ -194,6 +194,11 @@ export const commands = {
 	aiBrainDump: (text: string) => typedError<FeatureResult, AppError>(__TAURI_INVOKE("ai_brain_dump", { text })),
 	/**  Where a cited record opens in the app. */
 	aiCitationTarget: (recordType: RecordType, id: string) => typedError<CitationTarget, AppError>(__TAURI_INVOKE("ai_citation_target", { recordType, id })),
+	/**
+	 *  Keyword, semantic or hybrid search, grouped by kind. Blank text finds nothing; without the
+	 *  embedding model the search runs in keyword mode and the response says so.
+	 */
+	searchQuery: (request: SearchRequest) => typedError<SearchResponse, AppError>(__TAURI_INVOKE("search_query", { request })),
 };
 
 /** Events */
@@ -994,6 +999,9 @@ export type InteractionInput = {
 
 export type InteractionKind = "email" | "call" | "meeting" | "note" | "web" | "calendar_event";
 
+/**  The kinds of record a search finds; results are grouped by these. */
+export type ItemKind = "contact" | "note" | "interaction" | "task" | "project";
+
 /**
  *  A background job changed: it was claimed, made progress, failed, died, succeeded or was
  *  canceled. Sent for every state change and for progress, so the Jobs view and anything
@@ -1082,6 +1090,9 @@ export type LimitUsage = {
 	resets_at: string,
 };
 
+/**  Why a result matched: the words found, or the passage that is closest in meaning. */
+export type MatchReason = "keyword" | "semantic" | "both";
+
 /**
  *  Which contact each field of the merged contact comes from. `None` keeps the survivor's
  *  value; a contact id (the survivor's or a merged contact's) takes that contact's value, even
@@ -1125,6 +1136,15 @@ export type Message = {
 };
 
 export type MessageRole = "user" | "assistant";
+
+/**  Why a search ran in another mode than asked. */
+export type ModeNotice = 
+/**  The embedding model's weights are not installed (`omnicrm models fetch`). */
+"model_missing" | 
+/**  The embedder failed (a remote endpoint down, say); the message says why. */
+"embedder_unavailable" | 
+/**  Records are still being embedded; semantic results cover only part of them. */
+"indexing_in_progress";
 
 /**  A model's price, for providers that do not report the cost of a call. */
 export type ModelPrice = {
@@ -1283,7 +1303,74 @@ export type RestoreOutcome = {
 	previous_saved_as: string,
 };
 
+/**  The results of one kind, best first. */
+export type ResultGroup = {
+	kind: ItemKind,
+	hits: SearchHit[],
+};
+
 export type RiskLevel = "low" | "medium" | "high";
+
+/**  What narrows a search. Empty filters narrow nothing. */
+export type SearchFilters = {
+	/**  Only these kinds; empty means all. */
+	kinds?: ItemKind[],
+	/**  Only records of this contact (the contact itself, its notes, interactions and tasks). */
+	contact_id?: string | null,
+	/**  Only records of contacts carrying this tag (by tag id). */
+	tag_id?: string | null,
+	/**
+	 *  Only records that happened at or after this instant (RFC 3339). For contacts: last
+	 *  updated.
+	 */
+	from?: string | null,
+	/**  Only records that happened before this instant (RFC 3339). */
+	to?: string | null,
+};
+
+/**  One result; `item_id` (with `kind`) is what the UI opens. */
+export type SearchHit = {
+	kind: ItemKind,
+	item_id: string,
+	/**  The contact the record belongs to, when there is one (a contact's own id for contacts). */
+	contact_id: string | null,
+	title: string,
+	snippet: SnippetPart[],
+	matched_by: MatchReason,
+	/**
+	 *  When the record happened (interactions), was written (notes, tasks, projects) or last
+	 *  changed (contacts).
+	 */
+	happened_at: string,
+	/**  Higher is better; only comparable within one response. */
+	score: number | null,
+};
+
+/**  How to search. Hybrid (the default) fuses keyword and semantic rankings. */
+export type SearchMode = "keyword" | "semantic" | "hybrid";
+
+/**  A notice shown with results. */
+export type SearchNotice = {
+	reason: ModeNotice,
+	message: string,
+};
+
+/**  One search. */
+export type SearchRequest = {
+	text: string,
+	mode?: SearchMode,
+	filters?: SearchFilters,
+	/**  The most results per group; defaults to [`DEFAULT_LIMIT`], at most [`MAX_LIMIT`]. */
+	limit?: number | null,
+};
+
+/**  The results of a search, grouped by kind (groups without hits are left out). */
+export type SearchResponse = {
+	mode_requested: SearchMode,
+	mode_used: SearchMode,
+	notice: SearchNotice | null,
+	groups: ResultGroup[],
+};
 
 /**  Where secrets are kept. */
 export type SecretBackend = 
@@ -1299,6 +1386,12 @@ export type SecretStorageStatus = {
 	notice: string | null,
 	/**  What the keyring answered, when it was asked. */
 	keyring: KeyringStatus | null,
+};
+
+/**  A piece of a snippet; highlighted pieces are the words that matched. */
+export type SnippetPart = {
+	text: string,
+	highlighted: boolean,
 };
 
 export type SortDirection = "asc" | "desc";

@@ -72,6 +72,37 @@ pub enum Command {
     /// The AI assistant: ask, usage, status, config, key, proposals.
     #[command(subcommand)]
     Ai(crate::ai_commands::AiCommand),
+    /// Search contacts, notes, mail, events, calls, tasks and projects.
+    Search(SearchArgs),
+    /// The local embedding model for semantic search.
+    #[command(subcommand)]
+    Models(ModelsCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What to look for.
+    pub query: String,
+    /// keyword, semantic or hybrid (default: hybrid; keyword when the model is not installed).
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// Results per kind at most (default 10).
+    #[arg(long)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Download all-MiniLM-L6-v2 (about 90 MB, hashes checked) into the model cache, or install
+    /// it from a local copy with --from.
+    Fetch {
+        /// A directory holding config.json, model.safetensors and tokenizer.json.
+        #[arg(long, value_name = "DIR")]
+        from: Option<PathBuf>,
+        /// Where to download from instead of the model's usual home.
+        #[arg(long, hide = true)]
+        url: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -14,7 +14,8 @@ use crate::arguments::{
 };
 use crate::output::{self, Printer};
 use crate::{
-    backup_commands, crm_commands, duplicate_commands, google_commands, transfer_commands,
+    backup_commands, crm_commands, duplicate_commands, google_commands, search_commands,
+    transfer_commands,
 };
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -25,8 +26,11 @@ pub fn run(cli: Cli) -> Result<()> {
     let printer = Printer { json: cli.json };
     match cli.command {
         Command::Doctor => doctor(&data_dir, &printer),
+        Command::Models(models) => search_commands::run_models(models, &printer),
         command => {
             let _log_guard = open_log(&data_dir);
+            // sqlite-vec must be registered before the core opens its connections.
+            omnicrm_search::register_sqlite_vec();
             let core = Core::open(&data_dir)?;
             match command {
                 Command::Contacts(contacts) => run_contacts(&core, contacts, &printer),
@@ -54,7 +58,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
                 Command::Google(google) => google_commands::run_google(&core, google, &printer),
                 Command::Ai(ai) => crate::ai_commands::run_ai(&core, ai, &printer),
+                Command::Search(arguments) => search_commands::search(&core, &arguments, &printer),
                 Command::Doctor => doctor(&data_dir, &printer),
+                Command::Models(models) => search_commands::run_models(models, &printer),
             }
         }
     }

@@ -9,6 +9,7 @@ mod duplicate_commands;
 mod google_commands;
 mod google_sync_commands;
 mod output;
+mod search_commands;
 mod transfer_commands;
 
 use clap::Parser;

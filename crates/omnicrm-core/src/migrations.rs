@@ -62,6 +62,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0009_ai.sql",
         sql: include_str!("../../../migrations/sqlite/0009_ai.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_search.sql",
+        sql: include_str!("../../../migrations/sqlite/0010_search.sql"),
+    },
 ];
 
 /// The schema version this build writes.

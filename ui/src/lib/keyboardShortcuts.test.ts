@@ -113,4 +113,12 @@ describe("isEditableTarget", () => {
     expect(isEditableTarget(editable)).toBe(true);
     expect(isEditableTarget(null)).toBe(false);
   });
+
+  it("opens the search palette with Ctrl+K or Cmd+K, even while typing, but not over a dialog", () => {
+    const matcher = createShortcutMatcher();
+    expect(matcher.handle(key("k", { ctrlKey: true }))).toBe("open-palette");
+    expect(matcher.handle(key("k", { metaKey: true, inEditable: true }))).toBe("open-palette");
+    expect(matcher.handle(key("k", { ctrlKey: true }), { modalOpen: true })).toBeNull();
+    expect(matcher.handle(key("k"))).toBeNull();
+  });
 });

@@ -6,6 +6,7 @@
 //   /            -> focus contact search
 //   n            -> new contact
 //   ?            -> shortcut help
+//   Ctrl/Cmd+K   -> search everything (works in fields too)
 // Single-key shortcuts are ignored while typing in a field or while a modal is open.
 
 export type ShortcutAction =
@@ -18,7 +19,8 @@ export type ShortcutAction =
   | "go-assistant"
   | "focus-search"
   | "new-contact"
-  | "show-help";
+  | "show-help"
+  | "open-palette";
 
 export type ShortcutKeyEvent = {
   key: string;
@@ -45,6 +47,7 @@ export const SHORTCUT_HELP: ShortcutDescription[] = [
   { keys: [["g", "j"]], description: "Go to Jobs" },
   { keys: [["g", "a"]], description: "Go to Assistant" },
   { keys: [["g", "s"]], description: "Go to Settings" },
+  { keys: [["Ctrl", "K"], ["⌘", "K"]], description: "Search everything" },
   { keys: [["/"]], description: "Search contacts" },
   { keys: [["n"]], description: "New contact" },
   { keys: [["↑"], ["↓"]], description: "Move through the contacts table" },
@@ -66,6 +69,7 @@ export function createShortcutMatcher(now: () => number = () => Date.now()): Sho
   function handle(event: ShortcutKeyEvent, options: { modalOpen?: boolean } = {}): ShortcutAction | null {
     if (event.ctrlKey || event.metaKey) {
       pendingPrefix = null;
+      if ((event.key === "k" || event.key === "K") && !event.altKey && !options.modalOpen) return "open-palette";
       return null;
     }
 

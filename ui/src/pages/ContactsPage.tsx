@@ -38,12 +38,9 @@ export const SEARCH_DEBOUNCE_MS = 120;
 const CHANGE_REFRESH_DEBOUNCE_MS = 150;
 export const DEMO_CONTACT_COUNT = 200;
 
-/** `open-contact` opens `contactId`'s detail (from an assistant citation, for instance). */
-export type ContactsCommand = {
-  type: "focus-search" | "new-contact" | "open-contact";
-  contactId?: string | null;
-  nonce: number;
-};
+export type ContactsCommand =
+  | { type: "focus-search" | "new-contact"; nonce: number }
+  | { type: "open-contact"; contactId: string; nonce: number };
 
 type ContactsPageProps = {
   command: ContactsCommand | null;
@@ -96,7 +93,7 @@ export function ContactsPage({ command }: ContactsPageProps) {
       searchRef.current?.focus();
       searchRef.current?.select();
     } else if (command.type === "open-contact") {
-      if (command.contactId) setDetailId(command.contactId);
+      setDetailId(command.contactId);
     } else {
       setFormTarget({ contact: null });
     }

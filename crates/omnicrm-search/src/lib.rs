@@ -1,0 +1,26 @@
+//! OmniCRM's search: keyword (FTS5), semantic (sentence embeddings in sqlite-vec) and hybrid
+//! (reciprocal rank fusion) search over contacts, notes, interactions, tasks and projects.
+//!
+//! Start-up order matters: call [`register_sqlite_vec`] before opening the core, so every
+//! connection has sqlite-vec. Then build a [`SearchService`] (with the local model when its
+//! weights are installed, keyword-only otherwise) and register the `search.embed` job
+//! ([`indexer::register_embedding_handler`]) that embeds new and changed records.
+
+pub mod chunks;
+pub mod embedder;
+pub mod hybrid;
+pub mod indexer;
+pub mod keyword;
+pub mod models;
+mod records;
+pub mod service;
+pub mod snippet;
+pub mod terms;
+pub mod types;
+pub mod vectors;
+
+pub use embedder::{Embedder, LocalEmbedder, RemoteEmbedder, RemoteEmbedderConfig, LOCAL_MODEL_ID};
+pub use indexer::{enqueue_embedding, register_embedding_handler, EmbeddingIndexer, EMBED_JOB};
+pub use service::SearchService;
+pub use types::*;
+pub use vectors::register_sqlite_vec;

@@ -1,0 +1,310 @@
+//! `SearchService`: one search over every kind of record, in keyword, semantic or hybrid mode,
+//! grouped by kind.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use omnicrm_core::time::parse_utc;
+use omnicrm_core::{Database, Error, Result};
+
+use crate::embedder::{Embedder, LocalEmbedder};
+use crate::hybrid::reciprocal_rank_fusion;
+use crate::keyword;
+use crate::models::{self, ModelSpec};
+use crate::records::{self, RecordView};
+use crate::snippet::highlight;
+use crate::terms;
+use crate::types::{
+    ItemKind, MatchReason, ModeNotice, ResultGroup, SearchFilters, SearchHit, SearchMode,
+    SearchNotice, SearchRequest, SearchResponse, DEFAULT_LIMIT, MAX_LIMIT,
+};
+use crate::vectors;
+
+/// Chunks fetched per wanted result in semantic search (several chunks may be one record, and
+/// filters drop some).
+const CHUNKS_PER_RESULT: usize = 4;
+const MAX_CHUNKS: usize = 400;
+
+/// Searches one database.
+#[derive(Clone)]
+pub struct SearchService {
+    database: Database,
+    embedder: Option<Arc<dyn Embedder>>,
+    /// Why semantic search is off, when it is.
+    unavailable: Option<SearchNotice>,
+}
+
+impl std::fmt::Debug for SearchService {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("SearchService")
+            .field(
+                "model",
+                &self.embedder.as_ref().map(|embedder| embedder.model_id()),
+            )
+            .field("unavailable", &self.unavailable)
+            .finish()
+    }
+}
+
+impl SearchService {
+    /// Keyword search only, saying why in every response.
+    pub fn keyword_only(database: Database, reason: SearchNotice) -> Self {
+        Self {
+            database,
+            embedder: None,
+            unavailable: Some(reason),
+        }
+    }
+
+    /// All modes with `embedder`. sqlite-vec must be loaded ([`vectors::register_sqlite_vec`]
+    /// before the core was opened).
+    pub fn new(database: Database, embedder: Arc<dyn Embedder>) -> Result<Self> {
+        database.read(vectors::check_loaded)?;
+        Ok(Self {
+            database,
+            embedder: Some(embedder),
+            unavailable: None,
+        })
+    }
+
+    /// With the local model from `models_dir` when its weights are installed; otherwise keyword
+    /// only, with a notice saying how to get them.
+    pub fn with_local_model(database: Database, models_dir: &Path) -> Result<Self> {
+        let spec = ModelSpec::all_minilm_l6_v2();
+        if !models::is_installed(models_dir, &spec) {
+            return Ok(Self::keyword_only(
+                database,
+                SearchNotice {
+                    reason: ModeNotice::ModelMissing,
+                    message: format!(
+                        "semantic search is off until the embedding model is installed \
+                         (`omnicrm models fetch`, into {}); showing keyword results",
+                        models_dir.display()
+                    ),
+                },
+            ));
+        }
+        let embedder = LocalEmbedder::load(&models_dir.join(&spec.directory))?;
+        Self::new(database, Arc::new(embedder))
+    }
+
+    /// The embedder, when semantic search is on.
+    pub fn embedder(&self) -> Option<Arc<dyn Embedder>> {
+        self.embedder.clone()
+    }
+
+    /// Searches. Blank text finds nothing (not an error: the palette searches as you type).
+    #[tracing::instrument(skip_all, fields(mode = request.mode.as_str()))]
+    pub async fn search(&self, request: SearchRequest) -> Result<SearchResponse> {
+        validate_filters(&request.filters)?;
+        let limit = request.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT) as usize;
+        let kinds: Vec<ItemKind> = if request.filters.kinds.is_empty() {
+            ItemKind::ALL.to_vec()
+        } else {
+            ItemKind::ALL
+                .into_iter()
+                .filter(|kind| request.filters.kinds.contains(kind))
+                .collect()
+        };
+        let mut response = SearchResponse {
+            mode_requested: request.mode,
+            mode_used: request.mode,
+            notice: None,
+            groups: Vec::new(),
+        };
+        if terms::words(&request.text).is_empty() {
+            return Ok(response);
+        }
+
+        let mut query_vector = None;
+        if request.mode != SearchMode::Keyword {
+            match &self.embedder {
+                None => {
+                    response.mode_used = SearchMode::Keyword;
+                    response.notice = self.unavailable.clone();
+                }
+                Some(embedder) => {
+                    let texts = [request.text.clone()];
+                    match embedder.embed(&texts).await {
+                        Ok(mut vectors) => query_vector = vectors.pop(),
+                        Err(error) => {
+                            tracing::warn!(message = %error.message, "query embedding failed");
+                            response.mode_used = SearchMode::Keyword;
+                            response.notice = Some(SearchNotice {
+                                reason: ModeNotice::EmbedderUnavailable,
+                                message: format!(
+                                    "semantic search is unavailable ({}); showing keyword results",
+                                    error.message
+                                ),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+
+        let mode = response.mode_used;
+        let model_id = self
+            .embedder
+            .as_ref()
+            .map(|embedder| embedder.model_id().to_owned());
+        let database = self.database.clone();
+        let (groups, indexing) = database
+            .run(move |database| {
+                database.read(|connection| {
+                    let words = terms::words(&request.text);
+                    let keyword_limit = if mode == SearchMode::Hybrid {
+                        limit * 2
+                    } else {
+                        limit
+                    };
+                    let mut keyword_hits: HashMap<ItemKind, Vec<SearchHit>> = HashMap::new();
+                    if mode != SearchMode::Semantic {
+                        for &kind in &kinds {
+                            let matches = keyword::search(
+                                connection,
+                                kind,
+                                &request.text,
+                                &request.filters,
+                                keyword_limit,
+                            )?;
+                            let hits = matches
+                                .into_iter()
+                                .map(|found| {
+                                    hit(found.view, &words, MatchReason::Keyword, found.score, None)
+                                })
+                                .collect();
+                            keyword_hits.insert(kind, hits);
+                        }
+                    }
+                    let mut semantic_hits: HashMap<ItemKind, Vec<SearchHit>> = HashMap::new();
+                    let mut indexing = false;
+                    if let (Some(query), Some(model_id)) = (&query_vector, &model_id) {
+                        semantic_hits = semantic(
+                            connection,
+                            model_id,
+                            query,
+                            &kinds,
+                            &request.filters,
+                            &words,
+                            limit,
+                        )?;
+                        indexing = connection.query_row(
+                            "SELECT EXISTS (SELECT 1 FROM search_documents
+                                            WHERE embedded_model IS NULL)",
+                            [],
+                            |row| row.get(0),
+                        )?;
+                    }
+                    let mut groups = Vec::new();
+                    for &kind in &kinds {
+                        let keyword = keyword_hits.remove(&kind).unwrap_or_default();
+                        let semantic = semantic_hits.remove(&kind).unwrap_or_default();
+                        let mut hits = match mode {
+                            SearchMode::Keyword => keyword,
+                            SearchMode::Semantic => semantic,
+                            SearchMode::Hybrid => reciprocal_rank_fusion(keyword, semantic),
+                        };
+                        hits.truncate(limit);
+                        if !hits.is_empty() {
+                            groups.push(ResultGroup { kind, hits });
+                        }
+                    }
+                    Ok((groups, indexing))
+                })
+            })
+            .await?;
+        response.groups = groups;
+        if indexing && response.notice.is_none() {
+            response.notice = Some(SearchNotice {
+                reason: ModeNotice::IndexingInProgress,
+                message: "some records are still being embedded; semantic results may miss them"
+                    .to_owned(),
+            });
+        }
+        Ok(response)
+    }
+}
+
+fn validate_filters(filters: &SearchFilters) -> Result<()> {
+    for (field, value) in [("filters.from", &filters.from), ("filters.to", &filters.to)] {
+        if let Some(value) = value {
+            if parse_utc(value).is_none() {
+                return Err(Error::invalid_field(
+                    field,
+                    "must be an RFC 3339 time, e.g. 2026-01-31T00:00:00Z",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn hit(
+    view: RecordView,
+    words: &[String],
+    matched_by: MatchReason,
+    score: f64,
+    passage: Option<&str>,
+) -> SearchHit {
+    let snippet = highlight(passage.unwrap_or(&view.text), words);
+    SearchHit {
+        kind: view.kind,
+        item_id: view.item_id,
+        contact_id: view.contact_id,
+        title: view.title,
+        snippet,
+        matched_by,
+        happened_at: view.happened_at,
+        score,
+    }
+}
+
+/// The nearest records per kind: the best chunk of each record, records passing the filters.
+fn semantic(
+    connection: &rusqlite::Connection,
+    model_id: &str,
+    query: &[f32],
+    kinds: &[ItemKind],
+    filters: &SearchFilters,
+    words: &[String],
+    limit: usize,
+) -> Result<HashMap<ItemKind, Vec<SearchHit>>> {
+    let wanted = (limit * kinds.len() * CHUNKS_PER_RESULT).min(MAX_CHUNKS);
+    let neighbours = vectors::nearest(connection, model_id, query, wanted)?;
+    let chunk_ids: Vec<i64> = neighbours.iter().map(|found| found.chunk_id).collect();
+    let sources = vectors::chunk_sources(connection, &chunk_ids)?;
+    let mut seen = std::collections::HashSet::new();
+    let mut hits: HashMap<ItemKind, Vec<SearchHit>> = HashMap::new();
+    for neighbour in neighbours {
+        let Some((kind, item_id, passage)) = sources.get(&neighbour.chunk_id) else {
+            continue;
+        };
+        let Some(kind) = ItemKind::parse(kind) else {
+            continue;
+        };
+        if !kinds.contains(&kind) || !seen.insert((kind, item_id.clone())) {
+            continue;
+        }
+        let group = hits.entry(kind).or_default();
+        if group.len() >= limit {
+            continue;
+        }
+        let Some(view) = records::load(connection, kind, item_id)? else {
+            continue;
+        };
+        if !records::passes(connection, &view, filters)? {
+            continue;
+        }
+        group.push(hit(
+            view,
+            words,
+            MatchReason::Semantic,
+            f64::from(neighbour.similarity),
+            Some(passage),
+        ));
+    }
+    Ok(hits)
+}

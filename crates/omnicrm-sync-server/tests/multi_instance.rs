@@ -1,0 +1,195 @@
+//! Two instances on one Postgres: live updates cross instances, and rate limits are shared.
+
+use std::time::Duration;
+
+use omnicrm_sync::client::{ClientError, SyncClient, TokenPlacement};
+use omnicrm_sync::protocol::{ErrorMessage, Message};
+use omnicrm_sync::{DocumentId, Note, RecordDocument};
+use omnicrm_sync_server::test_support::{config, fresh_database, workspace, TestServer};
+use omnicrm_sync_server::Config;
+use uuid::Uuid;
+
+const QUIET: Duration = Duration::from_millis(300);
+const LIMIT: Duration = Duration::from_secs(10);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_on_one_instance_reach_clients_of_another_live() {
+    let url = fresh_database().await;
+    let team = workspace(&url, "Team").await;
+    let first = TestServer::start(config(&url)).await;
+    let second = TestServer::start(config(&url)).await;
+    let mut alice = SyncClient::new();
+    alice
+        .connect(&first.sync_url(), &team.token, TokenPlacement::Header)
+        .await
+        .unwrap();
+    let mut bob = SyncClient::new();
+    bob.connect(&second.sync_url(), &team.token, TokenPlacement::Header)
+        .await
+        .unwrap();
+
+    let id = DocumentId::random();
+    let mut note = Note {
+        id: Uuid::now_v7(),
+        body: "v1".into(),
+        contact_id: None,
+        private: false,
+    };
+    alice.insert(id, RecordDocument::create(&note).unwrap());
+    alice.sync(QUIET, LIMIT).await.unwrap();
+    bob.request(id).await.unwrap();
+    bob.sync(QUIET, LIMIT).await.unwrap();
+    assert_eq!(
+        RecordDocument::read::<Note>(bob.document(&id).unwrap())
+            .unwrap()
+            .body,
+        "v1"
+    );
+
+    // Bob only listens: the change must be pushed to him by his instance.
+    for version in ["v2", "v3"] {
+        note.body = version.into();
+        RecordDocument::update(alice.document_mut(&id).unwrap(), &note).unwrap();
+        alice.push().await.unwrap();
+        let expected = version.to_owned();
+        bob.pump_until(LIMIT, |client| {
+            client
+                .document(&id)
+                .and_then(|doc| RecordDocument::read::<Note>(doc).ok())
+                .map(|note| note.body)
+                == Some(expected.clone())
+        })
+        .await
+        .unwrap();
+        alice.sync(QUIET, LIMIT).await.unwrap();
+    }
+    first.stop().await;
+    second.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_rate_limit_holds_across_instances() {
+    let url = fresh_database().await;
+    let team = workspace(&url, "Team").await;
+    // 12 requests per token per minute, counted in Postgres. Each connection costs 2 (the
+    // upgrade and the join); every further message costs 1.
+    let limited = |url: &str| Config {
+        rate_limit_per_token: 12,
+        rate_limit_per_ip: 1000,
+        ..config(url)
+    };
+    let first = TestServer::start(limited(&url)).await;
+    let second = TestServer::start(limited(&url)).await;
+    let mut alice = SyncClient::new();
+    alice
+        .connect(&first.sync_url(), &team.token, TokenPlacement::Header)
+        .await
+        .unwrap();
+    let mut bob = SyncClient::new();
+    bob.connect(&second.sync_url(), &team.token, TokenPlacement::Header)
+        .await
+        .unwrap();
+    let noise = Message::Error(ErrorMessage {
+        message: "counted but ignored".into(),
+    });
+    for _ in 0..5 {
+        alice.send_message(&noise).await.unwrap();
+    }
+    alice.sync(QUIET, LIMIT).await.unwrap();
+    for _ in 0..3 {
+        bob.send_message(&noise).await.unwrap();
+    }
+    bob.sync(QUIET, LIMIT).await.unwrap();
+    assert!(
+        alice.errors().is_empty() && bob.errors().is_empty(),
+        "12 requests are within the limit"
+    );
+
+    // Neither instance saw more than 7 requests, but together they spent the budget.
+    bob.send_message(&noise).await.unwrap();
+    match bob.pump_until(LIMIT, |_| false).await {
+        Err(ClientError::Closed(reason)) => {
+            assert!(reason.contains("rate limit exceeded"), "{reason}")
+        }
+        other => panic!("expected a rate-limit close, got {other:?}"),
+    }
+    alice.send_message(&noise).await.unwrap();
+    match alice.pump_until(LIMIT, |_| false).await {
+        Err(ClientError::Closed(reason)) => assert!(reason.contains("per token"), "{reason}"),
+        other => panic!("expected a rate-limit close, got {other:?}"),
+    }
+    let metrics = reqwest::get(first.http_url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("omnicrm_sync_rate_limit_hits_total{scope=\"token\"} 1"),
+        "{metrics}"
+    );
+    first.stop().await;
+    second.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_documents_are_evicted_and_reload_intact() {
+    let url = fresh_database().await;
+    let team = workspace(&url, "Team").await;
+    let server = TestServer::start(Config {
+        idle_eviction_seconds: 1,
+        ..config(&url)
+    })
+    .await;
+    let mut client = SyncClient::new();
+    client
+        .connect(&server.sync_url(), &team.token, TokenPlacement::Header)
+        .await
+        .unwrap();
+    let id = DocumentId::random();
+    client.insert(
+        id,
+        RecordDocument::create(&Note {
+            id: Uuid::now_v7(),
+            body: "kept".into(),
+            contact_id: None,
+            private: false,
+        })
+        .unwrap(),
+    );
+    client.sync(QUIET, LIMIT).await.unwrap();
+    let loaded = |metrics: &str| {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix("omnicrm_sync_documents_loaded "))
+            .map(str::to_owned)
+    };
+    let metrics = reqwest::get(server.http_url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(loaded(&metrics).as_deref(), Some("1"), "{metrics}");
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let metrics = reqwest::get(server.http_url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(loaded(&metrics).as_deref(), Some("0"), "{metrics}");
+
+    let mut reader = SyncClient::new();
+    reader
+        .connect(&server.sync_url(), &team.token, TokenPlacement::Header)
+        .await
+        .unwrap();
+    reader.request(id).await.unwrap();
+    reader.sync(QUIET, LIMIT).await.unwrap();
+    assert_eq!(
+        reader.document(&id).unwrap().get_heads(),
+        client.document(&id).unwrap().get_heads()
+    );
+    server.stop().await;
+}

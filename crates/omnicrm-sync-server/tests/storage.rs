@@ -1,0 +1,71 @@
+//! Compaction replaces chunks by a snapshot without losing a change, including changes that
+//! arrive while it runs.
+
+use std::time::Duration;
+
+use omnicrm_sync::client::{SyncClient, TokenPlacement};
+use omnicrm_sync::{DocumentId, Note, RecordDocument};
+use omnicrm_sync_server::database::pool;
+use omnicrm_sync_server::storage;
+use omnicrm_sync_server::test_support::{config, fresh_database, workspace, TestServer};
+use omnicrm_sync_server::Config;
+use uuid::Uuid;
+
+const QUIET: Duration = Duration::from_millis(200);
+const LIMIT: Duration = Duration::from_secs(10);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compaction_keeps_every_change() {
+    let url = fresh_database().await;
+    let team = workspace(&url, "Team").await;
+    let server = TestServer::start(Config {
+        compact_after_chunks: 3,
+        ..config(&url)
+    })
+    .await;
+    let mut writer = SyncClient::new();
+    writer
+        .connect(&server.sync_url(), &team.token, TokenPlacement::Header)
+        .await
+        .unwrap();
+    let id = DocumentId::random();
+    let mut note = Note {
+        id: Uuid::now_v7(),
+        body: String::new(),
+        contact_id: None,
+        private: false,
+    };
+    writer.insert(id, RecordDocument::create(&note).unwrap());
+    for round in 0..20 {
+        note.body.push_str(&format!("{round};"));
+        RecordDocument::update(writer.document_mut(&id).unwrap(), &note).unwrap();
+        writer.sync(QUIET, LIMIT).await.unwrap();
+    }
+    // Compaction also runs concurrently with these direct calls; both must be safe.
+    let database = pool(&url, 4).unwrap();
+    storage::compact(&database, id).await.unwrap();
+    let client = database.get().await.unwrap();
+    let rows = client
+        .query(
+            "SELECT kind FROM document_chunks WHERE document_id = $1",
+            &[&id.to_string()],
+        )
+        .await
+        .unwrap();
+    let kinds: Vec<String> = rows.iter().map(|row| row.get(0)).collect();
+    assert_eq!(
+        kinds,
+        vec!["snapshot"],
+        "20 merges compacted into one snapshot"
+    );
+    let stored = storage::load(&database, id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.document.get_heads(),
+        writer.document(&id).unwrap().get_heads()
+    );
+    assert_eq!(
+        RecordDocument::read::<Note>(&stored.document).unwrap().body,
+        note.body
+    );
+    server.stop().await;
+}

@@ -1,0 +1,369 @@
+//! A small sync client speaking the automerge-repo WebSocket protocol.
+//!
+//! It keeps documents in memory and is driven explicitly (`push`, `pump`, `sync`), which makes
+//! tests deterministic: a test decides when a client is offline, edits, and comes back. The
+//! desktop client will wrap the same calls in a background task.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use automerge::sync::{self, SyncDoc};
+use automerge::Automerge;
+use futures_util::{SinkExt, StreamExt};
+use serde_bytes::ByteBuf;
+use tokio::net::TcpStream;
+use tokio::time::{timeout_at, Instant};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::Message as Frame;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::protocol::{DocumentMessage, Ephemeral, Join, Message, PeerMetadata, PROTOCOL_VERSION};
+use crate::DocumentId;
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Why the client stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("websocket: {0}")]
+    WebSocket(String),
+    #[error("handshake: {0}")]
+    Handshake(String),
+    #[error("connection closed: {0}")]
+    Closed(String),
+    #[error("not connected")]
+    NotConnected,
+    #[error("timed out")]
+    Timeout,
+}
+
+/// How the client presents its token.
+#[derive(Debug, Clone, Copy)]
+pub enum TokenPlacement {
+    Header,
+    Query,
+}
+
+pub struct SyncClient {
+    peer_id: String,
+    server_peer_id: String,
+    socket: Option<Socket>,
+    documents: HashMap<DocumentId, Automerge>,
+    states: HashMap<DocumentId, sync::State>,
+    requested: HashSet<DocumentId>,
+    unavailable: HashSet<DocumentId>,
+    errors: Vec<String>,
+    ephemeral: Vec<Ephemeral>,
+}
+
+impl Default for SyncClient {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SyncClient {
+    pub fn new() -> Self {
+        Self {
+            peer_id: format!("rust-client-{}", uuid::Uuid::now_v7()),
+            server_peer_id: String::new(),
+            socket: None,
+            documents: HashMap::new(),
+            states: HashMap::new(),
+            requested: HashSet::new(),
+            unavailable: HashSet::new(),
+            errors: Vec::new(),
+            ephemeral: Vec::new(),
+        }
+    }
+
+    /// Connects to `url` (ws://host/sync) and completes the join/peer handshake.
+    pub async fn connect(
+        &mut self,
+        url: &str,
+        token: &str,
+        placement: TokenPlacement,
+    ) -> Result<(), ClientError> {
+        let url = match placement {
+            TokenPlacement::Query => format!("{url}?token={token}"),
+            TokenPlacement::Header => url.to_owned(),
+        };
+        let mut request = url
+            .into_client_request()
+            .map_err(|error| ClientError::WebSocket(error.to_string()))?;
+        if let TokenPlacement::Header = placement {
+            let value = format!("Bearer {token}")
+                .parse()
+                .map_err(|_| ClientError::WebSocket("token is not a valid header value".into()))?;
+            request.headers_mut().insert("authorization", value);
+        }
+        let (mut socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .map_err(|error| ClientError::WebSocket(error.to_string()))?;
+        let join = Message::Join(Join {
+            sender_id: self.peer_id.clone(),
+            peer_metadata: Some(PeerMetadata {
+                storage_id: None,
+                is_ephemeral: false,
+            }),
+            supported_protocol_versions: vec![PROTOCOL_VERSION.into()],
+        });
+        socket
+            .send(Frame::Binary(join.encode().into()))
+            .await
+            .map_err(|error| ClientError::WebSocket(error.to_string()))?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let frame = timeout_at(deadline, socket.next())
+                .await
+                .map_err(|_| ClientError::Timeout)?;
+            match frame {
+                Some(Ok(Frame::Binary(bytes))) => match Message::decode(&bytes, usize::MAX) {
+                    Ok(Message::Peer(peer)) => {
+                        self.server_peer_id = peer.sender_id;
+                        break;
+                    }
+                    Ok(Message::Error(error)) => return Err(ClientError::Handshake(error.message)),
+                    Ok(other) => {
+                        return Err(ClientError::Handshake(format!("unexpected {other:?}")))
+                    }
+                    Err(error) => return Err(ClientError::Handshake(error.to_string())),
+                },
+                Some(Ok(Frame::Close(frame))) => {
+                    return Err(ClientError::Closed(
+                        frame
+                            .map(|frame| frame.reason.to_string())
+                            .unwrap_or_default(),
+                    ))
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(error)) => return Err(ClientError::WebSocket(error.to_string())),
+                None => return Err(ClientError::Closed("stream ended".into())),
+            }
+        }
+        self.socket = Some(socket);
+        // A new connection starts every document's sync from scratch.
+        self.states.clear();
+        Ok(())
+    }
+
+    /// Drops the connection (the documents stay: the client is now offline).
+    pub fn disconnect(&mut self) {
+        self.socket = None;
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.socket.is_some()
+    }
+
+    /// Adds (or replaces) a local document.
+    pub fn insert(&mut self, id: DocumentId, document: Automerge) {
+        self.documents.insert(id, document);
+        self.states.remove(&id);
+    }
+
+    pub fn document(&self, id: &DocumentId) -> Option<&Automerge> {
+        self.documents.get(id)
+    }
+
+    pub fn document_mut(&mut self, id: &DocumentId) -> Option<&mut Automerge> {
+        self.documents.get_mut(id)
+    }
+
+    pub fn document_ids(&self) -> Vec<DocumentId> {
+        self.documents.keys().copied().collect()
+    }
+
+    /// Error messages the server sent.
+    pub fn errors(&self) -> &[String] {
+        &self.errors
+    }
+
+    /// Ephemeral (presence) messages received.
+    pub fn ephemeral_messages(&self) -> &[Ephemeral] {
+        &self.ephemeral
+    }
+
+    /// Sends an ephemeral (presence) message about a document.
+    pub async fn send_ephemeral(
+        &mut self,
+        id: DocumentId,
+        data: Vec<u8>,
+    ) -> Result<(), ClientError> {
+        let message = Message::Ephemeral(Ephemeral {
+            sender_id: self.peer_id.clone(),
+            target_id: self.server_peer_id.clone(),
+            document_id: id.to_string(),
+            count: self.ephemeral.len() as u64 + 1,
+            session_id: self.peer_id.clone(),
+            data: ByteBuf::from(data),
+        });
+        self.send_message(&message).await
+    }
+
+    /// Whether the server answered `doc-unavailable` for this document.
+    pub fn is_unavailable(&self, id: &DocumentId) -> bool {
+        self.unavailable.contains(id)
+    }
+
+    /// Asks the server for a document this client does not have.
+    pub async fn request(&mut self, id: DocumentId) -> Result<(), ClientError> {
+        self.documents.entry(id).or_default();
+        self.requested.insert(id);
+        self.unavailable.remove(&id);
+        self.send_sync(id).await
+    }
+
+    /// Sends a sync message for every local document that has something to say.
+    pub async fn push(&mut self) -> Result<(), ClientError> {
+        for id in self.document_ids() {
+            self.send_sync(id).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends raw bytes as one binary frame (tests of malformed input).
+    pub async fn send_raw(&mut self, bytes: Vec<u8>) -> Result<(), ClientError> {
+        let socket = self.socket.as_mut().ok_or(ClientError::NotConnected)?;
+        socket
+            .send(Frame::Binary(bytes.into()))
+            .await
+            .map_err(|error| ClientError::WebSocket(error.to_string()))
+    }
+
+    /// Sends a message as one frame.
+    pub async fn send_message(&mut self, message: &Message) -> Result<(), ClientError> {
+        self.send_raw(message.encode()).await
+    }
+
+    /// Pushes, then handles incoming messages until none arrived for `quiet`, or `limit` passed.
+    pub async fn sync(&mut self, quiet: Duration, limit: Duration) -> Result<(), ClientError> {
+        self.push().await?;
+        let deadline = Instant::now() + limit;
+        loop {
+            let wait = (Instant::now() + quiet).min(deadline);
+            match self.pump_one(wait).await? {
+                true => continue,
+                false => return Ok(()),
+            }
+        }
+    }
+
+    /// Handles incoming messages until `done(self)` holds; `Err(Timeout)` after `limit`.
+    pub async fn pump_until(
+        &mut self,
+        limit: Duration,
+        done: impl Fn(&Self) -> bool,
+    ) -> Result<(), ClientError> {
+        let deadline = Instant::now() + limit;
+        while !done(self) {
+            if !self.pump_one(deadline).await? {
+                return Err(ClientError::Timeout);
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles one incoming frame; `Ok(false)` when none came before `deadline`.
+    async fn pump_one(&mut self, deadline: Instant) -> Result<bool, ClientError> {
+        let socket = self.socket.as_mut().ok_or(ClientError::NotConnected)?;
+        let frame = match timeout_at(deadline, socket.next()).await {
+            Err(_) => return Ok(false),
+            Ok(frame) => frame,
+        };
+        match frame {
+            Some(Ok(Frame::Binary(bytes))) => {
+                match Message::decode(&bytes, usize::MAX) {
+                    Ok(message) => self.handle(message).await?,
+                    Err(error) => self
+                        .errors
+                        .push(format!("undecodable message from server: {error}")),
+                }
+                Ok(true)
+            }
+            Some(Ok(Frame::Close(frame))) => {
+                self.socket = None;
+                Err(ClientError::Closed(
+                    frame
+                        .map(|frame| frame.reason.to_string())
+                        .unwrap_or_default(),
+                ))
+            }
+            Some(Ok(_)) => Ok(true),
+            Some(Err(error)) => {
+                self.socket = None;
+                Err(ClientError::WebSocket(error.to_string()))
+            }
+            None => {
+                self.socket = None;
+                Err(ClientError::Closed("stream ended".into()))
+            }
+        }
+    }
+
+    async fn handle(&mut self, message: Message) -> Result<(), ClientError> {
+        match message {
+            Message::Sync(body) | Message::Request(body) => {
+                let Ok(id) = body.document_id.parse::<DocumentId>() else {
+                    self.errors.push(format!(
+                        "server sent a bad document id {}",
+                        body.document_id
+                    ));
+                    return Ok(());
+                };
+                let decoded = match sync::Message::decode(&body.data) {
+                    Ok(decoded) => decoded,
+                    Err(error) => {
+                        self.errors
+                            .push(format!("server sent a bad sync message: {error}"));
+                        return Ok(());
+                    }
+                };
+                let document = self.documents.entry(id).or_default();
+                let state = self.states.entry(id).or_default();
+                if let Err(error) = document.receive_sync_message(state, decoded) {
+                    self.errors
+                        .push(format!("could not apply the server's changes: {error}"));
+                }
+                self.send_sync(id).await
+            }
+            Message::DocumentUnavailable(body) => {
+                if let Ok(id) = body.document_id.parse::<DocumentId>() {
+                    self.unavailable.insert(id);
+                }
+                Ok(())
+            }
+            Message::Error(error) => {
+                self.errors.push(error.message);
+                Ok(())
+            }
+            Message::Ephemeral(message) => {
+                self.ephemeral.push(message);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    async fn send_sync(&mut self, id: DocumentId) -> Result<(), ClientError> {
+        let Some(document) = self.documents.get(&id) else {
+            return Ok(());
+        };
+        let state = self.states.entry(id).or_default();
+        let Some(message) = document.generate_sync_message(state) else {
+            return Ok(());
+        };
+        let body = DocumentMessage {
+            sender_id: self.peer_id.clone(),
+            target_id: self.server_peer_id.clone(),
+            document_id: id.to_string(),
+            data: ByteBuf::from(message.encode()),
+        };
+        let wire = if self.requested.contains(&id) && document.get_heads().is_empty() {
+            Message::Request(body)
+        } else {
+            Message::Sync(body)
+        };
+        self.send_message(&wire).await
+    }
+}

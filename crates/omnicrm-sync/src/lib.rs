@@ -1,0 +1,29 @@
+//! The OmniCRM sync document model and wire messages.
+//!
+//! Every syncable record (a contact with its identities and tags, a note, a task, a project, a
+//! manually logged interaction) is its own small Automerge document, so that opening one record
+//! never loads a whole workspace. A workspace root document indexes the record documents.
+//!
+//! The model is shared by the sync server (which projects merged documents into SQL tables) and
+//! the desktop client (which turns local records into documents). It enforces two promises:
+//! records marked private never become documents, and fields this version does not know are
+//! left untouched, so an older client never erases what a newer one wrote.
+
+pub mod document_id;
+pub mod error;
+pub mod fields;
+pub mod protocol;
+pub mod records;
+pub mod root;
+pub mod schema;
+
+#[cfg(feature = "client")]
+pub mod client;
+
+pub use document_id::DocumentId;
+pub use error::ModelError;
+pub use records::{
+    AnyRecord, Contact, Identity, Interaction, Note, Project, RecordDocument, SyncRecord, Task,
+};
+pub use root::{RootEntry, WorkspaceRoot};
+pub use schema::{RecordKind, SCHEMA_VERSION};
