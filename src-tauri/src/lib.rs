@@ -235,6 +235,11 @@ fn start_background_jobs(
         ))
     });
     let embeds = indexer.is_some();
+    // A few seconds after any write (the app's, an undo's, the CLI's), the waiting records are
+    // embedded by the durable job.
+    let trigger = indexer
+        .clone()
+        .map(|indexer| omnicrm_search::EmbeddingTrigger::new(indexer, queue.clone()));
     let runner = job_handlers::runner(core, queue, google, indexer);
     let mut changes = runner.subscribe();
     if embeds {
@@ -256,6 +261,11 @@ fn start_background_jobs(
         // Started inside the runtime: both spawn their own tasks.
         let _runner = runner.start();
         let _scheduler = scheduler.map(|scheduler| scheduler.start(SCHEDULER_TICK));
+        if let Some(trigger) = trigger {
+            tauri::async_runtime::spawn(
+                trigger.run(omnicrm_search::embedding_trigger::CHECK_EVERY),
+            );
+        }
         loop {
             match changes.recv().await {
                 Ok(change) => {

@@ -4,9 +4,11 @@
 //! (guardrails, redaction, fallbacks). The API key only ever travels inward: the UI learns
 //! whether one is stored, never what it is.
 
+use std::sync::Arc;
+
 use omnicrm_ai::{
-    AiSettings, AiStatus, Assistant, ChatAnswer, ContactFeature, FeatureResult, Message, Proposal,
-    ProposedAction, RecordType, StreamEvent, Thread, UsageSummary,
+    AiSettings, AiStatus, Assistant, ChatAnswer, ContactFeature, FeatureResult, HybridRecordSearch,
+    Message, Proposal, ProposedAction, RecordType, StreamEvent, Thread, UsageSummary,
 };
 use omnicrm_core::{Core, Error};
 use omnicrm_secrets::SecretString;
@@ -16,7 +18,7 @@ use tauri_specta::Event;
 
 use super::{notify_contacts, CommandResult};
 use crate::events::{AiStreamed, ContactsChangeReason};
-use crate::CoreState;
+use crate::{CoreState, SearchState};
 
 /// Messages of a thread the chat shows at most (the newest ones).
 const THREAD_MESSAGES: u32 = 200;
@@ -190,6 +192,7 @@ pub async fn ai_usage(state: State<'_, CoreState>) -> CommandResult<UsageSummary
 pub async fn ai_ask(
     app: AppHandle,
     state: State<'_, CoreState>,
+    search: State<'_, SearchState>,
     request_id: String,
     question: String,
     thread_id: Option<String>,
@@ -200,7 +203,15 @@ pub async fn ai_ask(
     }
     let thread_id = thread_id.filter(|id| !id.trim().is_empty());
     let core = state.core()?;
-    let assistant = Assistant::new(core);
+    // The model finds records with the palette's hybrid search (keyword only until the model
+    // is installed).
+    let assistant = match search.service() {
+        Ok(service) => Assistant::with_search(
+            core.clone(),
+            Arc::new(HybridRecordSearch::new(service, core)),
+        ),
+        Err(_) => Assistant::new(core),
+    };
     let today = chrono::Local::now()
         .date_naive()
         .format("%Y-%m-%d")
