@@ -26,5 +26,8 @@ export default defineConfig({
     include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["src/test/setup.ts"],
     restoreMocks: true,
+    // Typing into a whole form with user-event takes seconds on a loaded 2-core CI host; the
+    // default 5 s made the slowest form test fail there without anything being wrong.
+    testTimeout: 20_000,
   },
 });

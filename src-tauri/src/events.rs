@@ -68,3 +68,12 @@ impl From<JobEvent> for JobChanged {
         }
     }
 }
+
+/// More of an assistant reply, as it streams in. `request_id` is the id the UI gave `ai_ask`.
+/// `reset` means a retry or fallback starts the reply over: drop the text shown so far.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct AiStreamed {
+    pub request_id: String,
+    pub delta: String,
+    pub reset: bool,
+}

@@ -170,12 +170,30 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::jobs::jobs_get,
             commands::jobs::jobs_retry,
             commands::jobs::jobs_cancel,
+            commands::ai::ai_status,
+            commands::ai::ai_settings_get,
+            commands::ai::ai_settings_save,
+            commands::ai::ai_key_set,
+            commands::ai::ai_key_clear,
+            commands::ai::ai_usage,
+            commands::ai::ai_ask,
+            commands::ai::ai_threads,
+            commands::ai::ai_thread_messages,
+            commands::ai::ai_thread_delete,
+            commands::ai::ai_proposals_pending,
+            commands::ai::ai_proposal_approve,
+            commands::ai::ai_proposal_reject,
+            commands::ai::ai_contact_feature,
+            commands::ai::ai_contact_features_stored,
+            commands::ai::ai_brain_dump,
+            commands::ai::ai_citation_target,
             commands::search::search_query,
         ])
         .events(tauri_specta::collect_events![
             events::ContactsChanged,
             events::DemoProgress,
-            events::JobChanged
+            events::JobChanged,
+            events::AiStreamed
         ])
 }
 
@@ -217,6 +235,11 @@ fn start_background_jobs(
         ))
     });
     let embeds = indexer.is_some();
+    // A few seconds after any write (the app's, an undo's, the CLI's), the waiting records are
+    // embedded by the durable job.
+    let trigger = indexer
+        .clone()
+        .map(|indexer| omnicrm_search::EmbeddingTrigger::new(indexer, queue.clone()));
     let runner = job_handlers::runner(core, queue, google, indexer);
     let mut changes = runner.subscribe();
     if embeds {
@@ -238,6 +261,11 @@ fn start_background_jobs(
         // Started inside the runtime: both spawn their own tasks.
         let _runner = runner.start();
         let _scheduler = scheduler.map(|scheduler| scheduler.start(SCHEDULER_TICK));
+        if let Some(trigger) = trigger {
+            tauri::async_runtime::spawn(
+                trigger.run(omnicrm_search::embedding_trigger::CHECK_EVERY),
+            );
+        }
         loop {
             match changes.recv().await {
                 Ok(change) => {

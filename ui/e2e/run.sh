@@ -179,7 +179,7 @@ set +e
 (
   cd "$E2E_DIR" &&
     E2E_APP="$APP" E2E_DRIVER_PORT="$PORT" E2E_ARTIFACTS="$ARTIFACTS" \
-      node --test --test-concurrency=1 --test-reporter=spec "$@" tests/contacts.test.mjs tests/import_merge.test.mjs tests/jobs.test.mjs
+      node --test --test-concurrency=1 --test-reporter=spec "$@" tests/contacts.test.mjs tests/import_merge.test.mjs tests/jobs.test.mjs tests/palette.test.mjs
 )
 rc=$?
 set -e

@@ -7,6 +7,7 @@ import { useToasts } from "./components/Toasts";
 import { useGlobalShortcuts } from "./hooks/useGlobalShortcuts";
 import { useJobs } from "./hooks/useJobs";
 import { useTheme } from "./hooks/useTheme";
+import { AssistantPage, type AiNavigation } from "./pages/AssistantPage";
 import { ContactsPage, type ContactsCommand } from "./pages/ContactsPage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { DuplicatesPage } from "./pages/DuplicatesPage";
@@ -20,6 +21,7 @@ const PAGE_TITLES: Record<Page, string> = {
   dashboard: "Dashboard",
   contacts: "Contacts",
   tasks: "Tasks",
+  assistant: "Assistant",
   duplicates: "Duplicates",
   jobs: "Jobs",
   settings: "Settings",
@@ -30,6 +32,7 @@ function pageFromHash(hash: string): Page | null {
   return name === "dashboard" ||
     name === "contacts" ||
     name === "tasks" ||
+    name === "assistant" ||
     name === "duplicates" ||
     name === "jobs" ||
     name === "settings"
@@ -64,6 +67,9 @@ export function App() {
 
   useEffect(() => {
     document.title = `${PAGE_TITLES[page]} · OmniCRM`;
+    // A command for the Contacts page is spent once the user leaves it, so coming back
+    // later does not open the same contact (or form) again.
+    if (page !== "contacts") setContactsCommand(null);
   }, [page]);
 
   useEffect(() => {
@@ -82,19 +88,31 @@ export function App() {
     [navigate],
   );
 
+  const openContact = useCallback(
+    (contactId: string) => {
+      navigate("contacts");
+      setContactsCommand((current) => ({ type: "open-contact", contactId, nonce: (current?.nonce ?? 0) + 1 }));
+    },
+    [navigate],
+  );
+
+  // An assistant citation opens its contact, or the page that lists the record.
+  const openFromAssistant = useCallback(
+    (target: AiNavigation) => {
+      if (target.kind === "contact") openContact(target.contactId);
+      else navigate(target.kind);
+    },
+    [navigate, openContact],
+  );
+
   // A search result opens its contact (notes, mail and events open their contact too), or the
   // page that lists it.
   const openSearchHit = useCallback(
     (hit: SearchHit) => {
-      if (hit.contact_id) {
-        const contactId = hit.contact_id;
-        navigate("contacts");
-        setContactsCommand((current) => ({ type: "open-contact", contactId, nonce: (current?.nonce ?? 0) + 1 }));
-      } else if (hit.kind === "task" || hit.kind === "project") {
-        navigate("tasks");
-      }
+      if (hit.contact_id) openContact(hit.contact_id);
+      else if (hit.kind === "task" || hit.kind === "project") navigate("tasks");
     },
-    [navigate],
+    [navigate, openContact],
   );
 
   // A job that gives up while the app is open is announced at once, wherever the user is;
@@ -121,6 +139,7 @@ export function App() {
     "go-settings": () => navigate("settings"),
     "go-duplicates": () => navigate("duplicates"),
     "go-jobs": () => navigate("jobs"),
+    "go-assistant": () => navigate("assistant"),
     "focus-search": () => sendToContacts("focus-search"),
     "new-contact": () => sendToContacts("new-contact"),
     "show-help": () => setHelpOpen(true),
@@ -156,6 +175,8 @@ export function App() {
           <DashboardPage onOpenContacts={() => navigate("contacts")} />
         ) : page === "tasks" ? (
           <TasksPage />
+        ) : page === "assistant" ? (
+          <AssistantPage onNavigate={openFromAssistant} />
         ) : page === "duplicates" ? (
           <DuplicatesPage />
         ) : page === "jobs" ? (

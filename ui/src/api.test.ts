@@ -42,6 +42,12 @@ describe("toAppError", () => {
     expect(toAppError(undefined).code).toBe("internal");
   });
 
+  it("keeps the limit details of an AI guardrail error", () => {
+    const limit = { limit: 20, used: 20, resets_at: "2026-11-22T12:01:00.000Z" };
+    const error = { code: "rate_limited_minute", message: "slow down", details: { fields: [], limit } };
+    expect(toAppError(error)).toEqual({ code: "rate_limited_minute", message: "slow down", details: { fields: [], limit } });
+  });
+
   it("does not trust objects with an unknown code", () => {
     expect(toAppError({ code: "weird", message: "x" })).toEqual({ code: "internal", message: "Unexpected error", details: null });
   });

@@ -18,6 +18,7 @@ import type {
   DemoSummary,
   ErrorCode,
   FieldError,
+  LimitDetails,
   Note,
   TagCount,
   UndoOutcome,
@@ -76,9 +77,50 @@ import type {
   JobChanged,
   JobInfo,
   JobStatus,
+  AiSettings,
+  AiSettingsState,
+  AiStatus,
+  AiStreamed,
+  ChatAnswer,
+  CitationTarget,
+  ContactFeature,
+  FeatureResult,
+  Message as AiMessage,
+  Proposal,
+  RecordType,
+  Thread as AiThread,
+  UsageSummary,
 } from "./bindings";
 
 export type {
+  AiLimits,
+  AiSettings,
+  AiSettingsState,
+  AiStatus,
+  AiStreamed,
+  ChatAnswer,
+  Citation,
+  CitationTarget,
+  ContactFeature,
+  FeatureOutput,
+  FeatureResult,
+  LimitDetails,
+  LimitUsage,
+  Message as AiMessage,
+  MessageRole,
+  ModelUsage,
+  NextStep,
+  Proposal,
+  ProposalStatus,
+  ProposedAction,
+  ProviderKind,
+  ProviderLocation,
+  RecordType,
+  RiskLevel,
+  SuggestedTask,
+  Thread as AiThread,
+  UnavailableReason,
+  UsageSummary,
   DuplicateConfidence,
   DuplicateSuggestion,
   MergeFieldChoices,
@@ -250,6 +292,17 @@ function isAppError(value: unknown): value is AppError {
   );
 }
 
+function normalizeLimit(details: unknown): LimitDetails | null {
+  if (!isRecord(details) || !isRecord(details.limit)) return null;
+  const limit = details.limit;
+  if (typeof limit.resets_at !== "string") return null;
+  return {
+    limit: typeof limit.limit === "number" ? limit.limit : null,
+    used: typeof limit.used === "number" ? limit.used : null,
+    resets_at: limit.resets_at,
+  };
+}
+
 function normalizeFields(details: unknown): FieldError[] {
   if (!isRecord(details) || !Array.isArray(details.fields)) return [];
   return details.fields
@@ -262,10 +315,12 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof ApiError) return error.appError;
   if (isAppError(error)) {
     const fields = normalizeFields(error.details);
+    const limit = normalizeLimit(error.details);
     return {
       code: error.code,
       message: error.message,
-      details: error.details == null && fields.length === 0 ? null : { fields },
+      details:
+        error.details == null && fields.length === 0 ? null : limit ? { fields, limit } : { fields },
     };
   }
   if (error instanceof Error) {
@@ -418,6 +473,30 @@ export const api = {
   getJob: (id: string): Promise<JobInfo> => call(commands.jobsGet(id)),
   retryJob: (id: string): Promise<JobInfo> => call(commands.jobsRetry(id)),
   cancelJob: (id: string): Promise<JobInfo> => call(commands.jobsCancel(id)),
+
+  aiStatus: (): Promise<AiStatus> => call(commands.aiStatus()),
+  aiSettings: (): Promise<AiSettingsState> => call(commands.aiSettingsGet()),
+  aiSaveSettings: (settings: AiSettings): Promise<AiSettingsState> => call(commands.aiSettingsSave(settings)),
+  /** The key goes to the OS keyring; the answer only says whether one is stored. */
+  aiSetKey: (apiKey: string): Promise<AiSettingsState> => call(commands.aiKeySet(apiKey)),
+  aiClearKey: (): Promise<AiSettingsState> => call(commands.aiKeyClear()),
+  aiUsage: (): Promise<UsageSummary> => call(commands.aiUsage()),
+  /** Asks; the reply streams as `onAiStreamed` events carrying `requestId`. */
+  aiAsk: (requestId: string, question: string, threadId: string | null): Promise<ChatAnswer> =>
+    call(commands.aiAsk(requestId, question, threadId)),
+  aiThreads: (): Promise<AiThread[]> => call(commands.aiThreads()),
+  aiThreadMessages: (threadId: string): Promise<AiMessage[]> => call(commands.aiThreadMessages(threadId)),
+  aiDeleteThread: (threadId: string): Promise<null> => call(commands.aiThreadDelete(threadId)),
+  aiPendingProposals: (): Promise<Proposal[]> => call(commands.aiProposalsPending()),
+  aiApproveProposal: (proposalId: string): Promise<Proposal> => call(commands.aiProposalApprove(proposalId)),
+  aiRejectProposal: (proposalId: string): Promise<Proposal> => call(commands.aiProposalReject(proposalId)),
+  aiContactFeature: (contactId: string, feature: ContactFeature): Promise<FeatureResult> =>
+    call(commands.aiContactFeature(contactId, feature)),
+  aiStoredContactFeatures: (contactId: string): Promise<FeatureResult[]> =>
+    call(commands.aiContactFeaturesStored(contactId)),
+  aiBrainDump: (text: string): Promise<FeatureResult> => call(commands.aiBrainDump(text)),
+  aiCitationTarget: (recordType: RecordType, id: string): Promise<CitationTarget> =>
+    call(commands.aiCitationTarget(recordType, id)),
 };
 
 /** The phrase the user types to delete all data (the core's `DELETE_ALL_CONFIRMATION`). */
@@ -457,4 +536,8 @@ export function onDemoProgress(handler: (payload: DemoProgress) => void): Promis
 
 export function onJobChanged(handler: (payload: JobChanged) => void): Promise<Unsubscribe> {
   return subscribe<JobChanged>((callback) => events.jobChanged.listen(callback), handler);
+}
+
+export function onAiStreamed(handler: (payload: AiStreamed) => void): Promise<Unsubscribe> {
+  return subscribe<AiStreamed>((callback) => events.aiStreamed.listen(callback), handler);
 }

@@ -138,7 +138,7 @@ export const commands = {
 	exportWrite: (format: ExportFormat, contactId: string | null) => typedError<ExportSummary, AppError>(__TAURI_INVOKE("export_write", { format, contactId })),
 	/**
 	 *  Erases all client data; `confirmation` must be the exact phrase. Google accounts are
-	 *  disconnected first, so no sign-in tokens stay behind.
+	 *  disconnected first and the AI provider's key removed, so no secrets stay behind.
 	 */
 	dataDeleteAll: (confirmation: string) => typedError<DeletionSummary, AppError>(__TAURI_INVOKE("data_delete_all", { confirmation })),
 	/**  Groups of contacts that are probably one person, most certain first. */
@@ -157,6 +157,43 @@ export const commands = {
 	jobsRetry: (id: string) => typedError<JobInfo, AppError>(__TAURI_INVOKE("jobs_retry", { id })),
 	/**  Cancels a waiting job; a running one is asked to stop at its next progress report. */
 	jobsCancel: (id: string) => typedError<JobInfo, AppError>(__TAURI_INVOKE("jobs_cancel", { id })),
+	/**  Whether AI works now, and if not, why in plain words. */
+	aiStatus: () => typedError<AiStatus, AppError>(__TAURI_INVOKE("ai_status")),
+	aiSettingsGet: () => typedError<AiSettingsState, AppError>(__TAURI_INVOKE("ai_settings_get")),
+	/**  Validates and saves the settings (the key's backend is kept as stored). */
+	aiSettingsSave: (settings: AiSettings) => typedError<AiSettingsState, AppError>(__TAURI_INVOKE("ai_settings_save", { settings })),
+	/**  Stores the provider's API key in the OS keyring (or the encrypted-file fallback). */
+	aiKeySet: (apiKey: string) => typedError<AiSettingsState, AppError>(__TAURI_INVOKE("ai_key_set", { apiKey })),
+	aiKeyClear: () => typedError<AiSettingsState, AppError>(__TAURI_INVOKE("ai_key_clear")),
+	/**  Each limit with how much of it is used, and this month's use per model. */
+	aiUsage: () => typedError<UsageSummary, AppError>(__TAURI_INVOKE("ai_usage")),
+	/**
+	 *  Asks the assistant. The reply streams as `AiStreamed` events tagged with `request_id` (the
+	 *  UI's own id for this question); the stored answer, its citations and any proposals it made
+	 *  are returned at the end.
+	 */
+	aiAsk: (requestId: string, question: string, threadId: string | null) => typedError<ChatAnswer, AppError>(__TAURI_INVOKE("ai_ask", { requestId, question, threadId })),
+	/**  Threads, most recently active first. */
+	aiThreads: () => typedError<Thread[], AppError>(__TAURI_INVOKE("ai_threads")),
+	/**  A thread's messages, oldest first. */
+	aiThreadMessages: (threadId: string) => typedError<Message[], AppError>(__TAURI_INVOKE("ai_thread_messages", { threadId })),
+	aiThreadDelete: (threadId: string) => typedError<null, AppError>(__TAURI_INVOKE("ai_thread_delete", { threadId })),
+	/**  Writes the assistant proposed, waiting for approval, oldest first. */
+	aiProposalsPending: () => typedError<Proposal[], AppError>(__TAURI_INVOKE("ai_proposals_pending")),
+	/**  Runs a proposal through the usual services (validated, in the change log, undoable). */
+	aiProposalApprove: (proposalId: string) => typedError<Proposal, AppError>(__TAURI_INVOKE("ai_proposal_approve", { proposalId })),
+	aiProposalReject: (proposalId: string) => typedError<Proposal, AppError>(__TAURI_INVOKE("ai_proposal_reject", { proposalId })),
+	/**
+	 *  Runs a contact feature, or returns the stored result of an identical request (not paid for
+	 *  twice). Suggestions that would write become pending proposals.
+	 */
+	aiContactFeature: (contactId: string, feature: ContactFeature) => typedError<FeatureResult, AppError>(__TAURI_INVOKE("ai_contact_feature", { contactId, feature })),
+	/**  The newest stored result of each feature for a contact, without calling the provider. */
+	aiContactFeaturesStored: (contactId: string) => typedError<FeatureResult[], AppError>(__TAURI_INVOKE("ai_contact_features_stored", { contactId })),
+	/**  Turns free text into tasks held for approval. */
+	aiBrainDump: (text: string) => typedError<FeatureResult, AppError>(__TAURI_INVOKE("ai_brain_dump", { text })),
+	/**  Where a cited record opens in the app. */
+	aiCitationTarget: (recordType: RecordType, id: string) => typedError<CitationTarget, AppError>(__TAURI_INVOKE("ai_citation_target", { recordType, id })),
 	/**
 	 *  Keyword, semantic or hybrid search, grouped by kind. Blank text finds nothing; without the
 	 *  embedding model the search runs in keyword mode and the response says so.
@@ -166,6 +203,7 @@ export const commands = {
 
 /** Events */
 export const events = {
+	aiStreamed: makeEvent<AiStreamed, AiStreamed>("ai-streamed"),
 	contactsChanged: makeEvent<ContactsChanged, ContactsChanged>("contacts-changed"),
 	demoProgress: makeEvent<DemoProgress, DemoProgress>("demo-progress"),
 	jobChanged: makeEvent<JobChanged, JobChanged>("job-changed"),
@@ -186,6 +224,76 @@ export type Address = {
 	region: string | null,
 	postal_code: string | null,
 	country: string | null,
+};
+
+/**  The guardrail limits. A limit of zero turns that kind of request off entirely. */
+export type AiLimits = {
+	requests_per_minute: number,
+	/**  US dollars per UTC day. */
+	daily_cost_cap_usd: number | null,
+	/**  US dollars per UTC calendar month. */
+	monthly_credits_usd: number | null,
+	/**
+	 *  What a call is assumed to cost until the provider says: reserved against the cost limits
+	 *  before the call, so two calls cannot both squeeze under the cap.
+	 */
+	reserve_per_request_usd: number | null,
+};
+
+/**  Everything about the provider but the key. */
+export type AiSettings = {
+	/**
+	 *  The OpenAI-compatible API root, e.g. `https://openrouter.ai/api/v1` or
+	 *  `http://localhost:11434/v1` (Ollama).
+	 */
+	base_url?: string,
+	location?: ProviderLocation,
+	model?: string,
+	/**  Tried in order when the model fails or its circuit is open. */
+	fallback_models?: string[],
+	/**  Off switch for the whole assistant. */
+	enabled?: boolean,
+	/**  Redact personal data before text goes to a cloud provider. Local providers never need it. */
+	redact_cloud?: boolean,
+	limits?: AiLimits,
+	prices?: ModelPrice[],
+	resilience?: ResilienceSettings,
+	/**  Where the API key was stored, so it is read from there even if a keyring appears later. */
+	api_key_backend?: SecretBackend | null,
+};
+
+/**
+ *  The provider settings as the Settings page shows them: everything but the key, and whether
+ *  a key is stored (and readable).
+ */
+export type AiSettingsState = {
+	settings: AiSettings,
+	api_key_stored: boolean,
+};
+
+/**  What AI panels show: whether the assistant works, and if not, why in plain words. */
+export type AiStatus = {
+	available: boolean,
+	reason: UnavailableReason | null,
+	/**  Plain words for the panel ("Add an API key in Settings → AI"). */
+	message: string | null,
+	provider: ProviderKind,
+	base_url: string,
+	models: string[],
+	/**  Whether personal data is replaced by placeholders before it is sent. */
+	redacts: boolean,
+	/**  What the privacy setting means here, in plain words. */
+	privacy: string,
+};
+
+/**
+ *  More of an assistant reply, as it streams in. `request_id` is the id the UI gave `ai_ask`.
+ *  `reset` means a retry or fallback starts the reply over: drop the text shown so far.
+ */
+export type AiStreamed = {
+	request_id: string,
+	delta: string,
+	reset: boolean,
 };
 
 /**  The error type of every OmniCRM operation. */
@@ -269,6 +377,27 @@ export type CalendarSyncSettings = {
 /**  Returned by a write that can be undone. */
 export type ChangeReceipt = {
 	change_id: string,
+};
+
+/**  The answer to one question. */
+export type ChatAnswer = {
+	thread_id: string,
+	message: Message,
+	/**  Writes the model proposed while answering, waiting for approval. */
+	proposals: Proposal[],
+};
+
+/**  A record an answer used: enough for the UI to show and link it. */
+export type Citation = {
+	record_type: RecordType,
+	id: string,
+	title: string,
+};
+
+/**  Where a citation leads in the app: the contact it belongs to, and the task when it is one. */
+export type CitationTarget = {
+	contact_id: string | null,
+	task_id: string | null,
 };
 
 export type ClientStatus = "active" | "inactive" | "at_risk" | "churned";
@@ -361,6 +490,8 @@ export type ContactConsents = {
 	current: ConsentState[],
 	history: Consent[],
 };
+
+export type ContactFeature = "summary" | "next_steps" | "churn_risk" | "suggestions" | "email_draft" | "stage_and_tags";
 
 /**  One identifier of a contact as the contact page lists them. */
 export type ContactIdentifier = {
@@ -606,6 +737,22 @@ export type ExportSummary = {
 	path: string,
 	contacts: number,
 	bytes: number | null,
+};
+
+/**  A feature's parsed answer. */
+export type FeatureOutput = { feature: "summary"; summary: string } | { feature: "next_steps"; steps: NextStep[] } | { feature: "churn_risk"; risk: RiskLevel; reason: string } | { feature: "suggestions"; notes: string[]; tasks: SuggestedTask[] } | { feature: "email_draft"; subject: string; body: string } | { feature: "stage_and_tags"; lifecycle_stage: LifecycleStage | null; tags: string[]; reason: string } | { feature: "brain_dump"; tasks: SuggestedTask[] };
+
+/**  A stored feature result. */
+export type FeatureResult = {
+	fingerprint: string,
+	contact_id: string | null,
+	model: string,
+	output: FeatureOutput,
+	/**  Proposals made from it, waiting for approval. */
+	proposal_ids: string[],
+	/**  True when it came from the store without calling the provider. */
+	cached: boolean,
+	created_at: string,
 };
 
 /**  What a CSV column holds. */
@@ -935,6 +1082,14 @@ export type LimitDetails = {
 	resets_at: string,
 };
 
+/**  How much of one limit is used. */
+export type LimitUsage = {
+	limit: number | null,
+	used: number | null,
+	/**  When the window ends (RFC 3339 UTC). */
+	resets_at: string,
+};
+
 /**  Why a result matched: the words found, or the passage that is closest in meaning. */
 export type MatchReason = "keyword" | "semantic" | "both";
 
@@ -970,6 +1125,18 @@ export type MergeRequest = {
 	fields?: MergeFieldChoices,
 };
 
+export type Message = {
+	id: string,
+	thread_id: string,
+	role: MessageRole,
+	content: string,
+	citations: Citation[],
+	model: string | null,
+	created_at: string,
+};
+
+export type MessageRole = "user" | "assistant";
+
 /**  Why a search ran in another mode than asked. */
 export type ModeNotice = 
 /**  The embedding model's weights are not installed (`omnicrm models fetch`). */
@@ -978,6 +1145,22 @@ export type ModeNotice =
 "embedder_unavailable" | 
 /**  Records are still being embedded; semantic results cover only part of them. */
 "indexing_in_progress";
+
+/**  A model's price, for providers that do not report the cost of a call. */
+export type ModelPrice = {
+	model: string,
+	prompt_usd_per_million: number | null,
+	completion_usd_per_million: number | null,
+};
+
+/**  One model's use this month. */
+export type ModelUsage = {
+	model: string,
+	requests: number,
+	prompt_tokens: number,
+	completion_tokens: number,
+	cost_usd: number | null,
+};
 
 export type MonthCount = {
 	/**  `YYYY-MM`, UTC. */
@@ -993,6 +1176,11 @@ export type MovedCounts = {
 	goals: number,
 	identities: number,
 	consents: number,
+};
+
+export type NextStep = {
+	title: string,
+	why: string,
 };
 
 export type Note = {
@@ -1054,6 +1242,59 @@ export type ProjectInput = {
 
 export type ProjectStatus = "active" | "on_hold" | "completed" | "archived";
 
+export type Proposal = {
+	id: string,
+	thread_id: string | null,
+	action: ProposedAction,
+	status: ProposalStatus,
+	/**  After approval: what was written (`{"task_id": ...}`, `{"note_id": ...}`...). */
+	result: Value | null,
+	created_at: string,
+	decided_at: string | null,
+};
+
+export type ProposalStatus = "pending" | "approved" | "rejected";
+
+/**  What a proposal would do. */
+export type ProposedAction = { kind: "create_task"; title: string; description: string | null; 
+/**  `YYYY-MM-DD`. */
+due_date: string | null; contact_id: string | null } | { kind: "add_note"; contact_id: string; body: string } | 
+/**  Approving keeps the draft for the user to send; nothing is sent by OmniCRM. */
+{ kind: "draft_email"; contact_id: string; subject: string; body: string } | { kind: "set_lifecycle_stage"; contact_id: string; stage: LifecycleStage; reason: string } | { kind: "add_tags"; contact_id: string; tags: string[]; reason: string };
+
+/**  Where the provider runs. */
+export type ProviderKind = 
+/**  On this machine (localhost): nothing leaves it. */
+"local" | "cloud";
+
+/**  Whether the provider counts as on this machine. */
+export type ProviderLocation = 
+/**  Local when the base URL's host is `localhost` or a loopback address. */
+"auto" | 
+/**  The user vouches the server is theirs (say Ollama on another computer at home). */
+"local" | 
+/**  Treated as a cloud provider even on a loopback address (a proxy that forwards). */
+"cloud";
+
+/**  The kind of record a citation points at. */
+export type RecordType = "contact" | "note" | "interaction" | "task";
+
+/**  Timeouts, retries and the circuit breaker. */
+export type ResilienceSettings = {
+	/**  How long one HTTP call may take, the whole stream included. */
+	request_timeout_ms: number,
+	/**  Attempts per model for 429 and 5xx (1 = no retry). */
+	max_attempts: number,
+	/**  The first backoff; doubled each retry, plus jitter. `Retry-After` wins when given. */
+	backoff_base_ms: number,
+	/**  No wait is longer, `Retry-After` included. */
+	backoff_max_ms: number,
+	/**  Failed calls in a row (after retries) that open a model's circuit. */
+	breaker_failure_threshold: number,
+	/**  How long an open circuit refuses calls before one probe is let through. */
+	breaker_cooldown_ms: number,
+};
+
 /**  What a restore did. */
 export type RestoreOutcome = {
 	/**  The backup that is now the live database. */
@@ -1067,6 +1308,8 @@ export type ResultGroup = {
 	kind: ItemKind,
 	hits: SearchHit[],
 };
+
+export type RiskLevel = "low" | "medium" | "high";
 
 /**  What narrows a search. Empty filters narrow nothing. */
 export type SearchFilters = {
@@ -1162,6 +1405,13 @@ export type StageCount = {
 export type StatusCount = {
 	status: ClientStatus,
 	count: number,
+};
+
+export type SuggestedTask = {
+	title: string,
+	due_date?: string | null,
+	/**  Brain-dump only: who the task is about, as written. */
+	contact_name?: string | null,
 };
 
 /**  What approving a suggestion did. */
@@ -1323,6 +1573,13 @@ export type TaskView =
 /**  Done and canceled tasks, latest first. */
 "closed";
 
+export type Thread = {
+	id: string,
+	title: string,
+	created_at: string,
+	updated_at: string,
+};
+
 /**  Where the next page starts: the last item of the previous page. */
 export type TimelineCursor = {
 	at: string,
@@ -1358,11 +1615,25 @@ export type TokenStorage =
 /**  The encrypted secrets file in the data directory (no keyring was available). */
 "encrypted_file";
 
+/**  Why the assistant is off. */
+export type UnavailableReason = "disabled" | "missing_api_key" | "circuits_open";
+
 /**  What an undo did: `change_id` is the new change that reverted the old one. */
 export type UndoOutcome = {
 	change_id: string,
 	entity: string,
 	entity_id: string,
+};
+
+/**  What the user sees: each limit with its use, and this month's use per model. */
+export type UsageSummary = {
+	/**  Requests in the last 60 seconds. */
+	minute: LimitUsage,
+	/**  US dollars spent (or reserved by calls under way) today, UTC. */
+	today: LimitUsage,
+	/**  US dollars spent this calendar month, UTC. */
+	month: LimitUsage,
+	by_model: ModelUsage[],
 };
 
 export type Value = null | boolean | number | string | Value[] | { [key in string]: Value };

@@ -157,7 +157,9 @@ impl ChatService {
             });
             for call in &completion.tool_calls {
                 tracing::debug!(tool = %call.function.name, "the AI called a tool");
-                let outcome = runner.run(&call.function.name, &call.function.arguments);
+                let outcome = runner
+                    .run(&call.function.name, &call.function.arguments)
+                    .await;
                 surfaced.extend(outcome.citations);
                 proposals.extend(outcome.proposal);
                 messages.push(ChatMessage::tool_result(&call.id, outcome.content));

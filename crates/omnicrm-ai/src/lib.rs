@@ -39,7 +39,10 @@ pub use engine::{
 pub use features::{ContactFeature, FeatureOutput, FeatureResult, FeatureService};
 pub use guardrails::{Guardrails, UsageSummary};
 pub use proposals::{Proposal, ProposalService, ProposalStatus, ProposedAction};
-pub use retrieval::{Citation, ContactKeywordSearch, RecordSearch, RecordType};
+pub use retrieval::{
+    Citation, ContactKeywordSearch, HybridRecordSearch, RecordHit, RecordSearch,
+    RecordSearchFuture, RecordType,
+};
 pub use settings::{
     AiLimits, AiSettings, ModelPrice, ProviderLocation, ResilienceSettings, SettingsStore,
 };

@@ -39,6 +39,9 @@ impl PiiKind {
 /// show it); a pattern that did would simply be left out rather than panic.
 struct Patterns {
     ordered: Vec<(PiiKind, Regex)>,
+    /// Record ids (UUIDs) and RFC 3339 timestamps: the model needs them intact to call tools,
+    /// and they are not personal data, but their digit runs look like phone numbers.
+    not_personal: Vec<Regex>,
     iso_date: Option<Regex>,
     placeholder: Option<Regex>,
 }
@@ -70,6 +73,15 @@ fn patterns() -> &'static Patterns {
                 .into_iter()
                 .filter_map(|(kind, pattern)| pattern.map(|pattern| (kind, pattern)))
                 .collect(),
+            not_personal: [
+                compile(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"),
+                compile(
+                    r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+\-]\d{2}:?\d{2})?",
+                ),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
             iso_date: compile(r"^\d{4}-\d{2}-\d{2}$"),
             placeholder: compile(r"\[(EMAIL|IBAN|CARD|SSN|PHONE)_\d+\]"),
         }
@@ -93,11 +105,20 @@ impl Redactor {
     pub fn redact(&mut self, text: &str) -> String {
         let mut current = text.to_owned();
         for (kind, pattern) in &patterns().ordered {
+            let kept: Vec<(usize, usize)> = patterns()
+                .not_personal
+                .iter()
+                .flat_map(|pattern| pattern.find_iter(&current))
+                .map(|found| (found.start(), found.end()))
+                .collect();
             let mut output = String::with_capacity(current.len());
             let mut last = 0;
             for found in pattern.find_iter(&current) {
                 let value = found.as_str();
-                if !accepts(*kind, value) {
+                let inside_kept = kept
+                    .iter()
+                    .any(|&(start, end)| found.start() < end && start < found.end());
+                if inside_kept || !accepts(*kind, value) {
                     continue;
                 }
                 output.push_str(current.get(last..found.start()).unwrap_or_default());
@@ -264,6 +285,26 @@ mod tests {
         assert!(redacted.contains("[PHONE_1]"), "{redacted}");
         assert!(redacted.contains("2026-11-22"), "dates stay: {redacted}");
         assert_eq!(redactor.restore(&redacted), text);
+    }
+
+    #[test]
+    fn record_ids_and_timestamps_are_not_mistaken_for_phone_numbers() {
+        let mut redactor = Redactor::new();
+        let text = "note 01a203cc-c240-721a-8b0e-123456780acd of contact \
+                    01A203CC-C240-721A-8B0E-987654321ACD, written 2026-11-22T15:08:00.464Z; \
+                    call +1 415 555 0100";
+        let redacted = redactor.redact(text);
+        assert!(
+            redacted.contains("01a203cc-c240-721a-8b0e-123456780acd"),
+            "{redacted}"
+        );
+        assert!(
+            redacted.contains("01A203CC-C240-721A-8B0E-987654321ACD"),
+            "{redacted}"
+        );
+        assert!(redacted.contains("2026-11-22T15:08:00.464Z"), "{redacted}");
+        assert!(redacted.contains("call [PHONE_1]"), "{redacted}");
+        assert_eq!(redactor.redacted_count(), 1);
     }
 
     #[test]

@@ -2,9 +2,16 @@
 //! task list — never a private note — and the [`Citation`]s that let the UI link each record an
 //! answer used.
 
-use omnicrm_core::contacts::ContactService;
+use std::future::Future;
+use std::pin::Pin;
+
+use omnicrm_core::contacts::{ContactService, ContactSummary};
 use omnicrm_core::Result;
 use serde::{Deserialize, Serialize};
+
+mod hybrid_search;
+
+pub use hybrid_search::HybridRecordSearch;
 
 /// The kind of record a citation points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -32,14 +39,20 @@ pub struct RecordHit {
     pub record_type: RecordType,
     pub id: String,
     pub title: String,
+    /// The contact it belongs to (a contact's own id), for the tools that take one.
+    pub contact_id: Option<String>,
     /// What the model reads about it (no private content).
     pub text: String,
 }
 
-/// Finds records for a question. Today: contacts by keyword; the hybrid search of
-/// `omnicrm-search` implements this too and replaces it when present.
+/// What [`RecordSearch::search`] returns: a search may have to embed the question first.
+pub type RecordSearchFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<RecordHit>>> + Send + 'a>>;
+
+/// Finds records for a question: [`HybridRecordSearch`] (keyword and meaning, over contacts,
+/// notes, interactions and tasks) in the app and the CLI, [`ContactKeywordSearch`] where there is
+/// no search index.
 pub trait RecordSearch: Send + Sync + std::fmt::Debug {
-    fn search(&self, query: &str, limit: u32) -> Result<Vec<RecordHit>>;
+    fn search<'a>(&'a self, query: &'a str, limit: u32) -> RecordSearchFuture<'a>;
 }
 
 /// Core's contact keyword search (name, email, phone, organisation).
@@ -55,30 +68,39 @@ impl ContactKeywordSearch {
 }
 
 impl RecordSearch for ContactKeywordSearch {
-    fn search(&self, query: &str, limit: u32) -> Result<Vec<RecordHit>> {
-        let mut hits = Vec::new();
-        for contact in self.contacts.search(query, limit)? {
-            let mut text = contact.display_name.clone();
-            if let Some(organization) = &contact.organization {
-                text.push_str(&format!(", {organization}"));
-            }
-            if let Some(email) = &contact.primary_email {
-                text.push_str(&format!(", email {email}"));
-            }
-            if let Some(stage) = contact.lifecycle_stage {
-                text.push_str(&format!(", stage {}", stage.as_str()));
-            }
-            if !contact.tags.is_empty() {
-                text.push_str(&format!(", tags {}", contact.tags.join(", ")));
-            }
-            hits.push(RecordHit {
-                record_type: RecordType::Contact,
-                id: contact.id,
-                title: contact.display_name,
-                text,
-            });
-        }
-        Ok(hits)
+    fn search<'a>(&'a self, query: &'a str, limit: u32) -> RecordSearchFuture<'a> {
+        Box::pin(async move {
+            Ok(self
+                .contacts
+                .search(query, limit)?
+                .into_iter()
+                .map(contact_hit)
+                .collect())
+        })
+    }
+}
+
+/// What the model reads about a contact: name, organisation, email, stage and tags.
+pub(crate) fn contact_hit(contact: ContactSummary) -> RecordHit {
+    let mut text = contact.display_name.clone();
+    if let Some(organization) = &contact.organization {
+        text.push_str(&format!(", {organization}"));
+    }
+    if let Some(email) = &contact.primary_email {
+        text.push_str(&format!(", email {email}"));
+    }
+    if let Some(stage) = contact.lifecycle_stage {
+        text.push_str(&format!(", stage {}", stage.as_str()));
+    }
+    if !contact.tags.is_empty() {
+        text.push_str(&format!(", tags {}", contact.tags.join(", ")));
+    }
+    RecordHit {
+        record_type: RecordType::Contact,
+        contact_id: Some(contact.id.clone()),
+        id: contact.id,
+        title: contact.display_name,
+        text,
     }
 }
 

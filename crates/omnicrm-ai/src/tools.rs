@@ -19,7 +19,7 @@ pub fn definitions() -> Vec<ToolDefinition> {
     vec![
         ToolDefinition::function(
             "search_contacts",
-            "Find contacts by name, email, phone or organisation. Returns ids to use with other tools.",
+            "Search the practitioner's records (contacts, notes, emails, meetings, calls, tasks) by words or meaning. Each result has its type, id and the contact_id to use with other tools.",
             json!({"type": "object", "properties": {
                 "query": {"type": "string"},
                 "limit": {"type": "integer", "minimum": 1, "maximum": MAX_RESULTS}
@@ -92,8 +92,8 @@ pub struct ToolRunner<'a> {
 impl ToolRunner<'_> {
     /// Runs `name` with `arguments`. A bad call is answered with an error message for the
     /// model (it can correct itself) rather than failing the whole answer.
-    pub fn run(&self, name: &str, arguments: &str) -> ToolOutcome {
-        match self.dispatch(name, arguments) {
+    pub async fn run(&self, name: &str, arguments: &str) -> ToolOutcome {
+        match self.dispatch(name, arguments).await {
             Ok(outcome) => outcome,
             Err(error) => ToolOutcome {
                 content: json!({"error": error.message}).to_string(),
@@ -102,9 +102,9 @@ impl ToolRunner<'_> {
         }
     }
 
-    fn dispatch(&self, name: &str, arguments: &str) -> Result<ToolOutcome> {
+    async fn dispatch(&self, name: &str, arguments: &str) -> Result<ToolOutcome> {
         match name {
-            "search_contacts" => self.search_contacts(parse(name, arguments)?),
+            "search_contacts" => self.search_contacts(parse(name, arguments)?).await,
             "contact_timeline" => self.contact_timeline(parse(name, arguments)?),
             "list_tasks" => self.list_tasks(parse(name, arguments)?),
             "create_task" => {
@@ -140,9 +140,9 @@ impl ToolRunner<'_> {
         }
     }
 
-    fn search_contacts(&self, arguments: SearchArguments) -> Result<ToolOutcome> {
+    async fn search_contacts(&self, arguments: SearchArguments) -> Result<ToolOutcome> {
         let limit = arguments.limit.unwrap_or(10).clamp(1, MAX_RESULTS);
-        let hits = self.search.search(&arguments.query, limit)?;
+        let hits = self.search.search(&arguments.query, limit).await?;
         let citations = hits
             .iter()
             .map(|hit| Citation {
@@ -153,7 +153,9 @@ impl ToolRunner<'_> {
             .collect();
         let results: Vec<_> = hits
             .iter()
-            .map(|hit| json!({"type": hit.record_type, "id": hit.id, "about": hit.text}))
+            .map(|hit| {
+                json!({"type": hit.record_type, "id": hit.id, "contact_id": hit.contact_id, "about": hit.text})
+            })
             .collect();
         Ok(ToolOutcome {
             content: json!({"results": results}).to_string(),

@@ -5,8 +5,11 @@
 mod harness;
 
 use harness::{usage, Harness, Reply};
+use std::sync::Arc;
+
 use omnicrm_ai::{
-    ContactFeature, FeatureOutput, ProposalStatus, ProposedAction, RecordType, StreamEvent,
+    Assistant, ContactFeature, FeatureOutput, HybridRecordSearch, ProposalStatus, ProposedAction,
+    RecordType, StreamEvent,
 };
 use omnicrm_core::contacts::{Contact, ContactInput, EmailEntry};
 use omnicrm_core::notes::NoteInput;
@@ -202,6 +205,84 @@ async fn private_notes_are_never_sent() {
     }
     assert!(received[1].body.to_string().contains("morning sessions"));
     assert!(received[2].body.to_string().contains("morning sessions"));
+}
+
+/// The search tool in the app is the hybrid search over every record, not a contact lookup:
+/// a note is found by its words and cited, while a private note with the same words is not.
+#[tokio::test]
+async fn the_search_tool_finds_notes_by_their_words_but_never_a_private_one() {
+    let harness = Harness::start().await;
+    let contact = ann(&harness);
+    note(
+        &harness,
+        &contact,
+        "Sciatica flared after the marathon.",
+        false,
+    );
+    note(
+        &harness,
+        &contact,
+        "Sciatica SECRET: caused by a fall at home.",
+        true,
+    );
+    let search = omnicrm_search::SearchService::keyword_only(
+        harness.core.database.clone(),
+        omnicrm_search::SearchNotice {
+            reason: omnicrm_search::ModeNotice::ModelMissing,
+            message: "no model in this test".to_owned(),
+        },
+    );
+    let assistant = Assistant::with_search(
+        harness.core.clone(),
+        Arc::new(HybridRecordSearch::new(search, harness.core.clone())),
+    );
+    harness.provider.push(Reply::tool_call(
+        "call_1",
+        "search_contacts",
+        json!({"query": "sciatica"}),
+        usage(10, 5, None),
+    ));
+    harness.provider.push(Reply::text(
+        "Her sciatica flared after a marathon.",
+        usage(10, 5, None),
+    ));
+
+    let answer = assistant
+        .ask(None, "Who has sciatica?", TODAY, &mut |_| {})
+        .await
+        .unwrap();
+
+    let received = harness.provider.received();
+    let tool_message = received[1].body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|message| message["role"] == "tool")
+        .unwrap()
+        .clone();
+    let content = tool_message["content"].as_str().unwrap();
+    assert!(
+        content.contains("marathon"),
+        "the note was not found: {content}"
+    );
+    assert!(
+        content.contains(&contact.id),
+        "no contact id to follow up: {content}"
+    );
+    for request in &received {
+        let sent = request.body.to_string();
+        assert!(
+            !sent.contains("SECRET"),
+            "a private note left the machine: {sent}"
+        );
+    }
+    let notes: Vec<_> = answer
+        .message
+        .citations
+        .iter()
+        .filter(|citation| citation.record_type == RecordType::Note)
+        .collect();
+    assert_eq!(notes.len(), 1, "citations: {:?}", answer.message.citations);
 }
 
 #[tokio::test]

@@ -8,7 +8,9 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use clap::Subcommand;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
-use omnicrm_ai::{Assistant, StreamEvent, UsageSummary};
+use std::sync::Arc;
+
+use omnicrm_ai::{Assistant, HybridRecordSearch, StreamEvent, UsageSummary};
 use omnicrm_core::{Core, Error, Result};
 use omnicrm_secrets::SecretString;
 
@@ -74,7 +76,15 @@ pub enum KeyCommand {
 pub fn run_ai(core: &Core, command: AiCommand, printer: &Printer) -> Result<()> {
     let assistant = Assistant::new(core.clone());
     match command {
-        AiCommand::Ask { question, thread } => ask(&assistant, &question, thread, printer),
+        AiCommand::Ask { question, thread } => {
+            // The model finds records by words and by meaning, like `omnicrm search`.
+            let search = crate::search_commands::search_service(core)?;
+            let assistant = Assistant::with_search(
+                core.clone(),
+                Arc::new(HybridRecordSearch::new(search, core.clone())),
+            );
+            ask(&assistant, &question, thread, printer)
+        }
         AiCommand::Usage => {
             let usage = assistant.usage()?;
             printer.value(&usage, || usage_table(&usage))

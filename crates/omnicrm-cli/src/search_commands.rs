@@ -24,6 +24,12 @@ fn models_dir() -> Result<PathBuf> {
         .ok_or_else(|| Error::internal("no cache directory for models; set OMNICRM_MODELS_DIR"))
 }
 
+/// The search over `core`: with the local model when its weights are installed, keyword only
+/// (saying so) otherwise.
+pub fn search_service(core: &Core) -> Result<SearchService> {
+    SearchService::with_local_model(core.database.clone(), &models_dir()?)
+}
+
 /// Searches. With the model installed, records not embedded yet are embedded first (the CLI
 /// has no background runner), so semantic results cover everything.
 pub fn search(core: &Core, arguments: &SearchArgs, printer: &Printer) -> Result<()> {
@@ -33,7 +39,7 @@ pub fn search(core: &Core, arguments: &SearchArgs, printer: &Printer) -> Result<
             .ok_or_else(|| Error::invalid_field("mode", "must be keyword, semantic or hybrid"))?,
     };
     let runtime = runtime()?;
-    let service = SearchService::with_local_model(core.database.clone(), &models_dir()?)?;
+    let service = search_service(core)?;
     let response = runtime.block_on(async {
         if let (Some(embedder), true) = (service.embedder(), mode != SearchMode::Keyword) {
             let indexer = EmbeddingIndexer::new(core.database.clone(), embedder);

@@ -4,21 +4,26 @@
 //! The flow is preview → approve → fetch → raw events → normalize → contact extraction, and
 //! every sync is a batch that can be undone:
 //! - a **batch** (`sync_batches`) is created when the user approves a preview; its id is also
-//!   the change-log batch of every interaction and contact it leads to;
+//!   the change-log batch of every interaction and contact it leads to, and of every change a
+//!   newer version of an event makes to its interaction;
 //! - every step writes an **audit** entry (`sync_audit`): preview, approve, run, reconcile, undo;
 //! - fetched items are stored as **raw events**, exactly as the provider sent them, once per
-//!   `(provider, source id)`, with a processing status; storing a page and moving the
+//!   `(provider, source id, version)`, with a processing status; storing a page and moving the
 //!   **cursor** happen in one transaction, so a crashed sync resumes with nothing lost and
 //!   nothing stored twice;
 //! - **normalizing** turns a raw event into an interaction linked to the contacts its
 //!   addresses belong to; people who are not contacts yet become **suggestions** held for
 //!   approval (the ignore list, dismissals and no-reply addresses are never suggested);
-//! - **undo** removes everything the batch created.
+//! - **revisions**: a newer version of an item already synced (a moved, renamed or cancelled
+//!   calendar event) is applied to its interaction through the change log, older and repeated
+//!   versions are ignored (see `revisions`);
+//! - **undo** removes everything the batch created and reverts what it changed.
 
 mod batches;
 mod cursors;
 mod linking;
 mod raw_events;
+mod revisions;
 mod suggestions;
 mod undo;
 
@@ -284,8 +289,40 @@ pub struct RawEventInput {
     pub payload_json: String,
     /// What it means, or `None` with `skip_reason` when it is not an interaction.
     pub normalized: Option<NormalizedEvent>,
-    /// Why it is stored but not turned into an interaction (a promotion, a cancelled event).
+    /// Why it is stored but not turned into an interaction (a promotion, an event without a
+    /// time).
     pub skip_reason: Option<String>,
+    /// Which version of the item this is (Calendar: the event's `etag`); `None` for items that
+    /// never change once sent (Gmail messages). A version already stored is not stored again.
+    pub version: Option<String>,
+    /// When the provider last changed the item (Calendar `updated`), UTC RFC 3339: a version
+    /// older than one already stored is kept but never applied.
+    pub updated_at: Option<String>,
+    /// The provider says the item is gone (a cancelled event): the interaction made from an
+    /// earlier version is removed (tombstoned, in this version's batch).
+    pub removed: bool,
+}
+
+impl RawEventInput {
+    /// An item that never changes once sent (a Gmail message): no version, never removed.
+    pub fn unversioned(
+        provider: SyncProvider,
+        source_id: &str,
+        payload_json: String,
+        normalized: Option<NormalizedEvent>,
+        skip_reason: Option<String>,
+    ) -> Self {
+        Self {
+            provider,
+            source_id: source_id.to_owned(),
+            payload_json,
+            normalized,
+            skip_reason,
+            version: None,
+            updated_at: None,
+            removed: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -293,8 +330,15 @@ pub struct RawEventInput {
 pub struct StoredPage {
     /// New raw events.
     pub inserted: u32,
-    /// Items that were stored before (by this batch before a crash, or an earlier sync).
+    /// Items that were stored before, in this version (by this batch before a crash, or an
+    /// earlier sync).
     pub already_stored: u32,
+    /// Of `inserted`: newer versions of items stored before (an edited or cancelled event),
+    /// applied to their interaction when normalized.
+    pub revisions: u32,
+    /// Of `inserted`: versions older than one already stored (a page read out of order); kept,
+    /// never applied.
+    pub outdated: u32,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -308,6 +352,10 @@ pub struct NormalizeOutcome {
     pub failed: u32,
     /// New contact suggestions.
     pub suggested: u32,
+    /// Of `normalized`: interactions changed by a newer version of their event.
+    pub revised: u32,
+    /// Interactions removed because their event was cancelled (counted in `skipped`).
+    pub removed: u32,
 }
 
 impl NormalizeOutcome {
@@ -321,6 +369,8 @@ impl NormalizeOutcome {
         self.skipped += other.skipped;
         self.failed += other.failed;
         self.suggested += other.suggested;
+        self.revised += other.revised;
+        self.removed += other.removed;
     }
 }
 
@@ -544,7 +594,8 @@ impl IngestService {
             .read(|connection| raw_events::counts(connection, batch_id))
     }
 
-    /// The stored payload of one item, as the provider sent it.
+    /// The stored payload of one item, as the provider sent it: its current version when the
+    /// item changed (an edited calendar event).
     pub fn raw_payload(&self, provider: SyncProvider, source_id: &str) -> Result<Option<String>> {
         self.database
             .read(|connection| raw_events::payload(connection, provider, source_id))
@@ -575,7 +626,9 @@ impl IngestService {
     }
 
     /// Removes everything a batch created: its interactions and approved contacts (reverted
-    /// through the change log), its raw events, its suggestions, the account's cursors for the
+    /// through the change log, which also puts back the earlier version of an interaction the
+    /// batch revised or removed for an edited or cancelled event), its raw events (the versions
+    /// they replaced are current again), its suggestions, the account's cursors for the
     /// batch's providers (the next sync starts afresh with a full one), and whatever each hook derived from them (embeddings, insights).
     /// Audited. Dismissals stay: they are the user's decisions, not the batch's data.
     pub fn undo_batch(

@@ -231,7 +231,8 @@ impl InteractionService {
             .read(|connection| Interaction::load_live(connection, id))
     }
 
-    /// The live interaction stored for a source message or event, if any.
+    /// The interaction stored for a source message or event, if any, live or tombstoned
+    /// (`deleted_at` says which).
     pub fn find_by_source(&self, source: &str, source_id: &str) -> Result<Option<Interaction>> {
         self.database
             .read(|connection| find_by_source(connection, source, source_id))
@@ -321,7 +322,8 @@ pub(crate) fn insert_or_revive(
     Ok(revived)
 }
 
-fn find_by_source(
+/// The interaction stored for a source message or event, live or tombstoned.
+pub(crate) fn find_by_source(
     connection: &Connection,
     source: &str,
     source_id: &str,

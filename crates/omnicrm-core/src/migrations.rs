@@ -67,6 +67,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0010_search.sql",
         sql: include_str!("../../../migrations/sqlite/0010_search.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_calendar_revisions.sql",
+        sql: include_str!("../../../migrations/sqlite/0011_calendar_revisions.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -170,6 +170,12 @@ impl NoteService {
             .write(|transaction| records::delete::<Note>(transaction, id, None))
     }
 
+    /// A live note (the assistant's citations link to its contact through it).
+    pub fn get(&self, id: &str) -> Result<Note> {
+        self.database
+            .read(|connection| Note::load_live(connection, id))
+    }
+
     /// Live notes of a live contact, newest first.
     pub fn list_for_contact(&self, contact_id: &str) -> Result<Vec<Note>> {
         self.database.read(|connection| {

@@ -139,3 +139,75 @@ fn a_version_one_database_with_contacts_migrates_and_keeps_an_exact_total() {
     core.contacts.create(common::person("Dee")).unwrap();
     assert_eq!(core.contacts.list(&Default::default()).unwrap().total, 3);
 }
+
+#[test]
+fn migration_eleven_reads_the_version_of_each_stored_calendar_event_from_its_payload() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join(DATABASE_FILE_NAME);
+    {
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        for migration in MIGRATIONS.iter().take(10) {
+            connection.execute_batch(migration.sql).unwrap();
+        }
+        connection
+            .execute_batch(
+                r#"INSERT INTO raw_events (id, provider, source_id, account_id, batch_id,
+                                          payload_json, status, fetched_at)
+                   VALUES ('r1', 'google_calendar', 'ev1', 'acct', 'b1',
+                           '{"id":"ev1","etag":"\"7\"","updated":"2026-01-02T03:04:05.006Z","status":"confirmed"}',
+                           'normalized', '2026-01-03T00:00:00.000Z'),
+                          ('r2', 'google_calendar', 'ev2', 'acct', 'b1',
+                           '{"id":"ev2","status":"cancelled"}', 'skipped', '2026-01-03T00:00:00.000Z'),
+                          ('r3', 'gmail', 'm1', 'acct', 'b1', '{"id":"m1","etag":"ignored"}',
+                           'normalized', '2026-01-03T00:00:00.000Z');
+                   PRAGMA user_version = 10;"#,
+            )
+            .unwrap();
+    }
+    let core = Core::open(directory.path()).unwrap();
+    assert_eq!(core.database.schema_version().unwrap(), latest_version());
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    let read = |id: &str| -> (String, Option<String>, bool, Option<String>) {
+        connection
+            .query_row(
+                "SELECT version, source_updated_at, removed, superseded_by FROM raw_events
+                 WHERE id = ?1",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .unwrap()
+    };
+    assert_eq!(
+        read("r1"),
+        (
+            "\"7\"".to_owned(),
+            Some("2026-01-02T03:04:05.006Z".to_owned()),
+            false,
+            None
+        )
+    );
+    assert_eq!(read("r2"), ("cancelled".to_owned(), None, true, None));
+    assert_eq!(
+        read("r3"),
+        (String::new(), None, false, None),
+        "mail has no versions"
+    );
+    // A second version of a stored event now has room; the same version still does not.
+    connection
+        .execute(
+            "INSERT INTO raw_events (id, provider, source_id, account_id, batch_id, payload_json,
+                                     status, fetched_at, version)
+             VALUES ('r4', 'google_calendar', 'ev1', 'acct', 'b2', '{}', 'pending',
+                     '2026-01-04T00:00:00.000Z', '\"8\"')",
+            [],
+        )
+        .unwrap();
+    let again = connection.execute(
+        "INSERT INTO raw_events (id, provider, source_id, account_id, batch_id, payload_json,
+                                 status, fetched_at, version)
+         VALUES ('r5', 'google_calendar', 'ev1', 'acct', 'b2', '{}', 'pending',
+                 '2026-01-04T00:00:00.000Z', '\"8\"')",
+        [],
+    );
+    assert!(again.is_err(), "one row per version");
+}

@@ -1,9 +1,10 @@
 //! `/_fake/...`: the test controls over HTTP, for the binary (benchmarks, e2e runs). No token:
 //! the fake only ever listens on loopback.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
@@ -16,6 +17,8 @@ pub(crate) fn routes() -> Router<FakeGoogle> {
     Router::new()
         .route("/_fake/messages", post(add_messages))
         .route("/_fake/events", post(add_events))
+        .route("/_fake/events/{id}", put(update_event))
+        .route("/_fake/events/{id}/cancel", post(cancel_event))
         .route("/_fake/faults", post(add_fault))
         .route("/_fake/expire-history", post(expire_history))
         .route("/_fake/expire-sync-tokens", post(expire_sync_tokens))
@@ -57,6 +60,26 @@ async fn add_events(
 ) -> Response {
     let ids: Vec<String> = events.iter().map(|spec| control.add_event(spec)).collect();
     Json(json!({ "ids": ids })).into_response()
+}
+
+async fn update_event(
+    State(control): State<FakeGoogle>,
+    Path(id): Path<String>,
+    Json(spec): Json<EventSpec>,
+) -> Response {
+    changed(control.update_event(&id, &spec))
+}
+
+async fn cancel_event(State(control): State<FakeGoogle>, Path(id): Path<String>) -> Response {
+    changed(control.cancel_event(&id))
+}
+
+fn changed(found: bool) -> Response {
+    if found {
+        Json(json!({ "ok": true })).into_response()
+    } else {
+        (StatusCode::NOT_FOUND, Json(json!({ "ok": false }))).into_response()
+    }
 }
 
 async fn add_fault(State(control): State<FakeGoogle>, Json(fault): Json<Fault>) -> Response {

@@ -6,7 +6,8 @@
 //! `users/me/labels/{id}`, `users/me/history` (startHistoryId, historyTypes; 404 once the
 //! history is too old) and `users/me/profile`. Calendar: `calendars/primary/events` (timeMin,
 //! timeMax, pageToken, syncToken → nextPageToken / nextSyncToken; 410 Gone for an expired sync
-//! token). Every request needs `Authorization: Bearer <token>` (401 otherwise). Tests inject
+//! token; each event with its `etag`, `updated` and `sequence`, edited and cancelled events
+//! listed again by the next incremental sync, cancelled ones in their bare deleted form). Every request needs `Authorization: Bearer <token>` (401 otherwise). Tests inject
 //! faults (429 with Retry-After, 500), add mail and events between syncs, expire cursors and
 //! count requests through [`FakeGoogle`]; the binary exposes the same under `/_fake/`.
 
@@ -84,7 +85,15 @@ impl FakeGoogle {
         self.state().add_event(spec)
     }
 
-    /// Cancels an event (it stays visible to incremental syncs as `status: cancelled`).
+    /// Edits an event: new content, a new `etag`, a later `updated`, and it shows up in the
+    /// next incremental sync. A cancelled event comes back (restored from the bin). `false`
+    /// when there is no such event.
+    pub fn update_event(&self, id: &str, spec: &EventSpec) -> bool {
+        self.state().update_event(id, spec)
+    }
+
+    /// Cancels an event (it stays visible to incremental syncs as `status: cancelled`, with
+    /// its id, etag and update time only). `false` when there is no such event.
     pub fn cancel_event(&self, id: &str) -> bool {
         self.state().cancel_event(id)
     }

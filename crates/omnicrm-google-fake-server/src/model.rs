@@ -286,19 +286,51 @@ impl EventSpec {
         }
     }
 
+    /// The same event at another time, lasting `minutes`.
+    pub fn at(mut self, start: DateTime<Utc>, minutes: i64) -> Self {
+        self.start = start;
+        self.end = start + Duration::minutes(minutes);
+        self
+    }
+
+    pub fn summary(mut self, summary: &str) -> Self {
+        self.summary = summary.to_owned();
+        self
+    }
+
     pub fn location(mut self, location: &str) -> Self {
         self.location = Some(location.to_owned());
         self
     }
 }
 
-pub(crate) fn event_resource(
-    spec: &EventSpec,
-    id: &str,
-    owner: &str,
-    status: &str,
-    sequence: u64,
-) -> Value {
+/// Where a stored event stands: what its resource says besides the spec.
+pub(crate) struct EventState<'a> {
+    pub id: &'a str,
+    /// `confirmed` or `cancelled`.
+    pub status: &'a str,
+    pub etag: u64,
+    pub created: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub sequence: u32,
+}
+
+/// The `calendar#event` resource. A cancelled event is sent the way Google sends deleted
+/// events to an incremental sync: its id, status, etag and update time, nothing else (Google
+/// only guarantees the id).
+pub(crate) fn event_resource(spec: &EventSpec, owner: &str, state: &EventState<'_>) -> Value {
+    let stamp =
+        |instant: DateTime<Utc>| instant.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let id = state.id;
+    if state.status == "cancelled" {
+        return json!({
+            "kind": "calendar#event",
+            "etag": format!("\"{}\"", state.etag),
+            "id": id,
+            "status": "cancelled",
+            "updated": stamp(state.updated),
+        });
+    }
     let time = |instant: DateTime<Utc>| {
         if spec.all_day {
             json!({ "date": instant.format("%Y-%m-%d").to_string() })
@@ -331,22 +363,21 @@ pub(crate) fn event_resource(
         }
         attendees.push(value);
     }
-    let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut resource = json!({
         "kind": "calendar#event",
-        "etag": format!("\"{sequence}\""),
+        "etag": format!("\"{}\"", state.etag),
         "id": id,
-        "status": status,
+        "status": state.status,
         "htmlLink": format!("https://calendar.example/event?eid={id}"),
-        "created": now,
-        "updated": now,
+        "created": stamp(state.created),
+        "updated": stamp(state.updated),
         "summary": spec.summary,
         "creator": { "email": owner, "self": true },
         "organizer": { "email": organizer, "self": organizer == owner },
         "start": time(spec.start),
         "end": time(spec.end),
         "iCalUID": format!("{id}@google.com"),
-        "sequence": 0,
+        "sequence": state.sequence,
         "eventType": "default",
     });
     if let Some(object) = resource.as_object_mut() {

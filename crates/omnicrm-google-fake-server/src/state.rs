@@ -7,6 +7,7 @@ use axum::extract::{Request, State as Extract};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -62,8 +63,15 @@ pub(crate) struct StoredEvent {
     pub id: String,
     pub spec: EventSpec,
     pub status: String,
-    /// The change counter when the event last changed: sync tokens compare against it.
+    /// The change counter when the event last changed: sync tokens compare against it, and it
+    /// is the event's `etag`.
     pub changed_at: u64,
+    pub created: DateTime<Utc>,
+    /// The event's `updated`: strictly later with every change, as Google's is.
+    pub updated: DateTime<Utc>,
+    /// The iCalendar `sequence`, raised by edits (Google raises it when the time, place or
+    /// guests change).
+    pub sequence: u32,
 }
 
 pub(crate) struct State {
@@ -77,6 +85,8 @@ pub(crate) struct State {
     pub history_floor: u64,
     pub events: Vec<StoredEvent>,
     pub event_changes: u64,
+    /// The last `updated` handed out, so the next change is strictly later.
+    pub last_event_update: DateTime<Utc>,
     /// events.list answers 410 for a sync token below this.
     pub sync_token_floor: u64,
     pub faults: Vec<Fault>,
@@ -95,6 +105,7 @@ impl State {
             history_floor: 0,
             events: Vec::new(),
             event_changes: 1,
+            last_event_update: DateTime::<Utc>::MIN_UTC,
             sync_token_floor: 0,
             faults: Vec::new(),
             request_log: Vec::new(),
@@ -115,27 +126,69 @@ impl State {
 
     pub fn add_event(&mut self, spec: &EventSpec) -> String {
         self.event_changes += 1;
+        let now = self.next_event_update();
         let id = format!("ev{:08}", self.events.len() + 1);
         self.events.push(StoredEvent {
             id: id.clone(),
             spec: spec.clone(),
             status: "confirmed".to_owned(),
             changed_at: self.event_changes,
+            created: now,
+            updated: now,
+            sequence: 0,
         });
         id
     }
 
+    /// Replaces an event's content (a confirmed event stays confirmed; a cancelled one is
+    /// restored, as when it is taken back out of the bin).
+    pub fn update_event(&mut self, id: &str, spec: &EventSpec) -> bool {
+        self.change_event(id, |event| {
+            event.spec = spec.clone();
+            event.status = "confirmed".to_owned();
+            event.sequence += 1;
+        })
+    }
+
     pub fn cancel_event(&mut self, id: &str) -> bool {
+        self.change_event(id, |event| event.status = "cancelled".to_owned())
+    }
+
+    fn change_event(&mut self, id: &str, change: impl FnOnce(&mut StoredEvent)) -> bool {
+        if !self.events.iter().any(|event| event.id == id) {
+            return false;
+        }
         self.event_changes += 1;
         let changes = self.event_changes;
+        let updated = self.next_event_update();
         match self.events.iter_mut().find(|event| event.id == id) {
             Some(event) => {
-                event.status = "cancelled".to_owned();
+                change(event);
                 event.changed_at = changes;
+                event.updated = updated;
                 true
             }
             None => false,
         }
+    }
+
+    /// Now, or a millisecond after the last change when the clock has not moved on.
+    fn next_event_update(&mut self) -> DateTime<Utc> {
+        let now = Utc::now();
+        let next = if now > self.last_event_update {
+            now
+        } else {
+            self.last_event_update + chrono::Duration::milliseconds(1)
+        };
+        // Google's `updated` has millisecond precision.
+        let next = DateTime::<Utc>::from_timestamp_millis(next.timestamp_millis()).unwrap_or(next);
+        let next = if next > self.last_event_update {
+            next
+        } else {
+            self.last_event_update + chrono::Duration::milliseconds(1)
+        };
+        self.last_event_update = next;
+        next
     }
 
     pub fn expire_history(&mut self) {
@@ -151,10 +204,15 @@ impl State {
     pub fn event_resource(&self, event: &StoredEvent) -> Value {
         model::event_resource(
             &event.spec,
-            &event.id,
             &self.account_email,
-            &event.status,
-            event.changed_at,
+            &model::EventState {
+                id: &event.id,
+                status: &event.status,
+                etag: event.changed_at,
+                created: event.created,
+                updated: event.updated,
+                sequence: event.sequence,
+            },
         )
     }
 

@@ -15,6 +15,9 @@ pub enum EventListing {
     Window {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
+        /// Lists cancelled events too (`showDeleted`): a full sync that replaces an expired
+        /// sync token must see the cancellations it would otherwise miss.
+        show_deleted: bool,
     },
     /// Everything changed since the token (an incremental sync).
     Changes { sync_token: String },
@@ -76,9 +79,16 @@ impl CalendarClient {
             ("maxResults", max_results.to_string()),
         ];
         match listing {
-            EventListing::Window { start, end } => {
+            EventListing::Window {
+                start,
+                end,
+                show_deleted,
+            } => {
                 parameters.push(("timeMin", start.to_rfc3339()));
                 parameters.push(("timeMax", end.to_rfc3339()));
+                if *show_deleted {
+                    parameters.push(("showDeleted", "true".to_owned()));
+                }
             }
             EventListing::Changes { sync_token } => {
                 if page_token.is_none() {

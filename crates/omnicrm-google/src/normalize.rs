@@ -33,12 +33,15 @@ pub fn excluded_by_labels(labels: &[String]) -> Option<String> {
 
 /// A fetched Gmail message (`format=full` JSON, kept as it came).
 pub fn gmail_raw_event(source_id: &str, json: String, account_email: &str) -> RawEventInput {
-    let raw = |normalized, skip_reason| RawEventInput {
-        provider: SyncProvider::Gmail,
-        source_id: source_id.to_owned(),
-        payload_json: json.clone(),
-        normalized,
-        skip_reason,
+    // Mail never changes once sent (labels aside, which the sync does not follow): no version.
+    let raw = |normalized, skip_reason| {
+        RawEventInput::unversioned(
+            SyncProvider::Gmail,
+            source_id,
+            json.clone(),
+            normalized,
+            skip_reason,
+        )
     };
     let parsed = match mime::parse_message(&json) {
         Ok(parsed) => parsed,
@@ -117,17 +120,13 @@ pub fn gmail_raw_event(source_id: &str, json: String, account_email: &str) -> Ra
     )
 }
 
-/// A `calendar#event` resource.
+/// A `calendar#event` resource. Events change after they are synced, so each carries its
+/// version: the `etag` (or, failing that, `updated`, or the status of a bare cancellation) and
+/// the `updated` time that orders versions. A cancelled event (`status: "cancelled"`, which
+/// incremental listings return and which is only guaranteed to have its `id`) is a removal.
 pub fn calendar_raw_event(event: &Value, account_email: &str) -> Option<RawEventInput> {
     let source_id = event.get("id").and_then(Value::as_str)?.to_owned();
     let payload_json = event.to_string();
-    let raw = |normalized, skip_reason| RawEventInput {
-        provider: SyncProvider::GoogleCalendar,
-        source_id: source_id.clone(),
-        payload_json: payload_json.clone(),
-        normalized,
-        skip_reason,
-    };
     let text = |key: &str| {
         event
             .get(key)
@@ -136,8 +135,26 @@ pub fn calendar_raw_event(event: &Value, account_email: &str) -> Option<RawEvent
             .filter(|text| !text.is_empty())
             .map(str::to_owned)
     };
-    if text("status").as_deref() == Some("cancelled") {
-        return Some(raw(None, Some("cancelled".to_owned())));
+    let cancelled = text("status").as_deref() == Some("cancelled");
+    let updated_at = text("updated")
+        .as_deref()
+        .and_then(omnicrm_core::time::parse_utc)
+        .map(omnicrm_core::time::format_utc);
+    let version = text("etag")
+        .or_else(|| updated_at.clone())
+        .or_else(|| cancelled.then(|| "cancelled".to_owned()));
+    let raw = |normalized, skip_reason| RawEventInput {
+        provider: SyncProvider::GoogleCalendar,
+        source_id: source_id.clone(),
+        payload_json: payload_json.clone(),
+        normalized,
+        skip_reason,
+        version: version.clone(),
+        updated_at: updated_at.clone(),
+        removed: cancelled,
+    };
+    if cancelled {
+        return Some(raw(None, None));
     }
     let (Some((start, all_day)), Some((end, _))) = (
         event.get("start").and_then(event_time),
@@ -288,10 +305,35 @@ mod tests {
     }
 
     #[test]
-    fn cancelled_events_are_kept_raw_but_skipped() {
-        let cancelled = json!({"id": "e3", "status": "cancelled"});
-        let raw = calendar_raw_event(&cancelled, "me@practice.example").expect("an event");
+    fn a_cancelled_event_is_a_removal_even_with_nothing_but_its_id() {
+        let bare = json!({"id": "e3", "status": "cancelled"});
+        let raw = calendar_raw_event(&bare, "me@practice.example").expect("an event");
         assert!(raw.normalized.is_none());
-        assert_eq!(raw.skip_reason.as_deref(), Some("cancelled"));
+        assert!(raw.removed);
+        assert_eq!(raw.version.as_deref(), Some("cancelled"));
+        assert_eq!(raw.updated_at, None);
+
+        let full = json!({
+            "id": "e3", "status": "cancelled", "etag": "\"42\"",
+            "updated": "2026-11-23T10:00:00.5+01:00",
+        });
+        let raw = calendar_raw_event(&full, "me@practice.example").expect("an event");
+        assert!(raw.removed);
+        assert_eq!(raw.version.as_deref(), Some("\"42\""));
+        assert_eq!(raw.updated_at.as_deref(), Some("2026-11-23T09:00:00.500Z"));
+    }
+
+    #[test]
+    fn an_event_without_an_etag_is_versioned_by_its_update_time() {
+        let event = json!({
+            "id": "e4", "status": "confirmed", "summary": "Review",
+            "updated": "2026-11-20T08:00:00Z",
+            "start": {"dateTime": "2026-11-23T10:00:00Z"},
+            "end": {"dateTime": "2026-11-23T11:00:00Z"},
+        });
+        let raw = calendar_raw_event(&event, "me@practice.example").expect("an event");
+        assert!(!raw.removed);
+        assert_eq!(raw.version.as_deref(), Some("2026-11-20T08:00:00.000Z"));
+        assert_eq!(raw.updated_at.as_deref(), Some("2026-11-20T08:00:00.000Z"));
     }
 }

@@ -403,6 +403,8 @@ impl GoogleSync {
             .await?;
         report.stored.inserted += stored.inserted;
         report.stored.already_stored += stored.already_stored;
+        report.stored.revisions += stored.revisions;
+        report.stored.outdated += stored.outdated;
         report.normalize.add(normalized);
         report.store_seconds += started.elapsed().as_secs_f64();
         Ok(())

@@ -14,7 +14,9 @@ use rusqlite::{params, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 use omnicrm_core::{Database, Result};
-use omnicrm_jobs::{JobContext, JobFailure, JobOutcome, JobQueue, JobRunner, NewJob, Schedule};
+use omnicrm_jobs::{
+    Job, JobContext, JobFailure, JobOutcome, JobQueue, JobRunner, NewJob, Schedule,
+};
 
 use crate::chunks;
 use crate::embedder::Embedder;
@@ -65,6 +67,20 @@ impl EmbeddingIndexer {
     }
 
     /// How many records wait to be embedded by this model.
+    /// Whether any record waits for an embedding by this model (one indexed lookup).
+    pub fn has_pending(&self) -> Result<bool> {
+        let model = self.embedder.model_id().to_owned();
+        self.database.read(|connection| {
+            Ok(connection.query_row(
+                "SELECT EXISTS (SELECT 1 FROM search_documents WHERE embedded_model IS NULL)
+                     OR EXISTS (SELECT 1 FROM search_documents
+                                WHERE embedded_model < ?1 OR embedded_model > ?1)",
+                [model],
+                |row| row.get(0),
+            )?)
+        })
+    }
+
     pub fn pending(&self) -> Result<u32> {
         let model = self.embedder.model_id().to_owned();
         self.database.read(|connection| {
@@ -328,13 +344,19 @@ async fn run_job(indexer: Arc<EmbeddingIndexer>, context: JobContext) -> JobOutc
 /// Makes sure a `search.embed` job is waiting, after writes: adds one unless one is already
 /// queued, running or waiting to retry. Returns whether it added one.
 pub fn enqueue_embedding(queue: &JobQueue) -> Result<bool> {
+    enqueue_embedding_job(queue).map(|job| job.is_some())
+}
+
+/// [`enqueue_embedding`], returning the job it added.
+pub fn enqueue_embedding_job(queue: &JobQueue) -> Result<Option<Job>> {
     const KEY_PREFIX: &str = "search.embed:";
     if queue.unfinished_with_key_prefix(KEY_PREFIX)? > 0 {
-        return Ok(false);
+        return Ok(None);
     }
     let mut job = NewJob::new(EMBED_JOB, serde_json::json!({}));
     job.idempotency_key = Some(format!("{KEY_PREFIX}{}", omnicrm_core::time::new_id()));
-    queue.enqueue_once(job).map(|(_, added)| added)
+    let (job, added) = queue.enqueue_once(job)?;
+    Ok(added.then_some(job))
 }
 
 /// The recurring safety net: a `search.embed` job every few minutes catches writes made by

@@ -4,10 +4,12 @@
 //! Start-up order matters: call [`register_sqlite_vec`] before opening the core, so every
 //! connection has sqlite-vec. Then build a [`SearchService`] (with the local model when its
 //! weights are installed, keyword-only otherwise) and register the `search.embed` job
-//! ([`indexer::register_embedding_handler`]) that embeds new and changed records.
+//! ([`indexer::register_embedding_handler`]) that embeds new and changed records, and run an
+//! [`EmbeddingTrigger`] that queues it a few seconds after any write.
 
 pub mod chunks;
 pub mod embedder;
+pub mod embedding_trigger;
 pub mod hybrid;
 pub mod indexer;
 pub mod keyword;
@@ -20,7 +22,11 @@ pub mod types;
 pub mod vectors;
 
 pub use embedder::{Embedder, LocalEmbedder, RemoteEmbedder, RemoteEmbedderConfig, LOCAL_MODEL_ID};
-pub use indexer::{enqueue_embedding, register_embedding_handler, EmbeddingIndexer, EMBED_JOB};
+pub use embedding_trigger::EmbeddingTrigger;
+pub use indexer::{
+    enqueue_embedding, enqueue_embedding_job, register_embedding_handler, EmbeddingIndexer,
+    EMBED_JOB,
+};
 pub use service::SearchService;
 pub use types::*;
 pub use vectors::register_sqlite_vec;

@@ -9,8 +9,8 @@ use common::{contact, embed_everything, ids, open_core, service, HashEmbedder};
 use omnicrm_core::notes::NoteInput;
 use omnicrm_jobs::{JobQueue, JobRunner, JobStatus};
 use omnicrm_search::{
-    enqueue_embedding, register_embedding_handler, EmbeddingIndexer, ItemKind, MatchReason,
-    SearchMode, SearchRequest,
+    enqueue_embedding, register_embedding_handler, EmbeddingIndexer, EmbeddingTrigger, ItemKind,
+    MatchReason, SearchMode, SearchRequest, EMBED_JOB,
 };
 
 fn semantic(text: &str) -> SearchRequest {
@@ -279,6 +279,52 @@ async fn the_durable_job_embeds_what_was_written_and_enqueueing_is_idempotent() 
         enqueue_embedding(&queue).unwrap(),
         "after it finished, the next write enqueues again"
     );
+}
+
+#[tokio::test]
+async fn a_write_queues_the_embedding_job_by_itself_and_a_failed_job_is_not_chased() {
+    let (_directory, core) = open_core();
+    let ann = contact(&core, "Ann");
+    let queue = JobQueue::new(core.database.clone());
+    let embedder = HashEmbedder::local("test-model");
+    let indexer = Arc::new(EmbeddingIndexer::new(
+        core.database.clone(),
+        embedder.clone(),
+    ));
+    let mut trigger = EmbeddingTrigger::new(indexer.clone(), queue.clone());
+    let lease = Duration::from_secs(60);
+
+    assert!(!trigger.check().unwrap(), "nothing written, nothing queued");
+    core.notes
+        .create(&ann, NoteInput::plain("breathing exercises"))
+        .unwrap();
+    assert!(trigger.check().unwrap(), "a new note queues the job");
+    assert!(!trigger.check().unwrap(), "the queued job will take it");
+
+    let job = queue.claim("worker", &[EMBED_JOB], lease).unwrap().unwrap();
+    embed_everything(&core, embedder).await;
+    queue.succeed(&job.id, "worker").unwrap();
+    assert!(!indexer.has_pending().unwrap());
+    assert!(!trigger.check().unwrap(), "nothing waits after the job");
+
+    core.notes
+        .create(&ann, NoteInput::plain("sleep hygiene"))
+        .unwrap();
+    assert!(
+        trigger.check().unwrap(),
+        "the next write queues the next job"
+    );
+    let job = queue.claim("worker", &[EMBED_JOB], lease).unwrap().unwrap();
+    queue
+        .fail_permanently(&job.id, "worker", "the embedder refused the key")
+        .unwrap();
+    assert!(indexer.has_pending().unwrap());
+    assert!(
+        !trigger.check().unwrap(),
+        "a job that failed for good is not followed by another at once"
+    );
+    assert!(!trigger.check().unwrap());
+    assert!(queue.list(&[JobStatus::Queued], 10).unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -151,7 +151,7 @@ pub async fn export_write(
 }
 
 /// Erases all client data; `confirmation` must be the exact phrase. Google accounts are
-/// disconnected first, so no sign-in tokens stay behind.
+/// disconnected first and the AI provider's key removed, so no secrets stay behind.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, err(level = "warn"))]
@@ -166,10 +166,19 @@ pub async fn data_delete_all(
         .await?;
     let core = state.core()?;
     let summary = core
-        .run(move |core| core.export.delete_all_data(&confirmation))
+        .run(move |core| delete_local_data(core, &confirmation))
         .await?;
     notify_contacts(&app, Vec::new(), ContactsChangeReason::Deleted);
     Ok(summary)
+}
+
+/// Deletes everything on this device once the confirmation matched (Google is disconnected
+/// first by the command). The AI provider's key leaves the keyring first, as in the CLI; the
+/// settings row that names its backend stays (without the key), like the other preferences.
+pub fn delete_local_data(core: &Core, confirmation: &str) -> CommandResult<DeletionSummary> {
+    omnicrm_core::export::check_delete_all_confirmation(confirmation)?;
+    omnicrm_ai::SettingsStore::new(core.database.clone(), &core.data_dir).clear_api_key()?;
+    core.export.delete_all_data(confirmation)
 }
 
 fn export_path(

@@ -3,7 +3,7 @@ import type { Theme } from "../lib/theme";
 import { Button } from "./Button";
 import { Icon } from "./Icon";
 
-export type Page = "dashboard" | "contacts" | "tasks" | "duplicates" | "jobs" | "settings";
+export type Page = "dashboard" | "contacts" | "tasks" | "assistant" | "duplicates" | "jobs" | "settings";
 
 type SidebarProps = {
   page: Page;
@@ -16,10 +16,11 @@ type SidebarProps = {
   jobCounts?: JobCounts | null;
 };
 
-const NAV_ITEMS: Array<{ page: Page; label: string; icon: "dashboard" | "contacts" | "tasks" | "duplicates" | "jobs" | "settings"; hint: string }> = [
+const NAV_ITEMS: Array<{ page: Page; label: string; icon: "dashboard" | "contacts" | "tasks" | "sparkles" | "duplicates" | "jobs" | "settings"; hint: string }> = [
   { page: "dashboard", label: "Dashboard", icon: "dashboard", hint: "g d" },
   { page: "contacts", label: "Contacts", icon: "contacts", hint: "g c" },
   { page: "tasks", label: "Tasks", icon: "tasks", hint: "g t" },
+  { page: "assistant", label: "Assistant", icon: "sparkles", hint: "g a" },
   { page: "duplicates", label: "Duplicates", icon: "duplicates", hint: "g u" },
   { page: "jobs", label: "Jobs", icon: "jobs", hint: "g j" },
   { page: "settings", label: "Settings", icon: "settings", hint: "g s" },

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { toAppError } from "../api";
+import { errorMessage } from "../lib/aiErrors";
 import { Button } from "./Button";
 import { Icon } from "./Icon";
 
@@ -53,7 +54,8 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const showError = useCallback(
     (error: unknown, prefix?: string) => {
       const appError = toAppError(error);
-      showToast({ tone: "error", message: prefix ? `${prefix}: ${appError.message}` : appError.message });
+      const message = errorMessage(appError);
+      showToast({ tone: "error", message: prefix ? `${prefix}: ${message}` : message });
     },
     [showToast],
   );

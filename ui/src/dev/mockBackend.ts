@@ -240,6 +240,12 @@ export function installMockBackend(initialCount: number): void {
 
   // ---- The deeper CRM records, kept just far enough to click through the UI ----------------
   const stamp = () => new Date().toISOString();
+  let aiKeyStored = false;
+  let aiSettings = {
+    base_url: "https://openrouter.ai/api/v1", location: "auto", model: "openai/gpt-4o-mini", fallback_models: [] as string[], enabled: true, redact_cloud: true,
+    limits: { requests_per_minute: 20, daily_cost_cap_usd: 1, monthly_credits_usd: 10, reserve_per_request_usd: 0.01 },
+    prices: [], resilience: { request_timeout_ms: 60000, max_attempts: 3, backoff_base_ms: 500, backoff_max_ms: 20000, breaker_failure_threshold: 3, breaker_cooldown_ms: 60000 }, api_key_backend: null,
+  };
   let nextRecord = 1;
   const newId = (prefix: string) => `${prefix}${(nextRecord += 1).toString(36)}`;
   const record = { created_at: stamp(), updated_at: stamp(), deleted_at: null };
@@ -865,6 +871,45 @@ export function installMockBackend(initialCount: number): void {
           changed(all, "updated");
           return { survivor: get(survivor.id), batch_id: batchId, moved: { notes: 0, interactions: 0, tasks: 0, goals: 0, identities: merged.length, consents: 0 } };
         }
+        // The assistant is "off" until a key is stored; then it answers with a canned,
+        // streamed reply citing the first contact.
+        case "ai_status":
+          return aiKeyStored
+            ? { available: true, reason: null, message: null, provider: "cloud", base_url: aiSettings.base_url, models: [aiSettings.model], redacts: aiSettings.redact_cloud, privacy: "Personal data is replaced by placeholders before it is sent." }
+            : { available: false, reason: "missing_api_key", message: "Add an API key in Settings → AI assistant.", provider: "cloud", base_url: aiSettings.base_url, models: [aiSettings.model], redacts: true, privacy: "" };
+        case "ai_settings_get":
+          return { settings: aiSettings, api_key_stored: aiKeyStored };
+        case "ai_settings_save":
+          aiSettings = args.settings as typeof aiSettings;
+          return { settings: aiSettings, api_key_stored: aiKeyStored };
+        case "ai_key_set":
+          aiKeyStored = true;
+          return { settings: aiSettings, api_key_stored: true };
+        case "ai_key_clear":
+          aiKeyStored = false;
+          return { settings: aiSettings, api_key_stored: false };
+        case "ai_usage": {
+          const reset = new Date(Date.now() + 60_000).toISOString();
+          return { minute: { limit: aiSettings.limits.requests_per_minute, used: 0, resets_at: reset }, today: { limit: aiSettings.limits.daily_cost_cap_usd, used: 0, resets_at: reset }, month: { limit: aiSettings.limits.monthly_credits_usd, used: 0, resets_at: reset }, by_model: [] };
+        }
+        case "ai_threads":
+        case "ai_proposals_pending":
+        case "ai_contact_features_stored":
+          return [];
+        case "ai_ask": {
+          if (!aiKeyStored) fail("ai_unavailable", "Add an API key in Settings → AI assistant.");
+          const first = [...contacts.values()][0];
+          const text = first ? `${first.display_name} is one of your clients.` : "You have no clients yet.";
+          for (const [index, word] of text.split(" ").entries()) {
+            await new Promise((resolve) => setTimeout(resolve, 80));
+            void emit("ai-streamed", { request_id: args.requestId, delta: (index === 0 ? "" : " ") + word, reset: false });
+          }
+          const threadId = (args.threadId as string | null) ?? newId("thread");
+          return { thread_id: threadId, message: { id: newId("msg"), thread_id: threadId, role: "assistant", content: text, citations: first ? [{ record_type: "contact", id: first.id, title: first.display_name }] : [], model: aiSettings.model, created_at: stamp() }, proposals: [] };
+        }
+        case "ai_contact_feature":
+        case "ai_brain_dump":
+          return fail("ai_unavailable", "The development mock has no AI provider.");
         case "app_info":
           return { version: "0.1.0-dev", data_dir: "/tmp/omnicrm", schema_version: 1 };
         default:

@@ -37,6 +37,13 @@ describe("shortcut matcher", () => {
     expect(matcher.handle(key("j"))).toBeNull();
   });
 
+  it("recognises g a for the Assistant", () => {
+    const matcher = createShortcutMatcher(() => 0);
+    expect(matcher.handle(key("g"))).toBeNull();
+    expect(matcher.handle(key("a"))).toBe("go-assistant");
+    expect(matcher.handle(key("a"))).toBeNull();
+  });
+
   it("forgets the g prefix after the timeout", () => {
     let now = 0;
     const matcher = createShortcutMatcher(() => now);

@@ -2,6 +2,7 @@
 //   g d / Alt+1  -> Dashboard        g c / Alt+2 -> Contacts
 //   g t          -> Tasks            g s         -> Settings
 //   g u          -> Duplicates      g j         -> Jobs
+//   g a          -> Assistant
 //   /            -> focus contact search
 //   n            -> new contact
 //   ?            -> shortcut help
@@ -15,6 +16,7 @@ export type ShortcutAction =
   | "go-settings"
   | "go-duplicates"
   | "go-jobs"
+  | "go-assistant"
   | "focus-search"
   | "new-contact"
   | "show-help"
@@ -43,6 +45,7 @@ export const SHORTCUT_HELP: ShortcutDescription[] = [
   { keys: [["g", "t"]], description: "Go to Tasks" },
   { keys: [["g", "u"]], description: "Go to Duplicates" },
   { keys: [["g", "j"]], description: "Go to Jobs" },
+  { keys: [["g", "a"]], description: "Go to Assistant" },
   { keys: [["g", "s"]], description: "Go to Settings" },
   { keys: [["Ctrl", "K"], ["⌘", "K"]], description: "Search everything" },
   { keys: [["/"]], description: "Search contacts" },
@@ -97,6 +100,7 @@ export function createShortcutMatcher(now: () => number = () => Date.now()): Sho
         if (key === "s" || key === "S") return "go-settings";
         if (key === "u" || key === "U") return "go-duplicates";
         if (key === "j" || key === "J") return "go-jobs";
+        if (key === "a" || key === "A") return "go-assistant";
       }
       // Not a valid second key: fall through and treat it as a fresh key press.
     }

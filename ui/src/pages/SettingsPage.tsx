@@ -1,4 +1,5 @@
 import type { JobInfo } from "../api";
+import { AiSection } from "../components/settings/AiSection";
 import { BackupsSection } from "../components/settings/BackupsSection";
 import { IgnoreListSection } from "../components/settings/IgnoreListSection";
 import { IntegrationsSection } from "../components/settings/IntegrationsSection";
@@ -30,6 +31,12 @@ export function SettingsPage({ jobs = null }: { jobs?: JobInfo[] | null }) {
             Integrations
           </h2>
           <IntegrationsSection jobs={jobs} />
+        </section>
+        <section className="settings__section" aria-labelledby="settings-ai" id="settings-ai-section">
+          <h2 id="settings-ai" className="section-title">
+            AI assistant
+          </h2>
+          <AiSection />
         </section>
         <section className="settings__section" aria-labelledby="settings-tags">
           <h2 id="settings-tags" className="section-title">

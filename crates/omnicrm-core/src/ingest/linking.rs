@@ -3,13 +3,14 @@
 
 use rusqlite::{params, Connection};
 
+use super::revisions::{self, ProviderFields, Revision};
 use super::{
     batches, suggestions, Direction, NormalizeOutcome, NormalizedEvent, Participant,
     ParticipantRole, SyncBatch, SyncProvider,
 };
 use crate::error::{ErrorCode, Result};
 use crate::identities::{self, IdentityKind};
-use crate::interactions::{self, InteractionInput, MAX_BODY_CHARS, MAX_SUBJECT_CHARS};
+use crate::interactions::{self, InteractionInput};
 use crate::time::now_utc;
 
 /// Parts of a local part that mark a machine sender even when the ignore list does not name
@@ -79,17 +80,21 @@ pub(super) fn normalize_pending(
 ) -> Result<NormalizeOutcome> {
     let pending = {
         let mut statement = connection.prepare_cached(
-            "SELECT id, provider, source_id, normalized_json FROM raw_events
+            "SELECT id, provider, source_id, normalized_json, version, source_updated_at, removed
+             FROM raw_events
              WHERE batch_id = ?1 AND status = 'pending' ORDER BY fetched_at, id LIMIT ?2",
         )?;
         let rows = statement
             .query_map(params![batch.id, limit.max(1)], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, Option<String>>(3)?,
-                ))
+                Ok(PendingEvent {
+                    raw_id: row.get(0)?,
+                    provider: row.get(1)?,
+                    source_id: row.get(2)?,
+                    normalized_json: row.get(3)?,
+                    version: row.get(4)?,
+                    updated_at: row.get(5)?,
+                    removed: row.get(6)?,
+                })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows
@@ -101,58 +106,17 @@ pub(super) fn normalize_pending(
         account_email: &batch.account_email,
     };
     let mut outcome = NormalizeOutcome::default();
-    for (raw_id, provider, source_id, normalized_json) in pending {
-        let parsed = normalized_json
-            .as_deref()
-            .map(serde_json::from_str::<NormalizedEvent>);
-        let (Some(provider), Some(Ok(normalized))) = (SyncProvider::parse(&provider), parsed)
-        else {
-            set_status(
-                connection,
-                &raw_id,
-                "failed",
-                Some("could not be read"),
-                None,
-            )?;
-            outcome.failed += 1;
-            continue;
-        };
-        match link(
-            connection,
-            &owner,
-            provider,
-            &source_id,
-            &normalized,
-            &screen,
-            true,
-        ) {
-            Ok(linked) => {
-                outcome.suggested += linked.suggested;
-                match linked.interaction_id {
-                    Some(interaction_id) => {
-                        set_status(
-                            connection,
-                            &raw_id,
-                            "normalized",
-                            None,
-                            Some(&interaction_id),
-                        )?;
-                        outcome.normalized += 1;
-                    }
-                    None => {
-                        set_status(
-                            connection,
-                            &raw_id,
-                            "unlinked",
-                            Some("no one in it is a contact yet"),
-                            None,
-                        )?;
-                        outcome.unlinked += 1;
-                    }
-                }
-            }
+    for event in pending {
+        match normalize_one(connection, &owner, &screen, &event) {
+            Ok(step) => outcome.add(step),
             Err(error) if error.code == ErrorCode::ValidationFailed => {
-                set_status(connection, &raw_id, "failed", Some(&error.message), None)?;
+                set_status(
+                    connection,
+                    &event.raw_id,
+                    "failed",
+                    Some(&error.message),
+                    None,
+                )?;
                 outcome.failed += 1;
             }
             Err(error) => return Err(error),
@@ -165,6 +129,185 @@ pub(super) fn normalize_pending(
         outcome.normalized,
         outcome.suggested,
     )?;
+    Ok(outcome)
+}
+
+/// A raw event waiting to be normalized.
+struct PendingEvent {
+    raw_id: String,
+    provider: String,
+    source_id: String,
+    normalized_json: Option<String>,
+    /// '' for items that never change: no other version can exist.
+    version: String,
+    updated_at: Option<String>,
+    removed: bool,
+}
+
+/// Normalizes one raw event: a first version is linked, a newer one revises the interaction
+/// made from the version before it (see `revisions`), an older one is set aside.
+fn normalize_one(
+    connection: &Connection,
+    owner: &Owner<'_>,
+    screen: &Screen,
+    event: &PendingEvent,
+) -> Result<NormalizeOutcome> {
+    let mut outcome = NormalizeOutcome::default();
+    let raw_id = event.raw_id.as_str();
+    let Some(provider) = SyncProvider::parse(&event.provider) else {
+        set_status(
+            connection,
+            raw_id,
+            "failed",
+            Some("could not be read"),
+            None,
+        )?;
+        outcome.failed += 1;
+        return Ok(outcome);
+    };
+    let source_id = event.source_id.as_str();
+    let previous = if event.version.is_empty() {
+        None
+    } else {
+        revisions::current(connection, provider, source_id, raw_id)?
+    };
+    if let Some(previous) = previous
+        .as_ref()
+        .filter(|previous| revisions::is_outdated(event.updated_at.as_deref(), previous))
+    {
+        set_status(
+            connection,
+            raw_id,
+            "skipped",
+            Some(revisions::OUTDATED),
+            None,
+        )?;
+        revisions::mark_superseded(connection, raw_id, &previous.id)?;
+        outcome.skipped += 1;
+        return Ok(outcome);
+    }
+    if event.removed {
+        let removed = revisions::remove(connection, owner.batch_id, provider, source_id)?;
+        set_status(
+            connection,
+            raw_id,
+            "skipped",
+            Some("cancelled"),
+            removed.as_deref(),
+        )?;
+        revisions::supersede(connection, provider, source_id, raw_id)?;
+        outcome.skipped += 1;
+        outcome.removed += u32::from(removed.is_some());
+        return Ok(outcome);
+    }
+    let parsed = event
+        .normalized_json
+        .as_deref()
+        .map(serde_json::from_str::<NormalizedEvent>);
+    let Some(Ok(normalized)) = parsed else {
+        set_status(
+            connection,
+            raw_id,
+            "failed",
+            Some("could not be read"),
+            None,
+        )?;
+        outcome.failed += 1;
+        return Ok(outcome);
+    };
+    let base = previous
+        .as_ref()
+        .and_then(|previous| previous.normalized_json.as_deref())
+        .and_then(|json| serde_json::from_str::<NormalizedEvent>(json).ok());
+    let revision = match &previous {
+        Some(_) => revisions::revise(
+            connection,
+            owner,
+            provider,
+            source_id,
+            base.as_ref(),
+            &normalized,
+            screen,
+        )?,
+        None => Revision::Linked(link(
+            connection,
+            owner,
+            provider,
+            source_id,
+            &normalized,
+            screen,
+            true,
+        )?),
+    };
+    match revision {
+        Revision::Linked(linked) => {
+            outcome.suggested += linked.suggested;
+            match linked.interaction_id {
+                Some(interaction_id) => {
+                    set_status(
+                        connection,
+                        raw_id,
+                        "normalized",
+                        None,
+                        Some(&interaction_id),
+                    )?;
+                    outcome.normalized += 1;
+                    outcome.revised += u32::from(previous.is_some());
+                }
+                None => {
+                    set_status(
+                        connection,
+                        raw_id,
+                        "unlinked",
+                        Some("no one in it is a contact yet"),
+                        None,
+                    )?;
+                    outcome.unlinked += 1;
+                }
+            }
+        }
+        Revision::Updated {
+            interaction_id,
+            suggested,
+            changed,
+        } => {
+            set_status(
+                connection,
+                raw_id,
+                "normalized",
+                None,
+                Some(&interaction_id),
+            )?;
+            outcome.suggested += suggested;
+            outcome.normalized += 1;
+            outcome.revised += u32::from(changed);
+        }
+        Revision::Unlinked { suggested } => {
+            set_status(
+                connection,
+                raw_id,
+                "unlinked",
+                Some("no one in it is a contact any more"),
+                None,
+            )?;
+            outcome.suggested += suggested;
+            outcome.unlinked += 1;
+            outcome.removed += 1;
+        }
+        Revision::DeletedByUser { interaction_id } => {
+            set_status(
+                connection,
+                raw_id,
+                "skipped",
+                Some(revisions::DELETED_BY_USER),
+                Some(&interaction_id),
+            )?;
+            outcome.skipped += 1;
+        }
+    }
+    if !event.version.is_empty() {
+        revisions::supersede(connection, provider, source_id, raw_id)?;
+    }
     Ok(outcome)
 }
 
@@ -196,6 +339,46 @@ pub(super) fn link(
     screen: &Screen,
     suggest: bool,
 ) -> Result<Linked> {
+    let (contact_ids, suggested) =
+        contacts_of(connection, owner, provider, event, screen, suggest)?;
+    if contact_ids.is_empty() {
+        return Ok(Linked {
+            interaction_id: None,
+            suggested,
+        });
+    }
+    let fields = ProviderFields::of(event);
+    let interaction = interactions::insert_or_revive(
+        connection,
+        InteractionInput {
+            kind: Some(fields.kind),
+            subject: fields.subject,
+            body: fields.body,
+            occurred_at: Some(fields.occurred_at),
+            duration_minutes: fields.duration_minutes,
+            contact_ids,
+            source: Some(provider.as_str().to_owned()),
+            source_id: Some(source_id.to_owned()),
+            source_metadata: event.metadata.clone(),
+        },
+        Some(owner.batch_id),
+    )?;
+    Ok(Linked {
+        interaction_id: Some(interaction.id),
+        suggested,
+    })
+}
+
+/// The contacts among an event's participants (the account itself left out), and, when
+/// `suggest`, how many of the others were newly suggested.
+pub(super) fn contacts_of(
+    connection: &Connection,
+    owner: &Owner<'_>,
+    provider: SyncProvider,
+    event: &NormalizedEvent,
+    screen: &Screen,
+    suggest: bool,
+) -> Result<(Vec<String>, u32)> {
     let account_email = owner.account_email.to_lowercase();
     let mut contact_ids: Vec<String> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
@@ -231,43 +414,7 @@ pub(super) fn link(
             suggested += 1;
         }
     }
-    if contact_ids.is_empty() {
-        return Ok(Linked {
-            interaction_id: None,
-            suggested,
-        });
-    }
-    let subject = event
-        .subject
-        .as_deref()
-        .map(|subject| truncate(subject, MAX_SUBJECT_CHARS));
-    let body = event
-        .body
-        .as_deref()
-        .map(|body| truncate(body, MAX_BODY_CHARS));
-    let subject = match (subject, &body) {
-        (None, None) => Some("(no subject)".to_owned()),
-        (subject, _) => subject,
-    };
-    let interaction = interactions::insert_or_revive(
-        connection,
-        InteractionInput {
-            kind: Some(event.kind),
-            subject,
-            body,
-            occurred_at: Some(event.occurred_at.clone()),
-            duration_minutes: event.duration_minutes.map(|minutes| minutes.min(24 * 60)),
-            contact_ids,
-            source: Some(provider.as_str().to_owned()),
-            source_id: Some(source_id.to_owned()),
-            source_metadata: event.metadata.clone(),
-        },
-        Some(owner.batch_id),
-    )?;
-    Ok(Linked {
-        interaction_id: Some(interaction.id),
-        suggested,
-    })
+    Ok((contact_ids, suggested))
 }
 
 /// Who in an event may become a contact: the sender of mail the account received (unless a

@@ -1,12 +1,14 @@
-//! Raw events: fetched items stored as the provider sent them, once per (provider, source id).
+//! Raw events: fetched items stored as the provider sent them, once per (provider, source id,
+//! version). Items that change (calendar events) keep every version; see `revisions`.
 
 use std::collections::HashSet;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{batches, RawEventCounts, RawEventInput, StoredPage, SyncBatch, SyncProvider};
+use super::SyncProvider;
+use super::{batches, revisions, RawEventCounts, RawEventInput, StoredPage, SyncBatch};
 use crate::error::{Error, Result};
-use crate::time::{new_id, now_utc};
+use crate::time::{format_utc, new_id, now_utc, parse_utc};
 
 /// Raw payloads above this size are refused: no Gmail message (format=full, attachments left
 /// out) or Calendar event comes near it.
@@ -21,9 +23,10 @@ pub(super) fn insert_page(
     let now = now_utc();
     let mut insert = connection.prepare_cached(
         "INSERT INTO raw_events (id, provider, source_id, account_id, batch_id, payload_json,
-                                 normalized_json, status, status_reason, fetched_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (provider, source_id) DO NOTHING",
+                                 normalized_json, status, status_reason, fetched_at, version,
+                                 source_updated_at, removed, superseded_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         ON CONFLICT (provider, source_id, version) DO NOTHING",
     )?;
     let mut address = connection.prepare_cached(
         "INSERT OR IGNORE INTO raw_event_addresses (raw_event_id, email_normalized)
@@ -43,13 +46,34 @@ pub(super) fn insert_page(
                 "is larger than 16 MiB",
             ));
         }
-        let (status, reason) = match (&item.normalized, &item.skip_reason) {
-            (Some(_), None) => ("pending", None),
-            (_, Some(reason)) => ("skipped", Some(reason.as_str())),
-            (None, None) => ("skipped", Some("not an interaction")),
+        let version = item.version.as_deref().map(str::trim).unwrap_or_default();
+        let updated_at = match item.updated_at.as_deref() {
+            None => None,
+            Some(text) => Some(parse_utc(text).map(format_utc).ok_or_else(|| {
+                Error::invalid_field(
+                    format!("items[{index}].updated_at"),
+                    "must be a date and time like 2026-11-22T10:30:00Z",
+                )
+            })?),
         };
-        let normalized_json = match (&item.normalized, status) {
-            (Some(normalized), "pending") => Some(serde_json::to_string(normalized)?),
+        // Items without versions never change: the unique index alone keeps them once.
+        let earlier = match version {
+            "" => None,
+            _ => revisions::newest_stored(connection, item.provider, source_id)?,
+        };
+        let outdated = earlier
+            .as_ref()
+            .filter(|earlier| revisions::is_outdated(updated_at.as_deref(), earlier))
+            .map(|earlier| earlier.id.clone());
+        let (status, reason) = match (&outdated, item.removed, &item.normalized, &item.skip_reason)
+        {
+            (Some(_), _, _, _) => ("skipped", Some(revisions::OUTDATED)),
+            (None, true, _, _) | (None, false, Some(_), None) => ("pending", None),
+            (None, false, _, Some(reason)) => ("skipped", Some(reason.as_str())),
+            (None, false, None, None) => ("skipped", Some("not an interaction")),
+        };
+        let normalized_json = match (&item.normalized, status, item.removed) {
+            (Some(normalized), "pending", false) => Some(serde_json::to_string(normalized)?),
             _ => None,
         };
         let id = new_id();
@@ -64,13 +88,26 @@ pub(super) fn insert_page(
             status,
             reason,
             now,
+            version,
+            updated_at,
+            item.removed,
+            outdated,
         ])?;
         if inserted == 0 {
             stored.already_stored += 1;
             continue;
         }
         stored.inserted += 1;
-        if let Some(normalized) = item.normalized.as_ref().filter(|_| status == "pending") {
+        if outdated.is_some() {
+            stored.outdated += 1;
+        } else if earlier.is_some() {
+            stored.revisions += 1;
+        }
+        if let Some(normalized) = item
+            .normalized
+            .as_ref()
+            .filter(|_| normalized_json.is_some())
+        {
             for participant in &normalized.participants {
                 let email = participant.email.trim().to_lowercase();
                 if !email.is_empty() {
@@ -123,6 +160,8 @@ pub(super) fn counts(connection: &Connection, batch_id: &str) -> Result<RawEvent
     Ok(counts)
 }
 
+/// The payload of an item's current version: the one applied last, or a newer one waiting to
+/// be; a version that arrived too late only when there is nothing else.
 pub(super) fn payload(
     connection: &Connection,
     provider: SyncProvider,
@@ -130,15 +169,26 @@ pub(super) fn payload(
 ) -> Result<Option<String>> {
     let payload = connection
         .prepare_cached(
-            "SELECT payload_json FROM raw_events WHERE provider = ?1 AND source_id = ?2",
+            "SELECT payload_json FROM raw_events WHERE provider = ?1 AND source_id = ?2
+             ORDER BY superseded_by IS NOT NULL, status_reason IS ?3, fetched_at DESC, id DESC
+             LIMIT 1",
         )?
-        .query_row(params![provider.as_str(), source_id], |row| row.get(0))
+        .query_row(
+            params![provider.as_str(), source_id, revisions::OUTDATED],
+            |row| row.get(0),
+        )
         .optional()?;
     Ok(payload)
 }
 
-/// Deletes a batch's raw events (their addresses go with them); returns how many.
+/// Deletes a batch's raw events (their addresses go with them); returns how many. The
+/// versions they had superseded are current again.
 pub(super) fn delete_batch(connection: &Connection, batch_id: &str) -> Result<u32> {
+    connection.execute(
+        "UPDATE raw_events SET superseded_by = NULL WHERE superseded_by IN
+             (SELECT id FROM raw_events WHERE batch_id = ?1)",
+        [batch_id],
+    )?;
     connection.execute(
         "DELETE FROM raw_event_addresses WHERE raw_event_id IN
              (SELECT id FROM raw_events WHERE batch_id = ?1)",

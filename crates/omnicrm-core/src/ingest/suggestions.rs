@@ -147,7 +147,8 @@ pub(super) fn approve(
 }
 
 /// Links the raw events that waited for someone with `email` to become a contact. Each
-/// interaction belongs to its raw event's batch.
+/// interaction belongs to its raw event's batch. Only an item's current version is linked: an
+/// older one a newer version replaced must not bring its old content back.
 fn link_waiting(connection: &Connection, email: &str) -> Result<u32> {
     let waiting = {
         let mut statement = connection.prepare_cached(
@@ -156,7 +157,8 @@ fn link_waiting(connection: &Connection, email: &str) -> Result<u32> {
              FROM raw_event_addresses a
              JOIN raw_events r ON r.id = a.raw_event_id
              JOIN sync_batches b ON b.id = r.batch_id
-             WHERE a.email_normalized = ?1 AND r.status = 'unlinked' AND b.status <> 'undone'",
+             WHERE a.email_normalized = ?1 AND r.status = 'unlinked' AND b.status <> 'undone'
+               AND r.superseded_by IS NULL",
         )?;
         let rows = statement
             .query_map([email], |row| {

@@ -99,7 +99,13 @@ impl Run<'_> {
         let listing = match &walk {
             Walk::Window => {
                 let (start, end) = self.settings.window();
-                EventListing::Window { start, end }
+                // Cancelled events too: after an expired token (or an undo) the interactions
+                // of events cancelled since must go; on a first sync they are stored skipped.
+                EventListing::Window {
+                    start,
+                    end,
+                    show_deleted: true,
+                }
             }
             Walk::Changes(token) => EventListing::Changes {
                 sync_token: token.clone(),

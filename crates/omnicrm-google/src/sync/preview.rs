@@ -181,7 +181,11 @@ async fn preview_calendar(
 ) -> Result<CalendarPreview> {
     let client = sync.calendar(&account.account_id)?;
     let (start, end) = settings.window();
-    let listing = EventListing::Window { start, end };
+    let listing = EventListing::Window {
+        start,
+        end,
+        show_deleted: false,
+    };
     let mut events = 0u32;
     let mut sample_titles = Vec::new();
     let mut page_token: Option<String> = None;

@@ -116,6 +116,13 @@ impl Harness {
             .expect("count")
     }
 
+    pub fn text(&self, sql: &str) -> String {
+        let connection = rusqlite::Connection::open(self.core.database.path()).expect("open");
+        connection
+            .query_row(sql, [], |row| row.get(0))
+            .expect("text")
+    }
+
     pub fn live_interactions(&self) -> i64 {
         self.count(
             "SELECT COUNT(*) FROM interactions WHERE deleted_at IS NULL \

@@ -10,6 +10,7 @@ import { Overlay } from "../Overlay";
 import { StagePill, StatusBadge, TagList } from "../StagePill";
 import { useToasts } from "../Toasts";
 import { GoalsPanel } from "../productivity/GoalsPanel";
+import { AiInsightsPanel } from "./AiInsightsPanel";
 import { ConsentsPanel } from "./ConsentsPanel";
 import { ContactTimeline } from "./ContactTimeline";
 import { IdentitiesList } from "./IdentitiesList";
@@ -260,6 +261,10 @@ function ContactDetailBody({ contact, notes, activityToken, onActivity }: Contac
 
       <DetailSection title="Preferences">
         <JsonObjectList value={contact.preferences} emptyText="Nothing recorded." />
+      </DetailSection>
+
+      <DetailSection title="AI insights">
+        <AiInsightsPanel contactId={contact.id} />
       </DetailSection>
 
       <DetailSection title="Add to the history">

@@ -1,0 +1,46 @@
+// Plain words for the AI assistant's own error codes. The guardrail codes carry
+// `details.limit` ({limit, used, resets_at}), so the message can say how much was used
+// and when the limit resets instead of only that it was hit.
+
+import type { AppError } from "../api";
+import { formatDateTime } from "./format";
+
+export const AI_ERROR_CODES: ReadonlySet<AppError["code"]> = new Set<AppError["code"]>([
+  "rate_limited_minute",
+  "rate_limited_daily_cost",
+  "rate_limited_monthly",
+  "ai_unavailable",
+]);
+
+/** US dollars, with cents (and fractions of a cent for tiny amounts). */
+export function formatUsd(amount: number | null): string {
+  if (amount === null) return "—";
+  const digits = amount !== 0 && Math.abs(amount) < 0.01 ? 4 : 2;
+  return `$${amount.toFixed(digits)}`;
+}
+
+/** The message to show for an error: the AI codes in plain words, anything else as sent. */
+export function errorMessage(error: AppError): string {
+  const limit = error.details?.limit ?? null;
+  const resets = limit ? formatDateTime(limit.resets_at) : null;
+  switch (error.code) {
+    case "rate_limited_minute": {
+      const count = limit?.limit != null ? ` (the limit is ${limit.limit} a minute)` : "";
+      return `Too many AI requests this minute${count}.${resets ? ` Try again at ${resets}.` : " Try again in a minute."}`;
+    }
+    case "rate_limited_daily_cost": {
+      const cap = limit?.limit != null ? ` of ${formatUsd(limit.limit)}` : "";
+      const used = limit?.used != null ? ` (${formatUsd(limit.used)} used)` : "";
+      return `Today's AI cost cap${cap} is reached${used}.${resets ? ` It resets at ${resets}.` : ""} You can raise it in Settings → AI assistant.`;
+    }
+    case "rate_limited_monthly": {
+      const credits = limit?.limit != null ? ` of ${formatUsd(limit.limit)}` : "";
+      const used = limit?.used != null ? ` (${formatUsd(limit.used)} used)` : "";
+      return `This month's AI credits${credits} are used up${used}.${resets ? ` They renew at ${resets}.` : ""} You can raise them in Settings → AI assistant.`;
+    }
+    case "ai_unavailable":
+      return `AI is off: ${error.message}`;
+    default:
+      return error.message;
+  }
+}
