@@ -119,6 +119,41 @@ pub(crate) fn record(connection: &Connection, change: &NewChange) -> Result<Stri
     Ok(id)
 }
 
+/// Appends many changes with one statement, in order (bulk writes of new records). The same
+/// rows as [`record`] once per change, each with its own id and the time of the call.
+pub(crate) fn record_many(connection: &Connection, changes: &[NewChange]) -> Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let now = now_utc();
+    let rows: Vec<_> = changes
+        .iter()
+        .map(|change| {
+            (
+                new_id(),
+                change.entity,
+                change.entity_id.as_str(),
+                change.operation.as_str(),
+                change.before.as_deref(),
+                change.after.as_deref(),
+                change.batch_id.as_deref(),
+                change.reverts_change_id.as_deref(),
+                now.as_str(),
+            )
+        })
+        .collect();
+    connection
+        .prepare_cached(
+            "INSERT INTO change_log (id, entity, entity_id, operation, before_json, after_json,
+                                     batch_id, reverts_change_id, created_at)
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4,
+                    value ->> 5, value ->> 6, value ->> 7, value ->> 8
+             FROM json_each(?1) ORDER BY key",
+        )?
+        .execute([serde_json::to_string(&rows)?])?;
+    Ok(())
+}
+
 /// What undoing a batch did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
