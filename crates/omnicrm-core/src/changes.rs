@@ -126,32 +126,37 @@ pub(crate) fn record_many(connection: &Connection, changes: &[NewChange]) -> Res
         return Ok(());
     }
     let now = now_utc();
-    let rows: Vec<_> = changes
+    let ids: Vec<String> = changes.iter().map(|_| new_id()).collect();
+    let operations: Vec<&str> = changes
         .iter()
-        .map(|change| {
-            (
-                new_id(),
-                change.entity,
-                change.entity_id.as_str(),
-                change.operation.as_str(),
-                change.before.as_deref(),
-                change.after.as_deref(),
-                change.batch_id.as_deref(),
-                change.reverts_change_id.as_deref(),
-                now.as_str(),
-            )
+        .map(|change| change.operation.as_str())
+        .collect();
+    let rows: Vec<[&dyn rusqlite::ToSql; 9]> = changes
+        .iter()
+        .zip(&ids)
+        .zip(&operations)
+        .map(|((change, id), operation)| -> [&dyn rusqlite::ToSql; 9] {
+            [
+                id,
+                &change.entity,
+                &change.entity_id,
+                operation,
+                &change.before,
+                &change.after,
+                &change.batch_id,
+                &change.reverts_change_id,
+                &now,
+            ]
         })
         .collect();
-    connection
-        .prepare_cached(
-            "INSERT INTO change_log (id, entity, entity_id, operation, before_json, after_json,
-                                     batch_id, reverts_change_id, created_at)
-             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4,
-                    value ->> 5, value ->> 6, value ->> 7, value ->> 8
-             FROM json_each(?1) ORDER BY key",
-        )?
-        .execute([serde_json::to_string(&rows)?])?;
-    Ok(())
+    crate::store::insert_rows(
+        connection,
+        "INSERT INTO change_log (id, entity, entity_id, operation, before_json, after_json,
+                                 batch_id, reverts_change_id, created_at)",
+        "",
+        &rows,
+        &mut |_| Ok(()),
+    )
 }
 
 /// What undoing a batch did.

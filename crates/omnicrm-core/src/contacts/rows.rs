@@ -1,12 +1,13 @@
 //! SQL for storing and loading whole contacts, and keeping the keyword index in step.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 
 use super::validation::normalize_email;
 use super::{
     Address, ClientStatus, Contact, ContactSource, EmailEntry, LifecycleStage, PhoneEntry, ENTITY,
 };
 use crate::error::{Error, Result};
+use crate::store::insert_rows;
 use crate::time::{new_id, now_utc};
 
 /// Keyword-index writes held back until the end of a bulk write.
@@ -257,7 +258,6 @@ pub(super) fn insert_many(
     if contacts.is_empty() {
         return Ok(());
     }
-    let mut tag_links: Vec<(&str, String)> = Vec::new();
     let mut tag_ids_of = Vec::with_capacity(contacts.len());
     for contact in contacts.iter_mut() {
         tag_ids_of.push(tags.resolve(connection, contact)?);
@@ -268,30 +268,36 @@ pub(super) fn insert_many(
         .collect::<Result<Vec<_>>>()?;
     let mut seq_of: std::collections::HashMap<String, i64> =
         std::collections::HashMap::with_capacity(contacts.len());
-    {
-        let mut statement = connection.prepare_cached(
-            "INSERT INTO contacts (
-                 id, display_name, sort_name, organization, primary_email, primary_phone,
-                 address_json, date_of_birth, photo, lifecycle_stage, stage_rank, client_status,
-                 source, referral_source, emergency_contact_name, emergency_contact_phone,
-                 health_context_json, preferences_json, created_at, updated_at, deleted_at)
-             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4,
-                    value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9,
-                    value ->> 10, value ->> 11, value ->> 12, value ->> 13, value ->> 14,
-                    value ->> 15, value ->> 16, value ->> 17, value ->> 18, value ->> 19,
-                    value ->> 20
-             FROM json_each(?1) ORDER BY key
-             RETURNING id, seq",
-        )?;
-        let mut returned = statement.query([serde_json::to_string(&rows)?])?;
-        while let Some(row) = returned.next()? {
+    let row_params: Vec<[&dyn ToSql; 21]> = rows
+        .iter()
+        .map(|row| -> [&dyn ToSql; 21] {
+            [
+                &row.0, &row.1, &row.2, &row.3, &row.4, &row.5, &row.6, &row.7, &row.8, &row.9,
+                &row.10, &row.11, &row.12, &row.13, &row.14, &row.15, &row.16, &row.17, &row.18,
+                &row.19, &row.20,
+            ]
+        })
+        .collect();
+    insert_rows(
+        connection,
+        "INSERT INTO contacts (
+             id, display_name, sort_name, organization, primary_email, primary_phone,
+             address_json, date_of_birth, photo, lifecycle_stage, stage_rank, client_status,
+             source, referral_source, emergency_contact_name, emergency_contact_phone,
+             health_context_json, preferences_json, created_at, updated_at, deleted_at)",
+        "RETURNING id, seq",
+        &row_params,
+        &mut |row| {
             seq_of.insert(row.get(0)?, row.get(1)?);
-        }
-    }
+            Ok(())
+        },
+    )?;
+    drop(row_params);
     drop(rows);
 
     let mut emails = Vec::new();
     let mut phones = Vec::new();
+    let mut tag_links: Vec<(&str, &str)> = Vec::new();
     for (contact, tag_ids) in contacts.iter().zip(&tag_ids_of) {
         for (position, email) in contact.emails.iter().enumerate() {
             emails.push((
@@ -313,37 +319,46 @@ pub(super) fn insert_many(
             ));
         }
         for tag_id in tag_ids {
-            tag_links.push((contact.id.as_str(), tag_id.clone()));
+            tag_links.push((contact.id.as_str(), tag_id.as_str()));
         }
     }
-    if !emails.is_empty() {
-        connection
-            .prepare_cached(
-                "INSERT INTO contact_emails (contact_id, position, address, address_normalized,
-                                             label, is_primary)
-                 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4,
-                        value ->> 5
-                 FROM json_each(?1)",
-            )?
-            .execute([serde_json::to_string(&emails)?])?;
-    }
-    if !phones.is_empty() {
-        connection
-            .prepare_cached(
-                "INSERT INTO contact_phones (contact_id, position, number_e164, label, is_primary)
-                 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
-                 FROM json_each(?1)",
-            )?
-            .execute([serde_json::to_string(&phones)?])?;
-    }
-    if !tag_links.is_empty() {
-        connection
-            .prepare_cached(
-                "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id)
-                 SELECT value ->> 0, value ->> 1 FROM json_each(?1)",
-            )?
-            .execute([serde_json::to_string(&tag_links)?])?;
-    }
+    let nothing_returned = &mut |_: &Row<'_>| Ok(());
+    let email_params: Vec<[&dyn ToSql; 6]> = emails
+        .iter()
+        .map(|email| -> [&dyn ToSql; 6] {
+            [&email.0, &email.1, &email.2, &email.3, &email.4, &email.5]
+        })
+        .collect();
+    insert_rows(
+        connection,
+        "INSERT INTO contact_emails (contact_id, position, address, address_normalized, label,
+                                     is_primary)",
+        "",
+        &email_params,
+        nothing_returned,
+    )?;
+    let phone_params: Vec<[&dyn ToSql; 5]> = phones
+        .iter()
+        .map(|phone| -> [&dyn ToSql; 5] { [&phone.0, &phone.1, &phone.2, &phone.3, &phone.4] })
+        .collect();
+    insert_rows(
+        connection,
+        "INSERT INTO contact_phones (contact_id, position, number_e164, label, is_primary)",
+        "",
+        &phone_params,
+        nothing_returned,
+    )?;
+    let tag_params: Vec<[&dyn ToSql; 2]> = tag_links
+        .iter()
+        .map(|link| -> [&dyn ToSql; 2] { [&link.0, &link.1] })
+        .collect();
+    insert_rows(
+        connection,
+        "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id)",
+        "",
+        &tag_params,
+        nothing_returned,
+    )?;
     for contact in contacts.iter() {
         let seq = seq_of
             .get(&contact.id)
