@@ -6,7 +6,11 @@
 //! 2. Import 100k contacts into an empty database.
 //! 3. The first page (50 items) of a contact timeline holding 5k interactions and notes.
 //!
-//! Usage: bench_imports [--runs N] [--large N]
+//! Usage: bench_imports [--runs N] [--large N] [--only small|large|timeline] [--cache DIR]
+//!
+//! `--only` runs one of the three measurements; `--cache DIR` keeps the exported files in DIR
+//! and reuses them, so that runs alternating two builds import the same files without
+//! exporting them again each time.
 
 use std::time::{Duration, Instant};
 
@@ -18,27 +22,44 @@ use omnicrm_core::Core;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut runs: usize = 3;
     let mut large: u32 = 100_000;
+    let mut only: Option<String> = None;
+    let mut cache: Option<std::path::PathBuf> = None;
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {
         match argument.as_str() {
             "--runs" => runs = arguments.next().ok_or("--runs needs a number")?.parse()?,
             "--large" => large = arguments.next().ok_or("--large needs a number")?.parse()?,
+            "--only" => only = Some(arguments.next().ok_or("--only needs a measurement")?),
+            "--cache" => cache = Some(arguments.next().ok_or("--cache needs a directory")?.into()),
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
+    let runs_of = |measurement: &str| {
+        if only.as_deref().is_none_or(|only| only == measurement) {
+            runs
+        } else {
+            0
+        }
+    };
     let scratch = tempfile::tempdir()?;
+    let files = cache.unwrap_or_else(|| scratch.path().to_owned());
+    std::fs::create_dir_all(&files)?;
 
     // The files to import: Google CSV exports of demo data from other seeds.
-    let ten_thousand = export_demo(scratch.path(), "ten-thousand", 10_000, 7)?;
-    let large_file = if large > 0 {
-        Some(export_demo(scratch.path(), "large", large, 11)?)
+    let ten_thousand = if runs_of("small") > 0 {
+        export_demo(&files, "ten-thousand", 10_000, 7)?
+    } else {
+        files.join("unused.csv")
+    };
+    let large_file = if large > 0 && runs_of("large") > 0 {
+        Some(export_demo(&files, &format!("large-{large}"), large, 11)?)
     } else {
         None
     };
 
     // 1. 10k into 10k existing.
     let mut timings = Vec::new();
-    for run in 0..runs {
+    for run in 0..runs_of("small") {
         let directory = scratch.path().join(format!("existing-{run}"));
         let core = Core::open(&directory)?;
         core.demo
@@ -70,10 +91,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         drop(core);
         std::fs::remove_dir_all(&directory)?;
     }
-    report(
-        "import 10k contacts, dedupe against 10k existing",
-        &mut timings,
-    );
+    if !timings.is_empty() {
+        report(
+            "import 10k contacts, dedupe against 10k existing",
+            &mut timings,
+        );
+    }
 
     // 2. The large file into an empty database (skipped with --large 0).
     let mut timings = Vec::new();
@@ -95,6 +118,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &format!("import {large} contacts into an empty database"),
             &mut timings,
         );
+    }
+    if runs_of("timeline") == 0 {
+        return Ok(());
     }
 
     // 3. Timeline of one contact with 5k items.
@@ -139,10 +165,16 @@ fn export_demo(
     contacts: u32,
     seed: u64,
 ) -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
-    let core = Core::open(&scratch.join(format!("source-{name}")))?;
-    core.demo.load(contacts, seed, &mut |_| {})?;
     let path = scratch.join(format!("{name}.csv"));
+    if path.exists() {
+        return Ok(path);
+    }
+    let source = scratch.join(format!("source-{name}"));
+    let core = Core::open(&source)?;
+    core.demo.load(contacts, seed, &mut |_| {})?;
     core.export.write(ExportFormat::GoogleCsv, &path, None)?;
+    drop(core);
+    std::fs::remove_dir_all(&source)?;
     Ok(path)
 }
 

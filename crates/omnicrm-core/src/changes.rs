@@ -119,6 +119,46 @@ pub(crate) fn record(connection: &Connection, change: &NewChange) -> Result<Stri
     Ok(id)
 }
 
+/// Appends many changes with one statement, in order (bulk writes of new records). The same
+/// rows as [`record`] once per change, each with its own id and the time of the call.
+pub(crate) fn record_many(connection: &Connection, changes: &[NewChange]) -> Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let now = now_utc();
+    let ids: Vec<String> = changes.iter().map(|_| new_id()).collect();
+    let operations: Vec<&str> = changes
+        .iter()
+        .map(|change| change.operation.as_str())
+        .collect();
+    let rows: Vec<[&dyn rusqlite::ToSql; 9]> = changes
+        .iter()
+        .zip(&ids)
+        .zip(&operations)
+        .map(|((change, id), operation)| -> [&dyn rusqlite::ToSql; 9] {
+            [
+                id,
+                &change.entity,
+                &change.entity_id,
+                operation,
+                &change.before,
+                &change.after,
+                &change.batch_id,
+                &change.reverts_change_id,
+                &now,
+            ]
+        })
+        .collect();
+    crate::store::insert_rows(
+        connection,
+        "INSERT INTO change_log (id, entity, entity_id, operation, before_json, after_json,
+                                 batch_id, reverts_change_id, created_at)",
+        "",
+        &rows,
+        &mut |_| Ok(()),
+    )
+}
+
 /// What undoing a batch did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

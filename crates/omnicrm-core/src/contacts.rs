@@ -5,7 +5,7 @@ mod rows;
 pub mod search_query;
 mod validation;
 
-pub(crate) use rows::SearchIndexBatch;
+pub(crate) use rows::{SearchIndexBatch, TagNames};
 
 use serde::{Deserialize, Serialize};
 
@@ -532,6 +532,29 @@ pub(crate) fn insert_new(
     change.batch_id = batch_id.map(str::to_owned);
     changes::record(transaction, &change)?;
     Ok(())
+}
+
+/// Stores many new, already validated contacts and records their creation (imports): the
+/// same rows and change-log entries as [`insert_new`] for each, written with one statement per
+/// table. `tags` remembers the tag names looked up, across calls.
+pub(crate) fn insert_new_many(
+    transaction: &rusqlite::Connection,
+    contacts: &mut [Contact],
+    batch_id: Option<&str>,
+    tags: &mut TagNames,
+    index: &mut SearchIndexBatch,
+) -> Result<()> {
+    rows::insert_many(transaction, contacts, tags, index)?;
+    let changes = contacts
+        .iter()
+        .map(|contact| {
+            let mut change =
+                changes::NewChange::new(ENTITY, &contact.id, Operation::Create).after(contact)?;
+            change.batch_id = batch_id.map(str::to_owned);
+            Ok(change)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    changes::record_many(transaction, &changes)
 }
 
 /// Validates and creates a contact inside a caller's transaction, recording the creation under

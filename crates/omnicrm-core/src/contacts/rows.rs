@@ -1,12 +1,13 @@
 //! SQL for storing and loading whole contacts, and keeping the keyword index in step.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 
 use super::validation::normalize_email;
 use super::{
     Address, ClientStatus, Contact, ContactSource, EmailEntry, LifecycleStage, PhoneEntry, ENTITY,
 };
 use crate::error::{Error, Result};
+use crate::store::insert_rows;
 use crate::time::{new_id, now_utc};
 
 /// Keyword-index writes held back until the end of a bulk write.
@@ -113,60 +114,261 @@ pub(super) fn replace_indexing(
 /// (`yoga` becomes the seeded `Yoga`), and tags that do not exist yet are created. Returns the
 /// tag ids, one lookup per tag.
 fn resolve_tags(connection: &Connection, contact: &mut Contact) -> Result<Vec<String>> {
-    let mut lookup = connection.prepare_cached("SELECT id, name FROM tags WHERE name = ?1")?;
-    let mut ids = Vec::with_capacity(contact.tags.len());
-    for tag in &mut contact.tags {
-        let stored: Option<(String, String)> = lookup
-            .query_row([tag.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))
-            .optional()?;
-        match stored {
-            Some((id, name)) => {
-                *tag = name;
-                ids.push(id);
-            }
-            None => {
-                let id = new_id();
-                connection
-                    .prepare_cached("INSERT INTO tags (id, name, created_at) VALUES (?1, ?2, ?3)")?
-                    .execute(params![id, tag.as_str(), now_utc()])?;
-                ids.push(id);
-            }
+    TagNames::default().resolve(connection, contact)
+}
+
+/// Tag names already looked up during one bulk write, so each name costs one query per write
+/// instead of one per contact.
+///
+/// Keys fold case the way the `tags.name` column does (`COLLATE NOCASE`: ASCII letters
+/// only), so the cache finds exactly the tags the query would. A name the cache does not know
+/// is looked up in the database before it is created: a tag created by another path in the
+/// same transaction is found, never duplicated.
+#[derive(Debug, Default)]
+pub(crate) struct TagNames {
+    /// NOCASE-folded name -> (tag id, stored name).
+    known: std::collections::HashMap<String, (String, String)>,
+}
+
+impl TagNames {
+    /// [`resolve_tags`] through the cache.
+    pub(crate) fn resolve(
+        &mut self,
+        connection: &Connection,
+        contact: &mut Contact,
+    ) -> Result<Vec<String>> {
+        let mut ids = Vec::with_capacity(contact.tags.len());
+        for tag in &mut contact.tags {
+            let key = tag.to_ascii_lowercase();
+            let (id, name) = match self.known.get(&key) {
+                Some(known) => known.clone(),
+                None => {
+                    let stored = lookup_or_create_tag(connection, tag)?;
+                    self.known.insert(key, stored.clone());
+                    stored
+                }
+            };
+            *tag = name;
+            ids.push(id);
         }
+        contact.tags.sort_by_key(|tag| tag.to_lowercase());
+        Ok(ids)
     }
-    contact.tags.sort_by_key(|tag| tag.to_lowercase());
-    Ok(ids)
+}
+
+/// The stored (id, name) of the tag named `name` (any case), created when there is none.
+fn lookup_or_create_tag(connection: &Connection, name: &str) -> Result<(String, String)> {
+    let stored: Option<(String, String)> = connection
+        .prepare_cached("SELECT id, name FROM tags WHERE name = ?1")?
+        .query_row([name], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    if let Some(stored) = stored {
+        return Ok(stored);
+    }
+    let id = new_id();
+    connection
+        .prepare_cached("INSERT INTO tags (id, name, created_at) VALUES (?1, ?2, ?3)")?
+        .execute(params![id, name, now_utc()])?;
+    Ok((id, name.to_owned()))
+}
+
+/// The 21 stored columns of a contact, in the order of the insert and update statements.
+/// Serialized, it is a JSON array: the row of a bulk insert through `json_each`.
+#[derive(Debug, serde::Serialize)]
+struct ContactRow<'contact>(
+    &'contact str,
+    &'contact str,
+    String,
+    Option<&'contact str>,
+    Option<&'contact str>,
+    Option<&'contact str>,
+    Option<String>,
+    Option<&'contact str>,
+    Option<&'contact str>,
+    Option<&'static str>,
+    i64,
+    &'static str,
+    &'static str,
+    Option<&'contact str>,
+    Option<&'contact str>,
+    Option<&'contact str>,
+    String,
+    String,
+    &'contact str,
+    &'contact str,
+    Option<&'contact str>,
+);
+
+impl<'contact> ContactRow<'contact> {
+    fn of(contact: &'contact Contact) -> Result<Self> {
+        Ok(Self(
+            &contact.id,
+            &contact.display_name,
+            sort_name(&contact.display_name),
+            contact.organization.as_deref(),
+            contact.primary_email(),
+            contact.primary_phone(),
+            contact
+                .address
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()?,
+            contact.date_of_birth.as_deref(),
+            contact.photo.as_deref(),
+            contact.lifecycle_stage.map(LifecycleStage::as_str),
+            LifecycleStage::rank(contact.lifecycle_stage),
+            contact.client_status.as_str(),
+            contact.source.as_str(),
+            contact.referral_source.as_deref(),
+            contact.emergency_contact_name.as_deref(),
+            contact.emergency_contact_phone.as_deref(),
+            serde_json::to_string(&contact.health_context)?,
+            serde_json::to_string(&contact.preferences)?,
+            &contact.created_at,
+            &contact.updated_at,
+            contact.deleted_at.as_deref(),
+        ))
+    }
 }
 
 /// Runs `sql` (an insert or update) with the contact's columns as ?1..?21.
 fn write_row(connection: &Connection, contact: &Contact, sql: &str) -> Result<usize> {
-    let address_json = contact
-        .address
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()?;
+    let row = ContactRow::of(contact)?;
     Ok(connection.prepare_cached(sql)?.execute(params![
-        contact.id,
-        contact.display_name,
-        sort_name(&contact.display_name),
-        contact.organization,
-        contact.primary_email(),
-        contact.primary_phone(),
-        address_json,
-        contact.date_of_birth,
-        contact.photo,
-        contact.lifecycle_stage.map(LifecycleStage::as_str),
-        LifecycleStage::rank(contact.lifecycle_stage),
-        contact.client_status.as_str(),
-        contact.source.as_str(),
-        contact.referral_source,
-        contact.emergency_contact_name,
-        contact.emergency_contact_phone,
-        serde_json::to_string(&contact.health_context)?,
-        serde_json::to_string(&contact.preferences)?,
-        contact.created_at,
-        contact.updated_at,
-        contact.deleted_at,
+        row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11,
+        row.12, row.13, row.14, row.15, row.16, row.17, row.18, row.19, row.20,
     ])?)
+}
+
+/// Inserts many new contacts with one statement per table (contacts, emails, phones, tags)
+/// instead of one per row, holding their keyword index entries back in `index`.
+///
+/// Every row-by-row insert into `contacts` fires a trigger (the live-contact counter), so
+/// SQLite opens a statement journal for it and copies each page the insert touches (the table
+/// and its nine indexes) into that journal first: per contact, tens of kilobytes copied and
+/// freed again. One statement for many contacts journals each page once, and binds and steps
+/// one statement instead of a few per contact. The rows are the same as [`insert_indexing`]
+/// writes, built by the same [`ContactRow`].
+pub(super) fn insert_many(
+    connection: &Connection,
+    contacts: &mut [Contact],
+    tags: &mut TagNames,
+    index: &mut SearchIndexBatch,
+) -> Result<()> {
+    if contacts.is_empty() {
+        return Ok(());
+    }
+    let mut tag_ids_of = Vec::with_capacity(contacts.len());
+    for contact in contacts.iter_mut() {
+        tag_ids_of.push(tags.resolve(connection, contact)?);
+    }
+    let rows = contacts
+        .iter()
+        .map(ContactRow::of)
+        .collect::<Result<Vec<_>>>()?;
+    let mut seq_of: std::collections::HashMap<String, i64> =
+        std::collections::HashMap::with_capacity(contacts.len());
+    let row_params: Vec<[&dyn ToSql; 21]> = rows
+        .iter()
+        .map(|row| -> [&dyn ToSql; 21] {
+            [
+                &row.0, &row.1, &row.2, &row.3, &row.4, &row.5, &row.6, &row.7, &row.8, &row.9,
+                &row.10, &row.11, &row.12, &row.13, &row.14, &row.15, &row.16, &row.17, &row.18,
+                &row.19, &row.20,
+            ]
+        })
+        .collect();
+    insert_rows(
+        connection,
+        "INSERT INTO contacts (
+             id, display_name, sort_name, organization, primary_email, primary_phone,
+             address_json, date_of_birth, photo, lifecycle_stage, stage_rank, client_status,
+             source, referral_source, emergency_contact_name, emergency_contact_phone,
+             health_context_json, preferences_json, created_at, updated_at, deleted_at)",
+        "RETURNING id, seq",
+        &row_params,
+        &mut |row| {
+            seq_of.insert(row.get(0)?, row.get(1)?);
+            Ok(())
+        },
+    )?;
+    drop(row_params);
+    drop(rows);
+
+    let mut emails = Vec::new();
+    let mut phones = Vec::new();
+    let mut tag_links: Vec<(&str, &str)> = Vec::new();
+    for (contact, tag_ids) in contacts.iter().zip(&tag_ids_of) {
+        for (position, email) in contact.emails.iter().enumerate() {
+            emails.push((
+                contact.id.as_str(),
+                position as i64,
+                email.address.as_str(),
+                normalize_email(&email.address),
+                email.label.as_deref(),
+                email.is_primary,
+            ));
+        }
+        for (position, phone) in contact.phones.iter().enumerate() {
+            phones.push((
+                contact.id.as_str(),
+                position as i64,
+                phone.number.as_str(),
+                phone.label.as_deref(),
+                phone.is_primary,
+            ));
+        }
+        for tag_id in tag_ids {
+            tag_links.push((contact.id.as_str(), tag_id.as_str()));
+        }
+    }
+    let nothing_returned = &mut |_: &Row<'_>| Ok(());
+    let email_params: Vec<[&dyn ToSql; 6]> = emails
+        .iter()
+        .map(|email| -> [&dyn ToSql; 6] {
+            [&email.0, &email.1, &email.2, &email.3, &email.4, &email.5]
+        })
+        .collect();
+    insert_rows(
+        connection,
+        "INSERT INTO contact_emails (contact_id, position, address, address_normalized, label,
+                                     is_primary)",
+        "",
+        &email_params,
+        nothing_returned,
+    )?;
+    let phone_params: Vec<[&dyn ToSql; 5]> = phones
+        .iter()
+        .map(|phone| -> [&dyn ToSql; 5] { [&phone.0, &phone.1, &phone.2, &phone.3, &phone.4] })
+        .collect();
+    insert_rows(
+        connection,
+        "INSERT INTO contact_phones (contact_id, position, number_e164, label, is_primary)",
+        "",
+        &phone_params,
+        nothing_returned,
+    )?;
+    let tag_params: Vec<[&dyn ToSql; 2]> = tag_links
+        .iter()
+        .map(|link| -> [&dyn ToSql; 2] { [&link.0, &link.1] })
+        .collect();
+    insert_rows(
+        connection,
+        "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id)",
+        "",
+        &tag_params,
+        nothing_returned,
+    )?;
+    for contact in contacts.iter() {
+        let seq = seq_of
+            .get(&contact.id)
+            .copied()
+            .ok_or_else(|| Error::internal(format!("contact {} was not stored", contact.id)))?;
+        if contact.deleted_at.is_none() {
+            index.added.insert(seq, index_row(seq, contact));
+        }
+    }
+    Ok(())
 }
 
 /// Emails, phones, tags and the keyword index entry. `seq` is known for a new contact; an

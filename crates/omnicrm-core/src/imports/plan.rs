@@ -336,14 +336,20 @@ impl Plan {
         .unwrap_or(u32::MAX);
         let rules = ValidationRules::load(transaction)?;
         let mut index = SearchIndexBatch::default();
+        let mut pending = PendingCreates::default();
         let mut done = 0u32;
         progress(0, total);
         for entry in self.entries {
             links.push((entry.original_id.clone(), entry.merged_into));
-            let contact_id = match entry.action {
-                Action::Create { mut contact } => {
-                    contacts::insert_new(transaction, &mut contact, Some(batch_id), &mut index)?;
-                    contact.id
+            match entry.action {
+                Action::Create { contact } => {
+                    final_ids.push(Some(contact.id.clone()));
+                    pending.contacts.push(*contact);
+                    pending.notes.push(entry.notes);
+                    if pending.contacts.len() >= CREATE_CHUNK {
+                        done += pending.write(transaction, batch_id, &mut index)?;
+                        progress(done, total);
+                    }
                 }
                 Action::Update { merged } => {
                     let id = merged.id.clone();
@@ -362,28 +368,18 @@ impl Plan {
                             };
                         },
                     )?;
-                    id
+                    write_notes(transaction, &id, entry.notes, batch_id)?;
+                    final_ids.push(Some(id));
+                    done += 1;
+                    if done.is_multiple_of(CREATE_CHUNK as u32) {
+                        progress(done, total);
+                    }
                 }
-                Action::Skip => {
-                    final_ids.push(entry.contact_id.clone());
-                    continue;
-                }
-                Action::MergedInto | Action::Invalid => {
-                    final_ids.push(None);
-                    continue;
-                }
-            };
-            final_ids.push(Some(contact_id.clone()));
-            for note in entry.notes {
-                if !note_exists(transaction, &contact_id, &note)? {
-                    crate::notes::insert(transaction, &contact_id, note, None, Some(batch_id))?;
-                }
-            }
-            done += 1;
-            if done.is_multiple_of(500) {
-                progress(done, total);
+                Action::Skip => final_ids.push(entry.contact_id.clone()),
+                Action::MergedInto | Action::Invalid => final_ids.push(None),
             }
         }
+        done += pending.write(transaction, batch_id, &mut index)?;
         index.flush(transaction)?;
         progress(done, total);
         let mut map = HashMap::new();
@@ -395,6 +391,57 @@ impl Plan {
         }
         Ok(map)
     }
+}
+
+/// New contacts are written this many at a time.
+const CREATE_CHUNK: usize = 500;
+
+/// New contacts waiting to be written together, with the notes each brings.
+#[derive(Default)]
+struct PendingCreates {
+    contacts: Vec<Contact>,
+    notes: Vec<Vec<NoteInput>>,
+    /// Tag names looked up so far in this import.
+    tags: contacts::TagNames,
+}
+
+impl PendingCreates {
+    /// Writes the waiting contacts, then their notes (a note needs its contact); returns how
+    /// many contacts were written.
+    fn write(
+        &mut self,
+        transaction: &Connection,
+        batch_id: &str,
+        index: &mut SearchIndexBatch,
+    ) -> Result<u32> {
+        let mut contacts = std::mem::take(&mut self.contacts);
+        contacts::insert_new_many(
+            transaction,
+            &mut contacts,
+            Some(batch_id),
+            &mut self.tags,
+            index,
+        )?;
+        for (contact, notes) in contacts.iter().zip(std::mem::take(&mut self.notes)) {
+            write_notes(transaction, &contact.id, notes, batch_id)?;
+        }
+        Ok(u32::try_from(contacts.len()).unwrap_or(u32::MAX))
+    }
+}
+
+/// Adds the notes a record brings to its contact, leaving out any the contact already has.
+fn write_notes(
+    transaction: &Connection,
+    contact_id: &str,
+    notes: Vec<NoteInput>,
+    batch_id: &str,
+) -> Result<()> {
+    for note in notes {
+        if !note_exists(transaction, contact_id, &note)? {
+            crate::notes::insert(transaction, contact_id, note, None, Some(batch_id))?;
+        }
+    }
+    Ok(())
 }
 
 fn note_exists(connection: &Connection, contact_id: &str, note: &NoteInput) -> Result<bool> {
