@@ -235,20 +235,13 @@ fn start_background_jobs(
         ))
     });
     let embeds = indexer.is_some();
-    // A few seconds after any write (the app's, an undo's, the CLI's), the waiting records are
-    // embedded by the durable job.
+    // A few seconds after any write (the app's, an import's, an undo's, the CLI's, or one made
+    // while the app was closed), the waiting records are embedded by the durable job.
     let trigger = indexer
         .clone()
         .map(|indexer| omnicrm_search::EmbeddingTrigger::new(indexer, queue.clone()));
     let runner = job_handlers::runner(core, queue, google, indexer);
     let mut changes = runner.subscribe();
-    if embeds {
-        // Whatever was written while the app was closed (the CLI, an import) is embedded now.
-        if let Err(error) = omnicrm_search::enqueue_embedding(queue) {
-            tracing::warn!(message = %error.message, "could not queue the embedding job");
-        }
-    }
-    let queue_for_embedding = queue.clone();
     let scheduler = match Scheduler::new(queue.clone(), job_handlers::schedules(embeds)) {
         Ok(scheduler) => Some(scheduler),
         Err(error) => {
@@ -273,12 +266,6 @@ fn start_background_jobs(
                         && change.status == JobStatus::Succeeded;
                     if let Err(error) = events::JobChanged::from(change).emit(&app) {
                         tracing::warn!(%error, "could not tell the UI that a job changed");
-                    }
-                    if imported && embeds {
-                        if let Err(error) = omnicrm_search::enqueue_embedding(&queue_for_embedding)
-                        {
-                            tracing::warn!(message = %error.message, "could not queue the embedding job");
-                        }
                     }
                     if imported {
                         commands::notify_contacts(

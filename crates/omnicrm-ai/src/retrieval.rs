@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use omnicrm_core::contacts::{ContactService, ContactSummary};
+use omnicrm_core::contacts::{ContactService, LifecycleStage};
 use omnicrm_core::Result;
 use serde::{Deserialize, Serialize};
 
@@ -73,20 +73,38 @@ impl RecordSearch for ContactKeywordSearch {
             Ok(self
                 .contacts
                 .search(query, limit)?
-                .into_iter()
-                .map(contact_hit)
+                .iter()
+                .map(|contact| {
+                    contact_hit(ContactFacts {
+                        id: &contact.id,
+                        display_name: &contact.display_name,
+                        organization: contact.organization.as_deref(),
+                        primary_email: contact.primary_email.as_deref(),
+                        lifecycle_stage: contact.lifecycle_stage,
+                        tags: &contact.tags,
+                    })
+                })
                 .collect())
         })
     }
 }
 
 /// What the model reads about a contact: name, organisation, email, stage and tags.
-pub(crate) fn contact_hit(contact: ContactSummary) -> RecordHit {
-    let mut text = contact.display_name.clone();
-    if let Some(organization) = &contact.organization {
+pub(crate) struct ContactFacts<'a> {
+    pub id: &'a str,
+    pub display_name: &'a str,
+    pub organization: Option<&'a str>,
+    pub primary_email: Option<&'a str>,
+    pub lifecycle_stage: Option<LifecycleStage>,
+    pub tags: &'a [String],
+}
+
+pub(crate) fn contact_hit(contact: ContactFacts<'_>) -> RecordHit {
+    let mut text = contact.display_name.to_owned();
+    if let Some(organization) = contact.organization {
         text.push_str(&format!(", {organization}"));
     }
-    if let Some(email) = &contact.primary_email {
+    if let Some(email) = contact.primary_email {
         text.push_str(&format!(", email {email}"));
     }
     if let Some(stage) = contact.lifecycle_stage {
@@ -97,9 +115,9 @@ pub(crate) fn contact_hit(contact: ContactSummary) -> RecordHit {
     }
     RecordHit {
         record_type: RecordType::Contact,
-        contact_id: Some(contact.id.clone()),
-        id: contact.id,
-        title: contact.display_name,
+        contact_id: Some(contact.id.to_owned()),
+        id: contact.id.to_owned(),
+        title: contact.display_name.to_owned(),
         text,
     }
 }

@@ -5,13 +5,12 @@
 //! Private notes are found by the practitioner's own search but never reach the model: each note
 //! hit is read back and dropped when it is private (the index may predate the flag being set).
 
-use omnicrm_core::contacts::ContactSummary;
 use omnicrm_core::{Core, ErrorCode, Result};
 use omnicrm_search::{
     ItemKind, SearchFilters, SearchHit, SearchMode, SearchRequest, SearchService,
 };
 
-use super::{contact_hit, RecordHit, RecordSearch, RecordSearchFuture, RecordType};
+use super::{contact_hit, ContactFacts, RecordHit, RecordSearch, RecordSearchFuture, RecordType};
 
 /// How much of a note the model reads: enough for the context around the match.
 const NOTE_CHARS: usize = 800;
@@ -76,17 +75,13 @@ impl HybridRecordSearch {
         let record = match hit.kind {
             ItemKind::Contact => {
                 let contact = self.core.contacts.get(&hit.item_id)?;
-                contact_hit(ContactSummary {
-                    primary_email: contact.primary_email().map(str::to_owned),
-                    primary_phone: contact.primary_phone().map(str::to_owned),
-                    id: contact.id,
-                    display_name: contact.display_name,
-                    organization: contact.organization,
+                contact_hit(ContactFacts {
+                    id: &contact.id,
+                    display_name: &contact.display_name,
+                    organization: contact.organization.as_deref(),
+                    primary_email: contact.primary_email(),
                     lifecycle_stage: contact.lifecycle_stage,
-                    client_status: contact.client_status,
-                    source: contact.source,
-                    tags: contact.tags,
-                    updated_at: contact.updated_at,
+                    tags: &contact.tags,
                 })
             }
             ItemKind::Note => {
