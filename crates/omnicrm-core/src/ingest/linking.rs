@@ -155,15 +155,7 @@ fn normalize_one(
     let mut outcome = NormalizeOutcome::default();
     let raw_id = event.raw_id.as_str();
     let Some(provider) = SyncProvider::parse(&event.provider) else {
-        set_status(
-            connection,
-            raw_id,
-            "failed",
-            Some("could not be read"),
-            None,
-        )?;
-        outcome.failed += 1;
-        return Ok(outcome);
+        return unreadable(connection, raw_id);
     };
     let source_id = event.source_id.as_str();
     let previous = if event.version.is_empty() {
@@ -205,15 +197,7 @@ fn normalize_one(
         .as_deref()
         .map(serde_json::from_str::<NormalizedEvent>);
     let Some(Ok(normalized)) = parsed else {
-        set_status(
-            connection,
-            raw_id,
-            "failed",
-            Some("could not be read"),
-            None,
-        )?;
-        outcome.failed += 1;
-        return Ok(outcome);
+        return unreadable(connection, raw_id);
     };
     let base = previous
         .as_ref()
@@ -452,4 +436,20 @@ fn truncate(text: &str, max_chars: usize) -> String {
         Some((cut, _)) => text.get(..cut).unwrap_or(text).to_owned(),
         None => text.to_owned(),
     }
+}
+
+/// A stored event that cannot be read (an unknown provider, a broken normalized form) is marked
+/// failed with that reason and counted.
+fn unreadable(connection: &Connection, raw_id: &str) -> Result<NormalizeOutcome> {
+    set_status(
+        connection,
+        raw_id,
+        "failed",
+        Some("could not be read"),
+        None,
+    )?;
+    Ok(NormalizeOutcome {
+        failed: 1,
+        ..NormalizeOutcome::default()
+    })
 }
