@@ -215,10 +215,13 @@ impl RateLimiter {
                 }
             }
         }
-        let now = Instant::now();
+        // Spent as of `sent`, when the request arrived: a claim Postgres answered in the last
+        // moments of its window counted this request in that window, so the request must be
+        // admitted even if the answer arrives after the window ended (it used to be refused,
+        // spending a request that was never served).
         let mut exceeded = None;
         for (budget, lease) in budgets.iter().zip(guards.iter_mut()) {
-            if !lease.spend(now) && exceeded.is_none() {
+            if !lease.spend(sent) && exceeded.is_none() {
                 exceeded = Some(Exceeded {
                     scope: budget.scope,
                     limit: budget.limit,
@@ -309,6 +312,27 @@ mod tests {
             "spent everywhere: refuse from memory"
         );
         assert!(!lease.spend(now));
+    }
+
+    #[test]
+    fn regression_a_claim_answered_after_its_window_ended_still_admits_its_request() {
+        let sent = Instant::now();
+        let mut lease = Lease::default();
+        // Postgres granted the request with 1 ms of its window left; the answer came later.
+        lease.granted(1, sent + Duration::from_millis(1), sent);
+        let answered = sent + Duration::from_millis(40);
+        assert!(
+            !lease.spend(answered),
+            "the lease is over by the answer's time"
+        );
+        assert!(
+            lease.spend(sent),
+            "but the request was counted in that window"
+        );
+        assert!(
+            lease.needs_claim(answered),
+            "the next request claims in the new window"
+        );
     }
 
     #[test]

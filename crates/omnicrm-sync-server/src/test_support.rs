@@ -299,3 +299,24 @@ pub fn config(url: &str) -> Config {
         ..Config::default()
     }
 }
+
+/// The rate-limit window of tests that count requests: one day, so a test's few seconds of
+/// requests fall in one fixed window (with 60 s windows, about one run in 40 straddled two and
+/// saw the budget reset halfway).
+pub const COUNTING_WINDOW_SECONDS: u64 = 86_400;
+
+/// Waits, if the current window of `window_seconds` (fixed windows from the Unix epoch, as in
+/// Postgres) ends within a minute, until the next one has begun.
+pub async fn start_of_a_whole_window(window_seconds: u64) {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let window = std::time::Duration::from_secs(window_seconds.max(1));
+    let into_window = since_epoch.as_nanos() % window.as_nanos();
+    let left = window.saturating_sub(std::time::Duration::from_nanos(
+        u64::try_from(into_window).unwrap_or(u64::MAX),
+    ));
+    if left < std::time::Duration::from_secs(60) {
+        tokio::time::sleep(left + std::time::Duration::from_secs(1)).await;
+    }
+}

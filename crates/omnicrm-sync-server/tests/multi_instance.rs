@@ -5,7 +5,9 @@ use std::time::Duration;
 use omnicrm_sync::client::{ClientError, SyncClient, TokenPlacement};
 use omnicrm_sync::protocol::{ErrorMessage, Message};
 use omnicrm_sync::{DocumentId, Note, RecordDocument};
-use omnicrm_sync_server::test_support::{config, fresh_database, workspace, TestServer};
+use omnicrm_sync_server::test_support::{
+    config, fresh_database, start_of_a_whole_window, workspace, TestServer, COUNTING_WINDOW_SECONDS,
+};
 use omnicrm_sync_server::Config;
 use uuid::Uuid;
 
@@ -76,8 +78,10 @@ async fn the_token_rate_limit_holds_across_instances() {
     let limited = |url: &str| Config {
         rate_limit_per_token: 12,
         rate_limit_per_ip: 1000,
+        rate_limit_window_seconds: COUNTING_WINDOW_SECONDS,
         ..config(url)
     };
+    start_of_a_whole_window(COUNTING_WINDOW_SECONDS).await;
     let first = TestServer::start(limited(&url)).await;
     let second = TestServer::start(limited(&url)).await;
     let mut alice = SyncClient::new();

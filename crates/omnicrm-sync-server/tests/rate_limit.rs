@@ -10,7 +10,9 @@ use omnicrm_sync::client::{SyncClient, TokenPlacement};
 use omnicrm_sync::protocol::{ErrorMessage, Message};
 use omnicrm_sync_server::database::pool;
 use omnicrm_sync_server::rate_limit::RateLimiter;
-use omnicrm_sync_server::test_support::{config, fresh_database, workspace, TestServer};
+use omnicrm_sync_server::test_support::{
+    config, fresh_database, start_of_a_whole_window, workspace, TestServer, COUNTING_WINDOW_SECONDS,
+};
 use omnicrm_sync_server::Config;
 use uuid::Uuid;
 
@@ -31,9 +33,11 @@ async fn a_busy_connection_claims_quota_in_blocks_not_per_message() {
     let server = TestServer::start(Config {
         rate_limit_per_token: 1600,
         rate_limit_per_ip: 3200,
+        rate_limit_window_seconds: COUNTING_WINDOW_SECONDS,
         ..config(&url)
     })
     .await;
+    start_of_a_whole_window(COUNTING_WINDOW_SECONDS).await;
     let mut client = SyncClient::new();
     client
         .connect(&server.sync_url(), &team.token, TokenPlacement::Header)
@@ -91,11 +95,12 @@ async fn instances_leasing_concurrently_never_exceed_the_combined_limit() {
             database.clone(),
             BUDGET,
             1_000_000,
-            60,
+            COUNTING_WINDOW_SECONDS,
             prometheus::IntCounter::new(name, "claims").unwrap(),
         )
     };
     let instances = [limiter("first"), limiter("second")];
+    start_of_a_whole_window(COUNTING_WINDOW_SECONDS).await;
     let token = Uuid::now_v7();
     let accepted = Arc::new(AtomicI64::new(0));
     let mut tasks = Vec::new();
