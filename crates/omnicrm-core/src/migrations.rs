@@ -72,6 +72,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0011_calendar_revisions.sql",
         sql: include_str!("../../../migrations/sqlite/0011_calendar_revisions.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_search_by_kind.sql",
+        sql: include_str!("../../../migrations/sqlite/0012_search_by_kind.sql"),
+    },
 ];
 
 /// The schema version this build writes.

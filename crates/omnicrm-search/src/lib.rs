@@ -14,6 +14,7 @@ pub mod hybrid;
 pub mod indexer;
 pub mod keyword;
 pub mod models;
+mod ranking;
 mod records;
 pub mod service;
 pub mod snippet;

@@ -212,6 +212,24 @@ fn contacts_of_sql(kind: ItemKind) -> Option<&'static str> {
     }
 }
 
+/// SQL selecting `id, title, body` of every record of `kind`: the text its keyword index row
+/// holds (migration 0010's triggers), which keyword matches are ranked by; `None` for contacts,
+/// whose index holds its own text.
+pub(crate) fn indexed_text_sql(kind: ItemKind) -> Option<&'static str> {
+    match kind {
+        ItemKind::Note => Some("SELECT id, '' AS title, body FROM notes"),
+        ItemKind::Interaction => Some(
+            "SELECT id, coalesce(subject, '') AS title, coalesce(body, '') AS body
+             FROM interactions",
+        ),
+        ItemKind::Task => Some("SELECT id, title, coalesce(description, '') AS body FROM tasks"),
+        ItemKind::Project => {
+            Some("SELECT id, name AS title, coalesce(description, '') AS body FROM projects")
+        }
+        ItemKind::Contact => None,
+    }
+}
+
 /// SQL selecting the ids of `kind` records belonging to the contact `?2` and/or to contacts
 /// tagged `?3` (either may be NULL); `None` for kinds without contacts.
 pub(crate) fn owned_items_sql(kind: ItemKind) -> Option<&'static str> {

@@ -162,11 +162,12 @@ impl SearchService {
                     };
                     let mut keyword_hits: HashMap<ItemKind, Vec<SearchHit>> = HashMap::new();
                     if mode != SearchMode::Semantic {
+                        let query = keyword::KeywordQuery::new(&request.text);
                         for &kind in &kinds {
                             let matches = keyword::search(
                                 connection,
                                 kind,
-                                &request.text,
+                                &query,
                                 &request.filters,
                                 keyword_limit,
                             )?;

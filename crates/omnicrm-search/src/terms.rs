@@ -4,8 +4,6 @@
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::types::ItemKind;
-
 const MAX_TERMS: usize = 16;
 const MAX_TERM_CHARS: usize = 64;
 
@@ -18,22 +16,10 @@ pub fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The FTS5 expression finding records of `kind` whose title or body holds every word as a
-/// prefix; `None` when `text` has no words.
-pub fn document_expression(kind: ItemKind, text: &str) -> Option<String> {
-    let terms = words(text);
-    if terms.is_empty() {
-        return None;
-    }
-    let all = terms
-        .iter()
-        .map(|word| format!("\"{word}\"*"))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    Some(format!(
-        "kind : \"{}\" AND {{title body}} : ({all})",
-        kind.as_str()
-    ))
+/// `text` as an FTS5 string: in double quotes, a quote inside doubled, so it is never read as
+/// query syntax.
+pub fn quote(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
 }
 
 /// Lower case without diacritics, as the FTS5 tokenizer (`remove_diacritics 2`) compares.
@@ -50,15 +36,13 @@ mod tests {
 
     #[test]
     fn operators_and_quotes_are_only_separators() {
-        assert_eq!(
-            document_expression(ItemKind::Note, "\"a\" OR b* NEAR(c)").as_deref(),
-            Some("kind : \"note\" AND {title body} : (\"a\"* AND \"OR\"* AND \"b\"* AND \"NEAR\"* AND \"c\"*)")
-        );
+        assert_eq!(words("\"a\" OR b* NEAR(c)"), ["a", "OR", "b", "NEAR", "c"]);
+        assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
     }
 
     #[test]
     fn punctuation_only_text_searches_nothing() {
-        assert_eq!(document_expression(ItemKind::Task, " *:() "), None);
+        assert!(words(" *:() ").is_empty());
     }
 
     #[test]

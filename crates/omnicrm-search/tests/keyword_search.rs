@@ -389,3 +389,115 @@ async fn without_the_model_a_hybrid_search_runs_as_keyword_and_says_why() {
     );
     assert_eq!(ids(&response, ItemKind::Note).len(), 1);
 }
+
+#[tokio::test]
+async fn a_long_prefix_finds_every_word_it_starts() {
+    let (_directory, core) = open_core();
+    let ann = contact(&core, "Ann");
+    let mut expected = Vec::new();
+    for body in ["One session booked", "Two sessions booked", "Sessional fee"] {
+        expected.push(core.notes.create(&ann, NoteInput::plain(body)).unwrap().id);
+    }
+    core.notes
+        .create(&ann, NoteInput::plain("Unrelated: a seminar"))
+        .unwrap();
+    for typed in ["sessio", "SESSION", "Séssion"] {
+        let response = keyword_service(&core)
+            .search(request(typed, SearchFilters::default()))
+            .await
+            .unwrap();
+        let mut found = ids(&response, ItemKind::Note);
+        found.sort();
+        expected.sort();
+        assert_eq!(found, expected, "{typed}");
+    }
+    let response = keyword_service(&core)
+        .search(request("sessionz", SearchFilters::default()))
+        .await
+        .unwrap();
+    assert!(ids(&response, ItemKind::Note).is_empty());
+}
+
+#[tokio::test]
+async fn a_prefix_of_more_words_than_are_expanded_still_finds_them_all() {
+    let (_directory, core) = open_core();
+    let ann = contact(&core, "Ann");
+    let words = omnicrm_search::keyword::MAX_EXPANSION + 8;
+    for number in 0..words {
+        core.notes
+            .create(&ann, NoteInput::plain(&format!("zumba{number} class")))
+            .unwrap();
+    }
+    let response = keyword_service(&core)
+        .search(SearchRequest {
+            limit: Some(100),
+            ..request("zumba", SearchFilters::default())
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids(&response, ItemKind::Note).len(), words);
+}
+
+#[tokio::test]
+async fn migration_twelve_moves_the_indexed_records_into_one_index_per_kind() {
+    use omnicrm_core::migrations::MIGRATIONS;
+    use omnicrm_core::store::DATABASE_FILE_NAME;
+
+    omnicrm_search::register_sqlite_vec();
+    let directory = tempfile::tempdir().unwrap();
+    {
+        let connection =
+            rusqlite::Connection::open(directory.path().join(DATABASE_FILE_NAME)).unwrap();
+        for migration in MIGRATIONS.iter().take(11) {
+            connection.execute_batch(migration.sql).unwrap();
+        }
+        // Written under migration 0010's triggers, into the shared index.
+        connection
+            .execute_batch(
+                "INSERT INTO contacts (id, display_name, sort_name, stage_rank, client_status,
+                                       source, created_at, updated_at)
+                 VALUES ('c1', 'Ann', 'ann', 7, 'active', 'manual', '2026-01-01T00:00:00.000Z',
+                         '2026-01-01T00:00:00.000Z');
+                 INSERT INTO notes (id, contact_id, body, created_at, updated_at)
+                 VALUES ('n1', 'c1', 'Shiatsu plan for spring', '2026-01-02T00:00:00.000Z',
+                         '2026-01-02T00:00:00.000Z');
+                 INSERT INTO interactions (id, kind, subject, body, occurred_at, source,
+                                           created_at, updated_at)
+                 VALUES ('i1', 'email', 'Invoice', 'Shiatsu invoice attached',
+                         '2026-01-03T00:00:00.000Z', 'manual', '2026-01-03T00:00:00.000Z',
+                         '2026-01-03T00:00:00.000Z');
+                 INSERT INTO interaction_contacts (interaction_id, contact_id, occurred_at)
+                 VALUES ('i1', 'c1', '2026-01-03T00:00:00.000Z');
+                 PRAGMA user_version = 11;",
+            )
+            .unwrap();
+    }
+    let core = omnicrm_core::Core::open(directory.path()).unwrap();
+    let search = |text: &str| {
+        let service = keyword_service(&core);
+        let text = text.to_owned();
+        async move {
+            service
+                .search(request(&text, SearchFilters::default()))
+                .await
+                .unwrap()
+        }
+    };
+    let shiatsu = search("shiatsu").await;
+    assert_eq!(ids(&shiatsu, ItemKind::Note), vec!["n1"]);
+    assert_eq!(ids(&shiatsu, ItemKind::Interaction), vec!["i1"]);
+    let invoice = search("invoice").await;
+    assert!(ids(&invoice, ItemKind::Note).is_empty());
+    assert_eq!(ids(&invoice, ItemKind::Interaction), vec!["i1"]);
+    // Writes after the migration reach the new indexes, and deletes leave them.
+    let note = core
+        .notes
+        .create("c1", NoteInput::plain("Shiatsu again in May"))
+        .unwrap();
+    assert_eq!(
+        ids(&search("may").await, ItemKind::Note),
+        vec![note.id.clone()]
+    );
+    core.notes.delete(&note.id).unwrap();
+    assert!(ids(&search("may").await, ItemKind::Note).is_empty());
+}
