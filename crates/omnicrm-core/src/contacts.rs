@@ -80,6 +80,13 @@ impl LifecycleStage {
     pub(crate) fn rank(stage: Option<Self>) -> i64 {
         stage.map_or(Self::ALL.len() as i64, |stage| stage as i64)
     }
+
+    /// The stage of a sort position (`None`: no stage, or a position no stage has).
+    pub(crate) fn from_rank(rank: i64) -> Option<Self> {
+        usize::try_from(rank)
+            .ok()
+            .and_then(|index| Self::ALL.get(index).copied())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]

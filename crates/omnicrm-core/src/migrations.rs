@@ -77,6 +77,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0012_search_by_kind.sql",
         sql: include_str!("../../../migrations/sqlite/0012_search_by_kind.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_fewer_contact_indexes.sql",
+        sql: include_str!("../../../migrations/sqlite/0013_fewer_contact_indexes.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -60,7 +60,7 @@ impl Database {
             migrations::ensure_not_newer(migrations::read_version(&probe)?)?;
         }
         let mut writer = Connection::open(path)?;
-        configure(&writer)?;
+        configure(&writer, WRITER_CACHE_KIB)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         writer.pragma_update(None, "synchronous", "NORMAL")?;
         migrations::apply(&mut writer)?;
@@ -152,7 +152,7 @@ impl Database {
                         | OpenFlags::SQLITE_OPEN_NO_MUTEX
                         | OpenFlags::SQLITE_OPEN_URI,
                 )?;
-                configure(&connection)?;
+                configure(&connection, READER_CACHE_KIB)?;
                 Ok(connection)
             }
         }
@@ -167,11 +167,19 @@ impl Database {
     }
 }
 
-fn configure(connection: &Connection) -> Result<()> {
+/// Page cache of the writer: a 100k-contact import touches about this much of the database
+/// (contacts, their nine indexes, the keyword index and the change log) in one transaction.
+/// With 32 MiB, pages were evicted and spilled to the WAL mid-transaction and read back; 256
+/// MiB took about a tenth off the import's CPU time. SQLite allocates it only as it is used.
+const WRITER_CACHE_KIB: i64 = 262_144;
+/// Page cache of each reader (the default is 2 MiB): lists and searches at 100k contacts.
+const READER_CACHE_KIB: i64 = 32_768;
+
+fn configure(connection: &Connection, cache_kib: i64) -> Result<()> {
     connection.busy_timeout(BUSY_TIMEOUT)?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
-    // 32 MiB of page cache (the default is 2 MiB): bulk writes touch many index pages.
-    connection.pragma_update(None, "cache_size", -32_768)?;
+    // A negative cache size is in KiB.
+    connection.pragma_update(None, "cache_size", -cache_kib)?;
     // Statement journals (every multi-row or trigger-firing statement inside a transaction
     // opens one) and sort scratch space stay in memory instead of temporary files.
     connection.pragma_update(None, "temp_store", "MEMORY")?;

@@ -99,8 +99,10 @@ pub(super) fn list(connection: &Connection, query: &ContactListQuery) -> Result<
         ));
     }
     if let Some(stage) = query.stage {
-        values.push(Value::Text(stage.as_str().to_owned()));
-        conditions.push(format!("c.lifecycle_stage = ?{}", values.len()));
+        // The stage's sort position, not its name: `contacts_by_stage` (stage_rank,
+        // sort_name, id) then serves both the filter and the name order.
+        values.push(Value::Integer(LifecycleStage::rank(Some(stage))));
+        conditions.push(format!("c.stage_rank = ?{}", values.len()));
     }
     if let Some(status) = query.status {
         values.push(Value::Text(status.as_str().to_owned()));
