@@ -242,7 +242,7 @@ pub(crate) fn knn_query(
     size: usize,
 ) -> Result<Vec<Candidate>> {
     let k = size.clamp(1, MAX_K);
-    let found = connection
+    let mut found = connection
         .prepare_cached(&format!(
             "SELECT chunk_id, embedding FROM \"{table}\"
              WHERE embedding MATCH vec_bit(?1) AND k = ?2"
@@ -256,7 +256,6 @@ pub(crate) fn knn_query(
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut found = found;
     found.sort_unstable_by_key(|entry| (entry.distance, entry.chunk_id));
     Ok(found)
 }
