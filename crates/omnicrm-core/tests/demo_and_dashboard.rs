@@ -69,6 +69,28 @@ fn the_dashboard_counts_stages_statuses_and_months() {
             .sum::<u32>(),
         400
     );
+    // Each stage's count is the number of contacts the list shows for that stage (both read
+    // stage_rank since migration 0013).
+    for entry in dashboard.by_stage.iter().filter(|entry| entry.stage.is_some()) {
+        let listed = core
+            .contacts
+            .list(&omnicrm_core::contacts::ContactListQuery {
+                stage: entry.stage,
+                ..Default::default()
+            })
+            .unwrap()
+            .total;
+        assert_eq!(entry.count, listed, "{:?}", entry.stage);
+    }
+    assert!(
+        dashboard
+            .by_stage
+            .iter()
+            .filter(|entry| entry.stage.is_some() && entry.count > 0)
+            .count()
+            > 1,
+        "the demo data spreads over several stages"
+    );
     assert_eq!(
         dashboard
             .by_status

@@ -315,7 +315,7 @@ async fn a_contact_filter_finds_their_old_records_behind_many_newer_matches() {
 }
 
 #[tokio::test]
-async fn newest_matches_are_the_candidates_and_bm25_orders_them() {
+async fn newest_matches_are_the_candidates_and_their_text_score_orders_them() {
     let (_directory, core) = open_core();
     let ann = contact(&core, "Ann");
     let weak = core
