@@ -71,7 +71,11 @@ fn the_dashboard_counts_stages_statuses_and_months() {
     );
     // Each stage's count is the number of contacts the list shows for that stage (both read
     // stage_rank since migration 0013).
-    for entry in dashboard.by_stage.iter().filter(|entry| entry.stage.is_some()) {
+    for entry in dashboard
+        .by_stage
+        .iter()
+        .filter(|entry| entry.stage.is_some())
+    {
         let listed = core
             .contacts
             .list(&omnicrm_core::contacts::ContactListQuery {
