@@ -287,6 +287,8 @@ fn start_background_jobs(
 /// Starts the app. Failures to start are reported on stderr and in the log, then the process
 /// exits with status 1.
 pub fn run() {
+    // Before any thread starts (see the function).
+    omnicrm_search::pin_compute_thread_count();
     if let Err(message) = try_run() {
         tracing::error!(%message, "OmniCRM could not start");
         eprintln!("OmniCRM could not start: {message}");

@@ -15,6 +15,8 @@ mod transfer_commands;
 use clap::Parser;
 
 fn main() {
+    // Before any thread starts (see the function).
+    omnicrm_search::pin_compute_thread_count();
     let arguments = arguments::Cli::parse();
     let json = arguments.json;
     match commands::run(arguments) {

@@ -88,6 +88,8 @@ const RARE_WORDS: &[&str] = &[
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // As the app and the CLI do, before any thread starts.
+    omnicrm_search::pin_compute_thread_count();
     let mut contacts: u32 = 100_000;
     let mut interactions: u32 = 1_000_000;
     let mut chunks: u32 = 100_000;

@@ -8,6 +8,7 @@
 //! [`EmbeddingTrigger`] that queues it a few seconds after any write.
 
 pub mod chunks;
+mod compute_threads;
 pub mod embedder;
 pub mod embedding_trigger;
 pub mod hybrid;
@@ -22,6 +23,7 @@ pub mod terms;
 pub mod types;
 pub mod vectors;
 
+pub use compute_threads::pin_compute_thread_count;
 pub use embedder::{Embedder, LocalEmbedder, RemoteEmbedder, RemoteEmbedderConfig, LOCAL_MODEL_ID};
 pub use embedding_trigger::EmbeddingTrigger;
 pub use indexer::{
