@@ -168,7 +168,7 @@ impl Database {
 }
 
 /// Page cache of the writer: a 100k-contact import touches about this much of the database
-/// (contacts, their nine indexes, the keyword index and the change log) in one transaction.
+/// (contacts and their indexes, the keyword index and the change log) in one transaction.
 /// With 32 MiB, pages were evicted and spilled to the WAL mid-transaction and read back; 256
 /// MiB took about a tenth off the import's CPU time. SQLite allocates it only as it is used.
 const WRITER_CACHE_KIB: i64 = 262_144;
