@@ -21,8 +21,9 @@ pub use redaction::redact;
 
 /// How many daily log files are kept.
 pub const KEPT_LOG_FILES: usize = 14;
-/// The filter used when `RUST_LOG` is not set.
-pub const DEFAULT_FILTER: &str = "info";
+/// The filter used when `RUST_LOG` is not set. Automerge's INFO spans record its whole
+/// change graph as a field, which is costly to format on every load: only its warnings.
+pub const DEFAULT_FILTER: &str = "info,automerge=warn";
 
 /// Keeps the background log writer alive; logs are flushed when it is dropped.
 pub struct LogGuard {
