@@ -3,7 +3,8 @@
 # server (@automerge/automerge-repo-sync-server), same machine, same workload, same load
 # load generators: editing through the Rust client (examples/bench_sync_load.rs, 50 JS clients in
 # one Node process cannot offer the load on a small machine), seeding and initial sync through
-# unmodified automerge-repo JS clients (crates/omnicrm-sync-server/bench/load.mjs).
+# unmodified automerge-repo JS clients (crates/omnicrm-sync-server/bench/load.mjs); the initial
+# sync is also timed with the Rust client (the desktop client's path).
 #
 #   scripts/bench-sync.sh                 # 50 editors on 10 documents, 10k-record initial sync
 #   scripts/bench-sync.sh --debug         # measure the debug build (no slow release build)
@@ -162,9 +163,12 @@ for server in ours reference; do
     url=$REFERENCE_URL
     root=$(json_field "${RESULT[reference.seed]}" root)
   fi
-  section "$server: initial sync of $RECORDS records to a new client"
+  section "$server: initial sync of $RECORDS records to a new client (automerge-repo JS)"
   RESULT[$server.initial]=$(load initial "$url" --root "$root" --timeout 600)
   info "${RESULT[$server.initial]}"
+  section "$server: initial sync of $RECORDS records to a new client (Rust client)"
+  RESULT[$server.initial_rust]=$(edit "$server" --initial-root "$root" --converge-limit 600)
+  info "${RESULT[$server.initial_rust]}"
 done
 info "load after: $(uptime)"
 
@@ -179,6 +183,7 @@ echo "| round trip p50 ($RATE changes/s per editor) | $(field ours.latency p50_m
 echo "| round trip p95 ($RATE changes/s per editor) | $(field ours.latency p95_ms) ms | $(field reference.latency p95_ms) ms | |"
 echo "| round trip p95 ($BURST_RATE changes/s per editor) | $(field ours.burst p95_ms) ms | $(field reference.burst p95_ms) ms | |"
 echo "| changes merged/s ($BURST_RATE/s per editor offered) | $(field ours.burst changes_per_second) | $(field reference.burst changes_per_second) | $(ratio "$(field ours.burst changes_per_second)" "$(field reference.burst changes_per_second)") |"
-echo "| initial sync, $(field ours.initial documents) / $(field reference.initial documents) documents | $(field ours.initial seconds) s | $(field reference.initial seconds) s | $(ratio "$(field reference.initial seconds)" "$(field ours.initial seconds)") faster |"
+echo "| initial sync (JS client), $(field ours.initial documents) / $(field reference.initial documents) documents | $(field ours.initial seconds) s | $(field reference.initial seconds) s | $(ratio "$(field reference.initial seconds)" "$(field ours.initial seconds)") faster |"
+echo "| initial sync (Rust client), $(field ours.initial_rust documents) / $(field reference.initial_rust documents) documents | $(field ours.initial_rust seconds) s | $(field reference.initial_rust seconds) s | $(ratio "$(field reference.initial_rust seconds)" "$(field ours.initial_rust seconds)") faster |"
 echo
 echo "Copy the figures into docs/benchmarks.md with the date, commit, profile and machine load."

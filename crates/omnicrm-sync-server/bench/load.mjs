@@ -4,7 +4,7 @@
 //
 //   node load.mjs edit    --url URL [--clients 50] [--docs 10] [--seconds 15] [--rate 2]
 //   node load.mjs seed    --url URL --records 10000 [--root DOCUMENT_ID]
-//   node load.mjs initial --url URL --root DOCUMENT_ID
+//   node load.mjs initial --url URL --root DOCUMENT_ID [--concurrency 500]
 //
 // edit: one client creates --docs note documents; then --clients editors each open document
 // (editor index mod docs) and change it --rate times a second for --seconds, writing
@@ -18,8 +18,8 @@
 // workspace root the server created; without it creates one (the reference server has no
 // workspaces). Waits until the server has merged every document. Prints the root id.
 //
-// initial: a fresh client finds the root, then every document it lists; prints the time
-// until it has all of them.
+// initial: a fresh client finds the root, then every document it lists (at most --concurrency
+// finds in flight); prints the time until it has all of them.
 //
 // Each mode prints one JSON line on stdout.
 import { decodeSyncMessage, getHeads } from "@automerge/automerge";
@@ -38,6 +38,7 @@ const { positionals, values } = parseArgs({
     seconds: { type: "string", default: "15" },
     rate: { type: "string", default: "2" },
     records: { type: "string", default: "10000" },
+    concurrency: { type: "string", default: "500" },
     root: { type: "string" },
     timeout: { type: "string", default: "300" },
   },
@@ -230,21 +231,27 @@ async function seed() {
 }
 
 async function initial() {
+  const concurrency = Number(values.concurrency);
   const repo = newRepo();
   const started = performance.now();
   const root = await repo.find(`automerge:${values.root}`);
   const listed = Object.values(root.doc().records ?? {});
   const rootSeconds = (performance.now() - started) / 1000;
+  // At most --concurrency finds in flight: automerge-repo gives each find a minute to become
+  // ready, and 10,000 at once starve a small machine's client past that for every one.
   let unavailable = 0;
-  await Promise.all(
-    listed.map(async (entry) => {
+  let next = 0;
+  const finder = async () => {
+    while (next < listed.length) {
+      const entry = listed[next++];
       try {
         await repo.find(`automerge:${entry.document_id}`);
       } catch {
         unavailable += 1;
       }
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, listed.length) }, finder));
   const seconds = (performance.now() - started) / 1000;
   await repo.shutdown();
   return {

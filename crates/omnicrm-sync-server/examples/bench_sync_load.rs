@@ -52,6 +52,10 @@ struct Arguments {
     /// Seconds to wait for every editor to converge after the last change.
     #[arg(long, default_value_t = 60.0)]
     converge_limit: f64,
+    /// Instead of editing: a new client syncs this workspace root and every record it lists
+    /// (the initial sync of a new desktop client), and the time it took is printed.
+    #[arg(long)]
+    initial_root: Option<DocumentId>,
 }
 
 const QUIET: Duration = Duration::from_millis(300);
@@ -60,6 +64,9 @@ const LIMIT: Duration = Duration::from_secs(30);
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), BoxError> {
     let arguments = Arguments::parse();
+    if let Some(root) = arguments.initial_root {
+        return initial_sync(&arguments, root).await;
+    }
     let documents = create_documents(&arguments).await?;
 
     let base = Instant::now();
@@ -122,6 +129,51 @@ async fn main() -> Result<(), BoxError> {
         "p50_ms": percentile(&samples, 50.0).map(round),
         "p95_ms": percentile(&samples, 95.0).map(round),
         "max_ms": samples.last().copied().map(round),
+    });
+    println!("{report}");
+    Ok(())
+}
+
+/// How many record requests a new client keeps in flight during the initial sync.
+const INITIAL_IN_FLIGHT: usize = 500;
+
+/// A new client gets the workspace root, then every record it lists, with at most
+/// [`INITIAL_IN_FLIGHT`] requests outstanding. Prints one JSON line.
+async fn initial_sync(arguments: &Arguments, root: DocumentId) -> Result<(), BoxError> {
+    let limit = Duration::from_secs_f64(arguments.converge_limit);
+    let started = Instant::now();
+    let mut client = SyncClient::new();
+    client
+        .connect(&arguments.url, &arguments.token, TokenPlacement::Query)
+        .await?;
+    client.request(root).await?;
+    client.pump_until(limit, |client| client.awaiting() == 0).await?;
+    let root_seconds = started.elapsed().as_secs_f64();
+    let listed = omnicrm_sync::WorkspaceRoot::entries(
+        client.document(&root).ok_or("the workspace root is unavailable")?,
+    )?;
+    for batch in listed.chunks(INITIAL_IN_FLIGHT / 2) {
+        for entry in batch {
+            client.request(entry.document_id).await?;
+        }
+        client
+            .pump_until(limit, |client| client.awaiting() <= INITIAL_IN_FLIGHT / 2)
+            .await?;
+    }
+    client.pump_until(limit, |client| client.awaiting() == 0).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let unavailable = listed
+        .iter()
+        .filter(|entry| client.is_unavailable(&entry.document_id))
+        .count();
+    client.disconnect();
+    let report = serde_json::json!({
+        "mode": "initial",
+        "generator": "rust",
+        "documents": listed.len(),
+        "unavailable": unavailable,
+        "root_seconds": round(root_seconds * 1000.0) / 1000.0,
+        "seconds": round(seconds * 1000.0) / 1000.0,
     });
     println!("{report}");
     Ok(())

@@ -206,6 +206,11 @@ impl SyncClient {
         self.unavailable.contains(id)
     }
 
+    /// How many requested documents have neither arrived nor been reported unavailable.
+    pub fn awaiting(&self) -> usize {
+        self.requested.difference(&self.unavailable).count()
+    }
+
     /// Asks the server for a document this client does not have.
     pub async fn request(&mut self, id: DocumentId) -> Result<(), ClientError> {
         self.documents.entry(id).or_default();
@@ -324,6 +329,10 @@ impl SyncClient {
                 if let Err(error) = document.receive_sync_message(state, decoded) {
                     self.errors
                         .push(format!("could not apply the server's changes: {error}"));
+                }
+                if !document.get_heads().is_empty() {
+                    // Arrived: from now on it is synced like any other document.
+                    self.requested.remove(&id);
                 }
                 self.send_sync(id).await
             }
