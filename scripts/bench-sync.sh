@@ -92,8 +92,13 @@ edit() {
   local args=(--url "ws://127.0.0.1:$OURS_PORT/sync" --token "$TOKEN")
   [ "$server" = ours ] || args=(--url "ws://127.0.0.1:$REFERENCE_PORT/")
   out=$("$LOADGEN" "${args[@]}" "$@" 2>>"$WORK/load.log" | tail -n 1) || {
-    tail -n 20 "$WORK/load.log" >&2
-    die "load generator failed (edit, $server): $out"
+    tail -n 5 "$WORK/load.log" >&2
+    # The reference server has reset its clients' connections under the throughput load:
+    # that is a result to report, not a reason to lose the rest of the run.
+    [ "$server" = reference ] || die "load generator failed (edit, $server): $out"
+    warn "the run against the reference server failed: $(tail -n 1 "$WORK/load.log")"
+    tail -n 5 "$WORK/reference.log" >&2
+    out='{"error":"failed (see the log above)"}'
   }
   printf '%s\n' "$out"
 }
@@ -141,13 +146,15 @@ REFERENCE_URL="ws://127.0.0.1:$REFERENCE_PORT"
 
 info "load before: $(uptime)"
 declare -A RESULT
+# Throughput first, on a freshly started server each (the reference server has reset its
+# clients' connections when the throughput run came after the latency run).
 for server in ours reference; do
-  section "$server: latency ($CLIENTS editors, $DOCS documents, $RATE changes/s each, ${SECONDS_RUN}s)"
-  RESULT[$server.latency]=$(edit "$server" --clients "$CLIENTS" --docs "$DOCS" --seconds "$SECONDS_RUN" --rate "$RATE")
-  info "${RESULT[$server.latency]}"
   section "$server: throughput ($CLIENTS editors, $DOCS documents, $BURST_RATE changes/s each offered)"
   RESULT[$server.burst]=$(edit "$server" --clients "$CLIENTS" --docs "$DOCS" --seconds "$SECONDS_RUN" --rate "$BURST_RATE")
   info "${RESULT[$server.burst]}"
+  section "$server: latency ($CLIENTS editors, $DOCS documents, $RATE changes/s each, ${SECONDS_RUN}s)"
+  RESULT[$server.latency]=$(edit "$server" --clients "$CLIENTS" --docs "$DOCS" --seconds "$SECONDS_RUN" --rate "$RATE")
+  info "${RESULT[$server.latency]}"
   info "load: $(uptime)"
 done
 
@@ -182,6 +189,7 @@ echo "|---|---|---|---|"
 echo "| round trip p50 ($RATE changes/s per editor) | $(field ours.latency p50_ms) ms | $(field reference.latency p50_ms) ms | |"
 echo "| round trip p95 ($RATE changes/s per editor) | $(field ours.latency p95_ms) ms | $(field reference.latency p95_ms) ms | |"
 echo "| round trip p95 ($BURST_RATE changes/s per editor) | $(field ours.burst p95_ms) ms | $(field reference.burst p95_ms) ms | |"
+echo "| converged ($BURST_RATE/s per editor offered) | $(field ours.burst converged) | $(field reference.burst converged) $(field reference.burst error) | |"
 echo "| changes merged/s ($BURST_RATE/s per editor offered) | $(field ours.burst changes_per_second) | $(field reference.burst changes_per_second) | $(ratio "$(field ours.burst changes_per_second)" "$(field reference.burst changes_per_second)") |"
 echo "| initial sync (JS client), $(field ours.initial documents) / $(field reference.initial documents) documents | $(field ours.initial seconds) s | $(field reference.initial seconds) s | $(ratio "$(field reference.initial seconds)" "$(field ours.initial seconds)") faster |"
 echo "| initial sync (Rust client), $(field ours.initial_rust documents) / $(field reference.initial_rust documents) documents | $(field ours.initial_rust seconds) s | $(field reference.initial_rust seconds) s | $(ratio "$(field reference.initial_rust seconds)" "$(field ours.initial_rust seconds)") faster |"

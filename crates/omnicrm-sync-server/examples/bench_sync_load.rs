@@ -147,10 +147,14 @@ async fn initial_sync(arguments: &Arguments, root: DocumentId) -> Result<(), Box
         .connect(&arguments.url, &arguments.token, TokenPlacement::Query)
         .await?;
     client.request(root).await?;
-    client.pump_until(limit, |client| client.awaiting() == 0).await?;
+    client
+        .pump_until(limit, |client| client.awaiting() == 0)
+        .await?;
     let root_seconds = started.elapsed().as_secs_f64();
     let listed = omnicrm_sync::WorkspaceRoot::entries(
-        client.document(&root).ok_or("the workspace root is unavailable")?,
+        client
+            .document(&root)
+            .ok_or("the workspace root is unavailable")?,
     )?;
     for batch in listed.chunks(INITIAL_IN_FLIGHT / 2) {
         for entry in batch {
@@ -160,7 +164,9 @@ async fn initial_sync(arguments: &Arguments, root: DocumentId) -> Result<(), Box
             .pump_until(limit, |client| client.awaiting() <= INITIAL_IN_FLIGHT / 2)
             .await?;
     }
-    client.pump_until(limit, |client| client.awaiting() == 0).await?;
+    client
+        .pump_until(limit, |client| client.awaiting() == 0)
+        .await?;
     let seconds = started.elapsed().as_secs_f64();
     let unavailable = listed
         .iter()
@@ -198,14 +204,8 @@ async fn create_documents(arguments: &Arguments) -> Result<Vec<DocumentId>, BoxE
         transaction.put(ROOT, "contact_id", ScalarValue::Null)?;
         transaction.put_object(ROOT, "bench_edits", ObjType::Map)?;
         transaction.commit();
-        // UUIDv4-shaped bytes: automerge-repo 1.x (the reference server) rejects document
-        // ids that are not a version 1-5 UUID, and `DocumentId::random()` makes any 16 bytes.
-        let mut bytes = *DocumentId::random().as_bytes();
-        if let (Some(version), Some(variant)) = (bytes.get(6).copied(), bytes.get(8).copied()) {
-            bytes[6] = (version & 0x0f) | 0x40;
-            bytes[8] = (variant & 0x3f) | 0x80;
-        }
-        let id = DocumentId::from_bytes(bytes);
+        // A UUIDv4, which automerge-repo 1.x (the reference server) insists on.
+        let id = DocumentId::random();
         creator.insert(id, document);
         ids.push(id);
     }

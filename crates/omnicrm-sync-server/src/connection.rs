@@ -298,12 +298,7 @@ impl Connection {
                     state.stored_bytes += chunk.len() as i64;
                     self.hub.metrics.merges.inc();
                     if chunks > self.hub.config.compact_after_chunks {
-                        let pool = self.hub.database.primary.clone();
-                        tokio::spawn(async move {
-                            if let Err(error) = storage::compact(&pool, id).await {
-                                tracing::warn!(%error, document = %id, "compaction failed");
-                            }
-                        });
+                        self.hub.compact_in_background(id);
                     }
                     self.hub.changed(id, Some(self.id));
                 }
@@ -374,6 +369,7 @@ impl Connection {
             }
         }
         self.hub.relay_ephemeral(id, self.id, &body);
+        self.hub.publish_ephemeral(id, &body).await;
         Ok(())
     }
 

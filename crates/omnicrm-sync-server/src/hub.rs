@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use automerge::Automerge;
-use omnicrm_sync::protocol::Ephemeral;
+use omnicrm_sync::protocol::{Ephemeral, Message};
 use omnicrm_sync::DocumentId;
 use tokio::sync::{broadcast, Notify};
 use uuid::Uuid;
@@ -36,6 +36,38 @@ pub struct DocumentState {
     /// The newest stored chunk this copy includes.
     pub seq: i64,
     pub stored_bytes: i64,
+}
+
+/// The NOTIFY channel for presence; payload `<instance id> <document id> <base64 CBOR message>`.
+pub const EPHEMERAL_CHANNEL: &str = "omnicrm_sync_ephemeral";
+
+/// Postgres refuses NOTIFY payloads of 8,000 bytes or more.
+const NOTIFY_PAYLOAD_LIMIT: usize = 7_999;
+
+fn ephemeral_payload(instance: Uuid, id: DocumentId, message: &Ephemeral) -> Option<String> {
+    use base64::Engine;
+    let encoded = Message::Ephemeral(message.clone()).encode();
+    let payload = format!(
+        "{instance} {id} {}",
+        base64::engine::general_purpose::STANDARD.encode(encoded)
+    );
+    (payload.len() <= NOTIFY_PAYLOAD_LIMIT).then_some(payload)
+}
+
+fn parse_ephemeral_payload(payload: &str) -> Option<(Uuid, DocumentId, Ephemeral)> {
+    use base64::Engine;
+    let mut parts = payload.splitn(3, ' ');
+    let instance = Uuid::parse_str(parts.next()?).ok()?;
+    let id = parts.next()?.parse::<DocumentId>().ok()?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(parts.next()?)
+        .ok()?;
+    match Message::decode(&bytes, NOTIFY_PAYLOAD_LIMIT).ok()? {
+        Message::Ephemeral(message) if message.document_id == id.to_string() => {
+            Some((instance, id, message))
+        }
+        _ => None,
+    }
 }
 
 /// Documents per query when preloading a workspace root's records.
@@ -87,6 +119,8 @@ pub struct Hub {
     pub rate_limiter: RateLimiter,
     documents: Mutex<HashMap<DocumentId, Arc<LoadedDocument>>>,
     subscribers: Mutex<HashMap<DocumentId, HashMap<Uuid, Arc<Inbox>>>>,
+    /// Documents with a compaction running on this instance.
+    compacting: Mutex<HashSet<DocumentId>>,
     /// Token ids revoked anywhere (fed by NOTIFY).
     pub revocations: broadcast::Sender<Uuid>,
 }
@@ -128,6 +162,7 @@ impl Hub {
             rate_limiter,
             documents: Mutex::new(HashMap::new()),
             subscribers: Mutex::new(HashMap::new()),
+            compacting: Mutex::new(HashSet::new()),
             revocations: broadcast::channel(256).0,
         }
     }
@@ -236,6 +271,28 @@ impl Hub {
     }
 
     /// Drops a document from memory (idle, or its in-memory copy can no longer be trusted).
+    /// Compacts a document in the background, unless a compaction of it already runs here:
+    /// every change stored past the threshold asks for one, and a busy document would
+    /// otherwise queue one compaction per change, each waiting for the document's row lock.
+    pub fn compact_in_background(self: &Arc<Self>, id: DocumentId) {
+        if !lock(&self.compacting).insert(id) {
+            return;
+        }
+        self.metrics.compactions.inc();
+        let hub = self.clone();
+        tokio::spawn(async move {
+            if let Err(error) = storage::compact(&hub.database.primary, id).await {
+                tracing::warn!(%error, document = %id, "compaction failed");
+            }
+            lock(&hub.compacting).remove(&id);
+        });
+    }
+
+    /// Whether a compaction of the document runs on this instance.
+    pub fn is_compacting(&self, id: &DocumentId) -> bool {
+        lock(&self.compacting).contains(id)
+    }
+
     pub fn evict(&self, id: DocumentId) {
         let mut documents = lock(&self.documents);
         documents.remove(&id);
@@ -308,6 +365,39 @@ impl Hub {
             .unwrap_or_default();
         for inbox in inboxes {
             inbox.push_ephemeral(message.clone());
+        }
+    }
+
+    /// Sends an ephemeral message to the other instances, whose subscribers of the document
+    /// get it as if it was sent there. NOTIFY payloads are limited to 8,000 bytes, so a
+    /// message whose encoding does not fit stays on this instance (presence is lossy anyway).
+    pub async fn publish_ephemeral(&self, id: DocumentId, message: &Ephemeral) {
+        let Some(payload) = ephemeral_payload(self.instance_id, id, message) else {
+            tracing::debug!(document = %id, "presence message too large to cross instances");
+            return;
+        };
+        let sent = match self.database.primary.get().await {
+            Ok(client) => client
+                .execute("SELECT pg_notify($1, $2)", &[&EPHEMERAL_CHANNEL, &payload])
+                .await
+                .map(|_| ())
+                .map_err(|error| error.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        if let Err(error) = sent {
+            tracing::warn!(%error, document = %id, "could not send presence to other instances");
+        }
+    }
+
+    /// An ephemeral message published by another instance: relayed to this instance's
+    /// subscribers of the document (who passed the workspace check when they subscribed).
+    pub fn remote_ephemeral(&self, payload: &str) {
+        let Some((instance, id, message)) = parse_ephemeral_payload(payload) else {
+            tracing::debug!("ignored a malformed presence notification");
+            return;
+        };
+        if instance != self.instance_id {
+            self.relay_ephemeral(id, Uuid::nil(), &message);
         }
     }
 

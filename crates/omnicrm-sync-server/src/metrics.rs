@@ -12,6 +12,7 @@ pub struct Metrics {
     pub documents_loaded: IntGauge,
     pub documents_evicted: IntCounter,
     pub merges: IntCounter,
+    pub compactions: IntCounter,
     pub messages: IntCounter,
     pub message_seconds: Histogram,
     pub rate_limit_hits: IntCounterVec,
@@ -35,6 +36,10 @@ impl Metrics {
             merges: IntCounter::new(
                 "omnicrm_sync_merges_total",
                 "Sync messages that changed a document",
+            )?,
+            compactions: IntCounter::new(
+                "omnicrm_sync_compactions_total",
+                "Compactions started (at most one per document at a time on an instance)",
             )?,
             messages: IntCounter::new("omnicrm_sync_messages_total", "Messages received")?,
             message_seconds: Histogram::with_opts(
@@ -75,6 +80,9 @@ impl Metrics {
         metrics
             .registry
             .register(Box::new(metrics.merges.clone()))?;
+        metrics
+            .registry
+            .register(Box::new(metrics.compactions.clone()))?;
         metrics
             .registry
             .register(Box::new(metrics.messages.clone()))?;

@@ -1,4 +1,5 @@
-//! LISTEN/NOTIFY: changes stored by other instances, and token revocations from anywhere.
+//! LISTEN/NOTIFY: changes stored by other instances, presence relayed by them, and token
+//! revocations from anywhere.
 //!
 //! One dedicated connection listens. When it drops (Postgres restart), it reconnects with
 //! backoff and then catches up every loaded document, since notifications sent meanwhile are
@@ -15,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::admin::REVOCATION_CHANNEL;
-use crate::hub::Hub;
+use crate::hub::{Hub, EPHEMERAL_CHANNEL};
 use crate::storage::CHANGES_CHANNEL;
 
 /// Listens until `stop`.
@@ -70,7 +71,7 @@ async fn listen_once(hub: &Arc<Hub>, stop: &CancellationToken, first: bool) -> R
     });
     client
         .batch_execute(&format!(
-            "LISTEN {CHANGES_CHANNEL}; LISTEN {REVOCATION_CHANNEL};"
+            "LISTEN {CHANGES_CHANNEL}; LISTEN {REVOCATION_CHANNEL}; LISTEN {EPHEMERAL_CHANNEL};"
         ))
         .await
         .map_err(|error| error.to_string())?;
@@ -101,6 +102,10 @@ async fn handle(hub: &Arc<Hub>, channel: &str, payload: &str) {
                 tracing::trace!(%token_id, "revocation with no live connections here");
             }
         }
+        return;
+    }
+    if channel == EPHEMERAL_CHANNEL {
+        hub.remote_ephemeral(payload);
         return;
     }
     let Some((instance, document)) = payload.split_once(' ') else {

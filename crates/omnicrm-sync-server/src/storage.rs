@@ -321,21 +321,12 @@ pub async fn compact(pool: &Pool, id: DocumentId) -> Result<usize, ApiError> {
     if rows.len() < 2 {
         return Ok(0);
     }
-    let mut document = Automerge::new();
-    for row in &rows {
-        let data: Vec<u8> = row.get(0);
-        document.load_incremental(&data).map_err(|error| {
-            ApiError::internal(format!("not compacting unreadable document {id}: {error}"))
-        })?;
-    }
-    let snapshot = document.save();
-    let reloaded = Automerge::load(&snapshot)
-        .map_err(|error| ApiError::internal(format!("snapshot of {id} does not load: {error}")))?;
-    if reloaded.get_heads() != document.get_heads() {
-        return Err(ApiError::internal(format!(
-            "snapshot of {id} lost changes; not compacting"
-        )));
-    }
+    let chunks: Vec<Vec<u8>> = rows.iter().map(|row| row.get(0)).collect();
+    let replaced = chunks.len();
+    // Loading and saving is CPU work: off the connections' threads.
+    let snapshot = tokio::task::spawn_blocking(move || snapshot_of(id, &chunks))
+        .await
+        .map_err(|error| ApiError::internal(format!("compaction of {id} stopped: {error}")))??;
     let new_seq = seq + 1;
     let length = snapshot.len() as i64;
     transaction
@@ -357,7 +348,26 @@ pub async fn compact(pool: &Pool, id: DocumentId) -> Result<usize, ApiError> {
         )
         .await?;
     transaction.commit().await?;
-    Ok(rows.len())
+    Ok(replaced)
+}
+
+/// One snapshot holding every change of `chunks`, checked to reload with the same heads.
+fn snapshot_of(id: DocumentId, chunks: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
+    let mut document = Automerge::new();
+    for data in chunks {
+        document.load_incremental(data).map_err(|error| {
+            ApiError::internal(format!("not compacting unreadable document {id}: {error}"))
+        })?;
+    }
+    let snapshot = document.save();
+    let reloaded = Automerge::load(&snapshot)
+        .map_err(|error| ApiError::internal(format!("snapshot of {id} does not load: {error}")))?;
+    if reloaded.get_heads() != document.get_heads() {
+        return Err(ApiError::internal(format!(
+            "snapshot of {id} lost changes; not compacting"
+        )));
+    }
+    Ok(snapshot)
 }
 
 /// Every document id of a workspace.

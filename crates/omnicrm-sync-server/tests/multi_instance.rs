@@ -197,3 +197,50 @@ async fn idle_documents_are_evicted_and_reload_intact() {
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_reaches_clients_of_another_instance() {
+    let url = fresh_database().await;
+    let team = workspace(&url, "Team").await;
+    let first = TestServer::start(config(&url)).await;
+    let second = TestServer::start(config(&url)).await;
+    let mut alice = SyncClient::new();
+    alice
+        .connect(&first.sync_url(), &team.token, TokenPlacement::Header)
+        .await
+        .unwrap();
+    let mut bob = SyncClient::new();
+    bob.connect(&second.sync_url(), &team.token, TokenPlacement::Header)
+        .await
+        .unwrap();
+    let id = DocumentId::random();
+    let note = Note {
+        id: Uuid::now_v7(),
+        body: "shared".into(),
+        contact_id: None,
+        private: false,
+    };
+    alice.insert(id, RecordDocument::create(&note).unwrap());
+    alice.sync(QUIET, LIMIT).await.unwrap();
+    bob.request(id).await.unwrap();
+    bob.sync(QUIET, LIMIT).await.unwrap();
+
+    alice
+        .send_ephemeral(id, b"alice is typing".to_vec())
+        .await
+        .unwrap();
+    bob.pump_until(LIMIT, |client| !client.ephemeral_messages().is_empty())
+        .await
+        .unwrap();
+    let received: Vec<&[u8]> = bob
+        .ephemeral_messages()
+        .iter()
+        .map(|message| message.data.as_slice())
+        .collect();
+    assert_eq!(received, vec![b"alice is typing".as_slice()]);
+    // The sender does not hear its own presence back through the other instance.
+    alice.sync(QUIET, LIMIT).await.unwrap();
+    assert!(alice.ephemeral_messages().is_empty());
+    first.stop().await;
+    second.stop().await;
+}

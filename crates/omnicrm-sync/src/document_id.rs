@@ -13,9 +13,10 @@ use crate::ModelError;
 pub struct DocumentId([u8; 16]);
 
 impl DocumentId {
-    /// A new random id.
+    /// A new random id, shaped as a UUIDv4 as automerge-repo's own ids are (automerge-repo 1.x
+    /// refuses ids that are not a version 1–5 UUID).
     pub fn random() -> Self {
-        Self(rand::random())
+        Self(uuid::Uuid::new_v4().into_bytes())
     }
 
     pub fn from_bytes(bytes: [u8; 16]) -> Self {
@@ -74,6 +75,16 @@ mod tests {
         let id = DocumentId::random();
         assert_eq!(id.to_string().parse::<DocumentId>().unwrap(), id);
         assert_eq!(id.url().parse::<DocumentId>().unwrap(), id);
+    }
+
+    #[test]
+    fn random_ids_are_uuid_version_4() {
+        for _ in 0..64 {
+            let id = DocumentId::random();
+            let uuid = uuid::Uuid::from_bytes(*id.as_bytes());
+            assert_eq!(uuid.get_version(), Some(uuid::Version::Random));
+            assert_eq!(uuid.get_variant(), uuid::Variant::RFC4122);
+        }
     }
 
     #[test]
