@@ -150,73 +150,71 @@ impl SearchService {
             .embedder
             .as_ref()
             .map(|embedder| embedder.model_id().to_owned());
-        let database = self.database.clone();
-        let (groups, indexing) = database
-            .run(move |database| {
-                database.read(|connection| {
-                    let words = terms::words(&request.text);
-                    let keyword_limit = if mode == SearchMode::Hybrid {
-                        limit * 2
-                    } else {
-                        limit
-                    };
-                    let mut keyword_hits: HashMap<ItemKind, Vec<SearchHit>> = HashMap::new();
-                    if mode != SearchMode::Semantic {
-                        let query = keyword::KeywordQuery::new(&request.text);
-                        for &kind in &kinds {
-                            let matches = keyword::search(
-                                connection,
-                                kind,
-                                &query,
-                                &request.filters,
-                                keyword_limit,
-                            )?;
-                            let hits = matches
-                                .into_iter()
-                                .map(|found| {
-                                    hit(found.view, &words, MatchReason::Keyword, found.score, None)
-                                })
-                                .collect();
-                            keyword_hits.insert(kind, hits);
-                        }
-                    }
-                    let mut semantic_hits: HashMap<ItemKind, Vec<SearchHit>> = HashMap::new();
-                    let mut indexing = false;
-                    if let (Some(query), Some(model_id)) = (&query_vector, &model_id) {
-                        semantic_hits = semantic(
-                            connection,
-                            model_id,
-                            query,
-                            &kinds,
-                            &request.filters,
-                            &words,
-                            limit,
+        let words = terms::words(&request.text);
+        // Keyword and semantic search each run on their own reader, at the same time: both
+        // are single-threaded, and hybrid search would otherwise pay for one after the other.
+        let keyword_search = async {
+            if mode == SearchMode::Semantic {
+                return Ok(HashMap::new());
+            }
+            let keyword_limit = if mode == SearchMode::Hybrid {
+                limit * 2
+            } else {
+                limit
+            };
+            let (text, kinds, filters, words) = (
+                request.text.clone(),
+                kinds.clone(),
+                request.filters.clone(),
+                words.clone(),
+            );
+            self.database
+                .run(move |database| {
+                    database.read(|connection| {
+                        keyword_hits(connection, &text, &kinds, &filters, &words, keyword_limit)
+                    })
+                })
+                .await
+        };
+        let semantic_search = async {
+            let (Some(query), Some(model_id)) = (query_vector, model_id) else {
+                return Ok((HashMap::new(), false));
+            };
+            let (kinds, filters, words) = (kinds.clone(), request.filters.clone(), words.clone());
+            self.database
+                .run(move |database| {
+                    database.read(|connection| {
+                        let hits = semantic(
+                            connection, &model_id, &query, &kinds, &filters, &words, limit,
                         )?;
-                        indexing = connection.query_row(
+                        let indexing = connection.query_row(
                             "SELECT EXISTS (SELECT 1 FROM search_documents
                                             WHERE embedded_model IS NULL)",
                             [],
                             |row| row.get(0),
                         )?;
-                    }
-                    let mut groups = Vec::new();
-                    for &kind in &kinds {
-                        let keyword = keyword_hits.remove(&kind).unwrap_or_default();
-                        let semantic = semantic_hits.remove(&kind).unwrap_or_default();
-                        let mut hits = match mode {
-                            SearchMode::Keyword => keyword,
-                            SearchMode::Semantic => semantic,
-                            SearchMode::Hybrid => reciprocal_rank_fusion(keyword, semantic),
-                        };
-                        hits.truncate(limit);
-                        if !hits.is_empty() {
-                            groups.push(ResultGroup { kind, hits });
-                        }
-                    }
-                    Ok((groups, indexing))
+                        Ok((hits, indexing))
+                    })
                 })
-            })
-            .await?;
+                .await
+        };
+        let (keyword_hits, semantic_outcome) = tokio::join!(keyword_search, semantic_search);
+        let mut keyword_hits = keyword_hits?;
+        let (mut semantic_hits, indexing) = semantic_outcome?;
+        let mut groups = Vec::new();
+        for &kind in &kinds {
+            let keyword = keyword_hits.remove(&kind).unwrap_or_default();
+            let semantic = semantic_hits.remove(&kind).unwrap_or_default();
+            let mut hits = match mode {
+                SearchMode::Keyword => keyword,
+                SearchMode::Semantic => semantic,
+                SearchMode::Hybrid => reciprocal_rank_fusion(keyword, semantic),
+            };
+            hits.truncate(limit);
+            if !hits.is_empty() {
+                groups.push(ResultGroup { kind, hits });
+            }
+        }
         response.groups = groups;
         if indexing && response.notice.is_none() {
             response.notice = Some(SearchNotice {
@@ -227,6 +225,27 @@ impl SearchService {
         }
         Ok(response)
     }
+}
+
+/// Keyword hits of each kind, best first.
+fn keyword_hits(
+    connection: &rusqlite::Connection,
+    text: &str,
+    kinds: &[ItemKind],
+    filters: &SearchFilters,
+    words: &[String],
+    limit: usize,
+) -> Result<HashMap<ItemKind, Vec<SearchHit>>> {
+    let query = keyword::KeywordQuery::new(text);
+    let mut hits_by_kind = HashMap::new();
+    for &kind in kinds {
+        let hits = keyword::search(connection, kind, &query, filters, limit)?
+            .into_iter()
+            .map(|found| hit(found.view, words, MatchReason::Keyword, found.score, None))
+            .collect();
+        hits_by_kind.insert(kind, hits);
+    }
+    Ok(hits_by_kind)
 }
 
 fn validate_filters(filters: &SearchFilters) -> Result<()> {
