@@ -248,6 +248,26 @@ fn keyword_hits(
     Ok(hits_by_kind)
 }
 
+/// The contact a matching record is about, the first time one of their records matched and
+/// when the contact passes the filters.
+fn contact_of(
+    connection: &rusqlite::Connection,
+    record: &RecordView,
+    seen: &mut std::collections::HashSet<(ItemKind, String)>,
+    filters: &SearchFilters,
+) -> Result<Option<RecordView>> {
+    let Some(contact_id) = record.contact_id.as_deref() else {
+        return Ok(None);
+    };
+    if !seen.insert((ItemKind::Contact, contact_id.to_owned())) {
+        return Ok(None);
+    }
+    let Some(contact) = records::load(connection, ItemKind::Contact, contact_id)? else {
+        return Ok(None);
+    };
+    Ok(records::passes(connection, &contact, filters)?.then_some(contact))
+}
+
 fn validate_filters(filters: &SearchFilters) -> Result<()> {
     for (field, value) in [("filters.from", &filters.from), ("filters.to", &filters.to)] {
         if let Some(value) = value {
@@ -283,6 +303,9 @@ fn hit(
 }
 
 /// The nearest records per kind: the best chunk of each record, records passing the filters.
+/// Semantic hits of each kind. Contacts have no text of their own worth embedding (a name
+/// has no meaning to match), so a contact is found through the records about them: the
+/// passage of their note, mail or event that matched is shown as why.
 fn semantic(
     connection: &rusqlite::Connection,
     model_id: &str,
@@ -296,8 +319,12 @@ fn semantic(
     let neighbours = vectors::nearest(connection, model_id, query, wanted)?;
     let chunk_ids: Vec<i64> = neighbours.iter().map(|found| found.chunk_id).collect();
     let sources = vectors::chunk_sources(connection, &chunk_ids)?;
+    let with_contacts = kinds.contains(&ItemKind::Contact);
     let mut seen = std::collections::HashSet::new();
     let mut hits: HashMap<ItemKind, Vec<SearchHit>> = HashMap::new();
+    let has_room = |hits: &HashMap<ItemKind, Vec<SearchHit>>, kind| {
+        hits.get(&kind).is_none_or(|group| group.len() < limit)
+    };
     for neighbour in neighbours {
         let Some((kind, item_id, passage)) = sources.get(&neighbour.chunk_id) else {
             continue;
@@ -305,24 +332,37 @@ fn semantic(
         let Some(kind) = ItemKind::parse(kind) else {
             continue;
         };
-        if !kinds.contains(&kind) || !seen.insert((kind, item_id.clone())) {
-            continue;
-        }
-        let group = hits.entry(kind).or_default();
-        if group.len() >= limit {
+        let list_record = kinds.contains(&kind)
+            && has_room(&hits, kind)
+            && !seen.contains(&(kind, item_id.clone()));
+        let find_contact = with_contacts && has_room(&hits, ItemKind::Contact);
+        if !list_record && !find_contact {
             continue;
         }
         let Some(view) = records::load(connection, kind, item_id)? else {
             continue;
         };
-        if !records::passes(connection, &view, filters)? {
+        let similarity = f64::from(neighbour.similarity);
+        if find_contact {
+            if let Some(contact) = contact_of(connection, &view, &mut seen, filters)? {
+                hits.entry(ItemKind::Contact).or_default().push(hit(
+                    contact,
+                    words,
+                    MatchReason::Semantic,
+                    similarity,
+                    Some(passage),
+                ));
+            }
+        }
+        if !list_record || !records::passes(connection, &view, filters)? {
             continue;
         }
-        group.push(hit(
+        seen.insert((kind, item_id.clone()));
+        hits.entry(kind).or_default().push(hit(
             view,
             words,
             MatchReason::Semantic,
-            f64::from(neighbour.similarity),
+            similarity,
             Some(passage),
         ));
     }

@@ -103,7 +103,12 @@ async fn long_notes_are_chunked_and_deleted_records_lose_their_chunks() {
         .search(semantic("word350 word351 word352"))
         .await
         .unwrap();
-    let hit = &response.groups[0].hits[0];
+    let notes = response
+        .groups
+        .iter()
+        .find(|group| group.kind == ItemKind::Note)
+        .expect("a note group");
+    let hit = &notes.hits[0];
     assert_eq!(hit.item_id, note.id);
     assert!(
         hit.snippet
@@ -388,4 +393,59 @@ async fn bit_quantized_search_recalls_the_exact_neighbours() {
     let recall = found as f64 / wanted as f64;
     eprintln!("recall@10 of the bit pass + rescoring vs exact: {recall:.3}");
     assert!(recall >= 0.95, "recall@10 {recall:.3} is below 0.95");
+}
+
+#[tokio::test]
+async fn a_contact_is_found_by_meaning_through_her_notes_with_the_passage_as_why() {
+    let (_directory, core) = open_core();
+    let maya = contact(&core, "Maya Lindqvist");
+    let omar = contact(&core, "Omar Haddad");
+    core.notes
+        .create(
+            &maya,
+            NoteInput::plain("prefers lavender oil during relaxation massage"),
+        )
+        .unwrap();
+    core.notes
+        .create(&omar, NoteInput::plain("quarterly tax filing reminder"))
+        .unwrap();
+    let embedder = HashEmbedder::local("test-model");
+    embed_everything(&core, embedder.clone()).await;
+    let search = service(&core, embedder);
+
+    // Only contacts asked for: the notes are read to find their contact, not listed.
+    let response = search
+        .search(SearchRequest {
+            filters: omnicrm_search::SearchFilters {
+                kinds: vec![ItemKind::Contact],
+                ..Default::default()
+            },
+            ..semantic("lavender relaxation")
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids(&response, ItemKind::Contact).first(), Some(&maya));
+    assert!(ids(&response, ItemKind::Note).is_empty());
+    let group = response
+        .groups
+        .iter()
+        .find(|group| group.kind == ItemKind::Contact)
+        .unwrap();
+    let first = group.hits.first().unwrap();
+    assert_eq!(first.title, "Maya Lindqvist");
+    assert_eq!(first.matched_by, MatchReason::Semantic);
+    let why: String = first
+        .snippet
+        .iter()
+        .map(|part| part.text.as_str())
+        .collect();
+    assert!(
+        why.contains("lavender oil during relaxation"),
+        "the matching passage of her note is the why: {why}"
+    );
+    // Each contact once, however many of their chunks matched.
+    let contacts = ids(&response, ItemKind::Contact);
+    let mut unique = contacts.clone();
+    unique.dedup();
+    assert_eq!(contacts, unique);
 }
