@@ -272,7 +272,15 @@ impl Connection {
         }
         let before = state.document.get_heads();
         let sync_state = self.states.entry(id).or_default();
-        if let Err(error) = state.document.receive_sync_message(sync_state, message) {
+        let Some(received) =
+            without_panic(|| state.document.receive_sync_message(sync_state, message))
+        else {
+            drop(state);
+            // Automerge may have stopped half-way: reload the document from storage.
+            self.hub.evict(id);
+            return self.refuse_panicking_message(id).await;
+        };
+        if let Err(error) = received {
             drop(state);
             // The in-memory copy may hold part of the refused changes: reload from storage.
             self.hub.evict(id);
@@ -323,10 +331,15 @@ impl Connection {
         } else {
             listed_records(&state.document)
         };
-        let reply = state
-            .document
-            .generate_sync_message(self.states.entry(id).or_default());
+        let reply = without_panic(|| {
+            state
+                .document
+                .generate_sync_message(self.states.entry(id).or_default())
+        });
         drop(state);
+        let Some(reply) = reply else {
+            return self.refuse_panicking_message(id).await;
+        };
         let outcome = match reply {
             Some(reply) => self.send_document_message(id, reply).await,
             None if !create && loaded_is_empty(&loaded).await => self.send_unavailable(id).await,
@@ -384,14 +397,29 @@ impl Connection {
         };
         let message = {
             let state = loaded.state.lock().await;
-            state
-                .document
-                .generate_sync_message(self.states.entry(id).or_default())
+            without_panic(|| {
+                state
+                    .document
+                    .generate_sync_message(self.states.entry(id).or_default())
+            })
         };
         match message {
-            Some(message) => self.send_document_message(id, message).await,
-            None => Ok(()),
+            Some(Some(message)) => self.send_document_message(id, message).await,
+            Some(None) => Ok(()),
+            None => self.refuse_panicking_message(id).await,
         }
+    }
+
+    /// Automerge panicked on what this connection sent for `id`: the sync state built from
+    /// it is dropped (the client starts that document's sync over) and the client is told.
+    async fn refuse_panicking_message(&mut self, id: DocumentId) -> Result<(), End> {
+        self.states.remove(&id);
+        self.hub.metrics.rejected_messages.inc();
+        tracing::warn!(document = %id, "automerge panicked on a client's sync message; refused");
+        self.send_error(&format!(
+            "document {id}: invalid automerge sync message: it could not be processed"
+        ))
+        .await
     }
 
     async fn send_document_message(
@@ -434,6 +462,14 @@ impl Connection {
                 End::Closed
             })
     }
+}
+
+/// Runs Automerge work on bytes a client sent, turning a panic into `None`. Automerge 0.12
+/// panics on some malformed sync messages (a "have" bloom filter without bits divides by
+/// zero; found by `scripts/fuzz.sh`): that must cost the message, not the connection's task
+/// with its subscriptions. Callers drop whatever state the work was changing.
+fn without_panic<T>(work: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).ok()
 }
 
 /// Stores a merged change: the chunk (with audit row and NOTIFY) and the projection row,

@@ -181,3 +181,74 @@ async fn oversized_messages_and_documents_get_clear_errors() {
     );
     server.stop().await;
 }
+
+/// Found by `scripts/fuzz.sh` (target `apply_sync_message`): a sync message whose "have"
+/// bloom filter has no bits makes automerge 0.12 divide by zero while it answers a peer that
+/// did not announce v2 messages, which panicked the connection's task.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_an_empty_bloom_filter_that_panics_automerge_is_refused_and_the_server_keeps_serving(
+) {
+    const EMPTY_BLOOM_SYNC_MESSAGE: [u8; 11] = [
+        0x42, 0x00, 0x00, 0x01, 0x00, 0x04, 0x04, 0x00, 0x00, 0x01, 0x00,
+    ];
+    let (server, token) = setup(config).await;
+    let mut writer = SyncClient::new();
+    writer
+        .connect(&server.sync_url(), &token, TokenPlacement::Header)
+        .await
+        .unwrap();
+    let id = DocumentId::random();
+    writer.insert(id, RecordDocument::create(&note("good")).unwrap());
+    writer.sync(QUIET, LIMIT).await.unwrap();
+
+    let mut attacker = SyncClient::new();
+    attacker
+        .connect(&server.sync_url(), &token, TokenPlacement::Header)
+        .await
+        .unwrap();
+    let message = Message::Sync(DocumentMessage {
+        sender_id: "attacker".into(),
+        target_id: "server".into(),
+        document_id: id.to_string(),
+        data: serde_bytes::ByteBuf::from(EMPTY_BLOOM_SYNC_MESSAGE.to_vec()),
+    });
+    attacker.send_message(&message).await.unwrap();
+    attacker
+        .pump_until(LIMIT, |client| !client.errors().is_empty())
+        .await
+        .unwrap();
+    let errors = attacker.errors().join("\n");
+    assert!(
+        errors.contains(&format!("document {id}: invalid automerge sync message")),
+        "{errors}"
+    );
+    // Its connection lives on: a proper request for the same document is answered.
+    attacker.request(id).await.unwrap();
+    attacker.sync(QUIET, LIMIT).await.unwrap();
+    assert_eq!(
+        RecordDocument::read::<Note>(attacker.document(&id).unwrap())
+            .unwrap()
+            .body,
+        "good"
+    );
+
+    // The writer still syncs, and the document is intact for everyone.
+    let mut changed = RecordDocument::read::<Note>(writer.document(&id).unwrap()).unwrap();
+    changed.body = "better".into();
+    RecordDocument::update(writer.document_mut(&id).unwrap(), &changed).unwrap();
+    writer.sync(QUIET, LIMIT).await.unwrap();
+    let mut reader = SyncClient::new();
+    reader
+        .connect(&server.sync_url(), &token, TokenPlacement::Header)
+        .await
+        .unwrap();
+    reader.request(id).await.unwrap();
+    reader.sync(QUIET, LIMIT).await.unwrap();
+    assert_eq!(
+        RecordDocument::read::<Note>(reader.document(&id).unwrap())
+            .unwrap()
+            .body,
+        "better"
+    );
+    server.stop().await;
+}
