@@ -10,6 +10,7 @@
 pub mod chunks;
 mod compute_threads;
 pub mod embedder;
+pub mod embedder_settings;
 pub mod embedding_trigger;
 pub mod hybrid;
 pub mod indexer;
@@ -25,6 +26,9 @@ pub mod vectors;
 
 pub use compute_threads::pin_compute_thread_count;
 pub use embedder::{Embedder, LocalEmbedder, RemoteEmbedder, RemoteEmbedderConfig, LOCAL_MODEL_ID};
+pub use embedder_settings::{
+    probe_remote, EmbedderProbe, EmbedderSettings, EmbedderSettingsStore, EmbedderSource,
+};
 pub use embedding_trigger::EmbeddingTrigger;
 pub use indexer::{
     enqueue_embedding, enqueue_embedding_job, register_embedding_handler, EmbeddingIndexer,

@@ -9,6 +9,7 @@ use omnicrm_core::time::parse_utc;
 use omnicrm_core::{Database, Error, Result};
 
 use crate::embedder::{Embedder, LocalEmbedder};
+use crate::embedder_settings::EmbedderSettingsStore;
 use crate::hybrid::reciprocal_rank_fusion;
 use crate::keyword;
 use crate::models::{self, ModelSpec};
@@ -67,6 +68,19 @@ impl SearchService {
             embedder: Some(embedder),
             unavailable: None,
         })
+    }
+
+    /// With the embedder the stored settings choose ([`EmbedderSettingsStore`]): the remote
+    /// endpoint, or the local model from `models_dir` as [`Self::with_local_model`].
+    pub fn from_settings(
+        database: Database,
+        models_dir: &Path,
+        settings: &EmbedderSettingsStore,
+    ) -> Result<Self> {
+        match settings.remote_embedder()? {
+            Some(remote) => Self::new(database, remote),
+            None => Self::with_local_model(database, models_dir),
+        }
     }
 
     /// With the local model from `models_dir` when its weights are installed; otherwise keyword

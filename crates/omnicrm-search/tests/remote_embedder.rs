@@ -11,8 +11,14 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+mod common;
+
 use omnicrm_core::ErrorCode;
-use omnicrm_search::{Embedder, RemoteEmbedder, RemoteEmbedderConfig};
+use omnicrm_search::{
+    probe_remote, Embedder, EmbedderSettings, EmbedderSettingsStore, EmbedderSource, ModeNotice,
+    RemoteEmbedder, RemoteEmbedderConfig, SearchMode, SearchRequest, SearchService,
+};
+use omnicrm_secrets::{ExposeSecret, SecretString};
 
 /// How the fake endpoint answers: `failures` errors with `status` first, then embeddings.
 #[derive(Clone)]
@@ -176,4 +182,133 @@ async fn an_unreachable_endpoint_is_a_network_error() {
         .await
         .unwrap_err();
     assert_eq!(error.code, ErrorCode::Network);
+}
+
+#[test]
+fn the_embedder_is_the_local_model_until_chosen_and_bad_remote_fields_are_named() {
+    let (directory, core) = common::open_core();
+    let store = EmbedderSettingsStore::new(core.database.clone(), directory.path());
+    assert_eq!(store.load().unwrap().source, EmbedderSource::Local);
+
+    let error = store
+        .save(&EmbedderSettings {
+            source: EmbedderSource::Remote,
+            base_url: "ftp://example.com".into(),
+            model: " ".into(),
+            dimensions: 0,
+            api_key_backend: None,
+        })
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::ValidationFailed);
+    let fields: Vec<String> = error
+        .details
+        .unwrap()
+        .fields
+        .into_iter()
+        .map(|field| field.field)
+        .collect();
+    assert_eq!(fields, ["base_url", "model", "dimensions"]);
+    // The local model needs none of them.
+    store
+        .save(&EmbedderSettings {
+            source: EmbedderSource::Local,
+            model: String::new(),
+            ..EmbedderSettings::default()
+        })
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_chosen_remote_endpoint_with_its_key_in_the_secret_store_becomes_the_search_embedder() {
+    std::env::set_var(omnicrm_secrets::STORAGE_ENV, "encrypted_file");
+    let base_url = serve(behaviour(StatusCode::OK, 0)).await;
+    let (directory, core) = common::open_core();
+    let store = EmbedderSettingsStore::new(core.database.clone(), directory.path());
+    let settings = store
+        .save(&EmbedderSettings {
+            source: EmbedderSource::Remote,
+            base_url: format!("{base_url}/"),
+            model: "text-embedding-test".into(),
+            dimensions: 3,
+            api_key_backend: None,
+        })
+        .unwrap();
+    assert_eq!(settings.base_url, base_url, "the trailing slash is dropped");
+
+    // Without the key the endpoint refuses, and the probe says so.
+    let refused = probe_remote(&settings, None).await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::AuthRequired);
+    store
+        .set_api_key(&SecretString::from("test-key".to_owned()))
+        .unwrap();
+    let settings = store.load().unwrap();
+    let key = store.api_key(&settings).unwrap().unwrap();
+    assert_eq!(key.expose_secret(), "test-key");
+    let stored: String = core
+        .database
+        .read(|connection| {
+            Ok(connection.query_row(
+                "SELECT value FROM settings WHERE key = 'search.embedder'",
+                [],
+                |row| row.get(0),
+            )?)
+        })
+        .unwrap();
+    assert!(
+        !stored.contains("test-key"),
+        "the key is not in the database: {stored}"
+    );
+    let probe = probe_remote(&settings, Some(&key)).await.unwrap();
+    assert_eq!(probe.dimensions, 3);
+    assert_eq!(
+        probe.model_id,
+        format!("remote:text-embedding-test@{base_url}")
+    );
+    // Stating the wrong length is caught by the probe, not by the first search.
+    let wrong = EmbedderSettings {
+        dimensions: 768,
+        ..settings.clone()
+    };
+    let mismatch = probe_remote(&wrong, Some(&key)).await.unwrap_err();
+    assert!(
+        mismatch.message.contains("3 dimensions, expected 768"),
+        "{}",
+        mismatch.message
+    );
+
+    // The service built from the settings embeds remotely: no model weights are needed.
+    let no_models = directory.path().join("no-models");
+    let search = SearchService::from_settings(core.database.clone(), &no_models, &store).unwrap();
+    assert_eq!(search.embedder().unwrap().model_id(), probe.model_id);
+    let response = search
+        .search(SearchRequest {
+            text: "anything".into(),
+            mode: SearchMode::Semantic,
+            ..SearchRequest::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(response.mode_used, SearchMode::Semantic);
+
+    // Back to the local model, which is not installed here: keyword search, saying why.
+    store
+        .save(&EmbedderSettings {
+            source: EmbedderSource::Local,
+            ..settings
+        })
+        .unwrap();
+    let search = SearchService::from_settings(core.database.clone(), &no_models, &store).unwrap();
+    assert!(search.embedder().is_none());
+    let response = search
+        .search(SearchRequest {
+            text: "anything".into(),
+            mode: SearchMode::Hybrid,
+            ..SearchRequest::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        response.notice.map(|notice| notice.reason),
+        Some(ModeNotice::ModelMissing)
+    );
 }

@@ -1,0 +1,260 @@
+//! Which embedder semantic search uses: the local model (the default, nothing leaves the
+//! computer) or a remote OpenAI-compatible `/embeddings` endpoint (Ollama, LM Studio, a cloud
+//! provider). The choice is one JSON value in the `settings` table under [`EMBEDDER_SETTING`];
+//! the endpoint's API key is in the OS keyring (or the encrypted-file fallback) under
+//! [`EMBEDDER_API_KEY_ACCOUNT`], never in the database or the logs. The app reads the choice
+//! when it starts ([`crate::SearchService::from_settings`]); a change of model re-embeds every
+//! record in the background, since each chunk remembers its model.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use omnicrm_core::{Database, Error, FieldError, Result};
+use omnicrm_secrets::{ExposeSecret, SecretBackend, SecretLookup, SecretStore, SecretString};
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+
+use crate::embedder::{Embedder, RemoteEmbedder, RemoteEmbedderConfig};
+
+/// The `settings` key of the embedder choice.
+pub const EMBEDDER_SETTING: &str = "search.embedder";
+/// The secret-store account of the remote endpoint's API key.
+pub const EMBEDDER_API_KEY_ACCOUNT: &str = "search.embedder.api_key";
+/// The largest embedding the vector tables are made for.
+pub const MAX_DIMENSIONS: u32 = 4096;
+
+/// Where embeddings are made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum EmbedderSource {
+    /// all-MiniLM-L6-v2 on this computer's CPU.
+    #[default]
+    Local,
+    /// An OpenAI-compatible embeddings endpoint.
+    Remote,
+}
+
+/// The embedder choice. The remote fields are kept while the local model is chosen, so
+/// switching back and forth does not lose them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct EmbedderSettings {
+    #[serde(default)]
+    pub source: EmbedderSource,
+    /// Up to and including `/v1`, e.g. `http://localhost:11434/v1`.
+    pub base_url: String,
+    pub model: String,
+    /// The length of the endpoint's vectors (768 for nomic-embed-text, 1536 for
+    /// text-embedding-3-small).
+    pub dimensions: u32,
+    /// Where the API key is stored, when one is.
+    #[serde(default)]
+    pub api_key_backend: Option<SecretBackend>,
+}
+
+impl Default for EmbedderSettings {
+    fn default() -> Self {
+        Self {
+            source: EmbedderSource::Local,
+            base_url: "http://localhost:11434/v1".to_owned(),
+            model: "nomic-embed-text".to_owned(),
+            dimensions: 768,
+            api_key_backend: None,
+        }
+    }
+}
+
+impl EmbedderSettings {
+    /// The remote fields are checked only when the remote endpoint is chosen.
+    pub fn validate(&self) -> Result<()> {
+        if self.source == EmbedderSource::Local {
+            return Ok(());
+        }
+        let mut fields = Vec::new();
+        match reqwest::Url::parse(self.base_url.trim()) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+            _ => fields.push(FieldError::new(
+                "base_url",
+                "must be an http or https URL, e.g. http://localhost:11434/v1",
+            )),
+        }
+        if self.model.trim().is_empty() {
+            fields.push(FieldError::new("model", "is required"));
+        }
+        if self.dimensions == 0 || self.dimensions > MAX_DIMENSIONS {
+            fields.push(FieldError::new(
+                "dimensions",
+                format!("must be between 1 and {MAX_DIMENSIONS}"),
+            ));
+        }
+        if fields.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::validation(fields))
+        }
+    }
+
+    /// The remote endpoint's configuration, with `api_key` when there is one.
+    pub fn remote_config(&self, api_key: Option<&SecretString>) -> RemoteEmbedderConfig {
+        let mut config = RemoteEmbedderConfig::new(
+            self.base_url.trim(),
+            self.model.trim(),
+            self.dimensions as usize,
+        );
+        config.api_key = api_key.map(|key| key.expose_secret().to_owned());
+        config
+    }
+}
+
+/// What trying a remote endpoint found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct EmbedderProbe {
+    /// The model id the chunks will be stored under.
+    pub model_id: String,
+    pub dimensions: u32,
+    pub milliseconds: u32,
+}
+
+/// Reads and writes the embedder choice and its API key.
+#[derive(Debug, Clone)]
+pub struct EmbedderSettingsStore {
+    database: Database,
+    data_dir: PathBuf,
+}
+
+impl EmbedderSettingsStore {
+    pub fn new(database: Database, data_dir: &Path) -> Self {
+        Self {
+            database,
+            data_dir: data_dir.to_path_buf(),
+        }
+    }
+
+    /// The stored choice, or the local model when none was saved.
+    pub fn load(&self) -> Result<EmbedderSettings> {
+        self.database.read(load_settings)
+    }
+
+    /// Validates and saves the choice. Where the key is stored is kept as it was.
+    pub fn save(&self, settings: &EmbedderSettings) -> Result<EmbedderSettings> {
+        settings.validate()?;
+        self.database.write(|transaction| {
+            let mut settings = settings.clone();
+            settings.base_url = settings.base_url.trim().trim_end_matches('/').to_owned();
+            settings.model = settings.model.trim().to_owned();
+            settings.api_key_backend = load_settings(transaction)?.api_key_backend;
+            write_settings(transaction, &settings)?;
+            Ok(settings)
+        })
+    }
+
+    /// Stores the endpoint's API key in the secret store and remembers where.
+    pub fn set_api_key(&self, key: &SecretString) -> Result<()> {
+        if key.expose_secret().trim().is_empty() {
+            return Err(Error::invalid_field("api_key", "is empty"));
+        }
+        let store = SecretStore::open(&self.data_dir)?;
+        store.store(EMBEDDER_API_KEY_ACCOUNT, key)?;
+        let backend = store.backend();
+        self.database.write(|transaction| {
+            let mut settings = load_settings(transaction)?;
+            settings.api_key_backend = Some(backend);
+            write_settings(transaction, &settings)
+        })
+    }
+
+    /// Removes the API key.
+    pub fn clear_api_key(&self) -> Result<()> {
+        let settings = self.load()?;
+        if let Some(backend) = settings.api_key_backend {
+            SecretStore::with_backend(backend, &self.data_dir).remove(EMBEDDER_API_KEY_ACCOUNT)?;
+        }
+        self.database.write(|transaction| {
+            let mut settings = load_settings(transaction)?;
+            settings.api_key_backend = None;
+            write_settings(transaction, &settings)
+        })
+    }
+
+    /// The API key, if one was stored and can be read.
+    pub fn api_key(&self, settings: &EmbedderSettings) -> Result<Option<SecretString>> {
+        let Some(backend) = settings.api_key_backend else {
+            return Ok(None);
+        };
+        match SecretStore::with_backend(backend, &self.data_dir).load(EMBEDDER_API_KEY_ACCOUNT)? {
+            SecretLookup::Found(key) => Ok(Some(key)),
+            SecretLookup::Missing => Ok(None),
+            SecretLookup::Unreadable { reason } => {
+                tracing::warn!(%reason, "the embeddings endpoint's API key cannot be read");
+                Ok(None)
+            }
+        }
+    }
+
+    /// The embedder the stored settings choose, when it is the remote endpoint.
+    pub fn remote_embedder(&self) -> Result<Option<Arc<dyn Embedder>>> {
+        let settings = self.load()?;
+        if settings.source != EmbedderSource::Remote {
+            return Ok(None);
+        }
+        let key = self.api_key(&settings)?;
+        let embedder = RemoteEmbedder::new(settings.remote_config(key.as_ref()))?;
+        Ok(Some(Arc::new(embedder)))
+    }
+}
+
+/// Embeds one short text with `settings`' remote endpoint (and `api_key`, else the stored
+/// key): the endpoint answers, and with vectors of the stated length, or the error says why.
+pub async fn probe_remote(
+    settings: &EmbedderSettings,
+    api_key: Option<&SecretString>,
+) -> Result<EmbedderProbe> {
+    let remote = EmbedderSettings {
+        source: EmbedderSource::Remote,
+        ..settings.clone()
+    };
+    remote.validate()?;
+    let mut config = remote.remote_config(api_key);
+    // One quick try: the user is waiting for the answer.
+    config.attempts = 1;
+    config.timeout = PROBE_TIMEOUT;
+    let embedder = RemoteEmbedder::new(config)?;
+    let started = std::time::Instant::now();
+    let vectors = embedder
+        .embed(&["OmniCRM checks the embeddings endpoint".to_owned()])
+        .await?;
+    let dimensions = vectors.first().map_or(0, Vec::len);
+    Ok(EmbedderProbe {
+        model_id: embedder.model_id().to_owned(),
+        dimensions: u32::try_from(dimensions).unwrap_or(u32::MAX),
+        milliseconds: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
+    })
+}
+
+const PROBE_TIMEOUT: Duration = Duration::from_secs(15);
+
+fn load_settings(connection: &rusqlite::Connection) -> Result<EmbedderSettings> {
+    let json: Option<String> = connection
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [EMBEDDER_SETTING],
+            |row| row.get(0),
+        )
+        .optional()?;
+    match json {
+        Some(json) => Ok(serde_json::from_str(&json)?),
+        None => Ok(EmbedderSettings::default()),
+    }
+}
+
+fn write_settings(connection: &rusqlite::Connection, settings: &EmbedderSettings) -> Result<()> {
+    connection.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        rusqlite::params![EMBEDDER_SETTING, serde_json::to_string(settings)?],
+    )?;
+    Ok(())
+}
