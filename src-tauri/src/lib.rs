@@ -54,6 +54,26 @@ fn open_search(core: &Core) -> omnicrm_search::SearchService {
             },
         )
     };
+    // A remote endpoint chosen in Settings needs no model weights.
+    let embedder_settings =
+        omnicrm_search::EmbedderSettingsStore::new(core.database.clone(), &core.data_dir);
+    match embedder_settings.remote_embedder() {
+        Ok(Some(remote)) => {
+            return SearchService::new(core.database.clone(), remote).unwrap_or_else(|error| {
+                keyword_only(format!(
+                    "semantic search is off: the embeddings endpoint could not be used ({})",
+                    error.message
+                ))
+            })
+        }
+        Ok(None) => {}
+        Err(error) => {
+            return keyword_only(format!(
+                "semantic search is off: the embeddings endpoint settings could not be read ({})",
+                error.message
+            ))
+        }
+    }
     let Some(models_dir) = omnicrm_search::models::default_models_dir() else {
         return keyword_only(
             "semantic search is off: there is no cache directory for the model".to_owned(),
@@ -188,6 +208,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::ai::ai_brain_dump,
             commands::ai::ai_citation_target,
             commands::search::search_query,
+            commands::search::search_embedder_get,
+            commands::search::search_embedder_save,
+            commands::search::search_embedder_clear_key,
+            commands::search::search_embedder_probe,
+            commands::search::app_restart,
         ])
         .events(tauri_specta::collect_events![
             events::ContactsChanged,

@@ -199,6 +199,21 @@ export const commands = {
 	 *  embedding model the search runs in keyword mode and the response says so.
 	 */
 	searchQuery: (request: SearchRequest) => typedError<SearchResponse, AppError>(__TAURI_INVOKE("search_query", { request })),
+	searchEmbedderGet: () => typedError<EmbedderSettingsState, AppError>(__TAURI_INVOKE("search_embedder_get")),
+	/**
+	 *  Saves the embedder choice (and the endpoint's key when one is typed). It applies from the
+	 *  next start; the state says whether a restart is needed.
+	 */
+	searchEmbedderSave: (settings: EmbedderSettings, apiKey: string | null) => typedError<EmbedderSettingsState, AppError>(__TAURI_INVOKE("search_embedder_save", { settings, apiKey })),
+	/**  Removes the embeddings endpoint's API key. */
+	searchEmbedderClearKey: () => typedError<EmbedderSettingsState, AppError>(__TAURI_INVOKE("search_embedder_clear_key")),
+	/**
+	 *  Embeds one short text with the endpoint as typed (the typed key, else the stored one):
+	 *  it answers, with vectors of the stated length, or the error says why.
+	 */
+	searchEmbedderProbe: (settings: EmbedderSettings, apiKey: string | null) => typedError<EmbedderProbe, AppError>(__TAURI_INVOKE("search_embedder_probe", { settings, apiKey })),
+	/**  Restarts the app, so a new embedder choice takes effect. */
+	appRestart: () => typedError<null, AppError>(__TAURI_INVOKE("app_restart")),
 };
 
 /** Events */
@@ -678,6 +693,51 @@ export type EmailEntry = {
 	label: string | null,
 	is_primary: boolean,
 };
+
+/**  What trying a remote endpoint found. */
+export type EmbedderProbe = {
+	/**  The model id the chunks will be stored under. */
+	model_id: string,
+	dimensions: number,
+	milliseconds: number,
+};
+
+/**
+ *  The embedder choice. The remote fields are kept while the local model is chosen, so
+ *  switching back and forth does not lose them.
+ */
+export type EmbedderSettings = {
+	source?: EmbedderSource,
+	/**  Up to and including `/v1`, e.g. `http://localhost:11434/v1`. */
+	base_url: string,
+	model: string,
+	/**
+	 *  The length of the endpoint's vectors (768 for nomic-embed-text, 1536 for
+	 *  text-embedding-3-small).
+	 */
+	dimensions: number,
+	/**  Where the API key is stored, when one is. */
+	api_key_backend?: SecretBackend | null,
+};
+
+/**  The embedder settings as the Settings page shows them. */
+export type EmbedderSettingsState = {
+	settings: EmbedderSettings,
+	api_key_stored: boolean,
+	/**  The model semantic search runs with now, or none (keyword search only). */
+	active_model_id: string | null,
+	/**  The model the saved settings choose; it takes over when the app starts again. */
+	chosen_model_id: string,
+	/**  The saved choice differs from what runs: a restart applies it. */
+	restart_needed: boolean,
+};
+
+/**  Where embeddings are made. */
+export type EmbedderSource = 
+/**  all-MiniLM-L6-v2 on this computer's CPU. */
+"local" | 
+/**  An OpenAI-compatible embeddings endpoint. */
+"remote";
 
 /**  Stable, machine-readable error codes. */
 export type ErrorCode = 

@@ -185,9 +185,12 @@ pub fn delete_all_data(core: &Core, confirmation: &str, printer: &Printer) -> Re
     // The phrase is checked before anything happens, so a mistyped one disconnects nothing.
     omnicrm_core::export::check_delete_all_confirmation(confirmation)?;
     crate::google_commands::disconnect_all(core)?;
-    // The AI provider's key goes from the keyring too; the settings row that names its
-    // backend stays (without the key), like the rest of the app's preferences.
+    // The AI provider's and the embeddings endpoint's keys go from the keyring too; the
+    // settings rows that name their backend stay (without the keys), like the rest of the
+    // app's preferences.
     omnicrm_ai::SettingsStore::new(core.database.clone(), &core.data_dir).clear_api_key()?;
+    omnicrm_search::EmbedderSettingsStore::new(core.database.clone(), &core.data_dir)
+        .clear_api_key()?;
     let summary = core.export.delete_all_data(confirmation)?;
     printer.value(&summary, || {
         format!(

@@ -173,11 +173,14 @@ pub async fn data_delete_all(
 }
 
 /// Deletes everything on this device once the confirmation matched (Google is disconnected
-/// first by the command). The AI provider's key leaves the keyring first, as in the CLI; the
-/// settings row that names its backend stays (without the key), like the other preferences.
+/// first by the command). The AI provider's and the embeddings endpoint's keys leave the
+/// keyring first, as in the CLI; the settings rows that name their backend stay (without the
+/// keys), like the other preferences.
 pub fn delete_local_data(core: &Core, confirmation: &str) -> CommandResult<DeletionSummary> {
     omnicrm_core::export::check_delete_all_confirmation(confirmation)?;
     omnicrm_ai::SettingsStore::new(core.database.clone(), &core.data_dir).clear_api_key()?;
+    omnicrm_search::EmbedderSettingsStore::new(core.database.clone(), &core.data_dir)
+        .clear_api_key()?;
     core.export.delete_all_data(confirmation)
 }
 

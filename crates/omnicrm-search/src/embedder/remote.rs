@@ -38,6 +38,12 @@ impl RemoteEmbedderConfig {
             retry_base: Duration::from_millis(500),
         }
     }
+
+    /// The id chunks embedded through this endpoint are stored under: a different model or
+    /// endpoint is a different id, so changing either re-embeds everything.
+    pub fn model_id(&self) -> String {
+        format!("remote:{}@{}", self.model, self.base_url)
+    }
 }
 
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
@@ -82,7 +88,7 @@ impl RemoteEmbedder {
                 Error::internal(format!("could not build the HTTP client: {error}"))
             })?;
         Ok(Self {
-            model_id: format!("remote:{}@{}", config.model, config.base_url),
+            model_id: config.model_id(),
             config,
             client,
         })
