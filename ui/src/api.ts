@@ -6,6 +6,9 @@ import { commands, events } from "./bindings";
 import type {
   AppError,
   AppInfo,
+  EmbedderProbe,
+  EmbedderSettings,
+  EmbedderSettingsState,
   ChangeReceipt,
   Contact,
   ContactInput,
@@ -90,6 +93,13 @@ import type {
   RecordType,
   Thread as AiThread,
   UsageSummary,
+} from "./bindings";
+
+export type {
+  EmbedderProbe,
+  EmbedderSettings,
+  EmbedderSettingsState,
+  EmbedderSource,
 } from "./bindings";
 
 export type {
@@ -468,6 +478,14 @@ export const api = {
 
   /** Keyword, semantic or hybrid search across every kind of record (the Cmd-K palette). */
   search: (request: SearchRequest): Promise<SearchResponse> => call(commands.searchQuery(request)),
+  embedderSettings: (): Promise<EmbedderSettingsState> => call(commands.searchEmbedderGet()),
+  /** A typed key goes to the OS keyring with the settings; the answer only says whether one is stored. */
+  embedderSave: (settings: EmbedderSettings, apiKey: string | null): Promise<EmbedderSettingsState> =>
+    call(commands.searchEmbedderSave(settings, apiKey)),
+  embedderClearKey: (): Promise<EmbedderSettingsState> => call(commands.searchEmbedderClearKey()),
+  embedderProbe: (settings: EmbedderSettings, apiKey: string | null): Promise<EmbedderProbe> =>
+    call(commands.searchEmbedderProbe(settings, apiKey)),
+  restartApp: (): Promise<null> => call(commands.appRestart()),
 
   listJobs: (statuses: JobStatus[], limit: number): Promise<JobInfo[]> => call(commands.jobsList(statuses, limit)),
   getJob: (id: string): Promise<JobInfo> => call(commands.jobsGet(id)),

@@ -3,6 +3,7 @@ import { AiSection } from "../components/settings/AiSection";
 import { BackupsSection } from "../components/settings/BackupsSection";
 import { IgnoreListSection } from "../components/settings/IgnoreListSection";
 import { IntegrationsSection } from "../components/settings/IntegrationsSection";
+import { SemanticSearchSection } from "../components/settings/SemanticSearchSection";
 import { TagManager } from "../components/settings/TagManager";
 import { DataSection } from "../components/transfer/DataSection";
 
@@ -37,6 +38,12 @@ export function SettingsPage({ jobs = null }: { jobs?: JobInfo[] | null }) {
             AI assistant
           </h2>
           <AiSection />
+        </section>
+        <section className="settings__section" aria-labelledby="settings-semantic-search">
+          <h2 id="settings-semantic-search" className="section-title">
+            Semantic search
+          </h2>
+          <SemanticSearchSection />
         </section>
         <section className="settings__section" aria-labelledby="settings-tags">
           <h2 id="settings-tags" className="section-title">
