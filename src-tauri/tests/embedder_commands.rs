@@ -55,7 +55,10 @@ fn a_saved_endpoint_asks_for_a_restart_and_its_key_never_reaches_the_ui() {
     };
     let state = search::save_embedder(&core, &local, None, None).unwrap();
     assert!(!state.restart_needed);
-    assert!(state.api_key_stored, "a blank key leaves the stored one alone");
+    assert!(
+        state.api_key_stored,
+        "a blank key leaves the stored one alone"
+    );
 }
 
 #[test]
