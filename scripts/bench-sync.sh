@@ -77,6 +77,13 @@ wait_for_port() {
   done
 }
 
+# cpu_ms PID: the process's CPU time so far (user + system), in milliseconds.
+cpu_ms() {
+  local ticks
+  ticks=$(awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null) || ticks=0
+  echo $((ticks * 1000 / $(getconf CLK_TCK)))
+}
+
 json_field() { node -e 'const v = JSON.parse(process.argv[1])[process.argv[2]]; console.log(v ?? "")' "$1" "$2"; }
 
 # edit SERVER ARGS...: one editing run with the chosen generator, prints its JSON line.
@@ -134,11 +141,14 @@ ROOT_ID=$(json_field "$WORKSPACE" root_document_id)
 TOKEN=$(json_field "$("$BIN" token issue --workspace "$WORKSPACE_ID" --json)" token)
 "$BIN" serve --listen "127.0.0.1:$OURS_PORT" >"$WORK/ours.log" 2>&1 &
 PIDS+=($!)
+declare -A SERVER_PID
+SERVER_PID[ours]=$!
 mkdir -p "$WORK/reference"
 (cd "$WORK/reference" && PORT=$REFERENCE_PORT DATA_DIR="$WORK/reference/data" \
   exec node "$OMNI_ROOT/$BENCH_DIR/node_modules/@automerge/automerge-repo-sync-server/src/index.js") \
   >"$WORK/reference.log" 2>&1 &
 PIDS+=($!)
+SERVER_PID[reference]=$!
 wait_for_port "$OURS_PORT"
 wait_for_port "$REFERENCE_PORT"
 OURS_URL="ws://127.0.0.1:$OURS_PORT/sync?token=$TOKEN"
@@ -150,8 +160,11 @@ declare -A RESULT
 # clients' connections when the throughput run came after the latency run).
 for server in ours reference; do
   section "$server: throughput ($CLIENTS editors, $DOCS documents, $BURST_RATE changes/s each offered)"
+  cpu_before=$(cpu_ms "${SERVER_PID[$server]}")
   RESULT[$server.burst]=$(edit "$server" --clients "$CLIENTS" --docs "$DOCS" --seconds "$SECONDS_RUN" --rate "$BURST_RATE")
+  RESULT[$server.burst_cpu_ms]=$(($(cpu_ms "${SERVER_PID[$server]}") - cpu_before))
   info "${RESULT[$server.burst]}"
+  info "$server server CPU during the throughput run: ${RESULT[$server.burst_cpu_ms]} ms"
   section "$server: latency ($CLIENTS editors, $DOCS documents, $RATE changes/s each, ${SECONDS_RUN}s)"
   RESULT[$server.latency]=$(edit "$server" --clients "$CLIENTS" --docs "$DOCS" --seconds "$SECONDS_RUN" --rate "$RATE")
   info "${RESULT[$server.latency]}"
@@ -191,6 +204,10 @@ echo "| round trip p95 ($RATE changes/s per editor) | $(field ours.latency p95_m
 echo "| round trip p95 ($BURST_RATE changes/s per editor) | $(field ours.burst p95_ms) ms | $(field reference.burst p95_ms) ms | |"
 echo "| converged ($BURST_RATE/s per editor offered) | $(field ours.burst converged) | $(field reference.burst converged) $(field reference.burst error) | |"
 echo "| changes merged/s ($BURST_RATE/s per editor offered) | $(field ours.burst changes_per_second) | $(field reference.burst changes_per_second) | $(ratio "$(field ours.burst changes_per_second)" "$(field reference.burst changes_per_second)") |"
+per_change() { node -e 'const [ms, n] = process.argv.slice(1).map(Number); console.log(n > 0 ? (ms / n).toFixed(2) : "n/a")' "$1" "$2"; }
+OURS_MS_PER_CHANGE=$(per_change "${RESULT[ours.burst_cpu_ms]}" "$(field ours.burst changes)")
+REFERENCE_MS_PER_CHANGE=$(per_change "${RESULT[reference.burst_cpu_ms]}" "$(field reference.burst changes)")
+echo "| server CPU per change (throughput run) | $OURS_MS_PER_CHANGE ms | $REFERENCE_MS_PER_CHANGE ms | $(ratio "$REFERENCE_MS_PER_CHANGE" "$OURS_MS_PER_CHANGE") less |"
 echo "| initial sync (JS client), $(field ours.initial documents) / $(field reference.initial documents) documents | $(field ours.initial seconds) s | $(field reference.initial seconds) s | $(ratio "$(field reference.initial seconds)" "$(field ours.initial seconds)") faster |"
 echo "| initial sync (Rust client), $(field ours.initial_rust documents) / $(field reference.initial_rust documents) documents | $(field ours.initial_rust seconds) s | $(field reference.initial_rust seconds) s | $(ratio "$(field reference.initial_rust seconds)" "$(field ours.initial_rust seconds)") faster |"
 echo
