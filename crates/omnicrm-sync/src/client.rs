@@ -326,9 +326,15 @@ impl SyncClient {
                 };
                 let document = self.documents.entry(id).or_default();
                 let state = self.states.entry(id).or_default();
-                if let Err(error) = document.receive_sync_message(state, decoded) {
-                    self.errors
-                        .push(format!("could not apply the server's changes: {error}"));
+                match without_panic(|| document.receive_sync_message(state, decoded)) {
+                    Some(Ok(())) => {}
+                    Some(Err(error)) => self
+                        .errors
+                        .push(format!("could not apply the server's changes: {error}")),
+                    None => {
+                        self.refuse_panicking_message(id);
+                        return Ok(());
+                    }
                 }
                 if !document.get_heads().is_empty() {
                     // Arrived: from now on it is synced like any other document.
@@ -354,13 +360,27 @@ impl SyncClient {
         }
     }
 
+    /// Automerge panicked on what the server sent for `id`: the sync state built from it is
+    /// dropped (the next message starts that document's sync over) and the error is kept.
+    fn refuse_panicking_message(&mut self, id: DocumentId) {
+        self.states.remove(&id);
+        self.errors.push(format!(
+            "document {id}: the server's sync message could not be processed"
+        ));
+    }
+
     async fn send_sync(&mut self, id: DocumentId) -> Result<(), ClientError> {
         let Some(document) = self.documents.get(&id) else {
             return Ok(());
         };
         let state = self.states.entry(id).or_default();
-        let Some(message) = document.generate_sync_message(state) else {
-            return Ok(());
+        let message = match without_panic(|| document.generate_sync_message(state)) {
+            Some(Some(message)) => message,
+            Some(None) => return Ok(()),
+            None => {
+                self.refuse_panicking_message(id);
+                return Ok(());
+            }
         };
         let body = DocumentMessage {
             sender_id: self.peer_id.clone(),
@@ -375,4 +395,11 @@ impl SyncClient {
         };
         self.send_message(&wire).await
     }
+}
+
+/// Runs Automerge work on bytes the server sent, turning a panic into `None`: automerge 0.12
+/// panics on some malformed sync messages (a "have" bloom filter without bits divides by zero;
+/// found by `scripts/fuzz.sh`), and a bad server must not bring the app down.
+fn without_panic<T>(work: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).ok()
 }
