@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use omnicrm_core::{Database, Error, FieldError, Result};
-use omnicrm_secrets::{ExposeSecret, SecretBackend, SecretLookup, SecretStore, SecretString};
+use omnicrm_secrets::{ExposeSecret, RememberedSecret, SecretBackend, SecretString};
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
@@ -153,12 +153,7 @@ impl EmbedderSettingsStore {
 
     /// Stores the endpoint's API key in the secret store and remembers where.
     pub fn set_api_key(&self, key: &SecretString) -> Result<()> {
-        if key.expose_secret().trim().is_empty() {
-            return Err(Error::invalid_field("api_key", "is empty"));
-        }
-        let store = SecretStore::open(&self.data_dir)?;
-        store.store(EMBEDDER_API_KEY_ACCOUNT, key)?;
-        let backend = store.backend();
+        let backend = self.secret().store(key, "api_key")?;
         self.database.write(|transaction| {
             let mut settings = load_settings(transaction)?;
             settings.api_key_backend = Some(backend);
@@ -168,10 +163,7 @@ impl EmbedderSettingsStore {
 
     /// Removes the API key.
     pub fn clear_api_key(&self) -> Result<()> {
-        let settings = self.load()?;
-        if let Some(backend) = settings.api_key_backend {
-            SecretStore::with_backend(backend, &self.data_dir).remove(EMBEDDER_API_KEY_ACCOUNT)?;
-        }
+        self.secret().remove(self.load()?.api_key_backend)?;
         self.database.write(|transaction| {
             let mut settings = load_settings(transaction)?;
             settings.api_key_backend = None;
@@ -181,16 +173,13 @@ impl EmbedderSettingsStore {
 
     /// The API key, if one was stored and can be read.
     pub fn api_key(&self, settings: &EmbedderSettings) -> Result<Option<SecretString>> {
-        let Some(backend) = settings.api_key_backend else {
-            return Ok(None);
-        };
-        match SecretStore::with_backend(backend, &self.data_dir).load(EMBEDDER_API_KEY_ACCOUNT)? {
-            SecretLookup::Found(key) => Ok(Some(key)),
-            SecretLookup::Missing => Ok(None),
-            SecretLookup::Unreadable { reason } => {
-                tracing::warn!(%reason, "the embeddings endpoint's API key cannot be read");
-                Ok(None)
-            }
+        self.secret().load(settings.api_key_backend)
+    }
+
+    fn secret(&self) -> RememberedSecret<'_> {
+        RememberedSecret {
+            account: EMBEDDER_API_KEY_ACCOUNT,
+            data_dir: &self.data_dir,
         }
     }
 

@@ -10,6 +10,7 @@
 
 mod encrypted_file;
 mod keyring_backend;
+mod remembered;
 
 use std::path::Path;
 
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 pub use encrypted_file::{EncryptedFileStore, SecretLookup, KEY_FILE_NAME, SECRETS_DIR_NAME};
 pub use keyring_backend::{load, probe, remove, store, KeyringStatus, SERVICE};
+pub use remembered::RememberedSecret;
 
 /// The environment variable that overrides the automatic choice: `keyring`, `encrypted_file`
 /// or `auto` (the default).
