@@ -20,3 +20,9 @@ export function describedBy(errors: ShownError[], hintId?: string): string | und
   const ids = [...(hintId ? [hintId] : []), ...errors.map((error) => error.elementId)];
   return ids.length > 0 ? ids.join(" ") : undefined;
 }
+
+/** The backend's error for `field` (from `errorsByField`), placed on the input `id`. */
+export function shownFieldError(byField: Record<string, string>, field: string, id: string): ShownError[] {
+  const message = byField[field];
+  return message ? [{ field, message, target: field, elementId: `${id}-error` }] : [];
+}

@@ -16,7 +16,8 @@ import { Checkbox } from "../Checkbox";
 import { ProgressBar } from "../ProgressBar";
 import { Select } from "../Select";
 import { TextField } from "../form/TextField";
-import type { ShownError } from "../form/FieldErrors";
+import { shownFieldError } from "../form/FieldErrors";
+import { isLocalUrl } from "../../lib/urls";
 import { useToasts } from "../Toasts";
 
 export const OPENROUTER_URL = "https://openrouter.ai/api/v1";
@@ -91,14 +92,6 @@ function settingsOf(draft: Draft, base: AiSettings): AiSettings {
   };
 }
 
-function isLocalUrl(url: string): boolean {
-  try {
-    const host = new URL(url.trim()).hostname.replace(/^\[|\]$/g, "");
-    return host === "localhost" || host === "::1" || /^127\./.test(host);
-  } catch {
-    return false;
-  }
-}
 
 /** Whether the provider counts as on this computer, as the backend decides it. */
 function draftIsLocal(draft: Draft): boolean {
@@ -107,10 +100,6 @@ function draftIsLocal(draft: Draft): boolean {
   return isLocalUrl(draft.baseUrl);
 }
 
-function shown(byField: Record<string, string>, field: string, id: string): ShownError[] {
-  const message = byField[field];
-  return message ? [{ field, message, target: field, elementId: `${id}-error` }] : [];
-}
 
 /** The status line: on and where it goes, or off and why. */
 export function AiStatusLine({ status }: { status: AiStatus }) {
@@ -283,7 +272,7 @@ export function AiSection() {
         label="Provider URL (OpenAI-compatible)"
         value={draft.baseUrl}
         onValueChange={(baseUrl) => update({ baseUrl })}
-        errors={shown(fieldErrors, "base_url", `${id}-base-url`)}
+        errors={shownFieldError(fieldErrors, "base_url", `${id}-base-url`)}
         hint={`OpenRouter (default): ${OPENROUTER_URL} · Ollama: ${OLLAMA_URL} · LM Studio: ${LM_STUDIO_URL}`}
         testId="ai-base-url"
       />
@@ -315,7 +304,7 @@ export function AiSection() {
         label="Model"
         value={draft.model}
         onValueChange={(model) => update({ model })}
-        errors={shown(fieldErrors, "model", `${id}-model`)}
+        errors={shownFieldError(fieldErrors, "model", `${id}-model`)}
         hint="For example openai/gpt-4o-mini on OpenRouter, or llama3.1 on Ollama."
         testId="ai-model"
       />
@@ -324,7 +313,7 @@ export function AiSection() {
         label="Fallback models"
         value={draft.fallbacks}
         onValueChange={(fallbacks) => update({ fallbacks })}
-        errors={shown(fieldErrors, "fallback_models[0]", `${id}-fallbacks`)}
+        errors={shownFieldError(fieldErrors, "fallback_models[0]", `${id}-fallbacks`)}
         hint="Tried in order, separated by commas, when the model fails."
         testId="ai-fallbacks"
       />
@@ -385,7 +374,7 @@ export function AiSection() {
           inputMode="numeric"
           value={draft.requestsPerMinute}
           onValueChange={(requestsPerMinute) => update({ requestsPerMinute })}
-          errors={shown(fieldErrors, "limits.requests_per_minute", `${id}-rpm`)}
+          errors={shownFieldError(fieldErrors, "limits.requests_per_minute", `${id}-rpm`)}
           testId="ai-limit-rpm"
         />
         <TextField
@@ -394,7 +383,7 @@ export function AiSection() {
           inputMode="decimal"
           value={draft.dailyCap}
           onValueChange={(dailyCap) => update({ dailyCap })}
-          errors={shown(fieldErrors, "limits.daily_cost_cap_usd", `${id}-daily`)}
+          errors={shownFieldError(fieldErrors, "limits.daily_cost_cap_usd", `${id}-daily`)}
           testId="ai-limit-daily"
         />
         <TextField
@@ -403,7 +392,7 @@ export function AiSection() {
           inputMode="decimal"
           value={draft.monthlyCredits}
           onValueChange={(monthlyCredits) => update({ monthlyCredits })}
-          errors={shown(fieldErrors, "limits.monthly_credits_usd", `${id}-monthly`)}
+          errors={shownFieldError(fieldErrors, "limits.monthly_credits_usd", `${id}-monthly`)}
           testId="ai-limit-monthly"
         />
       </div>

@@ -1,9 +1,10 @@
 import { useEffect, useId, useState } from "react";
-import { api, type EmbedderProbe, type EmbedderSettings, type EmbedderSettingsState, type EmbedderSource } from "../../api";
+import { api, toAppError, type EmbedderProbe, type EmbedderSettings, type EmbedderSettingsState, type EmbedderSource } from "../../api";
 import { errorsByField } from "../../lib/fieldErrors";
 import { Button } from "../Button";
 import { TextField } from "../form/TextField";
-import type { ShownError } from "../form/FieldErrors";
+import { shownFieldError } from "../form/FieldErrors";
+import { isLocalUrl } from "../../lib/urls";
 import { useToasts } from "../Toasts";
 
 export const OLLAMA_EMBEDDINGS_URL = "http://localhost:11434/v1";
@@ -34,19 +35,7 @@ function settingsOf(draft: Draft, base: EmbedderSettings): EmbedderSettings {
   };
 }
 
-function shown(byField: Record<string, string>, field: string, id: string): ShownError[] {
-  const message = byField[field];
-  return message ? [{ field, message, target: field, elementId: `${id}-error` }] : [];
-}
 
-function isLocalUrl(url: string): boolean {
-  try {
-    const host = new URL(url.trim()).hostname.replace(/^\[|\]$/g, "");
-    return host === "localhost" || host === "::1" || /^127\./.test(host);
-  } catch {
-    return false;
-  }
-}
 
 /** What runs now, and whether the saved choice waits for a restart. */
 function ActiveLine({ state }: { state: EmbedderSettingsState }) {
@@ -126,13 +115,7 @@ export function SemanticSearchSection() {
     } catch (error) {
       const byField = errorsByField(error);
       setFieldErrors(byField);
-      setProbeError(
-        Object.keys(byField).length > 0
-          ? "Fix the fields marked below first."
-          : error instanceof Error
-            ? error.message
-            : String((error as { message?: string })?.message ?? error),
-      );
+      setProbeError(Object.keys(byField).length > 0 ? "Fix the fields marked below first." : toAppError(error).message);
     } finally {
       setBusy(false);
     }
@@ -199,7 +182,7 @@ export function SemanticSearchSection() {
             label="Endpoint URL"
             value={draft.baseUrl}
             onValueChange={(baseUrl) => update({ baseUrl })}
-            errors={shown(fieldErrors, "base_url", `${id}-base-url`)}
+            errors={shownFieldError(fieldErrors, "base_url", `${id}-base-url`)}
             hint={`Up to and including /v1. Ollama: ${OLLAMA_EMBEDDINGS_URL}`}
             testId="embedder-base-url"
           />
@@ -208,7 +191,7 @@ export function SemanticSearchSection() {
             label="Model"
             value={draft.model}
             onValueChange={(model) => update({ model })}
-            errors={shown(fieldErrors, "model", `${id}-model`)}
+            errors={shownFieldError(fieldErrors, "model", `${id}-model`)}
             hint="For example nomic-embed-text on Ollama, or text-embedding-3-small."
             testId="embedder-model"
           />
@@ -218,7 +201,7 @@ export function SemanticSearchSection() {
             inputMode="numeric"
             value={draft.dimensions}
             onValueChange={(dimensions) => update({ dimensions })}
-            errors={shown(fieldErrors, "dimensions", `${id}-dimensions`)}
+            errors={shownFieldError(fieldErrors, "dimensions", `${id}-dimensions`)}
             hint="The length of the model's vectors: 768 for nomic-embed-text, 1536 for text-embedding-3-small. Try the endpoint to check."
             testId="embedder-dimensions"
           />
