@@ -1,9 +1,10 @@
 //! A new client's initial sync: the records a workspace root lists are loaded in batches when
 //! the client first syncs the root, before it asks for them one by one.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
-use omnicrm_sync::client::{SyncClient, TokenPlacement};
 use omnicrm_sync::schema::RecordKind;
 use omnicrm_sync::{DocumentId, Note, RecordDocument, RootEntry, WorkspaceRoot};
 use omnicrm_sync_server::test_support::{config, fresh_database, workspace, TestServer};
@@ -35,11 +36,7 @@ async fn syncing_the_root_preloads_its_records_and_a_new_client_gets_them_all() 
 
     // A writer fills the workspace through one server.
     let first = TestServer::start(config(&url)).await;
-    let mut writer = SyncClient::new();
-    writer
-        .connect(&first.sync_url(), &team.token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut writer = common::client(&first, &team.token).await;
     writer.request(root).await.unwrap();
     writer.sync(QUIET, LIMIT).await.unwrap();
     let mut written = Vec::new();
@@ -70,11 +67,7 @@ async fn syncing_the_root_preloads_its_records_and_a_new_client_gets_them_all() 
     // A fresh server (nothing in memory) and a new client.
     let second = TestServer::start(config(&url)).await;
     assert_eq!(documents_loaded(&second).await, 0);
-    let mut reader = SyncClient::new();
-    reader
-        .connect(&second.sync_url(), &team.token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut reader = common::client(&second, &team.token).await;
     reader.request(root).await.unwrap();
     reader.sync(QUIET, LIMIT).await.unwrap();
     assert_eq!(

@@ -4,11 +4,12 @@
 //!
 //! Needs `npm ci` in tests/js-client (scripts/setup.sh does it).
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use omnicrm_sync::client::{SyncClient, TokenPlacement};
 use omnicrm_sync::{DocumentId, Note, RecordDocument};
 use omnicrm_sync_server::test_support::{config, fresh_database, workspace, TestServer};
 use uuid::Uuid;
@@ -31,10 +32,7 @@ async fn automerge_repo_js_client_syncs_its_workspace_documents_only() {
     let other = workspace(&url, "Other").await;
     let server = TestServer::start(config(&url)).await;
 
-    let mut rust = SyncClient::new();
-    rust.connect(&server.sync_url(), &team.token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut rust = common::client(&server, &team.token).await;
     let shared = DocumentId::random();
     let note = Note {
         id: Uuid::now_v7(),

@@ -1,8 +1,9 @@
 //! Malformed input and size limits: clear error messages, no panic, no poisoned document.
 
+mod common;
+
 use std::time::Duration;
 
-use omnicrm_sync::client::{SyncClient, TokenPlacement};
 use omnicrm_sync::protocol::{DocumentMessage, Message};
 use omnicrm_sync::{DocumentId, Note, RecordDocument};
 use omnicrm_sync_server::test_support::{config, fresh_database, workspace, TestServer};
@@ -30,11 +31,7 @@ async fn setup(config_for: impl FnOnce(&str) -> Config) -> (TestServer, String) 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_cbor_gets_an_error_and_the_connection_keeps_working() {
     let (server, token) = setup(config).await;
-    let mut client = SyncClient::new();
-    client
-        .connect(&server.sync_url(), &token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut client = common::client(&server, &token).await;
     for garbage in [
         vec![0xff, 0x00, 0x13],
         vec![0x01],
@@ -55,11 +52,7 @@ async fn malformed_cbor_gets_an_error_and_the_connection_keeps_working() {
     let id = DocumentId::random();
     client.insert(id, RecordDocument::create(&note("still works")).unwrap());
     client.sync(QUIET, LIMIT).await.unwrap();
-    let mut reader = SyncClient::new();
-    reader
-        .connect(&server.sync_url(), &token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut reader = common::client(&server, &token).await;
     reader.request(id).await.unwrap();
     reader.sync(QUIET, LIMIT).await.unwrap();
     assert_eq!(
@@ -74,11 +67,7 @@ async fn malformed_cbor_gets_an_error_and_the_connection_keeps_working() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_automerge_bytes_are_refused_without_poisoning_the_document() {
     let (server, token) = setup(config).await;
-    let mut client = SyncClient::new();
-    client
-        .connect(&server.sync_url(), &token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut client = common::client(&server, &token).await;
     let id = DocumentId::random();
     client.insert(id, RecordDocument::create(&note("good")).unwrap());
     client.sync(QUIET, LIMIT).await.unwrap();
@@ -121,11 +110,7 @@ async fn malformed_automerge_bytes_are_refused_without_poisoning_the_document() 
     let errors = client.errors().join("\n");
     assert!(errors.contains(&format!("document {id}")), "{errors}");
 
-    let mut reader = SyncClient::new();
-    reader
-        .connect(&server.sync_url(), &token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut reader = common::client(&server, &token).await;
     reader.request(id).await.unwrap();
     reader.sync(QUIET, LIMIT).await.unwrap();
     assert_eq!(reader.document(&id).unwrap().get_heads(), good_heads);
@@ -146,11 +131,7 @@ async fn oversized_messages_and_documents_get_clear_errors() {
         ..config(url)
     })
     .await;
-    let mut client = SyncClient::new();
-    client
-        .connect(&server.sync_url(), &token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut client = common::client(&server, &token).await;
     client.send_raw(vec![0; 2500]).await.unwrap();
     client
         .pump_until(LIMIT, |client| !client.errors().is_empty())
@@ -192,20 +173,12 @@ async fn regression_an_empty_bloom_filter_that_panics_automerge_is_refused_and_t
         0x42, 0x00, 0x00, 0x01, 0x00, 0x04, 0x04, 0x00, 0x00, 0x01, 0x00,
     ];
     let (server, token) = setup(config).await;
-    let mut writer = SyncClient::new();
-    writer
-        .connect(&server.sync_url(), &token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut writer = common::client(&server, &token).await;
     let id = DocumentId::random();
     writer.insert(id, RecordDocument::create(&note("good")).unwrap());
     writer.sync(QUIET, LIMIT).await.unwrap();
 
-    let mut attacker = SyncClient::new();
-    attacker
-        .connect(&server.sync_url(), &token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut attacker = common::client(&server, &token).await;
     let message = Message::Sync(DocumentMessage {
         sender_id: "attacker".into(),
         target_id: "server".into(),
@@ -237,11 +210,7 @@ async fn regression_an_empty_bloom_filter_that_panics_automerge_is_refused_and_t
     changed.body = "better".into();
     RecordDocument::update(writer.document_mut(&id).unwrap(), &changed).unwrap();
     writer.sync(QUIET, LIMIT).await.unwrap();
-    let mut reader = SyncClient::new();
-    reader
-        .connect(&server.sync_url(), &token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut reader = common::client(&server, &token).await;
     reader.request(id).await.unwrap();
     reader.sync(QUIET, LIMIT).await.unwrap();
     assert_eq!(

@@ -1,8 +1,10 @@
 //! Two instances on one Postgres: live updates cross instances, and rate limits are shared.
 
+mod common;
+
 use std::time::Duration;
 
-use omnicrm_sync::client::{ClientError, SyncClient, TokenPlacement};
+use omnicrm_sync::client::ClientError;
 use omnicrm_sync::protocol::{ErrorMessage, Message};
 use omnicrm_sync::{DocumentId, Note, RecordDocument};
 use omnicrm_sync_server::test_support::{
@@ -20,15 +22,8 @@ async fn edits_on_one_instance_reach_clients_of_another_live() {
     let team = workspace(&url, "Team").await;
     let first = TestServer::start(config(&url)).await;
     let second = TestServer::start(config(&url)).await;
-    let mut alice = SyncClient::new();
-    alice
-        .connect(&first.sync_url(), &team.token, TokenPlacement::Header)
-        .await
-        .unwrap();
-    let mut bob = SyncClient::new();
-    bob.connect(&second.sync_url(), &team.token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut alice = common::client(&first, &team.token).await;
+    let mut bob = common::client(&second, &team.token).await;
 
     let id = DocumentId::random();
     let mut note = Note {
@@ -84,15 +79,8 @@ async fn the_token_rate_limit_holds_across_instances() {
     start_of_a_whole_window(COUNTING_WINDOW_SECONDS).await;
     let first = TestServer::start(limited(&url)).await;
     let second = TestServer::start(limited(&url)).await;
-    let mut alice = SyncClient::new();
-    alice
-        .connect(&first.sync_url(), &team.token, TokenPlacement::Header)
-        .await
-        .unwrap();
-    let mut bob = SyncClient::new();
-    bob.connect(&second.sync_url(), &team.token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut alice = common::client(&first, &team.token).await;
+    let mut bob = common::client(&second, &team.token).await;
     let noise = Message::Error(ErrorMessage {
         message: "counted but ignored".into(),
     });
@@ -145,11 +133,7 @@ async fn idle_documents_are_evicted_and_reload_intact() {
         ..config(&url)
     })
     .await;
-    let mut client = SyncClient::new();
-    client
-        .connect(&server.sync_url(), &team.token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut client = common::client(&server, &team.token).await;
     let id = DocumentId::random();
     client.insert(
         id,
@@ -184,11 +168,7 @@ async fn idle_documents_are_evicted_and_reload_intact() {
         .unwrap();
     assert_eq!(loaded(&metrics).as_deref(), Some("0"), "{metrics}");
 
-    let mut reader = SyncClient::new();
-    reader
-        .connect(&server.sync_url(), &team.token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut reader = common::client(&server, &team.token).await;
     reader.request(id).await.unwrap();
     reader.sync(QUIET, LIMIT).await.unwrap();
     assert_eq!(
@@ -204,15 +184,8 @@ async fn presence_reaches_clients_of_another_instance() {
     let team = workspace(&url, "Team").await;
     let first = TestServer::start(config(&url)).await;
     let second = TestServer::start(config(&url)).await;
-    let mut alice = SyncClient::new();
-    alice
-        .connect(&first.sync_url(), &team.token, TokenPlacement::Header)
-        .await
-        .unwrap();
-    let mut bob = SyncClient::new();
-    bob.connect(&second.sync_url(), &team.token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut alice = common::client(&first, &team.token).await;
+    let mut bob = common::client(&second, &team.token).await;
     let id = DocumentId::random();
     let note = Note {
         id: Uuid::now_v7(),

@@ -2,11 +2,12 @@
 //! round trip per message, and instances leasing concurrently never exceed the combined limit
 //! (the exact small-limit case across two servers is `multi_instance.rs`).
 
+mod common;
+
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use omnicrm_sync::client::{SyncClient, TokenPlacement};
 use omnicrm_sync::protocol::{ErrorMessage, Message};
 use omnicrm_sync_server::database::pool;
 use omnicrm_sync_server::rate_limit::RateLimiter;
@@ -38,11 +39,7 @@ async fn a_busy_connection_claims_quota_in_blocks_not_per_message() {
     })
     .await;
     start_of_a_whole_window(COUNTING_WINDOW_SECONDS).await;
-    let mut client = SyncClient::new();
-    client
-        .connect(&server.sync_url(), &team.token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut client = common::client(&server, &team.token).await;
     let noise = Message::Error(ErrorMessage {
         message: "counted but ignored".into(),
     });

@@ -1,5 +1,7 @@
 //! Workspace isolation, bad tokens, and revocation of live connections.
 
+mod common;
+
 use std::time::Duration;
 
 use omnicrm_sync::client::{ClientError, SyncClient, TokenPlacement};
@@ -30,11 +32,7 @@ async fn another_workspace_cannot_read_or_write_a_document_whose_id_it_knows() {
     let theirs = workspace(&url, "Theirs").await;
     let server = TestServer::start(config(&url)).await;
 
-    let mut owner = SyncClient::new();
-    owner
-        .connect(&server.sync_url(), &ours.token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut owner = common::client(&server, &ours.token).await;
     let id = DocumentId::random();
     owner.insert(id, RecordDocument::create(&note("confidential")).unwrap());
     owner.sync(QUIET, LIMIT).await.unwrap();
@@ -47,11 +45,7 @@ async fn another_workspace_cannot_read_or_write_a_document_whose_id_it_knows() {
         .get_heads();
     assert!(!stored_heads.is_empty());
 
-    let mut intruder = SyncClient::new();
-    intruder
-        .connect(&server.sync_url(), &theirs.token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut intruder = common::client(&server, &theirs.token).await;
     // Reading: a request for the known id is answered doc-unavailable, with no content.
     intruder.request(id).await.unwrap();
     intruder
@@ -141,11 +135,7 @@ async fn a_revoked_token_is_cut_off_on_its_live_connection() {
         ..config(&url)
     })
     .await;
-    let mut client = SyncClient::new();
-    client
-        .connect(&server.sync_url(), &team.token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut client = common::client(&server, &team.token).await;
     let id = DocumentId::random();
     client.insert(id, RecordDocument::create(&note("before")).unwrap());
     client.sync(QUIET, LIMIT).await.unwrap();
@@ -208,19 +198,9 @@ async fn presence_is_relayed_within_a_workspace_only() {
     let ours = workspace(&url, "Ours").await;
     let theirs = workspace(&url, "Theirs").await;
     let server = TestServer::start(config(&url)).await;
-    let mut alice = SyncClient::new();
-    alice
-        .connect(&server.sync_url(), &ours.token, TokenPlacement::Header)
-        .await
-        .unwrap();
-    let mut bob = SyncClient::new();
-    bob.connect(&server.sync_url(), &ours.token, TokenPlacement::Header)
-        .await
-        .unwrap();
-    let mut eve = SyncClient::new();
-    eve.connect(&server.sync_url(), &theirs.token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut alice = common::client(&server, &ours.token).await;
+    let mut bob = common::client(&server, &ours.token).await;
+    let mut eve = common::client(&server, &theirs.token).await;
     let id = DocumentId::random();
     alice.insert(id, RecordDocument::create(&note("shared")).unwrap());
     alice.sync(QUIET, LIMIT).await.unwrap();

@@ -1,10 +1,11 @@
 //! Compaction replaces chunks by a snapshot without losing a change, including changes that
 //! arrive while it runs.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use omnicrm_sync::client::{SyncClient, TokenPlacement};
 use omnicrm_sync::{DocumentId, Note, RecordDocument};
 use omnicrm_sync_server::database::{pool, Database};
 use omnicrm_sync_server::hub::Hub;
@@ -26,11 +27,7 @@ async fn compaction_keeps_every_change() {
         ..config(&url)
     })
     .await;
-    let mut writer = SyncClient::new();
-    writer
-        .connect(&server.sync_url(), &team.token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut writer = common::client(&server, &team.token).await;
     let id = DocumentId::random();
     let mut note = Note {
         id: Uuid::now_v7(),
@@ -82,11 +79,7 @@ async fn regression_a_busy_document_runs_one_compaction_at_a_time_instead_of_one
         ..config(&url)
     })
     .await;
-    let mut writer = SyncClient::new();
-    writer
-        .connect(&server.sync_url(), &team.token, TokenPlacement::Header)
-        .await
-        .unwrap();
+    let mut writer = common::client(&server, &team.token).await;
     let id = DocumentId::random();
     let mut note = Note {
         id: Uuid::now_v7(),

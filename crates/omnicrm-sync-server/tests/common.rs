@@ -1,0 +1,14 @@
+#![allow(dead_code)]
+
+use omnicrm_sync::client::{SyncClient, TokenPlacement};
+use omnicrm_sync_server::test_support::TestServer;
+
+/// A client connected to `server` with `token` in the `Authorization` header.
+pub async fn client(server: &TestServer, token: &str) -> SyncClient {
+    let mut client = SyncClient::new();
+    client
+        .connect(&server.sync_url(), token, TokenPlacement::Header)
+        .await
+        .expect("connect");
+    client
+}
