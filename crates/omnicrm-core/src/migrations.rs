@@ -82,6 +82,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0013_fewer_contact_indexes.sql",
         sql: include_str!("../../../migrations/sqlite/0013_fewer_contact_indexes.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_search_vector_generations.sql",
+        sql: include_str!("../../../migrations/sqlite/0014_search_vector_generations.sql"),
+    },
 ];
 
 /// The schema version this build writes.

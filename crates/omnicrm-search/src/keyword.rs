@@ -32,12 +32,16 @@ use crate::records::{self, RecordView};
 use crate::terms;
 use crate::types::{ItemKind, SearchFilters};
 
+mod expansions;
+
+pub(crate) use expansions::ExpansionCache;
+
 /// The newest matches of one kind that are re-ranked.
 pub const CANDIDATES: u32 = 200;
 /// A prefix covering more indexed words than this is searched as a prefix.
 pub const MAX_EXPANSION: usize = 32;
 /// Prefixes up to this many characters are in the indexes' prefix index (`prefix = '2 3'`).
-const INDEXED_PREFIX_CHARS: usize = 3;
+pub(crate) const INDEXED_PREFIX_CHARS: usize = 3;
 /// `doc` rowids are milliseconds since 1970 times this (see migration 0010).
 const DOC_PER_MILLISECOND: i64 = 1 << 20;
 /// How much of a long body is read for ranking.
@@ -75,13 +79,14 @@ impl KeywordQuery {
         &self,
         connection: &Connection,
         index: &DocumentIndex,
+        expansions: &ExpansionCache,
     ) -> Result<Option<String>> {
         if self.words.is_empty() {
             return Ok(None);
         }
         let mut parts = Vec::with_capacity(self.words.len());
         for word in &self.words {
-            match expand(connection, index, word)? {
+            match expansions.expand(connection, index, word)? {
                 Expansion::Prefix => parts.push(format!("{}*", terms::quote(word))),
                 Expansion::Words(found) => parts.push(format!(
                     "({})",
@@ -114,6 +119,7 @@ fn document_index(kind: ItemKind) -> Option<DocumentIndex> {
     Some(DocumentIndex { table, terms })
 }
 
+#[derive(Debug, Clone)]
 enum Expansion {
     /// Search the word as an FTS5 prefix.
     Prefix,
@@ -160,10 +166,11 @@ pub(crate) fn search(
     query: &KeywordQuery,
     filters: &SearchFilters,
     limit: usize,
+    expansions: &ExpansionCache,
 ) -> Result<Vec<KeywordMatch>> {
     let mut ranked = match kind {
         ItemKind::Contact => contact_candidates(connection, query, filters)?,
-        _ => document_candidates(connection, kind, query, filters)?,
+        _ => document_candidates(connection, kind, query, filters, expansions)?,
     };
     // Stable: equal scores keep the newest first.
     ranked.sort_by(|left, right| right.1.total_cmp(&left.1));
@@ -206,11 +213,12 @@ fn document_candidates(
     kind: ItemKind,
     query: &KeywordQuery,
     filters: &SearchFilters,
+    expansions: &ExpansionCache,
 ) -> Result<Vec<(String, f64)>> {
     let Some(index) = document_index(kind) else {
         return Ok(Vec::new());
     };
-    let Some(expression) = query.document_expression(connection, &index)? else {
+    let Some(expression) = query.document_expression(connection, &index, expansions)? else {
         return Ok(Vec::new());
     };
     let Some(texts) = records::indexed_text_sql(kind) else {

@@ -34,6 +34,10 @@ pub struct SearchService {
     embedder: Option<Arc<dyn Embedder>>,
     /// Why semantic search is off, when it is.
     unavailable: Option<SearchNotice>,
+    /// Long prefixes expanded by earlier searches, while their index is unchanged.
+    expansions: Arc<keyword::ExpansionCache>,
+    /// The bit vectors of the chunks, while unchanged.
+    vectors: Arc<vectors::VectorCache>,
 }
 
 impl std::fmt::Debug for SearchService {
@@ -56,6 +60,8 @@ impl SearchService {
             database,
             embedder: None,
             unavailable: Some(reason),
+            expansions: Arc::default(),
+            vectors: Arc::default(),
         }
     }
 
@@ -67,6 +73,8 @@ impl SearchService {
             database,
             embedder: Some(embedder),
             unavailable: None,
+            expansions: Arc::default(),
+            vectors: Arc::default(),
         })
     }
 
@@ -176,16 +184,25 @@ impl SearchService {
             } else {
                 limit
             };
-            let (text, kinds, filters, words) = (
+            let (text, kinds, filters, words, expansions) = (
                 request.text.clone(),
                 kinds.clone(),
                 request.filters.clone(),
                 words.clone(),
+                self.expansions.clone(),
             );
             self.database
                 .run(move |database| {
                     database.read(|connection| {
-                        keyword_hits(connection, &text, &kinds, &filters, &words, keyword_limit)
+                        let search = KeywordSearch {
+                            text: &text,
+                            kinds: &kinds,
+                            filters: &filters,
+                            words: &words,
+                            limit: keyword_limit,
+                            expansions: &expansions,
+                        };
+                        keyword_hits(connection, &search)
                     })
                 })
                 .await
@@ -194,13 +211,25 @@ impl SearchService {
             let (Some(query), Some(model_id)) = (query_vector, model_id) else {
                 return Ok((HashMap::new(), false));
             };
-            let (kinds, filters, words) = (kinds.clone(), request.filters.clone(), words.clone());
+            let (kinds, filters, words, cache) = (
+                kinds.clone(),
+                request.filters.clone(),
+                words.clone(),
+                self.vectors.clone(),
+            );
             self.database
                 .run(move |database| {
                     database.read(|connection| {
-                        let hits = semantic(
-                            connection, &model_id, &query, &kinds, &filters, &words, limit,
-                        )?;
+                        let search = SemanticSearch {
+                            model_id: &model_id,
+                            query: &query,
+                            kinds: &kinds,
+                            filters: &filters,
+                            words: &words,
+                            limit,
+                            cache: &cache,
+                        };
+                        let hits = semantic(connection, &search)?;
                         let indexing = connection.query_row(
                             "SELECT EXISTS (SELECT 1 FROM search_documents
                                             WHERE embedded_model IS NULL)",
@@ -241,22 +270,43 @@ impl SearchService {
     }
 }
 
+/// One keyword search over several kinds.
+struct KeywordSearch<'a> {
+    text: &'a str,
+    kinds: &'a [ItemKind],
+    filters: &'a SearchFilters,
+    words: &'a [String],
+    limit: usize,
+    expansions: &'a keyword::ExpansionCache,
+}
+
 /// Keyword hits of each kind, best first.
 fn keyword_hits(
     connection: &rusqlite::Connection,
-    text: &str,
-    kinds: &[ItemKind],
-    filters: &SearchFilters,
-    words: &[String],
-    limit: usize,
+    search: &KeywordSearch<'_>,
 ) -> Result<HashMap<ItemKind, Vec<SearchHit>>> {
-    let query = keyword::KeywordQuery::new(text);
+    let query = keyword::KeywordQuery::new(search.text);
     let mut hits_by_kind = HashMap::new();
-    for &kind in kinds {
-        let hits = keyword::search(connection, kind, &query, filters, limit)?
-            .into_iter()
-            .map(|found| hit(found.view, words, MatchReason::Keyword, found.score, None))
-            .collect();
+    for &kind in search.kinds {
+        let hits = keyword::search(
+            connection,
+            kind,
+            &query,
+            search.filters,
+            search.limit,
+            search.expansions,
+        )?
+        .into_iter()
+        .map(|found| {
+            hit(
+                found.view,
+                search.words,
+                MatchReason::Keyword,
+                found.score,
+                None,
+            )
+        })
+        .collect();
         hits_by_kind.insert(kind, hits);
     }
     Ok(hits_by_kind)
@@ -320,17 +370,32 @@ fn hit(
 /// Semantic hits of each kind. Contacts have no text of their own worth embedding (a name
 /// has no meaning to match), so a contact is found through the records about them: the
 /// passage of their note, mail or event that matched is shown as why.
+/// One semantic search over several kinds.
+struct SemanticSearch<'a> {
+    model_id: &'a str,
+    query: &'a [f32],
+    kinds: &'a [ItemKind],
+    filters: &'a SearchFilters,
+    words: &'a [String],
+    limit: usize,
+    cache: &'a vectors::VectorCache,
+}
+
 fn semantic(
     connection: &rusqlite::Connection,
-    model_id: &str,
-    query: &[f32],
-    kinds: &[ItemKind],
-    filters: &SearchFilters,
-    words: &[String],
-    limit: usize,
+    search: &SemanticSearch<'_>,
 ) -> Result<HashMap<ItemKind, Vec<SearchHit>>> {
+    let SemanticSearch {
+        model_id,
+        query,
+        kinds,
+        filters,
+        words,
+        limit,
+        cache,
+    } = *search;
     let wanted = (limit * kinds.len() * CHUNKS_PER_RESULT).min(MAX_CHUNKS);
-    let neighbours = vectors::nearest(connection, model_id, query, wanted)?;
+    let neighbours = vectors::nearest(connection, cache, model_id, query, wanted)?;
     let chunk_ids: Vec<i64> = neighbours.iter().map(|found| found.chunk_id).collect();
     let sources = vectors::chunk_sources(connection, &chunk_ids)?;
     let with_contacts = kinds.contains(&ItemKind::Contact);

@@ -368,6 +368,7 @@ async fn bit_quantized_search_recalls_the_exact_neighbours() {
     .await;
     let mut found = 0usize;
     let mut wanted = 0usize;
+    let cache = omnicrm_search::vectors::VectorCache::default();
     for _ in 0..50 {
         let query_text: Vec<&str> = (0..4)
             .map(|_| vocabulary[next() % vocabulary.len()].as_str())
@@ -377,7 +378,7 @@ async fn bit_quantized_search_recalls_the_exact_neighbours() {
             .database
             .read(|connection| {
                 Ok((
-                    omnicrm_search::vectors::nearest(connection, "test-model", &query, 10)?,
+                    omnicrm_search::vectors::nearest(connection, &cache, "test-model", &query, 10)?,
                     omnicrm_search::vectors::nearest_exact(connection, "test-model", &query, 10)?,
                 ))
             })
@@ -448,4 +449,45 @@ async fn a_contact_is_found_by_meaning_through_her_notes_with_the_passage_as_why
     let mut unique = contacts.clone();
     unique.dedup();
     assert_eq!(contacts, unique);
+}
+
+/// The search service keeps the chunks' bit vectors in memory between searches; a record
+/// embedded after a search must still be found by the next one (the in-memory copy is
+/// reloaded when the table's generation token changes, migration 0014), and one removed must
+/// not come back.
+#[tokio::test]
+async fn records_embedded_after_a_search_are_found_by_the_next_one() {
+    let (_directory, core) = open_core();
+    let ann = contact(&core, "Ann");
+    let embedder = HashEmbedder::local("test-model");
+    let oil = core
+        .notes
+        .create(&ann, NoteInput::plain("lavender oil for relaxation"))
+        .unwrap();
+    embed_everything(&core, embedder.clone()).await;
+    let search = service(&core, embedder.clone());
+    let first = search
+        .search(semantic("quarterly tax filing"))
+        .await
+        .unwrap();
+    assert_eq!(ids(&first, ItemKind::Note), vec![oil.id.clone()]);
+
+    let tax = core
+        .notes
+        .create(&ann, NoteInput::plain("quarterly tax filing"))
+        .unwrap();
+    embed_everything(&core, embedder.clone()).await;
+    let second = search
+        .search(semantic("quarterly tax filing"))
+        .await
+        .unwrap();
+    assert_eq!(ids(&second, ItemKind::Note).first(), Some(&tax.id));
+
+    core.notes.delete(&tax.id).unwrap();
+    embed_everything(&core, embedder).await;
+    let third = search
+        .search(semantic("quarterly tax filing"))
+        .await
+        .unwrap();
+    assert_eq!(ids(&third, ItemKind::Note), vec![oil.id]);
 }

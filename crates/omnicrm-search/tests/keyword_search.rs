@@ -418,6 +418,49 @@ async fn a_long_prefix_finds_every_word_it_starts() {
     assert!(ids(&response, ItemKind::Note).is_empty());
 }
 
+/// A long prefix's expansion is remembered between searches while the index is unchanged; a
+/// word indexed after a search must still be found by the same prefix on the same service,
+/// in the same kind and in another.
+#[tokio::test]
+async fn a_long_prefix_finds_words_indexed_after_it_was_first_searched() {
+    let (_directory, core) = open_core();
+    let ann = contact(&core, "Ann");
+    let first = core
+        .notes
+        .create(&ann, NoteInput::plain("One session booked"))
+        .unwrap();
+    let search = keyword_service(&core);
+    let response = search
+        .search(request("sessio", SearchFilters::default()))
+        .await
+        .unwrap();
+    assert_eq!(ids(&response, ItemKind::Note), vec![first.id.clone()]);
+
+    let second = core
+        .notes
+        .create(&ann, NoteInput::plain("Sessional fee agreed"))
+        .unwrap();
+    let mail = core
+        .interactions
+        .create(email(
+            "Sessions",
+            "Your sessions next month",
+            "2026-03-02T10:00:00Z",
+            &ann,
+        ))
+        .unwrap();
+    let response = search
+        .search(request("sessio", SearchFilters::default()))
+        .await
+        .unwrap();
+    let mut notes = ids(&response, ItemKind::Note);
+    notes.sort();
+    let mut expected = vec![first.id, second.id];
+    expected.sort();
+    assert_eq!(notes, expected);
+    assert_eq!(ids(&response, ItemKind::Interaction), vec![mail.id]);
+}
+
 #[tokio::test]
 async fn a_prefix_of_more_words_than_are_expanded_still_finds_them_all() {
     let (_directory, core) = open_core();

@@ -73,6 +73,8 @@ fn clustered_vectors_recall_their_exact_neighbours() {
                 "INSERT INTO search_vector_bits_{DIMENSIONS} (chunk_id, embedding)
                  VALUES (?1, vec_quantize_binary(?2))"
             ))?;
+            // As the indexer does with every write of bit vectors (migration 0014).
+            vectors::mark_bits_changed(transaction, DIMENSIONS)?;
             for index in 0..5_000 {
                 let vector = to_blob(&clustered(&mut random, &centres));
                 let chunk_id: i64 = chunk.query_row(
@@ -85,6 +87,7 @@ fn clustered_vectors_recall_their_exact_neighbours() {
         })
         .unwrap();
     let probes: Vec<Vec<f32>> = (0..30).map(|_| clustered(&mut random, &centres)).collect();
+    let cache = vectors::VectorCache::default();
     let (found, earlier_design, exact) = core
         .database
         .read(|connection| {
@@ -92,16 +95,21 @@ fn clustered_vectors_recall_their_exact_neighbours() {
             let mut earlier_design = Vec::new();
             let mut exact = Vec::new();
             for probe in &probes {
-                found.push(vectors::nearest(connection, MODEL, probe, 10)?);
+                found.push(vectors::nearest(connection, &cache, MODEL, probe, 10)?);
                 // What the search did before: 12 × 10 Hamming candidates, rescored.
                 earlier_design.push(vectors::nearest_with(
-                    connection, MODEL, probe, 10, 120, 120,
+                    connection, &cache, MODEL, probe, 10, 120, 120,
                 )?);
                 exact.push(vectors::nearest_exact(connection, MODEL, probe, 10)?);
             }
             Ok((found, earlier_design, exact))
         })
         .unwrap();
+    assert_eq!(
+        cache.held(DIMENSIONS),
+        5_000,
+        "the bit pass ran over the vectors held in memory"
+    );
     let recall_now = recall(&found, &exact);
     let recall_before = recall(&earlier_design, &exact);
     eprintln!("recall@10: {recall_now:.3} (120 Hamming candidates: {recall_before:.3})");

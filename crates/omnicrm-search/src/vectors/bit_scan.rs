@@ -86,14 +86,15 @@ fn word(bytes: &[u8]) -> u64 {
 /// The `size` nearest entries seen, in amortised linear time: entries nearer than the
 /// current threshold are buffered, and the buffer is cut back to the best `size` when it
 /// doubles. (Distances are small integers, so many entries tie: once `size` are kept, one as
-/// far as the farthest kept is not taken.)
-struct Nearest {
+/// far as the farthest kept is not taken.) `T` is what is kept of an entry besides its
+/// distance and chunk id.
+struct Nearest<T> {
     size: usize,
     threshold: u32,
-    entries: Vec<Candidate>,
+    entries: Vec<(u32, i64, T)>,
 }
 
-impl Nearest {
+impl<T> Nearest<T> {
     fn new(size: usize) -> Self {
         Self {
             size,
@@ -102,15 +103,16 @@ impl Nearest {
         }
     }
 
-    fn offer(&mut self, distance: u32, chunk_id: i64, bits: &[u8]) {
-        if distance >= self.threshold {
+    /// Whether an entry at `distance` would be kept for now.
+    fn wants(&self, distance: u32) -> bool {
+        distance < self.threshold
+    }
+
+    fn offer(&mut self, distance: u32, chunk_id: i64, kept: impl FnOnce() -> T) {
+        if !self.wants(distance) {
             return;
         }
-        self.entries.push(Candidate {
-            distance,
-            chunk_id,
-            bits: bits.to_vec(),
-        });
+        self.entries.push((distance, chunk_id, kept()));
         if self.entries.len() >= self.size * 2 {
             self.cut();
         }
@@ -119,25 +121,101 @@ impl Nearest {
     fn cut(&mut self) {
         if self.entries.len() > self.size && self.size > 0 {
             self.entries
-                .select_nth_unstable_by_key(self.size - 1, |entry| {
-                    (entry.distance, entry.chunk_id)
-                });
+                .select_nth_unstable_by_key(self.size - 1, |entry| (entry.0, entry.1));
             self.entries.truncate(self.size);
             self.threshold = self
                 .entries
                 .iter()
-                .map(|entry| entry.distance)
+                .map(|entry| entry.0)
                 .max()
                 .unwrap_or(u32::MAX);
         }
     }
 
-    fn finish(mut self) -> Vec<Candidate> {
+    /// The kept entries, nearest first.
+    fn finish(mut self) -> Vec<(u32, i64, T)> {
         self.cut();
         self.entries.truncate(self.size);
         self.entries
-            .sort_unstable_by_key(|entry| (entry.distance, entry.chunk_id));
+            .sort_unstable_by_key(|entry| (entry.0, entry.1));
         self.entries
+    }
+}
+
+/// Every bit vector of one table, held in memory (see `vectors::VectorCache`): the pass over
+/// them is pure arithmetic, where reading them from vec0's storage cost more than the pass.
+#[derive(Debug, Default)]
+pub(crate) struct BitVectors {
+    width: usize,
+    chunk_ids: Vec<i64>,
+    bits: Vec<u8>,
+}
+
+impl BitVectors {
+    /// Reads every live bit vector of `table`, `width` bytes each: from vec0's storage when
+    /// its layout is the known one, otherwise through a plain scan of the table.
+    pub(crate) fn load(connection: &Connection, table: &str, width: usize) -> Result<Self> {
+        let mut loaded = Self {
+            width,
+            ..Self::default()
+        };
+        if has_known_layout(connection, table)? {
+            let complete = for_each_stored(connection, table, width, |chunk_id, bits| {
+                loaded.chunk_ids.push(chunk_id);
+                loaded.bits.extend_from_slice(bits);
+            })?;
+            if complete {
+                return Ok(loaded);
+            }
+            loaded.chunk_ids.clear();
+            loaded.bits.clear();
+        }
+        let mut statement =
+            connection.prepare(&format!("SELECT chunk_id, embedding FROM \"{table}\""))?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let Ok(bits) = row.get_ref(1)?.as_blob() else {
+                continue;
+            };
+            if bits.len() == width {
+                loaded.chunk_ids.push(row.get(0)?);
+                loaded.bits.extend_from_slice(bits);
+            }
+        }
+        Ok(loaded)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.chunk_ids.len()
+    }
+
+    /// The `size` vectors nearest `query_bits` by Hamming distance, nearest first.
+    pub(crate) fn shortlist(&self, query_bits: &[u8], size: usize) -> Vec<Candidate> {
+        if size == 0 || self.width == 0 || query_bits.len() != self.width {
+            return Vec::new();
+        }
+        let mut nearest = Nearest::new(size);
+        for (position, (bits, chunk_id)) in self
+            .bits
+            .chunks_exact(self.width)
+            .zip(&self.chunk_ids)
+            .enumerate()
+        {
+            nearest.offer(hamming(bits, query_bits), *chunk_id, || position);
+        }
+        nearest
+            .finish()
+            .into_iter()
+            .map(|(distance, chunk_id, position)| Candidate {
+                distance,
+                chunk_id,
+                bits: self
+                    .bits
+                    .get(position * self.width..(position + 1) * self.width)
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or_default(),
+            })
+            .collect()
     }
 }
 
@@ -190,14 +268,38 @@ pub(crate) fn scan_storage(
     query_bits: &[u8],
     size: usize,
 ) -> Result<Option<Vec<Candidate>>> {
-    let width = query_bits.len();
+    let mut nearest = Nearest::new(size);
+    let complete = for_each_stored(connection, table, query_bits.len(), |chunk_id, bits| {
+        let distance = hamming(bits, query_bits);
+        nearest.offer(distance, chunk_id, || bits.to_vec());
+    })?;
+    Ok(complete.then(|| {
+        nearest
+            .finish()
+            .into_iter()
+            .map(|(distance, chunk_id, bits)| Candidate {
+                distance,
+                chunk_id,
+                bits,
+            })
+            .collect()
+    }))
+}
+
+/// Calls `each` with every live row of vec0's stored chunks (`width` bytes of bits each).
+/// Returns `false`, part-way, when a chunk is not laid out as expected.
+fn for_each_stored(
+    connection: &Connection,
+    table: &str,
+    width: usize,
+    mut each: impl FnMut(i64, &[u8]),
+) -> Result<bool> {
     let mut statement = connection.prepare_cached(&format!(
         "SELECT chunks.size, chunks.validity, chunks.rowids, vectors.vectors
          FROM \"{table}_chunks\" AS chunks
          JOIN \"{table}_vector_chunks00\" AS vectors ON vectors.rowid = chunks.chunk_id"
     ))?;
     let mut rows = statement.query([])?;
-    let mut nearest = Nearest::new(size);
     while let Some(row) = rows.next()? {
         let slots = usize::try_from(row.get::<_, i64>(0)?).unwrap_or(0);
         let (Ok(validity), Ok(rowids), Ok(vectors)) = (
@@ -205,14 +307,15 @@ pub(crate) fn scan_storage(
             row.get_ref(2)?.as_blob(),
             row.get_ref(3)?.as_blob(),
         ) else {
-            return Ok(None);
+            return Ok(false);
         };
         if slots == 0
+            || width == 0
             || validity.len() * 8 != slots
             || rowids.len() != slots * 8
             || vectors.len() != slots * width
         {
-            return Ok(None);
+            return Ok(false);
         }
         for (slot, (bits, rowid)) in vectors
             .chunks_exact(width)
@@ -226,12 +329,11 @@ pub(crate) fn scan_storage(
                 // vec0 writes rowids as native-endian i64.
                 let mut id_bytes = [0u8; 8];
                 id_bytes.copy_from_slice(rowid);
-                let chunk_id = i64::from_ne_bytes(id_bytes);
-                nearest.offer(hamming(bits, query_bits), chunk_id, bits);
+                each(i64::from_ne_bytes(id_bytes), bits);
             }
         }
     }
-    Ok(Some(nearest.finish()))
+    Ok(true)
 }
 
 /// The pass through vec0's own KNN (any layout; cost grows with `size`, capped at its `k`).
@@ -320,6 +422,11 @@ mod tests {
         register_sqlite_vec();
         let directory = tempfile::tempdir().expect("temporary directory");
         let connection = Connection::open(directory.path().join("bits.sqlite3")).expect("open");
+        connection
+            .execute_batch(include_str!(
+                "../../../../migrations/sqlite/0014_search_vector_generations.sql"
+            ))
+            .expect("generations table");
         ensure_bits_table(&connection, 72).expect("bits table");
         (directory, connection)
     }
@@ -397,6 +504,13 @@ mod tests {
             for found in &scanned {
                 assert_eq!(hamming(&found.bits, &query_bits), found.distance);
             }
+            let held = BitVectors::load(&connection, TABLE, 9).expect("load");
+            assert_eq!(held.len(), 2_500 - 2_500_usize.div_ceil(7));
+            let from_memory = held.shortlist(&query_bits, size);
+            assert_eq!(distances(&from_memory), distances(&searched), "size {size}");
+            for found in &from_memory {
+                assert_eq!(hamming(&found.bits, &query_bits), found.distance);
+            }
         }
         let nearest: Vec<i64> = shortlist(&connection, TABLE, &query_bits, 2)
             .expect("shortlist")
@@ -424,6 +538,12 @@ mod tests {
         let expected = knn_query(&connection, TABLE, &query_bits, 5).expect("knn");
         let found = shortlist(&connection, TABLE, &query_bits, 5).expect("shortlist");
         assert_eq!(distances(&found), distances(&expected));
+        let held = BitVectors::load(&connection, TABLE, 9).expect("load through vec0");
+        assert_eq!(held.len(), 50);
+        assert_eq!(
+            distances(&held.shortlist(&query_bits, 5)),
+            distances(&expected)
+        );
     }
 
     #[test]
