@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use automerge::sync::{self, SyncDoc};
 use axum::extract::ws::{CloseFrame, Message as Frame, WebSocket};
+use omnicrm_sync::acknowledgement::{self, Received};
 use omnicrm_sync::protocol::{
     self, DocumentMessage, DocumentUnavailable, ErrorMessage, Message, Peer, PeerMetadata,
 };
@@ -26,8 +27,8 @@ use uuid::Uuid;
 
 use crate::auth::{still_valid, Device};
 use crate::hub::{Hub, Inbox, Opened};
-use crate::projection;
-use crate::storage::{self, Author};
+use crate::projection::Projection;
+use crate::storage::Author;
 
 /// WebSocket close codes (4000–4999 are for applications).
 const CLOSE_POLICY: u16 = 4001;
@@ -270,8 +271,16 @@ impl Connection {
                 .send_error(&format!("document {id} would exceed the size limit of {limit} bytes; change not accepted"))
                 .await;
         }
-        let before = state.document.get_heads();
         let sync_state = self.states.entry(id).or_default();
+        // Most messages of busy peers only acknowledge: answered without Automerge's walks.
+        let message = match acknowledgement::receive(&state.document, sync_state, message) {
+            Received::Acknowledged => {
+                self.hub.metrics.acknowledgements.inc();
+                return Ok(());
+            }
+            Received::NotAnAcknowledgement(message) => message,
+        };
+        let before = state.document.get_heads();
         let Some(received) =
             without_panic(|| state.document.receive_sync_message(sync_state, message))
         else {
@@ -298,20 +307,26 @@ impl Connection {
                 connection_id: self.id,
                 instance_id: self.hub.instance_id,
             };
-            match store(&self.hub, id, &loaded, &state.document, &chunk, &author).await {
-                Ok((seq, chunks)) => {
-                    if seq == state.seq + 1 {
-                        state.seq = seq;
-                    }
-                    state.stored_bytes += chunk.len() as i64;
+            let projection = Projection::read(&state.document);
+            // Queued under the document's lock (merge order), stored without it: other peers'
+            // messages for the document go on while Postgres flushes.
+            let stored = loaded
+                .store_queue
+                .push(&self.hub, &loaded, chunk, author, projection);
+            drop(state);
+            match stored.await {
+                Ok(Ok(stored)) => {
                     self.hub.metrics.merges.inc();
-                    if chunks > self.hub.config.compact_after_chunks {
+                    if stored.chunks > self.hub.config.compact_after_chunks {
                         self.hub.compact_in_background(id);
                     }
                     self.hub.changed(id, Some(self.id));
                 }
-                Err(error) => {
-                    drop(state);
+                outcome => {
+                    let error = match outcome {
+                        Ok(Err(error)) => error,
+                        _ => "the document's writer stopped".to_owned(),
+                    };
                     // Not stored means not merged: forget the in-memory copy, and make the
                     // client start over on a new connection so it resends the changes.
                     self.hub.evict(id);
@@ -323,6 +338,7 @@ impl Connection {
                     return Err(End::Close(CLOSE_ERROR, "storage unavailable".into()));
                 }
             }
+            state = loaded.state.lock().await;
         }
         // The first time this connection syncs a workspace root with records, load the
         // records it lists (see `Hub::preload`), after answering.
@@ -331,6 +347,8 @@ impl Connection {
         } else {
             listed_records(&state.document)
         };
+        // This answer carries every change so far: a notification of them is answered too.
+        self.inbox.forget(&id);
         let reply = without_panic(|| {
             state
                 .document
@@ -470,28 +488,6 @@ impl Connection {
 /// with its subscriptions. Callers drop whatever state the work was changing.
 fn without_panic<T>(work: impl FnOnce() -> T) -> Option<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).ok()
-}
-
-/// Stores a merged change: the chunk (with audit row and NOTIFY) and the projection row,
-/// pipelined on one connection so both cost one round trip. The projection is derived
-/// and rebuildable, so it is not part of the chunk's transaction (a failure is logged).
-async fn store(
-    hub: &Hub,
-    id: DocumentId,
-    loaded: &crate::hub::LoadedDocument,
-    document: &automerge::Automerge,
-    chunk: &[u8],
-    author: &Author,
-) -> Result<(i64, i64), crate::error::ApiError> {
-    let client = hub.database.primary.get().await?;
-    let (stored, projected) = tokio::join!(
-        storage::append(&client, id, loaded.workspace_id, chunk, author),
-        projection::project(&client, loaded.workspace_id, id, document),
-    );
-    if let Err(error) = projected {
-        tracing::warn!(%error, document = %id, "projection failed");
-    }
-    stored
 }
 
 /// The record documents a workspace root lists, or `None` for any other document (and for

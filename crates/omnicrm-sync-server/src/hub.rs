@@ -21,6 +21,7 @@ use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
 use crate::storage;
+use crate::store_queue::StoreQueue;
 use crate::Config;
 
 /// A document held in memory.
@@ -28,6 +29,8 @@ pub struct LoadedDocument {
     pub id: DocumentId,
     pub workspace_id: Uuid,
     pub state: tokio::sync::Mutex<DocumentState>,
+    /// Merged chunks waiting to be stored (group commit).
+    pub store_queue: StoreQueue,
     last_used_ms: AtomicI64,
 }
 
@@ -89,6 +92,13 @@ pub struct Inbox {
 impl Inbox {
     pub fn take(&self) -> Vec<DocumentId> {
         lock(&self.dirty).drain().collect()
+    }
+
+    /// Drops `id` from the changed documents: the caller is about to answer for it with the
+    /// document's current state, holding the document's lock (so no change can slip between
+    /// this and that answer; a later change marks it again).
+    pub fn forget(&self, id: &DocumentId) {
+        lock(&self.dirty).remove(id);
     }
 
     pub fn take_ephemeral(&self) -> Vec<Ephemeral> {
@@ -238,6 +248,7 @@ impl Hub {
                 seq: stored.seq,
                 stored_bytes: stored.stored_bytes,
             }),
+            store_queue: StoreQueue::default(),
             last_used_ms: AtomicI64::new(now_ms()),
         });
         let mut documents = lock(&self.documents);

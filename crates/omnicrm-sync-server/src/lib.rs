@@ -23,6 +23,7 @@ pub mod rate_limit;
 pub mod router;
 pub mod server;
 pub mod storage;
+pub mod store_queue;
 #[doc(hidden)]
 pub mod test_support;
 

@@ -12,6 +12,7 @@ pub struct Metrics {
     pub documents_loaded: IntGauge,
     pub documents_evicted: IntCounter,
     pub merges: IntCounter,
+    pub acknowledgements: IntCounter,
     pub compactions: IntCounter,
     pub messages: IntCounter,
     pub message_seconds: Histogram,
@@ -36,6 +37,10 @@ impl Metrics {
             merges: IntCounter::new(
                 "omnicrm_sync_merges_total",
                 "Sync messages that changed a document",
+            )?,
+            acknowledgements: IntCounter::new(
+                "omnicrm_sync_acknowledgements_total",
+                "Sync messages answered as pure acknowledgements, without Automerge's history walks",
             )?,
             compactions: IntCounter::new(
                 "omnicrm_sync_compactions_total",
@@ -80,6 +85,9 @@ impl Metrics {
         metrics
             .registry
             .register(Box::new(metrics.merges.clone()))?;
+        metrics
+            .registry
+            .register(Box::new(metrics.acknowledgements.clone()))?;
         metrics
             .registry
             .register(Box::new(metrics.compactions.clone()))?;

@@ -19,11 +19,56 @@ pub async fn project(
     document_id: DocumentId,
     document: &Automerge,
 ) -> Result<(), ApiError> {
-    // A document mid-way through its first sync may not have its fields yet.
-    let Ok(Some(record)) = AnyRecord::read(document) else {
-        return Ok(());
-    };
-    let deleted_at = RecordDocument::deleted_at(document).ok().flatten();
+    match Projection::read(document) {
+        Some(projection) => projection.write(client, workspace_id, document_id).await,
+        None => Ok(()),
+    }
+}
+
+/// What one document projects to, read from it (so the document need not stay locked while
+/// the row is written).
+#[derive(Debug, Clone)]
+pub struct Projection {
+    record: AnyRecord,
+    deleted_at: Option<String>,
+}
+
+impl Projection {
+    /// `None` for roots and unreadable documents (a document mid-way through its first sync
+    /// may not have its fields yet).
+    pub fn read(document: &Automerge) -> Option<Self> {
+        let record = AnyRecord::read(document).ok().flatten()?;
+        Some(Self {
+            record,
+            deleted_at: RecordDocument::deleted_at(document).ok().flatten(),
+        })
+    }
+
+    /// Writes the row.
+    pub async fn write(
+        &self,
+        client: &impl GenericClient,
+        workspace_id: Uuid,
+        document_id: DocumentId,
+    ) -> Result<(), ApiError> {
+        write_row(
+            client,
+            workspace_id,
+            document_id,
+            &self.record,
+            &self.deleted_at,
+        )
+        .await
+    }
+}
+
+async fn write_row(
+    client: &impl GenericClient,
+    workspace_id: Uuid,
+    document_id: DocumentId,
+    record: &AnyRecord,
+    deleted_at: &Option<String>,
+) -> Result<(), ApiError> {
     let document_id = document_id.to_string();
     match record {
         AnyRecord::Contact(contact) => {

@@ -17,6 +17,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::Message as Frame;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use crate::acknowledgement::{self, Received};
 use crate::protocol::{DocumentMessage, Ephemeral, Join, Message, PeerMetadata, PROTOCOL_VERSION};
 use crate::DocumentId;
 
@@ -326,6 +327,11 @@ impl SyncClient {
                 };
                 let document = self.documents.entry(id).or_default();
                 let state = self.states.entry(id).or_default();
+                let decoded = match acknowledgement::receive(document, state, decoded) {
+                    // Nothing to apply and nothing to answer.
+                    Received::Acknowledged => return Ok(()),
+                    Received::NotAnAcknowledgement(message) => message,
+                };
                 match without_panic(|| document.receive_sync_message(state, decoded)) {
                     Some(Ok(())) => {}
                     Some(Err(error)) => self

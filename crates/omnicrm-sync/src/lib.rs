@@ -9,6 +9,7 @@
 //! records marked private never become documents, and fields this version does not know are
 //! left untouched, so an older client never erases what a newer one wrote.
 
+pub mod acknowledgement;
 pub mod document_id;
 pub mod error;
 pub mod fields;
