@@ -1,6 +1,8 @@
 //! Rust clients editing the same and different records, live and offline, converge through
 //! the server; the projection matches the merged documents and equals a rebuild.
 
+mod common;
+
 use std::time::Duration;
 
 use omnicrm_sync::client::{SyncClient, TokenPlacement};
@@ -27,15 +29,6 @@ fn contact(name: &str) -> Contact {
     }
 }
 
-async fn connected(server: &TestServer, token: &str) -> SyncClient {
-    let mut client = SyncClient::new();
-    client
-        .connect(&server.sync_url(), token, TokenPlacement::Header)
-        .await
-        .expect("connect");
-    client
-}
-
 /// Pumps `client` until its copy of `id` has `heads`.
 async fn wait_for_heads(
     client: &mut SyncClient,
@@ -55,8 +48,8 @@ async fn concurrent_edits_to_same_and_different_records_converge_live() {
     let url = fresh_database().await;
     let team = workspace(&url, "Practice").await;
     let server = TestServer::start(config(&url)).await;
-    let mut alice = connected(&server, &team.token).await;
-    let mut bob = connected(&server, &team.token).await;
+    let mut alice = common::client(&server, &team.token).await;
+    let mut bob = common::client(&server, &team.token).await;
 
     let shared_id = DocumentId::random();
     let original = contact("Ada");
@@ -142,8 +135,8 @@ async fn offline_edits_converge_when_the_client_comes_back() {
     let url = fresh_database().await;
     let team = workspace(&url, "Practice").await;
     let server = TestServer::start(config(&url)).await;
-    let mut alice = connected(&server, &team.token).await;
-    let mut bob = connected(&server, &team.token).await;
+    let mut alice = common::client(&server, &team.token).await;
+    let mut bob = common::client(&server, &team.token).await;
     let id = DocumentId::random();
     let note = Note {
         id: Uuid::now_v7(),
