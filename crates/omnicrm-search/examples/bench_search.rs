@@ -4,10 +4,11 @@
 //! docs/benchmarks.md.
 //!
 //! Usage: bench_search [--contacts N] [--interactions N] [--chunks N] [--iterations N]
-//!                     [--data-dir DIR] [--only hybrid]
+//!                     [--data-dir DIR] [--only hybrid|embedding]
 //! With `--data-dir`, the database is kept and reused when it already holds the data.
 //! `--only hybrid` measures hybrid search and the query's embedding alone (for comparing
-//! builds quickly, and for profiling).
+//! builds quickly, and for profiling); `--only embedding` the query's embedding and the
+//! batched embedding throughput alone.
 //!
 //! Fixture data: contacts come from the demo loader; interactions and chunk vectors are written
 //! with plain SQL in large transactions (a million service calls would take the benchmark's
@@ -98,6 +99,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut iterations: usize = 200;
     let mut kept_dir: Option<std::path::PathBuf> = None;
     let mut only_hybrid = false;
+    let mut only_embedding = false;
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {
         let mut number = || -> Result<u32, Box<dyn std::error::Error>> {
@@ -113,7 +115,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             "--only" => match arguments.next().as_deref() {
                 Some("hybrid") => only_hybrid = true,
-                other => return Err(format!("--only takes `hybrid`, not {other:?}").into()),
+                Some("embedding") => only_embedding = true,
+                other => {
+                    return Err(
+                        format!("--only takes `hybrid` or `embedding`, not {other:?}").into(),
+                    )
+                }
             },
             other => return Err(format!("unknown argument {other}").into()),
         }
@@ -155,7 +162,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!();
     println!("| measurement | median | p95 |");
     println!("|---|---|---|");
-    if !only_hybrid {
+    if !only_hybrid && !only_embedding {
         measure_keyword_and_knn(&core, &keyword, &runtime, &queries, iterations)?;
     }
     // Hybrid and embedding throughput need the real model.
@@ -172,16 +179,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let embedder = LocalEmbedder::load(&models_dir.join(&spec.directory))?;
     let hybrid = SearchService::new(core.database.clone(), Arc::new(embedder.clone()))?;
     let mut hybrid_times = Vec::new();
-    for query in queries {
+    for query in queries.iter().filter(|_| !only_embedding) {
         hybrid_times.extend(time(iterations / queries.len().max(1) + 1, || {
             runtime.block_on(hybrid.search(request(query, SearchMode::Hybrid)))?;
             Ok(())
         })?);
     }
-    report(
-        "hybrid (query embedding + keyword + kNN + fusion), pooled",
-        &hybrid_times,
-    );
+    if !only_embedding {
+        report(
+            "hybrid (query embedding + keyword + kNN + fusion), pooled",
+            &hybrid_times,
+        );
+    }
     let query_embedding = time(50, || {
         embedder.embed_blocking(&["massage follow up".to_owned()])?;
         Ok(())

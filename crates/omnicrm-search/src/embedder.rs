@@ -2,6 +2,8 @@
 //! the CPU ([`LocalEmbedder`], no network) and a remote OpenAI-compatible `/v1/embeddings`
 //! endpoint ([`RemoteEmbedder`]).
 
+mod bert_encoder;
+mod few_rows_matmul;
 mod local;
 mod remote;
 

@@ -10,11 +10,12 @@ use std::sync::Arc;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
+use candle_transformers::models::bert::Config;
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 use omnicrm_core::{Error, Result};
 
+use super::bert_encoder::{mean_pool, BertEncoder};
 use super::{normalize, EmbedFuture, Embedder};
 use crate::models::LocalModelFiles;
 
@@ -30,7 +31,7 @@ pub struct LocalEmbedder {
 }
 
 struct Inner {
-    model: BertModel,
+    model: BertEncoder,
     tokenizer: Tokenizer,
     device: Device,
 }
@@ -56,7 +57,7 @@ impl LocalEmbedder {
         let device = Device::Cpu;
         let variables = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)
             .map_err(model_error)?;
-        let model = BertModel::load(variables, &config).map_err(model_error)?;
+        let model = BertEncoder::load(variables, &config).map_err(model_error)?;
         let mut tokenizer = Tokenizer::from_file(&files.tokenizer).map_err(|error| {
             Error::internal(format!("could not load the model's tokenizer: {error}"))
         })?;
@@ -94,18 +95,14 @@ impl LocalEmbedder {
         let mut ids = Vec::with_capacity(rows * columns);
         let mut mask = Vec::with_capacity(rows * columns);
         for encoding in &encodings {
-            ids.extend(encoding.get_ids().iter().map(|&id| id as i64));
-            mask.extend(encoding.get_attention_mask().iter().map(|&bit| bit as i64));
+            ids.extend_from_slice(encoding.get_ids());
+            mask.extend_from_slice(encoding.get_attention_mask());
         }
         let embed = || -> candle_core::Result<Vec<Vec<f32>>> {
             let ids = Tensor::from_vec(ids, (rows, columns), &inner.device)?;
             let mask = Tensor::from_vec(mask, (rows, columns), &inner.device)?;
-            let token_types = ids.zeros_like()?;
-            let hidden = inner.model.forward(&ids, &token_types, Some(&mask))?;
-            let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-            let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
-            let counts = mask.sum(1)?.clamp(1e-9, f64::MAX)?;
-            summed.broadcast_div(&counts)?.to_vec2::<f32>()
+            let hidden = inner.model.forward(&ids, &mask)?;
+            mean_pool(&hidden, &mask)?.to_vec2::<f32>()
         };
         let mut vectors = embed().map_err(model_error)?;
         vectors.iter_mut().for_each(|vector| normalize(vector));
