@@ -19,6 +19,7 @@ use omnicrm_sync::acknowledgement::{self, Received};
 use omnicrm_sync::protocol::{
     self, DocumentMessage, DocumentUnavailable, ErrorMessage, Message, Peer, PeerMetadata,
 };
+use omnicrm_sync::receive::receive_sync_message;
 use omnicrm_sync::DocumentId;
 use serde_bytes::ByteBuf;
 use tokio_util::sync::CancellationToken;
@@ -282,7 +283,7 @@ impl Connection {
         };
         let before = state.document.get_heads();
         let Some(received) =
-            without_panic(|| state.document.receive_sync_message(sync_state, message))
+            without_panic(|| receive_sync_message(&mut state.document, sync_state, message))
         else {
             drop(state);
             // Automerge may have stopped half-way: reload the document from storage.

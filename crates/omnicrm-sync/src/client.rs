@@ -19,6 +19,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::acknowledgement::{self, Received};
 use crate::protocol::{DocumentMessage, Ephemeral, Join, Message, PeerMetadata, PROTOCOL_VERSION};
+use crate::receive::receive_sync_message;
 use crate::DocumentId;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -332,7 +333,7 @@ impl SyncClient {
                     Received::Acknowledged => return Ok(()),
                     Received::NotAnAcknowledgement(message) => message,
                 };
-                match without_panic(|| document.receive_sync_message(state, decoded)) {
+                match without_panic(|| receive_sync_message(document, state, decoded)) {
                     Some(Ok(())) => {}
                     Some(Err(error)) => self
                         .errors

@@ -14,6 +14,7 @@ pub mod document_id;
 pub mod error;
 pub mod fields;
 pub mod protocol;
+pub mod receive;
 pub mod records;
 pub mod root;
 pub mod schema;

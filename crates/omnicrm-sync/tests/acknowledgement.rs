@@ -1,7 +1,12 @@
-//! The acknowledgement shortcut (`omnicrm_sync::acknowledgement`) against Automerge itself: in
-//! random sessions of a server and three clients editing one document, every message the
-//! shortcut takes must leave the sync state exactly as `receive_sync_message` followed by
-//! `generate_sync_message` would, with no reply, and the peers must still converge.
+//! Our sync shortcuts against Automerge itself, in random sessions of a server and three
+//! clients editing one document:
+//! - every message the acknowledgement shortcut (`omnicrm_sync::acknowledgement`) takes must
+//!   leave the sync state exactly as `receive_sync_message` followed by
+//!   `generate_sync_message` would, with no reply;
+//! - every other message goes through `omnicrm_sync::receive::receive_sync_message`, which
+//!   must leave the document and the sync state exactly as Automerge's own call, and lead to
+//!   the same reply;
+//! - and the peers must converge.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -9,6 +14,7 @@ use automerge::sync::{Message, State, SyncDoc};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ReadDoc, ROOT};
 use omnicrm_sync::acknowledgement::{receive, Received};
+use omnicrm_sync::receive::receive_sync_message;
 use proptest::prelude::*;
 
 const SERVER: usize = 0;
@@ -24,6 +30,10 @@ struct Session {
     peers: Vec<Peer>,
     in_transit: VecDeque<(usize, usize, Message)>,
     shortcuts: usize,
+    /// Messages that went through our `receive_sync_message`.
+    received: usize,
+    /// Of those, how many left sent hashes the peer still lacks (the trim's harder case).
+    trimmed_with_hashes_left: usize,
 }
 
 impl Session {
@@ -45,6 +55,8 @@ impl Session {
             peers,
             in_transit: VecDeque::new(),
             shortcuts: 0,
+            received: 0,
+            trimmed_with_hashes_left: 0,
         }
     }
 
@@ -89,6 +101,7 @@ impl Session {
         automerge_document
             .receive_sync_message(&mut automerge_state, message.clone())
             .expect("automerge receives");
+        let state_after_receive = automerge_state.clone();
         let automerge_reply = automerge_document.generate_sync_message(&mut automerge_state);
         let changed = match receive(&peer.document, state, message) {
             Received::Acknowledged => {
@@ -102,9 +115,21 @@ impl Session {
             }
             Received::NotAnAcknowledgement(message) => {
                 let before = peer.document.get_heads();
-                peer.document
-                    .receive_sync_message(state, message)
-                    .expect("receive");
+                receive_sync_message(&mut peer.document, state, message).expect("receive");
+                assert_eq!(
+                    peer.document.get_heads(),
+                    automerge_document.get_heads(),
+                    "document after receiving"
+                );
+                assert_eq!(*state, state_after_receive, "state after receiving");
+                let mut reply_state = state.clone();
+                let reply = peer.document.generate_sync_message(&mut reply_state);
+                assert_eq!(reply, automerge_reply, "reply after receiving");
+                assert_eq!(reply_state, automerge_state, "state after replying");
+                self.received += 1;
+                if !state.sent_hashes.is_empty() {
+                    self.trimmed_with_hashes_left += 1;
+                }
                 peer.document.get_heads() != before
             }
         };
@@ -209,5 +234,12 @@ fn most_acknowledgements_of_a_busy_session_take_the_shortcut() {
         session.shortcuts > 100,
         "only {} messages took the shortcut",
         session.shortcuts
+    );
+    // The comparison of our receive with Automerge's must cover trims that keep hashes.
+    assert!(
+        session.received > 100 && session.trimmed_with_hashes_left > 10,
+        "{} messages received, {} left sent hashes to trim",
+        session.received,
+        session.trimmed_with_hashes_left
     );
 }
