@@ -14,7 +14,8 @@ use candle_transformers::models::bert::{Config, HiddenAct};
 use super::few_rows_matmul::multiply_few_rows;
 
 /// Up to this many tokens in a call, dense layers use [`multiply_few_rows`]; above it candle's
-/// blocked product is faster (measured crossing: between 32 and 64 rows, `docs/benchmarks.md`).
+/// blocked product. At 12 rows the few-row product took half gemm's time on the feed-forward
+/// shapes, at 64 rows about the same (`docs/benchmarks.md`, "The query's few tokens").
 const FEW_ROWS: usize = 32;
 
 /// What padding adds to an attention score, so that a padded position gets no weight.
