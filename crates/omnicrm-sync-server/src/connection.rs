@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use automerge::sync::{self, SyncDoc};
 use axum::extract::ws::{CloseFrame, Message as Frame, WebSocket};
 use omnicrm_sync::acknowledgement::{self, Received};
+use omnicrm_sync::held_reply::{generate_reply, may_hold_reply_to, Reply};
 use omnicrm_sync::protocol::{
     self, DocumentMessage, DocumentUnavailable, ErrorMessage, Message, Peer, PeerMetadata,
 };
@@ -281,6 +282,8 @@ impl Connection {
             }
             Received::NotAnAcknowledgement(message) => message,
         };
+        // Decided before receiving, which consumes the message.
+        let may_hold_reply = may_hold_reply_to(&message);
         let before = state.document.get_heads();
         let Some(received) =
             without_panic(|| receive_sync_message(&mut state.document, sync_state, message))
@@ -348,21 +351,30 @@ impl Connection {
         } else {
             listed_records(&state.document)
         };
-        // This answer carries every change so far: a notification of them is answered too.
+        // This answer carries every change so far, or they are on their way when it is held
+        // back: a notification of them is answered too.
         self.inbox.forget(&id);
         let reply = without_panic(|| {
-            state
-                .document
-                .generate_sync_message(self.states.entry(id).or_default())
+            generate_reply(
+                &state.document,
+                self.states.entry(id).or_default(),
+                may_hold_reply,
+            )
         });
         drop(state);
         let Some(reply) = reply else {
             return self.refuse_panicking_message(id).await;
         };
         let outcome = match reply {
-            Some(reply) => self.send_document_message(id, reply).await,
-            None if !create && loaded_is_empty(&loaded).await => self.send_unavailable(id).await,
-            None => Ok(()),
+            Reply::Send(reply) => self.send_document_message(id, reply).await,
+            Reply::Held => {
+                self.hub.metrics.held_replies.inc();
+                Ok(())
+            }
+            Reply::Nothing if !create && loaded_is_empty(&loaded).await => {
+                self.send_unavailable(id).await
+            }
+            Reply::Nothing => Ok(()),
         };
         if let Some(listed) = listed {
             self.preloaded_roots.insert(id);

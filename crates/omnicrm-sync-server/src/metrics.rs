@@ -13,6 +13,7 @@ pub struct Metrics {
     pub documents_evicted: IntCounter,
     pub merges: IntCounter,
     pub acknowledgements: IntCounter,
+    pub held_replies: IntCounter,
     pub compactions: IntCounter,
     pub messages: IntCounter,
     pub message_seconds: Histogram,
@@ -41,6 +42,10 @@ impl Metrics {
             acknowledgements: IntCounter::new(
                 "omnicrm_sync_acknowledgements_total",
                 "Sync messages answered as pure acknowledgements, without Automerge's history walks",
+            )?,
+            held_replies: IntCounter::new(
+                "omnicrm_sync_held_replies_total",
+                "Replies held back because they could only repeat our heads to a peer catching up",
             )?,
             compactions: IntCounter::new(
                 "omnicrm_sync_compactions_total",
@@ -88,6 +93,9 @@ impl Metrics {
         metrics
             .registry
             .register(Box::new(metrics.acknowledgements.clone()))?;
+        metrics
+            .registry
+            .register(Box::new(metrics.held_replies.clone()))?;
         metrics
             .registry
             .register(Box::new(metrics.compactions.clone()))?;

@@ -13,6 +13,7 @@ pub mod acknowledgement;
 pub mod document_id;
 pub mod error;
 pub mod fields;
+pub mod held_reply;
 pub mod protocol;
 pub mod receive;
 pub mod records;
