@@ -79,7 +79,9 @@ async fn batching_and_padding_do_not_change_a_texts_vector() {
 
 /// Our encoder (written so that a query's few tokens take a faster matrix product) must give
 /// the vectors the published BERT gives: candle-transformers' implementation is the reference.
-/// Short texts take the few-row product, the long one candle's blocked product.
+/// Short texts take the few-row product (bfloat16 weights: within 2e-3 per value, cosine above
+/// 0.9999), the long one candle's blocked product (equal within 1e-5, which fails when the GELU
+/// is the tanh form instead of erf).
 #[test]
 fn the_encoder_matches_candle_transformers_bert_for_short_and_long_texts() {
     use candle_core::{DType, Device, Tensor};
@@ -125,9 +127,17 @@ fn the_encoder_matches_candle_transformers_bert_for_short_and_long_texts() {
             tokens > 32 || text.len() < 60,
             "the long text must take the blocked product"
         );
+        // A few tokens go through bfloat16 weights (`few_rows_matmul`): close, not equal. The
+        // long text takes the f32 product and must match to rounding.
+        let tolerance = if tokens > 32 { 1e-5 } else { 2e-3 };
         assert!(
-            largest_difference < 1e-5,
+            largest_difference < tolerance,
             "{tokens} tokens: our vector differs from BERT's by up to {largest_difference}"
+        );
+        let cosine = omnicrm_search::embedder::dot(&got, &want);
+        assert!(
+            cosine > 0.9999,
+            "{tokens} tokens: cosine {cosine} to BERT's"
         );
     }
 }

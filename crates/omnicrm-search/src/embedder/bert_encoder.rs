@@ -7,13 +7,13 @@
 //! Hugging Face checkpoint (`embeddings.word_embeddings.weight`, `encoder.layer.0.attention.self.
 //! query.weight`, …). `tests/local_model.rs` pins the output to candle-transformers' own BERT.
 
-use candle_core::{DType, Module, Result, Storage, Tensor, D};
+use candle_core::{DType, Module, Result, Tensor, D};
 use candle_nn::{Embedding, LayerNorm, VarBuilder};
 use candle_transformers::models::bert::{Config, HiddenAct};
 
-use super::few_rows_matmul::multiply_few_rows;
+use super::few_rows_matmul::FewRowsWeights;
 
-/// Up to this many tokens in a call, dense layers use [`multiply_few_rows`]; above it candle's
+/// Up to this many tokens in a call, dense layers use [`FewRowsWeights`]; above it candle's
 /// blocked product. At 12 rows the few-row product took half gemm's time on the feed-forward
 /// shapes, at 64 rows about the same (`docs/benchmarks.md`, "The query's few tokens").
 const FEW_ROWS: usize = 32;
@@ -168,11 +168,12 @@ impl Layer {
 
 /// A dense layer: `input · weightᵀ + bias`.
 struct Dense {
-    /// `(outputs, inputs)`, contiguous.
+    /// `(outputs, inputs)`, contiguous: candle's product, for many rows.
     weight: Tensor,
     bias: Tensor,
+    /// The same weights, repacked for a few rows (as bfloat16: half the bytes to read).
+    few_rows: FewRowsWeights,
     bias_values: Vec<f32>,
-    inputs: usize,
 }
 
 impl Dense {
@@ -180,11 +181,13 @@ impl Dense {
         let weight = variables.get((outputs, inputs), "weight")?.contiguous()?;
         let bias = variables.get(outputs, "bias")?;
         let bias_values = bias.to_vec1::<f32>()?;
+        let few_rows =
+            FewRowsWeights::pack(&weight.flatten_all()?.to_vec1::<f32>()?, inputs, outputs);
         Ok(Self {
             weight,
             bias,
+            few_rows,
             bias_values,
-            inputs,
         })
     }
 
@@ -193,20 +196,8 @@ impl Dense {
         let rows = input.dim(0)?;
         if rows <= FEW_ROWS {
             let values = input.flatten_all()?.to_vec1::<f32>()?;
-            let (storage, layout) = self.weight.storage_and_layout();
-            if let (Storage::Cpu(cpu), Some((start, end))) =
-                (&*storage, layout.contiguous_offsets())
-            {
-                if let Some(weight) = cpu.as_slice::<f32>()?.get(start..end) {
-                    let product =
-                        multiply_few_rows(&values, weight, &self.bias_values, self.inputs);
-                    return Tensor::from_vec(
-                        product,
-                        (rows, self.bias_values.len()),
-                        input.device(),
-                    );
-                }
-            }
+            let product = self.few_rows.multiply(&values, &self.bias_values);
+            return Tensor::from_vec(product, (rows, self.bias_values.len()), input.device());
         }
         input.matmul(&self.weight.t()?)?.broadcast_add(&self.bias)
     }
