@@ -107,6 +107,11 @@ edit() {
     tail -n 5 "$WORK/reference.log" >&2
     out='{"error":"failed (see the log above)"}'
   }
+  # An editor whose connection dropped stops and reports what it saw ("failed": true).
+  if [ "$(json_field "$out" failed)" = true ]; then
+    [ "$server" = reference ] || die "an editor failed against our server: $out"
+    warn "the reference server dropped an editor: $(json_field "$out" failure)"
+  fi
   printf '%s\n' "$out"
 }
 
@@ -203,7 +208,8 @@ echo "| round trip p50 ($RATE changes/s per editor) | $(field ours.latency p50_m
 echo "| round trip p95 ($RATE changes/s per editor) | $(field ours.latency p95_ms) ms | $(field reference.latency p95_ms) ms | |"
 echo "| round trip p95 ($BURST_RATE changes/s per editor) | $(field ours.burst p95_ms) ms | $(field reference.burst p95_ms) ms | |"
 echo "| converged ($BURST_RATE/s per editor offered) | $(field ours.burst converged) | $(field reference.burst converged) $(field reference.burst error) | |"
-echo "| changes merged/s ($BURST_RATE/s per editor offered) | $(field ours.burst changes_per_second) | $(field reference.burst changes_per_second) | $(ratio "$(field ours.burst changes_per_second)" "$(field reference.burst changes_per_second)") |"
+echo "| changes made ÷ time to converge or cut-off ($BURST_RATE/s per editor offered) | $(field ours.burst changes_per_second) | $(field reference.burst changes_per_second) | $(ratio "$(field ours.burst changes_per_second)" "$(field reference.burst changes_per_second)") |"
+echo "| changes every peer had ÷ time of the last delivery ($BURST_RATE/s per editor offered) | $(field ours.burst delivered_changes_per_second) | $(field reference.burst delivered_changes_per_second) $(field reference.burst failure) | $(ratio "$(field ours.burst delivered_changes_per_second)" "$(field reference.burst delivered_changes_per_second)") |"
 per_change() { node -e 'const [ms, n] = process.argv.slice(1).map(Number); console.log(n > 0 ? (ms / n).toFixed(2) : "n/a")' "$1" "$2"; }
 OURS_MS_PER_CHANGE=$(per_change "${RESULT[ours.burst_cpu_ms]}" "$(field ours.burst changes)")
 REFERENCE_MS_PER_CHANGE=$(per_change "${RESULT[reference.burst_cpu_ms]}" "$(field reference.burst changes)")

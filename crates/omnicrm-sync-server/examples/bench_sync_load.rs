@@ -13,7 +13,12 @@
 //! start, one clock for all editors). After every message it receives, an editor looks for
 //! newer seqs of the other editors: now - at is one round-trip sample (A changed, the server
 //! merged and forwarded, B has it). Throughput is every change made, divided by the time
-//! until each editor had its peers' last change. Prints one JSON line.
+//! until each editor had its peers' last change. Delivered throughput counts what arrived
+//! instead: seqs are consecutive, so an editor that saw seq n of a peer has that peer's first n
+//! changes; the sum over editors and peers, divided by the peers per editor, is the changes
+//! every peer had, over the time of the last delivery. It is the same figure for a run that
+//! converges, and still a figure when the server drops its clients (the editors then stop and
+//! report what they saw; the run is marked failed). Prints one JSON line.
 //!
 //! cargo run --release -p omnicrm-sync-server --example bench_sync_load -- \
 //!     --url ws://127.0.0.1:3030/sync --token ocs_… --clients 50 --docs 10 --seconds 15 --rate 2
@@ -106,15 +111,28 @@ async fn main() -> Result<(), BoxError> {
     let mut changes = 0;
     let mut converged_at = started;
     let mut converged = true;
+    let mut deliveries = 0;
+    let mut last_delivery = started;
+    let mut failure = None;
     for task in tasks {
-        let report = task.await??;
+        let report = task.await?;
         samples.extend(report.samples);
         changes += report.changes;
         converged_at = converged_at.max(report.converged_at);
         converged &= report.converged;
+        deliveries += report.deliveries;
+        last_delivery = last_delivery.max(report.last_delivery);
+        if failure.is_none() {
+            failure = report.failure;
+        }
     }
     samples.sort_by(f64::total_cmp);
     let seconds = (converged_at - started).as_secs_f64();
+    let peers_per_editor = (arguments.clients / arguments.docs.max(1))
+        .saturating_sub(1)
+        .max(1);
+    let delivered_changes = deliveries as f64 / peers_per_editor as f64;
+    let delivery_seconds = (last_delivery - started).as_secs_f64();
     let report = serde_json::json!({
         "mode": "edit",
         "generator": "rust",
@@ -125,12 +143,22 @@ async fn main() -> Result<(), BoxError> {
         "converged": converged,
         "seconds_to_converge": round(seconds),
         "changes_per_second": (changes as f64 / seconds).round(),
+        "delivered_changes_per_second": if delivery_seconds > 0.0 {
+            (delivered_changes / delivery_seconds).round()
+        } else {
+            0.0
+        },
+        "failed": failure.is_some(),
+        "failure": failure,
         "samples": samples.len(),
         "p50_ms": percentile(&samples, 50.0).map(round),
         "p95_ms": percentile(&samples, 95.0).map(round),
         "max_ms": samples.last().copied().map(round),
     });
     println!("{report}");
+    if let Some(failure) = failure {
+        eprintln!("[bench_sync_load] an editor failed: {failure}");
+    }
     Ok(())
 }
 
@@ -223,6 +251,12 @@ struct EditorReport {
     changes: u64,
     converged_at: Duration,
     converged: bool,
+    /// The sum over this editor's peers of the newest seq it saw (the changes delivered to it).
+    deliveries: u64,
+    /// When it last saw a newer seq.
+    last_delivery: Duration,
+    /// Why it stopped early (the server dropped the connection, …).
+    failure: Option<String>,
 }
 
 /// What one editor has seen: the newest seq per other editor, and the latency samples.
@@ -230,6 +264,7 @@ struct EditorReport {
 struct Seen {
     newest: HashMap<usize, u64>,
     samples: Vec<f64>,
+    last_delivery_us: u64,
 }
 
 impl Seen {
@@ -257,11 +292,14 @@ impl Seen {
             if seq > *newest {
                 *newest = seq;
                 self.samples.push(now_us.saturating_sub(at) as f64 / 1000.0);
+                self.last_delivery_us = now_us;
             }
         }
     }
 }
 
+/// One editor: edits for the run's seconds, then waits until it has every peer's last change.
+/// A failure (the server dropped the connection, …) ends it early, reported with what it saw.
 async fn edit(
     arguments: Arguments,
     me: usize,
@@ -270,90 +308,145 @@ async fn edit(
     base: Instant,
     finals: Arc<Vec<AtomicU64>>,
     done: Arc<AtomicUsize>,
-) -> Result<EditorReport, BoxError> {
-    let interval = Duration::from_secs_f64(1.0 / arguments.rate);
-    let peers: Vec<usize> = (0..arguments.clients)
-        .filter(|other| *other != me && other % arguments.docs == me % arguments.docs)
-        .collect();
+) -> EditorReport {
     let seen = Mutex::new(Seen::default());
-    let now_us = || base.elapsed().as_micros() as u64;
-    // Spread the editors' first changes over one interval.
-    tokio::time::sleep(interval.mul_f64(me as f64 / arguments.clients as f64)).await;
-    let stop = Instant::now() + Duration::from_secs_f64(arguments.seconds);
-    let mut next = Instant::now();
     let mut seq = 0_u64;
-    let mut entry = None;
-    while Instant::now() < stop {
-        seq += 1;
-        let doc = client
-            .document_mut(&document)
-            .ok_or("the editor lost its document")?;
-        let mut transaction = doc.transaction();
-        let entry_id = match &entry {
-            Some(entry_id) => Clone::clone(entry_id),
-            None => {
-                let edits = match transaction.get(ROOT, "bench_edits")? {
-                    Some((Value::Object(ObjType::Map), edits)) => edits,
-                    _ => return Err("the document has no bench_edits map".into()),
-                };
-                let created = transaction.put_object(&edits, me.to_string(), ObjType::Map)?;
-                entry = Some(created.clone());
-                created
-            }
-        };
-        transaction.put(&entry_id, "seq", seq)?;
-        transaction.put(&entry_id, "at", now_us())?;
-        transaction.commit();
-        client.push().await?;
-        next += interval;
-        let wait = next.saturating_duration_since(Instant::now());
-        pump_for(&mut client, wait, |client| {
-            lock(&seen).scan(client, &document, me, now_us());
-            false
-        })
-        .await?;
-    }
-    finals
-        .get(me)
-        .ok_or("editor index out of range")?
-        .store(seq, Ordering::SeqCst);
-
-    // Converged when this editor has every peer's last change.
-    let limit = Instant::now() + Duration::from_secs_f64(arguments.converge_limit);
-    let has_all = |seen: &Seen| {
-        peers.iter().all(|peer| {
-            let last = finals
-                .get(*peer)
-                .map_or(0, |last| last.load(Ordering::SeqCst));
-            last > 0 && seen.newest.get(peer).copied().unwrap_or(0) >= last
-        })
+    let mut converged = false;
+    let mut editing = Editing {
+        arguments: &arguments,
+        me,
+        document,
+        client: &mut client,
+        base,
+        finals: &finals,
+        done: &done,
+        seen: &seen,
     };
-    let mut converged = has_all(&lock(&seen));
-    while !converged && Instant::now() < limit {
-        pump_for(&mut client, Duration::from_millis(5), |client| {
-            lock(&seen).scan(client, &document, me, now_us());
-            false
-        })
-        .await?;
-        converged = has_all(&lock(&seen));
-    }
-    let converged_at = base.elapsed();
-    done.fetch_add(1, Ordering::SeqCst);
-    // Keep answering the server until every editor is done: this editor's own last change
-    // may still wait for the server's reply to the previous one (one message in flight).
-    while done.load(Ordering::SeqCst) < arguments.clients && Instant::now() < limit {
-        pump_for(&mut client, Duration::from_millis(5), |_| false).await?;
+    let outcome = editing.run(&mut seq, &mut converged).await;
+    let converged_at = match &outcome {
+        Ok(converged_at) => *converged_at,
+        Err(_) => base.elapsed(),
+    };
+    if outcome.is_err() {
+        // Stopped early: peers stop waiting for changes that will not come.
+        if let Some(last) = finals.get(me) {
+            last.store(seq.max(1), Ordering::SeqCst);
+        }
+        done.fetch_add(1, Ordering::SeqCst);
     }
     client.disconnect();
-    Ok(EditorReport {
-        samples: seen
-            .into_inner()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .samples,
+    let seen = seen
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    EditorReport {
+        deliveries: seen.newest.values().sum(),
+        last_delivery: Duration::from_micros(seen.last_delivery_us),
+        samples: seen.samples,
         changes: seq,
         converged_at,
-        converged,
-    })
+        converged: converged && outcome.is_ok(),
+        failure: outcome.err().map(|error| error.to_string()),
+    }
+}
+
+struct Editing<'a> {
+    arguments: &'a Arguments,
+    me: usize,
+    document: DocumentId,
+    client: &'a mut SyncClient,
+    base: Instant,
+    finals: &'a [AtomicU64],
+    done: &'a AtomicUsize,
+    seen: &'a Mutex<Seen>,
+}
+
+impl Editing<'_> {
+    /// Returns when this editor had every peer's last change (or gave up waiting).
+    async fn run(&mut self, seq: &mut u64, converged: &mut bool) -> Result<Duration, BoxError> {
+        let Editing {
+            arguments,
+            me,
+            document,
+            base,
+            finals,
+            done,
+            seen,
+            ..
+        } = *self;
+        let client = &mut *self.client;
+        let interval = Duration::from_secs_f64(1.0 / arguments.rate);
+        let peers: Vec<usize> = (0..arguments.clients)
+            .filter(|other| *other != me && other % arguments.docs == me % arguments.docs)
+            .collect();
+        let now_us = || base.elapsed().as_micros() as u64;
+        // Spread the editors' first changes over one interval.
+        tokio::time::sleep(interval.mul_f64(me as f64 / arguments.clients as f64)).await;
+        let stop = Instant::now() + Duration::from_secs_f64(arguments.seconds);
+        let mut next = Instant::now();
+        let mut entry = None;
+        while Instant::now() < stop {
+            *seq += 1;
+            let doc = client
+                .document_mut(&document)
+                .ok_or("the editor lost its document")?;
+            let mut transaction = doc.transaction();
+            let entry_id = match &entry {
+                Some(entry_id) => Clone::clone(entry_id),
+                None => {
+                    let edits = match transaction.get(ROOT, "bench_edits")? {
+                        Some((Value::Object(ObjType::Map), edits)) => edits,
+                        _ => return Err("the document has no bench_edits map".into()),
+                    };
+                    let created = transaction.put_object(&edits, me.to_string(), ObjType::Map)?;
+                    entry = Some(created.clone());
+                    created
+                }
+            };
+            transaction.put(&entry_id, "seq", *seq)?;
+            transaction.put(&entry_id, "at", now_us())?;
+            transaction.commit();
+            client.push().await?;
+            next += interval;
+            let wait = next.saturating_duration_since(Instant::now());
+            pump_for(client, wait, |client| {
+                lock(seen).scan(client, &document, me, now_us());
+                false
+            })
+            .await?;
+        }
+        finals
+            .get(me)
+            .ok_or("editor index out of range")?
+            .store(*seq, Ordering::SeqCst);
+
+        // Converged when this editor has every peer's last change.
+        let limit = Instant::now() + Duration::from_secs_f64(arguments.converge_limit);
+        let has_all = |seen: &Seen| {
+            peers.iter().all(|peer| {
+                let last = finals
+                    .get(*peer)
+                    .map_or(0, |last| last.load(Ordering::SeqCst));
+                last > 0 && seen.newest.get(peer).copied().unwrap_or(0) >= last
+            })
+        };
+        *converged = has_all(&lock(seen));
+        while !*converged && Instant::now() < limit {
+            pump_for(client, Duration::from_millis(5), |client| {
+                lock(seen).scan(client, &document, me, now_us());
+                false
+            })
+            .await?;
+            *converged = has_all(&lock(seen));
+        }
+        let converged_at = base.elapsed();
+        done.fetch_add(1, Ordering::SeqCst);
+        // Keep answering the server until every editor is done: this editor's own last change
+        // may still wait for the server's reply to the previous one (one message in flight).
+        while done.load(Ordering::SeqCst) < arguments.clients && Instant::now() < limit {
+            pump_for(client, Duration::from_millis(5), |_| false).await?;
+        }
+        Ok(converged_at)
+    }
 }
 
 /// Handles incoming messages for `duration`, calling `after_each` after every one.
