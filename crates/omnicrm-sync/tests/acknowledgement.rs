@@ -8,23 +8,17 @@
 //!   the same reply;
 //! - and the peers must converge.
 
-use std::collections::{HashMap, VecDeque};
+mod common;
 
-use automerge::sync::{Message, State, SyncDoc};
-use automerge::transaction::Transactable;
-use automerge::{Automerge, ReadDoc, ROOT};
+use std::collections::VecDeque;
+
+use automerge::sync::{Message, SyncDoc};
+use common::{assert_converged, seeded_peers, step, Peer, Step, SERVER};
 use omnicrm_sync::acknowledgement::{receive, Received};
 use omnicrm_sync::receive::receive_sync_message;
 use proptest::prelude::*;
 
-const SERVER: usize = 0;
 const CLIENTS: usize = 3;
-
-struct Peer {
-    document: Automerge,
-    states: HashMap<usize, State>,
-    edits: u64,
-}
 
 struct Session {
     peers: Vec<Peer>,
@@ -38,19 +32,7 @@ struct Session {
 
 impl Session {
     fn new() -> Self {
-        let mut seed = Automerge::new();
-        let mut transaction = seed.transaction();
-        transaction
-            .put(ROOT, "kind", "note")
-            .expect("seed the document");
-        transaction.commit();
-        let peers = (0..=CLIENTS)
-            .map(|_| Peer {
-                document: seed.fork(),
-                states: HashMap::new(),
-                edits: 0,
-            })
-            .collect();
+        let peers = seeded_peers(CLIENTS);
         Self {
             peers,
             in_transit: VecDeque::new(),
@@ -78,13 +60,7 @@ impl Session {
     }
 
     fn edit(&mut self, client: usize) {
-        let peer = &mut self.peers[client];
-        peer.edits += 1;
-        let mut transaction = peer.document.transaction();
-        transaction
-            .put(ROOT, format!("edit_{client}"), peer.edits)
-            .expect("edit");
-        transaction.commit();
+        self.peers[client].edit(client);
         self.send(client, SERVER);
     }
 
@@ -154,20 +130,6 @@ impl Session {
     }
 }
 
-/// A step of a session: a client edits, or a message in transit is delivered.
-#[derive(Debug, Clone)]
-enum Step {
-    Edit(usize),
-    Deliver(usize),
-}
-
-fn step() -> impl Strategy<Value = Step> {
-    prop_oneof![
-        1 => (1..=CLIENTS).prop_map(Step::Edit),
-        3 => (0..64usize).prop_map(Step::Deliver),
-    ]
-}
-
 fn run(steps: &[Step]) -> Session {
     let mut session = Session::new();
     for client in 1..=CLIENTS {
@@ -187,34 +149,15 @@ fn run(steps: &[Step]) -> Session {
     session
 }
 
-fn assert_converged(session: &Session) {
-    let heads = session.peers[SERVER].document.get_heads();
-    for (index, peer) in session.peers.iter().enumerate() {
-        assert_eq!(peer.document.get_heads(), heads, "peer {index}");
-        for client in 1..=CLIENTS {
-            let key = format!("edit_{client}");
-            let value = peer
-                .document
-                .get(ROOT, key.as_str())
-                .expect("read")
-                .map(|(value, _)| value.to_string());
-            let expected = session.peers[client].edits;
-            if expected > 0 {
-                assert_eq!(value, Some(expected.to_string()), "peer {index}, {key}");
-            }
-        }
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
     fn the_shortcut_leaves_the_state_exactly_as_automerge_would(
-        steps in proptest::collection::vec(step(), 1..300)
+        steps in proptest::collection::vec(step(CLIENTS), 1..300)
     ) {
         let session = run(&steps);
-        assert_converged(&session);
+        assert_converged(&session.peers);
     }
 }
 
@@ -229,7 +172,7 @@ fn most_acknowledgements_of_a_busy_session_take_the_shortcut() {
         })
         .collect();
     let session = run(&steps);
-    assert_converged(&session);
+    assert_converged(&session.peers);
     assert!(
         session.shortcuts > 100,
         "only {} messages took the shortcut",

@@ -11,23 +11,19 @@
 //! is nearly always on its way. The last two tests pin the case where it is not (in the
 //! server, a change the client's bloom filter wrongly claimed): the reply must carry it.
 
+mod common;
+
 use std::collections::{HashMap, VecDeque};
 
 use automerge::sync::{Message, State, SyncDoc};
 use automerge::transaction::Transactable;
-use automerge::{Automerge, ReadDoc, ROOT};
+use automerge::{Automerge, ROOT};
+use common::{assert_converged, seeded_peers, step, Peer, Step, SERVER};
 use omnicrm_sync::held_reply::{generate_reply, may_hold_reply_to, Reply};
 use omnicrm_sync::receive::receive_sync_message;
 use proptest::prelude::*;
 
-const SERVER: usize = 0;
 const CLIENTS: usize = 4;
-
-struct Peer {
-    document: Automerge,
-    states: HashMap<usize, State>,
-    edits: u64,
-}
 
 struct Session {
     peers: Vec<Peer>,
@@ -40,19 +36,7 @@ struct Session {
 
 impl Session {
     fn new(holds: bool) -> Self {
-        let mut seed = Automerge::new();
-        let mut transaction = seed.transaction();
-        transaction
-            .put(ROOT, "kind", "note")
-            .expect("seed the document");
-        transaction.commit();
-        let peers = (0..=CLIENTS)
-            .map(|_| Peer {
-                document: seed.fork(),
-                states: HashMap::new(),
-                edits: 0,
-            })
-            .collect();
+        let peers = seeded_peers(CLIENTS);
         let mut session = Self {
             peers,
             links: HashMap::new(),
@@ -80,13 +64,7 @@ impl Session {
     }
 
     fn edit(&mut self, client: usize) {
-        let peer = &mut self.peers[client];
-        peer.edits += 1;
-        let mut transaction = peer.document.transaction();
-        transaction
-            .put(ROOT, format!("edit_{client}"), peer.edits)
-            .expect("edit");
-        transaction.commit();
+        self.peers[client].edit(client);
         self.send(client, SERVER);
     }
 
@@ -151,20 +129,6 @@ impl Session {
     }
 }
 
-/// A step of a session: a client edits, or the next message on one connection is delivered.
-#[derive(Debug, Clone)]
-enum Step {
-    Edit(usize),
-    Deliver(usize),
-}
-
-fn step() -> impl Strategy<Value = Step> {
-    prop_oneof![
-        1 => (1..=CLIENTS).prop_map(Step::Edit),
-        3 => (0..64usize).prop_map(Step::Deliver),
-    ]
-}
-
 fn run(steps: &[Step], holds: bool) -> Session {
     let mut session = Session::new(holds);
     for step in steps {
@@ -182,34 +146,15 @@ fn run(steps: &[Step], holds: bool) -> Session {
     session
 }
 
-fn assert_converged(session: &Session) {
-    let heads = session.peers[SERVER].document.get_heads();
-    for (index, peer) in session.peers.iter().enumerate() {
-        assert_eq!(peer.document.get_heads(), heads, "peer {index}'s heads");
-        for client in 1..=CLIENTS {
-            let key = format!("edit_{client}");
-            let value = peer
-                .document
-                .get(ROOT, key.as_str())
-                .expect("read")
-                .map(|(value, _)| value.to_string());
-            let expected = session.peers[client].edits;
-            if expected > 0 {
-                assert_eq!(value, Some(expected.to_string()), "peer {index}, {key}");
-            }
-        }
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
     fn sessions_with_held_replies_converge(
-        steps in proptest::collection::vec(step(), 1..400)
+        steps in proptest::collection::vec(step(CLIENTS), 1..400)
     ) {
         let session = run(&steps, true);
-        assert_converged(&session);
+        assert_converged(&session.peers);
     }
 }
 
@@ -225,9 +170,9 @@ fn a_busy_session_holds_replies_and_sends_fewer_messages() {
         })
         .collect();
     let holding = run(&steps, true);
-    assert_converged(&holding);
+    assert_converged(&holding.peers);
     let plain = run(&steps, false);
-    assert_converged(&plain);
+    assert_converged(&plain.peers);
     assert!(holding.held > 50, "only {} replies held", holding.held);
     assert!(
         holding.sent < plain.sent,
