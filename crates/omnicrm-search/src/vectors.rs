@@ -349,20 +349,16 @@ pub(crate) fn chunk_sources(
     connection: &Connection,
     chunk_ids: &[i64],
 ) -> Result<HashMap<i64, (String, String, String)>> {
-    let mut statement = connection
-        .prepare_cached("SELECT kind, item_id, text FROM search_chunks WHERE chunk_id = ?1")?;
-    let mut sources = HashMap::new();
-    for &chunk_id in chunk_ids {
-        let row = statement.query_row([chunk_id], |row| {
-            Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?))
-        });
-        match row {
-            Ok(source) => {
-                sources.insert(chunk_id, source);
-            }
-            Err(rusqlite::Error::QueryReturnedNoRows) => {}
-            Err(other) => return Err(other.into()),
-        }
+    // One statement for all of them: a hybrid search looks up 200 chunks, and a statement run
+    // per chunk cost a millisecond.
+    let mut statement = connection.prepare_cached(
+        "SELECT chunk_id, kind, item_id, text FROM search_chunks
+         WHERE chunk_id IN (SELECT value FROM json_each(?1))",
+    )?;
+    let mut rows = statement.query([serde_json::to_string(chunk_ids)?])?;
+    let mut sources = HashMap::with_capacity(chunk_ids.len());
+    while let Some(row) = rows.next()? {
+        sources.insert(row.get(0)?, (row.get(1)?, row.get(2)?, row.get(3)?));
     }
     Ok(sources)
 }
