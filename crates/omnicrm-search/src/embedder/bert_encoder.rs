@@ -196,8 +196,9 @@ impl Dense {
         let rows = input.dim(0)?;
         if rows <= FEW_ROWS {
             let values = input.flatten_all()?.to_vec1::<f32>()?;
-            let product = self.few_rows.multiply(&values, &self.bias_values);
-            return Tensor::from_vec(product, (rows, self.bias_values.len()), input.device());
+            if let Some(product) = self.few_rows.multiply(&values, &self.bias_values) {
+                return Tensor::from_vec(product, (rows, self.bias_values.len()), input.device());
+            }
         }
         input.matmul(&self.weight.t()?)?.broadcast_add(&self.bias)
     }

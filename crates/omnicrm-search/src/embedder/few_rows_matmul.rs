@@ -82,11 +82,17 @@ impl FewRowsWeights {
 
     /// `input · weightᵀ + bias`, where `input` is `rows × inputs` row-major; returns
     /// `rows × outputs`, row-major. `bias` has `outputs` values (missing ones count as zero).
-    pub(crate) fn multiply(&self, input: &[f32], bias: &[f32]) -> Vec<f32> {
+    /// `None` when the weights were packed for another vector width than the running
+    /// processor's (cannot happen: packing asks the same question), so that the caller uses
+    /// another product instead of reading a panel the wrong way.
+    pub(crate) fn multiply(&self, input: &[f32], bias: &[f32]) -> Option<Vec<f32>> {
         let (inputs, outputs, width) = (self.inputs, self.outputs, self.width);
         let rows = input.len() / inputs.max(1);
         if rows == 0 || inputs == 0 || width == 0 {
-            return vec![0.0; rows * outputs];
+            return Some(vec![0.0; rows * outputs]);
+        }
+        if Arch::new().dispatch(PanelWidth) != width {
+            return None;
         }
         let panel_count = outputs.div_ceil(width);
         let mut padded_bias = vec![0.0f32; panel_count * width];
@@ -154,7 +160,7 @@ impl FewRowsWeights {
                 }
             }
         }
-        output
+        Some(output)
     }
 }
 
@@ -201,8 +207,7 @@ impl WithSimd for Panels<'_> {
             width,
             results,
         } = self;
-        // Packed for another vector width: cannot happen (packing and this call pick the
-        // same processor level), but never read a panel the wrong way.
+        // Packed for another vector width: `multiply` checked already.
         if width != 2 * S::F32_LANES {
             return;
         }
@@ -328,7 +333,9 @@ mod tests {
             let weight = values(outputs * inputs, 2);
             let bias = values(outputs, 3);
             let packed = FewRowsWeights::pack(&weight, inputs, outputs);
-            let got = packed.multiply(&input, &bias);
+            let got = packed
+                .multiply(&input, &bias)
+                .expect("packed for this processor");
             let (want, magnitude) = reference(&input, &weight, &bias, inputs);
             assert_eq!(got.len(), want.len());
             // A bfloat16 weight is within 2⁻⁹ of the f32 one, so each term is too.
@@ -347,6 +354,6 @@ mod tests {
     #[test]
     fn no_rows_give_no_output() {
         let packed = FewRowsWeights::pack(&[1.0; 6], 3, 2);
-        assert!(packed.multiply(&[], &[0.0; 2]).is_empty());
+        assert_eq!(packed.multiply(&[], &[0.0; 2]), Some(Vec::new()));
     }
 }
