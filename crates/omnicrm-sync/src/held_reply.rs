@@ -12,7 +12,7 @@
 //! - the peer's message carried no changes, needed nothing, and asked for no reset
 //!   ([`may_hold_reply_to`]);
 //! - we have answered this peer before and owe it no reset;
-//! - we have every change the peer has: each of its heads is ours;
+//! - we have every change the peer has: each of its heads is a change we hold;
 //! - and every change the peer lacks is already on its way: each change after its heads is
 //!   among the hashes we sent it (Automerge's `sent_hashes`, trimmed on receipt to what the
 //!   peer still lacks).
@@ -21,8 +21,9 @@
 //! keeping it: the peer has nothing to send us, and what it lacks arrives in a message it
 //! answers. Our next change, or its own, is sent as always (a new head is sent whatever is in
 //! flight). The last condition matters: a change the peer's bloom filter wrongly claims is
-//! one it lacks but we never sent, and only our heads tell it to ask for it. The
-//! `held_replies` integration test runs random sessions of a server that holds and clients
+//! one it lacks but we never sent, and only our heads tell it to ask for it (regression test
+//! `a_change_the_client_lacks_and_was_never_sent_is_not_held_back`). The
+//! `held_replies` integration test also runs random sessions of a server that holds and clients
 //! that do not, delivering messages in order per connection, and checks that every session
 //! converges.
 
