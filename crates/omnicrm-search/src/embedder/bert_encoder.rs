@@ -171,23 +171,27 @@ struct Dense {
     /// `(outputs, inputs)`, contiguous: candle's product, for many rows.
     weight: Tensor,
     bias: Tensor,
-    /// The same weights, repacked for a few rows (as bfloat16: half the bytes to read).
+    /// The same weights and bias, repacked for a few rows (the weights as bfloat16: half the
+    /// bytes to read).
     few_rows: FewRowsWeights,
-    bias_values: Vec<f32>,
+    outputs: usize,
 }
 
 impl Dense {
     fn load(variables: VarBuilder, inputs: usize, outputs: usize) -> Result<Self> {
         let weight = variables.get((outputs, inputs), "weight")?.contiguous()?;
         let bias = variables.get(outputs, "bias")?;
-        let bias_values = bias.to_vec1::<f32>()?;
-        let few_rows =
-            FewRowsWeights::pack(&weight.flatten_all()?.to_vec1::<f32>()?, inputs, outputs);
+        let few_rows = FewRowsWeights::pack(
+            &weight.flatten_all()?.to_vec1::<f32>()?,
+            &bias.to_vec1::<f32>()?,
+            inputs,
+            outputs,
+        );
         Ok(Self {
             weight,
             bias,
             few_rows,
-            bias_values,
+            outputs,
         })
     }
 
@@ -196,8 +200,8 @@ impl Dense {
         let rows = input.dim(0)?;
         if rows <= FEW_ROWS {
             let values = input.flatten_all()?.to_vec1::<f32>()?;
-            if let Some(product) = self.few_rows.multiply(&values, &self.bias_values) {
-                return Tensor::from_vec(product, (rows, self.bias_values.len()), input.device());
+            if let Some(product) = self.few_rows.multiply(&values) {
+                return Tensor::from_vec(product, (rows, self.outputs), input.device());
             }
         }
         input.matmul(&self.weight.t()?)?.broadcast_add(&self.bias)

@@ -42,6 +42,8 @@ pub(crate) struct FewRowsWeights {
     /// pairs: word `i` holds output `i` in its low half and output `i + width / 2` in its high
     /// half.
     panels: Vec<u32>,
+    /// The bias, padded with zeros to whole panels.
+    bias: Vec<f32>,
     /// Outputs per panel: two SIMD vectors of the running processor.
     width: usize,
     inputs: usize,
@@ -49,9 +51,10 @@ pub(crate) struct FewRowsWeights {
 }
 
 impl FewRowsWeights {
-    /// Repacks `weight`, `outputs × inputs` row-major (as stored in the checkpoint). The caller
-    /// guarantees `weight.len() == outputs * inputs`; a shorter slice leaves zeros.
-    pub(crate) fn pack(weight: &[f32], inputs: usize, outputs: usize) -> Self {
+    /// Repacks `weight`, `outputs × inputs` row-major (as stored in the checkpoint), and
+    /// `bias`, `outputs` values. The caller guarantees those lengths; shorter slices leave
+    /// zeros.
+    pub(crate) fn pack(weight: &[f32], bias: &[f32], inputs: usize, outputs: usize) -> Self {
         let width = Arch::new().dispatch(PanelWidth);
         let half = width / 2;
         let panel_count = outputs.div_ceil(width.max(1));
@@ -72,8 +75,13 @@ impl FewRowsWeights {
                 }
             }
         }
+        let mut padded_bias = vec![0.0f32; panel_count * width];
+        for (slot, value) in padded_bias.iter_mut().zip(bias.iter().take(outputs)) {
+            *slot = *value;
+        }
         Self {
             panels,
+            bias: padded_bias,
             width,
             inputs,
             outputs,
@@ -81,11 +89,11 @@ impl FewRowsWeights {
     }
 
     /// `input · weightᵀ + bias`, where `input` is `rows × inputs` row-major; returns
-    /// `rows × outputs`, row-major. `bias` has `outputs` values (missing ones count as zero).
+    /// `rows × outputs`, row-major.
     /// `None` when the weights were packed for another vector width than the running
     /// processor's (cannot happen: packing asks the same question), so that the caller uses
     /// another product instead of reading a panel the wrong way.
-    pub(crate) fn multiply(&self, input: &[f32], bias: &[f32]) -> Option<Vec<f32>> {
+    pub(crate) fn multiply(&self, input: &[f32]) -> Option<Vec<f32>> {
         let (inputs, outputs, width) = (self.inputs, self.outputs, self.width);
         let rows = input.len() / inputs.max(1);
         if rows == 0 || inputs == 0 || width == 0 {
@@ -95,10 +103,6 @@ impl FewRowsWeights {
             return None;
         }
         let panel_count = outputs.div_ceil(width);
-        let mut padded_bias = vec![0.0f32; panel_count * width];
-        for (slot, value) in padded_bias.iter_mut().zip(bias) {
-            *slot = *value;
-        }
         // Rows in groups of four (the last may be smaller), each group's values input by input:
         // value k of every row of the group side by side.
         let mut interleaved = vec![0.0f32; rows * inputs];
@@ -129,9 +133,9 @@ impl FewRowsWeights {
                 ) else {
                     return;
                 };
-                let Some(biases) = padded_bias.get(
+                let Some(biases) = self.bias.get(
                     first_panel * width
-                        ..((first_panel + PANELS_PER_TASK) * width).min(padded_bias.len()),
+                        ..((first_panel + PANELS_PER_TASK) * width).min(self.bias.len()),
                 ) else {
                     return;
                 };
@@ -332,10 +336,8 @@ mod tests {
             let input = values(rows * inputs, 1);
             let weight = values(outputs * inputs, 2);
             let bias = values(outputs, 3);
-            let packed = FewRowsWeights::pack(&weight, inputs, outputs);
-            let got = packed
-                .multiply(&input, &bias)
-                .expect("packed for this processor");
+            let packed = FewRowsWeights::pack(&weight, &bias, inputs, outputs);
+            let got = packed.multiply(&input).expect("packed for this processor");
             let (want, magnitude) = reference(&input, &weight, &bias, inputs);
             assert_eq!(got.len(), want.len());
             // A bfloat16 weight is within 2⁻⁹ of the f32 one, so each term is too.
@@ -353,7 +355,7 @@ mod tests {
 
     #[test]
     fn no_rows_give_no_output() {
-        let packed = FewRowsWeights::pack(&[1.0; 6], 3, 2);
-        assert_eq!(packed.multiply(&[], &[0.0; 2]), Some(Vec::new()));
+        let packed = FewRowsWeights::pack(&[1.0; 6], &[0.0; 2], 3, 2);
+        assert_eq!(packed.multiply(&[]), Some(Vec::new()));
     }
 }
