@@ -4,11 +4,12 @@
 //! docs/benchmarks.md.
 //!
 //! Usage: bench_search [--contacts N] [--interactions N] [--chunks N] [--iterations N]
-//!                     [--data-dir DIR] [--only hybrid|embedding]
+//!                     [--data-dir DIR] [--only hybrid|embedding|semantic]
 //! With `--data-dir`, the database is kept and reused when it already holds the data.
 //! `--only hybrid` measures hybrid search and the query's embedding alone (for comparing
 //! builds quickly, and for profiling); `--only embedding` the query's embedding and the
-//! batched embedding throughput alone.
+//! batched embedding throughput alone; `--only semantic` the kNN alone, at k = 10 and at the
+//! 200 chunks a hybrid search of every kind asks for.
 //!
 //! Fixture data: contacts come from the demo loader; interactions and chunk vectors are written
 //! with plain SQL in large transactions (a million service calls would take the benchmark's
@@ -100,6 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut kept_dir: Option<std::path::PathBuf> = None;
     let mut only_hybrid = false;
     let mut only_embedding = false;
+    let mut only_semantic = false;
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {
         let mut number = || -> Result<u32, Box<dyn std::error::Error>> {
@@ -116,10 +118,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--only" => match arguments.next().as_deref() {
                 Some("hybrid") => only_hybrid = true,
                 Some("embedding") => only_embedding = true,
+                Some("semantic") => only_semantic = true,
                 other => {
-                    return Err(
-                        format!("--only takes `hybrid` or `embedding`, not {other:?}").into(),
+                    return Err(format!(
+                        "--only takes `hybrid`, `embedding` or `semantic`, not {other:?}"
                     )
+                    .into())
                 }
             },
             other => return Err(format!("unknown argument {other}").into()),
@@ -162,8 +166,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!();
     println!("| measurement | median | p95 |");
     println!("|---|---|---|");
+    if !only_hybrid && !only_embedding && !only_semantic {
+        measure_keyword(&keyword, &runtime, &queries, iterations)?;
+    }
     if !only_hybrid && !only_embedding {
-        measure_keyword_and_knn(&core, &keyword, &runtime, &queries, iterations)?;
+        // k = 200: what a hybrid search of all five kinds, ten each, asks of the kNN.
+        for limit in [10, 200] {
+            measure_knn(&core, limit)?;
+        }
+    }
+    if only_semantic {
+        return Ok(());
     }
     // Hybrid and embedding throughput need the real model.
     let Some(models_dir) = models::default_models_dir() else {
@@ -221,9 +234,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Keyword search per query and pooled, then kNN p95 and recall against exact search.
-fn measure_keyword_and_knn(
-    core: &Core,
+/// Keyword search per query and pooled.
+fn measure_keyword(
     keyword: &SearchService,
     runtime: &tokio::runtime::Runtime,
     queries: &[&str],
@@ -242,7 +254,11 @@ fn measure_keyword_and_knn(
         pooled.extend(timings);
     }
     report("keyword, all queries pooled", &pooled);
+    Ok(())
+}
 
+/// kNN p95 for `limit` results, and recall against exact search.
+fn measure_knn(core: &Core, limit: usize) -> Result<(), Box<dyn std::error::Error>> {
     // Semantic kNN: bit pass + rescoring, against exact float brute force.
     let mut random = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let centers = cluster_centers();
@@ -258,14 +274,14 @@ fn measure_keyword_and_knn(
     let cache = vectors::VectorCache::default();
     core.database.read(|connection| {
         if let Some(probe) = probes.first() {
-            vectors::nearest(connection, &cache, LOCAL_MODEL_ID, probe, 10)?;
+            vectors::nearest(connection, &cache, LOCAL_MODEL_ID, probe, limit)?;
         }
         for probe in &probes {
             let started = Instant::now();
-            let approximate = vectors::nearest(connection, &cache, LOCAL_MODEL_ID, probe, 10)?;
+            let approximate = vectors::nearest(connection, &cache, LOCAL_MODEL_ID, probe, limit)?;
             approximate_times.push(started.elapsed());
             let started = Instant::now();
-            let exact = vectors::nearest_exact(connection, LOCAL_MODEL_ID, probe, 10)?;
+            let exact = vectors::nearest_exact(connection, LOCAL_MODEL_ID, probe, limit)?;
             exact_times.push(started.elapsed());
             wanted += exact.len();
             found += exact
@@ -280,12 +296,15 @@ fn measure_keyword_and_knn(
         Ok(())
     })?;
     report(
-        "semantic kNN k=10 (bit pass + float rescoring)",
+        &format!("semantic kNN k={limit} (bit pass + float rescoring)"),
         &approximate_times,
     );
-    report("exact float brute force k=10 (reference)", &exact_times);
+    report(
+        &format!("exact float brute force k={limit} (reference)"),
+        &exact_times,
+    );
     println!(
-        "recall@10 of the bit pass + rescoring vs exact: {:.3}",
+        "recall@{limit} of the bit pass + rescoring vs exact: {:.3}",
         found as f64 / wanted.max(1) as f64
     );
     Ok(())

@@ -62,18 +62,78 @@ unsafe fn hamming_with_popcnt(left: &[u8], right: &[u8]) -> u32 {
     hamming_portable(left, right)
 }
 
+/// The Hamming distance from `query_bits` to each `query_bits.len()`-byte vector of `bits`, in
+/// order, written over `distances`. One call for many vectors: the feature check is made once,
+/// and the whole loop is compiled with POPCNT. (Through [`hamming`], a call per vector that
+/// cannot be inlined, 100k × 384 bits took 1.25 ms; this, 0.28 ms.)
+pub(crate) fn hamming_distances(bits: &[u8], query_bits: &[u8], distances: &mut Vec<u32>) {
+    distances.clear();
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("popcnt") {
+        // SAFETY: the CPU has the one feature the function is compiled with (checked above).
+        unsafe { hamming_distances_with_popcnt(bits, query_bits, distances) };
+        return;
+    }
+    hamming_distances_portable(bits, query_bits, distances);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "popcnt")]
+unsafe fn hamming_distances_with_popcnt(bits: &[u8], query_bits: &[u8], distances: &mut Vec<u32>) {
+    hamming_distances_portable(bits, query_bits, distances);
+}
+
+// The loops here are written out, not collected: `collect` is generic code compiled apart, so
+// without POPCNT (a version that collected took 0.9 ms over 100k × 384 bits, this one 0.3).
+#[inline(always)]
+fn hamming_distances_portable(bits: &[u8], query_bits: &[u8], distances: &mut Vec<u32>) {
+    match query_bits.len() {
+        0 => {}
+        48 => hamming_distances_of_width::<6>(bits, query_bits, distances),
+        width => {
+            for vector in bits.chunks_exact(width) {
+                distances.push(hamming_portable(vector, query_bits));
+            }
+        }
+    }
+}
+
+/// [`hamming_distances_portable`] for vectors of `WORDS` 64-bit words (384 dimensions are six),
+/// a width known when compiling, so that the loop over the words unrolls.
+#[inline(always)]
+fn hamming_distances_of_width<const WORDS: usize>(
+    bits: &[u8],
+    query_bits: &[u8],
+    distances: &mut Vec<u32>,
+) {
+    let mut query = [0u64; WORDS];
+    for (query_word, bytes) in query.iter_mut().zip(query_bits.chunks_exact(8)) {
+        *query_word = word(bytes);
+    }
+    for vector in bits.chunks_exact(WORDS * 8) {
+        let mut distance = 0;
+        for (bytes, query_word) in vector.chunks_exact(8).zip(&query) {
+            distance += (word(bytes) ^ query_word).count_ones();
+        }
+        distances.push(distance);
+    }
+}
+
 #[inline(always)]
 fn hamming_portable(left: &[u8], right: &[u8]) -> u32 {
-    let words = left.chunks_exact(8).zip(right.chunks_exact(8));
-    let whole: u32 = words.map(|(a, b)| (word(a) ^ word(b)).count_ones()).sum();
-    let tail: u32 = left
+    let mut distance = 0;
+    for (a, b) in left.chunks_exact(8).zip(right.chunks_exact(8)) {
+        distance += (word(a) ^ word(b)).count_ones();
+    }
+    let tails = left
         .chunks_exact(8)
         .remainder()
         .iter()
-        .zip(right.chunks_exact(8).remainder())
-        .map(|(a, b)| (a ^ b).count_ones())
-        .sum();
-    whole + tail
+        .zip(right.chunks_exact(8).remainder());
+    for (a, b) in tails {
+        distance += (a ^ b).count_ones();
+    }
+    distance
 }
 
 #[inline(always)]
@@ -194,14 +254,19 @@ impl BitVectors {
         if size == 0 || self.width == 0 || query_bits.len() != self.width {
             return Vec::new();
         }
+        // Distances a block at a time, which stays in the first-level cache.
+        const BLOCK: usize = 1024;
+        let mut distances = Vec::with_capacity(BLOCK);
         let mut nearest = Nearest::new(size);
-        for (position, (bits, chunk_id)) in self
+        let blocks = self
             .bits
-            .chunks_exact(self.width)
-            .zip(&self.chunk_ids)
-            .enumerate()
-        {
-            nearest.offer(hamming(bits, query_bits), *chunk_id, || position);
+            .chunks(BLOCK * self.width)
+            .zip(self.chunk_ids.chunks(BLOCK));
+        for (block, (bits, chunk_ids)) in blocks.enumerate() {
+            hamming_distances(bits, query_bits, &mut distances);
+            for (offset, (distance, chunk_id)) in distances.iter().zip(chunk_ids).enumerate() {
+                nearest.offer(*distance, *chunk_id, || block * BLOCK + offset);
+            }
         }
         nearest
             .finish()
@@ -544,6 +609,64 @@ mod tests {
             distances(&held.shortlist(&query_bits, 5)),
             distances(&expected)
         );
+    }
+
+    /// The distances a byte at a time, the plainest way.
+    fn hamming_bytewise(left: &[u8], right: &[u8]) -> u32 {
+        left.iter()
+            .zip(right)
+            .map(|(left, right)| (left ^ right).count_ones())
+            .sum()
+    }
+
+    /// Pins the bulk pass, its 384-bit path included, to the plainest count: it once went
+    /// through `collect`, compiled without POPCNT, and the fix writes the loops out.
+    #[test]
+    fn bulk_distances_equal_distances_counted_a_byte_at_a_time() {
+        let mut random = rand_chacha::ChaCha8Rng::seed_from_u64(15);
+        for width in [1usize, 9, 48, 50] {
+            let bits: Vec<u8> = (0..700 * width).map(|_| random.random()).collect();
+            let query: Vec<u8> = (0..width).map(|_| random.random()).collect();
+            let mut distances = vec![7; 3];
+            hamming_distances(&bits, &query, &mut distances);
+            let expected: Vec<u32> = bits
+                .chunks_exact(width)
+                .map(|vector| hamming_bytewise(vector, &query))
+                .collect();
+            assert_eq!(distances, expected, "width {width}");
+        }
+    }
+
+    #[test]
+    fn the_shortlist_of_384_bit_vectors_across_blocks_is_the_nearest_by_hamming_distance() {
+        let mut random = rand_chacha::ChaCha8Rng::seed_from_u64(16);
+        let count = 2_600;
+        let query = quantize(&random_vector(&mut random, 384));
+        let held = BitVectors {
+            width: 48,
+            chunk_ids: (1..=count).map(|chunk_id| chunk_id * 3).collect(),
+            bits: (0..count)
+                .flat_map(|_| quantize(&random_vector(&mut random, 384)))
+                .collect(),
+        };
+        let mut expected: Vec<(u32, i64)> = held
+            .bits
+            .chunks_exact(48)
+            .zip(&held.chunk_ids)
+            .map(|(bits, chunk_id)| (hamming_bytewise(bits, &query), *chunk_id))
+            .collect();
+        expected.sort_unstable();
+        for size in [1usize, 100, 1_500] {
+            let shortlist = held.shortlist(&query, size);
+            for found in &shortlist {
+                assert_eq!(hamming_bytewise(&found.bits, &query), found.distance);
+            }
+            let found: Vec<(u32, i64)> = shortlist
+                .iter()
+                .map(|found| (found.distance, found.chunk_id))
+                .collect();
+            assert_eq!(found, expected[..size], "size {size}");
+        }
     }
 
     #[test]
