@@ -17,8 +17,6 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use omnicrm_core::{Error, Result};
 
-use crate::embedder::dot;
-
 mod bit_scan;
 
 /// Chunks rescored over their floats per wanted result, on top of [`RESCORED_BASE`].
@@ -118,6 +116,34 @@ pub fn from_blob(blob: &[u8]) -> Vec<f32> {
     blob.chunks_exact(4)
         .map(|bytes| f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
         .collect()
+}
+
+/// The dot product of `query` with a stored vector ([`to_blob`]'s layout), read where it lies.
+/// Eight running sums, which the compiler keeps in one vector register: a single sum must
+/// add one product after another, and took four times as long. Reads as far as the shorter.
+pub fn dot_with_blob(query: &[f32], blob: &[u8]) -> f32 {
+    let mut sums = [0f32; 8];
+    let mut query_lanes = query.chunks_exact(8);
+    let mut blob_lanes = blob.chunks_exact(32);
+    for (values, bytes) in (&mut query_lanes).zip(&mut blob_lanes) {
+        for ((sum, value), stored) in sums.iter_mut().zip(values).zip(bytes.chunks_exact(4)) {
+            *sum += value * f32_of(stored);
+        }
+    }
+    let tail: f32 = query_lanes
+        .remainder()
+        .iter()
+        .zip(blob_lanes.remainder().chunks_exact(4))
+        .map(|(value, stored)| value * f32_of(stored))
+        .sum();
+    sums.iter().sum::<f32>() + tail
+}
+
+#[inline(always)]
+fn f32_of(bytes: &[u8]) -> f32 {
+    let mut array = [0u8; 4];
+    array.copy_from_slice(bytes);
+    f32::from_le_bytes(array)
 }
 
 /// Stores the bit copy of chunk `chunk_id`'s vector (replacing an earlier one).
@@ -304,10 +330,10 @@ pub fn nearest_with(
     )?;
     let mut rows = load.query(params![serde_json::to_string(&chunk_ids)?, model_id])?;
     while let Some(row) = rows.next()? {
-        let blob: Vec<u8> = row.get(1)?;
+        let stored = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
         scored.push(Neighbour {
             chunk_id: row.get(0)?,
-            similarity: dot(query, &from_blob(&blob)),
+            similarity: dot_with_blob(query, stored),
         });
     }
     scored.sort_by(|left, right| {
@@ -332,10 +358,9 @@ pub fn nearest_exact(
         .prepare_cached("SELECT chunk_id, embedding FROM search_chunks WHERE model_id = ?1")?;
     let mut scored: Vec<Neighbour> = statement
         .query_map([model_id], |row| {
-            let blob: Vec<u8> = row.get(1)?;
             Ok(Neighbour {
                 chunk_id: row.get(0)?,
-                similarity: dot(query, &from_blob(&blob)),
+                similarity: dot_with_blob(query, row.get_ref(1)?.as_blob()?),
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -361,4 +386,41 @@ pub(crate) fn chunk_sources(
         sources.insert(row.get(0)?, (row.get(1)?, row.get(2)?, row.get(3)?));
     }
     Ok(sources)
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+
+    /// The plainest dot product, in double precision.
+    fn dot_f64(left: &[f32], right: &[f32]) -> f64 {
+        left.iter()
+            .zip(right)
+            .map(|(a, b)| f64::from(*a) * f64::from(*b))
+            .sum()
+    }
+
+    #[test]
+    fn the_dot_product_with_a_stored_vector_reads_every_dimension() {
+        let mut random = rand_chacha::ChaCha8Rng::seed_from_u64(21);
+        for dimensions in [0usize, 1, 7, 8, 13, 384, 1_536] {
+            let query: Vec<f32> = (0..dimensions)
+                .map(|_| random.random_range(-1.0..1.0))
+                .collect();
+            let stored: Vec<f32> = (0..dimensions)
+                .map(|_| random.random_range(-1.0..1.0))
+                .collect();
+            let found = f64::from(dot_with_blob(&query, &to_blob(&stored)));
+            let expected = dot_f64(&query, &stored);
+            assert!(
+                (found - expected).abs() < 1e-4,
+                "{dimensions}: {found} against {expected}"
+            );
+        }
+        // A stored vector shorter than the query counts as far as it goes.
+        let query = [1.0f32; 10];
+        assert_eq!(dot_with_blob(&query, &to_blob(&[2.0; 9])), 18.0);
+    }
 }
