@@ -8,7 +8,7 @@
 //! memory by [`VectorCache`] while the table is unchanged) shortlists a thousand or so; the
 //! query's dot product with their signs keeps a few hundred; those are rescored by exact cosine
 //! over their floats, loaded in one statement. At 100k chunks × 384 on the benchmark's
-//! clustered vectors that is ~4 ms with recall@10 ≈ 0.98, where float brute force takes ~200 ms
+//! clustered vectors that is ~2.5 ms with recall@10 ≈ 0.98, where float brute force takes ~200 ms
 //! and the earlier 120 Hamming candidates from vec0's own KNN took ~20 ms for recall 0.73.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, Once};
@@ -119,8 +119,9 @@ pub fn from_blob(blob: &[u8]) -> Vec<f32> {
 }
 
 /// The dot product of `query` with a stored vector ([`to_blob`]'s layout), read where it lies.
-/// Eight running sums, which the compiler keeps in one vector register: a single sum must
-/// add one product after another, and took four times as long. Reads as far as the shorter.
+/// Eight running sums, which the compiler keeps in one vector register (a single sum adds one
+/// product after another). With the two copies it replaces (out of SQLite, then into a
+/// `Vec<f32>`), 680 vectors took 0.30 ms; this, 0.035 ms. Reads as far as the shorter.
 pub fn dot_with_blob(query: &[f32], blob: &[u8]) -> f32 {
     let mut sums = [0f32; 8];
     let mut query_lanes = query.chunks_exact(8);
