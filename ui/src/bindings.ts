@@ -1119,6 +1119,17 @@ export type JobStatus =
 /**  Out of attempts; only a retry by hand runs it again. */
 "dead" | "canceled";
 
+/**
+ *  A contact a sync made (an approved suggestion) that its undo kept, because the user has
+ *  edited, tagged, noted or linked it since.
+ */
+export type KeptContact = {
+	contact_id: string,
+	display_name: string,
+	/**  Why it was kept, in plain words ("edited", "tagged", "notes written since", …). */
+	reasons: string[],
+};
+
 /**  Whether the OS keyring can be used right now. */
 export type KeyringStatus = { status: "available" } | { status: "unavailable"; reason: string };
 
@@ -1533,6 +1544,11 @@ export type SyncUndoOutcome = {
 	suggestions_removed: number,
 	/**  What each registered hook (embeddings, insights) removed. */
 	removed_by_hooks: HookRemoval[],
+	/**
+	 *  Contacts the batch made that the user has touched since: kept, and no longer part of
+	 *  the batch.
+	 */
+	contacts_kept: KeptContact[],
 };
 
 /**  A stored tag. */

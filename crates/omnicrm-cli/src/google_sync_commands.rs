@@ -264,7 +264,7 @@ async fn run_async(core: &Core, command: GoogleSyncCommand, printer: &Printer) -
             let sync = google_sync_without_token(core);
             let outcome = sync.undo(Some(&queue), &batch_id).await?;
             printer.value(&outcome, || {
-                format!(
+                let mut text = format!(
                     "Undone: {} interactions, {} contacts, {} raw events and {} suggestions of \
                      batch {} are gone.",
                     outcome.interactions_removed,
@@ -272,7 +272,22 @@ async fn run_async(core: &Core, command: GoogleSyncCommand, printer: &Printer) -
                     outcome.raw_events_removed,
                     outcome.suggestions_removed,
                     outcome.batch_id
-                )
+                );
+                if !outcome.contacts_kept.is_empty() {
+                    text.push_str(&format!(
+                        "\nKept {} contacts you worked on since (no longer part of the sync):",
+                        outcome.contacts_kept.len()
+                    ));
+                    for kept in &outcome.contacts_kept {
+                        text.push_str(&format!(
+                            "\n  {} ({}): {}",
+                            kept.display_name,
+                            kept.contact_id,
+                            kept.reasons.join(", ")
+                        ));
+                    }
+                }
+                text
             })
         }
         GoogleSyncCommand::Batches { .. } | GoogleSyncCommand::Suggestions(_) => Err(

@@ -459,6 +459,20 @@ pub struct SyncUndoOutcome {
     pub suggestions_removed: u32,
     /// What each registered hook (embeddings, insights) removed.
     pub removed_by_hooks: Vec<HookRemoval>,
+    /// Contacts the batch made that the user has touched since: kept, and no longer part of
+    /// the batch.
+    pub contacts_kept: Vec<KeptContact>,
+}
+
+/// A contact a sync made (an approved suggestion) that its undo kept, because the user has
+/// edited, tagged, noted or linked it since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct KeptContact {
+    pub contact_id: String,
+    pub display_name: String,
+    /// Why it was kept, in plain words ("edited", "tagged", "notes written since", …).
+    pub reasons: Vec<String>,
 }
 
 /// What one undo hook removed.

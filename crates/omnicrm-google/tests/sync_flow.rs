@@ -528,6 +528,126 @@ async fn the_reconciliation_check_finds_mail_the_history_missed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undoing_a_sync_keeps_approved_contacts_the_user_noted_tagged_edited_or_linked_since() {
+    let h = harness().await;
+    let people = ["bob", "carol", "dan", "erin", "fay"];
+    for person in people {
+        h.google().add_message(&MessageSpec::received(
+            &format!("{person} <{person}@example.com>"),
+            OWNER,
+            "Hello",
+            "Hi",
+        ));
+    }
+    let contacts_before = h.count("SELECT COUNT(*) FROM contacts WHERE deleted_at IS NULL");
+    let (batch_id, _) = h.sync_now(&SyncSettings::everything()).await;
+    let pending = h
+        .core
+        .ingest
+        .suggestions(SuggestionStatus::Pending)
+        .expect("suggestions");
+    let mut approved = std::collections::HashMap::new();
+    for person in people {
+        let suggestion = pending
+            .iter()
+            .find(|suggestion| suggestion.email == format!("{person}@example.com"))
+            .expect("suggested");
+        let approval = h
+            .core
+            .ingest
+            .approve_suggestion(&suggestion.id, None)
+            .expect("approve");
+        approved.insert(person, approval.contact);
+    }
+    // Bob is left as the sync made him. The user makes the others their own.
+    let note = h
+        .core
+        .notes
+        .create(
+            &approved["carol"].id,
+            omnicrm_core::notes::NoteInput::plain("First session went well; follow up Friday."),
+        )
+        .expect("note");
+    h.core
+        .tags
+        .tag_contacts(&[approved["dan"].id.clone()], &["VIP".to_owned()])
+        .expect("tag");
+    let mut erin = omnicrm_core::contacts::input_of(approved["erin"].clone());
+    erin.organization = Some("Harbour Clinic".to_owned());
+    h.core
+        .contacts
+        .update(&approved["erin"].id, erin)
+        .expect("edit");
+    h.core
+        .tasks
+        .create(omnicrm_core::productivity::TaskInput {
+            title: "Send Fay the intake form".to_owned(),
+            contact_ids: vec![approved["fay"].id.clone()],
+            ..Default::default()
+        })
+        .expect("task");
+
+    let outcome = h.sync.undo(Some(&h.queue), &batch_id).await.expect("undo");
+
+    assert_eq!(outcome.contacts_removed, 1, "only Bob, untouched, goes");
+    let kept: Vec<(&str, Vec<&str>)> = outcome
+        .contacts_kept
+        .iter()
+        .map(|kept| {
+            (
+                kept.display_name.as_str(),
+                kept.reasons.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    let name = |person: &str| approved[person].display_name.clone();
+    let mut expected = [
+        (name("carol"), vec!["notes written since"]),
+        (name("dan"), vec!["tagged"]),
+        (name("erin"), vec!["edited"]),
+        (name("fay"), vec!["linked to a task"]),
+    ];
+    expected.sort();
+    let expected: Vec<(&str, Vec<&str>)> = expected
+        .iter()
+        .map(|(name, reasons)| (name.as_str(), reasons.clone()))
+        .collect();
+    assert_eq!(kept, expected, "the undo says whom it kept and why");
+    assert!(
+        h.core.contacts.get(&approved["bob"].id).is_err(),
+        "Bob is gone"
+    );
+    for person in ["carol", "dan", "erin", "fay"] {
+        let contact = h.core.contacts.get(&approved[person].id).expect("kept");
+        assert_eq!(contact.deleted_at, None);
+    }
+    assert_eq!(
+        h.core.notes.get(&note.id).expect("note").body,
+        "First session went well; follow up Friday.",
+        "the note written since is still there, on a live contact"
+    );
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM contacts WHERE deleted_at IS NULL"),
+        contacts_before + 4
+    );
+    assert_eq!(h.live_interactions(), 0, "what the sync brought is gone");
+    let audit = h.core.ingest.audit_of_batch(&batch_id).expect("audit");
+    let undo = audit.last().expect("an undo entry");
+    assert_eq!(
+        undo.details["contacts_kept"].as_array().map(Vec::len),
+        Some(4)
+    );
+
+    let (_, _) = h.sync_now(&SyncSettings::everything()).await;
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM contacts WHERE deleted_at IS NULL"),
+        contacts_before + 4,
+        "a later sync links the kept contacts' mail instead of suggesting them again"
+    );
+    assert_eq!(h.live_interactions(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undoing_a_sync_leaves_nothing_behind_and_a_later_sync_brings_it_back() {
     let h = harness().await;
     h.contact("Ada Lovelace", "ada@example.com");

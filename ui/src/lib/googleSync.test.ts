@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SyncBatch } from "../api";
-import { DEFAULT_SYNC_FORM, describeBatch, formFromSettings, settingsFromForm } from "./googleSync";
+import { DEFAULT_SYNC_FORM, describeBatch, formFromSettings, keptSummary, settingsFromForm } from "./googleSync";
 
 describe("googleSync", () => {
   it("turns the default form into the default settings", () => {
@@ -42,5 +42,23 @@ describe("googleSync", () => {
     expect(describeBatch({ ...base, status: "completed" })).toBe("3 fetched, 2 became interactions, 1 person suggested");
     expect(describeBatch({ ...base, status: "completed", fetched: 0 })).toBe("Nothing new");
     expect(describeBatch({ ...base, status: "failed", last_error: "Gmail answered 500" })).toBe("Stopped: Gmail answered 500");
+  });
+});
+
+describe("keptSummary", () => {
+  it("says nothing when the undo kept nobody", () => {
+    expect(keptSummary([])).toBe("");
+  });
+
+  it("names the kept contacts and why, and counts the rest", () => {
+    const kept = ["Carol", "Dan", "Erin", "Fay"].map((name, index) => ({
+      contact_id: `c${index}`,
+      display_name: name,
+      reasons: index === 0 ? ["notes written since", "tagged"] : ["edited"],
+    }));
+    expect(keptSummary(kept.slice(0, 1))).toBe(" Kept 1 contact you worked on since: Carol (notes written since, tagged).");
+    expect(keptSummary(kept)).toBe(
+      " Kept 4 contacts you worked on since: Carol (notes written since, tagged); Dan (edited); Erin (edited) and 1 more.",
+    );
   });
 });

@@ -2,7 +2,7 @@
 // a batch in plain words, and which background jobs belong to an account. Pure, so it is
 // tested without a DOM.
 
-import type { JobInfo, SyncBatch, SyncSettings } from "../api";
+import type { JobInfo, KeptContact, SyncBatch, SyncSettings } from "../api";
 
 /** The same defaults as the Rust side (`SyncSettings::everything`). */
 export const DEFAULT_GMAIL_QUERY = "category:primary -in:chats -in:drafts newer_than:30d";
@@ -123,4 +123,13 @@ export function deadJobsOf(jobs: JobInfo[] | null, batches: SyncBatch[]): JobInf
   if (!jobs) return [];
   const live = new Set(batches.filter((batch) => batch.status !== "undone").map((batch) => batch.id));
   return jobs.filter((job) => job.status === "dead" && job.batch_id !== null && live.has(job.batch_id));
+}
+
+/** Says which contacts an undone sync kept because the user worked on them since. */
+export function keptSummary(kept: KeptContact[]): string {
+  if (kept.length === 0) return "";
+  const shown = kept.slice(0, 3).map((contact) => `${contact.display_name} (${contact.reasons.join(", ")})`);
+  const more = kept.length > shown.length ? ` and ${kept.length - shown.length} more` : "";
+  const noun = kept.length === 1 ? "contact" : "contacts";
+  return ` Kept ${kept.length} ${noun} you worked on since: ${shown.join("; ")}${more}.`;
 }

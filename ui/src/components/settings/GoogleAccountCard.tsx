@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from "react";
 import { api, onJobChanged, type IntegrationAccount, type JobInfo, type SyncBatch } from "../../api";
 import { useEventSubscription } from "../../hooks/useEventSubscription";
 import { formatDateTime } from "../../lib/format";
-import { activeJobsOf, deadJobsOf, describeBatch, formFromSettings, type SyncForm } from "../../lib/googleSync";
+import { activeJobsOf, deadJobsOf, describeBatch, formFromSettings, keptSummary, type SyncForm } from "../../lib/googleSync";
 import { jobTitle } from "../../lib/jobs";
 import { Button } from "../Button";
 import { ProgressBar } from "../ProgressBar";
@@ -92,7 +92,7 @@ export function GoogleAccountCard({ account, jobs, disconnecting, onDisconnect, 
       const outcome = await api.googleSyncUndo(batch.id);
       showToast({
         tone: "success",
-        message: `Undone: ${outcome.interactions_removed} interactions, ${outcome.raw_events_removed} synced items and ${outcome.suggestions_removed} suggestions removed.`,
+        message: `Undone: ${outcome.interactions_removed} interactions, ${outcome.raw_events_removed} synced items and ${outcome.suggestions_removed} suggestions removed.${keptSummary(outcome.contacts_kept)}`,
       });
       loadBatches();
       onChanged();

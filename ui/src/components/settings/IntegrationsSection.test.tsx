@@ -216,7 +216,7 @@ describe("IntegrationsSection", () => {
       google_sync_start: () => ({ batch: batch({ id: "b2", status: "approved" }), job_ids: ["j2"] }),
       google_sync_undo: () => {
         batches = [batch({ status: "undone" })];
-        return { batch_id: "b1", interactions_removed: 9, contacts_removed: 0, raw_events_removed: 12, suggestions_removed: 2, removed_by_hooks: [] };
+        return { batch_id: "b1", interactions_removed: 9, contacts_removed: 0, raw_events_removed: 12, suggestions_removed: 2, removed_by_hooks: [], contacts_kept: [] };
       },
     });
     const { user } = renderSection([job({ batch_id: "b1" })]);
