@@ -1,15 +1,14 @@
-//! The OmniCRM desktop shell. It opens the core, wires the typed commands and events, and
-//! starts the window. Business rules and SQL live in `omnicrm-core`.
+//! The OmniCRM desktop shell. It opens the application (`omnicrm-app`: the core, search, the
+//! job runner with every handler), wires the typed commands and events, and starts the window.
+//! Business rules and SQL live in `omnicrm-core`.
 
 pub mod commands;
 pub mod events;
-pub mod job_handlers;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use omnicrm_core::{Core, Error};
-use omnicrm_jobs::{JobQueue, JobStatus, Scheduler};
+use omnicrm_jobs::{JobQueue, JobStatus};
 use tauri_specta::Event;
 
 /// The opened core, or why it could not be opened (for example a database written by a newer
@@ -38,56 +37,6 @@ pub struct SearchState(Result<omnicrm_search::SearchService, Error>);
 impl SearchState {
     pub fn service(&self) -> Result<omnicrm_search::SearchService, Error> {
         self.0.clone()
-    }
-}
-
-/// The search of `core`: the local model when installed, keyword only otherwise (the response
-/// says why). A model that fails to load leaves keyword search working.
-fn open_search(core: &Core) -> omnicrm_search::SearchService {
-    use omnicrm_search::{ModeNotice, SearchNotice, SearchService};
-    let keyword_only = |message: String| {
-        SearchService::keyword_only(
-            core.database.clone(),
-            SearchNotice {
-                reason: ModeNotice::EmbedderUnavailable,
-                message,
-            },
-        )
-    };
-    // A remote endpoint chosen in Settings needs no model weights.
-    let embedder_settings =
-        omnicrm_search::EmbedderSettingsStore::new(core.database.clone(), &core.data_dir);
-    match embedder_settings.remote_embedder() {
-        Ok(Some(remote)) => {
-            return SearchService::new(core.database.clone(), remote).unwrap_or_else(|error| {
-                keyword_only(format!(
-                    "semantic search is off: the embeddings endpoint could not be used ({})",
-                    error.message
-                ))
-            })
-        }
-        Ok(None) => {}
-        Err(error) => {
-            return keyword_only(format!(
-                "semantic search is off: the embeddings endpoint settings could not be read ({})",
-                error.message
-            ))
-        }
-    }
-    let Some(models_dir) = omnicrm_search::models::default_models_dir() else {
-        return keyword_only(
-            "semantic search is off: there is no cache directory for the model".to_owned(),
-        );
-    };
-    match SearchService::with_local_model(core.database.clone(), &models_dir) {
-        Ok(service) => service,
-        Err(error) => {
-            tracing::error!(message = %error.message, "the embedding model did not load");
-            keyword_only(format!(
-                "semantic search is off: the model did not load ({})",
-                error.message
-            ))
-        }
     }
 }
 
@@ -233,61 +182,19 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
         .map_err(|error| error.to_string())
 }
 
-/// How often the scheduler looks whether a recurring job's slot has come round.
-const SCHEDULER_TICK: Duration = Duration::from_secs(60);
-
-/// Starts the background work: the job runner with every kind the app handles, the scheduler
-/// of the recurring jobs, and the forwarding of every job change to the UI as `JobChanged`.
-/// They run until the app exits; a job cut short by the exit is claimed again at the next start
-/// once its lease has run out.
-fn start_background_jobs(
-    app: &tauri::AppHandle,
-    core: &Core,
-    queue: &JobQueue,
-    search: Option<&omnicrm_search::SearchService>,
-) {
-    let google = match omnicrm_google::environment::sync_from_env(core) {
-        Ok(sync) => Some(std::sync::Arc::new(sync)),
-        Err(error) => {
-            tracing::error!(message = %error.message, "Google sync is off: its configuration is not valid");
-            None
-        }
-    };
-    let indexer = search.and_then(|search| search.embedder()).map(|embedder| {
-        std::sync::Arc::new(omnicrm_search::EmbeddingIndexer::new(
-            core.database.clone(),
-            embedder,
-        ))
-    });
-    let embeds = indexer.is_some();
-    // A few seconds after any write (the app's, an import's, an undo's, the CLI's, or one made
-    // while the app was closed), the waiting records are embedded by the durable job.
-    let trigger = indexer
-        .clone()
-        .map(|indexer| omnicrm_search::EmbeddingTrigger::new(indexer, queue.clone()));
-    let runner = job_handlers::runner(core, queue, google, indexer);
-    let mut changes = runner.subscribe();
-    let scheduler = match Scheduler::new(queue.clone(), job_handlers::schedules(embeds)) {
-        Ok(scheduler) => Some(scheduler),
-        Err(error) => {
-            tracing::error!(message = %error.message, "the recurring jobs are not valid");
-            None
-        }
-    };
+/// Starts the background work of the application (the job runner with every kind, the
+/// scheduler, the embedding trigger) and forwards every job change to the UI as `JobChanged`.
+/// It runs until the app exits.
+fn start_background_jobs(app: &tauri::AppHandle, application: omnicrm_app::Application) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        // Started inside the runtime: both spawn their own tasks.
-        let _runner = runner.start();
-        let _scheduler = scheduler.map(|scheduler| scheduler.start(SCHEDULER_TICK));
-        if let Some(trigger) = trigger {
-            tauri::async_runtime::spawn(
-                trigger.run(omnicrm_search::embedding_trigger::CHECK_EVERY),
-            );
-        }
+        // Started inside the runtime: the runner, scheduler and trigger spawn their own tasks.
+        let background = omnicrm_app::Background::start(&application, None);
+        let mut changes = background.subscribe();
         loop {
             match changes.recv().await {
                 Ok(change) => {
-                    let imported = job_handlers::brings_in_data(&change.kind)
+                    let imported = omnicrm_app::job_handlers::brings_in_data(&change.kind)
                         && change.status == JobStatus::Succeeded;
                     if let Err(error) = events::JobChanged::from(change).emit(&app) {
                         tracing::warn!(%error, "could not tell the UI that a job changed");
@@ -305,6 +212,9 @@ fn start_background_jobs(
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             }
+        }
+        if let Err(error) = background.shutdown().await {
+            tracing::warn!(message = %error.message, "the background jobs did not stop cleanly");
         }
     });
 }
@@ -327,22 +237,23 @@ fn try_run() -> Result<(), String> {
     let _log_guard = omnicrm_logging::init(&log_dir, "omnicrm-desktop")
         .map_err(|error| format!("could not open the log in {}: {error}", log_dir.display()))?;
     tracing::info!(data_dir = %data_dir.display(), "starting OmniCRM");
-    // Every connection the core opens must have sqlite-vec, so it is registered first.
-    omnicrm_search::register_sqlite_vec();
-    let core = Core::open(&data_dir);
-    if let Err(error) = &core {
+    let application = omnicrm_app::Application::open(&data_dir);
+    if let Err(error) = &application {
         tracing::error!(code = ?error.code, message = %error.message, "could not open the data");
     }
-
-    let queue = core
+    let core = application
         .as_ref()
-        .map(|core| JobQueue::new(core.database.clone()))
+        .map(|application| application.core.clone())
         .map_err(Clone::clone);
-    let search = core.as_ref().map(open_search).map_err(Clone::clone);
-    let background = match (&core, &queue) {
-        (Ok(core), Ok(queue)) => Some((core.clone(), queue.clone(), search.clone().ok())),
-        _ => None,
-    };
+    let queue = application
+        .as_ref()
+        .map(|application| application.queue.clone())
+        .map_err(Clone::clone);
+    let search = application
+        .as_ref()
+        .map(omnicrm_app::Application::search)
+        .map_err(Clone::clone);
+    let background = application.ok();
 
     let builder = specta_builder();
     tauri::Builder::default()
@@ -352,8 +263,8 @@ fn try_run() -> Result<(), String> {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
-            if let Some((core, queue, search)) = &background {
-                start_background_jobs(app.handle(), core, queue, search.as_ref());
+            if let Some(application) = &background {
+                start_background_jobs(app.handle(), application.clone());
             }
             Ok(())
         })

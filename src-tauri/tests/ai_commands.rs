@@ -8,7 +8,7 @@ use omnicrm_core::interactions::InteractionInput;
 use omnicrm_core::notes::NoteInput;
 use omnicrm_core::productivity::TaskInput;
 use omnicrm_core::{Core, ErrorCode};
-use omnicrm_desktop::commands::{ai, transfer};
+use omnicrm_desktop::commands::ai;
 use omnicrm_secrets::SecretString;
 
 fn open() -> (tempfile::TempDir, Core) {
@@ -38,7 +38,7 @@ fn deleting_all_data_removes_the_ai_key() {
         .unwrap();
     assert!(ai::settings_state(&core).unwrap().api_key_stored);
 
-    transfer::delete_local_data(&core, DELETE_ALL_CONFIRMATION).unwrap();
+    omnicrm_app::data_deletion::delete_local_data(&core, DELETE_ALL_CONFIRMATION).unwrap();
 
     let settings = store.load().unwrap();
     assert!(store.api_key(&settings).unwrap().is_none());
@@ -53,7 +53,7 @@ fn a_wrong_confirmation_keeps_the_ai_key() {
         .set_api_key(&SecretString::from("sk-or-test-key".to_owned()))
         .unwrap();
 
-    let error = transfer::delete_local_data(&core, "delete").unwrap_err();
+    let error = omnicrm_app::data_deletion::delete_local_data(&core, "delete").unwrap_err();
 
     assert_eq!(error.code, ErrorCode::ValidationFailed);
     assert!(ai::settings_state(&core).unwrap().api_key_stored);

@@ -4,7 +4,7 @@
 
 use omnicrm_core::export::DELETE_ALL_CONFIRMATION;
 use omnicrm_core::{Core, ErrorCode};
-use omnicrm_desktop::commands::{search, transfer};
+use omnicrm_desktop::commands::search;
 use omnicrm_search::{EmbedderSettings, EmbedderSource, LOCAL_MODEL_ID};
 
 fn open() -> (tempfile::TempDir, Core) {
@@ -92,6 +92,6 @@ fn a_bad_endpoint_is_refused_by_field_and_nothing_is_saved() {
 fn deleting_all_data_removes_the_embeddings_key() {
     let (_directory, core) = open();
     search::save_embedder(&core, &ollama(), Some("sk-embed-secret"), None).unwrap();
-    transfer::delete_local_data(&core, DELETE_ALL_CONFIRMATION).unwrap();
+    omnicrm_app::data_deletion::delete_local_data(&core, DELETE_ALL_CONFIRMATION).unwrap();
     assert!(!search::embedder_state(&core, None).unwrap().api_key_stored);
 }

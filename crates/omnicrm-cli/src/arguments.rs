@@ -270,6 +270,16 @@ pub enum JobsCommand {
         #[arg(long, default_value_t = 7)]
         days: u32,
     },
+    /// Run the app's background work here: every job kind the app handles (imports, backups,
+    /// Google sync, embedding, purging) and the recurring schedules, until interrupted.
+    Run {
+        /// Stop once nothing is queued, running or waiting to run again.
+        #[arg(long)]
+        until_idle: bool,
+        /// Stop after this many seconds at most (0: no limit).
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -29,9 +29,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Models(models) => search_commands::run_models(models, &printer),
         command => {
             let _log_guard = open_log(&data_dir);
-            // sqlite-vec must be registered before the core opens its connections.
-            omnicrm_search::register_sqlite_vec();
-            let core = Core::open(&data_dir)?;
+            let application = omnicrm_app::Application::open(&data_dir)?;
+            let core = application.core;
             match command {
                 Command::Contacts(contacts) => run_contacts(&core, contacts, &printer),
                 Command::Undo { change_id, batch } => undo(&core, change_id, batch, &printer),
@@ -200,6 +199,10 @@ fn run_jobs(core: &Core, command: JobsCommand, printer: &Printer) -> Result<()> 
                 }
             })
         }
+        JobsCommand::Run {
+            until_idle,
+            timeout,
+        } => crate::jobs_run_command::run(core, until_idle, timeout, printer),
         JobsCommand::Purge { days } => {
             let removed =
                 queue.purge_succeeded(std::time::Duration::from_secs(u64::from(days) * 86_400))?;

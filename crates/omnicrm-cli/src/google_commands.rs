@@ -65,18 +65,6 @@ pub fn run_google(core: &Core, command: GoogleCommand, printer: &Printer) -> Res
     }
 }
 
-/// Disconnects every connected Google account before "delete all my data" (see
-/// [`GoogleAccounts::disconnect_all`]). Returns how many were disconnected.
-pub fn disconnect_all(core: &Core) -> Result<u32> {
-    let oauth = GoogleOAuth::new(environment::oauth_config_from_env())?;
-    let google = GoogleAccounts::new(oauth, core.integrations.clone(), &core.data_dir);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| Error::io("could not start the async runtime", &error))?;
-    runtime.block_on(google.disconnect_all())
-}
-
 async fn connect(
     google: &GoogleAccounts,
     no_browser: bool,

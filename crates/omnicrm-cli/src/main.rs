@@ -8,6 +8,7 @@ mod crm_commands;
 mod duplicate_commands;
 mod google_commands;
 mod google_sync_commands;
+mod jobs_run_command;
 mod output;
 mod search_commands;
 mod transfer_commands;

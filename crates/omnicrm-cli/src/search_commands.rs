@@ -24,13 +24,11 @@ fn models_dir() -> Result<PathBuf> {
         .ok_or_else(|| Error::internal("no cache directory for models; set OMNICRM_MODELS_DIR"))
 }
 
-/// The search over `core` with the embedder chosen in the app's Settings: the remote
-/// endpoint, or the local model when its weights are installed, keyword only (saying so)
-/// otherwise.
+/// The search over `core` with the embedder chosen in the app's Settings, opened as the app
+/// opens it: the remote endpoint, or the local model when its weights are installed, keyword
+/// only (saying why) otherwise.
 pub fn search_service(core: &Core) -> Result<SearchService> {
-    let settings =
-        omnicrm_search::EmbedderSettingsStore::new(core.database.clone(), &core.data_dir);
-    SearchService::from_settings(core.database.clone(), &models_dir()?, &settings)
+    Ok(omnicrm_app::search_setup::open_search(core))
 }
 
 /// Searches. With the model installed, records not embedded yet are embedded first (the CLI

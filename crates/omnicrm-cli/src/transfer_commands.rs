@@ -182,16 +182,14 @@ pub fn export(core: &Core, arguments: &ExportArgs, printer: &Printer) -> Result<
 }
 
 pub fn delete_all_data(core: &Core, confirmation: &str, printer: &Printer) -> Result<()> {
-    // The phrase is checked before anything happens, so a mistyped one disconnects nothing.
-    omnicrm_core::export::check_delete_all_confirmation(confirmation)?;
-    crate::google_commands::disconnect_all(core)?;
-    // The AI provider's and the embeddings endpoint's keys go from the keyring too; the
-    // settings rows that name their backend stay (without the keys), like the rest of the
-    // app's preferences.
-    omnicrm_ai::SettingsStore::new(core.database.clone(), &core.data_dir).clear_api_key()?;
-    omnicrm_search::EmbedderSettingsStore::new(core.database.clone(), &core.data_dir)
-        .clear_api_key()?;
-    let summary = core.export.delete_all_data(confirmation)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Error::io("could not start the async runtime", &error))?;
+    let summary = runtime.block_on(omnicrm_app::data_deletion::delete_all_data(
+        core,
+        confirmation,
+    ))?;
     printer.value(&summary, || {
         format!(
             "Deleted {} contacts and everything about them, and {} backups.",

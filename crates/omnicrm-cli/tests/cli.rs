@@ -220,6 +220,62 @@ fn jobs_can_be_listed_retried_and_canceled() {
 }
 
 #[test]
+fn jobs_run_applies_an_import_the_app_queued_and_the_recurring_jobs_until_idle() {
+    let directory = tempfile::tempdir().unwrap();
+    // Queued as the desktop app queues it, through the shared application layer.
+    let import_job = {
+        let core = omnicrm_core::Core::open(directory.path()).unwrap();
+        let queue = omnicrm_jobs::JobQueue::new(core.database.clone());
+        let vcards = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jonas Okafor\r\nEMAIL:jonas@tidewater.example\r\nEND:VCARD\r\n";
+        let options = omnicrm_core::imports::ImportOptions {
+            file_name: Some("clients.vcf".into()),
+            format: Some(omnicrm_core::imports::ImportFormat::Vcard),
+            mapping: None,
+            accept_valid_rows: false,
+        };
+        omnicrm_app::job_handlers::stage_import(&core, &queue, vcards.as_bytes(), options)
+            .unwrap()
+            .id
+    };
+
+    let summary = json_output(omnicrm(directory.path()).args([
+        "jobs",
+        "run",
+        "--until-idle",
+        "--timeout",
+        "120",
+    ]));
+    assert_eq!(summary["idle"], true, "{summary}");
+    assert_eq!(summary["dead"], 0, "{summary}");
+
+    let jobs = json_output(omnicrm(directory.path()).args(["jobs", "list"]));
+    let status_of = |kind: &str| {
+        jobs.as_array()
+            .unwrap()
+            .iter()
+            .find(|job| job["kind"] == kind)
+            .map(|job| job["status"].clone())
+    };
+    assert_eq!(status_of("import.apply"), Some(Value::from("succeeded")));
+    assert_eq!(status_of("backup.create"), Some(Value::from("succeeded")));
+    assert_eq!(status_of("jobs.purge"), Some(Value::from("succeeded")));
+    let listed = json_output(omnicrm(directory.path()).args(["contacts", "list"]));
+    assert_eq!(listed["total"], 1, "the import the app queued was applied");
+    let imports = json_output(omnicrm(directory.path()).args(["imports", "list"]));
+    assert_eq!(
+        imports[0]["id"],
+        import_job.as_str(),
+        "the import's id is its job's"
+    );
+    let backups = json_output(omnicrm(directory.path()).args(["backup", "list"]));
+    assert_eq!(
+        backups.as_array().map(Vec::len),
+        Some(1),
+        "the daily backup was made"
+    );
+}
+
+#[test]
 fn backups_can_be_created_listed_and_restored() {
     let directory = tempfile::tempdir().unwrap();
     let added =

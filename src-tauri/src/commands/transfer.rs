@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
+use omnicrm_app::job_handlers;
 use omnicrm_core::changes::BatchUndoOutcome;
 use omnicrm_core::export::{DeletionSummary, ExportFormat, ExportSummary};
 use omnicrm_core::imports::{
@@ -15,7 +16,7 @@ use tauri::{AppHandle, State};
 use super::jobs::{announce, JobInfo};
 use super::{notify_contacts, CommandResult};
 use crate::events::ContactsChangeReason;
-use crate::{job_handlers, CoreState, JobsState};
+use crate::{CoreState, JobsState};
 
 fn decode(content_base64: &str) -> CommandResult<Vec<u8>> {
     base64::engine::general_purpose::STANDARD
@@ -160,28 +161,10 @@ pub async fn data_delete_all(
     state: State<'_, CoreState>,
     confirmation: String,
 ) -> CommandResult<DeletionSummary> {
-    omnicrm_core::export::check_delete_all_confirmation(&confirmation)?;
-    super::google::google_accounts(&state)?
-        .disconnect_all()
-        .await?;
     let core = state.core()?;
-    let summary = core
-        .run(move |core| delete_local_data(core, &confirmation))
-        .await?;
+    let summary = omnicrm_app::data_deletion::delete_all_data(&core, &confirmation).await?;
     notify_contacts(&app, Vec::new(), ContactsChangeReason::Deleted);
     Ok(summary)
-}
-
-/// Deletes everything on this device once the confirmation matched (Google is disconnected
-/// first by the command). The AI provider's and the embeddings endpoint's keys leave the
-/// keyring first, as in the CLI; the settings rows that name their backend stay (without the
-/// keys), like the other preferences.
-pub fn delete_local_data(core: &Core, confirmation: &str) -> CommandResult<DeletionSummary> {
-    omnicrm_core::export::check_delete_all_confirmation(confirmation)?;
-    omnicrm_ai::SettingsStore::new(core.database.clone(), &core.data_dir).clear_api_key()?;
-    omnicrm_search::EmbedderSettingsStore::new(core.database.clone(), &core.data_dir)
-        .clear_api_key()?;
-    core.export.delete_all_data(confirmation)
 }
 
 fn export_path(

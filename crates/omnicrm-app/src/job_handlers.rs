@@ -1,4 +1,4 @@
-//! The background job kinds the desktop app runs, their limits, and the recurring ones it
+//! The background job kinds the product runs (in the desktop app and `omnicrm jobs run`), their limits, and the recurring ones it
 //! schedules at start-up. Each handler is a thin adapter from a durable job to a core service;
 //! they know nothing of the window, so they are tested on a real store without Tauri.
 

@@ -1,14 +1,14 @@
-//! The desktop app's job kinds on a real store: imports applied as durable jobs (and retried
+//! The product's job kinds on a real store: imports applied as durable jobs (and retried
 //! safely), the scheduled backup, and the retention purge.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use omnicrm_app::job_handlers::{self, ImportJob};
 use omnicrm_core::backups::BackupReason;
 use omnicrm_core::imports::{ImportFormat, ImportOptions};
 use omnicrm_core::{Core, ErrorCode};
-use omnicrm_desktop::job_handlers::{self, ImportJob};
 use omnicrm_jobs::{Clock, Job, JobQueue, JobStatus, NewJob, RetryPolicy, Scheduler, SystemClock};
 
 const VCARDS: &str = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jonas Okafor\r\nEMAIL:jonas@tidewater.example\r\nEND:VCARD\r\n\
