@@ -172,7 +172,8 @@ fn refuse_private<R: SyncRecord>(record: &R) -> Result<(), ModelError> {
 /// A record of any kind, as the server reads documents it did not write.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AnyRecord {
-    Contact(Contact),
+    /// Boxed: a contact is several times the size of the other kinds.
+    Contact(Box<Contact>),
     Note(Note),
     Task(Task),
     Project(Project),
@@ -187,7 +188,7 @@ impl AnyRecord {
     /// Reads a record document of any kind; `Ok(None)` for the workspace root.
     pub fn read(doc: &Automerge) -> Result<Option<Self>, ModelError> {
         Ok(Some(match RecordDocument::kind(doc)? {
-            RecordKind::Contact => Self::Contact(RecordDocument::read(doc)?),
+            RecordKind::Contact => Self::Contact(Box::new(RecordDocument::read(doc)?)),
             RecordKind::Note => Self::Note(RecordDocument::read(doc)?),
             RecordKind::Task => Self::Task(RecordDocument::read(doc)?),
             RecordKind::Project => Self::Project(RecordDocument::read(doc)?),
