@@ -20,6 +20,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "rate_limit_leases",
         include_str!("../../../migrations/postgres/0002_rate_limit_leases.sql"),
     ),
+    (
+        3,
+        "record_model_v2",
+        include_str!("../../../migrations/postgres/0003_record_model_v2.sql"),
+    ),
 ];
 
 const LOCK_KEY: i64 = 0x6f6d_6e69_7379_6e63;

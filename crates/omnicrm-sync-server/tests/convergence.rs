@@ -17,15 +17,13 @@ const LIMIT: Duration = Duration::from_secs(10);
 
 fn contact(name: &str) -> Contact {
     Contact {
-        id: Uuid::now_v7(),
-        display_name: name.into(),
-        company: None,
         identities: vec![Identity {
             kind: "email".into(),
             value: format!("{}@example.com", name.to_lowercase()),
+            provider: None,
         }],
         tags: vec!["client".into()],
-        private: false,
+        ..Contact::named(Uuid::now_v7(), name)
     }
 }
 
@@ -74,6 +72,8 @@ async fn concurrent_edits_to_same_and_different_records_converge_live() {
     let note = Note {
         id: Uuid::now_v7(),
         body: "from Alice".into(),
+        body_html: None,
+        source_type: None,
         contact_id: Some(original.id),
         private: false,
     };
@@ -141,6 +141,8 @@ async fn offline_edits_converge_when_the_client_comes_back() {
     let note = Note {
         id: Uuid::now_v7(),
         body: "Session notes.".into(),
+        body_html: None,
+        source_type: None,
         contact_id: None,
         private: false,
     };

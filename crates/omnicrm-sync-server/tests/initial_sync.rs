@@ -44,6 +44,8 @@ async fn syncing_the_root_preloads_its_records_and_a_new_client_gets_them_all() 
         let note = Note {
             id: Uuid::now_v7(),
             body: format!("note {index}"),
+            body_html: None,
+            source_type: None,
             contact_id: None,
             private: false,
         };

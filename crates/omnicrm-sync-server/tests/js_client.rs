@@ -37,6 +37,8 @@ async fn automerge_repo_js_client_syncs_its_workspace_documents_only() {
     let note = Note {
         id: Uuid::now_v7(),
         body: "Written in Rust".into(),
+        body_html: None,
+        source_type: None,
         contact_id: None,
         private: false,
     };

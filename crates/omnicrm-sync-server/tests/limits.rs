@@ -17,6 +17,8 @@ fn note(body: &str) -> Note {
     Note {
         id: Uuid::now_v7(),
         body: body.into(),
+        body_html: None,
+        source_type: None,
         contact_id: None,
         private: false,
     }

@@ -61,6 +61,8 @@ async fn regression_a_server_message_that_panics_automerge_is_an_error_not_a_cra
     let note = Note {
         id: Uuid::now_v7(),
         body: "kept".into(),
+        body_html: None,
+        source_type: None,
         contact_id: None,
         private: false,
     };

@@ -29,6 +29,8 @@ async fn edits_on_one_instance_reach_clients_of_another_live() {
     let mut note = Note {
         id: Uuid::now_v7(),
         body: "v1".into(),
+        body_html: None,
+        source_type: None,
         contact_id: None,
         private: false,
     };
@@ -140,6 +142,8 @@ async fn idle_documents_are_evicted_and_reload_intact() {
         RecordDocument::create(&Note {
             id: Uuid::now_v7(),
             body: "kept".into(),
+            body_html: None,
+            source_type: None,
             contact_id: None,
             private: false,
         })
@@ -190,6 +194,8 @@ async fn presence_reaches_clients_of_another_instance() {
     let note = Note {
         id: Uuid::now_v7(),
         body: "shared".into(),
+        body_html: None,
+        source_type: None,
         contact_id: None,
         private: false,
     };

@@ -128,6 +128,8 @@ async fn admin_commands_serve_and_a_restart_mid_sync_loses_nothing() {
     let mut note = Note {
         id: Uuid::now_v7(),
         body: String::new(),
+        body_html: None,
+        source_type: None,
         contact_id: None,
         private: false,
     };

@@ -63,6 +63,8 @@ async fn a_postgres_restart_mid_session_loses_no_edit() {
     let mut note = Note {
         id: Uuid::now_v7(),
         body: String::new(),
+        body_html: None,
+        source_type: None,
         contact_id: None,
         private: false,
     };

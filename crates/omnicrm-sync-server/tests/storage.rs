@@ -32,6 +32,8 @@ async fn compaction_keeps_every_change() {
     let mut note = Note {
         id: Uuid::now_v7(),
         body: String::new(),
+        body_html: None,
+        source_type: None,
         contact_id: None,
         private: false,
     };
@@ -84,6 +86,8 @@ async fn regression_a_busy_document_runs_one_compaction_at_a_time_instead_of_one
     let mut note = Note {
         id: Uuid::now_v7(),
         body: String::new(),
+        body_html: None,
+        source_type: None,
         contact_id: None,
         private: false,
     };

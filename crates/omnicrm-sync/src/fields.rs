@@ -162,3 +162,211 @@ pub fn ensure_map<T: Transactable + ReadDoc>(
         _ => Ok(tx.put_object(obj, key, ObjType::Map)?),
     }
 }
+
+/// A JSON value stored as Automerge maps, lists and scalars (so two devices editing different
+/// keys of an object both keep theirs). Absent reads as `null`; text objects read as strings.
+pub fn get_json<R: ReadDoc>(
+    doc: &R,
+    obj: &ObjId,
+    key: &str,
+) -> Result<serde_json::Value, ModelError> {
+    match doc.get(obj, key)? {
+        None => Ok(serde_json::Value::Null),
+        Some((value, id)) => json_of(doc, key, value, &id),
+    }
+}
+
+fn json_of<R: ReadDoc>(
+    doc: &R,
+    key: &str,
+    value: Value<'_>,
+    id: &ObjId,
+) -> Result<serde_json::Value, ModelError> {
+    use serde_json::Value as Json;
+    Ok(match value {
+        Value::Object(ObjType::Map | ObjType::Table) => {
+            let mut object = serde_json::Map::new();
+            for entry in doc.keys(id).collect::<Vec<_>>() {
+                object.insert(entry.clone(), get_json(doc, id, &entry)?);
+            }
+            Json::Object(object)
+        }
+        Value::Object(ObjType::List) => {
+            let mut items = Vec::new();
+            for index in 0..doc.length(id) {
+                match doc.get(id, index)? {
+                    Some((item, item_id)) => items.push(json_of(doc, key, item, &item_id)?),
+                    None => items.push(Json::Null),
+                }
+            }
+            Json::Array(items)
+        }
+        Value::Object(ObjType::Text) => Json::String(doc.text(id)?),
+        Value::Scalar(scalar) => match scalar.as_ref() {
+            ScalarValue::Null => Json::Null,
+            ScalarValue::Boolean(value) => Json::Bool(*value),
+            ScalarValue::Str(text) => Json::String(text.to_string()),
+            ScalarValue::Int(value) => Json::from(*value),
+            ScalarValue::Uint(value) => Json::from(*value),
+            ScalarValue::F64(value) => serde_json::Number::from_f64(*value)
+                .map(Json::Number)
+                .unwrap_or(Json::Null),
+            ScalarValue::Counter(counter) => Json::from(i64::from(counter)),
+            ScalarValue::Timestamp(value) => Json::from(*value),
+            other => {
+                return Err(ModelError::field(
+                    key,
+                    format!("expected JSON data, found {other:?}"),
+                ))
+            }
+        },
+    })
+}
+
+/// Sets a JSON field, changing only what differs: object keys are updated one by one (keys the
+/// new value lacks are removed), arrays and scalars are replaced when they differ.
+pub fn put_json<T: Transactable + ReadDoc>(
+    tx: &mut T,
+    obj: &ObjId,
+    key: &str,
+    value: &serde_json::Value,
+) -> Result<(), ModelError> {
+    let present = tx.get(obj, key)?.is_some();
+    if present && get_json(tx, obj, key).ok().as_ref() == Some(value) {
+        return Ok(());
+    }
+    match value {
+        serde_json::Value::Object(object) => {
+            let map = ensure_map(tx, obj, key)?;
+            for existing in tx.keys(&map).collect::<Vec<_>>() {
+                if !object.contains_key(&existing) {
+                    tx.delete(&map, existing.as_str())?;
+                }
+            }
+            for (entry, item) in object {
+                put_json(tx, &map, entry, item)?;
+            }
+        }
+        serde_json::Value::Array(items) => {
+            let list = tx.put_object(obj, key, ObjType::List)?;
+            for (index, item) in items.iter().enumerate() {
+                insert_json(tx, &list, index, item)?;
+            }
+        }
+        scalar => tx.put(obj, key, scalar_of(scalar))?,
+    }
+    Ok(())
+}
+
+fn insert_json<T: Transactable + ReadDoc>(
+    tx: &mut T,
+    list: &ObjId,
+    index: usize,
+    value: &serde_json::Value,
+) -> Result<(), ModelError> {
+    match value {
+        serde_json::Value::Object(object) => {
+            let map = tx.insert_object(list, index, ObjType::Map)?;
+            for (entry, item) in object {
+                put_json(tx, &map, entry, item)?;
+            }
+        }
+        serde_json::Value::Array(items) => {
+            let inner = tx.insert_object(list, index, ObjType::List)?;
+            for (position, item) in items.iter().enumerate() {
+                insert_json(tx, &inner, position, item)?;
+            }
+        }
+        scalar => tx.insert(list, index, scalar_of(scalar))?,
+    }
+    Ok(())
+}
+
+fn scalar_of(value: &serde_json::Value) -> ScalarValue {
+    match value {
+        serde_json::Value::Bool(flag) => ScalarValue::Boolean(*flag),
+        serde_json::Value::Number(number) => {
+            if let Some(whole) = number.as_i64() {
+                ScalarValue::Int(whole)
+            } else if let Some(whole) = number.as_u64() {
+                ScalarValue::Uint(whole)
+            } else {
+                ScalarValue::F64(number.as_f64().unwrap_or(0.0))
+            }
+        }
+        serde_json::Value::String(text) => ScalarValue::Str(text.as_str().into()),
+        _ => ScalarValue::Null,
+    }
+}
+
+/// A set of ids kept in order: a map from each id to its position, so two devices adding
+/// different ids at once both keep theirs. Read back sorted by position, then id.
+pub fn get_ordered_ids<R: ReadDoc>(
+    doc: &R,
+    obj: &ObjId,
+    key: &str,
+) -> Result<Option<Vec<uuid::Uuid>>, ModelError> {
+    let Some(map) = get_map(doc, obj, key)? else {
+        return Ok(None);
+    };
+    let mut entries = Vec::new();
+    for entry in doc.keys(&map).collect::<Vec<_>>() {
+        let id = uuid::Uuid::parse_str(&entry)
+            .map_err(|error| ModelError::field(key, error.to_string()))?;
+        entries.push((get_u64(doc, &map, &entry)?.unwrap_or(u64::MAX), id));
+    }
+    entries.sort();
+    Ok(Some(entries.into_iter().map(|(_, id)| id).collect()))
+}
+
+/// Writes [`get_ordered_ids`]'s map: removes ids no longer listed, sets each position.
+pub fn put_ordered_ids<T: Transactable + ReadDoc>(
+    tx: &mut T,
+    obj: &ObjId,
+    key: &str,
+    ids: &[uuid::Uuid],
+) -> Result<(), ModelError> {
+    let map = ensure_map(tx, obj, key)?;
+    let wanted: Vec<String> = ids.iter().map(uuid::Uuid::to_string).collect();
+    for existing in tx.keys(&map).collect::<Vec<_>>() {
+        if !wanted.contains(&existing) {
+            tx.delete(&map, existing.as_str())?;
+        }
+    }
+    for (position, id) in wanted.iter().enumerate() {
+        put_u64(tx, &map, id, u64::try_from(position).unwrap_or(u64::MAX))?;
+    }
+    Ok(())
+}
+
+/// An optional whole number field that fits in `u32`.
+pub fn get_u32<R: ReadDoc>(doc: &R, obj: &ObjId, key: &str) -> Result<Option<u32>, ModelError> {
+    get_u64(doc, obj, key)?
+        .map(|value| {
+            u32::try_from(value).map_err(|_| ModelError::field(key, "is too large a number"))
+        })
+        .transpose()
+}
+
+/// Sets an optional whole number field; `None` writes null.
+pub fn put_optional_u64<T: Transactable + ReadDoc>(
+    tx: &mut T,
+    obj: &ObjId,
+    key: &str,
+    value: Option<u64>,
+) -> Result<(), ModelError> {
+    match value {
+        Some(value) => put_u64(tx, obj, key, value),
+        None => {
+            let present = tx.get(obj, key)?;
+            let is_null = matches!(
+                present.as_ref().map(|(value, _)| value),
+                Some(Value::Scalar(scalar)) if matches!(scalar.as_ref(), ScalarValue::Null)
+            );
+            if !is_null {
+                tx.put(obj, key, ScalarValue::Null)?;
+            }
+            Ok(())
+        }
+    }
+}

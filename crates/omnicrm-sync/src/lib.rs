@@ -1,7 +1,8 @@
 //! The OmniCRM sync document model and wire messages.
 //!
 //! Every syncable record (a contact with its identities and tags, a note, a task, a project, a
-//! manually logged interaction) is its own small Automerge document, so that opening one record
+//! goal, a zone, a tag, a consent, a manually logged interaction) is its own small Automerge
+//! document, so that opening one record
 //! never loads a whole workspace. A workspace root document indexes the record documents.
 //!
 //! The model is shared by the sync server (which projects merged documents into SQL tables) and
@@ -26,7 +27,8 @@ pub mod client;
 pub use document_id::DocumentId;
 pub use error::ModelError;
 pub use records::{
-    AnyRecord, Contact, Identity, Interaction, Note, Project, RecordDocument, SyncRecord, Task,
+    Address, AnyRecord, Consent, Contact, Email, Goal, HealthDetails, Identity, Interaction, Note,
+    Phone, Project, RecordDocument, SyncRecord, Tag, Task, Zone,
 };
 pub use root::{RootEntry, WorkspaceRoot};
 pub use schema::{RecordKind, SCHEMA_VERSION};

@@ -5,11 +5,15 @@
 //! instead of removing the document, so a concurrent edit on another device cannot resurrect it
 //! silently and the server's projection keeps a trace of the deletion.
 
+mod consent;
 mod contact;
+mod goal;
 mod interaction;
 mod note;
 mod project;
+mod tag;
 mod task;
+mod zone;
 
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ReadDoc, ROOT};
@@ -19,11 +23,15 @@ use crate::fields::{get_string, get_u64, put_string, put_u64, require_string};
 use crate::schema::{RecordKind, SCHEMA_VERSION};
 use crate::ModelError;
 
-pub use contact::{Contact, Identity};
+pub use consent::Consent;
+pub use contact::{Address, Contact, Email, HealthDetails, Identity, Phone, OWN_IDENTITY_PROVIDER};
+pub use goal::Goal;
 pub use interaction::Interaction;
 pub use note::Note;
 pub use project::Project;
-pub use task::Task;
+pub use tag::Tag;
+pub use task::{Task, DONE_STATUS, TODO_STATUS};
+pub use zone::Zone;
 
 /// A record that can be a sync document.
 pub trait SyncRecord: Sized {
@@ -39,7 +47,8 @@ pub trait SyncRecord: Sized {
     fn write_fields<T: Transactable + ReadDoc>(&self, tx: &mut T) -> Result<(), ModelError>;
 
     /// Reads this kind's own fields from the root map. Documents never hold private records,
-    /// so the result is never private.
+    /// so the result is never private. A kind whose fields changed between versions derives
+    /// the new fields from the old ones when the new ones are absent.
     fn read_fields<R: ReadDoc>(doc: &R, id: Uuid) -> Result<Self, ModelError>;
 }
 
@@ -64,7 +73,8 @@ impl RecordDocument {
 
     /// Applies the record's current values to its document as one change (none when nothing
     /// changed). Refuses private records, documents of another kind or record, and documents
-    /// from a newer schema.
+    /// from a newer schema. A document of an older schema is upgraded: its new fields are
+    /// written and its `schema_version` set to this build's.
     pub fn update<R: SyncRecord>(doc: &mut Automerge, record: &R) -> Result<(), ModelError> {
         refuse_private(record)?;
         Self::check_writable::<R>(doc)?;
@@ -75,8 +85,11 @@ impl RecordDocument {
                 format!("document holds record {id}, not {}", record.record_id()),
             ));
         }
-        doc.transact::<_, _, ModelError>(|tx| record.write_fields(tx))
-            .map_err(|failure| failure.error)?;
+        doc.transact::<_, _, ModelError>(|tx| {
+            put_u64(tx, &ROOT, "schema_version", SCHEMA_VERSION)?;
+            record.write_fields(tx)
+        })
+        .map_err(|failure| failure.error)?;
         Ok(())
     }
 
@@ -159,22 +172,31 @@ fn refuse_private<R: SyncRecord>(record: &R) -> Result<(), ModelError> {
 /// A record of any kind, as the server reads documents it did not write.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AnyRecord {
-    Contact(Contact),
+    /// Boxed: a contact is several times the size of the other kinds.
+    Contact(Box<Contact>),
     Note(Note),
     Task(Task),
     Project(Project),
     Interaction(Interaction),
+    Goal(Goal),
+    Zone(Zone),
+    Tag(Tag),
+    Consent(Consent),
 }
 
 impl AnyRecord {
     /// Reads a record document of any kind; `Ok(None)` for the workspace root.
     pub fn read(doc: &Automerge) -> Result<Option<Self>, ModelError> {
         Ok(Some(match RecordDocument::kind(doc)? {
-            RecordKind::Contact => Self::Contact(RecordDocument::read(doc)?),
+            RecordKind::Contact => Self::Contact(Box::new(RecordDocument::read(doc)?)),
             RecordKind::Note => Self::Note(RecordDocument::read(doc)?),
             RecordKind::Task => Self::Task(RecordDocument::read(doc)?),
             RecordKind::Project => Self::Project(RecordDocument::read(doc)?),
             RecordKind::Interaction => Self::Interaction(RecordDocument::read(doc)?),
+            RecordKind::Goal => Self::Goal(RecordDocument::read(doc)?),
+            RecordKind::Zone => Self::Zone(RecordDocument::read(doc)?),
+            RecordKind::Tag => Self::Tag(RecordDocument::read(doc)?),
+            RecordKind::Consent => Self::Consent(RecordDocument::read(doc)?),
             RecordKind::WorkspaceRoot => return Ok(None),
         }))
     }
