@@ -280,6 +280,11 @@ impl PersonName {
         }
     }
 
+    /// The folded words, given name first, without titles, degrees or generation.
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+
     /// The given name, or empty.
     pub fn given(&self) -> &str {
         self.words.first().map(String::as_str).unwrap_or_default()
