@@ -119,8 +119,9 @@ pub struct DuplicateSuggestion {
 }
 
 /// Which contact each field of the merged contact comes from. `None` keeps the survivor's
-/// value; a contact id (the survivor's or a merged contact's) takes that contact's value, even
-/// when it is empty.
+/// value, or, when the survivor's is empty, takes the first filled one of the merged contacts
+/// (a merge never drops a value nobody chose to drop); a contact id (the survivor's or a
+/// merged contact's) takes that contact's value, even when it is empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
@@ -1108,6 +1109,7 @@ fn combine(
     if let Some(source) = pick(&choices.emergency_contact_phone) {
         contact.emergency_contact_phone = source.emergency_contact_phone.clone();
     }
+    fill_blanks(contact, merged, choices);
 
     for other in merged {
         for email in &other.emails {
@@ -1146,6 +1148,104 @@ fn combine(
         }
         contact.health_context = merge_objects(&contact.health_context, &other.health_context);
         contact.preferences = merge_objects(&contact.preferences, &other.preferences);
+    }
+}
+
+/// Fields nobody chose that are empty on the survivor take the first filled value of the merged
+/// contacts, so a default merge never keeps an empty value over a filled one.
+fn fill_blanks(contact: &mut Contact, merged: &[Contact], choices: &MergeFieldChoices) {
+    fn fill<T: Clone>(
+        slot: &mut T,
+        chosen: &Option<String>,
+        merged: &[Contact],
+        value: impl Fn(&Contact) -> &T,
+        is_blank: impl Fn(&T) -> bool,
+    ) {
+        if chosen.is_some() || !is_blank(slot) {
+            return;
+        }
+        if let Some(filled) = merged
+            .iter()
+            .map(value)
+            .find(|candidate| !is_blank(candidate))
+        {
+            *slot = filled.clone();
+        }
+    }
+    let text = |value: &Option<String>| value.as_deref().is_none_or(|text| text.trim().is_empty());
+    fill(
+        &mut contact.display_name,
+        &choices.display_name,
+        merged,
+        |other| &other.display_name,
+        |name| name.trim().is_empty(),
+    );
+    fill(
+        &mut contact.organization,
+        &choices.organization,
+        merged,
+        |other| &other.organization,
+        text,
+    );
+    fill(
+        &mut contact.address,
+        &choices.address,
+        merged,
+        |other| &other.address,
+        |address| {
+            address.as_ref().is_none_or(|address| {
+                [
+                    &address.street,
+                    &address.city,
+                    &address.region,
+                    &address.postal_code,
+                    &address.country,
+                ]
+                .into_iter()
+                .all(text)
+            })
+        },
+    );
+    fill(
+        &mut contact.date_of_birth,
+        &choices.date_of_birth,
+        merged,
+        |other| &other.date_of_birth,
+        text,
+    );
+    fill(
+        &mut contact.photo,
+        &choices.photo,
+        merged,
+        |other| &other.photo,
+        text,
+    );
+    fill(
+        &mut contact.lifecycle_stage,
+        &choices.lifecycle_stage,
+        merged,
+        |other| &other.lifecycle_stage,
+        Option::is_none,
+    );
+    fill(
+        &mut contact.referral_source,
+        &choices.referral_source,
+        merged,
+        |other| &other.referral_source,
+        text,
+    );
+    // The emergency contact's name and phone belong together: both come from one contact.
+    if choices.emergency_contact_name.is_none()
+        && choices.emergency_contact_phone.is_none()
+        && text(&contact.emergency_contact_name)
+        && text(&contact.emergency_contact_phone)
+    {
+        if let Some(source) = merged.iter().find(|other| {
+            !text(&other.emergency_contact_name) || !text(&other.emergency_contact_phone)
+        }) {
+            contact.emergency_contact_name = source.emergency_contact_name.clone();
+            contact.emergency_contact_phone = source.emergency_contact_phone.clone();
+        }
     }
 }
 

@@ -4,7 +4,7 @@ mod common;
 
 use common::{email, open_core, person, phone};
 use omnicrm_core::consents::{ConsentInput, ConsentKind};
-use omnicrm_core::contacts::{Address, Contact, ContactInput};
+use omnicrm_core::contacts::{Address, Contact, ContactInput, LifecycleStage};
 use omnicrm_core::duplicates::{DuplicateConfidence, MergeFieldChoices, MergeRequest};
 use omnicrm_core::identities::IdentityKind;
 use omnicrm_core::interactions::{InteractionInput, InteractionKind};
@@ -667,6 +667,80 @@ fn merge_honours_field_choices() {
         .set("shoe_size", &fixture.merged.id)
         .unwrap_err();
     assert_eq!(field_names(&error), ["fields"]);
+}
+
+/// Regression: the merge kept the survivor's empty organization, address and birthday over the
+/// merged contact's filled ones unless the user picked each field by hand.
+#[test]
+fn a_default_merge_never_keeps_an_empty_value_over_a_filled_one() {
+    let (_directory, core) = open_core();
+    let survivor = add(&core, with_email("Maya Lindqvist", "maya@example.com"));
+    let filled = add(
+        &core,
+        ContactInput {
+            organization: Some("Calm Studio".to_owned()),
+            address: Some(Address {
+                city: Some("Portland".to_owned()),
+                ..Address::default()
+            }),
+            date_of_birth: Some("1988-04-02".to_owned()),
+            referral_source: Some("Instagram".to_owned()),
+            emergency_contact_name: Some("Erik Lindqvist".to_owned()),
+            emergency_contact_phone: Some("+14155550188".to_owned()),
+            lifecycle_stage: Some(LifecycleStage::CoreClient),
+            ..with_email("Maya L.", "MAYA@example.com")
+        },
+    );
+    let also_filled = add(
+        &core,
+        ContactInput {
+            organization: Some("Riverside Yoga".to_owned()),
+            ..with_email("M. Lindqvist", "maya@example.com")
+        },
+    );
+    let mut fields = MergeFieldChoices::default();
+    // A choice the user makes is kept, even an empty one.
+    fields.set("referral_source", &survivor.id).unwrap();
+    let outcome = core
+        .duplicates
+        .merge(MergeRequest {
+            survivor_id: survivor.id.clone(),
+            merged_ids: vec![filled.id.clone(), also_filled.id.clone()],
+            fields,
+        })
+        .unwrap();
+    let merged = outcome.survivor;
+    assert_eq!(merged.display_name, "Maya Lindqvist");
+    assert_eq!(merged.organization.as_deref(), Some("Calm Studio"));
+    assert_eq!(
+        merged.address.and_then(|address| address.city).as_deref(),
+        Some("Portland")
+    );
+    assert_eq!(merged.date_of_birth.as_deref(), Some("1988-04-02"));
+    assert_eq!(merged.lifecycle_stage, Some(LifecycleStage::CoreClient));
+    assert_eq!(
+        merged.emergency_contact_name.as_deref(),
+        Some("Erik Lindqvist")
+    );
+    assert_eq!(
+        merged.emergency_contact_phone.as_deref(),
+        Some("+14155550188")
+    );
+    assert_eq!(merged.referral_source, None);
+
+    // Still one undoable batch.
+    core.changes.undo_batch(&outcome.batch_id).unwrap();
+    let restored = core.contacts.get(&survivor.id).unwrap();
+    assert_eq!(restored.organization, None);
+    assert_eq!(restored.date_of_birth, None);
+    assert_eq!(
+        core.contacts
+            .get(&filled.id)
+            .unwrap()
+            .organization
+            .as_deref(),
+        Some("Calm Studio")
+    );
 }
 
 #[test]
