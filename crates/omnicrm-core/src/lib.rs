@@ -18,6 +18,7 @@ pub mod ingest;
 pub mod integrations;
 pub mod interactions;
 pub mod migrations;
+pub mod names;
 pub mod notes;
 pub mod paths;
 pub mod pii;

@@ -178,6 +178,121 @@ fn records_of_one_file_with_the_same_email_are_combined() {
     assert_eq!(ana.phones[0].number, "+34612345678");
 }
 
+/// Regression: a vCard with a husband and wife who share a home phone imported as one person
+/// ("same phone +1503... as line 1; combined with it"); the wife disappeared into his record.
+#[test]
+fn a_wife_who_shares_her_husbands_home_phone_is_not_combined_with_him() {
+    let (_directory, core) = open_core();
+    let vcards = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:David Okafor\r\nN:Okafor;David;;;\r\n\
+                  TEL;TYPE=HOME:(503) 555-0147\r\nEMAIL:david@okafor.test\r\nEND:VCARD\r\n\
+                  BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Grace Okafor\r\nN:Okafor;Grace;;;\r\n\
+                  TEL;TYPE=HOME:+1 503 555 0147\r\nEND:VCARD\r\n\
+                  BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Dave Okafor\r\n\
+                  TEL;TYPE=CELL:+1 503 555 0147\r\nEND:VCARD\r\n";
+    let preview = core
+        .imports
+        .preview(vcards.as_bytes(), &ImportOptions::default())
+        .unwrap();
+    let actions: Vec<ImportAction> = preview.items.iter().map(|item| item.action).collect();
+    assert_eq!(
+        actions,
+        [
+            ImportAction::Create,
+            ImportAction::KeptApart,
+            ImportAction::Merge
+        ],
+        "{:#?}",
+        preview.items
+    );
+    assert_eq!((preview.counts.create, preview.counts.merge), (2, 1));
+    let grace = &preview.items[1];
+    assert!(
+        grace.reason.starts_with(
+            "possible duplicate, kept apart: same phone +15035550147 as line 1 (David Okafor)"
+        ),
+        "{}",
+        grace.reason
+    );
+    // A nickname of the husband is still him.
+    assert!(
+        preview.items[2]
+            .reason
+            .contains("as line 1; combined with it"),
+        "{}",
+        preview.items[2].reason
+    );
+
+    core.imports
+        .run(vcards.as_bytes(), &ImportOptions::default(), &mut |_, _| {})
+        .unwrap();
+    assert_eq!(live_contacts(&core), 2);
+    let found = core.contacts.search("Grace", 5).unwrap();
+    assert_eq!(found.len(), 1);
+    let grace = core.contacts.get(&found[0].id).unwrap();
+    assert_eq!(grace.display_name, "Grace Okafor");
+    assert_eq!(grace.phones[0].number, "+15035550147");
+    let found = core.contacts.search("David", 5).unwrap();
+    let david = core.contacts.get(&found[0].id).unwrap();
+    assert_eq!(david.display_name, "David Okafor");
+    assert_eq!(david.emails.len(), 1);
+}
+
+/// The same for a contact already in OmniCRM: her card does not update his contact.
+#[test]
+fn a_record_sharing_an_existing_contacts_phone_with_another_first_name_is_kept_apart() {
+    let (_directory, core) = open_core();
+    let mut input = person("David Okafor");
+    input.phones = vec![phone("(503) 555-0147")];
+    let husband = core.contacts.create(input).unwrap();
+    let mut input = person("");
+    input.emails = vec![email("family@okafor.test")];
+    input.display_name = "Okafor household".to_owned();
+    core.contacts.create(input).unwrap();
+
+    let vcards = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Grace Okafor\r\n\
+                  TEL;TYPE=HOME:+1 503 555 0147\r\nEND:VCARD\r\n\
+                  BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Dr. David Okafor\r\n\
+                  TEL;TYPE=HOME:503-555-0147\r\nEMAIL:david@okafor.test\r\nEND:VCARD\r\n\
+                  BEGIN:VCARD\r\nVERSION:3.0\r\nFN:family@okafor.test\r\n\
+                  EMAIL:family@okafor.test\r\nTEL:+1 503 555 0199\r\nEND:VCARD\r\n";
+    let preview = core
+        .imports
+        .preview(vcards.as_bytes(), &ImportOptions::default())
+        .unwrap();
+    let grace = &preview.items[0];
+    assert_eq!(grace.action, ImportAction::KeptApart, "{grace:?}");
+    assert_eq!(grace.contact_id.as_deref(), Some(husband.id.as_str()));
+    assert!(
+        grace.reason.starts_with(
+            "possible duplicate, kept apart: same phone +15035550147 as David Okafor, already in \
+             OmniCRM, but a different first name"
+        ),
+        "{}",
+        grace.reason
+    );
+    // The husband's own card, with a title, still updates him.
+    assert_eq!(preview.items[1].action, ImportAction::Update);
+    assert_eq!(
+        preview.items[1].contact_id.as_deref(),
+        Some(husband.id.as_str())
+    );
+    // A record without a real name still matches by email, as before.
+    assert_eq!(
+        preview.items[2].action,
+        ImportAction::Update,
+        "{:?}",
+        preview.items[2]
+    );
+
+    core.imports
+        .run(vcards.as_bytes(), &ImportOptions::default(), &mut |_, _| {})
+        .unwrap();
+    assert_eq!(live_contacts(&core), 3);
+    let husband = core.contacts.get(&husband.id).unwrap();
+    assert_eq!(husband.display_name, "David Okafor");
+    assert_eq!(husband.emails[0].address, "david@okafor.test");
+}
+
 #[test]
 fn invalid_records_block_the_import_unless_the_valid_ones_are_accepted() {
     let (_directory, core) = open_core();

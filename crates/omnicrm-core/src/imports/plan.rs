@@ -9,6 +9,7 @@ use super::records::{Candidate, Problem};
 use super::{ImportCounts, ImportFormat, ImportPreview, MAX_PLAN_ITEMS};
 use crate::contacts::{self, Contact, SearchIndexBatch, ValidationRules};
 use crate::error::{Error, FieldError, Result};
+use crate::names::PersonName;
 use crate::notes::NoteInput;
 use crate::time::{new_id, now_utc};
 
@@ -22,6 +23,10 @@ pub enum ImportAction {
     Update,
     /// The same person as an earlier record of the file; combined with it.
     Merge,
+    /// A new contact that shares an email or phone with an earlier record or an existing
+    /// contact but has a different first name (a husband and wife sharing a home phone): a
+    /// possible duplicate, kept apart. The reason names the other record.
+    KeptApart,
     /// Already in OmniCRM with nothing new.
     Skip,
     /// Cannot be imported; the reason says why.
@@ -37,13 +42,22 @@ pub struct ImportPlanItem {
     pub display_name: String,
     pub action: ImportAction,
     pub reason: String,
-    /// The existing contact it matched, for updates and skips.
+    /// The existing contact it matched, for updates and skips; for a record kept apart, the
+    /// existing contact it may duplicate.
     pub contact_id: Option<String>,
 }
 
 enum Action {
-    Create { contact: Box<Contact> },
-    Update { merged: Box<Contact> },
+    Create {
+        contact: Box<Contact>,
+    },
+    /// A create that shares an email or phone with a record of another first name.
+    KeptApart {
+        contact: Box<Contact>,
+    },
+    Update {
+        merged: Box<Contact>,
+    },
     MergedInto,
     Skip,
     Invalid,
@@ -52,6 +66,8 @@ enum Action {
 struct Entry {
     location: String,
     display_name: String,
+    /// The name later records sharing an email or phone are compared with.
+    name: PersonName,
     reason: String,
     contact_id: Option<String>,
     action: Action,
@@ -70,8 +86,8 @@ pub(crate) fn plan(connection: &Connection, candidates: Vec<Candidate>) -> Resul
     let rules = ValidationRules::load(connection)?;
     let now = now_utc();
     let mut entries: Vec<Entry> = Vec::with_capacity(candidates.len());
-    // Normalized email or phone -> the entry (a create or update) that holds it.
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    // Normalized email or phone -> the entries that hold it, in file order.
+    let mut seen: HashMap<String, Vec<usize>> = HashMap::new();
     let prepared_all = prepare_all(&rules, candidates)?;
     let mut matcher = Matcher::new(connection, &prepared_all)?;
     for prepared in prepared_all {
@@ -87,6 +103,7 @@ pub(crate) fn plan(connection: &Connection, candidates: Vec<Candidate>) -> Resul
                 entries.push(Entry {
                     location: candidate.location,
                     display_name,
+                    name: PersonName::default(),
                     reason: describe_invalid(&error),
                     contact_id: None,
                     action: Action::Invalid,
@@ -104,19 +121,35 @@ pub(crate) fn plan(connection: &Connection, candidates: Vec<Candidate>) -> Resul
         };
         let contact = valid.into_contact(id, created_at.clone(), created_at.max(now.clone()));
         let keys = identity_keys(&contact);
+        let name = PersonName::parse(&contact.display_name);
 
-        // The same person earlier in this file?
-        if let Some((key, index)) = keys
-            .iter()
-            .find_map(|key| seen.get(key).map(|index| (key, *index)))
-        {
+        // The same person earlier in this file? A record sharing an email or phone but with
+        // another first name is someone else (a wife sharing her husband's home phone).
+        let mut earlier_agreeing: Option<(&String, usize)> = None;
+        let mut earlier_disagreeing: Option<(&String, usize)> = None;
+        for key in &keys {
+            for index in seen.get(key).into_iter().flatten() {
+                let agrees = entries
+                    .get(*index)
+                    .is_some_and(|entry| entry.name.agreement(&name).allows_match());
+                let slot = if agrees {
+                    &mut earlier_agreeing
+                } else {
+                    &mut earlier_disagreeing
+                };
+                slot.get_or_insert((key, *index));
+            }
+        }
+        if let Some((key, index)) = earlier_agreeing {
             let earlier_location = entries
                 .get(index)
                 .map(|entry| entry.location.clone())
                 .unwrap_or_default();
             if let Some(target) = entries.get_mut(index) {
                 match &mut target.action {
-                    Action::Create { contact: base } | Action::Update { merged: base } => {
+                    Action::Create { contact: base }
+                    | Action::KeptApart { contact: base }
+                    | Action::Update { merged: base } => {
                         merge_into(base, &contact);
                     }
                     Action::MergedInto | Action::Skip | Action::Invalid => {}
@@ -124,11 +157,15 @@ pub(crate) fn plan(connection: &Connection, candidates: Vec<Candidate>) -> Resul
                 target.notes.extend(candidate.notes);
             }
             for key in &keys {
-                seen.entry(key.clone()).or_insert(index);
+                let holders = seen.entry(key.clone()).or_default();
+                if !holders.contains(&index) {
+                    holders.push(index);
+                }
             }
             entries.push(Entry {
                 location: candidate.location,
                 display_name,
+                name,
                 reason: format!(
                     "same {} as {earlier_location}; combined with it",
                     describe_key(key)
@@ -143,14 +180,36 @@ pub(crate) fn plan(connection: &Connection, candidates: Vec<Candidate>) -> Resul
         }
 
         // Already in OmniCRM?
-        let existing_id = match &candidate.original_id {
-            Some(original) if matcher.is_live(original)? => Some((original.clone(), None)),
-            _ => matcher.find(&keys)?,
+        let (existing_id, existing_disagreeing) = match &candidate.original_id {
+            Some(original) if matcher.is_live(original)? => (Some((original.clone(), None)), None),
+            _ => matcher.find(&keys, &name),
         };
         let index = entries.len();
         for key in &keys {
-            seen.insert(key.clone(), index);
+            seen.entry(key.clone()).or_default().push(index);
         }
+        let kept_apart_from = match (earlier_disagreeing, existing_disagreeing) {
+            (Some((key, earlier)), _) => entries.get(earlier).map(|entry| {
+                (
+                    format!(
+                        "same {} as {} ({})",
+                        describe_key(key),
+                        entry.location,
+                        entry.display_name
+                    ),
+                    None,
+                )
+            }),
+            (None, Some(holder)) => Some((
+                format!(
+                    "same {} as {}, already in OmniCRM",
+                    describe_key(&holder.key),
+                    holder.display_name
+                ),
+                Some(holder.contact_id),
+            )),
+            (None, None) => None,
+        };
         match existing_id {
             Some((existing_id, matched_key)) => {
                 let existing = contacts::load_any(connection, &existing_id)?;
@@ -199,6 +258,7 @@ pub(crate) fn plan(connection: &Connection, candidates: Vec<Candidate>) -> Resul
                 entries.push(Entry {
                     location: candidate.location,
                     display_name,
+                    name: PersonName::parse(&existing.display_name),
                     reason,
                     contact_id: Some(existing_id),
                     action,
@@ -207,22 +267,41 @@ pub(crate) fn plan(connection: &Connection, candidates: Vec<Candidate>) -> Resul
                     merged_into: None,
                 });
             }
-            None => entries.push(Entry {
-                location: candidate.location,
-                display_name,
-                reason: if keys.is_empty() {
-                    format!("new contact (no email or phone to match on){kept_in_note}")
-                } else {
-                    format!("new contact{kept_in_note}")
-                },
-                contact_id: None,
-                action: Action::Create {
-                    contact: Box::new(contact),
-                },
-                notes: candidate.notes,
-                original_id: candidate.original_id.clone(),
-                merged_into: None,
-            }),
+            None => match kept_apart_from {
+                Some((shared, other_contact)) => entries.push(Entry {
+                    location: candidate.location,
+                    display_name,
+                    name,
+                    reason: format!(
+                        "possible duplicate, kept apart: {shared}, but a different first name; \
+                         created as its own contact{kept_in_note}"
+                    ),
+                    contact_id: other_contact,
+                    action: Action::KeptApart {
+                        contact: Box::new(contact),
+                    },
+                    notes: candidate.notes,
+                    original_id: candidate.original_id.clone(),
+                    merged_into: None,
+                }),
+                None => entries.push(Entry {
+                    location: candidate.location,
+                    display_name,
+                    name,
+                    reason: if keys.is_empty() {
+                        format!("new contact (no email or phone to match on){kept_in_note}")
+                    } else {
+                        format!("new contact{kept_in_note}")
+                    },
+                    contact_id: None,
+                    action: Action::Create {
+                        contact: Box::new(contact),
+                    },
+                    notes: candidate.notes,
+                    original_id: candidate.original_id.clone(),
+                    merged_into: None,
+                }),
+            },
         }
     }
     Ok(Plan { entries })
@@ -236,7 +315,8 @@ impl Plan {
         };
         for entry in &self.entries {
             let counter = match entry.action {
-                Action::Create { .. } => &mut counts.create,
+                // Kept apart is a create: the counts say what is written.
+                Action::Create { .. } | Action::KeptApart { .. } => &mut counts.create,
                 Action::Update { .. } => &mut counts.update,
                 Action::MergedInto => &mut counts.merge,
                 Action::Skip => &mut counts.skip,
@@ -272,6 +352,7 @@ impl Plan {
             display_name: entry.display_name.clone(),
             action: match entry.action {
                 Action::Create { .. } => ImportAction::Create,
+                Action::KeptApart { .. } => ImportAction::KeptApart,
                 Action::Update { .. } => ImportAction::Update,
                 Action::MergedInto => ImportAction::Merge,
                 Action::Skip => ImportAction::Skip,
@@ -329,7 +410,10 @@ impl Plan {
             self.entries
                 .iter()
                 .filter(|entry| {
-                    matches!(entry.action, Action::Create { .. } | Action::Update { .. })
+                    matches!(
+                        entry.action,
+                        Action::Create { .. } | Action::KeptApart { .. } | Action::Update { .. }
+                    )
                 })
                 .count(),
         )
@@ -342,7 +426,7 @@ impl Plan {
         for entry in self.entries {
             links.push((entry.original_id.clone(), entry.merged_into));
             match entry.action {
-                Action::Create { contact } => {
+                Action::Create { contact } | Action::KeptApart { contact } => {
                     final_ids.push(Some(contact.id.clone()));
                     pending.contacts.push(*contact);
                     pending.notes.push(entry.notes);
@@ -692,14 +776,24 @@ fn fill<T: Clone>(base: &mut Option<T>, extra: &Option<T>, what: &str, added: &m
     }
 }
 
+/// An existing live contact holding an email or phone of the file.
+#[derive(Clone)]
+struct Holder {
+    contact_id: String,
+    display_name: String,
+    name: PersonName,
+    /// The key (`e:` email / `p:` phone) it was found by.
+    key: String,
+}
+
 /// Finds existing live contacts by email or phone.
 ///
 /// Every email and phone of the file is looked up in two statements before matching starts
 /// (one row per key that some live contact holds), instead of one query per key per record.
 struct Matcher<'connection> {
     connection: &'connection Connection,
-    /// Key (`e:` email / `p:` phone) -> the oldest live contact holding it.
-    holders: HashMap<String, String>,
+    /// Key (`e:` email / `p:` phone) -> the live contacts holding it, oldest first.
+    holders: HashMap<String, Vec<Holder>>,
 }
 
 impl<'connection> Matcher<'connection> {
@@ -723,30 +817,39 @@ impl<'connection> Matcher<'connection> {
             (
                 "e:",
                 serde_json::to_string(&normalized_emails)?,
-                "SELECT e.address_normalized, c.id
+                "SELECT e.address_normalized, c.id, c.display_name
                  FROM json_each(?1) AS wanted
                  JOIN contact_emails e ON e.address_normalized = wanted.value
                  JOIN contacts c ON c.id = e.contact_id
                  WHERE c.deleted_at IS NULL
-                 ORDER BY c.created_at DESC",
+                 ORDER BY c.created_at, c.id",
             ),
             (
                 "p:",
                 serde_json::to_string(&phones)?,
-                "SELECT p.number_e164, c.id
+                "SELECT p.number_e164, c.id, c.display_name
                  FROM json_each(?1) AS wanted
                  JOIN contact_phones p ON p.number_e164 = wanted.value
                  JOIN contacts c ON c.id = p.contact_id
                  WHERE c.deleted_at IS NULL
-                 ORDER BY c.created_at DESC",
+                 ORDER BY c.created_at, c.id",
             ),
         ] {
             let mut statement = connection.prepare(sql)?;
             let mut rows = statement.query([values])?;
-            // Newest first, so the oldest holder of a key is written last and wins.
             while let Some(row) = rows.next()? {
                 let value: String = row.get(0)?;
-                holders.insert(format!("{prefix}{value}"), row.get(1)?);
+                let display_name: String = row.get(2)?;
+                let key = format!("{prefix}{value}");
+                holders
+                    .entry(key.clone())
+                    .or_insert_with(Vec::new)
+                    .push(Holder {
+                        contact_id: row.get(1)?,
+                        name: PersonName::parse(&display_name),
+                        display_name,
+                        key,
+                    });
             }
         }
         Ok(Self {
@@ -755,13 +858,24 @@ impl<'connection> Matcher<'connection> {
         })
     }
 
-    /// The oldest live contact holding one of the keys, and the key that matched.
-    fn find(&mut self, keys: &[String]) -> Result<Option<(String, Option<String>)>> {
-        Ok(keys.iter().find_map(|key| {
-            self.holders
-                .get(key)
-                .map(|id| (id.clone(), Some(key.clone())))
-        }))
+    /// The oldest live contact holding one of the keys whose name does not disagree with
+    /// `name`, with the key that matched; and, when there is none, the first holder whose
+    /// first name does disagree (a possible duplicate to keep apart).
+    fn find(
+        &self,
+        keys: &[String],
+        name: &PersonName,
+    ) -> (Option<(String, Option<String>)>, Option<Holder>) {
+        let mut disagreeing: Option<&Holder> = None;
+        for key in keys {
+            for holder in self.holders.get(key).into_iter().flatten() {
+                if holder.name.agreement(name).allows_match() {
+                    return (Some((holder.contact_id.clone(), Some(key.clone()))), None);
+                }
+                disagreeing.get_or_insert(holder);
+            }
+        }
+        (None, disagreeing.cloned())
     }
 
     fn id_taken(&mut self, id: &str) -> Result<bool> {

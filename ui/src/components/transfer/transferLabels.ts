@@ -8,10 +8,13 @@ export const IMPORT_FORMAT_LABELS: Record<ImportFormat, string> = {
   json: "OmniCRM export (.json)",
 };
 
-export const IMPORT_ACTION_LABELS: Record<ImportAction, string> = {
+// `kept_apart` is named here too until ui/src/bindings.ts is regenerated with the core's new
+// import action (then the union is just ImportAction).
+export const IMPORT_ACTION_LABELS: Record<ImportAction | "kept_apart", string> = {
   create: "New",
   update: "Update",
   merge: "Combine",
+  kept_apart: "New, possible duplicate",
   skip: "Already there",
   invalid: "Invalid",
 };
