@@ -579,6 +579,58 @@ pub(crate) fn create_in(
     Ok(contact)
 }
 
+/// Makes contact `id` match a record from the team's server, recording the change under
+/// `batch_id` (see `remote_changes`).
+pub(crate) fn apply_remote(
+    transaction: &rusqlite::Connection,
+    id: &str,
+    input: ContactInput,
+    deleted: bool,
+    batch_id: &str,
+) -> Result<crate::remote_changes::RemoteApplied> {
+    use crate::remote_changes::{differs, RemoteApplied};
+    let rules = ValidationRules::load(transaction)?;
+    let valid = rules.validate(input)?;
+    let before = match rows::load_any(transaction, id) {
+        Ok(before) => before,
+        Err(error) if error.code == crate::error::ErrorCode::NotFound => {
+            if deleted {
+                return Ok(RemoteApplied::Unchanged);
+            }
+            let now = now_utc();
+            let mut contact = valid.into_contact(id.to_owned(), now.clone(), now);
+            let mut index = SearchIndexBatch::default();
+            insert_new(transaction, &mut contact, Some(batch_id), &mut index)?;
+            index.flush(transaction)?;
+            return Ok(RemoteApplied::Created);
+        }
+        Err(error) => return Err(error),
+    };
+    let now = later_than(&before.updated_at);
+    let mut after = valid.into_contact(before.id.clone(), before.created_at.clone(), now.clone());
+    after.deleted_at = match (deleted, &before.deleted_at) {
+        (true, Some(at)) => Some(at.clone()),
+        (true, None) => Some(now),
+        (false, _) => None,
+    };
+    let was_deleted = before.deleted_at.is_some();
+    if was_deleted == deleted && !differs(&before, &after)? {
+        return Ok(RemoteApplied::Unchanged);
+    }
+    rows::replace(transaction, &mut after)?;
+    let (operation, applied) = match (was_deleted, deleted) {
+        (false, true) => (Operation::Delete, RemoteApplied::Deleted),
+        (true, false) => (Operation::Restore, RemoteApplied::Restored),
+        _ => (Operation::Update, RemoteApplied::Updated),
+    };
+    let mut change = changes::NewChange::new(ENTITY, id, operation)
+        .before(&before)?
+        .after(&after)?;
+    change.batch_id = Some(batch_id.to_owned());
+    changes::record(transaction, &change)?;
+    Ok(applied)
+}
+
 /// Soft-deletes a live contact, recording the change under `batch_id` (bulk deletes, merges).
 pub(crate) fn tombstone_in_batch(
     transaction: &rusqlite::Connection,

@@ -198,6 +198,7 @@ impl ExportService {
                  DELETE FROM contact_suggestions; DELETE FROM contact_suggestion_dismissals;
                  DELETE FROM sync_cursors; DELETE FROM sync_audit; DELETE FROM sync_batches;
                  DELETE FROM integration_accounts;
+                 DELETE FROM sync_documents; DELETE FROM sync_connection;
                  DELETE FROM ai_messages; DELETE FROM ai_threads; DELETE FROM ai_proposals;
                  DELETE FROM ai_results; DELETE FROM ai_usage; DELETE FROM ai_breakers;
                  DELETE FROM tags WHERE is_system = 0;

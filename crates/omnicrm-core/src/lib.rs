@@ -24,6 +24,7 @@ pub mod paths;
 pub mod pii;
 pub mod productivity;
 mod records;
+pub mod remote_changes;
 pub mod store;
 pub mod tags;
 pub mod time;
@@ -59,6 +60,7 @@ pub struct Core {
     pub ingest: ingest::IngestService,
     pub export: export::ExportService,
     pub integrations: integrations::IntegrationAccountService,
+    pub remote: remote_changes::RemoteChangeService,
 }
 
 impl Core {
@@ -87,6 +89,7 @@ impl Core {
             ingest: ingest::IngestService::new(database.clone()),
             export: export::ExportService::new(database.clone(), data_dir),
             integrations: integrations::IntegrationAccountService::new(database.clone()),
+            remote: remote_changes::RemoteChangeService::new(database.clone()),
             database,
         })
     }

@@ -87,6 +87,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0014_search_vector_generations.sql",
         sql: include_str!("../../../migrations/sqlite/0014_search_vector_generations.sql"),
     },
+    Migration {
+        version: 15,
+        name: "0015_team_sync.sql",
+        sql: include_str!("../../../migrations/sqlite/0015_team_sync.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -8,7 +8,7 @@ use regex::Regex;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::changes::ChangeReceipt;
+use crate::changes::{ChangeReceipt, Operation};
 use crate::error::{Error, Result};
 use crate::pii::{self, PiiKind};
 use crate::records::{self, Record};
@@ -262,6 +262,76 @@ pub(crate) fn insert(
     };
     records::create(connection, &note, batch_id)?;
     Ok(note)
+}
+
+/// Makes note `id` match a record from the team's server, recording the change under
+/// `batch_id` (see `remote_changes`). The contact must exist here (in any state).
+pub(crate) fn apply_remote(
+    connection: &Connection,
+    id: &str,
+    contact_id: &str,
+    input: NoteInput,
+    deleted: bool,
+    batch_id: &str,
+) -> Result<crate::remote_changes::RemoteApplied> {
+    use crate::remote_changes::{differs, RemoteApplied};
+    let content = NoteContent::from_input(input)?;
+    let before = match Note::load(connection, id) {
+        Ok(before) => before,
+        Err(error) if error.code == crate::error::ErrorCode::NotFound => {
+            if deleted {
+                return Ok(RemoteApplied::Unchanged);
+            }
+            crate::contacts::load_any(connection, contact_id)?;
+            let now = now_utc();
+            let note = Note {
+                id: id.to_owned(),
+                contact_id: contact_id.to_owned(),
+                body: content.body,
+                body_html: content.body_html,
+                source_type: content.source_type.unwrap_or_default(),
+                pii_kinds: content.pii_kinds,
+                is_private: false,
+                created_at: now.clone(),
+                updated_at: now,
+                deleted_at: None,
+            };
+            records::create(connection, &note, Some(batch_id))?;
+            return Ok(RemoteApplied::Created);
+        }
+        Err(error) => return Err(error),
+    };
+    let now = records::later_than(&before.updated_at);
+    let after = Note {
+        contact_id: contact_id.to_owned(),
+        body: content.body,
+        body_html: content.body_html,
+        pii_kinds: content.pii_kinds,
+        source_type: content.source_type.unwrap_or(before.source_type),
+        updated_at: now.clone(),
+        deleted_at: match (deleted, &before.deleted_at) {
+            (true, Some(at)) => Some(at.clone()),
+            (true, None) => Some(now),
+            (false, _) => None,
+        },
+        ..before.clone()
+    };
+    let was_deleted = before.deleted_at.is_some();
+    if was_deleted == deleted && !differs(&before, &after)? {
+        return Ok(RemoteApplied::Unchanged);
+    }
+    after.save(connection)?;
+    let (operation, applied) = match (was_deleted, deleted) {
+        (false, true) => (Operation::Delete, RemoteApplied::Deleted),
+        (true, false) => (Operation::Restore, RemoteApplied::Restored),
+        _ => (Operation::Update, RemoteApplied::Updated),
+    };
+    let mut change = crate::changes::NewChange::new(ENTITY, id, operation)
+        .before(&before)?
+        .after(&after)?;
+    change.batch_id = Some(batch_id.to_owned());
+    crate::changes::record(connection, &change)?;
+    Ok(applied)
 }
 
 /// The live notes of a contact (used when merging contacts).

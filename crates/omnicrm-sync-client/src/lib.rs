@@ -10,6 +10,9 @@
 //! - device-local state (integration accounts, AI settings and usage, job rows, search
 //!   vectors) and interactions imported by an integration have no mapping at all.
 
+pub mod local_documents;
 pub mod mapping;
+pub mod team_sync;
 
 pub use mapping::{MappingError, NotShareable, SharingPolicy};
+pub use team_sync::{ConnectOutcome, SyncReport, SyncStatus, TeamSync};

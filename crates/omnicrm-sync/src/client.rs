@@ -203,6 +203,19 @@ impl SyncClient {
         self.send_message(&message).await
     }
 
+    /// Whether the server is known to hold every change of this local document: each of its
+    /// heads is one the server acknowledged in this connection's sync.
+    pub fn server_has(&self, id: &DocumentId) -> bool {
+        let (Some(document), Some(state)) = (self.documents.get(id), self.states.get(id)) else {
+            return false;
+        };
+        let their_heads = state.their_heads.as_deref().unwrap_or_default();
+        document
+            .get_heads()
+            .iter()
+            .all(|head| state.shared_heads.contains(head) || their_heads.contains(head))
+    }
+
     /// Whether the server answered `doc-unavailable` for this document.
     pub fn is_unavailable(&self, id: &DocumentId) -> bool {
         self.unavailable.contains(id)

@@ -115,6 +115,14 @@ impl RecordDocument {
         Ok(())
     }
 
+    /// Clears the tombstone: the record is alive again (an undone delete).
+    pub fn restore(doc: &mut Automerge) -> Result<(), ModelError> {
+        Self::check_version(doc)?;
+        doc.transact::<_, _, ModelError>(|tx| put_string(tx, &ROOT, "deleted_at", None))
+            .map_err(|failure| failure.error)?;
+        Ok(())
+    }
+
     /// When the record was deleted, if it was.
     pub fn deleted_at(doc: &Automerge) -> Result<Option<String>, ModelError> {
         get_string(doc, &ROOT, "deleted_at")

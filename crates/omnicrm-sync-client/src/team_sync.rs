@@ -1,0 +1,876 @@
+//! Team sync for one device: connect to the team's server, turn local changes into document
+//! changes, exchange them with the server, and apply what others changed through the core.
+//!
+//! - **Local edits.** The change log is the outbox: every write through the core services is
+//!   in it, in the same transaction as the row. [`TeamSync::record_local_changes`] turns the
+//!   entries after the stored position into changes of each record's document and moves the
+//!   position in one transaction, so a crash repeats the step (it is idempotent) and never
+//!   skips an edit. Remote changes are in the log under a `sync:` batch and are not sent back.
+//! - **Remote changes** are applied through `core.remote`, each with its document in the same
+//!   transaction as the row and the change-log entry.
+//! - Contacts and notes travel today; private notes never leave the device, and health details
+//!   only when the workspace shares them.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use automerge::Automerge;
+use omnicrm_core::remote_changes::{new_remote_batch_id, RemoteApplied, REMOTE_BATCH_PREFIX};
+use omnicrm_core::time::now_utc;
+use omnicrm_core::{Core, Error, ErrorCode, Result};
+use omnicrm_secrets::{ExposeSecret, SecretLookup, SecretStore, SecretString};
+use omnicrm_sync::client::{ClientError, SyncClient, TokenPlacement};
+use omnicrm_sync::schema::RecordKind;
+use omnicrm_sync::{AnyRecord, DocumentId, ModelError, RecordDocument, RootEntry, WorkspaceRoot};
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+use crate::local_documents::{self as documents, WorkspaceConnection};
+use crate::mapping::{self, LocalContact, MappingError, SharingPolicy};
+
+/// The secret store accounts of device tokens start with this.
+pub const TOKEN_ACCOUNT_PREFIX: &str = "team-sync-device-token:";
+
+/// How long the exchange waits for the server to fall quiet, and at most.
+const QUIET: Duration = Duration::from_millis(400);
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// What `sync status` reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SyncStatus {
+    pub server: Option<String>,
+    pub workspace_id: Option<String>,
+    pub workspace_name: Option<String>,
+    /// Whether this device is connected to a workspace (it may be offline at the moment).
+    pub connected: bool,
+    pub share_health_details: bool,
+    /// Records changed here that the server does not hold yet.
+    pub pending_changes: u32,
+    pub last_synced_at: Option<String>,
+    /// Why the last sync failed, in plain words.
+    pub last_error: Option<String>,
+}
+
+/// What one `sync now` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SyncReport {
+    /// Documents whose changes reached the server.
+    pub sent: u32,
+    /// Records created, changed or deleted here by changes from the team.
+    pub received: u32,
+    /// The change-log batch of the received changes (undoable), when there were any.
+    pub batch_id: Option<String>,
+    pub pending_changes: u32,
+    pub synced_at: String,
+}
+
+/// What connecting found on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ConnectOutcome {
+    pub server: String,
+    pub workspace_id: String,
+    pub workspace_name: String,
+    /// Records on the server already.
+    pub documents_on_server: u32,
+    /// Records of this device that the first sync will share (private ones stay here).
+    pub records_to_share: u32,
+}
+
+#[derive(Deserialize)]
+struct WorkspaceAnswer {
+    id: String,
+    name: String,
+    root_document_id: String,
+    #[serde(default)]
+    documents: i64,
+}
+
+/// Team sync over one data folder.
+#[derive(Clone)]
+pub struct TeamSync {
+    core: Core,
+}
+
+impl TeamSync {
+    pub fn new(core: Core) -> Self {
+        Self { core }
+    }
+
+    fn secrets(&self) -> Result<SecretStore> {
+        SecretStore::open(&self.core.data_dir)
+    }
+
+    fn connection(&self) -> Result<Option<WorkspaceConnection>> {
+        self.core.database.read(documents::load_connection)
+    }
+
+    fn require_connection(&self) -> Result<WorkspaceConnection> {
+        self.connection()?.ok_or_else(|| {
+            Error::new(
+                ErrorCode::Conflict,
+                "this device is not connected to a team server; connect it first \
+                 (omnicrm sync connect --server ADDRESS --token TOKEN)",
+            )
+        })
+    }
+
+    fn token(&self, connection: &WorkspaceConnection) -> Result<SecretString> {
+        match self.secrets()?.load(&connection.token_account)? {
+            SecretLookup::Found(token) => Ok(token),
+            SecretLookup::Missing => Err(Error::new(
+                ErrorCode::AuthRequired,
+                "the device token for the team server is missing; connect again",
+            )),
+            SecretLookup::Unreadable { reason } => Err(Error::new(
+                ErrorCode::AuthRequired,
+                format!("the device token cannot be read ({reason}); connect again"),
+            )),
+        }
+    }
+
+    /// Checks the server and token, then remembers the workspace (the token goes to the
+    /// secret store). Every record of this device is shared at the next sync.
+    pub async fn connect(&self, server: &str, token: &str) -> Result<ConnectOutcome> {
+        let server = normalize_server(server)?;
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(Error::invalid_field("token", "is empty"));
+        }
+        let answer = fetch_workspace(&server, token).await?;
+        let root_document_id = answer.root_document_id.parse::<DocumentId>().map_err(|_| {
+            Error::new(
+                ErrorCode::Network,
+                "the server's answer names no valid workspace; is this an OmniCRM team server?",
+            )
+        })?;
+        let token_account = format!("{TOKEN_ACCOUNT_PREFIX}{}", omnicrm_core::time::new_id());
+        let secrets = self.secrets()?;
+        let previous = self.connection()?;
+        if let Some(previous) = &previous {
+            secrets.remove(&previous.token_account)?;
+        }
+        secrets.store(&token_account, &SecretString::from(token.to_owned()))?;
+        // The same workspace again (a new address or token): what was synced stays.
+        let same_workspace = previous
+            .as_ref()
+            .filter(|previous| previous.workspace_id == answer.id);
+        let connection = WorkspaceConnection {
+            server: server.clone(),
+            workspace_id: answer.id.clone(),
+            workspace_name: answer.name.clone(),
+            root_document_id,
+            token_account,
+            share_health_details: same_workspace
+                .is_some_and(|previous| previous.share_health_details),
+            change_log_seq: same_workspace.map_or(0, |previous| previous.change_log_seq),
+            last_synced_at: None,
+            last_error: None,
+        };
+        let keep_documents = same_workspace.is_some();
+        let records_to_share = self.core.database.write(|transaction| {
+            if !keep_documents {
+                // Another workspace: documents of the last one are of no use.
+                documents::forget_all(transaction)?;
+            }
+            documents::save_connection(transaction, &connection, &now_utc())?;
+            shareable_count(transaction)
+        })?;
+        Ok(ConnectOutcome {
+            server,
+            workspace_id: answer.id,
+            workspace_name: answer.name,
+            documents_on_server: u32::try_from(answer.documents.max(0)).unwrap_or(u32::MAX),
+            records_to_share,
+        })
+    }
+
+    /// Forgets the workspace and the token. The records stay here and stop syncing.
+    pub fn disconnect(&self) -> Result<SyncStatus> {
+        if let Some(connection) = self.connection()? {
+            self.secrets()?.remove(&connection.token_account)?;
+        }
+        self.core
+            .database
+            .write(|transaction| documents::forget_all(transaction))?;
+        self.status()
+    }
+
+    /// Turns on or off sharing health context and emergency contacts with the team.
+    pub fn set_share_health_details(&self, share: bool) -> Result<SyncStatus> {
+        self.require_connection()?;
+        self.core.database.write(|transaction| {
+            transaction.execute(
+                "UPDATE sync_connection SET share_health_details = ?1,
+                        change_log_seq = CASE WHEN ?1 THEN 0 ELSE change_log_seq END
+                 WHERE id = 1",
+                [share],
+            )?;
+            Ok(())
+        })?;
+        self.status()
+    }
+
+    pub fn status(&self) -> Result<SyncStatus> {
+        let connection = self.connection()?;
+        let pending = match &connection {
+            Some(connection) => self.pending_changes(connection.change_log_seq)?,
+            None => 0,
+        };
+        Ok(match connection {
+            None => SyncStatus {
+                server: None,
+                workspace_id: None,
+                workspace_name: None,
+                connected: false,
+                share_health_details: false,
+                pending_changes: 0,
+                last_synced_at: None,
+                last_error: None,
+            },
+            Some(connection) => SyncStatus {
+                server: Some(connection.server),
+                workspace_id: Some(connection.workspace_id),
+                workspace_name: Some(connection.workspace_name),
+                connected: true,
+                share_health_details: connection.share_health_details,
+                pending_changes: pending,
+                last_synced_at: connection.last_synced_at,
+                last_error: connection.last_error,
+            },
+        })
+    }
+
+    /// Records with changes the server does not hold yet: documents not sent, and changes
+    /// not yet turned into documents.
+    fn pending_changes(&self, since: i64) -> Result<u32> {
+        self.core.database.read(|connection| {
+            let unsent = documents::unsent_count(connection)?;
+            let waiting: u32 = connection.query_row(
+                "SELECT COUNT(DISTINCT entity || ':' || entity_id) FROM change_log
+                 WHERE seq > ?1 AND entity IN ('contact', 'note')
+                   AND (batch_id IS NULL OR batch_id NOT LIKE ?2)
+                   AND NOT (entity = 'note' AND entity_id IN
+                            (SELECT id FROM notes WHERE is_private = 1
+                               AND id NOT IN (SELECT record_id FROM sync_documents
+                                              WHERE record_id IS NOT NULL)))",
+                params![since, format!("{REMOTE_BATCH_PREFIX}%")],
+                |row| row.get(0),
+            )?;
+            Ok(unsent + waiting)
+        })
+    }
+
+    /// Turns local changes since the stored position into document changes.
+    pub fn record_local_changes(&self) -> Result<u32> {
+        let connection = self.require_connection()?;
+        let policy = SharingPolicy {
+            share_health_details: connection.share_health_details,
+        };
+        let (changed, newest) = self.core.database.read(|database| {
+            let mut statement = database.prepare_cached(
+                "SELECT entity, entity_id, MAX(seq) FROM change_log
+                 WHERE seq > ?1 AND entity IN ('contact', 'note')
+                   AND (batch_id IS NULL OR batch_id NOT LIKE ?2)
+                 GROUP BY entity, entity_id ORDER BY MAX(seq)",
+            )?;
+            let rows = statement
+                .query_map(
+                    params![connection.change_log_seq, format!("{REMOTE_BATCH_PREFIX}%")],
+                    |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get::<_, String>(1)?,
+                            row.get::<_, i64>(2)?,
+                        ))
+                    },
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let newest = rows.iter().map(|row| row.2).max();
+            Ok((rows, newest))
+        })?;
+        let Some(newest) = newest else {
+            return Ok(0);
+        };
+        // Read each record as it is now (a later edit only makes the document newer).
+        let mut outgoing = Vec::new();
+        for (entity, id, _) in changed {
+            outgoing.push(self.outgoing(&entity, &id, &policy)?);
+        }
+        let now = now_utc();
+        self.core.database.write(|transaction| {
+            let mut count = 0;
+            for record in outgoing {
+                if write_outgoing(transaction, record, &now)? {
+                    count += 1;
+                }
+            }
+            documents::set_change_log_seq(transaction, newest)?;
+            Ok(count)
+        })
+    }
+
+    fn outgoing(&self, entity: &str, id: &str, policy: &SharingPolicy) -> Result<Outgoing> {
+        let deleted = |table: &str| -> Result<bool> {
+            self.core.database.read(|connection| {
+                Ok(connection
+                    .query_row(
+                        &format!("SELECT deleted_at IS NOT NULL FROM {table} WHERE id = ?1"),
+                        [id],
+                        |row| row.get::<_, bool>(0),
+                    )
+                    .unwrap_or(true))
+            })
+        };
+        match entity {
+            "contact" => {
+                if deleted("contacts")? {
+                    return Ok(Outgoing::Gone { id: id.to_owned() });
+                }
+                let contact = self.core.contacts.get(id)?;
+                let identifiers = self.core.identities.list_for_contact(id)?;
+                let local = LocalContact {
+                    contact: &contact,
+                    identifiers: &identifiers,
+                    private: false,
+                };
+                match mapping::contact_to_sync(&local, policy) {
+                    Ok(record) => Ok(Outgoing::Contact(Box::new(record))),
+                    Err(MappingError::NotShareable { .. }) => {
+                        Ok(Outgoing::Gone { id: id.to_owned() })
+                    }
+                    Err(error) => Err(mapping_error(error)),
+                }
+            }
+            _ => {
+                if deleted("notes")? {
+                    return Ok(Outgoing::Gone { id: id.to_owned() });
+                }
+                let note = self.core.notes.get(id)?;
+                match mapping::note_to_sync(&note) {
+                    Ok(record) => Ok(Outgoing::Note(record)),
+                    // A note made private after it was shared leaves the team's copy.
+                    Err(MappingError::NotShareable { .. }) => {
+                        Ok(Outgoing::Gone { id: id.to_owned() })
+                    }
+                    Err(error) => Err(mapping_error(error)),
+                }
+            }
+        }
+    }
+
+    /// Pushes local changes and pulls the team's, until in step with the server.
+    pub async fn sync_now(&self) -> Result<SyncReport> {
+        let result = self.exchange().await;
+        let outcome = match &result {
+            Ok(report) => (Some(report.synced_at.clone()), None),
+            Err(error) => (None, Some(error.message.clone())),
+        };
+        self.core.database.write(|transaction| {
+            documents::set_outcome(transaction, outcome.0.as_deref(), outcome.1.as_deref())
+        })?;
+        result
+    }
+
+    async fn exchange(&self) -> Result<SyncReport> {
+        let connection = self.require_connection()?;
+        let token = self.token(&connection)?;
+        self.record_local_changes()?;
+        let stored = self.core.database.read(documents::load_all)?;
+        let root_id = connection.root_document_id;
+
+        let mut client = SyncClient::new();
+        client
+            .connect(
+                &sync_url(&connection.server),
+                token.expose_secret(),
+                TokenPlacement::Header,
+            )
+            .await
+            .map_err(|error| client_error(&connection.server, error))?;
+
+        let mut known: HashMap<DocumentId, String> = HashMap::new();
+        let mut root_present = false;
+        for document in stored {
+            known.insert(document.document_id, document.heads.clone());
+            root_present |= document.document_id == root_id;
+            client.insert(document.document_id, document.document);
+        }
+        if !root_present {
+            client
+                .request(root_id)
+                .await
+                .map_err(|error| client_error(&connection.server, error))?;
+            client
+                .pump_until(LIMIT, |client| client.awaiting() == 0)
+                .await
+                .map_err(|error| client_error(&connection.server, error))?;
+            if client.is_unavailable(&root_id) {
+                return Err(Error::new(
+                    ErrorCode::NotFound,
+                    "the team's workspace no longer exists on the server",
+                ));
+            }
+        }
+        // Every record document this device has is listed in the workspace root.
+        let listed: HashSet<DocumentId> = client
+            .document(&root_id)
+            .map(WorkspaceRoot::entries)
+            .transpose()
+            .map_err(model_error)?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|entry| entry.document_id)
+            .collect();
+        let unlisted: Vec<RootEntry> = self.core.database.read(|database| {
+            let mut statement = database.prepare_cached(
+                "SELECT document_id, record_id, kind FROM sync_documents WHERE record_id IS NOT NULL",
+            )?;
+            let rows = statement
+                .query_map([], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut entries = Vec::new();
+            for (document_id, record_id, kind) in rows {
+                let (Ok(document_id), Ok(record_id), Ok(kind)) = (
+                    document_id.parse::<DocumentId>(),
+                    record_id.parse::<uuid::Uuid>(),
+                    kind.parse::<RecordKind>(),
+                ) else {
+                    continue;
+                };
+                if !listed.contains(&document_id) {
+                    entries.push(RootEntry {
+                        record_id,
+                        kind,
+                        document_id,
+                    });
+                }
+            }
+            Ok(entries)
+        })?;
+        if let Some(root) = client.document_mut(&root_id) {
+            for entry in &unlisted {
+                WorkspaceRoot::add(root, entry).map_err(model_error)?;
+            }
+        }
+        client
+            .sync(QUIET, LIMIT)
+            .await
+            .map_err(|error| client_error(&connection.server, error))?;
+
+        // Records the root lists that this device has not seen yet.
+        let entries = client
+            .document(&root_id)
+            .map(WorkspaceRoot::entries)
+            .transpose()
+            .map_err(model_error)?
+            .unwrap_or_default();
+        for entry in &entries {
+            if client.document(&entry.document_id).is_none() {
+                client
+                    .request(entry.document_id)
+                    .await
+                    .map_err(|error| client_error(&connection.server, error))?;
+            }
+        }
+        if client.awaiting() > 0 {
+            client
+                .pump_until(LIMIT, |client| client.awaiting() == 0)
+                .await
+                .map_err(|error| client_error(&connection.server, error))?;
+        }
+        client
+            .sync(QUIET, LIMIT)
+            .await
+            .map_err(|error| client_error(&connection.server, error))?;
+        if let Some(message) = client.errors().first() {
+            return Err(Error::new(
+                ErrorCode::Network,
+                format!("the team server refused a change: {message}"),
+            ));
+        }
+
+        // Apply what changed, contacts before notes (a note needs its contact).
+        let policy = SharingPolicy {
+            share_health_details: connection.share_health_details,
+        };
+        let batch_id = new_remote_batch_id();
+        let now = now_utc();
+        let mut received = 0;
+        let mut sent = 0;
+        let mut incoming = Vec::new();
+        for document_id in client.document_ids() {
+            let Some(document) = client.document(&document_id) else {
+                continue;
+            };
+            let heads = documents::heads_text(document);
+            let server_has = client.server_has(&document_id);
+            let changed_here = known.get(&document_id) != Some(&heads);
+            incoming.push(Incoming {
+                document_id,
+                document: document.clone(),
+                heads,
+                server_has,
+                changed_here,
+            });
+        }
+        incoming.sort_by_key(|incoming| match RecordDocument::kind(&incoming.document) {
+            Ok(RecordKind::Contact) => 0,
+            _ => 1,
+        });
+        for mut item in incoming {
+            let sent_heads = item.server_has.then(|| item.heads.clone());
+            if item.document_id == root_id {
+                let root = &mut item.document;
+                self.core.database.write(|transaction| {
+                    documents::save_document(
+                        transaction,
+                        &root_id,
+                        None,
+                        "root",
+                        root,
+                        sent_heads.as_deref(),
+                        &now,
+                    )
+                })?;
+                continue;
+            }
+            let was_unsent = known.get(&item.document_id).is_some_and(|_| true)
+                && self
+                    .core
+                    .database
+                    .read(|database| documents::load_by_id(database, &item.document_id))?
+                    .is_some_and(|stored| stored.heads != stored.sent_heads);
+            if item.server_has && was_unsent {
+                sent += 1;
+            }
+            if !item.changed_here {
+                if let Some(heads) = &sent_heads {
+                    let id = item.document_id;
+                    self.core
+                        .database
+                        .write(|transaction| documents::mark_sent(transaction, &id, heads))?;
+                }
+                continue;
+            }
+            if self.apply_incoming(&mut item, &policy, &batch_id, sent_heads.as_deref(), &now)? {
+                received += 1;
+            }
+        }
+        let pending_changes = self.pending_changes(self.require_connection()?.change_log_seq)?;
+        Ok(SyncReport {
+            sent,
+            received,
+            batch_id: (received > 0).then_some(batch_id),
+            pending_changes,
+            synced_at: now,
+        })
+    }
+
+    /// Applies one document that changed on the server; true when a record changed here.
+    fn apply_incoming(
+        &self,
+        item: &mut Incoming,
+        policy: &SharingPolicy,
+        batch_id: &str,
+        sent_heads: Option<&str>,
+        now: &str,
+    ) -> Result<bool> {
+        let document_id = item.document_id;
+        let deleted = RecordDocument::deleted_at(&item.document)
+            .map_err(model_error)?
+            .is_some();
+        let record = AnyRecord::read(&item.document).map_err(model_error)?;
+        let document = &mut item.document;
+        let applied = match record {
+            Some(AnyRecord::Contact(remote)) => {
+                let local = self.core.contacts.get(&remote.id.to_string()).ok();
+                let mapped = mapping::contact_from_sync(&remote, local.as_ref(), policy)
+                    .map_err(mapping_error)?;
+                self.core.remote.apply_contact(
+                    batch_id,
+                    &mapped.id,
+                    mapped.input,
+                    deleted,
+                    |transaction| {
+                        documents::save_document(
+                            transaction,
+                            &document_id,
+                            Some(&mapped.id),
+                            "contact",
+                            document,
+                            sent_heads,
+                            now,
+                        )
+                    },
+                )?
+            }
+            Some(AnyRecord::Note(remote)) => {
+                let mapped = mapping::note_from_sync(&remote).map_err(mapping_error)?;
+                self.core.remote.apply_note(
+                    batch_id,
+                    &mapped.id,
+                    &mapped.contact_id,
+                    mapped.input,
+                    deleted,
+                    |transaction| {
+                        documents::save_document(
+                            transaction,
+                            &document_id,
+                            Some(&mapped.id),
+                            "note",
+                            document,
+                            sent_heads,
+                            now,
+                        )
+                    },
+                )?
+            }
+            // Kinds this device does not apply yet are kept as documents, untouched.
+            _ => {
+                let record_id = RecordDocument::record_id(document)
+                    .ok()
+                    .map(|id| id.to_string());
+                let kind = RecordDocument::kind(document)
+                    .map(|kind| kind.as_str().to_owned())
+                    .unwrap_or_else(|_| "unknown".to_owned());
+                self.core.database.write(|transaction| {
+                    documents::save_document(
+                        transaction,
+                        &document_id,
+                        record_id.as_deref(),
+                        &kind,
+                        document,
+                        sent_heads,
+                        now,
+                    )
+                })?;
+                RemoteApplied::Unchanged
+            }
+        };
+        Ok(applied != RemoteApplied::Unchanged)
+    }
+}
+
+struct Incoming {
+    document_id: DocumentId,
+    document: Automerge,
+    heads: String,
+    server_has: bool,
+    changed_here: bool,
+}
+
+enum Outgoing {
+    Contact(Box<omnicrm_sync::Contact>),
+    Note(omnicrm_sync::Note),
+    /// Deleted here, or no longer shareable: the document is tombstoned.
+    Gone {
+        id: String,
+    },
+}
+
+/// Writes one outgoing record into its document; true when the document changed.
+fn write_outgoing(transaction: &rusqlite::Connection, record: Outgoing, now: &str) -> Result<bool> {
+    let (record_id, kind) = match &record {
+        Outgoing::Contact(contact) => (contact.id.to_string(), "contact"),
+        Outgoing::Note(note) => (note.id.to_string(), "note"),
+        Outgoing::Gone { id } => (id.clone(), ""),
+    };
+    let stored = documents::load_by_record(transaction, &record_id)?;
+    let (document_id, mut document, before) = match stored {
+        Some(stored) => {
+            let before = stored.heads.clone();
+            (stored.document_id, stored.document, Some(before))
+        }
+        None => match &record {
+            // Never shared and gone: nothing to tell the team.
+            Outgoing::Gone { .. } => return Ok(false),
+            Outgoing::Contact(contact) => (
+                DocumentId::random(),
+                RecordDocument::create(contact.as_ref()).map_err(model_error)?,
+                None,
+            ),
+            Outgoing::Note(note) => (
+                DocumentId::random(),
+                RecordDocument::create(note).map_err(model_error)?,
+                None,
+            ),
+        },
+    };
+    if before.is_some() {
+        match &record {
+            Outgoing::Contact(contact) => {
+                RecordDocument::update(&mut document, contact.as_ref()).map_err(model_error)?
+            }
+            Outgoing::Note(note) => {
+                RecordDocument::update(&mut document, note).map_err(model_error)?
+            }
+            Outgoing::Gone { .. } => {
+                if RecordDocument::deleted_at(&document)
+                    .map_err(model_error)?
+                    .is_none()
+                {
+                    RecordDocument::tombstone(&mut document, now).map_err(model_error)?;
+                }
+            }
+        }
+    }
+    let kind = if kind.is_empty() {
+        RecordDocument::kind(&document)
+            .map(|kind| kind.as_str().to_owned())
+            .unwrap_or_default()
+    } else {
+        kind.to_owned()
+    };
+    // A record restored here (after a delete) is alive again in its document too: writing its
+    // fields does not clear the tombstone, so it is cleared here.
+    if !matches!(record, Outgoing::Gone { .. })
+        && RecordDocument::deleted_at(&document)
+            .map_err(model_error)?
+            .is_some()
+    {
+        RecordDocument::restore(&mut document).map_err(model_error)?;
+    }
+    let changed = before.as_deref() != Some(documents::heads_text(&document).as_str());
+    if changed {
+        documents::save_document(
+            transaction,
+            &document_id,
+            Some(&record_id),
+            &kind,
+            &mut document,
+            None,
+            now,
+        )?;
+    }
+    Ok(changed)
+}
+
+/// Live records of the kinds that travel, not private: what joining shares.
+fn shareable_count(connection: &rusqlite::Connection) -> Result<u32> {
+    Ok(connection.query_row(
+        "SELECT (SELECT COUNT(*) FROM contacts WHERE deleted_at IS NULL)
+              + (SELECT COUNT(*) FROM notes WHERE deleted_at IS NULL AND is_private = 0)",
+        [],
+        |row| row.get(0),
+    )?)
+}
+
+/// `http://host:port` without a trailing slash; `server` names the field in errors.
+fn normalize_server(server: &str) -> Result<String> {
+    let server = server.trim().trim_end_matches('/');
+    let Some(rest) = server
+        .strip_prefix("http://")
+        .or_else(|| server.strip_prefix("https://"))
+    else {
+        return Err(Error::invalid_field(
+            "server",
+            "must start with http:// or https:// (for example http://192.168.1.20:3030)",
+        ));
+    };
+    if rest.is_empty() || rest.contains(char::is_whitespace) {
+        return Err(Error::invalid_field("server", "names no host"));
+    }
+    Ok(server.to_owned())
+}
+
+/// The WebSocket address of the server's sync endpoint.
+fn sync_url(server: &str) -> String {
+    let rest = server
+        .strip_prefix("https://")
+        .map(|rest| format!("wss://{rest}"))
+        .or_else(|| {
+            server
+                .strip_prefix("http://")
+                .map(|rest| format!("ws://{rest}"))
+        })
+        .unwrap_or_else(|| server.to_owned());
+    format!("{rest}/sync")
+}
+
+async fn fetch_workspace(server: &str, token: &str) -> Result<WorkspaceAnswer> {
+    let response = reqwest::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .build()
+        .map_err(|error| Error::new(ErrorCode::Internal, format!("no HTTP client: {error}")))?
+        .get(format!("{server}/v1/workspace"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|error| {
+            Error::new(
+                ErrorCode::Network,
+                format!("the team server at {server} could not be reached ({error})"),
+            )
+        })?;
+    match response.status().as_u16() {
+        200 => response.json::<WorkspaceAnswer>().await.map_err(|_| {
+            Error::new(
+                ErrorCode::Network,
+                "the server's answer is not an OmniCRM team server's",
+            )
+        }),
+        401 | 403 => Err(Error::new(
+            ErrorCode::AuthRequired,
+            "the team server refused this device token (it may have been revoked); ask for a new one",
+        )),
+        404 => Err(Error::new(
+            ErrorCode::NotFound,
+            "the team's workspace no longer exists on the server",
+        )),
+        429 => Err(Error::new(
+            ErrorCode::RateLimited,
+            "the team server asks to slow down; try again in a minute",
+        )),
+        status => Err(Error::new(
+            ErrorCode::Network,
+            format!("the team server answered with an error (HTTP {status})"),
+        )),
+    }
+}
+
+fn client_error(server: &str, error: ClientError) -> Error {
+    match error {
+        ClientError::WebSocket(detail) if detail.contains("401") || detail.contains("403") => Error::new(
+            ErrorCode::AuthRequired,
+            "the team server refused this device token (it may have been revoked); ask for a new one",
+        ),
+        ClientError::WebSocket(detail) => Error::new(
+            ErrorCode::Network,
+            format!("the team server at {server} could not be reached ({detail})"),
+        ),
+        ClientError::Timeout => Error::new(
+            ErrorCode::Network,
+            format!("the team server at {server} stopped answering; the changes wait here for the next sync"),
+        ),
+        ClientError::Closed(reason) if reason.contains("revoked") => Error::new(
+            ErrorCode::AuthRequired,
+            "the team server revoked this device token; ask for a new one",
+        ),
+        other => Error::new(
+            ErrorCode::Network,
+            format!("the connection to the team server ended ({other})"),
+        ),
+    }
+}
+
+fn model_error(error: ModelError) -> Error {
+    match error {
+        ModelError::SchemaTooNew { .. } => Error::new(
+            ErrorCode::SchemaTooNew,
+            format!("a record on the team server was written by a newer OmniCRM ({error}); update OmniCRM to sync it"),
+        ),
+        other => Error::internal(format!("a sync document could not be used: {other}")),
+    }
+}
+
+fn mapping_error(error: MappingError) -> Error {
+    Error::new(
+        ErrorCode::ValidationFailed,
+        format!("a record from the team could not be read: {error}"),
+    )
+}

@@ -1,0 +1,246 @@
+//! Two devices (two data folders with real SQLite files) in one workspace of a real sync
+//! server on a real Postgres: sharing on join, edits both ways, concurrent edits of different
+//! fields, deletes, a private note that never reaches the server, and a server that is down.
+
+use omnicrm_core::contacts::{input_of, ContactInput, EmailEntry};
+use omnicrm_core::notes::NoteInput;
+use omnicrm_core::{Core, ErrorCode};
+use omnicrm_sync_client::TeamSync;
+use omnicrm_sync_server::test_support::{config, fresh_database, workspace, TestServer};
+
+struct Device {
+    _directory: tempfile::TempDir,
+    core: Core,
+    sync: TeamSync,
+}
+
+fn device() -> Device {
+    let directory = tempfile::tempdir().unwrap();
+    let core = Core::open(directory.path()).unwrap();
+    let sync = TeamSync::new(core.clone());
+    Device {
+        _directory: directory,
+        core,
+        sync,
+    }
+}
+
+fn person(name: &str, email: &str) -> ContactInput {
+    ContactInput {
+        display_name: name.to_owned(),
+        emails: vec![EmailEntry {
+            address: email.to_owned(),
+            label: None,
+            is_primary: true,
+        }],
+        ..ContactInput::default()
+    }
+}
+
+async fn server_text(url: &str, sql: &str) -> Vec<String> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .query(sql, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get::<_, String>(0))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_devices_share_a_workspace_and_a_private_note_never_reaches_the_server() {
+    let url = fresh_database().await;
+    let team = workspace(&url, "Harbour Practice").await;
+    let server = TestServer::start(config(&url)).await;
+    let address = server.http_url("");
+
+    // Device A holds clients before it joins: they are shared, the private note is not.
+    let a = device();
+    let ada = a
+        .core
+        .contacts
+        .create(person("Ada Lovelace", "ada@example.com"))
+        .unwrap();
+    let shared_note = a
+        .core
+        .notes
+        .create(&ada.id, NoteInput::plain("Prefers morning sessions."))
+        .unwrap();
+    a.core
+        .notes
+        .create(
+            &ada.id,
+            NoteInput {
+                is_private: true,
+                ..NoteInput::plain("Private: panic disorder, discussed in session 3.")
+            },
+        )
+        .unwrap();
+    let joined = a.sync.connect(&address, &team.token).await.unwrap();
+    assert_eq!(joined.workspace_name, "Harbour Practice");
+    assert_eq!(
+        joined.records_to_share, 2,
+        "one contact and one note; the private note stays"
+    );
+    assert_eq!(a.sync.status().unwrap().pending_changes, 2);
+    let first = a.sync.sync_now().await.unwrap();
+    assert_eq!(first.sent, 2, "{first:?}");
+    assert_eq!(first.pending_changes, 0);
+
+    // Device B joins empty and receives them.
+    let b = device();
+    b.sync.connect(&address, &team.token).await.unwrap();
+    let received = b.sync.sync_now().await.unwrap();
+    assert_eq!(received.received, 2, "{received:?}");
+    let ada_on_b = b.core.contacts.get(&ada.id).unwrap();
+    assert_eq!(ada_on_b.display_name, "Ada Lovelace");
+    assert_eq!(ada_on_b.emails[0].address, "ada@example.com");
+    let notes_on_b = b.core.notes.list_for_contact(&ada.id).unwrap();
+    assert_eq!(notes_on_b.len(), 1);
+    assert_eq!(notes_on_b[0].id, shared_note.id);
+    assert_eq!(notes_on_b[0].body, "Prefers morning sessions.");
+
+    // Concurrent edits of different fields both survive.
+    let mut on_a = input_of(a.core.contacts.get(&ada.id).unwrap());
+    on_a.organization = Some("Analytical Engines Ltd".to_owned());
+    a.core.contacts.update(&ada.id, on_a).unwrap();
+    let mut on_b = input_of(b.core.contacts.get(&ada.id).unwrap());
+    on_b.referral_source = Some("Charles Babbage".to_owned());
+    b.core.contacts.update(&ada.id, on_b).unwrap();
+    a.sync.sync_now().await.unwrap();
+    b.sync.sync_now().await.unwrap();
+    a.sync.sync_now().await.unwrap();
+    for core in [&a.core, &b.core] {
+        let ada = core.contacts.get(&ada.id).unwrap();
+        assert_eq!(ada.organization.as_deref(), Some("Analytical Engines Ltd"));
+        assert_eq!(ada.referral_source.as_deref(), Some("Charles Babbage"));
+    }
+
+    // A delete on B travels as a tombstone; the remote change is one undoable batch on A.
+    b.core.notes.delete(&shared_note.id).unwrap();
+    b.sync.sync_now().await.unwrap();
+    let report = a.sync.sync_now().await.unwrap();
+    assert_eq!(report.received, 1, "{report:?}");
+    assert!(
+        a.core.notes.get(&shared_note.id).is_err(),
+        "deleted on A too"
+    );
+    let batch = report.batch_id.expect("the remote changes' batch");
+    a.core.changes.undo_batch(&batch).unwrap();
+    assert!(
+        a.core.notes.get(&shared_note.id).is_ok(),
+        "the delete is undoable"
+    );
+
+    // The private note is nowhere on the server.
+    let bodies = server_text(&url, "SELECT body FROM projected_notes").await;
+    assert!(
+        bodies.iter().all(|body| !body.contains("panic disorder")),
+        "{bodies:?}"
+    );
+    let names = server_text(&url, "SELECT display_name FROM projected_contacts").await;
+    assert_eq!(names, vec!["Ada Lovelace".to_owned()]);
+
+    let status = b.sync.status().unwrap();
+    assert!(status.connected);
+    assert_eq!(
+        status.workspace_id.as_deref(),
+        Some(team.id.to_string().as_str())
+    );
+    assert!(status.last_synced_at.is_some());
+    assert_eq!(status.last_error, None);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_made_while_the_server_is_down_wait_and_are_delivered_when_it_is_back() {
+    let url = fresh_database().await;
+    let team = workspace(&url, "Team").await;
+    let server = TestServer::start(config(&url)).await;
+    let a = device();
+    let b = device();
+    a.sync
+        .connect(&server.http_url(""), &team.token)
+        .await
+        .unwrap();
+    b.sync
+        .connect(&server.http_url(""), &team.token)
+        .await
+        .unwrap();
+    a.sync.sync_now().await.unwrap();
+    server.stop().await;
+
+    let grace = a
+        .core
+        .contacts
+        .create(person("Grace Hopper", "grace@example.com"))
+        .unwrap();
+    let failed = a.sync.sync_now().await.unwrap_err();
+    assert_eq!(failed.code, ErrorCode::Network, "{failed:?}");
+    assert!(
+        failed.message.contains("could not be reached"),
+        "{}",
+        failed.message
+    );
+    let waiting = a.sync.status().unwrap();
+    assert_eq!(waiting.pending_changes, 1);
+    assert!(waiting.last_error.is_some());
+    assert!(
+        a.core.contacts.get(&grace.id).is_ok(),
+        "local data is untouched by the failure"
+    );
+
+    // The server is back (at a new address): connecting again to the same workspace keeps
+    // what was synced, and the waiting edit is delivered.
+    let back = TestServer::start(config(&url)).await;
+    a.sync
+        .connect(&back.http_url(""), &team.token)
+        .await
+        .unwrap();
+    b.sync
+        .connect(&back.http_url(""), &team.token)
+        .await
+        .unwrap();
+    let delivered = a.sync.sync_now().await.unwrap();
+    assert_eq!(delivered.sent, 1, "{delivered:?}");
+    assert_eq!(a.sync.status().unwrap().pending_changes, 0);
+    assert_eq!(a.sync.status().unwrap().last_error, None);
+    b.sync.sync_now().await.unwrap();
+    assert_eq!(
+        b.core.contacts.get(&grace.id).unwrap().display_name,
+        "Grace Hopper"
+    );
+    back.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_token_or_address_is_a_clear_typed_error() {
+    let url = fresh_database().await;
+    let server = TestServer::start(config(&url)).await;
+    let a = device();
+    let refused = a
+        .sync
+        .connect(&server.http_url(""), "ocs_not-a-real-token")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::AuthRequired, "{refused:?}");
+    let bad = a
+        .sync
+        .connect("ftp://example.org", "token")
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code, ErrorCode::ValidationFailed);
+    assert_eq!(
+        bad.details.unwrap().fields[0].field,
+        "server",
+        "the error names the field"
+    );
+    let not_connected = a.sync.sync_now().await.unwrap_err();
+    assert_eq!(not_connected.code, ErrorCode::Conflict);
+    assert!(!a.sync.status().unwrap().connected);
+    server.stop().await;
+}
