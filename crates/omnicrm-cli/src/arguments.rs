@@ -72,6 +72,9 @@ pub enum Command {
     /// The AI assistant: ask, usage, status, config, key, proposals.
     #[command(subcommand)]
     Ai(crate::ai_commands::AiCommand),
+    /// Team sync: connect this device to the team's server, sync now, status, disconnect.
+    #[command(subcommand)]
+    Sync(crate::sync_commands::SyncCommand),
     /// Search contacts, notes, mail, events, calls, tasks and projects.
     Search(SearchArgs),
     /// The local embedding model for semantic search.
@@ -286,6 +289,9 @@ pub enum JobsCommand {
 pub enum ContactsCommand {
     /// Add a contact.
     Add(AddArgs),
+    /// Change a contact: only the fields given change. `--email` and `--phone` replace the
+    /// contact's list (repeat them for several; give "" to clear it). Undoable.
+    Edit(EditArgs),
     /// List contacts, a page at a time.
     List(ListArgs),
     /// Show one contact in full.
@@ -325,6 +331,32 @@ pub struct AddArgs {
     /// Tag; repeat for several.
     #[arg(long = "tag")]
     pub tags: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The contact's id.
+    pub id: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The organisation ("" clears it).
+    #[arg(long)]
+    pub organization: Option<String>,
+    /// Lifecycle stage, e.g. prospect, new_client, core_client, vip_client ("" clears it).
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Client status: active, inactive, at_risk or churned.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Email address; repeat for several (the first is primary). Replaces the list.
+    #[arg(long = "email")]
+    pub emails: Option<Vec<String>>,
+    /// Phone number; repeat for several (the first is primary). Replaces the list.
+    #[arg(long = "phone")]
+    pub phones: Option<Vec<String>>,
+    /// Date of birth, YYYY-MM-DD ("" clears it).
+    #[arg(long)]
+    pub birthday: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -58,6 +58,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 Command::Google(google) => google_commands::run_google(&core, google, &printer),
                 Command::Ai(ai) => crate::ai_commands::run_ai(&core, ai, &printer),
                 Command::Search(arguments) => search_commands::search(&core, &arguments, &printer),
+                Command::Sync(sync) => crate::sync_commands::run_sync(&core, sync, &printer),
                 Command::Doctor => doctor(&data_dir, &printer),
                 Command::Models(models) => search_commands::run_models(models, &printer),
             }
@@ -127,6 +128,35 @@ fn run_contacts(core: &Core, command: ContactsCommand, printer: &Printer) -> Res
                     page.offset + 1
                 ));
                 text
+            })
+        }
+        ContactsCommand::Edit(arguments) => {
+            let id = arguments.id.clone();
+            let current = core.contacts.get(&id)?;
+            let input = edited_input(current, arguments)?;
+            let contact = core.contacts.update(&id, input)?;
+            let change_id = core
+                .changes
+                .history(omnicrm_core::contacts::ENTITY, &id)?
+                .last()
+                .map(|change| change.id.clone());
+            #[derive(Serialize)]
+            struct Edited<'a> {
+                #[serde(flatten)]
+                contact: &'a omnicrm_core::contacts::Contact,
+                change_id: Option<String>,
+            }
+            let edited = Edited {
+                contact: &contact,
+                change_id: change_id.clone(),
+            };
+            printer.value(&edited, || {
+                format!(
+                    "Changed {} ({}); undo with: omnicrm undo {}",
+                    contact.display_name,
+                    contact.id,
+                    change_id.as_deref().unwrap_or("?")
+                )
             })
         }
         ContactsCommand::Show { id } => {
@@ -211,6 +241,58 @@ fn run_jobs(core: &Core, command: JobsCommand, printer: &Printer) -> Result<()> 
             })
         }
     }
+}
+
+/// The contact as it is, with the fields given on the command line changed.
+fn edited_input(
+    current: omnicrm_core::contacts::Contact,
+    arguments: crate::arguments::EditArgs,
+) -> Result<ContactInput> {
+    let blank_is_none = |text: String| {
+        let text = text.trim().to_owned();
+        (!text.is_empty()).then_some(text)
+    };
+    let mut input = omnicrm_core::contacts::input_of(current);
+    if let Some(name) = arguments.name {
+        input.display_name = name;
+    }
+    if let Some(organization) = arguments.organization {
+        input.organization = blank_is_none(organization);
+    }
+    if let Some(stage) = arguments.stage {
+        input.lifecycle_stage = parse_stage(blank_is_none(stage))?;
+    }
+    if let Some(status) = arguments.status {
+        input.client_status = parse_status(Some(status))?;
+    }
+    if let Some(birthday) = arguments.birthday {
+        input.date_of_birth = blank_is_none(birthday);
+    }
+    if let Some(emails) = arguments.emails {
+        input.emails = emails
+            .into_iter()
+            .filter_map(blank_is_none)
+            .enumerate()
+            .map(|(index, address)| EmailEntry {
+                address,
+                label: None,
+                is_primary: index == 0,
+            })
+            .collect();
+    }
+    if let Some(phones) = arguments.phones {
+        input.phones = phones
+            .into_iter()
+            .filter_map(blank_is_none)
+            .enumerate()
+            .map(|(index, number)| PhoneEntry {
+                number,
+                label: None,
+                is_primary: index == 0,
+            })
+            .collect();
+    }
+    Ok(input)
 }
 
 fn contact_input(arguments: AddArgs) -> Result<ContactInput> {

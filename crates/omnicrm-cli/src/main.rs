@@ -11,6 +11,7 @@ mod google_sync_commands;
 mod jobs_run_command;
 mod output;
 mod search_commands;
+mod sync_commands;
 mod transfer_commands;
 
 use clap::Parser;

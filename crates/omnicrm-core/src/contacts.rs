@@ -19,7 +19,7 @@ pub(crate) use validation::ValidContact;
 pub(crate) use validation::{collapse_whitespace, normalize_email};
 pub use validation::{ValidationRules, MAX_PHOTO_BYTES};
 
-pub(crate) const ENTITY: &str = "contact";
+pub const ENTITY: &str = "contact";
 
 /// Where the client is in their journey with the practitioner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -160,9 +160,10 @@ pub fn forget_all(connection: &Connection) -> Result<()> {
     Ok(())
 }
 
-fn document_from_row(
-    row: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(String, Option<String>, Vec<u8>, String, String)> {
+/// A `sync_documents` row as read: document id, record id, bytes, heads, sent heads.
+type DocumentRow = (String, Option<String>, Vec<u8>, String, String);
+
+fn document_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
     Ok((
         row.get(0)?,
         row.get(1)?,
@@ -173,13 +174,7 @@ fn document_from_row(
 }
 
 fn decode(
-    (document_id, record_id, bytes, heads, sent_heads): (
-        String,
-        Option<String>,
-        Vec<u8>,
-        String,
-        String,
-    ),
+    (document_id, record_id, bytes, heads, sent_heads): DocumentRow,
 ) -> Result<StoredDocument> {
     let document_id = document_id
         .parse::<DocumentId>()

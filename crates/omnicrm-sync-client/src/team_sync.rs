@@ -66,6 +66,18 @@ pub struct SyncReport {
     pub synced_at: String,
 }
 
+/// What `sync rebuild` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct RebuildOutcome {
+    /// Record documents read.
+    pub documents: u32,
+    /// Local records that differed from their documents and were rewritten.
+    pub changed: u32,
+    /// The change-log batch of the rewrites (undoable), when there were any.
+    pub batch_id: Option<String>,
+}
+
 /// What connecting found on the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -568,6 +580,49 @@ impl TeamSync {
             batch_id: (received > 0).then_some(batch_id),
             pending_changes,
             synced_at: now,
+        })
+    }
+
+    /// Re-derives the local rows of synced records from their stored documents: the escape
+    /// hatch for when a row and its document drifted apart. Every rewrite goes through the
+    /// core, as one undoable batch.
+    pub fn rebuild(&self) -> Result<RebuildOutcome> {
+        let connection = self.require_connection()?;
+        let policy = SharingPolicy {
+            share_health_details: connection.share_health_details,
+        };
+        let mut stored: Vec<_> = self
+            .core
+            .database
+            .read(documents::load_all)?
+            .into_iter()
+            .filter(|stored| stored.record_id.is_some())
+            .collect();
+        stored.sort_by_key(|stored| match RecordDocument::kind(&stored.document) {
+            Ok(RecordKind::Contact) => 0,
+            _ => 1,
+        });
+        let batch_id = new_remote_batch_id();
+        let now = now_utc();
+        let (mut documents_read, mut changed) = (0, 0);
+        for stored in stored {
+            documents_read += 1;
+            let mut item = Incoming {
+                document_id: stored.document_id,
+                document: stored.document,
+                heads: stored.heads,
+                server_has: false,
+                changed_here: true,
+            };
+            let sent = stored.sent_heads;
+            if self.apply_incoming(&mut item, &policy, &batch_id, Some(&sent), &now)? {
+                changed += 1;
+            }
+        }
+        Ok(RebuildOutcome {
+            documents: documents_read,
+            changed,
+            batch_id: (changed > 0).then_some(batch_id),
         })
     }
 
