@@ -30,6 +30,7 @@ pub mod notes;
 pub mod search;
 pub mod tags;
 pub mod tasks;
+pub mod team_sync;
 pub mod transfer;
 
 type CommandResult<T> = Result<T, Error>;

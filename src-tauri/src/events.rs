@@ -77,3 +77,10 @@ pub struct AiStreamed {
     pub delta: String,
     pub reset: bool,
 }
+
+/// Team sync's state changed: connected or not, syncing, changes waiting, the last sync and
+/// its report, the last error and when the next try is due.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct TeamSyncChanged {
+    pub state: omnicrm_app::team_sync_service::TeamSyncState,
+}

@@ -135,6 +135,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::duplicates::duplicates_suggestions,
             commands::duplicates::duplicates_merge,
             commands::duplicates::duplicates_dismiss,
+            commands::team_sync::sync_status,
+            commands::team_sync::sync_connect,
+            commands::team_sync::sync_now,
+            commands::team_sync::sync_disconnect,
+            commands::team_sync::sync_set_share_health,
             commands::jobs::jobs_list,
             commands::jobs::jobs_get,
             commands::jobs::jobs_retry,
@@ -167,7 +172,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             events::ContactsChanged,
             events::DemoProgress,
             events::JobChanged,
-            events::AiStreamed
+            events::AiStreamed,
+            events::TeamSyncChanged
         ])
 }
 
@@ -190,6 +196,7 @@ fn start_background_jobs(app: &tauri::AppHandle, application: omnicrm_app::Appli
     tauri::async_runtime::spawn(async move {
         // Started inside the runtime: the runner, scheduler and trigger spawn their own tasks.
         let background = omnicrm_app::Background::start(&application, None);
+        start_team_sync(&app, &application);
         let mut changes = background.subscribe();
         loop {
             match changes.recv().await {
@@ -215,6 +222,43 @@ fn start_background_jobs(app: &tauri::AppHandle, application: omnicrm_app::Appli
         }
         if let Err(error) = background.shutdown().await {
             tracing::warn!(message = %error.message, "the background jobs did not stop cleanly");
+        }
+    });
+}
+
+/// Starts the team sync service and forwards its state to the UI as `TeamSyncChanged`; when
+/// it brings the team's changes in, open views refresh.
+fn start_team_sync(app: &tauri::AppHandle, application: &omnicrm_app::Application) {
+    let service = match omnicrm_app::team_sync_service::TeamSyncService::start(application) {
+        Ok(service) => service,
+        Err(error) => {
+            tracing::error!(message = %error.message, "team sync could not start");
+            return;
+        }
+    };
+    let mut changes = service.subscribe();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        // Owned by the forwarding task: the service runs as long as the app.
+        let _service = service;
+        let mut last_sync: Option<String> = None;
+        while changes.changed().await.is_ok() {
+            let state = changes.borrow_and_update().clone();
+            if let Some(report) = &state.last_report {
+                if last_sync.as_deref() != Some(report.synced_at.as_str()) {
+                    last_sync = Some(report.synced_at.clone());
+                    if report.received > 0 {
+                        commands::notify_contacts(
+                            &app,
+                            Vec::new(),
+                            events::ContactsChangeReason::Imported,
+                        );
+                    }
+                }
+            }
+            if let Err(error) = (events::TeamSyncChanged { state }).emit(&app) {
+                tracing::warn!(%error, "could not tell the UI that team sync changed");
+            }
         }
     });
 }

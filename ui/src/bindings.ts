@@ -147,6 +147,17 @@ export const commands = {
 	duplicatesMerge: (request: MergeRequest) => typedError<MergeOutcome, AppError>(__TAURI_INVOKE("duplicates_merge", { request })),
 	/**  Records that these contacts are different people, so they are not suggested again. */
 	duplicatesDismiss: (contactIds: string[]) => typedError<null, AppError>(__TAURI_INVOKE("duplicates_dismiss", { contactIds })),
+	syncStatus: () => typedError<SyncStatus, AppError>(__TAURI_INVOKE("sync_status")),
+	/**
+	 *  Checks the server and device token, and remembers the workspace. The next sync shares this
+	 *  device's records (private ones stay).
+	 */
+	syncConnect: (server: string, token: string) => typedError<SyncConnectOutcome, AppError>(__TAURI_INVOKE("sync_connect", { server, token })),
+	syncNow: () => typedError<SyncReport, AppError>(__TAURI_INVOKE("sync_now")),
+	/**  Stops syncing; the records stay on this device. */
+	syncDisconnect: () => typedError<SyncStatus, AppError>(__TAURI_INVOKE("sync_disconnect")),
+	/**  Whether health context and emergency contacts are shared with the team (off by default). */
+	syncSetShareHealth: (share: boolean) => typedError<SyncStatus, AppError>(__TAURI_INVOKE("sync_set_share_health", { share })),
 	/**
 	 *  Jobs in any of `statuses` (all when empty), most recently changed first, at most `limit`
 	 *  (1 to 500).
@@ -222,6 +233,7 @@ export const events = {
 	contactsChanged: makeEvent<ContactsChanged, ContactsChanged>("contacts-changed"),
 	demoProgress: makeEvent<DemoProgress, DemoProgress>("demo-progress"),
 	jobChanged: makeEvent<JobChanged, JobChanged>("job-changed"),
+	teamSyncChanged: makeEvent<TeamSyncChanged, TeamSyncChanged>("team-sync-changed"),
 };
 
 /* Types */
@@ -674,7 +686,7 @@ export type DisconnectOutcome = {
 export type DuplicateConfidence = 
 /**  The contacts share an email address, phone number or other identifier. */
 "exact" | 
-/**  Similar names and one more detail in common. */
+/**  Names that agree (given name and surname) and one more detail in common. */
 "likely";
 
 /**  Contacts that are probably one person. */
@@ -932,6 +944,12 @@ export type ImportAction =
 "update" | 
 /**  The same person as an earlier record of the file; combined with it. */
 "merge" | 
+/**
+ *  A new contact that shares an email or phone with an earlier record or an existing
+ *  contact but has a different first name (a husband and wife sharing a home phone): a
+ *  possible duplicate, kept apart. The reason names the other record.
+ */
+"kept_apart" | 
 /**  Already in OmniCRM with nothing new. */
 "skip" | 
 /**  Cannot be imported; the reason says why. */
@@ -973,7 +991,10 @@ export type ImportPlanItem = {
 	display_name: string,
 	action: ImportAction,
 	reason: string,
-	/**  The existing contact it matched, for updates and skips. */
+	/**
+	 *  The existing contact it matched, for updates and skips; for a record kept apart, the
+	 *  existing contact it may duplicate.
+	 */
 	contact_id: string | null,
 };
 
@@ -1166,8 +1187,9 @@ export type MatchReason = "keyword" | "semantic" | "both";
 
 /**
  *  Which contact each field of the merged contact comes from. `None` keeps the survivor's
- *  value; a contact id (the survivor's or a merged contact's) takes that contact's value, even
- *  when it is empty.
+ *  value, or, when the survivor's is empty, takes the first filled one of the merged contacts
+ *  (a merge never drops a value nobody chose to drop); a contact id (the survivor's or a
+ *  merged contact's) takes that contact's value, even when it is empty.
  */
 export type MergeFieldChoices = {
 	display_name?: string | null,
@@ -1521,6 +1543,17 @@ export type SyncBatchStatus =
 /**  Approved; its jobs are queued. */
 "approved" | "running" | "completed" | "failed" | "undone";
 
+/**  What connecting found on the server. */
+export type SyncConnectOutcome = {
+	server: string,
+	workspace_id: string,
+	workspace_name: string,
+	/**  Records on the server already. */
+	documents_on_server: number,
+	/**  Records of this device that the first sync will share (private ones stay here). */
+	records_to_share: number,
+};
+
 export type SyncPreview = {
 	gmail: GmailPreview | null,
 	calendar: CalendarPreview | null,
@@ -1529,10 +1562,37 @@ export type SyncPreview = {
 /**  Where synced history comes from. The same names are the `source` of the interactions. */
 export type SyncProvider = "gmail" | "google_calendar";
 
+/**  What one `sync now` did. */
+export type SyncReport = {
+	/**  Documents whose changes reached the server. */
+	sent: number,
+	/**  Records created, changed or deleted here by changes from the team. */
+	received: number,
+	/**  The change-log batch of the received changes (undoable), when there were any. */
+	batch_id: string | null,
+	pending_changes: number,
+	synced_at: string,
+};
+
 /**  What a sync covers: Gmail, Calendar or both. */
 export type SyncSettings = {
 	gmail: GmailSyncSettings | null,
 	calendar: CalendarSyncSettings | null,
+};
+
+/**  What `sync status` reports. */
+export type SyncStatus = {
+	server: string | null,
+	workspace_id: string | null,
+	workspace_name: string | null,
+	/**  Whether this device is connected to a workspace (it may be offline at the moment). */
+	connected: boolean,
+	share_health_details: boolean,
+	/**  Records changed here that the server does not hold yet. */
+	pending_changes: number,
+	last_synced_at: string | null,
+	/**  Why the last sync failed, in plain words. */
+	last_error: string | null,
 };
 
 /**  What undoing a sync batch removed. */
@@ -1648,6 +1708,23 @@ export type TaskView =
 "open" | 
 /**  Done and canceled tasks, latest first. */
 "closed";
+
+/**
+ *  Team sync's state changed: connected or not, syncing, changes waiting, the last sync and
+ *  its report, the last error and when the next try is due.
+ */
+export type TeamSyncChanged = {
+	state: TeamSyncState,
+};
+
+/**  What the sidebar and Settings show. */
+export type TeamSyncState = {
+	status: SyncStatus,
+	syncing: boolean,
+	last_report: SyncReport | null,
+	/**  When the next try is due after a failure (UTC). */
+	next_retry_at: string | null,
+};
 
 export type Thread = {
 	id: string,

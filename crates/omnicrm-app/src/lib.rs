@@ -10,6 +10,7 @@ pub mod background;
 pub mod data_deletion;
 pub mod job_handlers;
 pub mod search_setup;
+pub mod team_sync_service;
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -66,6 +67,11 @@ impl Application {
         self.search
             .get_or_init(|| search_setup::open_search(&self.core))
             .clone()
+    }
+
+    /// Team sync of this device (connect, sync now, status).
+    pub fn team_sync(&self) -> omnicrm_sync_client::TeamSync {
+        omnicrm_sync_client::TeamSync::new(self.core.clone())
     }
 
     /// The Google sync, when its configuration is valid.

@@ -28,6 +28,9 @@ use serde::{Deserialize, Serialize};
 use crate::local_documents::{self as documents, WorkspaceConnection};
 use crate::mapping::{self, LocalContact, MappingError, SharingPolicy};
 
+/// Held while a sync runs, so two in one process never write the same documents at once.
+static SYNC_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The secret store accounts of device tokens start with this.
 pub const TOKEN_ACCOUNT_PREFIX: &str = "team-sync-device-token:";
 
@@ -81,7 +84,7 @@ pub struct RebuildOutcome {
 /// What connecting found on the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct ConnectOutcome {
+pub struct SyncConnectOutcome {
     pub server: String,
     pub workspace_id: String,
     pub workspace_name: String,
@@ -145,7 +148,7 @@ impl TeamSync {
 
     /// Checks the server and token, then remembers the workspace (the token goes to the
     /// secret store). Every record of this device is shared at the next sync.
-    pub async fn connect(&self, server: &str, token: &str) -> Result<ConnectOutcome> {
+    pub async fn connect(&self, server: &str, token: &str) -> Result<SyncConnectOutcome> {
         let server = normalize_server(server)?;
         let token = token.trim();
         if token.is_empty() {
@@ -190,7 +193,7 @@ impl TeamSync {
             documents::save_connection(transaction, &connection, &now_utc())?;
             shareable_count(transaction)
         })?;
-        Ok(ConnectOutcome {
+        Ok(SyncConnectOutcome {
             server,
             workspace_id: answer.id,
             workspace_name: answer.name,
@@ -373,8 +376,10 @@ impl TeamSync {
         }
     }
 
-    /// Pushes local changes and pulls the team's, until in step with the server.
+    /// Pushes local changes and pulls the team's, until in step with the server. One sync
+    /// runs at a time in a process (the background service and a "Sync now" take turns).
     pub async fn sync_now(&self) -> Result<SyncReport> {
+        let _turn = SYNC_TURN.lock().await;
         let result = self.exchange().await;
         let outcome = match &result {
             Ok(report) => (Some(report.synced_at.clone()), None),

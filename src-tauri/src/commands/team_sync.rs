@@ -1,0 +1,70 @@
+//! Team sync commands (Settings → Team sync): connect this device to the team's server, sync
+//! now, status, the health-details choice, disconnect. The background service in
+//! `omnicrm-app` syncs on its own while connected and reports through `TeamSyncChanged`.
+
+use omnicrm_sync_client::{SyncConnectOutcome, SyncReport, SyncStatus, TeamSync};
+use tauri::{AppHandle, State};
+
+use super::{notify_contacts, CommandResult};
+use crate::events::ContactsChangeReason;
+use crate::CoreState;
+
+fn team_sync(state: &State<'_, CoreState>) -> CommandResult<TeamSync> {
+    Ok(TeamSync::new(state.core()?))
+}
+
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn sync_status(state: State<'_, CoreState>) -> CommandResult<SyncStatus> {
+    let sync = team_sync(&state)?;
+    state.core()?.run(move |_| sync.status()).await
+}
+
+/// Checks the server and device token, and remembers the workspace. The next sync shares this
+/// device's records (private ones stay).
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn sync_connect(
+    state: State<'_, CoreState>,
+    server: String,
+    token: String,
+) -> CommandResult<SyncConnectOutcome> {
+    team_sync(&state)?.connect(&server, &token).await
+}
+
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn sync_now(app: AppHandle, state: State<'_, CoreState>) -> CommandResult<SyncReport> {
+    let report = team_sync(&state)?.sync_now().await?;
+    if report.received > 0 {
+        notify_contacts(&app, Vec::new(), ContactsChangeReason::Imported);
+    }
+    Ok(report)
+}
+
+/// Stops syncing; the records stay on this device.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn sync_disconnect(state: State<'_, CoreState>) -> CommandResult<SyncStatus> {
+    let sync = team_sync(&state)?;
+    state.core()?.run(move |_| sync.disconnect()).await
+}
+
+/// Whether health context and emergency contacts are shared with the team (off by default).
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn sync_set_share_health(
+    state: State<'_, CoreState>,
+    share: bool,
+) -> CommandResult<SyncStatus> {
+    let sync = team_sync(&state)?;
+    state
+        .core()?
+        .run(move |_| sync.set_share_health_details(share))
+        .await
+}
