@@ -8,8 +8,6 @@ export const IMPORT_FORMAT_LABELS: Record<ImportFormat, string> = {
   json: "OmniCRM export (.json)",
 };
 
-// `kept_apart` is named here too until ui/src/bindings.ts is regenerated with the core's new
-// import action (then the union is just ImportAction).
 export const IMPORT_ACTION_LABELS: Record<ImportAction, string> = {
   create: "New",
   update: "Update",
