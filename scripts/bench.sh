@@ -5,6 +5,7 @@
 #   scripts/bench.sh imports            # import 10k into 10k, import 100k, 5k-item timeline
 #   scripts/bench.sh imports --large 0  # skip the 100k import
 #   scripts/bench.sh google [MESSAGES RUNS]  # Gmail ingest + normalize from the fake server
+#   scripts/bench.sh sync-client [CONTACTS]  # team sync: first syncs, edit round trips (10k)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -27,6 +28,15 @@ if [ "${1:-}" = "search" ]; then
   "$OMNI_ROOT/scripts/fetch-models.sh" || warn "no model weights: hybrid and throughput are skipped"
   section "cargo run --release -p omnicrm-search --example bench_search -- $*"
   cargo run --release -p omnicrm-search --example bench_search -- "$@"
+  echo
+  echo "Done. Copy the figures into docs/benchmarks.md with the date, commit and machine load."
+  exit 0
+fi
+
+if [ "${1:-}" = "sync-client" ]; then
+  shift
+  section "cargo run --release -p omnicrm-sync-client --example bench_sync_client -- $*"
+  cargo run --release -p omnicrm-sync-client --example bench_sync_client -- "$@"
   echo
   echo "Done. Copy the figures into docs/benchmarks.md with the date, commit and machine load."
   exit 0

@@ -1,0 +1,110 @@
+//! Team sync client figures (release build: `scripts/bench.sh sync-client [CONTACTS]`):
+//!
+//! - first sync of a device that holds CONTACTS demo contacts (with their notes) into an empty
+//!   workspace, and of a new, empty device from that workspace;
+//! - one contact edit on device A made visible on device B by `sync now` on both, repeated;
+//! - the local cost of turning one contact edit into its document change, at CONTACTS.
+//!
+//! The server runs in this process on a throwaway Postgres (as the tests do).
+
+use std::time::{Duration, Instant};
+
+use omnicrm_core::contacts::input_of;
+use omnicrm_core::Core;
+use omnicrm_sync_client::TeamSync;
+use omnicrm_sync_server::test_support::{config, fresh_database, workspace, TestServer};
+
+fn percentile(samples: &mut [Duration], fraction: f64) -> Duration {
+    samples.sort();
+    let index = ((samples.len() as f64 - 1.0) * fraction).round() as usize;
+    samples.get(index).copied().unwrap_or_default()
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let contacts: u32 = std::env::args()
+        .nth(1)
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(10_000);
+    let url = fresh_database().await;
+    let team = workspace(&url, "Bench").await;
+    let server = TestServer::start(config(&url)).await;
+    let address = server.http_url("");
+
+    let a_dir = tempfile::tempdir().expect("temp dir");
+    let a = Core::open(a_dir.path()).expect("open A");
+    let summary = a.demo.load(contacts, 7, &mut |_| {}).expect("demo data");
+    println!(
+        "device A: {} contacts, {} notes",
+        summary.contacts, summary.notes
+    );
+    let a_sync = TeamSync::new(a.clone());
+    a_sync.connect(&address, &team.token).await.expect("connect A");
+    let started = Instant::now();
+    let recorded = a_sync.record_local_changes().expect("record");
+    let recording = started.elapsed();
+    let report = a_sync.sync_now().await.expect("first sync of A");
+    let first_a = started.elapsed();
+    println!(
+        "A's first sync (joining with data): {recorded} documents made in {}, {} sent, total {:.2} s",
+        ms(recording),
+        report.sent,
+        first_a.as_secs_f64()
+    );
+
+    let b_dir = tempfile::tempdir().expect("temp dir");
+    let b = Core::open(b_dir.path()).expect("open B");
+    let b_sync = TeamSync::new(b.clone());
+    b_sync.connect(&address, &team.token).await.expect("connect B");
+    let started = Instant::now();
+    let report = b_sync.sync_now().await.expect("first sync of B");
+    let first_b = started.elapsed();
+    println!(
+        "B's first sync (new device): {} records received in {:.2} s",
+        report.received,
+        first_b.as_secs_f64()
+    );
+
+    // One edit on A, visible on B.
+    let ids = a
+        .contacts
+        .list(&Default::default())
+        .expect("list")
+        .items
+        .into_iter()
+        .take(30)
+        .map(|contact| contact.id)
+        .collect::<Vec<_>>();
+    let mut round_trips = Vec::new();
+    let mut local_costs = Vec::new();
+    for (round, id) in ids.iter().enumerate() {
+        let mut input = input_of(a.contacts.get(id).expect("get"));
+        input.organization = Some(format!("Edited {round}"));
+        let started = Instant::now();
+        a.contacts.update(id, input).expect("edit");
+        let edit_only = started.elapsed();
+        a_sync.record_local_changes().expect("record");
+        local_costs.push(started.elapsed().saturating_sub(edit_only));
+        a_sync.sync_now().await.expect("A sync");
+        b_sync.sync_now().await.expect("B sync");
+        let seen = b.contacts.get(id).expect("on B").organization;
+        assert_eq!(seen.as_deref(), Some(format!("Edited {round}").as_str()));
+        round_trips.push(started.elapsed());
+    }
+    println!(
+        "edit on A visible on B (sync now on A, then on B), {} rounds: p50 {}, p95 {}",
+        round_trips.len(),
+        ms(percentile(&mut round_trips, 0.5)),
+        ms(percentile(&mut round_trips, 0.95))
+    );
+    println!(
+        "recording one contact edit as a document change at {contacts} contacts: p50 {}, p95 {}",
+        ms(percentile(&mut local_costs, 0.5)),
+        ms(percentile(&mut local_costs, 0.95))
+    );
+    server.stop().await;
+}
