@@ -5,7 +5,7 @@
 //! sync client stores the document a record came from together with the row and the change:
 //! a crash never leaves the two apart.
 
-use rusqlite::{Connection, Transaction};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use crate::contacts::ContactInput;
@@ -33,6 +33,8 @@ pub enum RemoteApplied {
     Restored,
     /// The local record already held these values (or a deleted record never existed here).
     Unchanged,
+    /// Left alone this time: a local edit of the record waits to be sent first.
+    Deferred,
 }
 
 /// Writes records that came from the team's server.
@@ -46,24 +48,26 @@ impl RemoteChangeService {
         Self { database }
     }
 
-    /// Creates, updates, deletes or restores contact `id` to match the remote record.
+    /// Creates, updates, deletes or restores contact `id` to match the remote record, after
+    /// `document` (which returns false to defer the record).
     pub fn apply_contact(
         &self,
         batch_id: &str,
         id: &str,
         input: ContactInput,
         deleted: bool,
-        also: impl FnOnce(&Connection) -> Result<()>,
+        document: impl FnOnce(&Connection) -> Result<bool>,
     ) -> Result<RemoteApplied> {
         self.database.write(|transaction| {
-            let applied = crate::contacts::apply_remote(transaction, id, input, deleted, batch_id)?;
-            also(transaction)?;
-            Ok(applied)
+            if !document(transaction)? {
+                return Ok(RemoteApplied::Deferred);
+            }
+            crate::contacts::apply_remote(transaction, id, input, deleted, batch_id)
         })
     }
 
     /// Creates, updates, deletes or restores note `id` of contact `contact_id` to match the
-    /// remote record.
+    /// remote record, after `document` (which returns false to defer the record).
     pub fn apply_note(
         &self,
         batch_id: &str,
@@ -71,23 +75,14 @@ impl RemoteChangeService {
         contact_id: &str,
         input: NoteInput,
         deleted: bool,
-        also: impl FnOnce(&Connection) -> Result<()>,
+        document: impl FnOnce(&Connection) -> Result<bool>,
     ) -> Result<RemoteApplied> {
         self.database.write(|transaction| {
-            let applied =
-                crate::notes::apply_remote(transaction, id, contact_id, input, deleted, batch_id)?;
-            also(transaction)?;
-            Ok(applied)
+            if !document(transaction)? {
+                return Ok(RemoteApplied::Deferred);
+            }
+            crate::notes::apply_remote(transaction, id, contact_id, input, deleted, batch_id)
         })
-    }
-
-    /// Runs `work` in one write transaction with nothing else: for the sync client's own
-    /// device-local tables (its documents and its place in the change log).
-    pub fn write_sync_state<T>(
-        &self,
-        work: impl FnOnce(&Transaction<'_>) -> Result<T>,
-    ) -> Result<T> {
-        self.database.write(work)
     }
 }
 

@@ -43,7 +43,10 @@ async fn main() {
         summary.contacts, summary.notes
     );
     let a_sync = TeamSync::new(a.clone());
-    a_sync.connect(&address, &team.token).await.expect("connect A");
+    a_sync
+        .connect(&address, &team.token)
+        .await
+        .expect("connect A");
     let started = Instant::now();
     let recorded = a_sync.record_local_changes().expect("record");
     let recording = started.elapsed();
@@ -59,7 +62,10 @@ async fn main() {
     let b_dir = tempfile::tempdir().expect("temp dir");
     let b = Core::open(b_dir.path()).expect("open B");
     let b_sync = TeamSync::new(b.clone());
-    b_sync.connect(&address, &team.token).await.expect("connect B");
+    b_sync
+        .connect(&address, &team.token)
+        .await
+        .expect("connect B");
     let started = Instant::now();
     let report = b_sync.sync_now().await.expect("first sync of B");
     let first_b = started.elapsed();

@@ -15,4 +15,4 @@ pub mod mapping;
 pub mod team_sync;
 
 pub use mapping::{MappingError, NotShareable, SharingPolicy};
-pub use team_sync::{SyncConnectOutcome, RebuildOutcome, SyncReport, SyncStatus, TeamSync};
+pub use team_sync::{RebuildOutcome, SyncConnectOutcome, SyncReport, SyncStatus, TeamSync};

@@ -22,7 +22,7 @@ use omnicrm_secrets::{ExposeSecret, SecretLookup, SecretStore, SecretString};
 use omnicrm_sync::client::{ClientError, SyncClient, TokenPlacement};
 use omnicrm_sync::schema::RecordKind;
 use omnicrm_sync::{AnyRecord, DocumentId, ModelError, RecordDocument, RootEntry, WorkspaceRoot};
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::local_documents::{self as documents, WorkspaceConnection};
@@ -330,12 +330,15 @@ impl TeamSync {
     fn outgoing(&self, entity: &str, id: &str, policy: &SharingPolicy) -> Result<Outgoing> {
         let deleted = |table: &str| -> Result<bool> {
             self.core.database.read(|connection| {
+                // A record that is not there at all is gone too; a failing read is an error,
+                // never taken for a deletion.
                 Ok(connection
                     .query_row(
                         &format!("SELECT deleted_at IS NOT NULL FROM {table} WHERE id = ?1"),
                         [id],
                         |row| row.get::<_, bool>(0),
                     )
+                    .optional()?
                     .unwrap_or(true))
             })
         };
@@ -657,11 +660,11 @@ impl TeamSync {
                     mapped.input,
                     deleted,
                     |transaction| {
-                        documents::save_document(
+                        store_unless_edited_here(
                             transaction,
-                            &document_id,
-                            Some(&mapped.id),
                             "contact",
+                            &mapped.id,
+                            &document_id,
                             document,
                             sent_heads,
                             now,
@@ -678,11 +681,11 @@ impl TeamSync {
                     mapped.input,
                     deleted,
                     |transaction| {
-                        documents::save_document(
+                        store_unless_edited_here(
                             transaction,
-                            &document_id,
-                            Some(&mapped.id),
                             "note",
+                            &mapped.id,
+                            &document_id,
                             document,
                             sent_heads,
                             now,
@@ -712,8 +715,49 @@ impl TeamSync {
                 RemoteApplied::Unchanged
             }
         };
-        Ok(applied != RemoteApplied::Unchanged)
+        Ok(matches!(
+            applied,
+            RemoteApplied::Created
+                | RemoteApplied::Updated
+                | RemoteApplied::Deleted
+                | RemoteApplied::Restored
+        ))
     }
+}
+
+/// Stores the document a remote record came from, unless the record has a local edit not yet
+/// turned into a document change: applying would overwrite that edit, so the record waits
+/// (false) until the next sync has sent the edit and merged it.
+fn store_unless_edited_here(
+    transaction: &rusqlite::Connection,
+    entity: &str,
+    record_id: &str,
+    document_id: &DocumentId,
+    document: &mut Automerge,
+    sent_heads: Option<&str>,
+    now: &str,
+) -> Result<bool> {
+    let edited_here: bool = transaction.query_row(
+        "SELECT EXISTS (SELECT 1 FROM change_log
+                         WHERE entity = ?1 AND entity_id = ?2
+                           AND seq > (SELECT change_log_seq FROM sync_connection WHERE id = 1)
+                           AND (batch_id IS NULL OR batch_id NOT LIKE ?3))",
+        params![entity, record_id, format!("{REMOTE_BATCH_PREFIX}%")],
+        |row| row.get(0),
+    )?;
+    if edited_here {
+        return Ok(false);
+    }
+    documents::save_document(
+        transaction,
+        document_id,
+        Some(record_id),
+        entity,
+        document,
+        sent_heads,
+        now,
+    )?;
+    Ok(true)
 }
 
 struct Incoming {
