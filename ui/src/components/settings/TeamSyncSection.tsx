@@ -296,7 +296,7 @@ function Connected({ teamSync, state, justConnected: outcome, onDisconnected }: 
       </div>
 
       <div className="team-sync__share">
-        <label className="switch" htmlFor={shareId}>
+        <label className="switch" htmlFor={shareId} data-testid="team-sync-share-health-label">
           <input
             id={shareId}
             type="checkbox"
