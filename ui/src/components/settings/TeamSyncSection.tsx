@@ -65,13 +65,13 @@ export function TeamSyncSection() {
     <ConnectForm
       onConnected={(outcome) => {
         setJustConnected(outcome);
-        void reload();
+        return reload();
       }}
     />
   );
 }
 
-function ConnectForm({ onConnected }: { onConnected: (outcome: SyncConnectOutcome) => void }) {
+function ConnectForm({ onConnected }: { onConnected: (outcome: SyncConnectOutcome) => Promise<void> }) {
   const id = useId();
   const { showToast } = useToasts();
   const [server, setServer] = useState("");
@@ -119,10 +119,11 @@ function ConnectForm({ onConnected }: { onConnected: (outcome: SyncConnectOutcom
       setConnecting(false);
       return;
     }
-    setConnecting(false);
     setToken("");
     showToast({ tone: "success", message: `Connected to ${outcome.workspace_name}` });
-    onConnected(outcome);
+    // Busy until the connected view replaces the form.
+    await onConnected(outcome);
+    setConnecting(false);
   };
 
   const serverErrors = shown(`${id}-server`, "server", errors.server);
