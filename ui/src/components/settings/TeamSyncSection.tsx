@@ -277,7 +277,6 @@ function Connected({ teamSync, state, justConnected: outcome, onDisconnected }: 
       {outcome ? (
         <p className="notice" role="note" data-testid="team-sync-share-count">
           {pluralize(outcome.records_to_share, "record")} of this device will be shared; private notes stay on this device.
-          {outcome.documents_on_server > 0 ? ` The team already has ${pluralize(outcome.documents_on_server, "record")} on the server; they come here with the first sync.` : ""}
         </p>
       ) : null}
       <p className={`team-sync__state team-sync__state--${phase}`} role="status" data-testid="team-sync-state" data-state={phase}>
