@@ -6,13 +6,14 @@ import { Sidebar, type Page } from "./components/Sidebar";
 import { useToasts } from "./components/Toasts";
 import { useGlobalShortcuts } from "./hooks/useGlobalShortcuts";
 import { useJobs } from "./hooks/useJobs";
+import { useTeamSync } from "./hooks/useTeamSync";
 import { useTheme } from "./hooks/useTheme";
 import { AssistantPage, type AiNavigation } from "./pages/AssistantPage";
 import { ContactsPage, type ContactsCommand } from "./pages/ContactsPage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { DuplicatesPage } from "./pages/DuplicatesPage";
 import { JobsPage } from "./pages/JobsPage";
-import { SettingsPage } from "./pages/SettingsPage";
+import { SettingsPage, type SettingsFocus } from "./pages/SettingsPage";
 import { TasksPage } from "./pages/TasksPage";
 
 const DEFAULT_PAGE: Page = "contacts";
@@ -49,6 +50,8 @@ export function App() {
   const [version, setVersion] = useState<string | null>(null);
   const [startupError, setStartupError] = useState<string | null>(null);
   const jobs = useJobs();
+  const teamSync = useTeamSync();
+  const [settingsFocus, setSettingsFocus] = useState<SettingsFocus | null>(null);
   const { showToast } = useToasts();
 
   const navigate = useCallback((next: Page) => {
@@ -70,6 +73,7 @@ export function App() {
     // A command for the Contacts page is spent once the user leaves it, so coming back
     // later does not open the same contact (or form) again.
     if (page !== "contacts") setContactsCommand(null);
+    if (page !== "settings") setSettingsFocus(null);
   }, [page]);
 
   useEffect(() => {
@@ -95,6 +99,11 @@ export function App() {
     },
     [navigate],
   );
+
+  const openTeamSync = useCallback(() => {
+    navigate("settings");
+    setSettingsFocus((current) => ({ section: "team-sync", nonce: (current?.nonce ?? 0) + 1 }));
+  }, [navigate]);
 
   // An assistant citation opens its contact, or the page that lists the record.
   const openFromAssistant = useCallback(
@@ -169,6 +178,8 @@ export function App() {
         onShowShortcuts={() => setHelpOpen(true)}
         version={version}
         jobCounts={jobs.jobs ? jobs.counts : null}
+        teamSync={teamSync.state}
+        onOpenTeamSync={openTeamSync}
       />
       <main id="main" className="app__main" tabIndex={-1}>
         {page === "dashboard" ? (
@@ -182,7 +193,7 @@ export function App() {
         ) : page === "jobs" ? (
           <JobsPage jobs={jobs} />
         ) : page === "settings" ? (
-          <SettingsPage jobs={jobs.jobs} />
+          <SettingsPage jobs={jobs.jobs} focus={settingsFocus} />
         ) : (
           <ContactsPage command={contactsCommand} />
         )}

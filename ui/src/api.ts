@@ -81,6 +81,10 @@ import type {
   JobChanged,
   JobInfo,
   JobStatus,
+  SyncConnectOutcome,
+  SyncReport,
+  SyncStatus,
+  TeamSyncChanged,
   AiSettings,
   AiSettingsState,
   AiStatus,
@@ -246,6 +250,8 @@ export type {
   Zone,
   ZoneInput,
 } from "./bindings";
+
+export type { SyncConnectOutcome, SyncReport, SyncStatus, TeamSyncChanged, TeamSyncState } from "./bindings";
 
 /** A JSON value, as tauri-specta names `serde_json::Value`. */
 export type { Value as JsonValue } from "./bindings";
@@ -454,6 +460,16 @@ export const api = {
   dismissGoogleSuggestion: (suggestionId: string): Promise<ContactSuggestion> =>
     call(commands.googleSuggestionsDismiss(suggestionId)),
 
+  /** Team sync (a workspace on the team's sync server): connected or not, what waits, the last error. */
+  teamSyncStatus: (): Promise<SyncStatus> => call(commands.syncStatus()),
+  /** Checks the server and device token and remembers the workspace; the next sync shares this device's records. */
+  teamSyncConnect: (server: string, token: string): Promise<SyncConnectOutcome> => call(commands.syncConnect(server, token)),
+  teamSyncNow: (): Promise<SyncReport> => call(commands.syncNow()),
+  /** Stops syncing; the records stay on this device. */
+  teamSyncDisconnect: (): Promise<SyncStatus> => call(commands.syncDisconnect()),
+  /** Whether health context and emergency contacts are shared with the team (off by default). */
+  teamSyncSetShareHealth: (share: boolean): Promise<SyncStatus> => call(commands.syncSetShareHealth(share)),
+
   createBackup: (): Promise<BackupInfo> => call(commands.backupsCreate()),
   listBackups: (): Promise<BackupInfo[]> => call(commands.backupsList()),
   restoreBackup: (fileName: string): Promise<RestoreOutcome> => call(commands.backupsRestore(fileName)),
@@ -560,4 +576,8 @@ export function onJobChanged(handler: (payload: JobChanged) => void): Promise<Un
 
 export function onAiStreamed(handler: (payload: AiStreamed) => void): Promise<Unsubscribe> {
   return subscribe<AiStreamed>((callback) => events.aiStreamed.listen(callback), handler);
+}
+
+export function onTeamSyncChanged(handler: (payload: TeamSyncChanged) => void): Promise<Unsubscribe> {
+  return subscribe<TeamSyncChanged>((callback) => events.teamSyncChanged.listen(callback), handler);
 }

@@ -1,7 +1,9 @@
+import type { TeamSyncState } from "../api";
 import type { JobCounts } from "../lib/jobs";
 import type { Theme } from "../lib/theme";
 import { Button } from "./Button";
 import { Icon } from "./Icon";
+import { TeamSyncIndicator } from "./TeamSyncIndicator";
 
 export type Page = "dashboard" | "contacts" | "tasks" | "assistant" | "duplicates" | "jobs" | "settings";
 
@@ -14,6 +16,10 @@ type SidebarProps = {
   version: string | null;
   /** Background jobs by status, for the indicator on the Jobs link; none before they load. */
   jobCounts?: JobCounts | null;
+  /** Team sync's state, for its indicator (hidden while not connected); none before it loads. */
+  teamSync?: TeamSyncState | null;
+  /** Opens Settings → Team sync. */
+  onOpenTeamSync?: () => void;
 };
 
 const NAV_ITEMS: Array<{ page: Page; label: string; icon: "dashboard" | "contacts" | "tasks" | "sparkles" | "duplicates" | "jobs" | "settings"; hint: string }> = [
@@ -54,7 +60,7 @@ function JobsIndicator({ counts }: { counts: JobCounts }) {
   return null;
 }
 
-export function Sidebar({ page, onNavigate, theme, onToggleTheme, onShowShortcuts, version, jobCounts }: SidebarProps) {
+export function Sidebar({ page, onNavigate, theme, onToggleTheme, onShowShortcuts, version, jobCounts, teamSync = null, onOpenTeamSync }: SidebarProps) {
   return (
     <aside className="sidebar">
       <div className="sidebar__brand">
@@ -94,6 +100,7 @@ export function Sidebar({ page, onNavigate, theme, onToggleTheme, onShowShortcut
       </nav>
 
       <div className="sidebar__footer">
+        <TeamSyncIndicator state={teamSync} onOpen={onOpenTeamSync ?? (() => onNavigate("settings"))} />
         <Button
           variant="ghost"
           size="sm"

@@ -459,6 +459,11 @@ export function installMockBackend(initialCount: number): void {
 
   const consentKinds: ConsentKind[] = ["data_processing", "marketing", "hipaa", "photography"];
 
+  // Team sync: a pretend workspace on any http(s) address; the token "bad" is refused.
+  let teamSync = { server: null as string | null, workspace_id: null as string | null, workspace_name: null as string | null, connected: false, share_health_details: false, pending_changes: 0, last_synced_at: null as string | null, last_error: null as string | null };
+  const teamSyncChanged = (syncing: boolean) =>
+    void emit("team-sync-changed", { state: { status: teamSync, syncing, last_report: null, next_retry_at: null } });
+
   mockIPC(
     async (command, payload) => {
       const args = (payload ?? {}) as Record<string, unknown>;
@@ -910,6 +915,32 @@ export function installMockBackend(initialCount: number): void {
         case "ai_contact_feature":
         case "ai_brain_dump":
           return fail("ai_unavailable", "The development mock has no AI provider.");
+        case "sync_status":
+          return teamSync;
+        case "sync_connect": {
+          const server = String(args.server).trim().replace(/\/+$/, "");
+          if (!/^https?:\/\/\S+$/.test(server)) fail("validation_failed", "server must start with http:// or https://", [{ field: "server", message: "must start with http:// or https:// (for example http://192.168.1.20:3030)" }]);
+          if (String(args.token).trim() === "bad") fail("auth_required", "the team server refused this device token (it may have been revoked); ask for a new one");
+          teamSync = { ...teamSync, server, workspace_id: "workspace-dev", workspace_name: "Dev team", connected: true, pending_changes: contacts.size, last_error: null };
+          teamSyncChanged(false);
+          return { server, workspace_id: "workspace-dev", workspace_name: "Dev team", documents_on_server: 0, records_to_share: contacts.size };
+        }
+        case "sync_now": {
+          teamSyncChanged(true);
+          await new Promise((resolve) => setTimeout(resolve, 800));
+          const sent = teamSync.pending_changes;
+          teamSync = { ...teamSync, pending_changes: 0, last_synced_at: stamp(), last_error: null };
+          teamSyncChanged(false);
+          return { sent, received: 0, batch_id: null, pending_changes: 0, synced_at: teamSync.last_synced_at };
+        }
+        case "sync_disconnect":
+          teamSync = { ...teamSync, server: null, workspace_id: null, workspace_name: null, connected: false, pending_changes: 0, last_synced_at: null, last_error: null };
+          teamSyncChanged(false);
+          return teamSync;
+        case "sync_set_share_health":
+          teamSync = { ...teamSync, share_health_details: Boolean(args.share) };
+          teamSyncChanged(false);
+          return teamSync;
         case "app_info":
           return { version: "0.1.0-dev", data_dir: "/tmp/omnicrm", schema_version: 1 };
         default:

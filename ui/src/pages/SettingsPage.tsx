@@ -1,3 +1,4 @@
+import { useEffect } from "react";
 import type { JobInfo } from "../api";
 import { AiSection } from "../components/settings/AiSection";
 import { BackupsSection } from "../components/settings/BackupsSection";
@@ -5,10 +6,28 @@ import { IgnoreListSection } from "../components/settings/IgnoreListSection";
 import { IntegrationsSection } from "../components/settings/IntegrationsSection";
 import { SemanticSearchSection } from "../components/settings/SemanticSearchSection";
 import { TagManager } from "../components/settings/TagManager";
+import { TeamSyncSection } from "../components/settings/TeamSyncSection";
 import { DataSection } from "../components/transfer/DataSection";
 
-/** `jobs`: the app's background jobs, for the progress of a Google sync. */
-export function SettingsPage({ jobs = null }: { jobs?: JobInfo[] | null }) {
+/** A section to bring into view (the sidebar's team sync indicator opens Team sync); `nonce` repeats it. */
+export type SettingsFocus = { section: "team-sync"; nonce: number };
+
+const SECTION_IDS: Record<SettingsFocus["section"], { section: string; heading: string }> = {
+  "team-sync": { section: "settings-team-sync-section", heading: "settings-team-sync" },
+};
+
+/**
+ * `jobs`: the app's background jobs, for the progress of a Google sync. `focus`: a section to
+ * scroll to, whose heading then takes the keyboard focus.
+ */
+export function SettingsPage({ jobs = null, focus = null }: { jobs?: JobInfo[] | null; focus?: SettingsFocus | null }) {
+  useEffect(() => {
+    if (!focus) return;
+    const ids = SECTION_IDS[focus.section];
+    document.getElementById(ids.section)?.scrollIntoView?.({ block: "start" });
+    document.getElementById(ids.heading)?.focus({ preventScroll: true });
+  }, [focus]);
+
   return (
     <div className="page settings-page" data-testid="settings-page">
       <header className="page__header">
@@ -32,6 +51,12 @@ export function SettingsPage({ jobs = null }: { jobs?: JobInfo[] | null }) {
             Integrations
           </h2>
           <IntegrationsSection jobs={jobs} />
+        </section>
+        <section className="settings__section" aria-labelledby="settings-team-sync" id="settings-team-sync-section">
+          <h2 id="settings-team-sync" className="section-title" tabIndex={-1}>
+            Team sync
+          </h2>
+          <TeamSyncSection />
         </section>
         <section className="settings__section" aria-labelledby="settings-ai" id="settings-ai-section">
           <h2 id="settings-ai" className="section-title">
