@@ -103,6 +103,11 @@ else
   logged e2e "$OMNI_ROOT/ui/e2e/run.sh"
   n=$(strip_ansi "$LOGS/e2e.log" | sed -n 's/^[^a-z]*pass \([0-9][0-9]*\)$/\1/p' | tail -n 1)
   count_add "e2e" "$n"
+  step "f. end-to-end team sync: ui/e2e/team-sync.sh (real Postgres and omnicrm-sync serve)"
+  cargo build -p omnicrm-sync-server --bin omnicrm-sync
+  logged e2esync "$OMNI_ROOT/ui/e2e/team-sync.sh"
+  n=$(strip_ansi "$LOGS/e2esync.log" | sed -n 's/^[^a-z]*pass \([0-9][0-9]*\)$/\1/p' | tail -n 1)
+  count_add "e2e-team-sync" "$n"
 fi
 
 # --- summary ---------------------------------------------------------------------------------------
