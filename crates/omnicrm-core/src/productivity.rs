@@ -7,7 +7,9 @@ mod tasks;
 mod zones;
 
 pub use goals::{Goal, GoalInput, GoalKind, GoalService, GoalStatus};
+pub(crate) use projects::remote_project;
 pub use projects::{Project, ProjectInput, ProjectService, ProjectStatus};
+pub(crate) use tasks::remote_task;
 pub use tasks::{
     Task, TaskInput, TaskPriority, TaskQuery, TaskService, TaskStatus, TaskStatusChange, TaskView,
 };

@@ -8,9 +8,12 @@
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
+use crate::changes::{NewChange, Operation};
 use crate::contacts::ContactInput;
 use crate::error::Result;
 use crate::notes::NoteInput;
+use crate::productivity::{ProjectInput, TaskInput};
+use crate::records::{later_than, Record};
 use crate::store::Database;
 use crate::time::new_id;
 
@@ -84,6 +87,98 @@ impl RemoteChangeService {
             crate::notes::apply_remote(transaction, id, contact_id, input, deleted, batch_id)
         })
     }
+}
+
+impl RemoteChangeService {
+    /// Creates, updates, deletes or restores task `id` (its subtask link and linked contacts
+    /// included) to match the remote record, after `document` (false defers the record).
+    pub fn apply_task(
+        &self,
+        batch_id: &str,
+        id: &str,
+        input: TaskInput,
+        completed_at: Option<String>,
+        deleted: bool,
+        document: impl FnOnce(&Connection) -> Result<bool>,
+    ) -> Result<RemoteApplied> {
+        self.database.write(|transaction| {
+            if !document(transaction)? {
+                return Ok(RemoteApplied::Deferred);
+            }
+            upsert(transaction, id, deleted, batch_id, |before| {
+                crate::productivity::remote_task(transaction, id, input, completed_at, before)
+            })
+        })
+    }
+
+    /// Creates, updates, deletes or restores project `id` to match the remote record, after
+    /// `document` (false defers the record).
+    pub fn apply_project(
+        &self,
+        batch_id: &str,
+        id: &str,
+        input: ProjectInput,
+        deleted: bool,
+        document: impl FnOnce(&Connection) -> Result<bool>,
+    ) -> Result<RemoteApplied> {
+        self.database.write(|transaction| {
+            if !document(transaction)? {
+                return Ok(RemoteApplied::Deferred);
+            }
+            upsert(transaction, id, deleted, batch_id, |before| {
+                crate::productivity::remote_project(transaction, id, input, before)
+            })
+        })
+    }
+}
+
+/// The shared write of a remote record of the generic kinds: `build` makes the record from the
+/// remote values (given the local one, if any); it is stored and recorded under `batch_id`
+/// unless nothing but its times would change.
+fn upsert<R: Record>(
+    connection: &Connection,
+    id: &str,
+    deleted: bool,
+    batch_id: &str,
+    build: impl FnOnce(Option<&R>) -> Result<R>,
+) -> Result<RemoteApplied> {
+    let before = match R::load(connection, id) {
+        Ok(before) => Some(before),
+        Err(error) if error.code == crate::error::ErrorCode::NotFound => None,
+        Err(error) => return Err(error),
+    };
+    let Some(before) = before else {
+        if deleted {
+            return Ok(RemoteApplied::Unchanged);
+        }
+        let record = build(None)?;
+        crate::records::create(connection, &record, Some(batch_id))?;
+        return Ok(RemoteApplied::Created);
+    };
+    let mut after = build(Some(&before))?;
+    let now = later_than(before.updated_at());
+    let was_deleted = before.deleted_at().is_some();
+    let deleted_at = match (deleted, before.deleted_at()) {
+        (true, Some(at)) => Some(at.to_owned()),
+        (true, None) => Some(now.clone()),
+        (false, _) => None,
+    };
+    after.set_times(now, deleted_at);
+    if was_deleted == deleted && !differs(&before, &after)? {
+        return Ok(RemoteApplied::Unchanged);
+    }
+    after.save(connection)?;
+    let (operation, applied) = match (was_deleted, deleted) {
+        (false, true) => (Operation::Delete, RemoteApplied::Deleted),
+        (true, false) => (Operation::Restore, RemoteApplied::Restored),
+        _ => (Operation::Update, RemoteApplied::Updated),
+    };
+    let mut change = NewChange::new(R::ENTITY, id, operation)
+        .before(&before)?
+        .after(&after)?;
+    change.batch_id = Some(batch_id.to_owned());
+    crate::changes::record(connection, &change)?;
+    Ok(applied)
 }
 
 /// Whether two snapshots differ in anything but their times of change.

@@ -265,7 +265,7 @@ impl TeamSync {
             let unsent = documents::unsent_count(connection)?;
             let waiting: u32 = connection.query_row(
                 "SELECT COUNT(DISTINCT entity || ':' || entity_id) FROM change_log
-                 WHERE seq > ?1 AND entity IN ('contact', 'note')
+                 WHERE seq > ?1 AND entity IN ('contact', 'note', 'task', 'project')
                    AND (batch_id IS NULL OR batch_id NOT LIKE ?2)
                    AND NOT (entity = 'note' AND entity_id IN
                             (SELECT id FROM notes WHERE is_private = 1
@@ -287,7 +287,7 @@ impl TeamSync {
         let (changed, newest) = self.core.database.read(|database| {
             let mut statement = database.prepare_cached(
                 "SELECT entity, entity_id, MAX(seq) FROM change_log
-                 WHERE seq > ?1 AND entity IN ('contact', 'note')
+                 WHERE seq > ?1 AND entity IN ('contact', 'note', 'task', 'project')
                    AND (batch_id IS NULL OR batch_id NOT LIKE ?2)
                  GROUP BY entity, entity_id ORDER BY MAX(seq)",
             )?;
@@ -361,6 +361,24 @@ impl TeamSync {
                     }
                     Err(error) => Err(mapping_error(error)),
                 }
+            }
+            "task" => {
+                if deleted("tasks")? {
+                    return Ok(Outgoing::Gone { id: id.to_owned() });
+                }
+                let task = self.core.tasks.get(id)?;
+                Ok(Outgoing::Task(
+                    mapping::task_to_sync(&task).map_err(mapping_error)?,
+                ))
+            }
+            "project" => {
+                if deleted("projects")? {
+                    return Ok(Outgoing::Gone { id: id.to_owned() });
+                }
+                let project = self.core.projects.get(id)?;
+                Ok(Outgoing::Project(
+                    mapping::project_to_sync(&project).map_err(mapping_error)?,
+                ))
             }
             _ => {
                 if deleted("notes")? {
@@ -538,10 +556,7 @@ impl TeamSync {
                 changed_here,
             });
         }
-        incoming.sort_by_key(|incoming| match RecordDocument::kind(&incoming.document) {
-            Ok(RecordKind::Contact) => 0,
-            _ => 1,
-        });
+        incoming.sort_by_key(|incoming| application_order(&incoming.document));
         for mut item in incoming {
             let sent_heads = item.server_has.then(|| item.heads.clone());
             if item.document_id == root_id {
@@ -577,8 +592,20 @@ impl TeamSync {
                 }
                 continue;
             }
-            if self.apply_incoming(&mut item, &policy, &batch_id, sent_heads.as_deref(), &now)? {
-                received += 1;
+            match self.apply_incoming(&mut item, &policy, &batch_id, sent_heads.as_deref(), &now) {
+                Ok(true) => received += 1,
+                Ok(false) => {}
+                // One record this device cannot take yet (it names a zone or parent task that
+                // is not here) does not stop the rest; its document is not stored, so the next
+                // sync tries it again.
+                Err(error) if is_record_refusal(&error) => {
+                    tracing::warn!(
+                        document = %item.document_id,
+                        message = %error.message,
+                        "a record from the team waits: it cannot be applied here yet"
+                    );
+                }
+                Err(error) => return Err(error),
             }
         }
         let pending_changes = self.pending_changes(self.require_connection()?.change_log_seq)?;
@@ -606,10 +633,7 @@ impl TeamSync {
             .into_iter()
             .filter(|stored| stored.record_id.is_some())
             .collect();
-        stored.sort_by_key(|stored| match RecordDocument::kind(&stored.document) {
-            Ok(RecordKind::Contact) => 0,
-            _ => 1,
-        });
+        stored.sort_by_key(|stored| application_order(&stored.document));
         let batch_id = new_remote_batch_id();
         let now = now_utc();
         let (mut documents_read, mut changed) = (0, 0);
@@ -693,6 +717,47 @@ impl TeamSync {
                     },
                 )?
             }
+            Some(AnyRecord::Task(remote)) => {
+                let mapped = mapping::task_from_sync(&remote).map_err(mapping_error)?;
+                self.core.remote.apply_task(
+                    batch_id,
+                    &mapped.id,
+                    mapped.input,
+                    mapped.completed_at,
+                    deleted,
+                    |transaction| {
+                        store_unless_edited_here(
+                            transaction,
+                            "task",
+                            &mapped.id,
+                            &document_id,
+                            document,
+                            sent_heads,
+                            now,
+                        )
+                    },
+                )?
+            }
+            Some(AnyRecord::Project(remote)) => {
+                let mapped = mapping::project_from_sync(&remote).map_err(mapping_error)?;
+                self.core.remote.apply_project(
+                    batch_id,
+                    &mapped.id,
+                    mapped.input,
+                    deleted,
+                    |transaction| {
+                        store_unless_edited_here(
+                            transaction,
+                            "project",
+                            &mapped.id,
+                            &document_id,
+                            document,
+                            sent_heads,
+                            now,
+                        )
+                    },
+                )?
+            }
             // Kinds this device does not apply yet are kept as documents, untouched.
             _ => {
                 let record_id = RecordDocument::record_id(document)
@@ -723,6 +788,34 @@ impl TeamSync {
                 | RemoteApplied::Restored
         ))
     }
+}
+
+/// The order records are applied in, so each finds what it refers to: contacts, projects,
+/// top-level tasks, subtasks, then notes and other kinds.
+fn application_order(document: &Automerge) -> u8 {
+    match RecordDocument::kind(document) {
+        Ok(RecordKind::Contact) => 0,
+        Ok(RecordKind::Project) => 1,
+        Ok(RecordKind::Task) => {
+            let is_subtask = RecordDocument::read::<omnicrm_sync::Task>(document)
+                .map(|task| task.parent_task_id.is_some())
+                .unwrap_or(false);
+            if is_subtask {
+                3
+            } else {
+                2
+            }
+        }
+        _ => 4,
+    }
+}
+
+/// Whether an error concerns only the record being applied (it does not validate here).
+fn is_record_refusal(error: &Error) -> bool {
+    matches!(
+        error.code,
+        ErrorCode::ValidationFailed | ErrorCode::NotFound
+    )
 }
 
 /// Stores the document a remote record came from, unless the record has a local edit not yet
@@ -771,6 +864,8 @@ struct Incoming {
 enum Outgoing {
     Contact(Box<omnicrm_sync::Contact>),
     Note(omnicrm_sync::Note),
+    Task(omnicrm_sync::Task),
+    Project(omnicrm_sync::Project),
     /// Deleted here, or no longer shareable: the document is tombstoned.
     Gone {
         id: String,
@@ -782,6 +877,8 @@ fn write_outgoing(transaction: &rusqlite::Connection, record: Outgoing, now: &st
     let (record_id, kind) = match &record {
         Outgoing::Contact(contact) => (contact.id.to_string(), "contact"),
         Outgoing::Note(note) => (note.id.to_string(), "note"),
+        Outgoing::Task(task) => (task.id.to_string(), "task"),
+        Outgoing::Project(project) => (project.id.to_string(), "project"),
         Outgoing::Gone { id } => (id.clone(), ""),
     };
     let stored = documents::load_by_record(transaction, &record_id)?;
@@ -803,6 +900,16 @@ fn write_outgoing(transaction: &rusqlite::Connection, record: Outgoing, now: &st
                 RecordDocument::create(note).map_err(model_error)?,
                 None,
             ),
+            Outgoing::Task(task) => (
+                DocumentId::random(),
+                RecordDocument::create(task).map_err(model_error)?,
+                None,
+            ),
+            Outgoing::Project(project) => (
+                DocumentId::random(),
+                RecordDocument::create(project).map_err(model_error)?,
+                None,
+            ),
         },
     };
     if before.is_some() {
@@ -812,6 +919,12 @@ fn write_outgoing(transaction: &rusqlite::Connection, record: Outgoing, now: &st
             }
             Outgoing::Note(note) => {
                 RecordDocument::update(&mut document, note).map_err(model_error)?
+            }
+            Outgoing::Task(task) => {
+                RecordDocument::update(&mut document, task).map_err(model_error)?
+            }
+            Outgoing::Project(project) => {
+                RecordDocument::update(&mut document, project).map_err(model_error)?
             }
             Outgoing::Gone { .. } => {
                 if RecordDocument::deleted_at(&document)
@@ -858,7 +971,9 @@ fn write_outgoing(transaction: &rusqlite::Connection, record: Outgoing, now: &st
 fn shareable_count(connection: &rusqlite::Connection) -> Result<u32> {
     Ok(connection.query_row(
         "SELECT (SELECT COUNT(*) FROM contacts WHERE deleted_at IS NULL)
-              + (SELECT COUNT(*) FROM notes WHERE deleted_at IS NULL AND is_private = 0)",
+              + (SELECT COUNT(*) FROM notes WHERE deleted_at IS NULL AND is_private = 0)
+              + (SELECT COUNT(*) FROM tasks WHERE deleted_at IS NULL)
+              + (SELECT COUNT(*) FROM projects WHERE deleted_at IS NULL)",
         [],
         |row| row.get(0),
     )?)

@@ -244,3 +244,73 @@ async fn a_wrong_token_or_address_is_a_clear_typed_error() {
     assert!(!a.sync.status().unwrap().connected);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn projects_tasks_subtasks_and_their_client_links_travel_and_ticking_off_comes_back() {
+    use omnicrm_core::productivity::{ProjectInput, TaskInput, TaskStatus};
+    let url = fresh_database().await;
+    let team = workspace(&url, "Team").await;
+    let server = TestServer::start(config(&url)).await;
+    let address = server.http_url("");
+    let (a, b) = (device(), device());
+    let ada = a
+        .core
+        .contacts
+        .create(person("Ada Lovelace", "ada@example.com"))
+        .unwrap();
+    let project = a
+        .core
+        .projects
+        .create(ProjectInput {
+            name: "Spring workshop".to_owned(),
+            zone_id: Some("01a2008d-741f-7da6-8584-703594ec0b00".to_owned()),
+            ..ProjectInput::default()
+        })
+        .unwrap();
+    let task = a
+        .core
+        .tasks
+        .create(TaskInput {
+            title: "Send Ada the intake form".to_owned(),
+            project_id: Some(project.id.clone()),
+            contact_ids: vec![ada.id.clone()],
+            due_date: Some("2026-12-10".to_owned()),
+            ..TaskInput::default()
+        })
+        .unwrap();
+    let subtask = a
+        .core
+        .tasks
+        .create(TaskInput {
+            title: "Print it".to_owned(),
+            parent_task_id: Some(task.id.clone()),
+            ..TaskInput::default()
+        })
+        .unwrap();
+    a.sync.connect(&address, &team.token).await.unwrap();
+    a.sync.sync_now().await.unwrap();
+    b.sync.connect(&address, &team.token).await.unwrap();
+    let received = b.sync.sync_now().await.unwrap();
+    assert_eq!(received.received, 4, "{received:?}");
+
+    let task_on_b = b.core.tasks.get(&task.id).unwrap();
+    assert_eq!(task_on_b.title, "Send Ada the intake form");
+    assert_eq!(task_on_b.project_id.as_deref(), Some(project.id.as_str()));
+    assert_eq!(task_on_b.contact_ids, vec![ada.id.clone()]);
+    assert_eq!(task_on_b.due_date.as_deref(), Some("2026-12-10"));
+    let subtasks = b.core.tasks.subtasks(&task.id).unwrap();
+    assert_eq!(subtasks.len(), 1);
+    assert_eq!(subtasks[0].id, subtask.id);
+    assert_eq!(
+        b.core.projects.get(&project.id).unwrap().name,
+        "Spring workshop"
+    );
+
+    b.core.tasks.set_status(&task.id, TaskStatus::Done).unwrap();
+    b.sync.sync_now().await.unwrap();
+    a.sync.sync_now().await.unwrap();
+    let done = a.core.tasks.get(&task.id).unwrap();
+    assert_eq!(done.status, TaskStatus::Done);
+    assert!(done.completed_at.is_some());
+    server.stop().await;
+}

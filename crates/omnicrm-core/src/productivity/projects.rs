@@ -150,9 +150,38 @@ pub struct ProjectService {
     database: Database,
 }
 
+/// Project `id` as a remote record describes it (validated like a local edit), keeping the
+/// local project's creation time.
+pub(crate) fn remote_project(
+    connection: &Connection,
+    id: &str,
+    input: ProjectInput,
+    before: Option<&Project>,
+) -> Result<Project> {
+    let valid = validate(connection, input)?;
+    let now = now_utc();
+    Ok(Project {
+        id: id.to_owned(),
+        name: valid.name,
+        description: valid.description,
+        zone_id: valid.zone_id,
+        status: valid.status,
+        due_date: valid.due_date,
+        created_at: before.map_or_else(|| now.clone(), |project| project.created_at.clone()),
+        updated_at: now,
+        deleted_at: None,
+    })
+}
+
 impl ProjectService {
     pub fn new(database: Database) -> Self {
         Self { database }
+    }
+
+    /// A live project.
+    pub fn get(&self, id: &str) -> Result<Project> {
+        self.database
+            .read(|connection| Project::load_live(connection, id))
     }
 
     /// Live projects, active ones first, then by name.

@@ -320,6 +320,40 @@ pub struct TaskService {
     database: Database,
 }
 
+/// Task `id` as a remote record describes it (validated like a local edit), keeping the local
+/// task's creation time.
+pub(crate) fn remote_task(
+    connection: &Connection,
+    id: &str,
+    input: TaskInput,
+    completed: Option<String>,
+    before: Option<&Task>,
+) -> Result<Task> {
+    let valid = validate(connection, input, Some(id))?;
+    let now = now_utc();
+    Ok(Task {
+        id: id.to_owned(),
+        title: valid.title,
+        description: valid.description,
+        completed_at: completed.or_else(|| {
+            completed_at(
+                valid.status,
+                before.and_then(|task| task.completed_at.as_deref()),
+            )
+        }),
+        status: valid.status,
+        priority: valid.priority,
+        due_date: valid.due_date,
+        project_id: valid.project_id,
+        zone_id: valid.zone_id,
+        parent_task_id: valid.parent_task_id,
+        contact_ids: valid.contact_ids,
+        created_at: before.map_or_else(|| now.clone(), |task| task.created_at.clone()),
+        updated_at: now,
+        deleted_at: None,
+    })
+}
+
 impl TaskService {
     pub fn new(database: Database) -> Self {
         Self { database }
