@@ -149,6 +149,54 @@ fn consent_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Consent> {
     })
 }
 
+/// A consent entry `id` of live contact `contact_id`, validated; created now unless `before`
+/// (the entry it replaces, for a remote record) says when.
+pub(crate) fn build(
+    connection: &Connection,
+    id: &str,
+    contact_id: &str,
+    input: ConsentInput,
+    before: Option<&Consent>,
+) -> Result<Consent> {
+    contacts::ensure_live(connection, contact_id)?;
+    let recorded_at = match input.recorded_at {
+        None => now_utc(),
+        Some(text) => crate::time::parse_utc(&text)
+            .map(crate::time::format_utc)
+            .ok_or_else(|| {
+                Error::invalid_field(
+                    "recorded_at",
+                    "must be a date and time like 2026-11-22T10:30:00Z",
+                )
+            })?,
+    };
+    let note = input
+        .note
+        .map(|note| note.trim().to_owned())
+        .filter(|note| !note.is_empty());
+    if note
+        .as_ref()
+        .is_some_and(|note| note.chars().count() > 2000)
+    {
+        return Err(Error::invalid_field(
+            "note",
+            "is longer than 2000 characters",
+        ));
+    }
+    let now = now_utc();
+    Ok(Consent {
+        id: id.to_owned(),
+        contact_id: contact_id.to_owned(),
+        kind: input.kind,
+        granted: input.granted,
+        recorded_at,
+        note,
+        created_at: before.map_or_else(|| now.clone(), |consent| consent.created_at.clone()),
+        updated_at: now,
+        deleted_at: None,
+    })
+}
+
 #[derive(Debug, Clone)]
 pub struct ConsentService {
     database: Database,
@@ -159,46 +207,16 @@ impl ConsentService {
         Self { database }
     }
 
+    /// A live consent entry.
+    pub fn get(&self, id: &str) -> Result<Consent> {
+        self.database
+            .read(|connection| Consent::load_live(connection, id))
+    }
+
     /// Records a grant or revocation.
     pub fn record(&self, contact_id: &str, input: ConsentInput) -> Result<Consent> {
         self.database.write(|transaction| {
-            contacts::ensure_live(transaction, contact_id)?;
-            let recorded_at = match input.recorded_at {
-                None => now_utc(),
-                Some(text) => crate::time::parse_utc(&text)
-                    .map(crate::time::format_utc)
-                    .ok_or_else(|| {
-                        Error::invalid_field(
-                            "recorded_at",
-                            "must be a date and time like 2026-11-22T10:30:00Z",
-                        )
-                    })?,
-            };
-            let note = input
-                .note
-                .map(|note| note.trim().to_owned())
-                .filter(|note| !note.is_empty());
-            if note
-                .as_ref()
-                .is_some_and(|note| note.chars().count() > 2000)
-            {
-                return Err(Error::invalid_field(
-                    "note",
-                    "is longer than 2000 characters",
-                ));
-            }
-            let now = now_utc();
-            let consent = Consent {
-                id: new_id(),
-                contact_id: contact_id.to_owned(),
-                kind: input.kind,
-                granted: input.granted,
-                recorded_at,
-                note,
-                created_at: now.clone(),
-                updated_at: now,
-                deleted_at: None,
-            };
+            let consent = build(transaction, &new_id(), contact_id, input, None)?;
             records::create(transaction, &consent, None)?;
             Ok(consent)
         })

@@ -255,6 +255,43 @@ pub(crate) fn insert(
     create_valid(connection, valid, batch_id)
 }
 
+/// Interaction `id` as a remote record describes it (validated like one logged here, so its
+/// source is `manual`), keeping the local interaction's creation time.
+pub(crate) fn remote_interaction(
+    connection: &Connection,
+    id: &str,
+    input: InteractionInput,
+    before: Option<&Interaction>,
+) -> Result<Interaction> {
+    let valid = validate(
+        connection,
+        InteractionInput {
+            source: None,
+            source_id: None,
+            ..input
+        },
+    )?;
+    let mut contact_ids = valid.contact_ids;
+    contact_ids.sort();
+    let now = now_utc();
+    Ok(Interaction {
+        id: id.to_owned(),
+        kind: valid.kind,
+        subject: valid.subject,
+        body: valid.body,
+        occurred_at: valid.occurred_at,
+        duration_minutes: valid.duration_minutes,
+        source: valid.source,
+        source_id: valid.source_id,
+        source_metadata: valid.source_metadata,
+        contact_ids,
+        created_at: before
+            .map_or_else(|| now.clone(), |interaction| interaction.created_at.clone()),
+        updated_at: now,
+        deleted_at: None,
+    })
+}
+
 /// Stores a validated interaction as a new record under `batch_id`.
 fn create_valid(
     connection: &Connection,

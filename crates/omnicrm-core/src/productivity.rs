@@ -6,6 +6,7 @@ mod projects;
 mod tasks;
 mod zones;
 
+pub(crate) use goals::remote_goal;
 pub use goals::{Goal, GoalInput, GoalKind, GoalService, GoalStatus};
 pub(crate) use projects::remote_project;
 pub use projects::{Project, ProjectInput, ProjectService, ProjectStatus};
@@ -13,6 +14,7 @@ pub(crate) use tasks::remote_task;
 pub use tasks::{
     Task, TaskInput, TaskPriority, TaskQuery, TaskService, TaskStatus, TaskStatusChange, TaskView,
 };
+pub(crate) use zones::remote_zone;
 pub use zones::{Zone, ZoneInput, ZoneService};
 
 pub(crate) const ZONE_ENTITY: &str = "zone";

@@ -9,10 +9,12 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use crate::changes::{NewChange, Operation};
+use crate::consents::ConsentInput;
 use crate::contacts::ContactInput;
 use crate::error::Result;
+use crate::interactions::InteractionInput;
 use crate::notes::NoteInput;
-use crate::productivity::{ProjectInput, TaskInput};
+use crate::productivity::{GoalInput, ProjectInput, TaskInput, ZoneInput};
 use crate::records::{later_than, Record};
 use crate::store::Database;
 use crate::time::new_id;
@@ -101,13 +103,8 @@ impl RemoteChangeService {
         deleted: bool,
         document: impl FnOnce(&Connection) -> Result<bool>,
     ) -> Result<RemoteApplied> {
-        self.database.write(|transaction| {
-            if !document(transaction)? {
-                return Ok(RemoteApplied::Deferred);
-            }
-            upsert(transaction, id, deleted, batch_id, |before| {
-                crate::productivity::remote_task(transaction, id, input, completed_at, before)
-            })
+        self.apply(batch_id, id, deleted, document, |connection, before| {
+            crate::productivity::remote_task(connection, id, input, completed_at, before)
         })
     }
 
@@ -121,12 +118,87 @@ impl RemoteChangeService {
         deleted: bool,
         document: impl FnOnce(&Connection) -> Result<bool>,
     ) -> Result<RemoteApplied> {
+        self.apply(batch_id, id, deleted, document, |connection, before| {
+            crate::productivity::remote_project(connection, id, input, before)
+        })
+    }
+
+    /// Creates, updates, deletes or restores goal `id` to match the remote record, after
+    /// `document` (false defers the record).
+    pub fn apply_goal(
+        &self,
+        batch_id: &str,
+        id: &str,
+        input: GoalInput,
+        deleted: bool,
+        document: impl FnOnce(&Connection) -> Result<bool>,
+    ) -> Result<RemoteApplied> {
+        self.apply(batch_id, id, deleted, document, |connection, before| {
+            crate::productivity::remote_goal(connection, id, input, before)
+        })
+    }
+
+    /// Creates, updates, deletes or restores zone `id` (at `position` in the list) to match
+    /// the remote record, after `document` (false defers the record).
+    pub fn apply_zone(
+        &self,
+        batch_id: &str,
+        id: &str,
+        input: ZoneInput,
+        position: u32,
+        deleted: bool,
+        document: impl FnOnce(&Connection) -> Result<bool>,
+    ) -> Result<RemoteApplied> {
+        self.apply(batch_id, id, deleted, document, |_, before| {
+            crate::productivity::remote_zone(id, input, position, before)
+        })
+    }
+
+    /// Creates, updates, deletes or restores consent entry `id` of contact `contact_id` to
+    /// match the remote record, after `document` (false defers the record).
+    pub fn apply_consent(
+        &self,
+        batch_id: &str,
+        id: &str,
+        contact_id: &str,
+        input: ConsentInput,
+        deleted: bool,
+        document: impl FnOnce(&Connection) -> Result<bool>,
+    ) -> Result<RemoteApplied> {
+        self.apply(batch_id, id, deleted, document, |connection, before| {
+            crate::consents::build(connection, id, contact_id, input, before)
+        })
+    }
+
+    /// Creates, updates, deletes or restores logged interaction `id` to match the remote
+    /// record, after `document` (false defers the record).
+    pub fn apply_interaction(
+        &self,
+        batch_id: &str,
+        id: &str,
+        input: InteractionInput,
+        deleted: bool,
+        document: impl FnOnce(&Connection) -> Result<bool>,
+    ) -> Result<RemoteApplied> {
+        self.apply(batch_id, id, deleted, document, |connection, before| {
+            crate::interactions::remote_interaction(connection, id, input, before)
+        })
+    }
+
+    fn apply<R: Record + Clone>(
+        &self,
+        batch_id: &str,
+        id: &str,
+        deleted: bool,
+        document: impl FnOnce(&Connection) -> Result<bool>,
+        build: impl FnOnce(&Connection, Option<&R>) -> Result<R>,
+    ) -> Result<RemoteApplied> {
         self.database.write(|transaction| {
             if !document(transaction)? {
                 return Ok(RemoteApplied::Deferred);
             }
             upsert(transaction, id, deleted, batch_id, |before| {
-                crate::productivity::remote_project(transaction, id, input, before)
+                build(transaction, before)
             })
         })
     }
@@ -135,7 +207,7 @@ impl RemoteChangeService {
 /// The shared write of a remote record of the generic kinds: `build` makes the record from the
 /// remote values (given the local one, if any); it is stored and recorded under `batch_id`
 /// unless nothing but its times would change.
-fn upsert<R: Record>(
+fn upsert<R: Record + Clone>(
     connection: &Connection,
     id: &str,
     deleted: bool,
@@ -155,7 +227,12 @@ fn upsert<R: Record>(
         crate::records::create(connection, &record, Some(batch_id))?;
         return Ok(RemoteApplied::Created);
     };
-    let mut after = build(Some(&before))?;
+    // A deletion needs none of the remote values (whatever it refers to may be gone already).
+    let mut after = if deleted {
+        before.clone()
+    } else {
+        build(Some(&before))?
+    };
     let now = later_than(before.updated_at());
     let was_deleted = before.deleted_at().is_some();
     let deleted_at = match (deleted, before.deleted_at()) {

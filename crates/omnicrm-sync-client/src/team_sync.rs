@@ -264,13 +264,16 @@ impl TeamSync {
         self.core.database.read(|connection| {
             let unsent = documents::unsent_count(connection)?;
             let waiting: u32 = connection.query_row(
-                "SELECT COUNT(DISTINCT entity || ':' || entity_id) FROM change_log
-                 WHERE seq > ?1 AND entity IN ('contact', 'note', 'task', 'project')
-                   AND (batch_id IS NULL OR batch_id NOT LIKE ?2)
-                   AND NOT (entity = 'note' AND entity_id IN
-                            (SELECT id FROM notes WHERE is_private = 1
-                               AND id NOT IN (SELECT record_id FROM sync_documents
-                                              WHERE record_id IS NOT NULL)))",
+                &format!(
+                    "SELECT COUNT(DISTINCT entity || ':' || entity_id) FROM change_log
+                     WHERE seq > ?1 AND entity IN ({TRAVELLING_ENTITIES})
+                       AND (batch_id IS NULL OR batch_id NOT LIKE ?2)
+                       AND NOT (entity_id NOT IN (SELECT record_id FROM sync_documents
+                                                  WHERE record_id IS NOT NULL)
+                                AND (entity_id IN (SELECT id FROM notes WHERE is_private = 1)
+                                     OR entity_id IN (SELECT id FROM interactions
+                                                      WHERE source != 'manual')))"
+                ),
                 params![since, format!("{REMOTE_BATCH_PREFIX}%")],
                 |row| row.get(0),
             )?;
@@ -285,12 +288,12 @@ impl TeamSync {
             share_health_details: connection.share_health_details,
         };
         let (changed, newest) = self.core.database.read(|database| {
-            let mut statement = database.prepare_cached(
+            let mut statement = database.prepare_cached(&format!(
                 "SELECT entity, entity_id, MAX(seq) FROM change_log
-                 WHERE seq > ?1 AND entity IN ('contact', 'note', 'task', 'project')
+                 WHERE seq > ?1 AND entity IN ({TRAVELLING_ENTITIES})
                    AND (batch_id IS NULL OR batch_id NOT LIKE ?2)
-                 GROUP BY entity, entity_id ORDER BY MAX(seq)",
-            )?;
+                 GROUP BY entity, entity_id ORDER BY MAX(seq)"
+            ))?;
             let rows = statement
                 .query_map(
                     params![connection.change_log_seq, format!("{REMOTE_BATCH_PREFIX}%")],
@@ -328,72 +331,52 @@ impl TeamSync {
     }
 
     fn outgoing(&self, entity: &str, id: &str, policy: &SharingPolicy) -> Result<Outgoing> {
-        let deleted = |table: &str| -> Result<bool> {
-            self.core.database.read(|connection| {
-                // A record that is not there at all is gone too; a failing read is an error,
-                // never taken for a deletion.
-                Ok(connection
-                    .query_row(
-                        &format!("SELECT deleted_at IS NOT NULL FROM {table} WHERE id = ?1"),
-                        [id],
-                        |row| row.get::<_, bool>(0),
-                    )
-                    .optional()?
-                    .unwrap_or(true))
-            })
+        let Some(table) = table_of(entity) else {
+            return Err(Error::internal(format!("{entity} records do not travel")));
         };
-        match entity {
+        // A record that is not there at all is gone too; a failing read is an error, never
+        // taken for a deletion.
+        let deleted = self.core.database.read(|connection| {
+            Ok(connection
+                .query_row(
+                    &format!("SELECT deleted_at IS NOT NULL FROM {table} WHERE id = ?1"),
+                    [id],
+                    |row| row.get::<_, bool>(0),
+                )
+                .optional()?
+                .unwrap_or(true))
+        })?;
+        if deleted {
+            return Ok(Outgoing::Gone { id: id.to_owned() });
+        }
+        let core = &self.core;
+        let record = match entity {
             "contact" => {
-                if deleted("contacts")? {
-                    return Ok(Outgoing::Gone { id: id.to_owned() });
-                }
-                let contact = self.core.contacts.get(id)?;
-                let identifiers = self.core.identities.list_for_contact(id)?;
+                let contact = core.contacts.get(id)?;
+                let identifiers = core.identities.list_for_contact(id)?;
                 let local = LocalContact {
                     contact: &contact,
                     identifiers: &identifiers,
                     private: false,
                 };
-                match mapping::contact_to_sync(&local, policy) {
-                    Ok(record) => Ok(Outgoing::Contact(Box::new(record))),
-                    Err(MappingError::NotShareable { .. }) => {
-                        Ok(Outgoing::Gone { id: id.to_owned() })
-                    }
-                    Err(error) => Err(mapping_error(error)),
-                }
+                mapping::contact_to_sync(&local, policy)
+                    .map(|record| AnyRecord::Contact(Box::new(record)))
             }
-            "task" => {
-                if deleted("tasks")? {
-                    return Ok(Outgoing::Gone { id: id.to_owned() });
-                }
-                let task = self.core.tasks.get(id)?;
-                Ok(Outgoing::Task(
-                    mapping::task_to_sync(&task).map_err(mapping_error)?,
-                ))
-            }
-            "project" => {
-                if deleted("projects")? {
-                    return Ok(Outgoing::Gone { id: id.to_owned() });
-                }
-                let project = self.core.projects.get(id)?;
-                Ok(Outgoing::Project(
-                    mapping::project_to_sync(&project).map_err(mapping_error)?,
-                ))
-            }
-            _ => {
-                if deleted("notes")? {
-                    return Ok(Outgoing::Gone { id: id.to_owned() });
-                }
-                let note = self.core.notes.get(id)?;
-                match mapping::note_to_sync(&note) {
-                    Ok(record) => Ok(Outgoing::Note(record)),
-                    // A note made private after it was shared leaves the team's copy.
-                    Err(MappingError::NotShareable { .. }) => {
-                        Ok(Outgoing::Gone { id: id.to_owned() })
-                    }
-                    Err(error) => Err(mapping_error(error)),
-                }
-            }
+            "note" => mapping::note_to_sync(&core.notes.get(id)?).map(AnyRecord::Note),
+            "task" => mapping::task_to_sync(&core.tasks.get(id)?).map(AnyRecord::Task),
+            "project" => mapping::project_to_sync(&core.projects.get(id)?).map(AnyRecord::Project),
+            "goal" => mapping::goal_to_sync(&core.goals.get(id)?).map(AnyRecord::Goal),
+            "zone" => mapping::zone_to_sync(&core.zones.get(id)?).map(AnyRecord::Zone),
+            "consent" => mapping::consent_to_sync(&core.consents.get(id)?).map(AnyRecord::Consent),
+            _ => mapping::interaction_to_sync(&core.interactions.get(id)?)
+                .map(AnyRecord::Interaction),
+        };
+        match record {
+            Ok(record) => Ok(Outgoing::Shared(Box::new(record))),
+            // A record made private after it was shared leaves the team's copy; one that was
+            // never shareable (an imported email) never had one.
+            Err(MappingError::NotShareable { .. }) => Ok(Outgoing::Gone { id: id.to_owned() }),
+            Err(error) => Err(mapping_error(error)),
         }
     }
 
@@ -673,111 +656,91 @@ impl TeamSync {
             .is_some();
         let record = AnyRecord::read(&item.document).map_err(model_error)?;
         let document = &mut item.document;
+        let Some(record) = record else {
+            return self.keep_document(document_id, document, sent_heads, now);
+        };
+        let kind = record.kind().as_str();
+        let record_id = record.record_id().to_string();
+        // Stores the document with the record, unless a local edit waits to be sent.
+        let store = |transaction: &rusqlite::Connection| {
+            store_unless_edited_here(
+                transaction,
+                kind,
+                &record_id,
+                &document_id,
+                document,
+                sent_heads,
+                now,
+            )
+        };
+        let remote = &self.core.remote;
         let applied = match record {
-            Some(AnyRecord::Contact(remote)) => {
-                let local = self.core.contacts.get(&remote.id.to_string()).ok();
-                let mapped = mapping::contact_from_sync(&remote, local.as_ref(), policy)
+            AnyRecord::Contact(contact) => {
+                let local = self.core.contacts.get(&record_id).ok();
+                let mapped = mapping::contact_from_sync(&contact, local.as_ref(), policy)
                     .map_err(mapping_error)?;
-                self.core.remote.apply_contact(
-                    batch_id,
-                    &mapped.id,
-                    mapped.input,
-                    deleted,
-                    |transaction| {
-                        store_unless_edited_here(
-                            transaction,
-                            "contact",
-                            &mapped.id,
-                            &document_id,
-                            document,
-                            sent_heads,
-                            now,
-                        )
-                    },
-                )?
+                remote.apply_contact(batch_id, &mapped.id, mapped.input, deleted, store)?
             }
-            Some(AnyRecord::Note(remote)) => {
-                let mapped = mapping::note_from_sync(&remote).map_err(mapping_error)?;
-                self.core.remote.apply_note(
+            AnyRecord::Note(note) => {
+                let mapped = mapping::note_from_sync(&note).map_err(mapping_error)?;
+                remote.apply_note(
                     batch_id,
                     &mapped.id,
                     &mapped.contact_id,
                     mapped.input,
                     deleted,
-                    |transaction| {
-                        store_unless_edited_here(
-                            transaction,
-                            "note",
-                            &mapped.id,
-                            &document_id,
-                            document,
-                            sent_heads,
-                            now,
-                        )
-                    },
+                    store,
                 )?
             }
-            Some(AnyRecord::Task(remote)) => {
-                let mapped = mapping::task_from_sync(&remote).map_err(mapping_error)?;
-                self.core.remote.apply_task(
+            AnyRecord::Task(task) => {
+                let mapped = mapping::task_from_sync(&task).map_err(mapping_error)?;
+                remote.apply_task(
                     batch_id,
                     &mapped.id,
                     mapped.input,
                     mapped.completed_at,
                     deleted,
-                    |transaction| {
-                        store_unless_edited_here(
-                            transaction,
-                            "task",
-                            &mapped.id,
-                            &document_id,
-                            document,
-                            sent_heads,
-                            now,
-                        )
-                    },
+                    store,
                 )?
             }
-            Some(AnyRecord::Project(remote)) => {
-                let mapped = mapping::project_from_sync(&remote).map_err(mapping_error)?;
-                self.core.remote.apply_project(
+            AnyRecord::Project(project) => {
+                let mapped = mapping::project_from_sync(&project).map_err(mapping_error)?;
+                remote.apply_project(batch_id, &mapped.id, mapped.input, deleted, store)?
+            }
+            AnyRecord::Goal(goal) => {
+                let mapped = mapping::goal_from_sync(&goal).map_err(mapping_error)?;
+                remote.apply_goal(batch_id, &mapped.id, mapped.input, deleted, store)?
+            }
+            AnyRecord::Zone(zone) => {
+                let mapped = mapping::zone_from_sync(&zone).map_err(mapping_error)?;
+                remote.apply_zone(
                     batch_id,
                     &mapped.id,
                     mapped.input,
+                    mapped.position,
                     deleted,
-                    |transaction| {
-                        store_unless_edited_here(
-                            transaction,
-                            "project",
-                            &mapped.id,
-                            &document_id,
-                            document,
-                            sent_heads,
-                            now,
-                        )
-                    },
+                    store,
                 )?
             }
-            // Kinds this device does not apply yet are kept as documents, untouched.
-            _ => {
-                let record_id = RecordDocument::record_id(document)
-                    .ok()
-                    .map(|id| id.to_string());
-                let kind = RecordDocument::kind(document)
-                    .map(|kind| kind.as_str().to_owned())
-                    .unwrap_or_else(|_| "unknown".to_owned());
-                self.core.database.write(|transaction| {
-                    documents::save_document(
-                        transaction,
-                        &document_id,
-                        record_id.as_deref(),
-                        &kind,
-                        document,
-                        sent_heads,
-                        now,
-                    )
-                })?;
-                RemoteApplied::Unchanged
+            AnyRecord::Consent(consent) => {
+                let mapped = mapping::consent_from_sync(&consent).map_err(mapping_error)?;
+                remote.apply_consent(
+                    batch_id,
+                    &mapped.id,
+                    &mapped.contact_id,
+                    mapped.input,
+                    deleted,
+                    store,
+                )?
+            }
+            AnyRecord::Interaction(interaction) => {
+                let mapped = mapping::interaction_from_sync(&interaction).map_err(mapping_error)?;
+                remote.apply_interaction(batch_id, &mapped.id, mapped.input, deleted, store)?
+            }
+            // Tag definitions are not applied: a contact's tags travel by name with the
+            // contact, and each device keeps its own tag list.
+            AnyRecord::Tag(_) => {
+                return self.keep_document(document_id, document, sent_heads, now);
             }
         };
         Ok(matches!(
@@ -788,25 +751,73 @@ impl TeamSync {
                 | RemoteApplied::Restored
         ))
     }
+
+    /// Keeps a document this device does not apply as it is, so it stays in step.
+    fn keep_document(
+        &self,
+        document_id: DocumentId,
+        document: &mut Automerge,
+        sent_heads: Option<&str>,
+        now: &str,
+    ) -> Result<bool> {
+        let record_id = RecordDocument::record_id(document)
+            .ok()
+            .map(|id| id.to_string());
+        let kind = RecordDocument::kind(document)
+            .map(|kind| kind.as_str().to_owned())
+            .unwrap_or_else(|_| "unknown".to_owned());
+        self.core.database.write(|transaction| {
+            documents::save_document(
+                transaction,
+                &document_id,
+                record_id.as_deref(),
+                &kind,
+                document,
+                sent_heads,
+                now,
+            )
+        })?;
+        Ok(false)
+    }
 }
 
-/// The order records are applied in, so each finds what it refers to: contacts, projects,
-/// top-level tasks, subtasks, then notes and other kinds.
+/// The change-log entities whose records travel, as an SQL list.
+const TRAVELLING_ENTITIES: &str =
+    "'contact', 'note', 'task', 'project', 'goal', 'zone', 'consent', 'interaction'";
+
+/// The table that holds the records of a travelling change-log entity.
+fn table_of(entity: &str) -> Option<&'static str> {
+    Some(match entity {
+        "contact" => "contacts",
+        "note" => "notes",
+        "task" => "tasks",
+        "project" => "projects",
+        "goal" => "goals",
+        "zone" => "zones",
+        "consent" => "consents",
+        "interaction" => "interactions",
+        _ => return None,
+    })
+}
+
+/// The order records are applied in, so each finds what it refers to: contacts, zones,
+/// projects, top-level tasks, subtasks, then notes and the other kinds.
 fn application_order(document: &Automerge) -> u8 {
     match RecordDocument::kind(document) {
         Ok(RecordKind::Contact) => 0,
-        Ok(RecordKind::Project) => 1,
+        Ok(RecordKind::Zone) => 1,
+        Ok(RecordKind::Project) => 2,
         Ok(RecordKind::Task) => {
             let is_subtask = RecordDocument::read::<omnicrm_sync::Task>(document)
                 .map(|task| task.parent_task_id.is_some())
                 .unwrap_or(false);
             if is_subtask {
-                3
+                4
             } else {
-                2
+                3
             }
         }
-        _ => 4,
+        _ => 5,
     }
 }
 
@@ -862,10 +873,7 @@ struct Incoming {
 }
 
 enum Outgoing {
-    Contact(Box<omnicrm_sync::Contact>),
-    Note(omnicrm_sync::Note),
-    Task(omnicrm_sync::Task),
-    Project(omnicrm_sync::Project),
+    Shared(Box<AnyRecord>),
     /// Deleted here, or no longer shareable: the document is tombstoned.
     Gone {
         id: String,
@@ -875,10 +883,7 @@ enum Outgoing {
 /// Writes one outgoing record into its document; true when the document changed.
 fn write_outgoing(transaction: &rusqlite::Connection, record: Outgoing, now: &str) -> Result<bool> {
     let (record_id, kind) = match &record {
-        Outgoing::Contact(contact) => (contact.id.to_string(), "contact"),
-        Outgoing::Note(note) => (note.id.to_string(), "note"),
-        Outgoing::Task(task) => (task.id.to_string(), "task"),
-        Outgoing::Project(project) => (project.id.to_string(), "project"),
+        Outgoing::Shared(shared) => (shared.record_id().to_string(), shared.kind().as_str()),
         Outgoing::Gone { id } => (id.clone(), ""),
     };
     let stored = documents::load_by_record(transaction, &record_id)?;
@@ -890,41 +895,17 @@ fn write_outgoing(transaction: &rusqlite::Connection, record: Outgoing, now: &st
         None => match &record {
             // Never shared and gone: nothing to tell the team.
             Outgoing::Gone { .. } => return Ok(false),
-            Outgoing::Contact(contact) => (
+            Outgoing::Shared(shared) => (
                 DocumentId::random(),
-                RecordDocument::create(contact.as_ref()).map_err(model_error)?,
-                None,
-            ),
-            Outgoing::Note(note) => (
-                DocumentId::random(),
-                RecordDocument::create(note).map_err(model_error)?,
-                None,
-            ),
-            Outgoing::Task(task) => (
-                DocumentId::random(),
-                RecordDocument::create(task).map_err(model_error)?,
-                None,
-            ),
-            Outgoing::Project(project) => (
-                DocumentId::random(),
-                RecordDocument::create(project).map_err(model_error)?,
+                shared.create_document().map_err(model_error)?,
                 None,
             ),
         },
     };
     if before.is_some() {
         match &record {
-            Outgoing::Contact(contact) => {
-                RecordDocument::update(&mut document, contact.as_ref()).map_err(model_error)?
-            }
-            Outgoing::Note(note) => {
-                RecordDocument::update(&mut document, note).map_err(model_error)?
-            }
-            Outgoing::Task(task) => {
-                RecordDocument::update(&mut document, task).map_err(model_error)?
-            }
-            Outgoing::Project(project) => {
-                RecordDocument::update(&mut document, project).map_err(model_error)?
+            Outgoing::Shared(shared) => {
+                shared.update_document(&mut document).map_err(model_error)?
             }
             Outgoing::Gone { .. } => {
                 if RecordDocument::deleted_at(&document)
@@ -973,7 +954,13 @@ fn shareable_count(connection: &rusqlite::Connection) -> Result<u32> {
         "SELECT (SELECT COUNT(*) FROM contacts WHERE deleted_at IS NULL)
               + (SELECT COUNT(*) FROM notes WHERE deleted_at IS NULL AND is_private = 0)
               + (SELECT COUNT(*) FROM tasks WHERE deleted_at IS NULL)
-              + (SELECT COUNT(*) FROM projects WHERE deleted_at IS NULL)",
+              + (SELECT COUNT(*) FROM projects WHERE deleted_at IS NULL)
+              + (SELECT COUNT(*) FROM goals WHERE deleted_at IS NULL)
+              + (SELECT COUNT(*) FROM consents WHERE deleted_at IS NULL)
+              + (SELECT COUNT(*) FROM interactions
+                  WHERE deleted_at IS NULL AND source = 'manual')
+              + (SELECT COUNT(*) FROM zones WHERE deleted_at IS NULL
+                   AND id IN (SELECT entity_id FROM change_log WHERE entity = 'zone'))",
         [],
         |row| row.get(0),
     )?)

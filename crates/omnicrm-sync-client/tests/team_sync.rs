@@ -314,3 +314,142 @@ async fn projects_tasks_subtasks_and_their_client_links_travel_and_ticking_off_c
     assert!(done.completed_at.is_some());
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn goals_zones_consents_and_logged_sessions_travel_but_imported_emails_stay_on_their_device()
+{
+    use omnicrm_core::consents::{ConsentInput, ConsentKind};
+    use omnicrm_core::interactions::{InteractionInput, InteractionKind};
+    use omnicrm_core::productivity::{GoalInput, GoalKind, ZoneInput};
+    let url = fresh_database().await;
+    let team = workspace(&url, "Team").await;
+    let server = TestServer::start(config(&url)).await;
+    let address = server.http_url("");
+    let (a, b) = (device(), device());
+    let ada = a
+        .core
+        .contacts
+        .create(person("Ada Lovelace", "ada@example.com"))
+        .unwrap();
+    let zone = a
+        .core
+        .zones
+        .create(ZoneInput {
+            name: "Group classes".to_owned(),
+            color: Some("#aa3300".to_owned()),
+            icon: None,
+        })
+        .unwrap();
+    let goal = a
+        .core
+        .goals
+        .create(GoalInput {
+            title: "Sleep through the night".to_owned(),
+            description: None,
+            kind: GoalKind::ClientWellness,
+            status: None,
+            contact_id: Some(ada.id.clone()),
+            target_date: Some("2027-02-01".to_owned()),
+            progress: Some(30),
+        })
+        .unwrap();
+    let consent = a
+        .core
+        .consents
+        .record(
+            &ada.id,
+            ConsentInput {
+                kind: ConsentKind::Photography,
+                granted: true,
+                recorded_at: Some("2026-12-01T09:00:00Z".to_owned()),
+                note: Some("Signed form".to_owned()),
+            },
+        )
+        .unwrap();
+    let session = a
+        .core
+        .interactions
+        .create(InteractionInput {
+            kind: Some(InteractionKind::Meeting),
+            subject: Some("First session".to_owned()),
+            body: Some("Talked about sleep.".to_owned()),
+            occurred_at: Some("2026-12-02T10:00:00Z".to_owned()),
+            duration_minutes: Some(50),
+            contact_ids: vec![ada.id.clone()],
+            ..InteractionInput::default()
+        })
+        .unwrap();
+    let imported = a
+        .core
+        .interactions
+        .create(InteractionInput {
+            kind: Some(InteractionKind::Email),
+            subject: Some("Re: booking".to_owned()),
+            contact_ids: vec![ada.id.clone()],
+            source: Some("gmail".to_owned()),
+            source_id: Some("gmail-message-1".to_owned()),
+            ..InteractionInput::default()
+        })
+        .unwrap();
+
+    a.sync.connect(&address, &team.token).await.unwrap();
+    a.sync.sync_now().await.unwrap();
+    assert_eq!(a.sync.status().unwrap().pending_changes, 0);
+    b.sync.connect(&address, &team.token).await.unwrap();
+    let received = b.sync.sync_now().await.unwrap();
+    // Ada, the zone, the goal, the consent and the session.
+    assert_eq!(received.received, 5, "{received:?}");
+
+    let zone_on_b = b.core.zones.get(&zone.id).unwrap();
+    assert_eq!(
+        (zone_on_b.name.as_str(), zone_on_b.color.as_str()),
+        ("Group classes", "#aa3300")
+    );
+    let goal_on_b = b.core.goals.get(&goal.id).unwrap();
+    assert_eq!(goal_on_b.title, "Sleep through the night");
+    assert_eq!(goal_on_b.contact_id.as_deref(), Some(ada.id.as_str()));
+    assert_eq!(goal_on_b.progress, 30);
+    let consents = b.core.consents.list_for_contact(&ada.id).unwrap();
+    assert_eq!(consents.history.len(), 1);
+    assert_eq!(consents.history[0].id, consent.id);
+    assert_eq!(consents.history[0].note.as_deref(), Some("Signed form"));
+    let session_on_b = b.core.interactions.get(&session.id).unwrap();
+    assert_eq!(session_on_b.subject.as_deref(), Some("First session"));
+    assert_eq!(session_on_b.duration_minutes, Some(50));
+    assert_eq!(session_on_b.contact_ids, vec![ada.id.clone()]);
+    assert_eq!(
+        b.core.interactions.get(&imported.id).unwrap_err().code,
+        ErrorCode::NotFound,
+        "an email one device imported is that device's own"
+    );
+
+    // Progress moves on B, the consent entry recorded by mistake is removed on A.
+    b.core
+        .goals
+        .update(
+            &goal.id,
+            GoalInput {
+                title: goal.title.clone(),
+                description: None,
+                kind: GoalKind::ClientWellness,
+                status: None,
+                contact_id: Some(ada.id.clone()),
+                target_date: goal.target_date.clone(),
+                progress: Some(60),
+            },
+        )
+        .unwrap();
+    a.core.consents.delete(&consent.id).unwrap();
+    b.sync.sync_now().await.unwrap();
+    a.sync.sync_now().await.unwrap();
+    b.sync.sync_now().await.unwrap();
+    assert_eq!(a.core.goals.get(&goal.id).unwrap().progress, 60);
+    assert!(b
+        .core
+        .consents
+        .list_for_contact(&ada.id)
+        .unwrap()
+        .history
+        .is_empty());
+    server.stop().await;
+}

@@ -208,6 +208,66 @@ impl AnyRecord {
             RecordKind::WorkspaceRoot => return Ok(None),
         }))
     }
+
+    /// The record's id.
+    pub fn record_id(&self) -> Uuid {
+        match self {
+            Self::Contact(record) => record.record_id(),
+            Self::Note(record) => record.record_id(),
+            Self::Task(record) => record.record_id(),
+            Self::Project(record) => record.record_id(),
+            Self::Interaction(record) => record.record_id(),
+            Self::Goal(record) => record.record_id(),
+            Self::Zone(record) => record.record_id(),
+            Self::Tag(record) => record.record_id(),
+            Self::Consent(record) => record.record_id(),
+        }
+    }
+
+    /// A new document holding the record. Refuses private records.
+    pub fn create_document(&self) -> Result<Automerge, ModelError> {
+        match self {
+            Self::Contact(record) => RecordDocument::create(record.as_ref()),
+            Self::Note(record) => RecordDocument::create(record),
+            Self::Task(record) => RecordDocument::create(record),
+            Self::Project(record) => RecordDocument::create(record),
+            Self::Interaction(record) => RecordDocument::create(record),
+            Self::Goal(record) => RecordDocument::create(record),
+            Self::Zone(record) => RecordDocument::create(record),
+            Self::Tag(record) => RecordDocument::create(record),
+            Self::Consent(record) => RecordDocument::create(record),
+        }
+    }
+
+    /// Writes the record's current values into its document (see [`RecordDocument::update`]).
+    pub fn update_document(&self, doc: &mut Automerge) -> Result<(), ModelError> {
+        match self {
+            Self::Contact(record) => RecordDocument::update(doc, record.as_ref()),
+            Self::Note(record) => RecordDocument::update(doc, record),
+            Self::Task(record) => RecordDocument::update(doc, record),
+            Self::Project(record) => RecordDocument::update(doc, record),
+            Self::Interaction(record) => RecordDocument::update(doc, record),
+            Self::Goal(record) => RecordDocument::update(doc, record),
+            Self::Zone(record) => RecordDocument::update(doc, record),
+            Self::Tag(record) => RecordDocument::update(doc, record),
+            Self::Consent(record) => RecordDocument::update(doc, record),
+        }
+    }
+
+    /// The record's kind.
+    pub fn kind(&self) -> RecordKind {
+        match self {
+            Self::Contact(_) => RecordKind::Contact,
+            Self::Note(_) => RecordKind::Note,
+            Self::Task(_) => RecordKind::Task,
+            Self::Project(_) => RecordKind::Project,
+            Self::Interaction(_) => RecordKind::Interaction,
+            Self::Goal(_) => RecordKind::Goal,
+            Self::Zone(_) => RecordKind::Zone,
+            Self::Tag(_) => RecordKind::Tag,
+            Self::Consent(_) => RecordKind::Consent,
+        }
+    }
 }
 
 /// Reads an optional UUID field.

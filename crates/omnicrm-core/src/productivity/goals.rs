@@ -211,6 +211,31 @@ fn validate(connection: &Connection, input: GoalInput) -> Result<ValidGoal> {
     })
 }
 
+/// Goal `id` as a remote record describes it (validated like a local edit), keeping the local
+/// goal's creation time.
+pub(crate) fn remote_goal(
+    connection: &Connection,
+    id: &str,
+    input: GoalInput,
+    before: Option<&Goal>,
+) -> Result<Goal> {
+    let valid = validate(connection, input)?;
+    let now = now_utc();
+    Ok(Goal {
+        id: id.to_owned(),
+        title: valid.title,
+        description: valid.description,
+        kind: valid.kind,
+        status: valid.status,
+        contact_id: valid.contact_id,
+        target_date: valid.target_date,
+        progress: valid.progress,
+        created_at: before.map_or_else(|| now.clone(), |goal| goal.created_at.clone()),
+        updated_at: now,
+        deleted_at: None,
+    })
+}
+
 #[derive(Debug, Clone)]
 pub struct GoalService {
     database: Database,
@@ -219,6 +244,12 @@ pub struct GoalService {
 impl GoalService {
     pub fn new(database: Database) -> Self {
         Self { database }
+    }
+
+    /// A live goal.
+    pub fn get(&self, id: &str) -> Result<Goal> {
+        self.database
+            .read(|connection| Goal::load_live(connection, id))
     }
 
     /// Live goals, optionally only one client's.

@@ -84,6 +84,35 @@ fn zone_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Zone> {
     })
 }
 
+/// Zone `id` as a remote record describes it (validated like a local edit), keeping the local
+/// zone's creation time.
+pub(crate) fn remote_zone(
+    id: &str,
+    input: ZoneInput,
+    position: u32,
+    before: Option<&Zone>,
+) -> Result<Zone> {
+    let name = required_text("name", &input.name, 80)?;
+    let color = match input.color {
+        Some(color) => crate::tags::check_color("color", &color)?,
+        None => before.map_or_else(
+            || crate::tags::DEFAULT_TAG_COLOR.to_owned(),
+            |zone| zone.color.clone(),
+        ),
+    };
+    let now = now_utc();
+    Ok(Zone {
+        id: id.to_owned(),
+        name,
+        color,
+        icon: trimmed(input.icon),
+        position,
+        created_at: before.map_or_else(|| now.clone(), |zone| zone.created_at.clone()),
+        updated_at: now,
+        deleted_at: None,
+    })
+}
+
 #[derive(Debug, Clone)]
 pub struct ZoneService {
     database: Database,
@@ -92,6 +121,12 @@ pub struct ZoneService {
 impl ZoneService {
     pub fn new(database: Database) -> Self {
         Self { database }
+    }
+
+    /// A live zone.
+    pub fn get(&self, id: &str) -> Result<Zone> {
+        self.database
+            .read(|connection| Zone::load_live(connection, id))
     }
 
     pub fn list(&self) -> Result<Vec<Zone>> {
