@@ -30,6 +30,7 @@ pub struct Application {
     pub queue: JobQueue,
     search: Arc<OnceLock<SearchService>>,
     google: Option<Arc<GoogleSync>>,
+    team_sync: omnicrm_sync_client::TeamSync,
 }
 
 impl Application {
@@ -55,6 +56,7 @@ impl Application {
         };
         Self {
             queue: JobQueue::new(core.database.clone()),
+            team_sync: omnicrm_sync_client::TeamSync::new(core.clone()),
             core,
             search: Arc::new(OnceLock::new()),
             google,
@@ -69,9 +71,10 @@ impl Application {
             .clone()
     }
 
-    /// Team sync of this device (connect, sync now, status).
+    /// Team sync of this device (connect, sync now, status): one for the application, so the
+    /// background service and a "Sync now" share the connection to the team's server.
     pub fn team_sync(&self) -> omnicrm_sync_client::TeamSync {
-        omnicrm_sync_client::TeamSync::new(self.core.clone())
+        self.team_sync.clone()
     }
 
     /// The Google sync, when its configuration is valid.

@@ -1,6 +1,7 @@
 //! Team sync as a background service, the same wherever the application runs: while this
-//! device is connected to a workspace it syncs shortly after every local write, and every
-//! [`PERIODIC`] otherwise to pick up the team's changes. A failed sync waits before the next
+//! device is connected to a workspace it syncs shortly after every local write, as soon as the
+//! server pushes a change of the team's over the connection the last sync left open, and every
+//! [`PERIODIC`] otherwise. A failed sync waits before the next
 //! try, doubling from [`FIRST_RETRY`] up to [`LONGEST_RETRY`] with jitter; the local data is
 //! never touched by a failure. Its state (syncing, the last report, the next retry, the status
 //! with pending changes and the last error) is published on a watch channel for the UI.
@@ -83,9 +84,20 @@ async fn run(
     let mut retry = FIRST_RETRY;
     let mut failing = false;
     loop {
-        let nudged = tokio::select! {
-            _ = tokio::time::sleep(CHECK_EVERY) => false,
-            _ = nudge.notified() => true,
+        // While the last sync's connection is open, the server pushes the team's changes over
+        // it: waiting on it instead of sleeping makes them show here within moments.
+        let (nudged, pushed) = match sync.wait_for_team_changes(CHECK_EVERY).await {
+            Some(pushed) => {
+                // A "Sync now" that came meanwhile left its permit.
+                let nudged = tokio::time::timeout(Duration::ZERO, nudge.notified())
+                    .await
+                    .is_ok();
+                (nudged, pushed)
+            }
+            None => tokio::select! {
+                _ = tokio::time::sleep(CHECK_EVERY) => (false, false),
+                _ = nudge.notified() => (true, false),
+            },
         };
         let status = match sync.status() {
             Ok(status) => status,
@@ -95,6 +107,7 @@ async fn run(
             }
         };
         if !status.connected {
+            sync.close_session().await;
             failing = false;
             retry = FIRST_RETRY;
             sender.send_if_modified(|state| {
@@ -110,7 +123,7 @@ async fn run(
         let written_here = newest > seen_seq;
         // After a failure only the retry time (or the user) starts the next try; otherwise a
         // local write or the periodic time does.
-        let due = nudged || now >= next_sync || (written_here && !failing);
+        let due = nudged || pushed || now >= next_sync || (written_here && !failing);
         if !due {
             sender.send_if_modified(|state| {
                 let changed = state.status != status;

@@ -107,11 +107,24 @@ struct WorkspaceAnswer {
 #[derive(Clone)]
 pub struct TeamSync {
     core: Core,
+    /// The connection of the last successful sync, kept open: the server pushes the team's
+    /// changes over it ([`TeamSync::wait_for_team_changes`]) and the next sync reuses it.
+    session: std::sync::Arc<tokio::sync::Mutex<Option<Session>>>,
+}
+
+/// An open connection to the team's server and the documents synced over it.
+struct Session {
+    client: SyncClient,
+    server: String,
+    root_id: DocumentId,
 }
 
 impl TeamSync {
     pub fn new(core: Core) -> Self {
-        Self { core }
+        Self {
+            core,
+            session: Default::default(),
+        }
     }
 
     fn secrets(&self) -> Result<SecretStore> {
@@ -402,22 +415,38 @@ impl TeamSync {
         let stored = self.core.database.read(documents::load_all)?;
         let root_id = connection.root_document_id;
 
-        let mut client = SyncClient::new();
-        client
-            .connect(
-                &sync_url(&connection.server),
-                token.expose_secret(),
-                TokenPlacement::Header,
-            )
-            .await
-            .map_err(|error| client_error(&connection.server, error))?;
+        // Reuse the connection of the last sync when it is still open to the same workspace:
+        // only what changed since travels. Any failure below drops it.
+        let mut session = self.session.lock().await;
+        let kept = session.take().filter(|kept| {
+            kept.client.is_connected()
+                && kept.server == connection.server
+                && kept.root_id == root_id
+        });
+        let mut client = match kept {
+            Some(kept) => kept.client,
+            None => {
+                let mut client = SyncClient::new();
+                client
+                    .connect(
+                        &sync_url(&connection.server),
+                        token.expose_secret(),
+                        TokenPlacement::Header,
+                    )
+                    .await
+                    .map_err(|error| client_error(&connection.server, error))?;
+                client
+            }
+        };
 
         let mut known: HashMap<DocumentId, String> = HashMap::new();
         let mut root_present = false;
         for document in stored {
             known.insert(document.document_id, document.heads.clone());
             root_present |= document.document_id == root_id;
-            client.insert(document.document_id, document.document);
+            client
+                .merge(document.document_id, document.document)
+                .map_err(|error| client_error(&connection.server, error))?;
         }
         if !root_present {
             client
@@ -514,6 +543,8 @@ impl TeamSync {
                 format!("the team server refused a change: {message}"),
             ));
         }
+        // What arrived so far is applied below; only later pushes wake a waiting device.
+        client.take_received();
 
         // Apply what changed, contacts before notes (a note needs its contact).
         let policy = SharingPolicy {
@@ -591,6 +622,12 @@ impl TeamSync {
                 Err(error) => return Err(error),
             }
         }
+        *session = Some(Session {
+            client,
+            server: connection.server.clone(),
+            root_id,
+        });
+        drop(session);
         let pending_changes = self.pending_changes(self.require_connection()?.change_log_seq)?;
         Ok(SyncReport {
             sent,
@@ -599,6 +636,29 @@ impl TeamSync {
             pending_changes,
             synced_at: now,
         })
+    }
+
+    /// Waits up to `limit` for the team's server to push a change over the connection the last
+    /// sync left open: `Some(true)` when one came (the next sync applies it), `Some(false)` when
+    /// none did or the connection ended (the next sync reconnects), `None` at once when no
+    /// connection is open.
+    pub async fn wait_for_team_changes(&self, limit: Duration) -> Option<bool> {
+        let mut session = self.session.lock().await;
+        let open = session.as_mut()?;
+        let deadline = tokio::time::Instant::now() + limit;
+        match open.client.wait_for_changes(deadline).await {
+            Ok(changed) => Some(changed),
+            Err(error) => {
+                tracing::debug!(%error, "the connection to the team server ended");
+                *session = None;
+                Some(false)
+            }
+        }
+    }
+
+    /// Closes the connection the last sync left open.
+    pub async fn close_session(&self) {
+        self.session.lock().await.take();
     }
 
     /// Re-derives the local rows of synced records from their stored documents: the escape

@@ -7,6 +7,7 @@ use omnicrm_core::notes::NoteInput;
 use omnicrm_core::{Core, ErrorCode};
 use omnicrm_sync_client::TeamSync;
 use omnicrm_sync_server::test_support::{config, fresh_database, workspace, TestServer};
+use std::time::Duration;
 
 struct Device {
     _directory: tempfile::TempDir,
@@ -452,4 +453,89 @@ async fn goals_zones_consents_and_logged_sessions_travel_but_imported_emails_sta
         .history
         .is_empty());
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_hears_of_a_team_change_over_its_open_connection_and_the_next_sync_reuses_it() {
+    let url = fresh_database().await;
+    let team = workspace(&url, "Team").await;
+    let server = TestServer::start(config(&url)).await;
+    let address = server.http_url("");
+    let (a, b) = (device(), device());
+    let ada = a
+        .core
+        .contacts
+        .create(person("Ada Lovelace", "ada@example.com"))
+        .unwrap();
+    a.sync.connect(&address, &team.token).await.unwrap();
+    a.sync.sync_now().await.unwrap();
+    b.sync.connect(&address, &team.token).await.unwrap();
+    b.sync.sync_now().await.unwrap();
+    assert_eq!(
+        b.sync
+            .wait_for_team_changes(Duration::from_millis(300))
+            .await,
+        Some(false),
+        "nothing changed yet"
+    );
+
+    // B waits on its open connection while A edits and syncs.
+    let waiting = {
+        let sync = b.sync.clone();
+        tokio::spawn(async move { sync.wait_for_team_changes(Duration::from_secs(15)).await })
+    };
+    let mut edited = input_of(ada.clone());
+    edited.organization = Some("Analytical Engines Ltd".to_owned());
+    a.core.contacts.update(&ada.id, edited).unwrap();
+    a.sync.sync_now().await.unwrap();
+    assert_eq!(
+        waiting.await.unwrap(),
+        Some(true),
+        "the server pushed A's edit"
+    );
+
+    // A new record comes over the same connection too (the root lists it).
+    let grace = a
+        .core
+        .contacts
+        .create(person("Grace Hopper", "grace@example.com"))
+        .unwrap();
+    a.sync.sync_now().await.unwrap();
+    assert_eq!(
+        b.sync.wait_for_team_changes(Duration::from_secs(15)).await,
+        Some(true)
+    );
+    let report = b.sync.sync_now().await.unwrap();
+    assert_eq!(report.received, 2, "{report:?}");
+    assert_eq!(
+        b.core
+            .contacts
+            .get(&ada.id)
+            .unwrap()
+            .organization
+            .as_deref(),
+        Some("Analytical Engines Ltd")
+    );
+    assert_eq!(
+        b.core.contacts.get(&grace.id).unwrap().display_name,
+        "Grace Hopper"
+    );
+
+    // The server going away ends the wait without an error; the next sync reports it.
+    server.stop().await;
+    assert_eq!(
+        b.sync.wait_for_team_changes(Duration::from_secs(5)).await,
+        Some(false)
+    );
+    assert_eq!(
+        b.sync
+            .wait_for_team_changes(Duration::from_millis(10))
+            .await,
+        None,
+        "the ended connection is not kept"
+    );
+    assert_eq!(
+        b.sync.sync_now().await.unwrap_err().code,
+        ErrorCode::Network
+    );
 }

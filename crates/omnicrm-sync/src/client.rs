@@ -37,6 +37,8 @@ pub enum ClientError {
     NotConnected,
     #[error("timed out")]
     Timeout,
+    #[error("could not merge a local document: {0}")]
+    Merge(String),
 }
 
 /// How the client presents its token.
@@ -56,6 +58,8 @@ pub struct SyncClient {
     unavailable: HashSet<DocumentId>,
     errors: Vec<String>,
     ephemeral: Vec<Ephemeral>,
+    /// Whether a message from the server changed a document since [`SyncClient::take_received`].
+    received: bool,
 }
 
 impl Default for SyncClient {
@@ -76,6 +80,7 @@ impl SyncClient {
             unavailable: HashSet::new(),
             errors: Vec::new(),
             ephemeral: Vec::new(),
+            received: false,
         }
     }
 
@@ -162,6 +167,37 @@ impl SyncClient {
     pub fn insert(&mut self, id: DocumentId, document: Automerge) {
         self.documents.insert(id, document);
         self.states.remove(&id);
+    }
+
+    /// Merges a local document into the one held (adding it when there is none), keeping the
+    /// document's sync state, so only what is new travels on a connection already in step.
+    pub fn merge(&mut self, id: DocumentId, mut document: Automerge) -> Result<(), ClientError> {
+        match self.documents.get_mut(&id) {
+            Some(held) => {
+                held.merge(&mut document)
+                    .map_err(|error| ClientError::Merge(error.to_string()))?;
+            }
+            None => {
+                self.documents.insert(id, document);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a message from the server changed a document since the last call.
+    pub fn take_received(&mut self) -> bool {
+        std::mem::take(&mut self.received)
+    }
+
+    /// Handles incoming messages until one changes a document (true) or `deadline` passes
+    /// (false). The server pushes a document's changes to every connection that synced it.
+    pub async fn wait_for_changes(&mut self, deadline: Instant) -> Result<bool, ClientError> {
+        while !self.received {
+            if !self.pump_one(deadline).await? {
+                return Ok(false);
+            }
+        }
+        Ok(self.take_received())
     }
 
     pub fn document(&self, id: &DocumentId) -> Option<&Automerge> {
@@ -346,8 +382,13 @@ impl SyncClient {
                     Received::Acknowledged => return Ok(()),
                     Received::NotAnAcknowledgement(message) => message,
                 };
+                let heads_before = document.get_heads();
                 match without_panic(|| receive_sync_message(document, state, decoded)) {
-                    Some(Ok(())) => {}
+                    Some(Ok(())) => {
+                        if document.get_heads() != heads_before {
+                            self.received = true;
+                        }
+                    }
                     Some(Err(error)) => self
                         .errors
                         .push(format!("could not apply the server's changes: {error}")),
