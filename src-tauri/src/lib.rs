@@ -140,6 +140,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::team_sync::sync_now,
             commands::team_sync::sync_disconnect,
             commands::team_sync::sync_set_share_health,
+            commands::team_sync::sync_conflicts,
+            commands::team_sync::sync_resolve_conflict,
             commands::jobs::jobs_list,
             commands::jobs::jobs_get,
             commands::jobs::jobs_retry,

@@ -1,9 +1,9 @@
-//! `omnicrm sync connect|now|status|disconnect|share-health|rebuild`: team sync from the
-//! command line, over the same client as the desktop app (`omnicrm-sync-client`).
+//! `omnicrm sync connect|now|status|disconnect|share-health|rebuild|conflicts|resolve`: team
+//! sync from the command line, over the same client as the desktop app (`omnicrm-sync-client`).
 
 use clap::Subcommand;
 use omnicrm_core::{Core, Error, Result};
-use omnicrm_sync_client::{SyncStatus, TeamSync};
+use omnicrm_sync_client::{ConflictChoice, SyncConflict, SyncStatus, TeamSync};
 
 use crate::output::Printer;
 
@@ -34,6 +34,29 @@ pub enum SyncCommand {
     },
     /// Re-derive the local rows of synced records from their documents (for support).
     Rebuild,
+    /// Fields two devices changed at the same time: the value every device kept and the one
+    /// it was chosen over.
+    Conflicts {
+        /// Only this record's.
+        #[arg(long)]
+        record: Option<String>,
+    },
+    /// Settle a conflict on the value kept (--keep) or the one it was chosen over
+    /// (--use-other); every device takes it at its next sync.
+    Resolve {
+        /// The conflict's id (omnicrm sync conflicts).
+        id: String,
+        /// Keep the value every device shows now.
+        #[arg(
+            long,
+            conflicts_with = "use_other",
+            required_unless_present = "use_other"
+        )]
+        keep: bool,
+        /// Switch to the value it was chosen over.
+        #[arg(long)]
+        use_other: bool,
+    },
 }
 
 pub fn run_sync(core: &Core, command: SyncCommand, printer: &Printer) -> Result<()> {
@@ -90,6 +113,30 @@ pub fn run_sync(core: &Core, command: SyncCommand, printer: &Printer) -> Result<
                 }
             })
         }
+        SyncCommand::Conflicts { record } => {
+            let conflicts = sync.conflicts(record.as_deref())?;
+            printer.value(&conflicts, || conflicts_text(&conflicts))
+        }
+        SyncCommand::Resolve { id, keep, .. } => {
+            let choice = if keep {
+                ConflictChoice::KeepChosen
+            } else {
+                ConflictChoice::UseOther
+            };
+            let resolution = runtime()?.block_on(sync.resolve_conflict(&id, choice))?;
+            printer.value(&resolution, || {
+                format!(
+                    "{} is now \"{}\" here, and on every device after its next sync{}.",
+                    resolution.field_label,
+                    resolution.value,
+                    resolution
+                        .batch_id
+                        .as_deref()
+                        .map(|batch| format!(" (undo with: omnicrm undo --batch {batch})"))
+                        .unwrap_or_default()
+                )
+            })
+        }
         SyncCommand::Rebuild => {
             let rebuilt = sync.rebuild()?;
             printer.value(&rebuilt, || {
@@ -100,6 +147,32 @@ pub fn run_sync(core: &Core, command: SyncCommand, printer: &Printer) -> Result<
             })
         }
     }
+}
+
+fn conflicts_text(conflicts: &[SyncConflict]) -> String {
+    if conflicts.is_empty() {
+        return "No conflicts: no field was changed on two devices at the same time.".to_owned();
+    }
+    let shown = |value: &str| {
+        if value.is_empty() {
+            "(empty)".to_owned()
+        } else {
+            format!("\"{value}\"")
+        }
+    };
+    let mut lines = Vec::new();
+    for conflict in conflicts {
+        lines.push(format!(
+            "{}  {}, {}: kept {} over {}",
+            conflict.id,
+            conflict.record_label,
+            conflict.field_label,
+            shown(&conflict.chosen),
+            shown(&conflict.other)
+        ));
+    }
+    lines.push("Settle one with: omnicrm sync resolve ID --keep (or --use-other)".to_owned());
+    lines.join("\n")
 }
 
 fn status_text(status: &SyncStatus) -> String {

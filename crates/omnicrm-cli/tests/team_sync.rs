@@ -128,6 +128,49 @@ async fn two_data_folders_share_contacts_and_edits_through_the_cli() {
     assert_eq!(shown["contact"]["organization"], "Lindqvist Yoga");
     assert_eq!(shown["contact"]["lifecycle_stage"], "core_client");
 
+    // Both change the source before hearing of each other: the CLI lists the conflict and
+    // settles it on the value that lost.
+    let none = ok(a.path(), &["sync", "conflicts"]).await;
+    assert_eq!(none, serde_json::json!([]));
+    ok(
+        a.path(),
+        &["contacts", "edit", &id, "--organization", "From A"],
+    )
+    .await;
+    ok(
+        b.path(),
+        &["contacts", "edit", &id, "--organization", "From B"],
+    )
+    .await;
+    ok(a.path(), &["sync", "now"]).await;
+    ok(b.path(), &["sync", "now"]).await;
+    let conflicts = ok(b.path(), &["sync", "conflicts", "--record", &id]).await;
+    assert_eq!(conflicts.as_array().map(Vec::len), Some(1), "{conflicts}");
+    assert_eq!(conflicts[0]["field_label"], "Organization");
+    let other = conflicts[0]["other"].as_str().unwrap().to_owned();
+    let conflict_id = conflicts[0]["id"].as_str().unwrap().to_owned();
+    let (success, refused) = json(b.path(), &["sync", "resolve", &conflict_id]).await;
+    assert!(!success, "a choice is required: {refused}");
+    // A command line clap refuses follows the error contract under --json too.
+    assert_eq!(refused["code"], "validation_failed", "{refused}");
+    assert!(refused["message"].as_str().unwrap().contains("--keep"));
+    let settled = ok(b.path(), &["sync", "resolve", &conflict_id, "--use-other"]).await;
+    assert_eq!(settled["value"], other.as_str());
+    ok(b.path(), &["sync", "now"]).await;
+    ok(a.path(), &["sync", "now"]).await;
+    let shown = ok(a.path(), &["contacts", "show", &id]).await;
+    assert_eq!(shown["contact"]["organization"], other.as_str());
+    assert_eq!(
+        ok(a.path(), &["sync", "conflicts"]).await,
+        serde_json::json!([])
+    );
+    ok(
+        a.path(),
+        &["contacts", "edit", &id, "--organization", "Lindqvist Yoga"],
+    )
+    .await;
+    ok(a.path(), &["sync", "now"]).await;
+
     // A row that drifted from its document is put back by a rebuild.
     let database = a.path().join(omnicrm_core::store::DATABASE_FILE_NAME);
     let connection = rusqlite::Connection::open(&database).unwrap();

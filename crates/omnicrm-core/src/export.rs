@@ -199,6 +199,7 @@ impl ExportService {
                  DELETE FROM sync_cursors; DELETE FROM sync_audit; DELETE FROM sync_batches;
                  DELETE FROM integration_accounts;
                  DELETE FROM sync_documents; DELETE FROM sync_connection;
+                 DELETE FROM sync_conflicts;
                  DELETE FROM ai_messages; DELETE FROM ai_threads; DELETE FROM ai_proposals;
                  DELETE FROM ai_results; DELETE FROM ai_usage; DELETE FROM ai_breakers;
                  DELETE FROM tags WHERE is_system = 0;

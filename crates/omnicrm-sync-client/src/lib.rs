@@ -10,9 +10,13 @@
 //! - device-local state (integration accounts, AI settings and usage, job rows, search
 //!   vectors) and interactions imported by an integration have no mapping at all.
 
+pub mod conflicts;
 pub mod local_documents;
 pub mod mapping;
 pub mod team_sync;
 
+pub use conflicts::{ConflictChoice, SyncConflict};
 pub use mapping::{MappingError, NotShareable, SharingPolicy};
-pub use team_sync::{RebuildOutcome, SyncConnectOutcome, SyncReport, SyncStatus, TeamSync};
+pub use team_sync::{
+    ConflictResolution, RebuildOutcome, SyncConnectOutcome, SyncReport, SyncStatus, TeamSync,
+};

@@ -155,6 +155,7 @@ pub fn set_outcome(
 
 /// Forgets the connection and every document (the records stay).
 pub fn forget_all(connection: &Connection) -> Result<()> {
+    connection.execute("DELETE FROM sync_conflicts", [])?;
     connection.execute("DELETE FROM sync_documents", [])?;
     connection.execute("DELETE FROM sync_connection", [])?;
     Ok(())
@@ -259,6 +260,9 @@ pub fn save_document(
             now
         ],
     )?;
+    if let Some(record_id) = record_id {
+        crate::conflicts::refresh(connection, record_id, kind, document, now)?;
+    }
     Ok(())
 }
 

@@ -25,6 +25,7 @@ use omnicrm_sync::{AnyRecord, DocumentId, ModelError, RecordDocument, RootEntry,
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
+use crate::conflicts::{self, ConflictChoice, SyncConflict};
 use crate::local_documents::{self as documents, WorkspaceConnection};
 use crate::mapping::{self, LocalContact, MappingError, SharingPolicy};
 
@@ -101,6 +102,19 @@ struct WorkspaceAnswer {
     root_document_id: String,
     #[serde(default)]
     documents: i64,
+}
+
+/// What settling a conflict did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ConflictResolution {
+    pub record_id: String,
+    pub field_label: String,
+    /// The value the field now holds on every device.
+    pub value: String,
+    /// The batch that changed the record here (undo it with `undo --batch`); none when the
+    /// record already held the value.
+    pub batch_id: Option<String>,
 }
 
 /// Team sync over one data folder.
@@ -638,6 +652,67 @@ impl TeamSync {
         })
     }
 
+    /// Fields that two devices wrote at the same time, newest first; only `record_id`'s when
+    /// given.
+    pub fn conflicts(&self, record_id: Option<&str>) -> Result<Vec<SyncConflict>> {
+        self.core
+            .database
+            .read(|connection| conflicts::list(connection, record_id))
+    }
+
+    /// Settles conflict `id` on the chosen value or the one it was chosen over: the field is
+    /// written again in the record's document (so every device ends the conflict the same
+    /// way at its next sync) and the record here takes the value, as one undoable batch.
+    pub async fn resolve_conflict(
+        &self,
+        id: &str,
+        choice: ConflictChoice,
+    ) -> Result<ConflictResolution> {
+        let _turn = SYNC_TURN.lock().await;
+        let connection = self.require_connection()?;
+        let conflict = self
+            .core
+            .database
+            .read(|database| conflicts::load(database, id))?;
+        // Local edits first become document changes, so the record applies cleanly below.
+        self.record_local_changes()?;
+        let Some(stored) = self
+            .core
+            .database
+            .read(|database| documents::load_by_record(database, &conflict.record_id))?
+        else {
+            return Err(Error::not_found("synced record", &conflict.record_id));
+        };
+        let value = match choice {
+            ConflictChoice::KeepChosen => conflict.chosen.clone(),
+            ConflictChoice::UseOther => conflict.other.clone(),
+        };
+        let mut document = stored.document;
+        omnicrm_sync::conflicts::settle(&mut document, &conflict.field, &value)
+            .map_err(model_error)?;
+        let policy = SharingPolicy {
+            share_health_details: connection.share_health_details,
+        };
+        let batch_id = new_remote_batch_id();
+        let now = now_utc();
+        let mut item = Incoming {
+            document_id: stored.document_id,
+            heads: documents::heads_text(&document),
+            document,
+            server_has: false,
+            changed_here: true,
+        };
+        let changed = self.apply_incoming(&mut item, &policy, &batch_id, None, &now)?;
+        // The document was saved with the record (which refreshed its conflicts); a record
+        // this device could not apply keeps its conflict listed.
+        Ok(ConflictResolution {
+            record_id: conflict.record_id,
+            field_label: conflict.field_label,
+            value,
+            batch_id: changed.then_some(batch_id),
+        })
+    }
+
     /// Waits up to `limit` for the team's server to push a change over the connection the last
     /// sync left open: `Some(true)` when one came (the next sync applies it), `Some(false)` when
     /// none did or the connection ended (the next sync reconnects), `None` at once when no
@@ -1112,6 +1187,10 @@ fn client_error(server: &str, error: ClientError) -> Error {
         ClientError::Timeout => Error::new(
             ErrorCode::Network,
             format!("the team server at {server} stopped answering; the changes wait here for the next sync"),
+        ),
+        ClientError::Closed(reason) if reason.contains("rate limit") => Error::new(
+            ErrorCode::RateLimited,
+            "the team server is taking in too much from this device right now; the changes wait here and the next sync tries again",
         ),
         ClientError::Closed(reason) if reason.contains("revoked") => Error::new(
             ErrorCode::AuthRequired,

@@ -539,3 +539,99 @@ async fn a_device_hears_of_a_team_change_over_its_open_connection_and_the_next_s
         ErrorCode::Network
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_field_edited_on_two_devices_at_once_shows_what_was_chosen_over_what_and_can_be_switched(
+) {
+    use omnicrm_sync_client::ConflictChoice;
+    let url = fresh_database().await;
+    let team = workspace(&url, "Team").await;
+    let server = TestServer::start(config(&url)).await;
+    let address = server.http_url("");
+    let (a, b) = (device(), device());
+    let ada = a
+        .core
+        .contacts
+        .create(person("Ada Lovelace", "ada@example.com"))
+        .unwrap();
+    a.sync.connect(&address, &team.token).await.unwrap();
+    a.sync.sync_now().await.unwrap();
+    b.sync.connect(&address, &team.token).await.unwrap();
+    b.sync.sync_now().await.unwrap();
+
+    // Both edit the organization before hearing of the other's edit; B also edits the stage.
+    let mut on_a = input_of(a.core.contacts.get(&ada.id).unwrap());
+    on_a.organization = Some("Alpha Clinic".to_owned());
+    a.core.contacts.update(&ada.id, on_a).unwrap();
+    let mut on_b = input_of(b.core.contacts.get(&ada.id).unwrap());
+    on_b.organization = Some("Beta Studio".to_owned());
+    on_b.lifecycle_stage = Some(omnicrm_core::contacts::LifecycleStage::CoreClient);
+    b.core.contacts.update(&ada.id, on_b).unwrap();
+    a.sync.sync_now().await.unwrap();
+    b.sync.sync_now().await.unwrap();
+    a.sync.sync_now().await.unwrap();
+
+    // Both devices show the same organization, B's stage survived, and both say so.
+    let shown_a = a.core.contacts.get(&ada.id).unwrap();
+    let shown_b = b.core.contacts.get(&ada.id).unwrap();
+    assert_eq!(shown_a.organization, shown_b.organization);
+    assert_eq!(
+        shown_a.lifecycle_stage,
+        Some(omnicrm_core::contacts::LifecycleStage::CoreClient)
+    );
+    let chosen = shown_a.organization.clone().unwrap();
+    let other = if chosen == "Alpha Clinic" {
+        "Beta Studio"
+    } else {
+        "Alpha Clinic"
+    };
+    for device in [&a, &b] {
+        let conflicts = device.sync.conflicts(Some(&ada.id)).unwrap();
+        assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+        assert_eq!(conflicts[0].field_label, "Organization");
+        assert_eq!(conflicts[0].record_label, "Ada Lovelace");
+        assert_eq!(conflicts[0].chosen, chosen);
+        assert_eq!(conflicts[0].other, other);
+    }
+
+    // B switches to the value that lost; every device takes it and the conflict ends.
+    let conflict = b.sync.conflicts(None).unwrap().remove(0);
+    let resolution = b
+        .sync
+        .resolve_conflict(&conflict.id, ConflictChoice::UseOther)
+        .await
+        .unwrap();
+    assert_eq!(resolution.value, other);
+    assert!(resolution.batch_id.is_some());
+    assert_eq!(
+        b.core
+            .contacts
+            .get(&ada.id)
+            .unwrap()
+            .organization
+            .as_deref(),
+        Some(other)
+    );
+    assert!(b.sync.conflicts(None).unwrap().is_empty());
+    b.sync.sync_now().await.unwrap();
+    a.sync.sync_now().await.unwrap();
+    assert_eq!(
+        a.core
+            .contacts
+            .get(&ada.id)
+            .unwrap()
+            .organization
+            .as_deref(),
+        Some(other)
+    );
+    assert!(a.sync.conflicts(None).unwrap().is_empty());
+    assert_eq!(
+        b.sync
+            .resolve_conflict(&conflict.id, ConflictChoice::KeepChosen)
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::NotFound
+    );
+    server.stop().await;
+}

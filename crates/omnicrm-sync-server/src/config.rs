@@ -44,8 +44,10 @@ impl Default for Config {
             replica_url: None,
             max_message_bytes: 4 * 1024 * 1024,
             max_document_bytes: 16 * 1024 * 1024,
-            rate_limit_per_token: 20_000,
-            rate_limit_per_ip: 40_000,
+            // A device's first sync of a workspace sends and receives a few messages per
+            // record: a 30,000-record workspace must fit in one window.
+            rate_limit_per_token: 200_000,
+            rate_limit_per_ip: 400_000,
             rate_limit_window_seconds: 60,
             idle_eviction_seconds: 300,
             compact_after_chunks: 64,

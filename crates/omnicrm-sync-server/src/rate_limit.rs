@@ -11,8 +11,8 @@
 //! exceeded**, however many instances there are.
 //!
 //! Block size: a sixteenth of what is still unclaimed in the window (at least 1). With the
-//! default 20,000 requests per token per minute, a busy instance claims 1,250 first, and a
-//! whole window costs about 125 claims rather than 20,000 upserts. As the budget runs low the
+//! default 200,000 requests per token per minute, a busy instance claims 12,500 first, and a
+//! whole window costs about 125 claims rather than 200,000 upserts. As the budget runs low the
 //! blocks shrink geometrically, down to one request per claim, so a budget of 12 is counted
 //! request by request, exactly as when every request went to Postgres (the two-instance test
 //! in `tests/multi_instance.rs`). The price: when the window's budget is all claimed, a

@@ -1,8 +1,12 @@
 //! Team sync commands (Settings → Team sync): connect this device to the team's server, sync
-//! now, status, the health-details choice, disconnect. The background service in
+//! now, status, the health-details choice, disconnect, and the fields two devices changed at
+//! once. The background service in
 //! `omnicrm-app` syncs on its own while connected and reports through `TeamSyncChanged`.
 
-use omnicrm_sync_client::{SyncConnectOutcome, SyncReport, SyncStatus, TeamSync};
+use omnicrm_sync_client::{
+    ConflictChoice, ConflictResolution, SyncConflict, SyncConnectOutcome, SyncReport, SyncStatus,
+    TeamSync,
+};
 use tauri::{AppHandle, State};
 
 use super::{notify_contacts, CommandResult};
@@ -67,4 +71,40 @@ pub async fn sync_set_share_health(
         .core()?
         .run(move |_| sync.set_share_health_details(share))
         .await
+}
+
+/// Fields two devices changed at the same time (one record's when `record_id` is given): the
+/// value every device kept and the one it was chosen over.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn sync_conflicts(
+    state: State<'_, CoreState>,
+    record_id: Option<String>,
+) -> CommandResult<Vec<SyncConflict>> {
+    let sync = team_sync(&state)?;
+    state
+        .core()?
+        .run(move |_| sync.conflicts(record_id.as_deref()))
+        .await
+}
+
+/// Settles a conflict on the kept value or the one it was chosen over; every device takes it
+/// at its next sync.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn sync_resolve_conflict(
+    app: AppHandle,
+    state: State<'_, CoreState>,
+    id: String,
+    choice: ConflictChoice,
+) -> CommandResult<ConflictResolution> {
+    let resolution = team_sync(&state)?.resolve_conflict(&id, choice).await?;
+    notify_contacts(
+        &app,
+        vec![resolution.record_id.clone()],
+        ContactsChangeReason::Updated,
+    );
+    Ok(resolution)
 }
