@@ -81,6 +81,9 @@ import type {
   JobChanged,
   JobInfo,
   JobStatus,
+  ConflictChoice,
+  ConflictResolution,
+  SyncConflict,
   SyncConnectOutcome,
   SyncReport,
   SyncStatus,
@@ -251,7 +254,16 @@ export type {
   ZoneInput,
 } from "./bindings";
 
-export type { SyncConnectOutcome, SyncReport, SyncStatus, TeamSyncChanged, TeamSyncState } from "./bindings";
+export type {
+  ConflictChoice,
+  ConflictResolution,
+  SyncConflict,
+  SyncConnectOutcome,
+  SyncReport,
+  SyncStatus,
+  TeamSyncChanged,
+  TeamSyncState,
+} from "./bindings";
 
 /** A JSON value, as tauri-specta names `serde_json::Value`. */
 export type { Value as JsonValue } from "./bindings";
@@ -469,6 +481,11 @@ export const api = {
   teamSyncDisconnect: (): Promise<SyncStatus> => call(commands.syncDisconnect()),
   /** Whether health context and emergency contacts are shared with the team (off by default). */
   teamSyncSetShareHealth: (share: boolean): Promise<SyncStatus> => call(commands.syncSetShareHealth(share)),
+  /** Fields two devices changed at the same time (one record's when given). */
+  teamSyncConflicts: (recordId: string | null): Promise<SyncConflict[]> => call(commands.syncConflicts(recordId)),
+  /** Settles a conflict on the kept value or the one it was chosen over, for every device. */
+  teamSyncResolveConflict: (id: string, choice: ConflictChoice): Promise<ConflictResolution> =>
+    call(commands.syncResolveConflict(id, choice)),
 
   createBackup: (): Promise<BackupInfo> => call(commands.backupsCreate()),
   listBackups: (): Promise<BackupInfo[]> => call(commands.backupsList()),

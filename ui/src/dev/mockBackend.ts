@@ -937,6 +937,10 @@ export function installMockBackend(initialCount: number): void {
           teamSync = { ...teamSync, server: null, workspace_id: null, workspace_name: null, connected: false, pending_changes: 0, last_synced_at: null, last_error: null };
           teamSyncChanged(false);
           return teamSync;
+        case "sync_conflicts":
+          return [];
+        case "sync_resolve_conflict":
+          fail("not_found", "sync conflict not found");
         case "sync_set_share_health":
           teamSync = { ...teamSync, share_health_details: Boolean(args.share) };
           teamSyncChanged(false);

@@ -16,6 +16,7 @@ import { ContactTimeline } from "./ContactTimeline";
 import { IdentitiesList } from "./IdentitiesList";
 import { InteractionForm } from "./InteractionForm";
 import { NoteEditor } from "./NoteEditor";
+import { SyncConflictsNotice } from "./SyncConflictsNotice";
 
 type ContactDetailProps = {
   contactId: string | null;
@@ -185,6 +186,8 @@ function ContactDetailBody({ contact, notes, activityToken, onActivity }: Contac
           </div>
         </div>
       </div>
+
+      <SyncConflictsNotice recordId={contact.id} refreshToken={refreshToken + activity} onSettled={() => setActivity((count) => count + 1)} />
 
       <DetailSection title="Contact">
         <dl className="detail-list">
