@@ -1,5 +1,6 @@
 //! The committed TypeScript bindings must match the Rust commands and types.
 //! Regenerate with: `OMNICRM_UPDATE_BINDINGS=1 cargo test -p omnicrm-desktop --test bindings`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[test]
 fn bindings_are_fresh() {

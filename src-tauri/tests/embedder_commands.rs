@@ -1,6 +1,7 @@
 //! The embedder settings commands on a real store: the key never reaches the UI, a saved
 //! choice that differs from the running model asks for a restart, and delete-all removes the
 //! key.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use omnicrm_core::export::DELETE_ALL_CONFIRMATION;
 use omnicrm_core::{Core, ErrorCode};

@@ -1,5 +1,6 @@
 //! Chat with retrieval, privacy, proposals and contact features, end to end against the fake
 //! provider: what the server received is what left the machine.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/harness.rs"]
 mod harness;

@@ -1,4 +1,5 @@
 //! The guardrails at their exact boundaries, on a real database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/harness.rs"]
 mod harness;

@@ -1,5 +1,6 @@
 //! The provider client against a local server speaking the chat-completions wire format:
 //! streaming, tool calls, usage, errors with Retry-After, slow replies, breaker and fallback.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/harness.rs"]
 mod harness;

@@ -1,5 +1,6 @@
 //! The product's job kinds on a real store: imports applied as durable jobs (and retried
 //! safely), the scheduled backup, and the retention purge.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

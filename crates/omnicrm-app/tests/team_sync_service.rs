@@ -1,6 +1,7 @@
 //! The team sync service as the app runs it, against a real sync server on a real Postgres:
 //! a change made on another device shows here without anyone pressing "Sync now", well before
 //! the periodic sync would have fetched it (the server pushes it over the open connection).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 

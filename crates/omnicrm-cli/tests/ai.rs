@@ -1,5 +1,6 @@
 //! `omnicrm ai config|key|ask|usage` against a local server speaking the chat-completions wire
 //! format.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../../omnicrm-ai/tests/support/fake_provider.rs"]
 mod fake_provider;

@@ -1,4 +1,5 @@
 //! `omnicrm google connect|status|disconnect` against a real OAuth 2 server on loopback.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../../omnicrm-google/tests/support/oauth_server.rs"]
 mod oauth_server;

@@ -1,4 +1,5 @@
 //! `omnicrm google preview|sync|undo` against the fake Gmail and Calendar on loopback.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use assert_cmd::Command;
 use omnicrm_google_fake_server::{EventSpec, FakeConfig, FakeGoogleServer, MessageSpec};

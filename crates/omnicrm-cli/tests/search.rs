@@ -1,4 +1,5 @@
 //! `omnicrm search` and `omnicrm models fetch` against a real data directory.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use assert_cmd::Command;
 use serde_json::Value;

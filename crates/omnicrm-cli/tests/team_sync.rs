@@ -1,5 +1,6 @@
 //! `omnicrm sync …` and `omnicrm contacts edit` as scripts drive them: two data folders and a
 //! real sync server on a real Postgres, in step through the CLI contract.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use assert_cmd::Command;
 use omnicrm_sync_server::test_support::{config, fresh_database, workspace, TestServer};

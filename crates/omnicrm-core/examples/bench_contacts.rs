@@ -4,6 +4,7 @@
 //!
 //! Usage: bench_contacts [--contacts N] [--iterations N] [--data-dir DIR]
 //! With `--data-dir`, the database is kept there and reused when it already holds the contacts.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 

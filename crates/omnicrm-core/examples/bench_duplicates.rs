@@ -1,5 +1,6 @@
 //! Times duplicate suggestions over demo contacts: `cargo run --release -p omnicrm-core
 //! --example bench_duplicates [CONTACTS]` (10,000 by default). Prints the median of 5 runs.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 

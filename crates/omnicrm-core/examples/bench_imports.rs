@@ -11,6 +11,7 @@
 //! `--only` runs one of the three measurements; `--cache DIR` keeps the exported files in DIR
 //! and reuses them, so that runs alternating two builds import the same files without
 //! exporting them again each time.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 

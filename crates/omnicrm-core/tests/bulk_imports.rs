@@ -2,6 +2,7 @@
 //! look each tag name up once per import. These tests import files larger than one chunk and
 //! check that every row, keyword index entry, tag, note and change-log entry is what writing
 //! one contact at a time gave, and that undoing such an import puts everything back.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

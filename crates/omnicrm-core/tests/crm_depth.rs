@@ -1,5 +1,6 @@
 //! Tags, rich notes, interactions, identities, consents, tasks, goals and the timeline, against
 //! a real SQLite file.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

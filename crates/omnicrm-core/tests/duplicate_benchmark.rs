@@ -7,6 +7,7 @@
 //! as right only if both contacts are the two sides of one pair labelled `duplicate`; a
 //! suggestion joining contacts of two different pairs is as wrong as one joining a husband and
 //! wife. Run with `-- --nocapture` to see the figures (docs/benchmarks.md records them).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

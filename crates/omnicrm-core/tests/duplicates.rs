@@ -1,4 +1,5 @@
 //! Duplicate suggestions, merging and dismissals, against a real SQLite file.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The JSON of every error code is a contract with the UI and the CLI's --json output.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use omnicrm_core::{Error, ErrorCode, FieldError, LimitDetails};
 use serde_json::json;

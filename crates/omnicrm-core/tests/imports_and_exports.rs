@@ -1,5 +1,6 @@
 //! Imports (preview, idempotence, merging, invalid records, undo), exports and their round trips,
 //! against real SQLite files and the export fixtures of the interchange crate.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

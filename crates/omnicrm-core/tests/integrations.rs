@@ -1,4 +1,5 @@
 //! Connected accounts: device-local state, never in the change log.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

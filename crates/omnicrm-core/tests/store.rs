@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 
 use omnicrm_core::migrations::{latest_version, MIGRATIONS};

@@ -7,6 +7,7 @@
 //!   raw events and normalize them into interactions and suggestions;
 //! - without the server: the same messages already fetched once, then parse + store +
 //!   normalize only (what the sync costs beyond waiting for Google).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -1,5 +1,6 @@
 //! What the Integrations settings show per account (the last sync and what it brought, the last
 //! error in plain words), and the recurring job's choice of which accounts to sync.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/sync_harness.rs"]
 mod sync_harness;

@@ -1,6 +1,7 @@
 //! Calendar events change after they were synced (issue 4): an edited event revises its
 //! interaction, a cancelled one removes it, replays change nothing, and undo puts the earlier
 //! version back. Against the fake Calendar on loopback and a real SQLite store.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/sync_harness.rs"]
 mod sync_harness;

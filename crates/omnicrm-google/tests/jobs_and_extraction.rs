@@ -1,4 +1,5 @@
 //! The sync as durable jobs (including a worker killed mid-sync) and contact extraction rules.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/sync_harness.rs"]
 mod sync_harness;

@@ -1,5 +1,6 @@
 //! Google sign-in end to end against a real OAuth 2 server on loopback (oauth2-mock-server), the
 //! "browser" being an HTTP client that follows the server's redirect to our loopback listener.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/oauth_server.rs"]
 mod oauth_server;

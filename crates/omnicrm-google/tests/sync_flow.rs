@@ -1,5 +1,6 @@
 //! Preview, first sync, incremental syncs, expired cursors, faults and undo, against the fake
 //! Gmail and Calendar on loopback and a real SQLite store.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/sync_harness.rs"]
 mod sync_harness;

@@ -1,4 +1,5 @@
 //! Google Contacts CSV fixtures: the current export and the older one.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use omnicrm_interchange::{
     decode_text, detect_format, parse_google_csv, Format, LabeledValue, Location, PostalAddress,

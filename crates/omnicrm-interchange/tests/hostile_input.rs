@@ -1,4 +1,5 @@
 //! Input that is broken, binary, huge or in an unexpected encoding fails with a clear error.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use omnicrm_interchange::{
     decode_text, detect_format, parse_google_csv, parse_mapped_csv, parse_vcards, ColumnMapping,

@@ -1,4 +1,5 @@
 //! The Outlook CSV export fixture.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use omnicrm_interchange::{
     decode_text, detect_format, parse_outlook_csv, Format, LabeledValue, Location, PostalAddress,

@@ -1,4 +1,5 @@
 //! Records written by a writer and read back by the matching reader come back identical.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use omnicrm_interchange::{
     decode_text, parse_google_csv, parse_vcards, write_google_csv, write_vcards, ContactRecord,

@@ -1,4 +1,5 @@
 //! vCard fixtures: Apple Contacts 3.0, Android 2.1 and a vCard 4.0 file.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use omnicrm_interchange::{
     decode_text, detect_format, parse_vcards, ContactRecord, Format, LabeledValue, Location,

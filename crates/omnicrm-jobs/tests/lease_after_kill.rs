@@ -4,6 +4,7 @@
 //! heartbeats until killed; its output is read with a timeout so a stuck child fails the test
 //! instead of hanging it.
 #![cfg(unix)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;

@@ -1,4 +1,5 @@
 //! The worker pool running real jobs from a real SQLite queue.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

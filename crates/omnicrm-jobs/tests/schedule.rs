@@ -1,4 +1,5 @@
 //! Recurring jobs on a real SQLite queue with a clock the tests move by hand.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

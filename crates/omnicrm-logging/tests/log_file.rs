@@ -1,4 +1,5 @@
 //! Secrets logged through tracing never reach the log file.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[test]
 fn secrets_are_redacted_in_the_written_log_file() {

@@ -16,6 +16,7 @@
 //! whole budget), through the same search triggers the app's writes fire. Chunk vectors are
 //! synthetic (clustered random unit vectors, tagged with the local model's id), so the vector
 //! timings and recall are real while their "meaning" is not.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,4 +1,5 @@
 //! The embedding job, semantic and hybrid search, with a deterministic stand-in embedder.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Keyword search over every kind of record, kept in step with writes, deletes and undo.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

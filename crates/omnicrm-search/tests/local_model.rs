@@ -1,6 +1,7 @@
 //! The local all-MiniLM-L6-v2 model with its real weights (`scripts/fetch-models.sh`, run by
 //! `scripts/setup.sh`). Without the weights these tests say so loudly and pass; everywhere the
 //! setup ran (CI included) they run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Fetching the model's files: from a local HTTP server standing in for their usual home, and
 //! from a local copy. Hashes are checked and nothing partial is left in place.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

@@ -1,5 +1,6 @@
 //! The remote embedder against a local server speaking the OpenAI embeddings format, including
 //! 429 and 500 answers and a refused key.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;

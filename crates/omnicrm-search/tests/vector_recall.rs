@@ -1,6 +1,7 @@
 //! Recall of the approximate vector search against exact float search, on clustered vectors
 //! like real embeddings (and the benchmark's): many chunks close to each other, where the
 //! sign bits alone cannot tell the nearest apart.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

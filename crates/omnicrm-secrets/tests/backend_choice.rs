@@ -1,4 +1,5 @@
 //! Which backend holds new secrets, and what the user is told about it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use omnicrm_secrets::{
     probe, KeyringStatus, SecretBackend, SecretStore, StoragePreference, ENCRYPTED_FILE_NOTICE,

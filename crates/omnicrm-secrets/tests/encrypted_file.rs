@@ -1,4 +1,5 @@
 //! The encrypted-file fallback on a real temporary data directory.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use omnicrm_secrets::{
     EncryptedFileStore, ExposeSecret, SecretBackend, SecretLookup, SecretStore, SecretString,

@@ -1,5 +1,6 @@
 //! A secret whose owner remembers its backend: stored, read back from where it went, removed,
 //! and a blank one refused by field.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use omnicrm_core::ErrorCode;
 use omnicrm_secrets::{ExposeSecret, RememberedSecret, SecretBackend, SecretString, STORAGE_ENV};

@@ -7,6 +7,7 @@
 //! - the local cost of turning one contact edit into its document change, at CONTACTS.
 //!
 //! The server runs in this process on a throwaway Postgres (as the tests do).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 

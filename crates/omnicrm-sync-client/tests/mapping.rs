@@ -1,4 +1,5 @@
 //! The mapping against what core's services actually store, on a real SQLite file.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use automerge::Automerge;
 use omnicrm_core::consents::{ConsentInput, ConsentKind};

@@ -1,6 +1,7 @@
 //! Randomized sessions: three devices make random contact edits, creations and deletions,
 //! sync at random (a device that does not sync is offline), and the server restarts now and
 //! then. After everyone syncs, every device and the server's projection hold the same records.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 

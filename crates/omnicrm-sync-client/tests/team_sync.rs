@@ -1,6 +1,7 @@
 //! Two devices (two data folders with real SQLite files) in one workspace of a real sync
 //! server on a real Postgres: sharing on join, edits both ways, concurrent edits of different
 //! fields, deletes, a private note that never reaches the server, and a server that is down.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use omnicrm_core::contacts::{input_of, ContactInput, EmailEntry};
 use omnicrm_core::notes::NoteInput;

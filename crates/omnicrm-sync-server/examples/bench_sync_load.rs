@@ -22,6 +22,7 @@
 //!
 //! cargo run --release -p omnicrm-sync-server --example bench_sync_load -- \
 //!     --url ws://127.0.0.1:3030/sync --token ocs_… --clients 50 --docs 10 --seconds 15 --rate 2
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::error::Error;

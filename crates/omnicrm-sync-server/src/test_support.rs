@@ -6,6 +6,8 @@
 //! port; postgres refuses to run as root, so as root it runs as the `postgres` user. A
 //! watchdog process stops the cluster and deletes its directory when the test binary exits,
 //! since Rust never drops statics.
+// Test scaffolding: a failure to set up is the test failing, so it may panic.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::path::{Path, PathBuf};

@@ -1,4 +1,5 @@
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use omnicrm_sync::client::{SyncClient, TokenPlacement};
 use omnicrm_sync_server::test_support::TestServer;

@@ -1,5 +1,6 @@
 //! Rust clients editing the same and different records, live and offline, converge through
 //! the server; the projection matches the merged documents and equals a rebuild.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! A new client's initial sync: the records a workspace root lists are loaded in batches when
 //! the client first syncs the root, before it asks for them one by one.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

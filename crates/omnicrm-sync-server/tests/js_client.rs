@@ -3,6 +3,7 @@
 //! one, and is told another workspace's document is unavailable.
 //!
 //! Needs `npm ci` in tests/js-client (scripts/setup.sh does it).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! The Rust sync client against a server that sends bytes automerge panics on: the client
 //! records an error and stays usable; the app using it must not crash.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use futures_util::{SinkExt, StreamExt};
 use omnicrm_sync::client::{SyncClient, TokenPlacement};

@@ -1,4 +1,5 @@
 //! Two instances on one Postgres: live updates cross instances, and rate limits are shared.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

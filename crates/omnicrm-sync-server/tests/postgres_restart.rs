@@ -1,6 +1,7 @@
 //! A Postgres restart (not a server restart) in the middle of a session: the server keeps
 //! running, clients that lose their connection reconnect with backoff, and no edit is lost.
 //! The test runs its own Postgres cluster, since it stops it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 use std::time::Duration;

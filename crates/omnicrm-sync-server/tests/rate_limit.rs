@@ -1,6 +1,7 @@
 //! Rate limits are leased from Postgres in blocks: a busy connection does not cost a Postgres
 //! round trip per message, and instances leasing concurrently never exceed the combined limit
 //! (the exact small-limit case across two servers is `multi_instance.rs`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -6,6 +6,7 @@
 //! samod is used with its `tokio` feature only (its `tungstenite` feature pulls native-tls and
 //! a second tungstenite), so the WebSocket glue below is written over our tokio-tungstenite.
 //! The samod side touches documents with plain automerge calls, never our record model.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

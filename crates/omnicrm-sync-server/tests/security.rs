@@ -1,4 +1,5 @@
 //! Workspace isolation, bad tokens, and revocation of live connections.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

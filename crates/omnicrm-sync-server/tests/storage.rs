@@ -1,5 +1,6 @@
 //! Compaction replaces chunks by a snapshot without losing a change, including changes that
 //! arrive while it runs.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

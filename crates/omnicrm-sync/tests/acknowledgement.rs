@@ -7,6 +7,7 @@
 //!   must leave the document and the sync state exactly as Automerge's own call, and lead to
 //!   the same reply;
 //! - and the peers must converge.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! edit, the random steps of a session, and the check that a session converged.
 
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
 

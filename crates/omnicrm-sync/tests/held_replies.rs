@@ -10,6 +10,7 @@
 //! In those sessions every merge is sent to the other clients at once, so what a client lacks
 //! is nearly always on its way. The last two tests pin the case where it is not (in the
 //! server, a change the client's bloom filter wrongly claimed): the reply must carry it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
