@@ -92,6 +92,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0015_team_sync.sql",
         sql: include_str!("../../../migrations/sqlite/0015_team_sync.sql"),
     },
+    Migration {
+        version: 16,
+        name: "0016_private_note_search.sql",
+        sql: include_str!("../../../migrations/sqlite/0016_private_note_search.sql"),
+    },
 ];
 
 /// The schema version this build writes.
