@@ -246,3 +246,84 @@ fn a_search_that_does_not_say_whom_it_is_for_is_the_assistants() {
         serde_json::from_str(r#"{"text": "panic", "audience": "User"}"#).unwrap();
     assert_eq!(from_json.audience, SearchAudience::Assistant);
 }
+
+#[tokio::test]
+async fn private_notes_indexed_before_the_upgrade_leave_the_assistants_index() {
+    let (directory, core) = open_core();
+    let paula = contact(&core, "Paula Reyes");
+    let private = core
+        .notes
+        .create(
+            &paula,
+            NoteInput {
+                is_private: true,
+                ..NoteInput::plain("History of panic disorder.")
+            },
+        )
+        .unwrap();
+    let public = core
+        .notes
+        .create(&paula, NoteInput::plain("Panic button by the door."))
+        .unwrap();
+    // The database as migration 0015 left it: every note in `search_notes_fts`, no private
+    // index, the version at 15.
+    core.database
+        .write(|transaction| {
+            transaction.execute_batch(
+                "INSERT INTO search_notes_fts (rowid, title, body)
+                 SELECT d.doc, '', n.body FROM search_documents d JOIN notes n ON n.id = d.item_id
+                 WHERE d.kind = 'note' AND n.is_private <> 0;
+                 DROP TABLE search_private_notes_terms;
+                 DROP TABLE search_private_notes_fts;
+                 DELETE FROM schema_migrations WHERE version = 16;
+                 PRAGMA user_version = 15;",
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    drop(core);
+    let old_search = |core: &Core| {
+        core.database
+            .read(|connection| {
+                Ok(connection.query_row(
+                    "SELECT count(*) FROM search_notes_fts WHERE search_notes_fts MATCH 'disorder'",
+                    [],
+                    |row| row.get::<_, i64>(0),
+                )?)
+            })
+            .unwrap()
+    };
+
+    let core = Core::open(directory.path()).unwrap();
+    assert_eq!(old_search(&core), 0);
+    let search = SearchService::keyword_only(
+        core.database.clone(),
+        omnicrm_search::SearchNotice {
+            reason: omnicrm_search::ModeNotice::ModelMissing,
+            message: "no model in this test".to_owned(),
+        },
+    );
+    let assistant = search
+        .search(request(SearchAudience::Assistant, SearchMode::Keyword))
+        .await
+        .unwrap();
+    assert!(every_id(&assistant).is_empty(), "{assistant:#?}");
+    let panic_only = |audience| SearchRequest {
+        text: "panic".to_owned(),
+        ..request(audience, SearchMode::Keyword)
+    };
+    let assistant = search
+        .search(panic_only(SearchAudience::Assistant))
+        .await
+        .unwrap();
+    assert_eq!(ids(&assistant, ItemKind::Note), vec![public.id.clone()]);
+    let user = search
+        .search(panic_only(SearchAudience::User))
+        .await
+        .unwrap();
+    let mut found = ids(&user, ItemKind::Note);
+    found.sort();
+    let mut expected = vec![public.id, private.id];
+    expected.sort();
+    assert_eq!(found, expected);
+}
