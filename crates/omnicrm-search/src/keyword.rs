@@ -18,6 +18,10 @@
 //!   `("session" OR "sessions")`, which FTS5 walks lazily. A prefix covering more than
 //!   [`MAX_EXPANSION`] words keeps the prefix query: slower, never wrong.
 //!
+//! Private notes are in their own index (`search_private_notes_fts`, migration 0016), opened
+//! only for [`SearchAudience::User`]: the assistant's searches never read it, so a private
+//! note's words cannot match or count in another note's score there.
+//!
 //! A contact or tag filter restricts the candidates to that contact's records before the window
 //! is applied, so old records of one client are never cut off by other clients' newer ones.
 
