@@ -286,6 +286,140 @@ async fn the_search_tool_finds_notes_by_their_words_but_never_a_private_one() {
     assert_eq!(notes.len(), 1, "citations: {:?}", answer.message.citations);
 }
 
+/// A stand-in for the local embedding model: each word a dense pseudo-random unit vector, a
+/// text the normalised sum of its words (texts sharing words are close). Local, so private
+/// notes are embedded too, as the real local model does.
+struct WordEmbedder;
+
+impl omnicrm_search::Embedder for WordEmbedder {
+    fn model_id(&self) -> &str {
+        "word-test-model"
+    }
+    fn dimensions(&self) -> usize {
+        128
+    }
+    fn is_remote(&self) -> bool {
+        false
+    }
+    fn embed<'a>(&'a self, texts: &'a [String]) -> omnicrm_search::embedder::EmbedFuture<'a> {
+        Box::pin(async move {
+            Ok(texts
+                .iter()
+                .map(|text| {
+                    let mut vector = vec![0.0f32; 128];
+                    for word in omnicrm_search::terms::words(text) {
+                        let mut state: u64 = 1469598103934665603;
+                        for byte in omnicrm_search::terms::fold(&word).bytes() {
+                            state = (state ^ u64::from(byte)).wrapping_mul(1099511628211);
+                        }
+                        for value in vector.iter_mut() {
+                            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                            let mut mixed = state;
+                            mixed = (mixed ^ (mixed >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                            mixed = (mixed ^ (mixed >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                            mixed ^= mixed >> 31;
+                            *value +=
+                                ((mixed >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32;
+                        }
+                    }
+                    omnicrm_search::embedder::normalize(&mut vector);
+                    vector
+                })
+                .collect())
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_model_is_never_told_whom_a_private_note_concerns() {
+    // Semantic search needs sqlite-vec on the core's connections, as in the app.
+    omnicrm_search::register_sqlite_vec();
+    let harness = Harness::start().await;
+    let paula = harness
+        .core
+        .contacts
+        .create(ContactInput {
+            display_name: "Paula Reyes".to_owned(),
+            ..ContactInput::default()
+        })
+        .unwrap();
+    let sam = harness
+        .core
+        .contacts
+        .create(ContactInput {
+            display_name: "Sam Ortiz".to_owned(),
+            ..ContactInput::default()
+        })
+        .unwrap();
+    note(
+        &harness,
+        &paula,
+        "History of panic disorder; breathing work before sessions.",
+        true,
+    );
+    note(
+        &harness,
+        &sam,
+        "Sleep disorder, prefers a quiet room and morning sessions.",
+        false,
+    );
+    let embedder: Arc<dyn omnicrm_search::Embedder> = Arc::new(WordEmbedder);
+    omnicrm_search::EmbeddingIndexer::new(harness.core.database.clone(), embedder.clone())
+        .run_until_done(|_, _| async { false })
+        .await
+        .unwrap();
+    let search =
+        omnicrm_search::SearchService::new(harness.core.database.clone(), embedder).unwrap();
+    let assistant = Assistant::with_search(
+        harness.core.clone(),
+        Arc::new(HybridRecordSearch::new(search, harness.core.clone())),
+    );
+    harness.provider.push(Reply::tool_call(
+        "call_1",
+        "search_contacts",
+        json!({"query": "panic disorder"}),
+        usage(10, 5, None),
+    ));
+    harness
+        .provider
+        .push(Reply::text("I found no one.", usage(10, 5, None)));
+
+    assistant
+        .ask(
+            None,
+            "Which client has a panic disorder?",
+            TODAY,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+
+    let received = harness.provider.received();
+    assert_eq!(received.len(), 2);
+    let tool_message = received[1].body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|message| message["role"] == "tool")
+        .unwrap()
+        .clone();
+    // The search ran and answered (Sam's note shares a word), so its silence about Paula is
+    // the privacy rule at work, not a search that found nothing.
+    assert!(
+        tool_message["content"].as_str().unwrap().contains(&sam.id),
+        "{tool_message}"
+    );
+    for request in &received {
+        let sent = request.body.to_string();
+        for secret in ["Paula", "Reyes", paula.id.as_str(), "breathing"] {
+            assert!(
+                !sent.contains(secret),
+                "the model was told {secret:?} for a private note's words: {sent}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_write_tool_only_proposes_and_approval_creates_the_task() {
     let harness = Harness::start().await;

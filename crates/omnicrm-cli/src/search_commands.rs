@@ -6,7 +6,9 @@ use std::sync::Arc;
 use omnicrm_core::{Core, Error, Result};
 use omnicrm_search::models::{self, ModelSpec, DEFAULT_MODEL_URL};
 use omnicrm_search::snippet::to_marked_text;
-use omnicrm_search::{EmbeddingIndexer, SearchMode, SearchRequest, SearchResponse, SearchService};
+use omnicrm_search::{
+    EmbeddingIndexer, SearchAudience, SearchMode, SearchRequest, SearchResponse, SearchService,
+};
 
 use crate::arguments::{ModelsCommand, SearchArgs};
 use crate::output::Printer;
@@ -65,6 +67,8 @@ pub fn search(core: &Core, arguments: &SearchArgs, printer: &Printer) -> Result<
                 text: arguments.query.clone(),
                 mode,
                 limit: arguments.limit,
+                // The practitioner's own search, on this device: private notes included.
+                audience: SearchAudience::User,
                 ..SearchRequest::default()
             })
             .await

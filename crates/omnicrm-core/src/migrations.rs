@@ -97,6 +97,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0016_sync_conflicts.sql",
         sql: include_str!("../../../migrations/sqlite/0016_sync_conflicts.sql"),
     },
+    Migration {
+        version: 17,
+        name: "0017_private_note_search.sql",
+        sql: include_str!("../../../migrations/sqlite/0017_private_note_search.sql"),
+    },
 ];
 
 /// The schema version this build writes.

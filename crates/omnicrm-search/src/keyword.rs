@@ -18,6 +18,10 @@
 //!   `("session" OR "sessions")`, which FTS5 walks lazily. A prefix covering more than
 //!   [`MAX_EXPANSION`] words keeps the prefix query: slower, never wrong.
 //!
+//! Private notes are in their own index (`search_private_notes_fts`, migration 0017), opened
+//! only for [`SearchAudience::User`]: the assistant's searches never read it, so a private
+//! note's words cannot match or count in another note's score there.
+//!
 //! A contact or tag filter restricts the candidates to that contact's records before the window
 //! is applied, so old records of one client are never cut off by other clients' newer ones.
 
@@ -30,7 +34,7 @@ use omnicrm_core::Result;
 use crate::ranking::{self, Field};
 use crate::records::{self, RecordView};
 use crate::terms;
-use crate::types::{ItemKind, SearchFilters};
+use crate::types::{ItemKind, SearchAudience, SearchFilters};
 
 mod expansions;
 
@@ -108,15 +112,24 @@ struct DocumentIndex {
     terms: &'static str,
 }
 
-fn document_index(kind: ItemKind) -> Option<DocumentIndex> {
+/// The keyword indexes `audience` searches for `kind`. Notes have two (migration 0017): the
+/// notes that are not private, and the private ones, which only the user's own search opens.
+fn document_indexes(kind: ItemKind, audience: SearchAudience) -> Vec<DocumentIndex> {
     let (table, terms) = match kind {
         ItemKind::Note => ("search_notes_fts", "search_notes_terms"),
         ItemKind::Interaction => ("search_interactions_fts", "search_interactions_terms"),
         ItemKind::Task => ("search_tasks_fts", "search_tasks_terms"),
         ItemKind::Project => ("search_projects_fts", "search_projects_terms"),
-        ItemKind::Contact => return None,
+        ItemKind::Contact => return Vec::new(),
     };
-    Some(DocumentIndex { table, terms })
+    let mut indexes = vec![DocumentIndex { table, terms }];
+    if kind == ItemKind::Note && audience.sees_private_notes() {
+        indexes.push(DocumentIndex {
+            table: "search_private_notes_fts",
+            terms: "search_private_notes_terms",
+        });
+    }
+    indexes
 }
 
 #[derive(Debug, Clone)]
@@ -159,18 +172,32 @@ fn expand(connection: &Connection, index: &DocumentIndex, word: &str) -> Result<
     Ok(Expansion::Words(found))
 }
 
+/// One keyword search of one kind.
+pub(crate) struct KindSearch<'a> {
+    pub kind: ItemKind,
+    pub query: &'a KeywordQuery,
+    pub filters: &'a SearchFilters,
+    pub audience: SearchAudience,
+    pub limit: usize,
+    pub expansions: &'a ExpansionCache,
+}
+
 /// The best `limit` keyword matches of `kind`, best first.
 pub(crate) fn search(
     connection: &Connection,
-    kind: ItemKind,
-    query: &KeywordQuery,
-    filters: &SearchFilters,
-    limit: usize,
-    expansions: &ExpansionCache,
+    search: &KindSearch<'_>,
 ) -> Result<Vec<KeywordMatch>> {
+    let KindSearch {
+        kind,
+        query,
+        filters,
+        audience,
+        limit,
+        ..
+    } = *search;
     let mut ranked = match kind {
         ItemKind::Contact => contact_candidates(connection, query, filters)?,
-        _ => document_candidates(connection, kind, query, filters, expansions)?,
+        _ => document_candidates(connection, search)?,
     };
     // Stable: equal scores keep the newest first.
     ranked.sort_by(|left, right| right.1.total_cmp(&left.1));
@@ -182,6 +209,11 @@ pub(crate) fn search(
         let Some(view) = records::load(connection, kind, &item_id)? else {
             continue;
         };
+        // The private index is not searched for this audience; this only guards against a
+        // note whose flag changed in a way the index has not followed.
+        if view.private && !audience.sees_private_notes() {
+            continue;
+        }
         if records::passes(connection, &view, filters)? {
             matches.push(KeywordMatch { view, score });
         }
@@ -207,18 +239,48 @@ fn doc_range(filters: &SearchFilters) -> (i64, i64) {
     (low, high)
 }
 
-/// The newest matches of `kind` with their score, newest first.
+/// The newest matches of `kind` with their score, newest first: the newest [`CANDIDATES`] of
+/// every index the audience searches, ranked together.
 fn document_candidates(
     connection: &Connection,
-    kind: ItemKind,
-    query: &KeywordQuery,
-    filters: &SearchFilters,
-    expansions: &ExpansionCache,
+    search: &KindSearch<'_>,
 ) -> Result<Vec<(String, f64)>> {
-    let Some(index) = document_index(kind) else {
-        return Ok(Vec::new());
-    };
-    let Some(expression) = query.document_expression(connection, &index, expansions)? else {
+    let mut candidates = Vec::new();
+    for index in document_indexes(search.kind, search.audience) {
+        candidates.extend(index_candidates(connection, &index, search)?);
+    }
+    candidates.sort_by_key(|candidate| std::cmp::Reverse(candidate.0));
+    candidates.truncate(CANDIDATES as usize);
+    let scores = ranking::scores(
+        &search.query.words,
+        candidates.iter().map(|(_, _, title, body)| {
+            vec![
+                Field::new(title, ranking::TITLE_WEIGHT),
+                Field::new(body, ranking::BODY_WEIGHT),
+            ]
+        }),
+    );
+    Ok(candidates
+        .into_iter()
+        .map(|(_, item_id, _, _)| item_id)
+        .zip(scores)
+        .collect())
+}
+
+/// The newest [`CANDIDATES`] matches in one index: `(doc, item_id, title, body)`, newest first.
+fn index_candidates(
+    connection: &Connection,
+    index: &DocumentIndex,
+    search: &KindSearch<'_>,
+) -> Result<Vec<(i64, String, String, String)>> {
+    let KindSearch {
+        kind,
+        query,
+        filters,
+        expansions,
+        ..
+    } = *search;
+    let Some(expression) = query.document_expression(connection, index, expansions)? else {
         return Ok(Vec::new());
     };
     let Some(texts) = records::indexed_text_sql(kind) else {
@@ -242,7 +304,7 @@ fn document_candidates(
     // The window is written into the SQL: a bound LIMIT makes SQLite prepare the statement
     // again on every run (it hands the limit to FTS5).
     let sql = format!(
-        "SELECT d.item_id, t.title, substr(t.body, 1, :body_chars) FROM (
+        "SELECT c.doc, d.item_id, t.title, substr(t.body, 1, :body_chars) FROM (
              SELECT fts.rowid AS doc FROM {table} fts
              WHERE fts.{table} MATCH :match AND fts.rowid BETWEEN :low AND :high
                {owner_clause}
@@ -265,27 +327,9 @@ fn document_candidates(
         parameters.push((":tag", &filters.tag_id));
     }
     let rows = statement.query_map(parameters.as_slice(), |row| {
-        Ok((
-            row.get::<_, String>(0)?,
-            row.get::<_, String>(1)?,
-            row.get::<_, String>(2)?,
-        ))
+        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
     })?;
-    let candidates = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-    let scores = ranking::scores(
-        &query.words,
-        candidates.iter().map(|(_, title, body)| {
-            vec![
-                Field::new(title, ranking::TITLE_WEIGHT),
-                Field::new(body, ranking::BODY_WEIGHT),
-            ]
-        }),
-    );
-    Ok(candidates
-        .into_iter()
-        .map(|(item_id, _, _)| item_id)
-        .zip(scores)
-        .collect())
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// The newest matching contacts with their score, newest first.

@@ -17,6 +17,8 @@ pub(crate) struct RecordView {
     /// The text snippets are cut from.
     pub text: String,
     pub happened_at: String,
+    /// A private note (never anything else): see [`crate::types::SearchAudience`].
+    pub private: bool,
 }
 
 const TITLE_CHARS: usize = 80;
@@ -49,12 +51,13 @@ pub(crate) fn load(
                         .join(" · "),
                     title: name,
                     happened_at: row.get(3)?,
+                    private: false,
                 })
             })
             .optional()?,
         ItemKind::Note => connection
             .prepare_cached(
-                "SELECT n.contact_id, n.body, n.created_at, c.display_name
+                "SELECT n.contact_id, n.body, n.created_at, c.display_name, n.is_private
                  FROM notes n JOIN contacts c ON c.id = n.contact_id
                  WHERE n.id = ?1 AND n.deleted_at IS NULL",
             )?
@@ -67,6 +70,7 @@ pub(crate) fn load(
                     title: format!("Note about {name}"),
                     text: row.get(1)?,
                     happened_at: row.get(2)?,
+                    private: row.get(4)?,
                 })
             })
             .optional()?,
@@ -98,6 +102,7 @@ pub(crate) fn load(
                     title: shorten(&title),
                     text: body,
                     happened_at,
+                    private: false,
                 })
             })
             .optional()?,
@@ -122,6 +127,7 @@ pub(crate) fn load(
                     },
                     title: shorten(&title),
                     happened_at: row.get(2)?,
+                    private: false,
                 })
             })
             .optional()?,
@@ -144,6 +150,7 @@ pub(crate) fn load(
                     },
                     title: shorten(&name),
                     happened_at: row.get(2)?,
+                    private: false,
                 })
             })
             .optional()?,

@@ -17,8 +17,8 @@ use crate::records::{self, RecordView};
 use crate::snippet::highlight;
 use crate::terms;
 use crate::types::{
-    ItemKind, MatchReason, ModeNotice, ResultGroup, SearchFilters, SearchHit, SearchMode,
-    SearchNotice, SearchRequest, SearchResponse, DEFAULT_LIMIT, MAX_LIMIT,
+    ItemKind, MatchReason, ModeNotice, ResultGroup, SearchAudience, SearchFilters, SearchHit,
+    SearchMode, SearchNotice, SearchRequest, SearchResponse, DEFAULT_LIMIT, MAX_LIMIT,
 };
 use crate::vectors;
 
@@ -173,6 +173,7 @@ impl SearchService {
             .as_ref()
             .map(|embedder| embedder.model_id().to_owned());
         let words = terms::words(&request.text);
+        let audience = request.audience;
         // Keyword and semantic search each run on their own reader, at the same time: both
         // are single-threaded, and hybrid search would otherwise pay for one after the other.
         let keyword_search = async {
@@ -198,6 +199,7 @@ impl SearchService {
                             text: &text,
                             kinds: &kinds,
                             filters: &filters,
+                            audience,
                             words: &words,
                             limit: keyword_limit,
                             expansions: &expansions,
@@ -225,6 +227,7 @@ impl SearchService {
                             query: &query,
                             kinds: &kinds,
                             filters: &filters,
+                            audience,
                             words: &words,
                             limit,
                             cache: &cache,
@@ -275,6 +278,7 @@ struct KeywordSearch<'a> {
     text: &'a str,
     kinds: &'a [ItemKind],
     filters: &'a SearchFilters,
+    audience: SearchAudience,
     words: &'a [String],
     limit: usize,
     expansions: &'a keyword::ExpansionCache,
@@ -290,11 +294,14 @@ fn keyword_hits(
     for &kind in search.kinds {
         let hits = keyword::search(
             connection,
-            kind,
-            &query,
-            search.filters,
-            search.limit,
-            search.expansions,
+            &keyword::KindSearch {
+                kind,
+                query: &query,
+                filters: search.filters,
+                audience: search.audience,
+                limit: search.limit,
+                expansions: search.expansions,
+            },
         )?
         .into_iter()
         .map(|found| {
@@ -376,6 +383,7 @@ struct SemanticSearch<'a> {
     query: &'a [f32],
     kinds: &'a [ItemKind],
     filters: &'a SearchFilters,
+    audience: SearchAudience,
     words: &'a [String],
     limit: usize,
     cache: &'a vectors::VectorCache,
@@ -390,12 +398,17 @@ fn semantic(
         query,
         kinds,
         filters,
+        audience,
         words,
         limit,
         cache,
     } = *search;
     let wanted = (limit * kinds.len() * CHUNKS_PER_RESULT).min(MAX_CHUNKS);
-    let neighbours = vectors::nearest(connection, cache, model_id, query, wanted)?;
+    let neighbours = if audience.sees_private_notes() {
+        vectors::nearest(connection, cache, model_id, query, wanted)?
+    } else {
+        vectors::nearest_without_private(connection, cache, model_id, query, wanted)?
+    };
     let chunk_ids: Vec<i64> = neighbours.iter().map(|found| found.chunk_id).collect();
     let sources = vectors::chunk_sources(connection, &chunk_ids)?;
     let with_contacts = kinds.contains(&ItemKind::Contact);
@@ -421,6 +434,11 @@ fn semantic(
         let Some(view) = records::load(connection, kind, item_id)? else {
             continue;
         };
+        // Neither the note nor its contact: a contact found through a private note tells
+        // whom it concerns.
+        if view.private && !audience.sees_private_notes() {
+            continue;
+        }
         let similarity = f64::from(neighbour.similarity);
         if find_contact {
             if let Some(contact) = contact_of(connection, &view, &mut seen, filters)? {

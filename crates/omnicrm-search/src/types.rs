@@ -93,6 +93,34 @@ pub struct SearchFilters {
     pub to: Option<String>,
 }
 
+/// Who a search is for, which decides whether private notes take part.
+///
+/// - [`SearchAudience::User`]: the practitioner's own search on this device (the app's search
+///   box, the CLI). Private notes match, rank and are shown like any other note.
+/// - [`SearchAudience::Assistant`]: everything whose results may leave the device — the AI
+///   assistant's tools and retrieval above all. Private notes take no part at all: their words
+///   are in a separate keyword index this search never opens (so they cannot match, weigh in
+///   any ranking or show in a snippet), their embeddings are left out of the nearest-neighbour
+///   pass, and a private note is never returned — nor is its contact found through it.
+///
+/// The default is `Assistant`, so a caller that does not say gets the safe one; the desktop
+/// app and the CLI ask for `User`. It is not part of the request's JSON: the webview cannot
+/// choose it, the command that runs the search does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum SearchAudience {
+    User,
+    #[default]
+    Assistant,
+}
+
+impl SearchAudience {
+    /// Whether private notes take part.
+    pub fn sees_private_notes(self) -> bool {
+        self == Self::User
+    }
+}
+
 /// One search.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -105,6 +133,9 @@ pub struct SearchRequest {
     /// The most results per group; defaults to [`DEFAULT_LIMIT`], at most [`MAX_LIMIT`].
     #[serde(default)]
     pub limit: Option<u32>,
+    /// Who the results are for; see [`SearchAudience`]. Never read from JSON.
+    #[serde(skip)]
+    pub audience: SearchAudience,
 }
 
 pub const DEFAULT_LIMIT: u32 = 10;

@@ -280,6 +280,49 @@ pub fn nearest(
     )
 }
 
+/// [`nearest`] among the chunks that are not of a private note (the assistant's audience,
+/// [`crate::types::SearchAudience::Assistant`]): private chunks are dropped from the bit pass's
+/// shortlist, before anything is ranked, so they take no place among the results.
+pub fn nearest_without_private(
+    connection: &Connection,
+    cache: &VectorCache,
+    model_id: &str,
+    query: &[f32],
+    limit: usize,
+) -> Result<Vec<Neighbour>> {
+    let rescored = rescored_count(limit);
+    nearest_among(
+        connection,
+        cache,
+        NearestSearch {
+            model_id,
+            query,
+            limit,
+            shortlisted: shortlist_size(rescored),
+            rescored,
+            without_private: true,
+        },
+    )
+}
+
+/// Which of `chunk_ids` are chunks of a private note (read from the note now, so a note made
+/// private is left out at once, before its chunks are re-embedded or dropped).
+fn private_chunks(
+    connection: &Connection,
+    chunk_ids: impl Iterator<Item = i64>,
+) -> Result<std::collections::HashSet<i64>> {
+    let chunk_ids: Vec<i64> = chunk_ids.collect();
+    let mut statement = connection.prepare_cached(
+        "SELECT s.chunk_id FROM search_chunks s JOIN notes n ON n.id = s.item_id
+         WHERE s.chunk_id IN (SELECT value FROM json_each(?1))
+           AND s.kind = 'note' AND n.is_private <> 0",
+    )?;
+    let found = statement
+        .query_map([serde_json::to_string(&chunk_ids)?], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(found)
+}
+
 /// How many chunks are rescored over their floats for `limit` results. On the benchmark's
 /// 100k clustered vectors, recall@10 was 0.945 with 200, 0.97 with 250 and 0.985 with 290;
 /// recall@40 0.975 with 330, recall@120 0.999 with 490. It grows slower than `limit`: the
@@ -307,16 +350,61 @@ pub fn nearest_with(
     shortlisted: usize,
     rescored: usize,
 ) -> Result<Vec<Neighbour>> {
+    nearest_among(
+        connection,
+        cache,
+        NearestSearch {
+            model_id,
+            query,
+            limit,
+            shortlisted,
+            rescored,
+            without_private: false,
+        },
+    )
+}
+
+/// One nearest-neighbour search.
+struct NearestSearch<'a> {
+    model_id: &'a str,
+    query: &'a [f32],
+    limit: usize,
+    shortlisted: usize,
+    rescored: usize,
+    /// Leave out the chunks of private notes.
+    without_private: bool,
+}
+
+fn nearest_among(
+    connection: &Connection,
+    cache: &VectorCache,
+    search: NearestSearch<'_>,
+) -> Result<Vec<Neighbour>> {
+    let NearestSearch {
+        model_id,
+        query,
+        limit,
+        shortlisted,
+        rescored,
+        without_private,
+    } = search;
     let table = bits_table(query.len());
     if limit == 0 || !table_exists(connection, &table)? {
         return Ok(Vec::new());
     }
     let query_bits = bit_scan::quantize(query);
     let size = shortlisted.max(rescored).max(limit);
-    let candidates = match cache.bit_vectors(connection, query.len())? {
+    let mut candidates = match cache.bit_vectors(connection, query.len())? {
         Some(cached) => cached.vectors.shortlist(&query_bits, size),
         None => bit_scan::shortlist(connection, &table, &query_bits, size)?,
     };
+    if without_private {
+        let private = private_chunks(
+            connection,
+            candidates.iter().map(|candidate| candidate.chunk_id),
+        )?;
+        candidates.retain(|candidate| !private.contains(&candidate.chunk_id));
+    }
     let candidates = bit_scan::best_by_query_signs(query, candidates, rescored.max(limit));
     let chunk_ids: Vec<i64> = candidates
         .iter()

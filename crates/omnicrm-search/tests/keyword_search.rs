@@ -10,7 +10,8 @@ use omnicrm_core::productivity::{ProjectInput, TaskInput};
 use omnicrm_core::ErrorCode;
 use omnicrm_search::snippet::to_marked_text;
 use omnicrm_search::{
-    ItemKind, ModeNotice, SearchFilters, SearchMode, SearchNotice, SearchRequest, SearchService,
+    ItemKind, ModeNotice, SearchAudience, SearchFilters, SearchMode, SearchNotice, SearchRequest,
+    SearchService,
 };
 
 fn keyword_service(core: &omnicrm_core::Core) -> SearchService {
@@ -29,6 +30,8 @@ fn request(text: &str, filters: SearchFilters) -> SearchRequest {
         mode: SearchMode::Keyword,
         filters,
         limit: Some(10),
+        // The search box's search (the app asks for it).
+        audience: SearchAudience::User,
     }
 }
 

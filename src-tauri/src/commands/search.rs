@@ -4,8 +4,8 @@
 
 use omnicrm_core::Core;
 use omnicrm_search::{
-    EmbedderProbe, EmbedderSettings, EmbedderSettingsStore, EmbedderSource, SearchRequest,
-    SearchResponse, LOCAL_MODEL_ID, MAX_LIMIT,
+    EmbedderProbe, EmbedderSettings, EmbedderSettingsStore, EmbedderSource, SearchAudience,
+    SearchRequest, SearchResponse, LOCAL_MODEL_ID, MAX_LIMIT,
 };
 use omnicrm_secrets::SecretString;
 use serde::{Deserialize, Serialize};
@@ -96,6 +96,12 @@ pub async fn search_query(
             format!("must be between 1 and {MAX_LIMIT}"),
         ));
     }
+    // The practitioner's own search box: private notes are searched too (they stay on this
+    // device; the assistant's searches leave them out).
+    let request = SearchRequest {
+        audience: SearchAudience::User,
+        ..request
+    };
     state.service()?.search(request).await
 }
 

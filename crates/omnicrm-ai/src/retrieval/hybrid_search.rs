@@ -2,12 +2,16 @@
 //! contacts, notes, interactions and tasks, so "who mentioned shoulder pain?" finds the note that
 //! says "her neck and shoulder still ache" and cites it — not only a contact whose name matches.
 //!
-//! Private notes are found by the practitioner's own search but never reach the model: each note
-//! hit is read back and dropped when it is private (the index may predate the flag being set).
+//! Private notes are found by the practitioner's own search but never reach the model: every
+//! search here is made for [`SearchAudience::Assistant`], which never opens the private notes'
+//! keyword index nor their embeddings, so a private note cannot match, rank or lead the search
+//! to its contact. Callers only pass the question; they cannot choose another audience. Each
+//! note hit is still read back and dropped when it is private, in case the flag changed in a
+//! way the index has not followed.
 
 use omnicrm_core::{Core, ErrorCode, Result};
 use omnicrm_search::{
-    ItemKind, SearchFilters, SearchHit, SearchMode, SearchRequest, SearchService,
+    ItemKind, SearchAudience, SearchFilters, SearchHit, SearchMode, SearchRequest, SearchService,
 };
 
 use super::{contact_hit, ContactFacts, RecordHit, RecordSearch, RecordSearchFuture, RecordType};
@@ -44,6 +48,7 @@ impl HybridRecordSearch {
                     ..SearchFilters::default()
                 },
                 limit: Some(limit),
+                audience: SearchAudience::Assistant,
             })
             .await?;
         let mut hits: Vec<SearchHit> = response
