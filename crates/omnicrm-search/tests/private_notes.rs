@@ -2,6 +2,7 @@
 //! client by their private note; the assistant's search (anything whose results may leave the
 //! device) is never led to them by it — no match, no ranking, no snippet, neither through the
 //! keyword index nor through embeddings.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
