@@ -104,7 +104,7 @@ else
   n=$(strip_ansi "$LOGS/e2e.log" | sed -n 's/^[^a-z]*pass \([0-9][0-9]*\)$/\1/p' | tail -n 1)
   count_add "e2e" "$n"
   step "f. end-to-end team sync: ui/e2e/team-sync.sh (real Postgres and omnicrm-sync serve)"
-  cargo build -p omnicrm-sync-server --bin omnicrm-sync
+  cargo build -p omnicrm-sync-server --bin omnicrm-sync -p omnicrm-cli --bin omnicrm
   logged e2esync "$OMNI_ROOT/ui/e2e/team-sync.sh"
   n=$(strip_ansi "$LOGS/e2esync.log" | sed -n 's/^[^a-z]*pass \([0-9][0-9]*\)$/\1/p' | tail -n 1)
   count_add "e2e-team-sync" "$n"

@@ -3,10 +3,14 @@
 # a throwaway Postgres (scripts/sync-postgres.sh), `omnicrm-sync serve` on a free loopback port,
 # a workspace and a device token for it, then run.sh with only that test file.
 #
-#   cargo build -p omnicrm-desktop -p omnicrm-sync-server --bin omnicrm-desktop --bin omnicrm-sync
+#   cargo build -p omnicrm-desktop -p omnicrm-sync-server -p omnicrm-cli \
+#     --bin omnicrm-desktop --bin omnicrm-sync --bin omnicrm
 #   ui/e2e/team-sync.sh
 #
-# Environment: E2E_SYNC_BIN (default: <target>/debug/omnicrm-sync), OMNICRM_PG_BIN (Postgres
+# The other device of the team is the `omnicrm` CLI over its own data folder, with its own token.
+#
+# Environment: E2E_SYNC_BIN (default: <target>/debug/omnicrm-sync), E2E_CLI_BIN (default:
+# <target>/debug/omnicrm), OMNICRM_PG_BIN (Postgres
 # binaries, default /usr/lib/postgresql/15/bin), and everything run.sh reads (E2E_APP, ...).
 set -euo pipefail
 
@@ -19,6 +23,10 @@ die() { printf '[team-sync e2e] ERROR: %s\n' "$*" >&2; exit 1; }
 SYNC_BIN=${E2E_SYNC_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/omnicrm-sync}
 [ -x "$SYNC_BIN" ] || die "sync server binary not found: $SYNC_BIN
   build it with: cargo build -p omnicrm-sync-server --bin omnicrm-sync   (or set E2E_SYNC_BIN)"
+
+CLI_BIN=${E2E_CLI_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/omnicrm}
+[ -x "$CLI_BIN" ] || die "omnicrm CLI binary not found: $CLI_BIN
+  build it with: cargo build -p omnicrm-cli --bin omnicrm   (or set E2E_CLI_BIN)"
 
 free_port() {
   local port=$1
@@ -60,7 +68,9 @@ json_field() { node -e 'const v = JSON.parse(process.argv[1])[process.argv[2]]; 
 "$SYNC_BIN" migrate >/dev/null
 WORKSPACE_ID=$(json_field "$("$SYNC_BIN" workspace create "Harbour Clinic" --json)" id)
 TOKEN=$(json_field "$("$SYNC_BIN" token issue --workspace "$WORKSPACE_ID" --json)" token)
-[ -n "$WORKSPACE_ID" ] && [ -n "$TOKEN" ] || die "could not create the workspace and its device token"
+OTHER_TOKEN=$(json_field "$("$SYNC_BIN" token issue --workspace "$WORKSPACE_ID" --json)" token)
+[ -n "$WORKSPACE_ID" ] && [ -n "$TOKEN" ] && [ -n "$OTHER_TOKEN" ] \
+  || die "could not create the workspace and its device tokens"
 
 PORT=$(free_port 3130)
 "$SYNC_BIN" serve --listen "127.0.0.1:$PORT" >"$WORK/sync-server.log" 2>&1 &
@@ -73,5 +83,7 @@ done
 curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" || die "the sync server did not answer on 127.0.0.1:$PORT"
 log "sync server on http://127.0.0.1:$PORT (workspace $WORKSPACE_ID)"
 
-E2E_SYNC_SERVER="http://127.0.0.1:$PORT" E2E_SYNC_TOKEN="$TOKEN" E2E_TESTS="tests/team_sync.test.mjs" \
-  "$E2E_DIR/run.sh" "$@"
+mkdir -p "$WORK/other-device"
+E2E_SYNC_SERVER="http://127.0.0.1:$PORT" E2E_SYNC_TOKEN="$TOKEN" \
+  E2E_OTHER_DEVICE_TOKEN="$OTHER_TOKEN" E2E_OTHER_DEVICE_DIR="$WORK/other-device" E2E_CLI_BIN="$CLI_BIN" \
+  E2E_TESTS="tests/team_sync.test.mjs" "$E2E_DIR/run.sh" "$@"

@@ -1,6 +1,7 @@
 // End-to-end: Settings → Team sync against a real sync server (Postgres + omnicrm-sync).
 // Needs E2E_SYNC_SERVER (http://host:port) and E2E_SYNC_TOKEN (a device token of a workspace on
 // it); ui/e2e/team-sync.sh starts both and runs this file. Skipped when they are not set.
+import { execFileSync } from 'node:child_process';
 import { describe, after } from 'node:test';
 import {
   FIRST_TIMEOUT,
@@ -18,6 +19,15 @@ import {
 
 const SERVER = process.env.E2E_SYNC_SERVER;
 const TOKEN = process.env.E2E_SYNC_TOKEN;
+// The other device of the team: the omnicrm CLI over its own data folder.
+const CLI = process.env.E2E_CLI_BIN;
+const OTHER_DIR = process.env.E2E_OTHER_DEVICE_DIR;
+const OTHER_TOKEN = process.env.E2E_OTHER_DEVICE_TOKEN;
+
+function otherDevice(...args) {
+  const output = execFileSync(CLI, ['--data-dir', OTHER_DIR, '--json', ...args], { encoding: 'utf8', timeout: 60_000 });
+  return JSON.parse(output);
+}
 
 let browser;
 const step = stepper(() => browser);
@@ -83,7 +93,28 @@ describe('team sync', { concurrency: false, skip: !SERVER || !TOKEN ? 'E2E_SYNC_
     await visible(browser, `${sel('team-sync-section')}[data-state="connected"]`, 'the connected Team sync section');
   });
 
-  step('5. disconnecting asks first, then the form is back and the indicator is gone', async () => {
+  step('5. a client added and then edited on the other device appears in the open window by itself', async () => {
+    if (!CLI || !OTHER_DIR || !OTHER_TOKEN) throw new Error('E2E_CLI_BIN, E2E_OTHER_DEVICE_DIR and E2E_OTHER_DEVICE_TOKEN must be set (ui/e2e/team-sync.sh sets them)');
+    await clickUntil(browser, sel('nav-contacts'), sel('contacts-page'), 'contacts-page');
+    otherDevice('sync', 'connect', '--server', SERVER, '--token', OTHER_TOKEN);
+    otherDevice('sync', 'now');
+    const added = otherDevice('contacts', 'add', '--name', 'Maya Lindqvist', '--email', 'maya@example.com');
+    const id = added.id ?? added.contact?.id;
+    if (!id) throw new Error(`The other device did not say the new contact's id: ${JSON.stringify(added)}`);
+    otherDevice('sync', 'now');
+    // No "Sync now" here: the app hears of it over its open connection.
+    const row = await visible(browser, `//*[@data-testid="contacts-row"][contains(., "Maya Lindqvist")]`, 'the contact added on the other device', TIMEOUT * 3);
+    await row.click();
+    await waitForText('contact-detail-name', /^Maya Lindqvist$/, 'the detail of the contact from the other device');
+    otherDevice('contacts', 'edit', id, '--organization', 'Lindqvist Yoga');
+    otherDevice('sync', 'now');
+    await visible(browser, sel('contact-detail-organization'), 'the organization set on the other device', TIMEOUT * 3);
+    await waitForText('contact-detail-organization', /^Lindqvist Yoga$/, 'the organization from the other device', TIMEOUT * 3);
+    await saveScreenshot(browser, 'team-sync-edit-from-other-device.png');
+    await clickUntil(browser, sel('nav-settings'), sel('settings-page'), 'settings-page');
+  });
+
+  step('6. disconnecting asks first, then the form is back and the indicator is gone', async () => {
     await click(browser, 'team-sync-disconnect');
     await visible(browser, sel('team-sync-disconnect-confirm-step'), 'the confirm step');
     await waitForText('team-sync-disconnect-confirm-step', /records stay on this device/, 'the confirm step');

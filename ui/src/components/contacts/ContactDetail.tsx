@@ -179,7 +179,11 @@ function ContactDetailBody({ contact, notes, activityToken, onActivity }: Contac
           <h3 className="detail__name" data-testid="contact-detail-name">
             {contact.display_name}
           </h3>
-          {contact.organization ? <p className="detail__organization">{contact.organization}</p> : null}
+          {contact.organization ? (
+            <p className="detail__organization" data-testid="contact-detail-organization">
+              {contact.organization}
+            </p>
+          ) : null}
           <div className="detail__badges">
             <StagePill stage={contact.lifecycle_stage} />
             <StatusBadge status={contact.client_status} />
