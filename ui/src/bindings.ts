@@ -159,6 +159,16 @@ export const commands = {
 	/**  Whether health context and emergency contacts are shared with the team (off by default). */
 	syncSetShareHealth: (share: boolean) => typedError<SyncStatus, AppError>(__TAURI_INVOKE("sync_set_share_health", { share })),
 	/**
+	 *  Fields two devices changed at the same time (one record's when `record_id` is given): the
+	 *  value every device kept and the one it was chosen over.
+	 */
+	syncConflicts: (recordId: string | null) => typedError<SyncConflict[], AppError>(__TAURI_INVOKE("sync_conflicts", { recordId })),
+	/**
+	 *  Settles a conflict on the kept value or the one it was chosen over; every device takes it
+	 *  at its next sync.
+	 */
+	syncResolveConflict: (id: string, choice: ConflictChoice) => typedError<ConflictResolution, AppError>(__TAURI_INVOKE("sync_resolve_conflict", { id, choice })),
+	/**
 	 *  Jobs in any of `statuses` (all when empty), most recently changed first, at most `limit`
 	 *  (1 to 500).
 	 */
@@ -442,6 +452,26 @@ export type ColumnMapping = {
 export type ColumnTarget = {
 	header: string,
 	field: Field,
+};
+
+/**  Which value a conflict is settled on. */
+export type ConflictChoice = 
+/**  The value every device shows now. */
+"keep_chosen" | 
+/**  The value it was chosen over. */
+"use_other";
+
+/**  What settling a conflict did. */
+export type ConflictResolution = {
+	record_id: string,
+	field_label: string,
+	/**  The value the field now holds on every device. */
+	value: string,
+	/**
+	 *  The batch that changed the record here (undo it with `undo --batch`); none when the
+	 *  record already held the value.
+	 */
+	batch_id: string | null,
 };
 
 /**  What connecting did. */
@@ -1542,6 +1572,26 @@ export type SyncBatch = {
 export type SyncBatchStatus = 
 /**  Approved; its jobs are queued. */
 "approved" | "running" | "completed" | "failed" | "undone";
+
+/**  One field of a synced record that two devices wrote at the same time. */
+export type SyncConflict = {
+	id: string,
+	record_id: string,
+	/**  `contact`, `task`... */
+	kind: string,
+	/**  What the record is called (a contact's name, a task's title). */
+	record_label: string,
+	/**  The document's field name. */
+	field: string,
+	/**  The field in plain words ("Organization"). */
+	field_label: string,
+	/**  The value every device shows ("" for none). */
+	chosen: string,
+	/**  The value it was chosen over ("" for none). */
+	other: string,
+	/**  When this device found it (UTC). */
+	detected_at: string,
+};
 
 /**  What connecting found on the server. */
 export type SyncConnectOutcome = {

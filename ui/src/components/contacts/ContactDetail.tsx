@@ -191,7 +191,7 @@ function ContactDetailBody({ contact, notes, activityToken, onActivity }: Contac
         </div>
       </div>
 
-      <SyncConflictsNotice recordId={contact.id} refreshToken={refreshToken + activity} onSettled={() => setActivity((count) => count + 1)} />
+      <SyncConflictsNotice recordId={contact.id} refreshToken={activityToken} onSettled={onActivity} />
 
       <DetailSection title="Contact">
         <dl className="detail-list">
