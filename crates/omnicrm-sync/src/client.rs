@@ -41,6 +41,9 @@ pub enum ClientError {
     Merge(String),
 }
 
+/// While pushing, the answers that arrived are handled after this many messages sent.
+const ANSWERS_READ_EVERY: usize = 32;
+
 /// How the client presents its token.
 #[derive(Debug, Clone, Copy)]
 pub enum TokenPlacement {
@@ -267,14 +270,27 @@ impl SyncClient {
         self.documents.entry(id).or_default();
         self.requested.insert(id);
         self.unavailable.remove(&id);
+        self.handle_arrived().await?;
         self.send_sync(id).await
     }
 
-    /// Sends a sync message for every local document that has something to say.
+    /// Sends a sync message for every local document that has something to say, handling what
+    /// the server answers meanwhile.
     pub async fn push(&mut self) -> Result<(), ClientError> {
-        for id in self.document_ids() {
+        for (index, id) in self.document_ids().into_iter().enumerate() {
+            if index % ANSWERS_READ_EVERY == 0 {
+                self.handle_arrived().await?;
+            }
             self.send_sync(id).await?;
         }
+        Ok(())
+    }
+
+    /// Handles the frames that have already arrived, without waiting. Sending thousands of
+    /// messages without reading deadlocks: the server's answers fill this socket, the server
+    /// waits to write them and stops reading, and then this side waits to write too.
+    async fn handle_arrived(&mut self) -> Result<(), ClientError> {
+        while self.pump_one(Instant::now()).await? {}
         Ok(())
     }
 
