@@ -411,7 +411,13 @@ impl TeamSync {
     /// runs at a time in a process (the background service and a "Sync now" take turns).
     pub async fn sync_now(&self) -> Result<SyncReport> {
         let _turn = SYNC_TURN.lock().await;
-        let result = self.exchange().await;
+        let had_connection = self.session.lock().await.is_some();
+        let mut result = self.exchange().await;
+        if had_connection && matches!(&result, Err(error) if error.code == ErrorCode::Network) {
+            // The connection kept from the last sync had ended (the server restarted, the
+            // network changed): one more try over a new one says how things stand now.
+            result = self.exchange().await;
+        }
         let outcome = match &result {
             Ok(report) => (Some(report.synced_at.clone()), None),
             Err(error) => (None, Some(error.message.clone())),
