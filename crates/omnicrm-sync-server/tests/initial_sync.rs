@@ -93,7 +93,8 @@ async fn syncing_the_root_preloads_its_records_and_a_new_client_gets_them_all() 
     for (id, _) in &written {
         reader.request(*id).await.unwrap();
     }
-    assert_eq!(reader.awaiting(), RECORDS);
+    // Answers already come in while the requests go out (the client reads as it sends).
+    assert!(reader.awaiting() <= RECORDS);
     reader.sync(QUIET, LIMIT).await.unwrap();
     assert_eq!(reader.awaiting(), 0);
     assert!(reader.errors().is_empty(), "{:?}", reader.errors());
