@@ -111,6 +111,9 @@ describe('team sync', { concurrency: false, skip: !SERVER || !TOKEN ? 'E2E_SYNC_
     await visible(browser, sel('contact-detail-organization'), 'the organization set on the other device', TIMEOUT * 3);
     await waitForText('contact-detail-organization', /^Lindqvist Yoga$/, 'the organization from the other device', TIMEOUT * 3);
     await saveScreenshot(browser, 'team-sync-edit-from-other-device.png');
+    // The detail is a side sheet over the page: close it as a user does.
+    await browser.keys('Escape');
+    await gone(browser, sel('contact-detail-name'), 'the contact detail');
     await clickUntil(browser, sel('nav-settings'), sel('settings-page'), 'settings-page');
   });
 
