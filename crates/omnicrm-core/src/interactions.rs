@@ -263,7 +263,7 @@ pub(crate) fn remote_interaction(
     input: InteractionInput,
     before: Option<&Interaction>,
 ) -> Result<Interaction> {
-    let valid = validate(
+    let mut valid = validate(
         connection,
         InteractionInput {
             source: None,
@@ -271,10 +271,14 @@ pub(crate) fn remote_interaction(
             ..input
         },
     )?;
-    let mut contact_ids = valid.contact_ids;
-    contact_ids.sort();
+    valid.contact_ids.sort();
+    Ok(from_valid(id, valid, before))
+}
+
+/// Interaction `id` from validated values, created now unless `before` says when.
+fn from_valid(id: &str, valid: ValidInteraction, before: Option<&Interaction>) -> Interaction {
     let now = now_utc();
-    Ok(Interaction {
+    Interaction {
         id: id.to_owned(),
         kind: valid.kind,
         subject: valid.subject,
@@ -284,12 +288,12 @@ pub(crate) fn remote_interaction(
         source: valid.source,
         source_id: valid.source_id,
         source_metadata: valid.source_metadata,
-        contact_ids,
+        contact_ids: valid.contact_ids,
         created_at: before
             .map_or_else(|| now.clone(), |interaction| interaction.created_at.clone()),
         updated_at: now,
         deleted_at: None,
-    })
+    }
 }
 
 /// Stores a validated interaction as a new record under `batch_id`.
@@ -298,22 +302,7 @@ fn create_valid(
     valid: ValidInteraction,
     batch_id: Option<&str>,
 ) -> Result<Interaction> {
-    let now = now_utc();
-    let interaction = Interaction {
-        id: new_id(),
-        kind: valid.kind,
-        subject: valid.subject,
-        body: valid.body,
-        occurred_at: valid.occurred_at,
-        duration_minutes: valid.duration_minutes,
-        source: valid.source,
-        source_id: valid.source_id,
-        source_metadata: valid.source_metadata,
-        contact_ids: valid.contact_ids,
-        created_at: now.clone(),
-        updated_at: now,
-        deleted_at: None,
-    };
+    let interaction = from_valid(&new_id(), valid, None);
     records::create(connection, &interaction, batch_id)?;
     Ok(interaction)
 }

@@ -6,11 +6,11 @@ mod projects;
 mod tasks;
 mod zones;
 
-pub(crate) use goals::remote_goal;
+pub(crate) use goals::build_goal;
 pub use goals::{Goal, GoalInput, GoalKind, GoalService, GoalStatus};
 pub(crate) use projects::remote_project;
 pub use projects::{Project, ProjectInput, ProjectService, ProjectStatus};
-pub(crate) use tasks::remote_task;
+pub(crate) use tasks::build_task;
 pub use tasks::{
     Task, TaskInput, TaskPriority, TaskQuery, TaskService, TaskStatus, TaskStatusChange, TaskView,
 };

@@ -104,7 +104,7 @@ impl RemoteChangeService {
         document: impl FnOnce(&Connection) -> Result<bool>,
     ) -> Result<RemoteApplied> {
         self.apply(batch_id, id, deleted, document, |connection, before| {
-            crate::productivity::remote_task(connection, id, input, completed_at, before)
+            crate::productivity::build_task(connection, id, input, completed_at, before)
         })
     }
 
@@ -134,7 +134,7 @@ impl RemoteChangeService {
         document: impl FnOnce(&Connection) -> Result<bool>,
     ) -> Result<RemoteApplied> {
         self.apply(batch_id, id, deleted, document, |connection, before| {
-            crate::productivity::remote_goal(connection, id, input, before)
+            crate::productivity::build_goal(connection, id, input, before)
         })
     }
 

@@ -211,9 +211,9 @@ fn validate(connection: &Connection, input: GoalInput) -> Result<ValidGoal> {
     })
 }
 
-/// Goal `id` as a remote record describes it (validated like a local edit), keeping the local
-/// goal's creation time.
-pub(crate) fn remote_goal(
+/// Goal `id` from `input`, validated like any edit: a new goal, or one a remote record
+/// describes (keeping the local goal's creation time).
+pub(crate) fn build_goal(
     connection: &Connection,
     id: &str,
     input: GoalInput,
@@ -270,21 +270,7 @@ impl GoalService {
 
     pub fn create(&self, input: GoalInput) -> Result<Goal> {
         self.database.write(|transaction| {
-            let valid = validate(transaction, input)?;
-            let now = now_utc();
-            let goal = Goal {
-                id: new_id(),
-                title: valid.title,
-                description: valid.description,
-                kind: valid.kind,
-                status: valid.status,
-                contact_id: valid.contact_id,
-                target_date: valid.target_date,
-                progress: valid.progress,
-                created_at: now.clone(),
-                updated_at: now,
-                deleted_at: None,
-            };
+            let goal = build_goal(transaction, &new_id(), input, None)?;
             records::create(transaction, &goal, None)?;
             Ok(goal)
         })

@@ -320,9 +320,9 @@ pub struct TaskService {
     database: Database,
 }
 
-/// Task `id` as a remote record describes it (validated like a local edit), keeping the local
-/// task's creation time.
-pub(crate) fn remote_task(
+/// Task `id` from `input`, validated like any edit: a new task, or one a remote record
+/// describes (keeping the local task's creation time, and its completion time unless given).
+pub(crate) fn build_task(
     connection: &Connection,
     id: &str,
     input: TaskInput,
@@ -361,24 +361,7 @@ impl TaskService {
 
     pub fn create(&self, input: TaskInput) -> Result<Task> {
         self.database.write(|transaction| {
-            let valid = validate(transaction, input, None)?;
-            let now = now_utc();
-            let task = Task {
-                id: new_id(),
-                title: valid.title,
-                description: valid.description,
-                completed_at: completed_at(valid.status, None),
-                status: valid.status,
-                priority: valid.priority,
-                due_date: valid.due_date,
-                project_id: valid.project_id,
-                zone_id: valid.zone_id,
-                parent_task_id: valid.parent_task_id,
-                contact_ids: valid.contact_ids,
-                created_at: now.clone(),
-                updated_at: now,
-                deleted_at: None,
-            };
+            let task = build_task(transaction, &new_id(), input, None, None)?;
             records::create(transaction, &task, None)?;
             Ok(task)
         })
