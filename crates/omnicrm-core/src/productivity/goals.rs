@@ -279,17 +279,7 @@ impl GoalService {
     pub fn update(&self, id: &str, input: GoalInput) -> Result<Goal> {
         self.database.write(|transaction| {
             let before = Goal::load_live(transaction, id)?;
-            let valid = validate(transaction, input)?;
-            let after = Goal {
-                title: valid.title,
-                description: valid.description,
-                kind: valid.kind,
-                status: valid.status,
-                contact_id: valid.contact_id,
-                target_date: valid.target_date,
-                progress: valid.progress,
-                ..before.clone()
-            };
+            let after = build_goal(transaction, id, input, Some(&before))?;
             records::update(transaction, &before, after, None)
         })
     }

@@ -370,20 +370,7 @@ impl TaskService {
     pub fn update(&self, id: &str, input: TaskInput) -> Result<Task> {
         self.database.write(|transaction| {
             let before = Task::load_live(transaction, id)?;
-            let valid = validate(transaction, input, Some(id))?;
-            let after = Task {
-                title: valid.title,
-                description: valid.description,
-                completed_at: completed_at(valid.status, before.completed_at.as_deref()),
-                status: valid.status,
-                priority: valid.priority,
-                due_date: valid.due_date,
-                project_id: valid.project_id,
-                zone_id: valid.zone_id,
-                parent_task_id: valid.parent_task_id,
-                contact_ids: valid.contact_ids,
-                ..before.clone()
-            };
+            let after = build_task(transaction, id, input, None, Some(&before))?;
             records::update(transaction, &before, after, None)
         })
     }
