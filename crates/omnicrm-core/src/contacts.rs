@@ -579,6 +579,11 @@ pub(crate) fn create_in(
     Ok(contact)
 }
 
+/// Contact `id` as stored on `connection`, unless deleted (`NotFound`).
+pub(crate) fn load_live(connection: &rusqlite::Connection, id: &str) -> Result<Contact> {
+    rows::load_live(connection, id)
+}
+
 /// Makes contact `id` match a record from the team's server, recording the change under
 /// `batch_id` (see `remote_changes`).
 pub(crate) fn apply_remote(

@@ -53,8 +53,42 @@ impl RemoteChangeService {
         Self { database }
     }
 
-    /// Creates, updates, deletes or restores contact `id` to match the remote record, after
-    /// `document` (which returns false to defer the record).
+    /// Runs `work` in one write transaction, in which it applies any number of remote records
+    /// with the [`RemoteWriter`] it is given: a device taking thousands of records commits a
+    /// few times, not once per record. Each record is applied under its own savepoint, so one
+    /// that is refused leaves nothing behind and the others stay.
+    pub fn write_batch<T>(&self, work: impl FnOnce(&RemoteWriter<'_>) -> Result<T>) -> Result<T> {
+        self.database.write(|transaction| {
+            work(&RemoteWriter {
+                connection: transaction,
+            })
+        })
+    }
+}
+
+/// Applies remote records inside [`RemoteChangeService::write_batch`]'s transaction. Each
+/// `apply_*` first runs `document` (which stores the document the record came from and returns
+/// false to defer the record), then writes the record, or neither.
+pub struct RemoteWriter<'a> {
+    connection: &'a Connection,
+}
+
+impl RemoteWriter<'_> {
+    /// The transaction's connection, for what the caller stores next to the records.
+    pub fn connection(&self) -> &Connection {
+        self.connection
+    }
+
+    /// Contact `id` as it is in this transaction, if it exists and is not deleted.
+    pub fn live_contact(&self, id: &str) -> Result<Option<crate::contacts::Contact>> {
+        match crate::contacts::load_live(self.connection, id) {
+            Ok(contact) => Ok(Some(contact)),
+            Err(error) if error.code == crate::error::ErrorCode::NotFound => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Creates, updates, deletes or restores contact `id` to match the remote record.
     pub fn apply_contact(
         &self,
         batch_id: &str,
@@ -63,16 +97,13 @@ impl RemoteChangeService {
         deleted: bool,
         document: impl FnOnce(&Connection) -> Result<bool>,
     ) -> Result<RemoteApplied> {
-        self.database.write(|transaction| {
-            if !document(transaction)? {
-                return Ok(RemoteApplied::Deferred);
-            }
-            crate::contacts::apply_remote(transaction, id, input, deleted, batch_id)
+        self.within_savepoint(document, |connection| {
+            crate::contacts::apply_remote(connection, id, input, deleted, batch_id)
         })
     }
 
     /// Creates, updates, deletes or restores note `id` of contact `contact_id` to match the
-    /// remote record, after `document` (which returns false to defer the record).
+    /// remote record.
     pub fn apply_note(
         &self,
         batch_id: &str,
@@ -82,18 +113,13 @@ impl RemoteChangeService {
         deleted: bool,
         document: impl FnOnce(&Connection) -> Result<bool>,
     ) -> Result<RemoteApplied> {
-        self.database.write(|transaction| {
-            if !document(transaction)? {
-                return Ok(RemoteApplied::Deferred);
-            }
-            crate::notes::apply_remote(transaction, id, contact_id, input, deleted, batch_id)
+        self.within_savepoint(document, |connection| {
+            crate::notes::apply_remote(connection, id, contact_id, input, deleted, batch_id)
         })
     }
-}
 
-impl RemoteChangeService {
     /// Creates, updates, deletes or restores task `id` (its subtask link and linked contacts
-    /// included) to match the remote record, after `document` (false defers the record).
+    /// included) to match the remote record.
     pub fn apply_task(
         &self,
         batch_id: &str,
@@ -108,8 +134,7 @@ impl RemoteChangeService {
         })
     }
 
-    /// Creates, updates, deletes or restores project `id` to match the remote record, after
-    /// `document` (false defers the record).
+    /// Creates, updates, deletes or restores project `id` to match the remote record.
     pub fn apply_project(
         &self,
         batch_id: &str,
@@ -123,8 +148,7 @@ impl RemoteChangeService {
         })
     }
 
-    /// Creates, updates, deletes or restores goal `id` to match the remote record, after
-    /// `document` (false defers the record).
+    /// Creates, updates, deletes or restores goal `id` to match the remote record.
     pub fn apply_goal(
         &self,
         batch_id: &str,
@@ -139,7 +163,7 @@ impl RemoteChangeService {
     }
 
     /// Creates, updates, deletes or restores zone `id` (at `position` in the list) to match
-    /// the remote record, after `document` (false defers the record).
+    /// the remote record.
     pub fn apply_zone(
         &self,
         batch_id: &str,
@@ -155,7 +179,7 @@ impl RemoteChangeService {
     }
 
     /// Creates, updates, deletes or restores consent entry `id` of contact `contact_id` to
-    /// match the remote record, after `document` (false defers the record).
+    /// match the remote record.
     pub fn apply_consent(
         &self,
         batch_id: &str,
@@ -171,7 +195,7 @@ impl RemoteChangeService {
     }
 
     /// Creates, updates, deletes or restores logged interaction `id` to match the remote
-    /// record, after `document` (false defers the record).
+    /// record.
     pub fn apply_interaction(
         &self,
         batch_id: &str,
@@ -193,14 +217,37 @@ impl RemoteChangeService {
         document: impl FnOnce(&Connection) -> Result<bool>,
         build: impl FnOnce(&Connection, Option<&R>) -> Result<R>,
     ) -> Result<RemoteApplied> {
-        self.database.write(|transaction| {
-            if !document(transaction)? {
-                return Ok(RemoteApplied::Deferred);
-            }
-            upsert(transaction, id, deleted, batch_id, |before| {
-                build(transaction, before)
+        self.within_savepoint(document, |connection| {
+            upsert(connection, id, deleted, batch_id, |before| {
+                build(connection, before)
             })
         })
+    }
+
+    /// Runs `document`, then `write` unless the record is deferred, under a savepoint: on an
+    /// error neither leaves anything in the transaction.
+    fn within_savepoint(
+        &self,
+        document: impl FnOnce(&Connection) -> Result<bool>,
+        write: impl FnOnce(&Connection) -> Result<RemoteApplied>,
+    ) -> Result<RemoteApplied> {
+        let connection = self.connection;
+        connection.execute_batch("SAVEPOINT remote_record")?;
+        let outcome = match document(connection) {
+            Ok(false) => Ok(RemoteApplied::Deferred),
+            Ok(true) => write(connection),
+            Err(error) => Err(error),
+        };
+        match outcome {
+            Ok(applied) => {
+                connection.execute_batch("RELEASE remote_record")?;
+                Ok(applied)
+            }
+            Err(error) => {
+                connection.execute_batch("ROLLBACK TO remote_record; RELEASE remote_record")?;
+                Err(error)
+            }
+        }
     }
 }
 

@@ -211,14 +211,56 @@ pub fn load_by_id(
     document_id: &DocumentId,
 ) -> Result<Option<StoredDocument>> {
     let row = connection
-        .query_row(
+        .prepare_cached(
             "SELECT document_id, record_id, bytes, heads, sent_heads FROM sync_documents
              WHERE document_id = ?1",
-            [document_id.to_string()],
-            document_from_row,
-        )
+        )?
+        .query_row([document_id.to_string()], document_from_row)
         .optional()?;
     row.map(decode).transpose()
+}
+
+/// What is stored of a document besides its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredHeads {
+    pub heads: String,
+    pub sent_heads: String,
+}
+
+/// Every stored document's heads, without reading the documents.
+pub fn list_heads(
+    connection: &Connection,
+) -> Result<std::collections::HashMap<DocumentId, StoredHeads>> {
+    let mut statement =
+        connection.prepare_cached("SELECT document_id, heads, sent_heads FROM sync_documents")?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut listed = std::collections::HashMap::with_capacity(rows.len());
+    for (document_id, heads, sent_heads) in rows {
+        let document_id = document_id.parse::<DocumentId>().map_err(|error| {
+            Error::internal(format!("a stored document id is not valid: {error}"))
+        })?;
+        listed.insert(document_id, StoredHeads { heads, sent_heads });
+    }
+    Ok(listed)
+}
+
+/// The stored documents among `ids`.
+pub fn load_many(connection: &Connection, ids: &[DocumentId]) -> Result<Vec<StoredDocument>> {
+    let mut loaded = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(document) = load_by_id(connection, id)? {
+            loaded.push(document);
+        }
+    }
+    Ok(loaded)
 }
 
 pub fn load_all(connection: &Connection) -> Result<Vec<StoredDocument>> {

@@ -7,7 +7,10 @@
 //!   position in one transaction, so a crash repeats the step (it is idempotent) and never
 //!   skips an edit. Remote changes are in the log under a `sync:` batch and are not sent back.
 //! - **Remote changes** are applied through `core.remote`, each with its document in the same
-//!   transaction as the row and the change-log entry.
+//!   transaction as the row and the change-log entry, a few hundred records per transaction.
+//! - **A sync ends when every document it sent is in step** with the server (each side holds
+//!   the other's heads), not after a quiet spell; a kept connection reads and sends only the
+//!   documents that changed since the last sync.
 //! - Contacts and notes travel today; private notes never leave the device, and health details
 //!   only when the workspace shares them.
 
@@ -15,7 +18,9 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use automerge::Automerge;
-use omnicrm_core::remote_changes::{new_remote_batch_id, RemoteApplied, REMOTE_BATCH_PREFIX};
+use omnicrm_core::remote_changes::{
+    new_remote_batch_id, RemoteApplied, RemoteWriter, REMOTE_BATCH_PREFIX,
+};
 use omnicrm_core::time::now_utc;
 use omnicrm_core::{Core, Error, ErrorCode, Result};
 use omnicrm_secrets::{ExposeSecret, SecretLookup, SecretStore, SecretString};
@@ -131,6 +136,60 @@ struct Session {
     client: SyncClient,
     server: String,
     root_id: DocumentId,
+    /// Each document's stored heads when the client last merged or stored it: a stored
+    /// document with other heads has changes the client does not hold yet.
+    held: HashMap<DocumentId, String>,
+    /// Documents the last sync could not store or the server did not confirm: looked at again.
+    retry: HashSet<DocumentId>,
+}
+
+/// Remote records applied per write transaction: few commits, and a local edit never waits
+/// long for the writer.
+const APPLY_CHUNK: usize = 500;
+
+/// What applying one document did.
+struct Applied {
+    /// The document was stored with its record (false: the record waits for a local edit).
+    stored: bool,
+    /// The record here changed.
+    changed: bool,
+}
+
+/// Record documents stored here that the workspace root does not list.
+fn unlisted_documents(
+    connection: &rusqlite::Connection,
+    listed: &HashSet<DocumentId>,
+) -> Result<Vec<RootEntry>> {
+    let mut statement = connection.prepare_cached(
+        "SELECT document_id, record_id, kind FROM sync_documents WHERE record_id IS NOT NULL",
+    )?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut entries = Vec::new();
+    for (document_id, record_id, kind) in rows {
+        let (Ok(document_id), Ok(record_id), Ok(kind)) = (
+            document_id.parse::<DocumentId>(),
+            record_id.parse::<uuid::Uuid>(),
+            kind.parse::<RecordKind>(),
+        ) else {
+            continue;
+        };
+        if !listed.contains(&document_id) {
+            entries.push(RootEntry {
+                record_id,
+                kind,
+                document_id,
+            });
+        }
+    }
+    Ok(entries)
 }
 
 impl TeamSync {
@@ -431,20 +490,23 @@ impl TeamSync {
     async fn exchange(&self) -> Result<SyncReport> {
         let connection = self.require_connection()?;
         let token = self.token(&connection)?;
+        let started = std::time::Instant::now();
         self.record_local_changes()?;
-        let stored = self.core.database.read(documents::load_all)?;
         let root_id = connection.root_document_id;
+        let server_error = |error| client_error(&connection.server, error);
 
         // Reuse the connection of the last sync when it is still open to the same workspace:
-        // only what changed since travels. Any failure below drops it.
+        // only what changed since travels, and only documents stored since are read. Any
+        // failure below drops it.
         let mut session = self.session.lock().await;
         let kept = session.take().filter(|kept| {
             kept.client.is_connected()
                 && kept.server == connection.server
                 && kept.root_id == root_id
         });
-        let mut client = match kept {
-            Some(kept) => kept.client,
+        let fresh = kept.is_none();
+        let (mut client, mut held, retry) = match kept {
+            Some(kept) => (kept.client, kept.held, kept.retry),
             None => {
                 let mut client = SyncClient::new();
                 client
@@ -454,29 +516,45 @@ impl TeamSync {
                         TokenPlacement::Header,
                     )
                     .await
-                    .map_err(|error| client_error(&connection.server, error))?;
-                client
+                    .map_err(server_error)?;
+                (client, HashMap::new(), HashSet::new())
             }
         };
 
-        let mut known: HashMap<DocumentId, String> = HashMap::new();
-        let mut root_present = false;
+        // The documents stored here with changes the client does not hold yet.
+        let stored_heads = self.core.database.read(documents::list_heads)?;
+        let to_merge: Vec<DocumentId> = stored_heads
+            .iter()
+            .filter(|(id, stored)| held.get(*id) != Some(&stored.heads))
+            .map(|(id, _)| *id)
+            .collect();
+        let stored = self
+            .core
+            .database
+            .read(|database| documents::load_many(database, &to_merge))?;
+        // Documents new on this device since the last sync: the root must list them.
+        let mut new_here = fresh;
         for document in stored {
-            known.insert(document.document_id, document.heads.clone());
-            root_present |= document.document_id == root_id;
+            new_here |= held.insert(document.document_id, document.heads).is_none();
             client
                 .merge(document.document_id, document.document)
-                .map_err(|error| client_error(&connection.server, error))?;
+                .map_err(server_error)?;
         }
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            merged = to_merge.len(),
+            "sync: local documents merged"
+        );
+        let root_present = stored_heads.contains_key(&root_id)
+            || client
+                .document(&root_id)
+                .is_some_and(|root| !root.get_heads().is_empty());
         if !root_present {
-            client
-                .request(root_id)
-                .await
-                .map_err(|error| client_error(&connection.server, error))?;
+            client.request(root_id).await.map_err(server_error)?;
             client
                 .pump_until(LIMIT, |client| client.awaiting() == 0)
                 .await
-                .map_err(|error| client_error(&connection.server, error))?;
+                .map_err(server_error)?;
             if client.is_unavailable(&root_id) {
                 return Err(Error::new(
                     ErrorCode::NotFound,
@@ -485,78 +563,66 @@ impl TeamSync {
             }
         }
         // Every record document this device has is listed in the workspace root.
-        let listed: HashSet<DocumentId> = client
-            .document(&root_id)
-            .map(WorkspaceRoot::entries)
-            .transpose()
-            .map_err(model_error)?
-            .unwrap_or_default()
-            .into_iter()
-            .map(|entry| entry.document_id)
-            .collect();
-        let unlisted: Vec<RootEntry> = self.core.database.read(|database| {
-            let mut statement = database.prepare_cached(
-                "SELECT document_id, record_id, kind FROM sync_documents WHERE record_id IS NOT NULL",
-            )?;
-            let rows = statement
-                .query_map([], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut entries = Vec::new();
-            for (document_id, record_id, kind) in rows {
-                let (Ok(document_id), Ok(record_id), Ok(kind)) = (
-                    document_id.parse::<DocumentId>(),
-                    record_id.parse::<uuid::Uuid>(),
-                    kind.parse::<RecordKind>(),
-                ) else {
-                    continue;
-                };
-                if !listed.contains(&document_id) {
-                    entries.push(RootEntry {
-                        record_id,
-                        kind,
-                        document_id,
-                    });
-                }
-            }
-            Ok(entries)
-        })?;
-        if let Some(root) = client.document_mut(&root_id) {
-            for entry in &unlisted {
-                WorkspaceRoot::add(root, entry).map_err(model_error)?;
-            }
+        if new_here || !root_present {
+            self.list_in_root(&mut client, root_id)?;
         }
-        client
-            .sync(QUIET, LIMIT)
+        // A new connection syncs every document (the server then pushes their changes over
+        // it); a kept one only what changed here.
+        let mut to_sync: Vec<DocumentId> = if fresh {
+            client.document_ids()
+        } else {
+            to_merge.clone()
+        };
+        if !to_sync.contains(&root_id) {
+            to_sync.push(root_id);
+        }
+        let unsettled = client
+            .sync_documents(to_sync, QUIET, LIMIT)
             .await
-            .map_err(|error| client_error(&connection.server, error))?;
+            .map_err(server_error)?;
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            unsettled,
+            "sync: exchanged"
+        );
 
-        // Records the root lists that this device has not seen yet.
-        let entries = client
-            .document(&root_id)
-            .map(WorkspaceRoot::entries)
-            .transpose()
-            .map_err(model_error)?
-            .unwrap_or_default();
+        // Records the root lists that this device has not seen yet (the root only lists more
+        // when it changed since it was stored, here or by a push between syncs).
+        let root_changed = client.document(&root_id).map(documents::heads_text)
+            != stored_heads
+                .get(&root_id)
+                .map(|stored| stored.heads.clone());
+        let entries = if fresh || !root_present || root_changed {
+            client
+                .document(&root_id)
+                .map(WorkspaceRoot::entries)
+                .transpose()
+                .map_err(model_error)?
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let mut requested = 0;
         for entry in &entries {
             if client.document(&entry.document_id).is_none() {
                 client
                     .request(entry.document_id)
                     .await
-                    .map_err(|error| client_error(&connection.server, error))?;
+                    .map_err(server_error)?;
+                requested += 1;
             }
         }
         if client.awaiting() > 0 {
             client
                 .pump_until(LIMIT, |client| client.awaiting() == 0)
                 .await
-                .map_err(|error| client_error(&connection.server, error))?;
+                .map_err(server_error)?;
         }
-        client
-            .sync(QUIET, LIMIT)
-            .await
-            .map_err(|error| client_error(&connection.server, error))?;
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            requested,
+            "sync: new records fetched"
+        );
         if let Some(message) = client.errors().first() {
             return Err(Error::new(
                 ErrorCode::Network,
@@ -566,86 +632,134 @@ impl TeamSync {
         // What arrived so far is applied below; only later pushes wake a waiting device.
         client.take_received();
 
-        // Apply what changed, contacts before notes (a note needs its contact).
+        // The documents that may differ from what is stored: on a kept connection, those
+        // merged or changed by the server since, and those that could not be stored last time.
+        let changed_by_server = client.take_changed_documents();
+        let candidates: Vec<DocumentId> = if fresh {
+            client.document_ids()
+        } else {
+            let mut candidates: HashSet<DocumentId> = to_merge.into_iter().collect();
+            candidates.extend(changed_by_server);
+            candidates.extend(retry);
+            candidates.insert(root_id);
+            candidates.into_iter().collect()
+        };
         let policy = SharingPolicy {
             share_health_details: connection.share_health_details,
         };
         let batch_id = new_remote_batch_id();
         let now = now_utc();
-        let mut received = 0;
-        let mut sent = 0;
+        let (mut received, mut sent) = (0, 0);
         let mut incoming = Vec::new();
-        for document_id in client.document_ids() {
+        let mut marks = Vec::new();
+        let mut retry = HashSet::new();
+        for document_id in candidates {
             let Some(document) = client.document(&document_id) else {
                 continue;
             };
             let heads = documents::heads_text(document);
             let server_has = client.server_has(&document_id);
-            let changed_here = known.get(&document_id) != Some(&heads);
+            let stored = stored_heads.get(&document_id);
+            let was_unsent = stored.is_some_and(|stored| stored.heads != stored.sent_heads);
+            if server_has && was_unsent {
+                sent += 1;
+            }
+            if !server_has {
+                retry.insert(document_id);
+            }
+            let changed_here = stored.map(|stored| &stored.heads) != Some(&heads);
+            if !changed_here {
+                if server_has && stored.is_some_and(|stored| stored.sent_heads != heads) {
+                    marks.push((document_id, heads));
+                }
+                continue;
+            }
             incoming.push(Incoming {
                 document_id,
                 document: document.clone(),
                 heads,
                 server_has,
-                changed_here,
             });
         }
+        // Contacts before notes (a note needs its contact), and so on.
         incoming.sort_by_key(|incoming| application_order(&incoming.document));
-        for mut item in incoming {
-            let sent_heads = item.server_has.then(|| item.heads.clone());
-            if item.document_id == root_id {
-                let root = &mut item.document;
-                self.core.database.write(|transaction| {
-                    documents::save_document(
-                        transaction,
-                        &root_id,
-                        None,
-                        "root",
-                        root,
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            incoming = incoming.len(),
+            "sync: incoming listed"
+        );
+        self.core.database.write(|transaction| {
+            for (document_id, heads) in &marks {
+                documents::mark_sent(transaction, document_id, heads)?;
+            }
+            Ok(())
+        })?;
+        for chunk in incoming.chunks_mut(APPLY_CHUNK) {
+            self.core.remote.write_batch(|writer| {
+                for item in chunk.iter_mut() {
+                    let sent_heads = item.server_has.then(|| item.heads.clone());
+                    if item.document_id == root_id {
+                        documents::save_document(
+                            writer.connection(),
+                            &root_id,
+                            None,
+                            "root",
+                            &mut item.document,
+                            sent_heads.as_deref(),
+                            &now,
+                        )?;
+                        held.insert(root_id, item.heads.clone());
+                        continue;
+                    }
+                    match self.apply_incoming(
+                        writer,
+                        item,
+                        &policy,
+                        &batch_id,
                         sent_heads.as_deref(),
                         &now,
-                    )
-                })?;
-                continue;
-            }
-            let was_unsent = known.get(&item.document_id).is_some_and(|_| true)
-                && self
-                    .core
-                    .database
-                    .read(|database| documents::load_by_id(database, &item.document_id))?
-                    .is_some_and(|stored| stored.heads != stored.sent_heads);
-            if item.server_has && was_unsent {
-                sent += 1;
-            }
-            if !item.changed_here {
-                if let Some(heads) = &sent_heads {
-                    let id = item.document_id;
-                    self.core
-                        .database
-                        .write(|transaction| documents::mark_sent(transaction, &id, heads))?;
+                    ) {
+                        Ok(Applied {
+                            stored: true,
+                            changed,
+                        }) => {
+                            held.insert(item.document_id, item.heads.clone());
+                            if changed {
+                                received += 1;
+                            }
+                        }
+                        // A local edit waits to be sent first: tried again next time.
+                        Ok(Applied { stored: false, .. }) => {
+                            retry.insert(item.document_id);
+                        }
+                        // One record this device cannot take yet (it names a zone or parent
+                        // task that is not here) does not stop the rest; its document is not
+                        // stored, so the next sync tries it again.
+                        Err(error) if is_record_refusal(&error) => {
+                            tracing::warn!(
+                                document = %item.document_id,
+                                message = %error.message,
+                                "a record from the team waits: it cannot be applied here yet"
+                            );
+                            retry.insert(item.document_id);
+                        }
+                        Err(error) => return Err(error),
+                    }
                 }
-                continue;
-            }
-            match self.apply_incoming(&mut item, &policy, &batch_id, sent_heads.as_deref(), &now) {
-                Ok(true) => received += 1,
-                Ok(false) => {}
-                // One record this device cannot take yet (it names a zone or parent task that
-                // is not here) does not stop the rest; its document is not stored, so the next
-                // sync tries it again.
-                Err(error) if is_record_refusal(&error) => {
-                    tracing::warn!(
-                        document = %item.document_id,
-                        message = %error.message,
-                        "a record from the team waits: it cannot be applied here yet"
-                    );
-                }
-                Err(error) => return Err(error),
-            }
+                Ok(())
+            })?;
         }
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            received,
+            "sync: applied"
+        );
         *session = Some(Session {
             client,
             server: connection.server.clone(),
             root_id,
+            held,
+            retry,
         });
         drop(session);
         let pending_changes = self.pending_changes(self.require_connection()?.change_log_seq)?;
@@ -656,6 +770,29 @@ impl TeamSync {
             pending_changes,
             synced_at: now,
         })
+    }
+
+    /// Adds the record documents stored here that the workspace root does not list yet.
+    fn list_in_root(&self, client: &mut SyncClient, root_id: DocumentId) -> Result<()> {
+        let listed: HashSet<DocumentId> = client
+            .document(&root_id)
+            .map(WorkspaceRoot::entries)
+            .transpose()
+            .map_err(model_error)?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|entry| entry.document_id)
+            .collect();
+        let unlisted = self
+            .core
+            .database
+            .read(|database| unlisted_documents(database, &listed))?;
+        if let Some(root) = client.document_mut(&root_id) {
+            for entry in &unlisted {
+                WorkspaceRoot::add(root, entry).map_err(model_error)?;
+            }
+        }
+        Ok(())
     }
 
     /// Fields that two devices wrote at the same time, newest first; only `record_id`'s when
@@ -706,9 +843,11 @@ impl TeamSync {
             heads: documents::heads_text(&document),
             document,
             server_has: false,
-            changed_here: true,
         };
-        let changed = self.apply_incoming(&mut item, &policy, &batch_id, None, &now)?;
+        let applied = self.core.remote.write_batch(|writer| {
+            self.apply_incoming(writer, &mut item, &policy, &batch_id, None, &now)
+        })?;
+        let changed = applied.changed;
         // The document was saved with the record (which refreshed its conflicts); a record
         // this device could not apply keeps its conflict listed.
         Ok(ConflictResolution {
@@ -761,20 +900,24 @@ impl TeamSync {
         let batch_id = new_remote_batch_id();
         let now = now_utc();
         let (mut documents_read, mut changed) = (0, 0);
-        for stored in stored {
-            documents_read += 1;
-            let mut item = Incoming {
-                document_id: stored.document_id,
-                document: stored.document,
-                heads: stored.heads,
-                server_has: false,
-                changed_here: true,
-            };
-            let sent = stored.sent_heads;
-            if self.apply_incoming(&mut item, &policy, &batch_id, Some(&sent), &now)? {
-                changed += 1;
+        self.core.remote.write_batch(|writer| {
+            for stored in stored {
+                documents_read += 1;
+                let mut item = Incoming {
+                    document_id: stored.document_id,
+                    document: stored.document,
+                    heads: stored.heads,
+                    server_has: false,
+                };
+                let sent = stored.sent_heads;
+                let applied =
+                    self.apply_incoming(writer, &mut item, &policy, &batch_id, Some(&sent), &now)?;
+                if applied.changed {
+                    changed += 1;
+                }
             }
-        }
+            Ok(())
+        })?;
         Ok(RebuildOutcome {
             documents: documents_read,
             changed,
@@ -782,15 +925,16 @@ impl TeamSync {
         })
     }
 
-    /// Applies one document that changed on the server; true when a record changed here.
+    /// Applies one document that changed on the server, in `writer`'s transaction.
     fn apply_incoming(
         &self,
+        writer: &RemoteWriter<'_>,
         item: &mut Incoming,
         policy: &SharingPolicy,
         batch_id: &str,
         sent_heads: Option<&str>,
         now: &str,
-    ) -> Result<bool> {
+    ) -> Result<Applied> {
         let document_id = item.document_id;
         let deleted = RecordDocument::deleted_at(&item.document)
             .map_err(model_error)?
@@ -798,7 +942,7 @@ impl TeamSync {
         let record = AnyRecord::read(&item.document).map_err(model_error)?;
         let document = &mut item.document;
         let Some(record) = record else {
-            return self.keep_document(document_id, document, sent_heads, now);
+            return keep_document(writer.connection(), document_id, document, sent_heads, now);
         };
         let kind = record.kind().as_str();
         let record_id = record.record_id().to_string();
@@ -814,17 +958,16 @@ impl TeamSync {
                 now,
             )
         };
-        let remote = &self.core.remote;
         let applied = match record {
             AnyRecord::Contact(contact) => {
-                let local = self.core.contacts.get(&record_id).ok();
+                let local = writer.live_contact(&record_id)?;
                 let mapped = mapping::contact_from_sync(&contact, local.as_ref(), policy)
                     .map_err(mapping_error)?;
-                remote.apply_contact(batch_id, &mapped.id, mapped.input, deleted, store)?
+                writer.apply_contact(batch_id, &mapped.id, mapped.input, deleted, store)?
             }
             AnyRecord::Note(note) => {
                 let mapped = mapping::note_from_sync(&note).map_err(mapping_error)?;
-                remote.apply_note(
+                writer.apply_note(
                     batch_id,
                     &mapped.id,
                     &mapped.contact_id,
@@ -835,7 +978,7 @@ impl TeamSync {
             }
             AnyRecord::Task(task) => {
                 let mapped = mapping::task_from_sync(&task).map_err(mapping_error)?;
-                remote.apply_task(
+                writer.apply_task(
                     batch_id,
                     &mapped.id,
                     mapped.input,
@@ -846,15 +989,15 @@ impl TeamSync {
             }
             AnyRecord::Project(project) => {
                 let mapped = mapping::project_from_sync(&project).map_err(mapping_error)?;
-                remote.apply_project(batch_id, &mapped.id, mapped.input, deleted, store)?
+                writer.apply_project(batch_id, &mapped.id, mapped.input, deleted, store)?
             }
             AnyRecord::Goal(goal) => {
                 let mapped = mapping::goal_from_sync(&goal).map_err(mapping_error)?;
-                remote.apply_goal(batch_id, &mapped.id, mapped.input, deleted, store)?
+                writer.apply_goal(batch_id, &mapped.id, mapped.input, deleted, store)?
             }
             AnyRecord::Zone(zone) => {
                 let mapped = mapping::zone_from_sync(&zone).map_err(mapping_error)?;
-                remote.apply_zone(
+                writer.apply_zone(
                     batch_id,
                     &mapped.id,
                     mapped.input,
@@ -865,7 +1008,7 @@ impl TeamSync {
             }
             AnyRecord::Consent(consent) => {
                 let mapped = mapping::consent_from_sync(&consent).map_err(mapping_error)?;
-                remote.apply_consent(
+                writer.apply_consent(
                     batch_id,
                     &mapped.id,
                     &mapped.contact_id,
@@ -876,50 +1019,54 @@ impl TeamSync {
             }
             AnyRecord::Interaction(interaction) => {
                 let mapped = mapping::interaction_from_sync(&interaction).map_err(mapping_error)?;
-                remote.apply_interaction(batch_id, &mapped.id, mapped.input, deleted, store)?
+                writer.apply_interaction(batch_id, &mapped.id, mapped.input, deleted, store)?
             }
             // Tag definitions are not applied: a contact's tags travel by name with the
             // contact, and each device keeps its own tag list.
             AnyRecord::Tag(_) => {
-                return self.keep_document(document_id, document, sent_heads, now);
+                return keep_document(writer.connection(), document_id, document, sent_heads, now);
             }
         };
-        Ok(matches!(
-            applied,
-            RemoteApplied::Created
-                | RemoteApplied::Updated
-                | RemoteApplied::Deleted
-                | RemoteApplied::Restored
-        ))
+        Ok(Applied {
+            stored: applied != RemoteApplied::Deferred,
+            changed: matches!(
+                applied,
+                RemoteApplied::Created
+                    | RemoteApplied::Updated
+                    | RemoteApplied::Deleted
+                    | RemoteApplied::Restored
+            ),
+        })
     }
+}
 
-    /// Keeps a document this device does not apply as it is, so it stays in step.
-    fn keep_document(
-        &self,
-        document_id: DocumentId,
-        document: &mut Automerge,
-        sent_heads: Option<&str>,
-        now: &str,
-    ) -> Result<bool> {
-        let record_id = RecordDocument::record_id(document)
-            .ok()
-            .map(|id| id.to_string());
-        let kind = RecordDocument::kind(document)
-            .map(|kind| kind.as_str().to_owned())
-            .unwrap_or_else(|_| "unknown".to_owned());
-        self.core.database.write(|transaction| {
-            documents::save_document(
-                transaction,
-                &document_id,
-                record_id.as_deref(),
-                &kind,
-                document,
-                sent_heads,
-                now,
-            )
-        })?;
-        Ok(false)
-    }
+/// Keeps a document this device does not apply as it is, so it stays in step.
+fn keep_document(
+    connection: &rusqlite::Connection,
+    document_id: DocumentId,
+    document: &mut Automerge,
+    sent_heads: Option<&str>,
+    now: &str,
+) -> Result<Applied> {
+    let record_id = RecordDocument::record_id(document)
+        .ok()
+        .map(|id| id.to_string());
+    let kind = RecordDocument::kind(document)
+        .map(|kind| kind.as_str().to_owned())
+        .unwrap_or_else(|_| "unknown".to_owned());
+    documents::save_document(
+        connection,
+        &document_id,
+        record_id.as_deref(),
+        &kind,
+        document,
+        sent_heads,
+        now,
+    )?;
+    Ok(Applied {
+        stored: true,
+        changed: false,
+    })
 }
 
 /// The change-log entities whose records travel, as an SQL list.
@@ -1010,7 +1157,6 @@ struct Incoming {
     document: Automerge,
     heads: String,
     server_has: bool,
-    changed_here: bool,
 }
 
 enum Outgoing {

@@ -63,6 +63,10 @@ pub struct SyncClient {
     ephemeral: Vec<Ephemeral>,
     /// Whether a message from the server changed a document since [`SyncClient::take_received`].
     received: bool,
+    /// Documents the server's messages concerned since [`SyncClient::sync_documents`] began.
+    touched: HashSet<DocumentId>,
+    /// Documents a message from the server changed since [`SyncClient::take_changed_documents`].
+    changed_documents: HashSet<DocumentId>,
 }
 
 impl Default for SyncClient {
@@ -84,6 +88,8 @@ impl SyncClient {
             errors: Vec::new(),
             ephemeral: Vec::new(),
             received: false,
+            touched: HashSet::new(),
+            changed_documents: HashSet::new(),
         }
     }
 
@@ -192,6 +198,11 @@ impl SyncClient {
         std::mem::take(&mut self.received)
     }
 
+    /// The documents messages from the server changed since the last call.
+    pub fn take_changed_documents(&mut self) -> HashSet<DocumentId> {
+        std::mem::take(&mut self.changed_documents)
+    }
+
     /// Handles incoming messages until one changes a document (true) or `deadline` passes
     /// (false). The server pushes a document's changes to every connection that synced it.
     pub async fn wait_for_changes(&mut self, deadline: Instant) -> Result<bool, ClientError> {
@@ -253,6 +264,28 @@ impl SyncClient {
             .get_heads()
             .iter()
             .all(|head| state.shared_heads.contains(head) || their_heads.contains(head))
+    }
+
+    /// Whether this document is in step with the server: the server acknowledged each of its
+    /// heads and told of no change it lacks. A requested document the server does not have is
+    /// settled too; one still awaited is not.
+    pub fn is_in_step(&self, id: &DocumentId) -> bool {
+        if self.unavailable.contains(id) {
+            return true;
+        }
+        if self.requested.contains(id) {
+            return false;
+        }
+        let (Some(document), Some(state)) = (self.documents.get(id), self.states.get(id)) else {
+            return false;
+        };
+        let Some(their_heads) = state.their_heads.as_deref() else {
+            return false;
+        };
+        their_heads
+            .iter()
+            .all(|head| document.get_change_meta_by_hash(head).is_some())
+            && self.server_has(id)
     }
 
     /// Whether the server answered `doc-unavailable` for this document.
@@ -317,6 +350,46 @@ impl SyncClient {
             match self.pump_one(wait).await? {
                 true => continue,
                 false => return Ok(()),
+            }
+        }
+    }
+
+    /// Sends a sync message for each of `ids` that has something to say, then handles the
+    /// server's answers until each of them is in step ([`SyncClient::is_in_step`]), the server
+    /// reported an error, nothing arrived for `quiet` (a server may hold back a reply that
+    /// would say nothing new), or `limit` passed. Returns how many were not in step when it
+    /// stopped. Unlike [`SyncClient::sync`], a sync that settles never waits for `quiet`.
+    pub async fn sync_documents(
+        &mut self,
+        ids: Vec<DocumentId>,
+        quiet: Duration,
+        limit: Duration,
+    ) -> Result<usize, ClientError> {
+        let errors_before = self.errors.len();
+        self.touched.clear();
+        for (index, id) in ids.iter().enumerate() {
+            if index % ANSWERS_READ_EVERY == 0 {
+                self.handle_arrived().await?;
+            }
+            self.send_sync(*id).await?;
+        }
+        let mut waiting: HashSet<DocumentId> =
+            ids.into_iter().filter(|id| !self.is_in_step(id)).collect();
+        let deadline = Instant::now() + limit;
+        loop {
+            for id in std::mem::take(&mut self.touched) {
+                if self.is_in_step(&id) {
+                    waiting.remove(&id);
+                } else {
+                    waiting.insert(id);
+                }
+            }
+            if waiting.is_empty() || self.errors.len() > errors_before {
+                return Ok(waiting.len());
+            }
+            let wait = (Instant::now() + quiet).min(deadline);
+            if !self.pump_one(wait).await? {
+                return Ok(waiting.len());
             }
         }
     }
@@ -391,6 +464,7 @@ impl SyncClient {
                         return Ok(());
                     }
                 };
+                self.touched.insert(id);
                 let document = self.documents.entry(id).or_default();
                 let state = self.states.entry(id).or_default();
                 let decoded = match acknowledgement::receive(document, state, decoded) {
@@ -403,6 +477,7 @@ impl SyncClient {
                     Some(Ok(())) => {
                         if document.get_heads() != heads_before {
                             self.received = true;
+                            self.changed_documents.insert(id);
                         }
                     }
                     Some(Err(error)) => self
@@ -421,6 +496,7 @@ impl SyncClient {
             }
             Message::DocumentUnavailable(body) => {
                 if let Ok(id) = body.document_id.parse::<DocumentId>() {
+                    self.touched.insert(id);
                     self.unavailable.insert(id);
                 }
                 Ok(())
