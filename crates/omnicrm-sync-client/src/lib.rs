@@ -13,6 +13,7 @@
 pub mod conflicts;
 pub mod local_documents;
 pub mod mapping;
+pub mod snapshot;
 pub mod team_sync;
 
 pub use conflicts::{ConflictChoice, SyncConflict};

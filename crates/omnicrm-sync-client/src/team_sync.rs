@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::conflicts::{self, ConflictChoice, SyncConflict};
 use crate::local_documents::{self as documents, WorkspaceConnection};
 use crate::mapping::{self, LocalContact, MappingError, SharingPolicy};
+use crate::snapshot;
 
 /// Held while a sync runs, so two in one process never write the same documents at once.
 static SYNC_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -142,6 +143,9 @@ struct Session {
     /// Documents the last sync could not store or the server did not confirm: looked at again.
     retry: HashSet<DocumentId>,
 }
+
+/// From this many records missing here, they are downloaded at once ([`snapshot`]).
+const DOWNLOAD_FROM: usize = 50;
 
 /// Remote records applied per write transaction: few commits, and a local edit never waits
 /// long for the writer.
@@ -602,13 +606,43 @@ impl TeamSync {
         } else {
             Vec::new()
         };
+        let missing: HashSet<DocumentId> = entries
+            .iter()
+            .map(|entry| entry.document_id)
+            .filter(|id| client.document(id).is_none())
+            .collect();
+        // Many at once come in one download (then each is synced, which only confirms its
+        // heads); a few, or any the download lacked, one request each.
+        let mut downloaded = Vec::new();
+        if missing.len() >= DOWNLOAD_FROM {
+            match snapshot::fetch(&connection.server, token.expose_secret(), missing.clone()).await
+            {
+                Ok(documents) => {
+                    for (id, document) in documents {
+                        client.insert(id, document);
+                        downloaded.push(id);
+                    }
+                    client
+                        .sync_documents(downloaded.clone(), QUIET, LIMIT)
+                        .await
+                        .map_err(server_error)?;
+                }
+                // Only a shortcut: the records still come one request each.
+                Err(error) => tracing::warn!(
+                    message = %error.message,
+                    "the team's records could not be downloaded at once"
+                ),
+            }
+        }
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            downloaded = downloaded.len(),
+            "sync: records downloaded"
+        );
         let mut requested = 0;
-        for entry in &entries {
-            if client.document(&entry.document_id).is_none() {
-                client
-                    .request(entry.document_id)
-                    .await
-                    .map_err(server_error)?;
+        for id in missing {
+            if client.document(&id).is_none() {
+                client.request(id).await.map_err(server_error)?;
                 requested += 1;
             }
         }
@@ -640,6 +674,7 @@ impl TeamSync {
         } else {
             let mut candidates: HashSet<DocumentId> = to_merge.into_iter().collect();
             candidates.extend(changed_by_server);
+            candidates.extend(downloaded);
             candidates.extend(retry);
             candidates.insert(root_id);
             candidates.into_iter().collect()
@@ -1307,22 +1342,29 @@ async fn fetch_workspace(server: &str, token: &str) -> Result<WorkspaceAnswer> {
                 "the server's answer is not an OmniCRM team server's",
             )
         }),
-        401 | 403 => Err(Error::new(
+        status => Err(http_status_error(status)),
+    }
+}
+
+/// What an HTTP answer other than 200 from the team server means, in plain words.
+pub(crate) fn http_status_error(status: u16) -> Error {
+    match status {
+        401 | 403 => Error::new(
             ErrorCode::AuthRequired,
             "the team server refused this device token (it may have been revoked); ask for a new one",
-        )),
-        404 => Err(Error::new(
+        ),
+        404 => Error::new(
             ErrorCode::NotFound,
             "the team's workspace no longer exists on the server",
-        )),
-        429 => Err(Error::new(
+        ),
+        429 => Error::new(
             ErrorCode::RateLimited,
             "the team server asks to slow down; try again in a minute",
-        )),
-        status => Err(Error::new(
+        ),
+        status => Error::new(
             ErrorCode::Network,
             format!("the team server answered with an error (HTTP {status})"),
-        )),
+        ),
     }
 }
 

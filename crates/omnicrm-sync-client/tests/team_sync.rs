@@ -636,3 +636,77 @@ async fn the_same_field_edited_on_two_devices_at_once_shows_what_was_chosen_over
     );
     server.stop().await;
 }
+
+async fn documents_downloaded(server: &TestServer) -> u64 {
+    let metrics = reqwest::get(server.http_url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("omnicrm_sync_documents_downloaded_total "))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_device_takes_many_records_in_one_download_and_then_hears_of_their_edits() {
+    let url = fresh_database().await;
+    let team = workspace(&url, "Team").await;
+    let server = TestServer::start(config(&url)).await;
+    let address = server.http_url("");
+    let (a, b) = (device(), device());
+    let mut ids = Vec::new();
+    for index in 0..60 {
+        let contact = a
+            .core
+            .contacts
+            .create(person(
+                &format!("Client {index}"),
+                &format!("client{index}@example.com"),
+            ))
+            .unwrap();
+        ids.push(contact.id);
+    }
+    a.sync.connect(&address, &team.token).await.unwrap();
+    a.sync.sync_now().await.unwrap();
+    assert_eq!(documents_downloaded(&server).await, 0);
+
+    b.sync.connect(&address, &team.token).await.unwrap();
+    let report = b.sync.sync_now().await.unwrap();
+    assert_eq!(report.received, 60, "{report:?}");
+    assert!(
+        documents_downloaded(&server).await >= 60,
+        "the records came in one download, not a request each"
+    );
+    for (index, id) in ids.iter().enumerate() {
+        assert_eq!(
+            b.core.contacts.get(id).unwrap().display_name,
+            format!("Client {index}")
+        );
+    }
+
+    // The downloaded records are synced over B's connection: an edit on A is pushed to it.
+    let waiting = {
+        let sync = b.sync.clone();
+        tokio::spawn(async move { sync.wait_for_team_changes(Duration::from_secs(15)).await })
+    };
+    let mut edited = input_of(a.core.contacts.get(&ids[42]).unwrap());
+    edited.organization = Some("Downloaded and live".to_owned());
+    a.core.contacts.update(&ids[42], edited).unwrap();
+    a.sync.sync_now().await.unwrap();
+    assert_eq!(waiting.await.unwrap(), Some(true));
+    assert_eq!(b.sync.sync_now().await.unwrap().received, 1);
+    assert_eq!(
+        b.core
+            .contacts
+            .get(&ids[42])
+            .unwrap()
+            .organization
+            .as_deref(),
+        Some("Downloaded and live")
+    );
+    server.stop().await;
+}

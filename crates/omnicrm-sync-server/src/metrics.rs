@@ -16,6 +16,7 @@ pub struct Metrics {
     pub held_replies: IntCounter,
     pub compactions: IntCounter,
     pub messages: IntCounter,
+    pub documents_downloaded: IntCounter,
     pub message_seconds: Histogram,
     pub rate_limit_hits: IntCounterVec,
     pub rate_limit_claims: IntCounter,
@@ -52,6 +53,10 @@ impl Metrics {
                 "Compactions started (at most one per document at a time on an instance)",
             )?,
             messages: IntCounter::new("omnicrm_sync_messages_total", "Messages received")?,
+            documents_downloaded: IntCounter::new(
+                "omnicrm_sync_documents_downloaded_total",
+                "Documents sent in bulk by GET /v1/documents",
+            )?,
             message_seconds: Histogram::with_opts(
                 HistogramOpts::new(
                     "omnicrm_sync_message_seconds",
@@ -102,6 +107,9 @@ impl Metrics {
         metrics
             .registry
             .register(Box::new(metrics.messages.clone()))?;
+        metrics
+            .registry
+            .register(Box::new(metrics.documents_downloaded.clone()))?;
         metrics
             .registry
             .register(Box::new(metrics.message_seconds.clone()))?;

@@ -17,6 +17,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/sync", get(v1::sync_socket))
         .route("/v1/workspace", get(v1::workspace))
+        .route("/v1/documents", get(v1::documents))
         .layer(middleware::from_fn(request_span))
         .with_state(state)
 }

@@ -201,6 +201,45 @@ pub async fn load_many(
     .map_err(|error| ApiError::internal(format!("loading documents failed: {error}")))
 }
 
+/// Documents per query of a workspace snapshot.
+const SNAPSHOT_PAGE: i64 = 2_000;
+
+/// One page of a workspace's documents as stored, in id order after `after` (empty for the
+/// first page): each document's id and its stored chunks, concatenated (Automerge loads them
+/// as one). `None` once there are no more.
+pub async fn snapshot_page(
+    pool: &Pool,
+    workspace_id: Uuid,
+    after: &str,
+) -> Result<Option<(String, Vec<(String, Vec<u8>)>)>, ApiError> {
+    let client = pool.get().await?;
+    let statement = client
+        .prepare_cached(
+            "WITH page AS (SELECT id, seq FROM documents
+                           WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3)
+             SELECT p.id, c.data FROM page p
+             JOIN document_chunks c ON c.document_id = p.id AND c.seq <= p.seq
+             ORDER BY p.id, c.seq",
+        )
+        .await?;
+    let rows = client
+        .query(&statement, &[&workspace_id, &after, &SNAPSHOT_PAGE])
+        .await?;
+    let mut documents: Vec<(String, Vec<u8>)> = Vec::new();
+    for row in rows {
+        let id: String = row.get(0);
+        let data: Vec<u8> = row.get(1);
+        match documents.last_mut() {
+            Some((last, bytes)) if *last == id => bytes.extend_from_slice(&data),
+            _ => documents.push((id, data)),
+        }
+    }
+    Ok(documents
+        .last()
+        .map(|(last, _)| last.clone())
+        .map(|last| (last, documents)))
+}
+
 /// Chunks stored after `seq`, in order, with the newest seq.
 pub async fn chunks_after(
     pool: &Pool,

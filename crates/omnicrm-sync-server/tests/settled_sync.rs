@@ -85,6 +85,11 @@ async fn a_sync_ends_when_every_document_is_in_step_without_waiting_for_quiet() 
         0
     );
     reader.take_received();
+    assert_eq!(
+        reader.take_changed_documents().len(),
+        sent.len(),
+        "each arrived"
+    );
 
     let (edited, mut changed) = written.first().cloned().unwrap();
     changed.body = "edited on the writer".into();

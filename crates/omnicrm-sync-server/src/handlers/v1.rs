@@ -1,8 +1,10 @@
-//! API version 1: the sync WebSocket and the workspace description.
+//! API version 1: the sync WebSocket, the workspace description and its documents in bulk.
 
+use axum::body::{Body, Bytes};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 use tracing::instrument;
@@ -11,6 +13,7 @@ use crate::auth::Device;
 use crate::connection;
 use crate::error::ApiError;
 use crate::server::AppState;
+use crate::storage;
 
 /// Upgrades to the automerge-repo WebSocket protocol for the token's workspace.
 #[instrument(skip_all, fields(workspace = %device.workspace_id, token = %device.token_id))]
@@ -19,20 +22,7 @@ pub async fn sync_socket(
     device: Device,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    if let Err(exceeded) = state
-        .hub
-        .rate_limiter
-        .hit(Some(device.token_id), &device.ip)
-        .await?
-    {
-        state
-            .hub
-            .metrics
-            .rate_limit_hits
-            .with_label_values(&[exceeded.scope])
-            .inc();
-        return Err(ApiError::rate_limited(exceeded.to_string()));
-    }
+    count_against_rate_limit(&state, &device).await?;
     let limit = state.hub.config.max_message_bytes;
     let hub = state.hub.clone();
     let shutdown = state.shutdown.clone();
@@ -73,4 +63,80 @@ pub async fn workspace(
         "root_document_id": row.get::<_, String>(1),
         "documents": count.get::<_, i64>(0),
     })))
+}
+
+/// Every document of the token's workspace as stored, in one streamed response, so a new
+/// device takes thousands of records without a round trip per record (it then syncs each
+/// over the WebSocket, which only confirms the heads). The body repeats, per document: the
+/// id's length (u16, big-endian), the id (UTF-8), the length of the data (u32, big-endian)
+/// and the data (the document's stored chunks, loadable with Automerge's `load`).
+#[instrument(skip_all, fields(workspace = %device.workspace_id))]
+pub async fn documents(
+    State(state): State<AppState>,
+    device: Device,
+) -> Result<Response, ApiError> {
+    count_against_rate_limit(&state, &device).await?;
+    let pool = state.hub.database.replica.clone();
+    let counter = state.hub.metrics.documents_downloaded.clone();
+    let workspace_id = device.workspace_id;
+    // One page at a time: memory follows the page, not the workspace.
+    let pages = futures_util::stream::unfold(Some(String::new()), move |after| {
+        let (pool, counter) = (pool.clone(), counter.clone());
+        async move {
+            let after = after?;
+            match storage::snapshot_page(&pool, workspace_id, &after).await {
+                Ok(Some((last, page))) => {
+                    counter.inc_by(page.len() as u64);
+                    Some((Ok(Bytes::from(encode_page(&page))), Some(last)))
+                }
+                Ok(None) => None,
+                Err(error) => {
+                    tracing::warn!(%error, "the workspace snapshot stopped");
+                    Some((Err(std::io::Error::other(error.to_string())), None))
+                }
+            }
+        }
+    });
+    Ok((
+        [(header::CONTENT_TYPE, "application/octet-stream")],
+        Body::from_stream(pages),
+    )
+        .into_response())
+}
+
+fn encode_page(page: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let size = page
+        .iter()
+        .map(|(id, data)| 6 + id.len() + data.len())
+        .sum();
+    let mut body = Vec::with_capacity(size);
+    for (id, data) in page {
+        let (Ok(id_length), Ok(data_length)) = (u16::try_from(id.len()), u32::try_from(data.len()))
+        else {
+            continue;
+        };
+        body.extend_from_slice(&id_length.to_be_bytes());
+        body.extend_from_slice(id.as_bytes());
+        body.extend_from_slice(&data_length.to_be_bytes());
+        body.extend_from_slice(data);
+    }
+    body
+}
+
+async fn count_against_rate_limit(state: &AppState, device: &Device) -> Result<(), ApiError> {
+    if let Err(exceeded) = state
+        .hub
+        .rate_limiter
+        .hit(Some(device.token_id), &device.ip)
+        .await?
+    {
+        state
+            .hub
+            .metrics
+            .rate_limit_hits
+            .with_label_values(&[exceeded.scope])
+            .inc();
+        return Err(ApiError::rate_limited(exceeded.to_string()));
+    }
+    Ok(())
 }

@@ -1,0 +1,147 @@
+//! A workspace's documents in one response (`GET /v1/documents`): how a device that lacks many
+//! records (a new device, or a teammate's import) takes them without a round trip per record.
+//! Each is then synced over the WebSocket as usual, which only confirms the heads.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use automerge::Automerge;
+use omnicrm_core::{Error, ErrorCode, Result};
+use omnicrm_sync::DocumentId;
+
+/// How long the whole download may take.
+const DOWNLOAD_LIMIT: Duration = Duration::from_secs(300);
+
+/// Downloads the workspace's documents and loads those in `wanted` (the others are skipped
+/// unread).
+pub async fn fetch(
+    server: &str,
+    token: &str,
+    wanted: HashSet<DocumentId>,
+) -> Result<Vec<(DocumentId, Automerge)>> {
+    let response = reqwest::Client::builder()
+        .timeout(DOWNLOAD_LIMIT)
+        .build()
+        .map_err(|error| Error::internal(format!("no HTTP client: {error}")))?
+        .get(format!("{server}/v1/documents"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|error| unreachable(server, &error))?;
+    let status = response.status().as_u16();
+    if status != 200 {
+        return Err(crate::team_sync::http_status_error(status));
+    }
+    let body = response
+        .bytes()
+        .await
+        .map_err(|error| unreachable(server, &error))?;
+    // Loading thousands of documents is CPU work: kept off the async workers.
+    tokio::task::spawn_blocking(move || decode(&body, &wanted))
+        .await
+        .map_err(|error| Error::internal(format!("loading the team's records stopped: {error}")))?
+}
+
+fn unreachable(server: &str, error: &reqwest::Error) -> Error {
+    Error::new(
+        ErrorCode::Network,
+        format!("the team server at {server} could not be reached ({error})"),
+    )
+}
+
+/// Reads a `GET /v1/documents` body: per document, the id's length (u16, big-endian), the id,
+/// the data's length (u32, big-endian) and the data. A document that does not load is left
+/// out (the sync asks for it on its own); a body cut short is an error.
+pub fn decode(body: &[u8], wanted: &HashSet<DocumentId>) -> Result<Vec<(DocumentId, Automerge)>> {
+    let mut documents = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        let (id, after_id) = take_prefixed(rest, 2)?;
+        let (data, after_data) = take_prefixed(after_id, 4)?;
+        rest = after_data;
+        let Some(id) = std::str::from_utf8(id)
+            .ok()
+            .and_then(|id| id.parse::<DocumentId>().ok())
+        else {
+            continue;
+        };
+        if !wanted.contains(&id) {
+            continue;
+        }
+        let mut document = Automerge::new();
+        match document.load_incremental(data) {
+            Ok(_) => documents.push((id, document)),
+            Err(error) => tracing::warn!(document = %id, %error, "a team record did not load"),
+        }
+    }
+    Ok(documents)
+}
+
+/// Splits off a field preceded by its big-endian length of `width` bytes (2 or 4).
+fn take_prefixed(bytes: &[u8], width: usize) -> Result<(&[u8], &[u8])> {
+    let cut_short = || {
+        Error::new(
+            ErrorCode::Network,
+            "the team server's list of records was cut short",
+        )
+    };
+    let (length, rest) = bytes.split_at_checked(width).ok_or_else(cut_short)?;
+    let length = length
+        .iter()
+        .fold(0usize, |total, byte| (total << 8) | usize::from(*byte));
+    rest.split_at_checked(length).ok_or_else(cut_short)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(id: &str, data: &[u8]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&(id.len() as u16).to_be_bytes());
+        bytes.extend_from_slice(id.as_bytes());
+        bytes.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        bytes.extend_from_slice(data);
+        bytes
+    }
+
+    fn document_with(text: &str) -> Automerge {
+        use automerge::transaction::Transactable;
+        let mut document = Automerge::new();
+        let mut transaction = document.transaction();
+        transaction
+            .put(automerge::ROOT, "text", text)
+            .unwrap_or_else(|error| panic!("{error}"));
+        transaction.commit();
+        document
+    }
+
+    #[test]
+    fn reads_the_wanted_documents_and_skips_the_others() {
+        let (first, second, other) = (
+            DocumentId::random(),
+            DocumentId::random(),
+            DocumentId::random(),
+        );
+        let two = document_with("two");
+        let mut body = frame(&first.to_string(), &document_with("one").save());
+        body.extend(frame(&other.to_string(), &document_with("other").save()));
+        body.extend(frame(&second.to_string(), &two.save()));
+        body.extend(frame(&DocumentId::random().to_string(), b"not automerge"));
+        let wanted = HashSet::from([first, second]);
+        let documents = decode(&body, &wanted).unwrap_or_else(|error| panic!("{error:?}"));
+        let ids: Vec<DocumentId> = documents.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids, vec![first, second]);
+        let heads = documents.get(1).map(|(_, document)| document.get_heads());
+        assert_eq!(heads, Some(two.get_heads()));
+    }
+
+    #[test]
+    fn a_body_cut_short_is_a_network_error() {
+        let id = DocumentId::random();
+        let body = frame(&id.to_string(), &document_with("one").save());
+        let cut = &body[..body.len() - 3];
+        let error = decode(cut, &HashSet::from([id])).unwrap_err();
+        assert_eq!(error.code, ErrorCode::Network);
+    }
+}
