@@ -709,9 +709,13 @@ impl TeamSync {
                 }
                 continue;
             }
+            // Taken out while it is applied (no copy), and put back below.
+            let Some(document) = client.take_document(&document_id) else {
+                continue;
+            };
             incoming.push(Incoming {
                 document_id,
-                document: document.clone(),
+                document,
                 heads,
                 server_has,
             });
@@ -783,6 +787,11 @@ impl TeamSync {
                 }
                 Ok(())
             })?;
+        }
+        for item in incoming {
+            client
+                .merge(item.document_id, item.document)
+                .map_err(server_error)?;
         }
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,

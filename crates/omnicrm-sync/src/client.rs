@@ -214,6 +214,12 @@ impl SyncClient {
         Ok(self.take_received())
     }
 
+    /// Takes a document out, keeping its sync state: [`SyncClient::merge`] puts it back (as
+    /// is, or changed) without starting its sync over.
+    pub fn take_document(&mut self, id: &DocumentId) -> Option<Automerge> {
+        self.documents.remove(id)
+    }
+
     pub fn document(&self, id: &DocumentId) -> Option<&Automerge> {
         self.documents.get(id)
     }
