@@ -81,6 +81,14 @@ async fn main() {
         report.received,
         first_b.as_secs_f64()
     );
+    // Then, in the background (the records are usable already), the downloaded documents are
+    // synced over B's connection, so the server pushes their changes.
+    let started = Instant::now();
+    b_sync.wait_for_team_changes(Duration::ZERO).await;
+    println!(
+        "B's downloaded documents synced over its connection (in the background, after): {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
 
     // One edit on A, visible on B.
     let ids = a

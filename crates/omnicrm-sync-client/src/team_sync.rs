@@ -142,6 +142,10 @@ struct Session {
     held: HashMap<DocumentId, String>,
     /// Documents the last sync could not store or the server did not confirm: looked at again.
     retry: HashSet<DocumentId>,
+    /// Downloaded documents not synced over the connection yet: until they are, the server
+    /// does not push their changes. [`TeamSync::wait_for_team_changes`] or the next sync
+    /// syncs them.
+    unsubscribed: Vec<DocumentId>,
 }
 
 /// From this many records missing here, they are downloaded at once ([`snapshot`]).
@@ -509,8 +513,8 @@ impl TeamSync {
                 && kept.root_id == root_id
         });
         let fresh = kept.is_none();
-        let (mut client, mut held, retry) = match kept {
-            Some(kept) => (kept.client, kept.held, kept.retry),
+        let (mut client, mut held, retry, unsubscribed) = match kept {
+            Some(kept) => (kept.client, kept.held, kept.retry, kept.unsubscribed),
             None => {
                 let mut client = SyncClient::new();
                 client
@@ -521,7 +525,7 @@ impl TeamSync {
                     )
                     .await
                     .map_err(server_error)?;
-                (client, HashMap::new(), HashSet::new())
+                (client, HashMap::new(), HashSet::new(), Vec::new())
             }
         };
 
@@ -575,7 +579,9 @@ impl TeamSync {
         let mut to_sync: Vec<DocumentId> = if fresh {
             client.document_ids()
         } else {
-            to_merge.clone()
+            let mut to_sync = to_merge.clone();
+            to_sync.extend(unsubscribed);
+            to_sync
         };
         if !to_sync.contains(&root_id) {
             to_sync.push(root_id);
@@ -611,21 +617,22 @@ impl TeamSync {
             .map(|entry| entry.document_id)
             .filter(|id| client.document(id).is_none())
             .collect();
-        // Many at once come in one download (then each is synced, which only confirms its
-        // heads); a few, or any the download lacked, one request each.
+        // Many at once come in one download, as the server stores them; a few, or any the
+        // download lacked, one request each. The downloaded ones are synced over the
+        // connection after they are applied (which confirms their heads and has the server
+        // push their changes): see `Session::unsubscribed`.
         let mut downloaded = Vec::new();
+        // The heads each was downloaded at: the server holds at least those.
+        let mut downloaded_heads = HashMap::new();
         if missing.len() >= DOWNLOAD_FROM {
             match snapshot::fetch(&connection.server, token.expose_secret(), missing.clone()).await
             {
                 Ok(documents) => {
                     for (id, document) in documents {
+                        downloaded_heads.insert(id, documents::heads_text(&document));
                         client.insert(id, document);
                         downloaded.push(id);
                     }
-                    client
-                        .sync_documents(downloaded.clone(), QUIET, LIMIT)
-                        .await
-                        .map_err(server_error)?;
                 }
                 // Only a shortcut: the records still come one request each.
                 Err(error) => tracing::warn!(
@@ -674,7 +681,7 @@ impl TeamSync {
         } else {
             let mut candidates: HashSet<DocumentId> = to_merge.into_iter().collect();
             candidates.extend(changed_by_server);
-            candidates.extend(downloaded);
+            candidates.extend(downloaded.iter().copied());
             candidates.extend(retry);
             candidates.insert(root_id);
             candidates.into_iter().collect()
@@ -693,7 +700,8 @@ impl TeamSync {
                 continue;
             };
             let heads = documents::heads_text(document);
-            let server_has = client.server_has(&document_id);
+            let server_has = client.server_has(&document_id)
+                || downloaded_heads.get(&document_id) == Some(&heads);
             let stored = stored_heads.get(&document_id);
             let was_unsent = stored.is_some_and(|stored| stored.heads != stored.sent_heads);
             if server_has && was_unsent {
@@ -804,6 +812,7 @@ impl TeamSync {
             root_id,
             held,
             retry,
+            unsubscribed: downloaded,
         });
         drop(session);
         let pending_changes = self.pending_changes(self.require_connection()?.change_log_seq)?;
@@ -906,9 +915,21 @@ impl TeamSync {
     /// sync left open: `Some(true)` when one came (the next sync applies it), `Some(false)` when
     /// none did or the connection ended (the next sync reconnects), `None` at once when no
     /// connection is open.
+    ///
+    /// Documents the last sync downloaded are first synced over the connection (which may take
+    /// longer than `limit`: about a second per 10,000 here), so the server pushes their
+    /// changes from then on.
     pub async fn wait_for_team_changes(&self, limit: Duration) -> Option<bool> {
         let mut session = self.session.lock().await;
         let open = session.as_mut()?;
+        if !open.unsubscribed.is_empty() {
+            let downloaded = std::mem::take(&mut open.unsubscribed);
+            if let Err(error) = open.client.sync_documents(downloaded, QUIET, LIMIT).await {
+                tracing::debug!(%error, "the connection to the team server ended");
+                *session = None;
+                return Some(false);
+            }
+        }
         let deadline = tokio::time::Instant::now() + limit;
         match open.client.wait_for_changes(deadline).await {
             Ok(changed) => Some(changed),

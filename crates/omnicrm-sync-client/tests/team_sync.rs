@@ -677,6 +677,10 @@ async fn a_new_device_takes_many_records_in_one_download_and_then_hears_of_their
     b.sync.connect(&address, &team.token).await.unwrap();
     let report = b.sync.sync_now().await.unwrap();
     assert_eq!(report.received, 60, "{report:?}");
+    assert_eq!(
+        report.pending_changes, 0,
+        "downloaded records are held by the server: nothing waits to be sent"
+    );
     assert!(
         documents_downloaded(&server).await >= 60,
         "the records came in one download, not a request each"
