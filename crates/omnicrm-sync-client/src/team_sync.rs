@@ -743,6 +743,7 @@ impl TeamSync {
         })?;
         for chunk in incoming.chunks_mut(APPLY_CHUNK) {
             self.core.remote.write_batch(|writer| {
+                let edited_here = edited_here_since_recorded(writer.connection())?;
                 for item in chunk.iter_mut() {
                     let sent_heads = item.server_has.then(|| item.heads.clone());
                     if item.document_id == root_id {
@@ -760,6 +761,7 @@ impl TeamSync {
                     }
                     match self.apply_incoming(
                         writer,
+                        &edited_here,
                         item,
                         &policy,
                         &batch_id,
@@ -898,7 +900,16 @@ impl TeamSync {
             server_has: false,
         };
         let applied = self.core.remote.write_batch(|writer| {
-            self.apply_incoming(writer, &mut item, &policy, &batch_id, None, &now)
+            let edited_here = edited_here_since_recorded(writer.connection())?;
+            self.apply_incoming(
+                writer,
+                &edited_here,
+                &mut item,
+                &policy,
+                &batch_id,
+                None,
+                &now,
+            )
         })?;
         let changed = applied.changed;
         // The document was saved with the record (which refreshed its conflicts); a record
@@ -966,6 +977,7 @@ impl TeamSync {
         let now = now_utc();
         let (mut documents_read, mut changed) = (0, 0);
         self.core.remote.write_batch(|writer| {
+            let edited_here = edited_here_since_recorded(writer.connection())?;
             for stored in stored {
                 documents_read += 1;
                 let mut item = Incoming {
@@ -975,8 +987,15 @@ impl TeamSync {
                     server_has: false,
                 };
                 let sent = stored.sent_heads;
-                let applied =
-                    self.apply_incoming(writer, &mut item, &policy, &batch_id, Some(&sent), &now)?;
+                let applied = self.apply_incoming(
+                    writer,
+                    &edited_here,
+                    &mut item,
+                    &policy,
+                    &batch_id,
+                    Some(&sent),
+                    &now,
+                )?;
                 if applied.changed {
                     changed += 1;
                 }
@@ -991,9 +1010,11 @@ impl TeamSync {
     }
 
     /// Applies one document that changed on the server, in `writer`'s transaction.
+    #[allow(clippy::too_many_arguments)]
     fn apply_incoming(
         &self,
         writer: &RemoteWriter<'_>,
+        edited_here: &HashSet<String>,
         item: &mut Incoming,
         policy: &SharingPolicy,
         batch_id: &str,
@@ -1015,8 +1036,9 @@ impl TeamSync {
         let store = |transaction: &rusqlite::Connection| {
             store_unless_edited_here(
                 transaction,
-                kind,
+                edited_here.contains(&record_id),
                 &record_id,
+                kind,
                 &document_id,
                 document,
                 sent_heads,
@@ -1182,26 +1204,36 @@ fn is_record_refusal(error: &Error) -> bool {
     )
 }
 
+/// The records with a local edit not yet turned into a document change (in the change log
+/// after the recorded position, not from the team). Read in the transaction that applies
+/// remote records, so an edit cannot slip in between.
+fn edited_here_since_recorded(transaction: &rusqlite::Connection) -> Result<HashSet<String>> {
+    let mut statement = transaction.prepare_cached(&format!(
+        "SELECT DISTINCT entity_id FROM change_log
+         WHERE seq > (SELECT change_log_seq FROM sync_connection WHERE id = 1)
+           AND entity IN ({TRAVELLING_ENTITIES})
+           AND (batch_id IS NULL OR batch_id NOT LIKE ?1)"
+    ))?;
+    let ids = statement
+        .query_map([format!("{REMOTE_BATCH_PREFIX}%")], |row| row.get(0))?
+        .collect::<rusqlite::Result<HashSet<String>>>()?;
+    Ok(ids)
+}
+
 /// Stores the document a remote record came from, unless the record has a local edit not yet
 /// turned into a document change: applying would overwrite that edit, so the record waits
 /// (false) until the next sync has sent the edit and merged it.
+#[allow(clippy::too_many_arguments)]
 fn store_unless_edited_here(
     transaction: &rusqlite::Connection,
-    entity: &str,
+    edited_here: bool,
     record_id: &str,
+    entity: &str,
     document_id: &DocumentId,
     document: &mut Automerge,
     sent_heads: Option<&str>,
     now: &str,
 ) -> Result<bool> {
-    let edited_here: bool = transaction.query_row(
-        "SELECT EXISTS (SELECT 1 FROM change_log
-                         WHERE entity = ?1 AND entity_id = ?2
-                           AND seq > (SELECT change_log_seq FROM sync_connection WHERE id = 1)
-                           AND (batch_id IS NULL OR batch_id NOT LIKE ?3))",
-        params![entity, record_id, format!("{REMOTE_BATCH_PREFIX}%")],
-        |row| row.get(0),
-    )?;
     if edited_here {
         return Ok(false);
     }
