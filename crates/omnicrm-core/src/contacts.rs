@@ -743,3 +743,15 @@ pub fn input_of(contact: Contact) -> ContactInput {
 pub(crate) fn load_any(connection: &rusqlite::Connection, id: &str) -> Result<Contact> {
     rows::load_any(connection, id)
 }
+
+/// `NotFound` unless contact `id` is stored (deleted or not), without reading it.
+pub(crate) fn require_stored(connection: &rusqlite::Connection, id: &str) -> Result<()> {
+    let stored = connection
+        .prepare_cached("SELECT 1 FROM contacts WHERE id = ?1")?
+        .exists([id])?;
+    if stored {
+        Ok(())
+    } else {
+        Err(Error::not_found(ENTITY, id))
+    }
+}

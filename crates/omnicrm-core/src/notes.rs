@@ -282,7 +282,7 @@ pub(crate) fn apply_remote(
             if deleted {
                 return Ok(RemoteApplied::Unchanged);
             }
-            crate::contacts::load_any(connection, contact_id)?;
+            crate::contacts::require_stored(connection, contact_id)?;
             let now = now_utc();
             let note = Note {
                 id: id.to_owned(),

@@ -273,35 +273,43 @@ pub fn load_all(connection: &Connection) -> Result<Vec<StoredDocument>> {
     rows.into_iter().map(decode).collect()
 }
 
-/// Stores a document (new or changed). `sent_heads` is kept unless given.
+/// Stores a document (new or changed). `sent_heads` is kept unless given. `saved` is the
+/// document's bytes when they are at hand already (as downloaded): saving again is skipped.
+#[allow(clippy::too_many_arguments)]
 pub fn save_document(
     connection: &Connection,
     document_id: &DocumentId,
     record_id: Option<&str>,
     kind: &str,
-    document: &mut Automerge,
+    document: &Automerge,
+    saved: Option<&[u8]>,
     sent_heads: Option<&str>,
     now: &str,
 ) -> Result<()> {
     let heads = heads_text(document);
-    connection.execute(
-        "INSERT INTO sync_documents (document_id, record_id, kind, bytes, heads, sent_heads,
-                                     updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, ''), ?7)
-         ON CONFLICT (document_id) DO UPDATE SET
-             bytes = excluded.bytes, heads = excluded.heads,
-             sent_heads = COALESCE(?6, sync_documents.sent_heads),
-             updated_at = excluded.updated_at",
-        params![
+    let bytes = match saved {
+        Some(bytes) => std::borrow::Cow::Borrowed(bytes),
+        None => std::borrow::Cow::Owned(document.save()),
+    };
+    connection
+        .prepare_cached(
+            "INSERT INTO sync_documents (document_id, record_id, kind, bytes, heads, sent_heads,
+                                         updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, ''), ?7)
+             ON CONFLICT (document_id) DO UPDATE SET
+                 bytes = excluded.bytes, heads = excluded.heads,
+                 sent_heads = COALESCE(?6, sync_documents.sent_heads),
+                 updated_at = excluded.updated_at",
+        )?
+        .execute(params![
             document_id.to_string(),
             record_id,
             kind,
-            document.save(),
+            bytes.as_ref(),
             heads,
             sent_heads,
             now
-        ],
-    )?;
+        ])?;
     if let Some(record_id) = record_id {
         crate::conflicts::refresh(connection, record_id, kind, document, now)?;
     }

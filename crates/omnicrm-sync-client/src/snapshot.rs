@@ -9,16 +9,19 @@ use automerge::Automerge;
 use omnicrm_core::{Error, ErrorCode, Result};
 use omnicrm_sync::DocumentId;
 
+/// A downloaded document: its id, the document, and its bytes as downloaded.
+pub type Downloaded = (DocumentId, Automerge, Vec<u8>);
+
 /// How long the whole download may take.
 const DOWNLOAD_LIMIT: Duration = Duration::from_secs(300);
 
 /// Downloads the workspace's documents and loads those in `wanted` (the others are skipped
-/// unread).
+/// unread), each with its bytes as downloaded.
 pub async fn fetch(
     server: &str,
     token: &str,
     wanted: HashSet<DocumentId>,
-) -> Result<Vec<(DocumentId, Automerge)>> {
+) -> Result<Vec<Downloaded>> {
     let response = reqwest::Client::builder()
         .timeout(DOWNLOAD_LIMIT)
         .build()
@@ -52,7 +55,7 @@ fn unreachable(server: &str, error: &reqwest::Error) -> Error {
 /// Reads a `GET /v1/documents` body: per document, the id's length (u16, big-endian), the id,
 /// the data's length (u32, big-endian) and the data. A document that does not load is left
 /// out (the sync asks for it on its own); a body cut short is an error.
-pub fn decode(body: &[u8], wanted: &HashSet<DocumentId>) -> Result<Vec<(DocumentId, Automerge)>> {
+pub fn decode(body: &[u8], wanted: &HashSet<DocumentId>) -> Result<Vec<Downloaded>> {
     let mut documents = Vec::new();
     let mut rest = body;
     while !rest.is_empty() {
@@ -70,7 +73,7 @@ pub fn decode(body: &[u8], wanted: &HashSet<DocumentId>) -> Result<Vec<(Document
         }
         let mut document = Automerge::new();
         match document.load_incremental(data) {
-            Ok(_) => documents.push((id, document)),
+            Ok(_) => documents.push((id, document, data.to_vec())),
             Err(error) => tracing::warn!(document = %id, %error, "a team record did not load"),
         }
     }
@@ -130,9 +133,11 @@ mod tests {
         body.extend(frame(&DocumentId::random().to_string(), b"not automerge"));
         let wanted = HashSet::from([first, second]);
         let documents = decode(&body, &wanted).unwrap_or_else(|error| panic!("{error:?}"));
-        let ids: Vec<DocumentId> = documents.iter().map(|(id, _)| *id).collect();
+        let ids: Vec<DocumentId> = documents.iter().map(|(id, _, _)| *id).collect();
         assert_eq!(ids, vec![first, second]);
-        let heads = documents.get(1).map(|(_, document)| document.get_heads());
+        let heads = documents
+            .get(1)
+            .map(|(_, document, _)| document.get_heads());
         assert_eq!(heads, Some(two.get_heads()));
     }
 

@@ -624,12 +624,14 @@ impl TeamSync {
         let mut downloaded = Vec::new();
         // The heads each was downloaded at: the server holds at least those.
         let mut downloaded_heads = HashMap::new();
+        let mut downloaded_bytes = HashMap::new();
         if missing.len() >= DOWNLOAD_FROM {
             match snapshot::fetch(&connection.server, token.expose_secret(), missing.clone()).await
             {
                 Ok(documents) => {
-                    for (id, document) in documents {
+                    for (id, document, bytes) in documents {
                         downloaded_heads.insert(id, documents::heads_text(&document));
+                        downloaded_bytes.insert(id, bytes);
                         client.insert(id, document);
                         downloaded.push(id);
                     }
@@ -721,8 +723,13 @@ impl TeamSync {
             let Some(document) = client.take_document(&document_id) else {
                 continue;
             };
+            // Downloaded and unchanged since: stored as downloaded, not saved again.
+            let saved = downloaded_bytes
+                .remove(&document_id)
+                .filter(|_| downloaded_heads.get(&document_id) == Some(&heads));
             incoming.push(Incoming {
                 document_id,
+                saved,
                 document,
                 heads,
                 server_has,
@@ -752,7 +759,8 @@ impl TeamSync {
                             &root_id,
                             None,
                             "root",
-                            &mut item.document,
+                            &item.document,
+                            None,
                             sent_heads.as_deref(),
                             &now,
                         )?;
@@ -895,6 +903,7 @@ impl TeamSync {
         let now = now_utc();
         let mut item = Incoming {
             document_id: stored.document_id,
+            saved: None,
             heads: documents::heads_text(&document),
             document,
             server_has: false,
@@ -982,6 +991,7 @@ impl TeamSync {
                 documents_read += 1;
                 let mut item = Incoming {
                     document_id: stored.document_id,
+                    saved: None,
                     document: stored.document,
                     heads: stored.heads,
                     server_has: false,
@@ -1026,7 +1036,8 @@ impl TeamSync {
             .map_err(model_error)?
             .is_some();
         let record = AnyRecord::read(&item.document).map_err(model_error)?;
-        let document = &mut item.document;
+        let document = &item.document;
+        let saved = item.saved.as_deref();
         let Some(record) = record else {
             return keep_document(writer.connection(), document_id, document, sent_heads, now);
         };
@@ -1041,6 +1052,7 @@ impl TeamSync {
                 kind,
                 &document_id,
                 document,
+                saved,
                 sent_heads,
                 now,
             )
@@ -1131,7 +1143,7 @@ impl TeamSync {
 fn keep_document(
     connection: &rusqlite::Connection,
     document_id: DocumentId,
-    document: &mut Automerge,
+    document: &Automerge,
     sent_heads: Option<&str>,
     now: &str,
 ) -> Result<Applied> {
@@ -1147,6 +1159,7 @@ fn keep_document(
         record_id.as_deref(),
         &kind,
         document,
+        None,
         sent_heads,
         now,
     )?;
@@ -1230,7 +1243,8 @@ fn store_unless_edited_here(
     record_id: &str,
     entity: &str,
     document_id: &DocumentId,
-    document: &mut Automerge,
+    document: &Automerge,
+    saved: Option<&[u8]>,
     sent_heads: Option<&str>,
     now: &str,
 ) -> Result<bool> {
@@ -1243,6 +1257,7 @@ fn store_unless_edited_here(
         Some(record_id),
         entity,
         document,
+        saved,
         sent_heads,
         now,
     )?;
@@ -1252,6 +1267,8 @@ fn store_unless_edited_here(
 struct Incoming {
     document_id: DocumentId,
     document: Automerge,
+    /// The document's bytes as downloaded, while it is unchanged since.
+    saved: Option<Vec<u8>>,
     heads: String,
     server_has: bool,
 }
@@ -1324,7 +1341,8 @@ fn write_outgoing(transaction: &rusqlite::Connection, record: Outgoing, now: &st
             &document_id,
             Some(&record_id),
             &kind,
-            &mut document,
+            &document,
+            None,
             None,
             now,
         )?;

@@ -712,5 +712,13 @@ async fn a_new_device_takes_many_records_in_one_download_and_then_hears_of_their
             .as_deref(),
         Some("Downloaded and live")
     );
+
+    // The documents are stored as downloaded: they load again, over a new connection and for
+    // a rebuild.
+    b.sync.close_session().await;
+    assert_eq!(b.sync.sync_now().await.unwrap().received, 0);
+    let rebuilt = b.sync.rebuild().unwrap();
+    assert_eq!(rebuilt.documents, 60);
+    assert_eq!(rebuilt.changed, 0, "{rebuilt:?}");
     server.stop().await;
 }
