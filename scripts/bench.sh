@@ -5,7 +5,7 @@
 #   scripts/bench.sh imports            # import 10k into 10k, import 100k, 5k-item timeline
 #   scripts/bench.sh imports --large 0  # skip the 100k import
 #   scripts/bench.sh google [MESSAGES RUNS]  # Gmail ingest + normalize from the fake server
-#   scripts/bench.sh sync-client [CONTACTS]  # team sync: first syncs, edit round trips (10k)
+#   scripts/bench.sh sync-client [CONTACTS] [--recording-only]  # team sync: first syncs, edit round trips (10k)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

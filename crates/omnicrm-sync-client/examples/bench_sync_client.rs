@@ -6,6 +6,9 @@
 //!   does), B hears of it over its open connection and syncs, repeated;
 //! - the local cost of turning one contact edit into its document change, at CONTACTS.
 //!
+//! `scripts/bench.sh sync-client CONTACTS --recording-only` measures only the last (A's
+//! documents are made, nothing is sent): the way to measure it at 100,000 contacts.
+//!
 //! The server runs in this process on a throwaway Postgres (as the tests do).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -57,6 +60,34 @@ async fn main() {
     let started = Instant::now();
     let recorded = a_sync.record_local_changes().expect("record");
     let recording = started.elapsed();
+    if std::env::args().any(|argument| argument == "--recording-only") {
+        println!("A's documents: {recorded} made in {}", ms(recording));
+        let mut local_costs = Vec::new();
+        let ids = a
+            .contacts
+            .list(&Default::default())
+            .expect("list")
+            .items
+            .into_iter()
+            .take(30)
+            .map(|contact| contact.id)
+            .collect::<Vec<_>>();
+        for (round, id) in ids.iter().enumerate() {
+            let mut input = input_of(a.contacts.get(id).expect("get"));
+            input.organization = Some(format!("Edited {round}"));
+            a.contacts.update(id, input).expect("edit");
+            let started = Instant::now();
+            a_sync.record_local_changes().expect("record");
+            local_costs.push(started.elapsed());
+        }
+        println!(
+            "recording one contact edit as a document change at {contacts} contacts: p50 {}, p95 {}",
+            ms(percentile(&mut local_costs, 0.5)),
+            ms(percentile(&mut local_costs, 0.95))
+        );
+        server.stop().await;
+        return;
+    }
     let report = a_sync.sync_now().await.expect("first sync of A");
     let first_a = started.elapsed();
     println!(

@@ -2,6 +2,8 @@
 //! record's Automerge document (migration 0015). None of it syncs; the device token is kept in
 //! the secret store, never here.
 
+use std::collections::HashMap;
+
 use automerge::{Automerge, ChangeHash};
 use omnicrm_core::{Error, Result};
 use omnicrm_sync::DocumentId;
@@ -227,37 +229,35 @@ pub struct StoredHeads {
     pub sent_heads: String,
 }
 
-/// Every stored document's heads, without reading the documents.
-pub fn list_heads(
-    connection: &Connection,
-) -> Result<std::collections::HashMap<DocumentId, StoredHeads>> {
+/// Every stored document's heads, without reading the documents, keyed by the document id
+/// as stored (text).
+pub fn list_heads(connection: &Connection) -> Result<HashMap<String, StoredHeads>> {
     let mut statement =
         connection.prepare_cached("SELECT document_id, heads, sent_heads FROM sync_documents")?;
-    let rows = statement
+    let listed = statement
         .query_map([], |row| {
             Ok((
                 row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
+                StoredHeads {
+                    heads: row.get(1)?,
+                    sent_heads: row.get(2)?,
+                },
             ))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut listed = std::collections::HashMap::with_capacity(rows.len());
-    for (document_id, heads, sent_heads) in rows {
-        let document_id = document_id.parse::<DocumentId>().map_err(|error| {
-            Error::internal(format!("a stored document id is not valid: {error}"))
-        })?;
-        listed.insert(document_id, StoredHeads { heads, sent_heads });
-    }
+        .collect::<rusqlite::Result<HashMap<_, _>>>()?;
     Ok(listed)
 }
 
-/// The stored documents among `ids`.
-pub fn load_many(connection: &Connection, ids: &[DocumentId]) -> Result<Vec<StoredDocument>> {
+/// The stored documents among `ids` (as stored: text).
+pub fn load_many(connection: &Connection, ids: &[String]) -> Result<Vec<StoredDocument>> {
+    let mut statement = connection.prepare_cached(
+        "SELECT document_id, record_id, bytes, heads, sent_heads FROM sync_documents
+         WHERE document_id = ?1",
+    )?;
     let mut loaded = Vec::with_capacity(ids.len());
     for id in ids {
-        if let Some(document) = load_by_id(connection, id)? {
-            loaded.push(document);
+        if let Some(row) = statement.query_row([id], document_from_row).optional()? {
+            loaded.push(decode(row)?);
         }
     }
     Ok(loaded)

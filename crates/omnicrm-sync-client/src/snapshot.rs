@@ -35,12 +35,37 @@ pub async fn fetch(
     if status != 200 {
         return Err(crate::team_sync::http_status_error(status));
     }
-    let body = response
-        .bytes()
-        .await
-        .map_err(|error| unreachable(server, &error))?;
-    // Loading thousands of documents is CPU work: kept off the async workers.
-    tokio::task::spawn_blocking(move || decode(&body, &wanted))
+    // Documents are loaded on another thread as their bytes arrive: loading overlaps the
+    // server reading the next page.
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    let loader = tokio::task::spawn_blocking(move || {
+        let mut reader = FrameReader::new(wanted);
+        while let Some(chunk) = receiver.blocking_recv() {
+            reader.feed(&chunk);
+        }
+        reader.finish()
+    });
+    let mut response = response;
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if sender.send(chunk.to_vec()).is_err() {
+                    break;
+                }
+            }
+            Ok(None) => break,
+            Err(error) => {
+                drop(sender);
+                // The loader's outcome does not matter: the download failed.
+                if let Err(join_error) = loader.await {
+                    tracing::debug!(%join_error, "the record loader stopped");
+                }
+                return Err(unreachable(server, &error));
+            }
+        }
+    }
+    drop(sender);
+    loader
         .await
         .map_err(|error| Error::internal(format!("loading the team's records stopped: {error}")))?
 }
@@ -56,43 +81,80 @@ fn unreachable(server: &str, error: &reqwest::Error) -> Error {
 /// the data's length (u32, big-endian) and the data. A document that does not load is left
 /// out (the sync asks for it on its own); a body cut short is an error.
 pub fn decode(body: &[u8], wanted: &HashSet<DocumentId>) -> Result<Vec<Downloaded>> {
-    let mut documents = Vec::new();
-    let mut rest = body;
-    while !rest.is_empty() {
-        let (id, after_id) = take_prefixed(rest, 2)?;
-        let (data, after_data) = take_prefixed(after_id, 4)?;
-        rest = after_data;
-        let Some(id) = std::str::from_utf8(id)
-            .ok()
-            .and_then(|id| id.parse::<DocumentId>().ok())
-        else {
-            continue;
-        };
-        if !wanted.contains(&id) {
-            continue;
-        }
-        let mut document = Automerge::new();
-        match document.load_incremental(data) {
-            Ok(_) => documents.push((id, document, data.to_vec())),
-            Err(error) => tracing::warn!(document = %id, %error, "a team record did not load"),
+    let mut reader = FrameReader::new(wanted.clone());
+    reader.feed(body);
+    reader.finish()
+}
+
+/// Reads the body as it arrives, in pieces of any size, loading each wanted document once
+/// its bytes are complete.
+struct FrameReader {
+    wanted: HashSet<DocumentId>,
+    pending: Vec<u8>,
+    documents: Vec<Downloaded>,
+}
+
+impl FrameReader {
+    fn new(wanted: HashSet<DocumentId>) -> Self {
+        Self {
+            wanted,
+            pending: Vec::new(),
+            documents: Vec::new(),
         }
     }
-    Ok(documents)
+
+    fn feed(&mut self, piece: &[u8]) {
+        self.pending.extend_from_slice(piece);
+        let mut consumed = 0;
+        while let Some(rest) = self.pending.get(consumed..) {
+            let Some((id, data, used)) = next_frame(rest) else {
+                break;
+            };
+            consumed += used;
+            let Some(id) = std::str::from_utf8(id)
+                .ok()
+                .and_then(|id| id.parse::<DocumentId>().ok())
+            else {
+                continue;
+            };
+            if !self.wanted.contains(&id) {
+                continue;
+            }
+            let mut document = Automerge::new();
+            match document.load_incremental(data) {
+                Ok(_) => self.documents.push((id, document, data.to_vec())),
+                Err(error) => tracing::warn!(document = %id, %error, "a team record did not load"),
+            }
+        }
+        self.pending.drain(..consumed);
+    }
+
+    fn finish(self) -> Result<Vec<Downloaded>> {
+        if self.pending.is_empty() {
+            Ok(self.documents)
+        } else {
+            Err(Error::new(
+                ErrorCode::Network,
+                "the team server's list of records was cut short",
+            ))
+        }
+    }
+}
+
+/// The first whole frame of `bytes` (id, data, bytes used), or `None` when it is incomplete.
+fn next_frame(bytes: &[u8]) -> Option<(&[u8], &[u8], usize)> {
+    let (id, after_id) = take_prefixed(bytes, 2)?;
+    let (data, after_data) = take_prefixed(after_id, 4)?;
+    Some((id, data, bytes.len() - after_data.len()))
 }
 
 /// Splits off a field preceded by its big-endian length of `width` bytes (2 or 4).
-fn take_prefixed(bytes: &[u8], width: usize) -> Result<(&[u8], &[u8])> {
-    let cut_short = || {
-        Error::new(
-            ErrorCode::Network,
-            "the team server's list of records was cut short",
-        )
-    };
-    let (length, rest) = bytes.split_at_checked(width).ok_or_else(cut_short)?;
+fn take_prefixed(bytes: &[u8], width: usize) -> Option<(&[u8], &[u8])> {
+    let (length, rest) = bytes.split_at_checked(width)?;
     let length = length
         .iter()
         .fold(0usize, |total, byte| (total << 8) | usize::from(*byte));
-    rest.split_at_checked(length).ok_or_else(cut_short)
+    rest.split_at_checked(length)
 }
 
 #[cfg(test)]
@@ -139,6 +201,28 @@ mod tests {
             .get(1)
             .map(|(_, document, _)| document.get_heads());
         assert_eq!(heads, Some(two.get_heads()));
+    }
+
+    #[test]
+    fn a_body_read_in_pieces_of_any_size_gives_the_same_documents() {
+        let ids: Vec<DocumentId> = (0..5).map(|_| DocumentId::random()).collect();
+        let mut body = Vec::new();
+        for (index, id) in ids.iter().enumerate() {
+            body.extend(frame(
+                &id.to_string(),
+                &document_with(&format!("n{index}")).save(),
+            ));
+        }
+        let wanted: HashSet<DocumentId> = ids.iter().copied().collect();
+        for size in [1, 3, 7, 64, body.len()] {
+            let mut reader = FrameReader::new(wanted.clone());
+            for piece in body.chunks(size) {
+                reader.feed(piece);
+            }
+            let documents = reader.finish().unwrap_or_else(|error| panic!("{error:?}"));
+            let read: Vec<DocumentId> = documents.iter().map(|(id, _, _)| *id).collect();
+            assert_eq!(read, ids, "pieces of {size} bytes");
+        }
     }
 
     #[test]

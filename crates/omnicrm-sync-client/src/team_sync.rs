@@ -139,7 +139,7 @@ struct Session {
     root_id: DocumentId,
     /// Each document's stored heads when the client last merged or stored it: a stored
     /// document with other heads has changes the client does not hold yet.
-    held: HashMap<DocumentId, String>,
+    held: HashMap<String, String>,
     /// Documents the last sync could not store or the server did not confirm: looked at again.
     retry: HashSet<DocumentId>,
     /// Downloaded documents not synced over the connection yet: until they are, the server
@@ -530,30 +530,36 @@ impl TeamSync {
         };
 
         // The documents stored here with changes the client does not hold yet.
+        // (Keyed by the ids' text: parsing every id at each sync cost more than the sync.)
         let stored_heads = self.core.database.read(documents::list_heads)?;
-        let to_merge: Vec<DocumentId> = stored_heads
+        let to_merge: Vec<String> = stored_heads
             .iter()
             .filter(|(id, stored)| held.get(*id) != Some(&stored.heads))
-            .map(|(id, _)| *id)
+            .map(|(id, _)| id.clone())
             .collect();
+        let root_key = root_id.to_string();
         let stored = self
             .core
             .database
             .read(|database| documents::load_many(database, &to_merge))?;
         // Documents new on this device since the last sync: the root must list them.
         let mut new_here = fresh;
+        let mut merged = Vec::with_capacity(stored.len());
         for document in stored {
-            new_here |= held.insert(document.document_id, document.heads).is_none();
+            merged.push(document.document_id);
+            new_here |= held
+                .insert(document.document_id.to_string(), document.heads)
+                .is_none();
             client
                 .merge(document.document_id, document.document)
                 .map_err(server_error)?;
         }
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
-            merged = to_merge.len(),
+            merged = merged.len(),
             "sync: local documents merged"
         );
-        let root_present = stored_heads.contains_key(&root_id)
+        let root_present = stored_heads.contains_key(&root_key)
             || client
                 .document(&root_id)
                 .is_some_and(|root| !root.get_heads().is_empty());
@@ -579,7 +585,7 @@ impl TeamSync {
         let mut to_sync: Vec<DocumentId> = if fresh {
             client.document_ids()
         } else {
-            let mut to_sync = to_merge.clone();
+            let mut to_sync = merged.clone();
             to_sync.extend(unsubscribed);
             to_sync
         };
@@ -600,7 +606,7 @@ impl TeamSync {
         // when it changed since it was stored, here or by a push between syncs).
         let root_changed = client.document(&root_id).map(documents::heads_text)
             != stored_heads
-                .get(&root_id)
+                .get(&root_key)
                 .map(|stored| stored.heads.clone());
         let entries = if fresh || !root_present || root_changed {
             client
@@ -681,7 +687,7 @@ impl TeamSync {
         let candidates: Vec<DocumentId> = if fresh {
             client.document_ids()
         } else {
-            let mut candidates: HashSet<DocumentId> = to_merge.into_iter().collect();
+            let mut candidates: HashSet<DocumentId> = merged.into_iter().collect();
             candidates.extend(changed_by_server);
             candidates.extend(downloaded.iter().copied());
             candidates.extend(retry);
@@ -704,7 +710,7 @@ impl TeamSync {
             let heads = documents::heads_text(document);
             let server_has = client.server_has(&document_id)
                 || downloaded_heads.get(&document_id) == Some(&heads);
-            let stored = stored_heads.get(&document_id);
+            let stored = stored_heads.get(&document_id.to_string());
             let was_unsent = stored.is_some_and(|stored| stored.heads != stored.sent_heads);
             if server_has && was_unsent {
                 sent += 1;
@@ -736,7 +742,7 @@ impl TeamSync {
             });
         }
         // Contacts before notes (a note needs its contact), and so on.
-        incoming.sort_by_key(|incoming| application_order(&incoming.document));
+        incoming.sort_by_cached_key(|incoming| application_order(&incoming.document));
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             incoming = incoming.len(),
@@ -764,7 +770,7 @@ impl TeamSync {
                             sent_heads.as_deref(),
                             &now,
                         )?;
-                        held.insert(root_id, item.heads.clone());
+                        held.insert(root_key.clone(), item.heads.clone());
                         continue;
                     }
                     match self.apply_incoming(
@@ -780,7 +786,7 @@ impl TeamSync {
                             stored: true,
                             changed,
                         }) => {
-                            held.insert(item.document_id, item.heads.clone());
+                            held.insert(item.document_id.to_string(), item.heads.clone());
                             if changed {
                                 received += 1;
                             }
@@ -981,7 +987,7 @@ impl TeamSync {
             .into_iter()
             .filter(|stored| stored.record_id.is_some())
             .collect();
-        stored.sort_by_key(|stored| application_order(&stored.document));
+        stored.sort_by_cached_key(|stored| application_order(&stored.document));
         let batch_id = new_remote_batch_id();
         let now = now_utc();
         let (mut documents_read, mut changed) = (0, 0);
