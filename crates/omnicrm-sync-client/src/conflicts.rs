@@ -5,7 +5,7 @@
 
 use omnicrm_core::time::new_id;
 use omnicrm_core::{Error, Result};
-use omnicrm_sync::conflicts::field_conflicts;
+use omnicrm_sync::conflicts::FieldConflict;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
@@ -42,23 +42,22 @@ pub enum ConflictChoice {
     UseOther,
 }
 
-/// Brings the stored conflicts of `record_id` in line with its document.
-pub(crate) fn refresh(
+/// Brings the stored conflicts of `record_id` in line with `found`, those of its document.
+pub(crate) fn store(
     connection: &Connection,
     record_id: &str,
     kind: &str,
-    document: &automerge::Automerge,
+    found: &[FieldConflict],
     now: &str,
 ) -> Result<()> {
-    let found = field_conflicts(document).map_err(|error| {
-        Error::internal(format!(
-            "could not read the conflicts of a document: {error}"
-        ))
-    })?;
     let mut current = Vec::new();
     for conflict in found {
-        for other in conflict.others {
-            current.push((conflict.field.clone(), conflict.chosen.clone(), other));
+        for other in &conflict.others {
+            current.push((
+                conflict.field.clone(),
+                conflict.chosen.clone(),
+                other.clone(),
+            ));
         }
     }
     let stored: Vec<(String, String, String)> = {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use automerge::{Automerge, ChangeHash};
 use omnicrm_core::{Error, Result};
+use omnicrm_sync::conflicts::{field_conflicts, FieldConflict};
 use omnicrm_sync::DocumentId;
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -286,11 +287,53 @@ pub fn save_document(
     sent_heads: Option<&str>,
     now: &str,
 ) -> Result<()> {
-    let heads = heads_text(document);
     let bytes = match saved {
         Some(bytes) => std::borrow::Cow::Borrowed(bytes),
         None => std::borrow::Cow::Owned(document.save()),
     };
+    let conflicts = match record_id {
+        Some(_) => field_conflicts(document).map_err(|error| {
+            Error::internal(format!(
+                "could not read the conflicts of a document: {error}"
+            ))
+        })?,
+        None => Vec::new(),
+    };
+    let stored = StoredParts {
+        heads: &heads_text(document),
+        bytes: &bytes,
+        conflicts: &conflicts,
+    };
+    store_document(
+        connection,
+        document_id,
+        record_id,
+        kind,
+        stored,
+        sent_heads,
+        now,
+    )
+}
+
+/// What is stored of a document, worked out beforehand.
+#[derive(Clone, Copy)]
+pub struct StoredParts<'a> {
+    pub heads: &'a str,
+    pub bytes: &'a [u8],
+    /// The document's conflicting fields (kept for its record).
+    pub conflicts: &'a [FieldConflict],
+}
+
+/// Stores a document from parts worked out beforehand (see [`save_document`]).
+pub fn store_document(
+    connection: &Connection,
+    document_id: &DocumentId,
+    record_id: Option<&str>,
+    kind: &str,
+    stored: StoredParts<'_>,
+    sent_heads: Option<&str>,
+    now: &str,
+) -> Result<()> {
     connection
         .prepare_cached(
             "INSERT INTO sync_documents (document_id, record_id, kind, bytes, heads, sent_heads,
@@ -305,13 +348,13 @@ pub fn save_document(
             document_id.to_string(),
             record_id,
             kind,
-            bytes.as_ref(),
-            heads,
+            stored.bytes,
+            stored.heads,
             sent_heads,
             now
         ])?;
     if let Some(record_id) = record_id {
-        crate::conflicts::refresh(connection, record_id, kind, document, now)?;
+        crate::conflicts::store(connection, record_id, kind, stored.conflicts, now)?;
     }
     Ok(())
 }

@@ -31,7 +31,8 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::conflicts::{self, ConflictChoice, SyncConflict};
-use crate::local_documents::{self as documents, WorkspaceConnection};
+use crate::incoming::{write_prepared, Incoming, Prepared};
+use crate::local_documents::{self as documents, StoredParts, WorkspaceConnection};
 use crate::mapping::{self, LocalContact, MappingError, SharingPolicy};
 use crate::snapshot;
 
@@ -754,12 +755,13 @@ impl TeamSync {
             }
             Ok(())
         })?;
-        for chunk in incoming.chunks_mut(APPLY_CHUNK) {
+        write_prepared(&incoming, APPLY_CHUNK, root_id, |batch, prepared| {
             self.core.remote.write_batch(|writer| {
                 let edited_here = edited_here_since_recorded(writer.connection())?;
-                for item in chunk.iter_mut() {
+                for (item, prepared) in batch.iter().zip(prepared) {
                     let sent_heads = item.server_has.then(|| item.heads.clone());
-                    if item.document_id == root_id {
+                    let Some(prepared) = prepared? else {
+                        // The workspace root.
                         documents::save_document(
                             writer.connection(),
                             &root_id,
@@ -772,11 +774,12 @@ impl TeamSync {
                         )?;
                         held.insert(root_key.clone(), item.heads.clone());
                         continue;
-                    }
+                    };
                     match self.apply_incoming(
                         writer,
                         &edited_here,
                         item,
+                        prepared,
                         &policy,
                         &batch_id,
                         sent_heads.as_deref(),
@@ -810,8 +813,8 @@ impl TeamSync {
                     }
                 }
                 Ok(())
-            })?;
-        }
+            })
+        })?;
         for item in incoming {
             client
                 .merge(item.document_id, item.document)
@@ -907,19 +910,21 @@ impl TeamSync {
         };
         let batch_id = new_remote_batch_id();
         let now = now_utc();
-        let mut item = Incoming {
+        let item = Incoming {
             document_id: stored.document_id,
             saved: None,
             heads: documents::heads_text(&document),
             document,
             server_has: false,
         };
+        let prepared = item.prepare()?;
         let applied = self.core.remote.write_batch(|writer| {
             let edited_here = edited_here_since_recorded(writer.connection())?;
             self.apply_incoming(
                 writer,
                 &edited_here,
-                &mut item,
+                &item,
+                prepared,
                 &policy,
                 &batch_id,
                 None,
@@ -995,7 +1000,7 @@ impl TeamSync {
             let edited_here = edited_here_since_recorded(writer.connection())?;
             for stored in stored {
                 documents_read += 1;
-                let mut item = Incoming {
+                let item = Incoming {
                     document_id: stored.document_id,
                     saved: None,
                     document: stored.document,
@@ -1006,7 +1011,8 @@ impl TeamSync {
                 let applied = self.apply_incoming(
                     writer,
                     &edited_here,
-                    &mut item,
+                    &item,
+                    item.prepare()?,
                     &policy,
                     &batch_id,
                     Some(&sent),
@@ -1031,37 +1037,40 @@ impl TeamSync {
         &self,
         writer: &RemoteWriter<'_>,
         edited_here: &HashSet<String>,
-        item: &mut Incoming,
+        item: &Incoming,
+        prepared: Prepared,
         policy: &SharingPolicy,
         batch_id: &str,
         sent_heads: Option<&str>,
         now: &str,
     ) -> Result<Applied> {
         let document_id = item.document_id;
-        let deleted = RecordDocument::deleted_at(&item.document)
-            .map_err(model_error)?
-            .is_some();
-        let record = AnyRecord::read(&item.document).map_err(model_error)?;
-        let document = &item.document;
-        let saved = item.saved.as_deref();
-        let Some(record) = record else {
-            return keep_document(writer.connection(), document_id, document, sent_heads, now);
+        let deleted = prepared.deleted;
+        let stored = StoredParts {
+            heads: &item.heads,
+            bytes: item.bytes(&prepared),
+            conflicts: &prepared.conflicts,
+        };
+        let Some(record) = prepared.record.clone() else {
+            return keep_document(writer.connection(), item, stored, sent_heads, now);
         };
         let kind = record.kind().as_str();
         let record_id = record.record_id().to_string();
         // Stores the document with the record, unless a local edit waits to be sent.
         let store = |transaction: &rusqlite::Connection| {
-            store_unless_edited_here(
+            if edited_here.contains(&record_id) {
+                return Ok(false);
+            }
+            documents::store_document(
                 transaction,
-                edited_here.contains(&record_id),
-                &record_id,
-                kind,
                 &document_id,
-                document,
-                saved,
+                Some(&record_id),
+                kind,
+                stored,
                 sent_heads,
                 now,
-            )
+            )?;
+            Ok(true)
         };
         let applied = match record {
             AnyRecord::Contact(contact) => {
@@ -1129,7 +1138,7 @@ impl TeamSync {
             // Tag definitions are not applied: a contact's tags travel by name with the
             // contact, and each device keeps its own tag list.
             AnyRecord::Tag(_) => {
-                return keep_document(writer.connection(), document_id, document, sent_heads, now);
+                return keep_document(writer.connection(), item, stored, sent_heads, now);
             }
         };
         Ok(Applied {
@@ -1148,24 +1157,23 @@ impl TeamSync {
 /// Keeps a document this device does not apply as it is, so it stays in step.
 fn keep_document(
     connection: &rusqlite::Connection,
-    document_id: DocumentId,
-    document: &Automerge,
+    item: &Incoming,
+    stored: StoredParts<'_>,
     sent_heads: Option<&str>,
     now: &str,
 ) -> Result<Applied> {
-    let record_id = RecordDocument::record_id(document)
+    let record_id = RecordDocument::record_id(&item.document)
         .ok()
         .map(|id| id.to_string());
-    let kind = RecordDocument::kind(document)
+    let kind = RecordDocument::kind(&item.document)
         .map(|kind| kind.as_str().to_owned())
         .unwrap_or_else(|_| "unknown".to_owned());
-    documents::save_document(
+    documents::store_document(
         connection,
-        &document_id,
+        &item.document_id,
         record_id.as_deref(),
         &kind,
-        document,
-        None,
+        stored,
         sent_heads,
         now,
     )?;
@@ -1237,46 +1245,6 @@ fn edited_here_since_recorded(transaction: &rusqlite::Connection) -> Result<Hash
         .query_map([format!("{REMOTE_BATCH_PREFIX}%")], |row| row.get(0))?
         .collect::<rusqlite::Result<HashSet<String>>>()?;
     Ok(ids)
-}
-
-/// Stores the document a remote record came from, unless the record has a local edit not yet
-/// turned into a document change: applying would overwrite that edit, so the record waits
-/// (false) until the next sync has sent the edit and merged it.
-#[allow(clippy::too_many_arguments)]
-fn store_unless_edited_here(
-    transaction: &rusqlite::Connection,
-    edited_here: bool,
-    record_id: &str,
-    entity: &str,
-    document_id: &DocumentId,
-    document: &Automerge,
-    saved: Option<&[u8]>,
-    sent_heads: Option<&str>,
-    now: &str,
-) -> Result<bool> {
-    if edited_here {
-        return Ok(false);
-    }
-    documents::save_document(
-        transaction,
-        document_id,
-        Some(record_id),
-        entity,
-        document,
-        saved,
-        sent_heads,
-        now,
-    )?;
-    Ok(true)
-}
-
-struct Incoming {
-    document_id: DocumentId,
-    document: Automerge,
-    /// The document's bytes as downloaded, while it is unchanged since.
-    saved: Option<Vec<u8>>,
-    heads: String,
-    server_has: bool,
 }
 
 enum Outgoing {
@@ -1483,7 +1451,7 @@ fn client_error(server: &str, error: ClientError) -> Error {
     }
 }
 
-fn model_error(error: ModelError) -> Error {
+pub(crate) fn model_error(error: ModelError) -> Error {
     match error {
         ModelError::SchemaTooNew { .. } => Error::new(
             ErrorCode::SchemaTooNew,
