@@ -149,8 +149,14 @@ struct Session {
     unsubscribed: Vec<DocumentId>,
 }
 
-/// From this many records missing here, they are downloaded at once ([`snapshot`]).
+/// From this many records missing here, they are downloaded at once ([`snapshot`])...
 const DOWNLOAD_FROM: usize = 50;
+
+/// ...when they are also a tenth of the workspace or more: the download carries every record,
+/// so a few hundred new ones in a large workspace come faster one request each.
+fn worth_downloading(missing: usize, in_workspace: usize) -> bool {
+    missing >= DOWNLOAD_FROM && missing.saturating_mul(10) >= in_workspace
+}
 
 /// Remote records applied per write transaction: few commits, and a local edit never waits
 /// long for the writer.
@@ -632,7 +638,7 @@ impl TeamSync {
         // The heads each was downloaded at: the server holds at least those.
         let mut downloaded_heads = HashMap::new();
         let mut downloaded_bytes = HashMap::new();
-        if missing.len() >= DOWNLOAD_FROM {
+        if worth_downloading(missing.len(), entries.len()) {
             match snapshot::fetch(&connection.server, token.expose_secret(), missing.clone()).await
             {
                 Ok(documents) => {
@@ -1466,4 +1472,20 @@ fn mapping_error(error: MappingError) -> Error {
         ErrorCode::ValidationFailed,
         format!("a record from the team could not be read: {error}"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::worth_downloading;
+
+    #[test]
+    fn a_new_device_downloads_and_a_few_new_records_in_a_large_workspace_are_requested() {
+        assert!(worth_downloading(25_000, 25_000), "a new device");
+        assert!(!worth_downloading(49, 49), "a small workspace");
+        assert!(worth_downloading(3_000, 25_000), "a large import");
+        assert!(
+            !worth_downloading(1_000, 25_000),
+            "a few hundred records more"
+        );
+    }
 }
