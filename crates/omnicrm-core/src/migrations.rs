@@ -102,6 +102,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0017_private_note_search.sql",
         sql: include_str!("../../../migrations/sqlite/0017_private_note_search.sql"),
     },
+    Migration {
+        version: 18,
+        name: "0018_sync_pending_index.sql",
+        sql: include_str!("../../../migrations/sqlite/0018_sync_pending_index.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -366,14 +366,16 @@ impl TeamSync {
             let unsent = documents::unsent_count(connection)?;
             let waiting: u32 = connection.query_row(
                 &format!(
-                    "SELECT COUNT(DISTINCT entity || ':' || entity_id) FROM change_log
+                    "SELECT COUNT(DISTINCT entity || ':' || entity_id) FROM change_log c
                      WHERE seq > ?1 AND entity IN ({TRAVELLING_ENTITIES})
                        AND (batch_id IS NULL OR batch_id NOT LIKE ?2)
-                       AND NOT (entity_id NOT IN (SELECT record_id FROM sync_documents
-                                                  WHERE record_id IS NOT NULL)
-                                AND (entity_id IN (SELECT id FROM notes WHERE is_private = 1)
-                                     OR entity_id IN (SELECT id FROM interactions
-                                                      WHERE source != 'manual')))"
+                       AND NOT (NOT EXISTS (SELECT 1 FROM sync_documents d
+                                            WHERE d.record_id = c.entity_id)
+                                AND (EXISTS (SELECT 1 FROM notes n
+                                             WHERE n.id = c.entity_id AND n.is_private = 1)
+                                     OR EXISTS (SELECT 1 FROM interactions i
+                                                WHERE i.id = c.entity_id
+                                                  AND i.source != 'manual')))"
                 ),
                 params![since, format!("{REMOTE_BATCH_PREFIX}%")],
                 |row| row.get(0),
@@ -389,10 +391,14 @@ impl TeamSync {
             share_health_details: connection.share_health_details,
         };
         let (changed, newest) = self.core.database.read(|database| {
+            // Materialized first: grouped directly, SQLite walks the whole log in the
+            // entity index's order instead of the few entries after `seq` (22 ms at 100k).
             let mut statement = database.prepare_cached(&format!(
-                "SELECT entity, entity_id, MAX(seq) FROM change_log
-                 WHERE seq > ?1 AND entity IN ({TRAVELLING_ENTITIES})
-                   AND (batch_id IS NULL OR batch_id NOT LIKE ?2)
+                "WITH recent AS MATERIALIZED (
+                     SELECT entity, entity_id, seq FROM change_log
+                     WHERE seq > ?1 AND entity IN ({TRAVELLING_ENTITIES})
+                       AND (batch_id IS NULL OR batch_id NOT LIKE ?2))
+                 SELECT entity, entity_id, MAX(seq) FROM recent
                  GROUP BY entity, entity_id ORDER BY MAX(seq)"
             ))?;
             let rows = statement
