@@ -267,7 +267,7 @@ async fn private_notes_indexed_before_the_upgrade_leave_the_assistants_index() {
         .create(&paula, NoteInput::plain("Panic button by the door."))
         .unwrap();
     // The database as migration 0016 left it: every note in `search_notes_fts`, no private
-    // index, the version at 16.
+    // index, the version at 16 (and what later migrations added undone too).
     core.database
         .write(|transaction| {
             transaction.execute_batch(
@@ -276,7 +276,8 @@ async fn private_notes_indexed_before_the_upgrade_leave_the_assistants_index() {
                  WHERE d.kind = 'note' AND n.is_private <> 0;
                  DROP TABLE search_private_notes_terms;
                  DROP TABLE search_private_notes_fts;
-                 DELETE FROM schema_migrations WHERE version = 17;
+                 DROP INDEX sync_documents_unsent;
+                 DELETE FROM schema_migrations WHERE version >= 17;
                  PRAGMA user_version = 16;",
             )?;
             Ok(())
