@@ -22,6 +22,7 @@ pub async fn fetch(
     token: &str,
     wanted: HashSet<DocumentId>,
 ) -> Result<Vec<Downloaded>> {
+    let started = std::time::Instant::now();
     let response = reqwest::Client::builder()
         .timeout(DOWNLOAD_LIMIT)
         .build()
@@ -65,9 +66,16 @@ pub async fn fetch(
         }
     }
     drop(sender);
-    loader
+    let received_ms = started.elapsed().as_millis() as u64;
+    let loaded = loader
         .await
-        .map_err(|error| Error::internal(format!("loading the team's records stopped: {error}")))?
+        .map_err(|error| Error::internal(format!("loading the team's records stopped: {error}")))?;
+    tracing::debug!(
+        received_ms,
+        loaded_ms = started.elapsed().as_millis() as u64,
+        "sync: download received, then loaded"
+    );
+    loaded
 }
 
 fn unreachable(server: &str, error: &reqwest::Error) -> Error {
