@@ -36,8 +36,8 @@ pub async fn fetch(
     if status != 200 {
         return Err(crate::team_sync::http_status_error(status));
     }
-    // Documents are loaded on another thread as their bytes arrive: loading overlaps the
-    // server reading the next page.
+    // The body is read apart on another thread as it arrives; the documents load at the end,
+    // on every core.
     let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
     let loader = tokio::task::spawn_blocking(move || {
         let mut reader = FrameReader::new(wanted);
@@ -94,12 +94,12 @@ pub fn decode(body: &[u8], wanted: &HashSet<DocumentId>) -> Result<Vec<Downloade
     reader.finish()
 }
 
-/// Reads the body as it arrives, in pieces of any size, loading each wanted document once
-/// its bytes are complete.
+/// Reads the body as it arrives, in pieces of any size, keeping each wanted document's bytes;
+/// [`FrameReader::finish`] loads them.
 struct FrameReader {
     wanted: HashSet<DocumentId>,
     pending: Vec<u8>,
-    documents: Vec<Downloaded>,
+    frames: Vec<(DocumentId, Vec<u8>)>,
 }
 
 impl FrameReader {
@@ -107,7 +107,7 @@ impl FrameReader {
         Self {
             wanted,
             pending: Vec::new(),
-            documents: Vec::new(),
+            frames: Vec::new(),
         }
     }
 
@@ -125,28 +125,55 @@ impl FrameReader {
             else {
                 continue;
             };
-            if !self.wanted.contains(&id) {
-                continue;
-            }
-            let mut document = Automerge::new();
-            match document.load_incremental(data) {
-                Ok(_) => self.documents.push((id, document, data.to_vec())),
-                Err(error) => tracing::warn!(document = %id, %error, "a team record did not load"),
+            if self.wanted.contains(&id) {
+                self.frames.push((id, data.to_vec()));
             }
         }
         self.pending.drain(..consumed);
     }
 
+    /// Loads the documents, on every core: the bytes arrive far faster than one core loads
+    /// them (25k documents: 0.3 s to arrive, 3 s to load on one core).
     fn finish(self) -> Result<Vec<Downloaded>> {
-        if self.pending.is_empty() {
-            Ok(self.documents)
-        } else {
-            Err(Error::new(
+        if !self.pending.is_empty() {
+            return Err(Error::new(
                 ErrorCode::Network,
                 "the team server's list of records was cut short",
-            ))
+            ));
+        }
+        let workers = std::thread::available_parallelism().map_or(1, usize::from);
+        let share = self.frames.len().div_ceil(workers).max(1);
+        let mut shares: Vec<Vec<(DocumentId, Vec<u8>)>> = Vec::new();
+        let mut frames = self.frames.into_iter().peekable();
+        while frames.peek().is_some() {
+            shares.push(frames.by_ref().take(share).collect());
+        }
+        let loaded = std::thread::scope(|scope| {
+            let handles: Vec<_> = shares
+                .into_iter()
+                .map(|share| scope.spawn(move || load_all(share)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| handle.join())
+                .collect::<std::result::Result<Vec<_>, _>>()
+        })
+        .map_err(|_| Error::internal("loading the team's records stopped"))?;
+        Ok(loaded.into_iter().flatten().collect())
+    }
+}
+
+/// Loads each document; one that does not load is left out (the sync asks for it on its own).
+fn load_all(frames: Vec<(DocumentId, Vec<u8>)>) -> Vec<Downloaded> {
+    let mut documents = Vec::with_capacity(frames.len());
+    for (id, data) in frames {
+        let mut document = Automerge::new();
+        match document.load_incremental(&data) {
+            Ok(_) => documents.push((id, document, data)),
+            Err(error) => tracing::warn!(document = %id, %error, "a team record did not load"),
         }
     }
+    documents
 }
 
 /// The first whole frame of `bytes` (id, data, bytes used), or `None` when it is incomplete.
