@@ -43,6 +43,16 @@ impl SearchState {
     }
 }
 
+/// The application's team sync (the one the background service runs, so "Sync now" reuses its
+/// open connection), or why there is none (the core did not open).
+pub struct TeamSyncState(Result<omnicrm_sync_client::TeamSync, Error>);
+
+impl TeamSyncState {
+    pub fn team_sync(&self) -> Result<omnicrm_sync_client::TeamSync, Error> {
+        self.0.clone()
+    }
+}
+
 /// Where the generated TypeScript bindings live.
 pub fn bindings_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings.ts")
@@ -302,6 +312,10 @@ fn try_run() -> Result<(), String> {
         .as_ref()
         .map(omnicrm_app::Application::search)
         .map_err(Clone::clone);
+    let team_sync = application
+        .as_ref()
+        .map(omnicrm_app::Application::team_sync)
+        .map_err(Clone::clone);
     let background = application.ok();
 
     let builder = specta_builder();
@@ -309,6 +323,7 @@ fn try_run() -> Result<(), String> {
         .manage(CoreState(core))
         .manage(JobsState(queue))
         .manage(SearchState(search))
+        .manage(TeamSyncState(team_sync))
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);

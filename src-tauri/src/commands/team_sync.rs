@@ -11,17 +11,22 @@ use tauri::{AppHandle, State};
 
 use super::{notify_contacts, CommandResult};
 use crate::events::ContactsChangeReason;
-use crate::CoreState;
+use crate::{CoreState, TeamSyncState};
 
-fn team_sync(state: &State<'_, CoreState>) -> CommandResult<TeamSync> {
-    Ok(TeamSync::new(state.core()?))
+/// The application's team sync: the one its background service runs, so a command reuses
+/// the connection the service keeps open.
+fn team_sync(team: &State<'_, TeamSyncState>) -> CommandResult<TeamSync> {
+    team.team_sync()
 }
 
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, err(level = "warn"))]
-pub async fn sync_status(state: State<'_, CoreState>) -> CommandResult<SyncStatus> {
-    let sync = team_sync(&state)?;
+pub async fn sync_status(
+    state: State<'_, CoreState>,
+    team: State<'_, TeamSyncState>,
+) -> CommandResult<SyncStatus> {
+    let sync = team_sync(&team)?;
     state.core()?.run(move |_| sync.status()).await
 }
 
@@ -31,18 +36,18 @@ pub async fn sync_status(state: State<'_, CoreState>) -> CommandResult<SyncStatu
 #[specta::specta]
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn sync_connect(
-    state: State<'_, CoreState>,
+    team: State<'_, TeamSyncState>,
     server: String,
     token: String,
 ) -> CommandResult<SyncConnectOutcome> {
-    team_sync(&state)?.connect(&server, &token).await
+    team_sync(&team)?.connect(&server, &token).await
 }
 
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, err(level = "warn"))]
-pub async fn sync_now(app: AppHandle, state: State<'_, CoreState>) -> CommandResult<SyncReport> {
-    let report = team_sync(&state)?.sync_now().await?;
+pub async fn sync_now(app: AppHandle, team: State<'_, TeamSyncState>) -> CommandResult<SyncReport> {
+    let report = team_sync(&team)?.sync_now().await?;
     if report.received > 0 {
         notify_contacts(&app, Vec::new(), ContactsChangeReason::Imported);
     }
@@ -53,8 +58,11 @@ pub async fn sync_now(app: AppHandle, state: State<'_, CoreState>) -> CommandRes
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, err(level = "warn"))]
-pub async fn sync_disconnect(state: State<'_, CoreState>) -> CommandResult<SyncStatus> {
-    let sync = team_sync(&state)?;
+pub async fn sync_disconnect(
+    state: State<'_, CoreState>,
+    team: State<'_, TeamSyncState>,
+) -> CommandResult<SyncStatus> {
+    let sync = team_sync(&team)?;
     state.core()?.run(move |_| sync.disconnect()).await
 }
 
@@ -64,9 +72,10 @@ pub async fn sync_disconnect(state: State<'_, CoreState>) -> CommandResult<SyncS
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn sync_set_share_health(
     state: State<'_, CoreState>,
+    team: State<'_, TeamSyncState>,
     share: bool,
 ) -> CommandResult<SyncStatus> {
-    let sync = team_sync(&state)?;
+    let sync = team_sync(&team)?;
     state
         .core()?
         .run(move |_| sync.set_share_health_details(share))
@@ -80,9 +89,10 @@ pub async fn sync_set_share_health(
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn sync_conflicts(
     state: State<'_, CoreState>,
+    team: State<'_, TeamSyncState>,
     record_id: Option<String>,
 ) -> CommandResult<Vec<SyncConflict>> {
-    let sync = team_sync(&state)?;
+    let sync = team_sync(&team)?;
     state
         .core()?
         .run(move |_| sync.conflicts(record_id.as_deref()))
@@ -96,11 +106,11 @@ pub async fn sync_conflicts(
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn sync_resolve_conflict(
     app: AppHandle,
-    state: State<'_, CoreState>,
+    team: State<'_, TeamSyncState>,
     id: String,
     choice: ConflictChoice,
 ) -> CommandResult<ConflictResolution> {
-    let resolution = team_sync(&state)?.resolve_conflict(&id, choice).await?;
+    let resolution = team_sync(&team)?.resolve_conflict(&id, choice).await?;
     notify_contacts(
         &app,
         vec![resolution.record_id.clone()],
