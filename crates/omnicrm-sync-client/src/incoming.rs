@@ -57,15 +57,6 @@ impl Incoming {
             conflicts,
         })
     }
-
-    /// The bytes to store: as downloaded, or as saved by [`Incoming::prepare`].
-    pub(crate) fn bytes<'a>(&'a self, prepared: &'a Prepared) -> &'a [u8] {
-        match (&self.saved, &prepared.saved) {
-            (Some(saved), _) => saved,
-            (None, Some(saved)) => saved,
-            (None, None) => &[],
-        }
-    }
 }
 
 /// Prepares every document of `batch` but the workspace root (`None` in its place).

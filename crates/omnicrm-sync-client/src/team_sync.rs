@@ -1037,13 +1037,23 @@ impl TeamSync {
         now: &str,
     ) -> Result<Applied> {
         let document_id = item.document_id;
-        let deleted = prepared.deleted;
+        let Prepared {
+            deleted,
+            record,
+            saved,
+            conflicts,
+        } = prepared;
         let stored = StoredParts {
             heads: &item.heads,
-            bytes: item.bytes(&prepared),
-            conflicts: &prepared.conflicts,
+            // As downloaded, or as saved while preparing.
+            bytes: item
+                .saved
+                .as_deref()
+                .or(saved.as_deref())
+                .unwrap_or_default(),
+            conflicts: &conflicts,
         };
-        let Some(record) = prepared.record.clone() else {
+        let Some(record) = record else {
             return keep_document(writer.connection(), item, stored, sent_heads, now);
         };
         let kind = record.kind().as_str();
