@@ -36,38 +36,14 @@ pub async fn fetch(
     if status != 200 {
         return Err(crate::team_sync::http_status_error(status));
     }
-    // The body is read apart on another thread as it arrives; the documents load at the end,
-    // on every core.
-    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
-    let loader = tokio::task::spawn_blocking(move || {
-        let mut reader = FrameReader::new(wanted);
-        while let Some(chunk) = receiver.blocking_recv() {
-            reader.feed(&chunk);
-        }
-        reader.finish()
-    });
-    let mut response = response;
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if sender.send(chunk.to_vec()).is_err() {
-                    break;
-                }
-            }
-            Ok(None) => break,
-            Err(error) => {
-                drop(sender);
-                // The loader's outcome does not matter: the download failed.
-                if let Err(join_error) = loader.await {
-                    tracing::debug!(%join_error, "the record loader stopped");
-                }
-                return Err(unreachable(server, &error));
-            }
-        }
-    }
-    drop(sender);
+    // The whole body arrives in a tenth of the time its documents take to load (25k: 0.3 s
+    // against 3.5 s), so it is read first and loaded after, off the async workers.
+    let body = response
+        .bytes()
+        .await
+        .map_err(|error| unreachable(server, &error))?;
     let received_ms = started.elapsed().as_millis() as u64;
-    let loaded = loader
+    let loaded = tokio::task::spawn_blocking(move || decode(&body, &wanted))
         .await
         .map_err(|error| Error::internal(format!("loading the team's records stopped: {error}")))?;
     tracing::debug!(
@@ -86,81 +62,46 @@ fn unreachable(server: &str, error: &reqwest::Error) -> Error {
 }
 
 /// Reads a `GET /v1/documents` body: per document, the id's length (u16, big-endian), the id,
-/// the data's length (u32, big-endian) and the data. A document that does not load is left
-/// out (the sync asks for it on its own); a body cut short is an error.
+/// the data's length (u32, big-endian) and the data. Only the `wanted` documents are loaded,
+/// on every core. A document that does not load is left out (the sync asks for it on its
+/// own); a body cut short is an error.
 pub fn decode(body: &[u8], wanted: &HashSet<DocumentId>) -> Result<Vec<Downloaded>> {
-    let mut reader = FrameReader::new(wanted.clone());
-    reader.feed(body);
-    reader.finish()
-}
-
-/// Reads the body as it arrives, in pieces of any size, keeping each wanted document's bytes;
-/// [`FrameReader::finish`] loads them.
-struct FrameReader {
-    wanted: HashSet<DocumentId>,
-    pending: Vec<u8>,
-    frames: Vec<(DocumentId, Vec<u8>)>,
-}
-
-impl FrameReader {
-    fn new(wanted: HashSet<DocumentId>) -> Self {
-        Self {
-            wanted,
-            pending: Vec::new(),
-            frames: Vec::new(),
-        }
-    }
-
-    fn feed(&mut self, piece: &[u8]) {
-        self.pending.extend_from_slice(piece);
-        let mut consumed = 0;
-        while let Some(rest) = self.pending.get(consumed..) {
-            let Some((id, data, used)) = next_frame(rest) else {
-                break;
-            };
-            consumed += used;
-            let Some(id) = std::str::from_utf8(id)
-                .ok()
-                .and_then(|id| id.parse::<DocumentId>().ok())
-            else {
-                continue;
-            };
-            if self.wanted.contains(&id) {
-                self.frames.push((id, data.to_vec()));
-            }
-        }
-        self.pending.drain(..consumed);
-    }
-
-    /// Loads the documents, on every core: the bytes arrive far faster than one core loads
-    /// them (25k documents: 0.3 s to arrive, 3 s to load on one core).
-    fn finish(self) -> Result<Vec<Downloaded>> {
-        if !self.pending.is_empty() {
+    let mut frames = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        let Some((id, data, used)) = next_frame(rest) else {
             return Err(Error::new(
                 ErrorCode::Network,
                 "the team server's list of records was cut short",
             ));
+        };
+        rest = rest.get(used..).unwrap_or_default();
+        let id = std::str::from_utf8(id)
+            .ok()
+            .and_then(|id| id.parse::<DocumentId>().ok());
+        if let Some(id) = id.filter(|id| wanted.contains(id)) {
+            frames.push((id, data.to_vec()));
         }
-        let workers = std::thread::available_parallelism().map_or(1, usize::from);
-        let share = self.frames.len().div_ceil(workers).max(1);
-        let mut shares: Vec<Vec<(DocumentId, Vec<u8>)>> = Vec::new();
-        let mut frames = self.frames.into_iter().peekable();
-        while frames.peek().is_some() {
-            shares.push(frames.by_ref().take(share).collect());
-        }
-        let loaded = std::thread::scope(|scope| {
-            let handles: Vec<_> = shares
-                .into_iter()
-                .map(|share| scope.spawn(move || load_all(share)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|handle| handle.join())
-                .collect::<std::result::Result<Vec<_>, _>>()
-        })
-        .map_err(|_| Error::internal("loading the team's records stopped"))?;
-        Ok(loaded.into_iter().flatten().collect())
     }
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let share = frames.len().div_ceil(workers).max(1);
+    let mut shares: Vec<Vec<(DocumentId, Vec<u8>)>> = Vec::new();
+    let mut frames = frames.into_iter().peekable();
+    while frames.peek().is_some() {
+        shares.push(frames.by_ref().take(share).collect());
+    }
+    let loaded = std::thread::scope(|scope| {
+        let handles: Vec<_> = shares
+            .into_iter()
+            .map(|share| scope.spawn(move || load_all(share)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join())
+            .collect::<std::result::Result<Vec<_>, _>>()
+    })
+    .map_err(|_| Error::internal("loading the team's records stopped"))?;
+    Ok(loaded.into_iter().flatten().collect())
 }
 
 /// Loads each document; one that does not load is left out (the sync asks for it on its own).
@@ -236,28 +177,6 @@ mod tests {
             .get(1)
             .map(|(_, document, _)| document.get_heads());
         assert_eq!(heads, Some(two.get_heads()));
-    }
-
-    #[test]
-    fn a_body_read_in_pieces_of_any_size_gives_the_same_documents() {
-        let ids: Vec<DocumentId> = (0..5).map(|_| DocumentId::random()).collect();
-        let mut body = Vec::new();
-        for (index, id) in ids.iter().enumerate() {
-            body.extend(frame(
-                &id.to_string(),
-                &document_with(&format!("n{index}")).save(),
-            ));
-        }
-        let wanted: HashSet<DocumentId> = ids.iter().copied().collect();
-        for size in [1, 3, 7, 64, body.len()] {
-            let mut reader = FrameReader::new(wanted.clone());
-            for piece in body.chunks(size) {
-                reader.feed(piece);
-            }
-            let documents = reader.finish().unwrap_or_else(|error| panic!("{error:?}"));
-            let read: Vec<DocumentId> = documents.iter().map(|(id, _, _)| *id).collect();
-            assert_eq!(read, ids, "pieces of {size} bytes");
-        }
     }
 
     #[test]
