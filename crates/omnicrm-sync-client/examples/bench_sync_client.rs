@@ -29,6 +29,30 @@ fn ms(duration: Duration) -> String {
     format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
 }
 
+/// The contacts the edit rounds change, one per round.
+fn contacts_to_edit(a: &Core) -> Vec<String> {
+    a.contacts
+        .list(&Default::default())
+        .expect("list")
+        .items
+        .into_iter()
+        .take(30)
+        .map(|contact| contact.id)
+        .collect()
+}
+
+/// Edits contact `id` on A (its organization names the round), then turns the edit into its
+/// document change: when the edit began, and how long the recording alone took.
+fn edit_and_record(a: &Core, a_sync: &TeamSync, id: &str, round: usize) -> (Instant, Duration) {
+    let mut input = input_of(a.contacts.get(id).expect("get"));
+    input.organization = Some(format!("Edited {round}"));
+    let started = Instant::now();
+    a.contacts.update(id, input).expect("edit");
+    let recording_started = Instant::now();
+    a_sync.record_local_changes().expect("record");
+    (started, recording_started.elapsed())
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     // `RUST_LOG=omnicrm_sync_client=debug` shows where a sync spends its time.
@@ -63,22 +87,8 @@ async fn main() {
     if std::env::args().any(|argument| argument == "--recording-only") {
         println!("A's documents: {recorded} made in {}", ms(recording));
         let mut local_costs = Vec::new();
-        let ids = a
-            .contacts
-            .list(&Default::default())
-            .expect("list")
-            .items
-            .into_iter()
-            .take(30)
-            .map(|contact| contact.id)
-            .collect::<Vec<_>>();
-        for (round, id) in ids.iter().enumerate() {
-            let mut input = input_of(a.contacts.get(id).expect("get"));
-            input.organization = Some(format!("Edited {round}"));
-            a.contacts.update(id, input).expect("edit");
-            let started = Instant::now();
-            a_sync.record_local_changes().expect("record");
-            local_costs.push(started.elapsed());
+        for (round, id) in contacts_to_edit(&a).iter().enumerate() {
+            local_costs.push(edit_and_record(&a, &a_sync, id, round).1);
         }
         println!(
             "recording one contact edit as a document change at {contacts} contacts: p50 {}, p95 {}",
@@ -140,20 +150,10 @@ async fn main() {
     }
 
     // One edit on A, visible on B.
-    let ids = a
-        .contacts
-        .list(&Default::default())
-        .expect("list")
-        .items
-        .into_iter()
-        .take(30)
-        .map(|contact| contact.id)
-        .collect::<Vec<_>>();
+    let ids = contacts_to_edit(&a);
     let mut round_trips = Vec::new();
     let mut local_costs = Vec::new();
     for (round, id) in ids.iter().enumerate() {
-        let mut input = input_of(a.contacts.get(id).expect("get"));
-        input.organization = Some(format!("Edited {round}"));
         // B waits on its open connection, as the app's background service does.
         let waiting = {
             let b_sync = b_sync.clone();
@@ -164,11 +164,8 @@ async fn main() {
                 Instant::now()
             })
         };
-        let started = Instant::now();
-        a.contacts.update(id, input).expect("edit");
-        let edit_only = started.elapsed();
-        a_sync.record_local_changes().expect("record");
-        local_costs.push(started.elapsed().saturating_sub(edit_only));
+        let (started, recording) = edit_and_record(&a, &a_sync, id, round);
+        local_costs.push(recording);
         a_sync.sync_now().await.expect("A sync");
         let seen_at = waiting.await.expect("B's wait");
         let seen = b.contacts.get(id).expect("on B").organization;
