@@ -288,6 +288,7 @@ const KNOWN_ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "rate_limited_daily_cost",
   "rate_limited_monthly",
   "ai_unavailable",
+  "too_large",
 ]);
 
 /** An `AppError` carried as a thrown exception. */

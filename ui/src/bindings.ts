@@ -820,7 +820,12 @@ export type ErrorCode =
  *  The AI assistant is off: not configured, no API key, or every model's circuit is open.
  *  `message` says which, in plain words.
  */
-"ai_unavailable";
+"ai_unavailable" | 
+/**
+ *  A record is larger than the team server accepts; it stays on this device and the other
+ *  records still sync. `message` says which record and the limit.
+ */
+"too_large";
 
 /**  Structured details attached to an error. */
 export type ErrorDetails = {

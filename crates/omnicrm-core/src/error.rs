@@ -45,6 +45,9 @@ pub enum ErrorCode {
     /// The AI assistant is off: not configured, no API key, or every model's circuit is open.
     /// `message` says which, in plain words.
     AiUnavailable,
+    /// A record is larger than the team server accepts; it stays on this device and the other
+    /// records still sync. `message` says which record and the limit.
+    TooLarge,
 }
 
 /// One invalid field. `field` is a path such as `emails[0].address`.

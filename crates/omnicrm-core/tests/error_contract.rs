@@ -52,6 +52,7 @@ fn each_code_serializes_to_its_pinned_name() {
         (ErrorCode::RateLimitedDailyCost, "rate_limited_daily_cost"),
         (ErrorCode::RateLimitedMonthly, "rate_limited_monthly"),
         (ErrorCode::AiUnavailable, "ai_unavailable"),
+        (ErrorCode::TooLarge, "too_large"),
     ];
     for (code, name) in pinned {
         let error = Error::new(code, "message text");

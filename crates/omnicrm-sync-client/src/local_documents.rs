@@ -376,3 +376,11 @@ pub fn unsent_count(connection: &Connection) -> Result<u32> {
         |row| row.get(0),
     )?)
 }
+
+/// The kind of record (`contact`, `note`, …, or `root`) stored document `document_id` holds.
+pub fn kind_of(connection: &Connection, document_id: DocumentId) -> Result<Option<String>> {
+    Ok(connection
+        .prepare_cached("SELECT kind FROM sync_documents WHERE document_id = ?1")?
+        .query_row([document_id.to_string()], |row| row.get(0))
+        .optional()?)
+}

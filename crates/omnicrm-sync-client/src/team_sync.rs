@@ -580,6 +580,9 @@ impl TeamSync {
         } else {
             let mut to_sync = merged.clone();
             to_sync.extend(unsubscribed);
+            // Those the server did not take last time (one it refused is refused again, and
+            // said so again).
+            to_sync.extend(retry.iter().filter(|id| !merged.contains(id)).copied());
             to_sync
         };
         if !to_sync.contains(&root_id) {
@@ -665,11 +668,14 @@ impl TeamSync {
             requested,
             "sync: new records fetched"
         );
-        if let Some(message) = client.errors().first() {
-            return Err(Error::new(
-                ErrorCode::Network,
-                format!("the team server refused a change: {message}"),
-            ));
+        // A change the server refused (a record too large for it) stays here, waiting; what
+        // the team changed is still applied below, and the refusal is reported at the end.
+        let refusals = client.take_errors();
+        for refused in refusals
+            .iter()
+            .filter_map(|message| TooLargeRefusal::parse(message)?.document_id)
+        {
+            client.forget_sync_state(&refused);
         }
         // What arrived so far is applied below; only later pushes wake a waiting device.
         client.take_received();
@@ -826,6 +832,9 @@ impl TeamSync {
             unsubscribed: downloaded,
         });
         drop(session);
+        if let Some(message) = refusals.first() {
+            return Err(self.refusal_error(message));
+        }
         let pending_changes = self.pending_changes(self.require_connection()?.change_log_seq)?;
         Ok(SyncReport {
             sent,
@@ -834,6 +843,43 @@ impl TeamSync {
             pending_changes,
             synced_at: now,
         })
+    }
+
+    /// What the server's refusal of a change means, in plain words: a record too large for
+    /// the server is [`ErrorCode::TooLarge`] and names the kind of record.
+    fn refusal_error(&self, message: &str) -> Error {
+        let Some(too_large) = TooLargeRefusal::parse(message) else {
+            return Error::new(
+                ErrorCode::Network,
+                format!("the team server refused a change: {message}"),
+            );
+        };
+        let kind = too_large
+            .document_id
+            .and_then(|document_id| {
+                self.core
+                    .database
+                    .read(|database| documents::kind_of(database, document_id))
+                    .ok()
+                    .flatten()
+            })
+            .filter(|kind| kind != "root" && kind != "unknown");
+        let what = match kind.as_deref() {
+            Some("interaction") => "A logged session".to_owned(),
+            Some(kind) => format!("A {kind}"),
+            None => "A record".to_owned(),
+        };
+        let limit = match too_large.limit_bytes {
+            Some(bytes) => format!(" (its limit is {})", megabytes(bytes)),
+            None => String::new(),
+        };
+        Error::new(
+            ErrorCode::TooLarge,
+            format!(
+                "{what} is larger than the team server accepts{limit}. It stays on this device \
+                 and is not shared; the other records still sync."
+            ),
+        )
     }
 
     /// Adds the record documents stored here that the workspace root does not list yet.
@@ -1462,6 +1508,50 @@ pub(crate) fn http_status_error(status: u16) -> Error {
     }
 }
 
+/// A refusal because of size, as the server words it: a document over its size limit
+/// ("document ID would exceed the size limit of N bytes; …") or a message over its message
+/// limit ("message of N bytes exceeds the limit of M bytes").
+#[derive(Debug, PartialEq, Eq)]
+struct TooLargeRefusal {
+    document_id: Option<DocumentId>,
+    limit_bytes: Option<u64>,
+}
+
+impl TooLargeRefusal {
+    fn parse(message: &str) -> Option<Self> {
+        if let Some((before, after)) = message.split_once(" would exceed the size limit of ") {
+            return Some(Self {
+                document_id: before
+                    .strip_prefix("document ")
+                    .and_then(|id| id.parse().ok()),
+                limit_bytes: leading_number(after),
+            });
+        }
+        let (_, after) = message
+            .strip_prefix("message of ")?
+            .split_once(" exceeds the limit of ")?;
+        Some(Self {
+            document_id: None,
+            limit_bytes: leading_number(after),
+        })
+    }
+}
+
+fn leading_number(text: &str) -> Option<u64> {
+    let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// A byte count in megabytes, as people read them ("16 MB", "0.1 MB").
+fn megabytes(bytes: u64) -> String {
+    let megabytes = bytes as f64 / (1024.0 * 1024.0);
+    if megabytes >= 1.0 {
+        format!("{megabytes:.0} MB")
+    } else {
+        format!("{megabytes:.1} MB")
+    }
+}
+
 fn client_error(server: &str, error: ClientError) -> Error {
     match error {
         ClientError::WebSocket(detail) if detail.contains("401") || detail.contains("403") => Error::new(
@@ -1510,7 +1600,37 @@ fn mapping_error(error: MappingError) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use super::{changes_to_record_sql, edited_here_sql, waiting_changes_sql, worth_downloading};
+    use super::{
+        changes_to_record_sql, edited_here_sql, megabytes, waiting_changes_sql, worth_downloading,
+        TooLargeRefusal,
+    };
+
+    #[test]
+    fn the_servers_size_refusals_are_recognised_with_their_limit() {
+        let document = omnicrm_sync::DocumentId::random();
+        assert_eq!(
+            TooLargeRefusal::parse(&format!(
+                "document {document} would exceed the size limit of 16777216 bytes; change not accepted"
+            )),
+            Some(TooLargeRefusal {
+                document_id: Some(document),
+                limit_bytes: Some(16_777_216),
+            })
+        );
+        assert_eq!(
+            TooLargeRefusal::parse("message of 5000000 bytes exceeds the limit of 4194304 bytes"),
+            Some(TooLargeRefusal {
+                document_id: None,
+                limit_bytes: Some(4_194_304),
+            })
+        );
+        assert_eq!(
+            TooLargeRefusal::parse("document x: changes refused: bad"),
+            None
+        );
+        assert_eq!(megabytes(16_777_216), "16 MB");
+        assert_eq!(megabytes(65_536), "0.1 MB");
+    }
 
     #[test]
     fn the_change_log_is_read_from_the_recorded_position_not_whole() {

@@ -722,3 +722,106 @@ async fn a_new_device_takes_many_records_in_one_download_and_then_hears_of_their
     assert_eq!(rebuilt.changed, 0, "{rebuilt:?}");
     server.stop().await;
 }
+
+/// Text that does not compress, so a document holding it is about as large as the text.
+fn incompressible_text(length: usize, seed: u64) -> String {
+    use rand::{Rng, SeedableRng};
+    let mut random = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    (0..length)
+        .map(|index| {
+            if index % 8 == 7 {
+                ' '
+            } else {
+                random.random_range('a'..='z')
+            }
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_too_large_for_the_server_is_a_typed_error_it_stays_here_and_the_rest_still_syncs()
+{
+    let url = fresh_database().await;
+    let team = workspace(&url, "Team").await;
+    let mut limits = config(&url);
+    limits.max_document_bytes = 64 * 1024;
+    limits.max_message_bytes = 64 * 1024;
+    let server = TestServer::start(limits).await;
+    let a = device();
+    let b = device();
+    for device in [&a, &b] {
+        device
+            .sync
+            .connect(&server.http_url(""), &team.token)
+            .await
+            .unwrap();
+    }
+    let ada = a
+        .core
+        .contacts
+        .create(person("Ada Lovelace", "ada@example.com"))
+        .unwrap();
+    let note = a
+        .core
+        .notes
+        .create(&ada.id, NoteInput::plain(&incompressible_text(4_000, 1)))
+        .unwrap();
+    a.sync.sync_now().await.unwrap();
+    b.sync.sync_now().await.unwrap();
+
+    // Each rewrite of the long note fits in a message, but the note's document, which keeps
+    // its history, grows past the server's limit.
+    let mut refused = None;
+    let mut latest = String::new();
+    for round in 2..30 {
+        latest = incompressible_text(4_000, round);
+        a.core
+            .notes
+            .update(&note.id, NoteInput::plain(&latest))
+            .unwrap();
+        if let Err(error) = a.sync.sync_now().await {
+            refused = Some(error);
+            break;
+        }
+    }
+    let refused = refused.expect("the note's document outgrew the server's limit");
+    assert_eq!(refused.code, ErrorCode::TooLarge, "{refused:?}");
+    assert_eq!(
+        refused.message,
+        "A note is larger than the team server accepts (its limit is 0.1 MB). It stays on this \
+         device and is not shared; the other records still sync."
+    );
+    let status = a.sync.status().unwrap();
+    assert_eq!(status.pending_changes, 1, "the note waits");
+    assert_eq!(status.last_error.as_deref(), Some(refused.message.as_str()));
+    let kept = a.core.notes.get(&note.id).unwrap();
+    assert_eq!(kept.body, latest.trim(), "the local note is untouched");
+
+    // The rest still travels both ways: B's edit reaches A, A's new contact reaches B.
+    let mut on_b = input_of(b.core.contacts.get(&ada.id).unwrap());
+    on_b.organization = Some("Analytical Engines Ltd".to_owned());
+    b.core.contacts.update(&ada.id, on_b).unwrap();
+    b.sync.sync_now().await.unwrap();
+    let grace = a
+        .core
+        .contacts
+        .create(person("Grace Hopper", "grace@example.com"))
+        .unwrap();
+    let again = a.sync.sync_now().await.unwrap_err();
+    assert_eq!(again.code, ErrorCode::TooLarge, "{again:?}");
+    assert_eq!(
+        a.core
+            .contacts
+            .get(&ada.id)
+            .unwrap()
+            .organization
+            .as_deref(),
+        Some("Analytical Engines Ltd")
+    );
+    b.sync.sync_now().await.unwrap();
+    assert_eq!(
+        b.core.contacts.get(&grace.id).unwrap().display_name,
+        "Grace Hopper"
+    );
+    server.stop().await;
+}

@@ -237,6 +237,17 @@ impl SyncClient {
         &self.errors
     }
 
+    /// Forgets what this connection told the server of document `id`, so the next sync of it
+    /// sends again every change the server lacks (after the server refused some).
+    pub fn forget_sync_state(&mut self, id: &DocumentId) {
+        self.states.remove(id);
+    }
+
+    /// Takes the error messages the server sent so far, so a kept connection reports each once.
+    pub fn take_errors(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.errors)
+    }
+
     /// Ephemeral (presence) messages received.
     pub fn ephemeral_messages(&self) -> &[Ephemeral] {
         &self.ephemeral
