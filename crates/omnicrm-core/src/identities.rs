@@ -371,6 +371,62 @@ pub(crate) fn add(
     Ok(identity)
 }
 
+/// An added identity as another device has it: what a contact's added identities are made
+/// to match when its record arrives from the team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddedIdentity {
+    pub kind: IdentityKind,
+    pub value: String,
+    pub provider: String,
+}
+
+/// Makes contact `contact_id`'s added identities those of `wanted` (compared by kind and
+/// normalized value): missing ones are added and extra ones deleted, each recorded under
+/// `batch_id`. One that does not normalize is left out. True when anything changed.
+pub(crate) fn apply_remote(
+    connection: &Connection,
+    contact_id: &str,
+    wanted: &[AddedIdentity],
+    batch_id: &str,
+) -> Result<bool> {
+    let mut wanted_keys = std::collections::HashSet::new();
+    let mut to_add = Vec::new();
+    for identity in wanted {
+        let Ok(normalized) = normalize(identity.kind, &identity.value) else {
+            continue;
+        };
+        if wanted_keys.insert((identity.kind, normalized)) {
+            to_add.push(identity);
+        }
+    }
+    let mut changed = false;
+    for id in ids_for_contact(connection, contact_id)? {
+        let held = Identity::load(connection, &id)?;
+        if !wanted_keys.remove(&(held.kind, held.value_normalized.clone())) {
+            records::delete::<Identity>(connection, &id, Some(batch_id))?;
+            changed = true;
+        }
+    }
+    for identity in to_add {
+        let Ok(normalized) = normalize(identity.kind, &identity.value) else {
+            continue;
+        };
+        // Still wanted after the held ones were taken out: not here yet.
+        if wanted_keys.contains(&(identity.kind, normalized)) {
+            add(
+                connection,
+                contact_id,
+                identity.kind,
+                &identity.value,
+                &identity.provider,
+                Some(batch_id),
+            )?;
+            changed = true;
+        }
+    }
+    Ok(changed)
+}
+
 /// Live contacts with this identifier, oldest first.
 pub(crate) fn contacts_by_identifier(
     connection: &Connection,

@@ -12,6 +12,7 @@ use crate::changes::{NewChange, Operation};
 use crate::consents::ConsentInput;
 use crate::contacts::ContactInput;
 use crate::error::Result;
+use crate::identities::AddedIdentity;
 use crate::interactions::InteractionInput;
 use crate::notes::NoteInput;
 use crate::productivity::{GoalInput, ProjectInput, TaskInput, ZoneInput};
@@ -88,17 +89,28 @@ impl RemoteWriter<'_> {
         }
     }
 
-    /// Creates, updates, deletes or restores contact `id` to match the remote record.
+    /// Creates, updates, deletes or restores contact `id` to match the remote record, its
+    /// added identities (beyond its own emails and phones) included.
     pub fn apply_contact(
         &self,
         batch_id: &str,
         id: &str,
         input: ContactInput,
+        identities: &[AddedIdentity],
         deleted: bool,
         document: impl FnOnce(&Connection) -> Result<bool>,
     ) -> Result<RemoteApplied> {
         self.within_savepoint(document, |connection| {
-            crate::contacts::apply_remote(connection, id, input, deleted, batch_id)
+            let applied = crate::contacts::apply_remote(connection, id, input, deleted, batch_id)?;
+            if deleted {
+                return Ok(applied);
+            }
+            let identities_changed =
+                crate::identities::apply_remote(connection, id, identities, batch_id)?;
+            Ok(match applied {
+                RemoteApplied::Unchanged if identities_changed => RemoteApplied::Updated,
+                applied => applied,
+            })
         })
     }
 

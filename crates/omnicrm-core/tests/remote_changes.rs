@@ -36,6 +36,7 @@ fn a_refused_record_in_a_batch_leaves_nothing_behind_and_the_records_around_it_s
                 &batch_id,
                 &first,
                 person("Ada Lovelace"),
+                &[],
                 false,
                 store_document(&first),
             )?;
@@ -59,6 +60,7 @@ fn a_refused_record_in_a_batch_leaves_nothing_behind_and_the_records_around_it_s
                 &batch_id,
                 &last,
                 person("Grace Hopper"),
+                &[],
                 false,
                 store_document(&last),
             )?;
@@ -117,12 +119,91 @@ fn a_deferred_record_is_not_written() {
     let applied = core
         .remote
         .write_batch(|writer| {
-            writer.apply_contact(&batch_id, &id, person("Ada Lovelace"), false, |_| Ok(false))
+            writer.apply_contact(&batch_id, &id, person("Ada Lovelace"), &[], false, |_| {
+                Ok(false)
+            })
         })
         .unwrap();
     assert_eq!(applied, RemoteApplied::Deferred);
     assert_eq!(
         core.contacts.get(&id).unwrap_err().code,
         ErrorCode::NotFound
+    );
+}
+
+#[test]
+fn a_contacts_added_identities_follow_the_teams_copy_and_the_batch_undoes_them() {
+    use omnicrm_core::identities::{AddedIdentity, IdentityKind};
+    let (_dir, core) = open_core();
+    let ada = core.contacts.create(person("Ada Lovelace")).unwrap();
+    core.identities
+        .add(&ada.id, IdentityKind::Handle, "@ada", "manual")
+        .unwrap();
+    let added = |contact_id: &str| -> Vec<(IdentityKind, String, String)> {
+        let mut added: Vec<_> = core
+            .identities
+            .list_for_contact(contact_id)
+            .unwrap()
+            .into_iter()
+            .filter(|identifier| identifier.identity_id.is_some())
+            .map(|identifier| (identifier.kind, identifier.value, identifier.provider))
+            .collect();
+        added.sort_by(|a, b| a.1.cmp(&b.1));
+        added
+    };
+
+    // On the other device the handle was removed and a Gmail address added.
+    let batch_id = new_remote_batch_id();
+    let team = [AddedIdentity {
+        kind: IdentityKind::Email,
+        value: "ada@work.example".into(),
+        provider: "gmail".into(),
+    }];
+    let applied = core
+        .remote
+        .write_batch(|writer| {
+            writer.apply_contact(
+                &batch_id,
+                &ada.id,
+                person("Ada Lovelace"),
+                &team,
+                false,
+                |_| Ok(true),
+            )
+        })
+        .unwrap();
+    assert_eq!(
+        applied,
+        RemoteApplied::Updated,
+        "only the identities changed, and that is a change"
+    );
+    assert_eq!(
+        added(&ada.id),
+        vec![(
+            IdentityKind::Email,
+            "ada@work.example".to_owned(),
+            "gmail".to_owned()
+        )]
+    );
+    // Applying the same copy again changes nothing.
+    let again = core
+        .remote
+        .write_batch(|writer| {
+            writer.apply_contact(
+                &new_remote_batch_id(),
+                &ada.id,
+                person("Ada Lovelace"),
+                &team,
+                false,
+                |_| Ok(true),
+            )
+        })
+        .unwrap();
+    assert_eq!(again, RemoteApplied::Unchanged);
+
+    core.changes.undo_batch(&batch_id).unwrap();
+    assert_eq!(
+        added(&ada.id),
+        vec![(IdentityKind::Handle, "@ada".to_owned(), "manual".to_owned())]
     );
 }

@@ -14,7 +14,7 @@ use omnicrm_core::contacts::{
     Address, ClientStatus, Contact, ContactInput, ContactSource, EmailEntry, LifecycleStage,
     PhoneEntry,
 };
-use omnicrm_core::identities::{ContactIdentifier, IdentityKind};
+use omnicrm_core::identities::{AddedIdentity, ContactIdentifier, IdentityKind};
 use omnicrm_core::interactions::{Interaction, InteractionInput, InteractionKind, MANUAL_SOURCE};
 use omnicrm_core::notes::{Note, NoteInput, NoteSource};
 use omnicrm_core::productivity::{
@@ -76,14 +76,6 @@ pub struct LocalContact<'a> {
     pub private: bool,
 }
 
-/// An identifier added to a contact beyond its own emails and phones.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RemoteIdentity {
-    pub kind: IdentityKind,
-    pub value: String,
-    pub provider: String,
-}
-
 /// A contact read from a document, ready for core.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RemoteContact {
@@ -93,7 +85,7 @@ pub struct RemoteContact {
     /// empty for a contact new here).
     pub input: ContactInput,
     /// Added identities, sorted by kind then value.
-    pub identities: Vec<RemoteIdentity>,
+    pub identities: Vec<AddedIdentity>,
 }
 
 /// A note read from a document, ready for core.
@@ -287,7 +279,7 @@ pub fn contact_from_sync(
         else {
             continue;
         };
-        identities.push(RemoteIdentity {
+        identities.push(AddedIdentity {
             kind: parse("identities.kind", &identity.kind, IdentityKind::parse)?,
             value: identity.value.clone(),
             provider: provider.to_owned(),

@@ -1125,7 +1125,14 @@ impl TeamSync {
                 let local = writer.live_contact(&record_id)?;
                 let mapped = mapping::contact_from_sync(&contact, local.as_ref(), policy)
                     .map_err(mapping_error)?;
-                writer.apply_contact(batch_id, &mapped.id, mapped.input, deleted, store)?
+                writer.apply_contact(
+                    batch_id,
+                    &mapped.id,
+                    mapped.input,
+                    &mapped.identities,
+                    deleted,
+                    store,
+                )?
             }
             AnyRecord::Note(note) => {
                 let mapped = mapping::note_from_sync(&note).map_err(mapping_error)?;
@@ -1284,15 +1291,30 @@ fn is_record_refusal(error: &Error) -> bool {
 // the entity index's order instead (22 ms per sync at 100k contacts; the plans are pinned by
 // `the_change_log_is_read_from_the_recorded_position_not_whole`).
 
-/// Each travelling record changed here after `?1`, with its newest change's seq.
-fn changes_to_record_sql() -> String {
+/// `changed (entity, entity_id, seq)`: each change-log entry after `since` that concerns a
+/// travelling record and did not come from the team (`batch_pattern`: the remote batch
+/// pattern). An added identity's change is its contact's (the identities travel with it).
+fn changed_records_sql(since: &str, batch_pattern: &str) -> String {
     format!(
         "WITH recent AS MATERIALIZED (
              SELECT entity, entity_id, seq FROM change_log
-             WHERE seq > ?1 AND +entity IN ({TRAVELLING_ENTITIES})
-               AND (batch_id IS NULL OR batch_id NOT LIKE ?2))
-         SELECT entity, entity_id, MAX(seq) FROM recent
-         GROUP BY entity, entity_id ORDER BY MAX(seq)"
+             WHERE seq > {since} AND +entity IN ({TRAVELLING_ENTITIES}, 'identity')
+               AND (batch_id IS NULL OR batch_id NOT LIKE {batch_pattern})),
+         changed AS (
+             SELECT entity, entity_id, seq FROM recent WHERE entity <> 'identity'
+             UNION ALL
+             SELECT 'contact', i.contact_id, recent.seq FROM recent
+             JOIN contact_identities i ON i.id = recent.entity_id
+             WHERE recent.entity = 'identity')"
+    )
+}
+
+/// Each travelling record changed here after `?1`, with its newest change's seq.
+fn changes_to_record_sql() -> String {
+    format!(
+        "{} SELECT entity, entity_id, MAX(seq) FROM changed
+         GROUP BY entity, entity_id ORDER BY MAX(seq)",
+        changed_records_sql("?1", "?2")
     )
 }
 
@@ -1300,25 +1322,25 @@ fn changes_to_record_sql() -> String {
 /// and imported interactions never shared do not count).
 fn waiting_changes_sql() -> String {
     format!(
-        "SELECT COUNT(DISTINCT entity || ':' || entity_id) FROM change_log c
-         WHERE seq > ?1 AND +entity IN ({TRAVELLING_ENTITIES})
-           AND (batch_id IS NULL OR batch_id NOT LIKE ?2)
-           AND NOT (NOT EXISTS (SELECT 1 FROM sync_documents d
+        "{} SELECT COUNT(DISTINCT entity || ':' || entity_id) FROM changed c
+         WHERE NOT (NOT EXISTS (SELECT 1 FROM sync_documents d
                                 WHERE d.record_id = c.entity_id)
                     AND (EXISTS (SELECT 1 FROM notes n
                                  WHERE n.id = c.entity_id AND n.is_private = 1)
                          OR EXISTS (SELECT 1 FROM interactions i
-                                    WHERE i.id = c.entity_id AND i.source != 'manual')))"
+                                    WHERE i.id = c.entity_id AND i.source != 'manual')))",
+        changed_records_sql("?1", "?2")
     )
 }
 
 /// The records changed here after the recorded position (`?1`: the remote batch pattern).
 fn edited_here_sql() -> String {
     format!(
-        "SELECT DISTINCT entity_id FROM change_log
-         WHERE seq > (SELECT change_log_seq FROM sync_connection WHERE id = 1)
-           AND +entity IN ({TRAVELLING_ENTITIES})
-           AND (batch_id IS NULL OR batch_id NOT LIKE ?1)"
+        "{} SELECT DISTINCT entity_id FROM changed",
+        changed_records_sql(
+            "(SELECT change_log_seq FROM sync_connection WHERE id = 1)",
+            "?1"
+        )
     )
 }
 

@@ -7,7 +7,7 @@ use omnicrm_core::contacts::{
     input_of, Address, ClientStatus, Contact, ContactInput, ContactSource, EmailEntry,
     LifecycleStage, PhoneEntry,
 };
-use omnicrm_core::identities::IdentityKind;
+use omnicrm_core::identities::{AddedIdentity, IdentityKind};
 use omnicrm_core::interactions::{InteractionInput, InteractionKind};
 use omnicrm_core::notes::{NoteInput, NoteSource};
 use omnicrm_core::productivity::{
@@ -17,7 +17,7 @@ use omnicrm_core::productivity::{
 use omnicrm_core::tags::{TagCategory, TagInput};
 use omnicrm_core::Core;
 use omnicrm_sync::{RecordDocument, SyncRecord};
-use omnicrm_sync_client::mapping::{self, LocalContact, RemoteIdentity};
+use omnicrm_sync_client::mapping::{self, LocalContact};
 use omnicrm_sync_client::{MappingError, NotShareable, SharingPolicy};
 use proptest::prelude::*;
 
@@ -123,12 +123,12 @@ fn a_contact_with_every_field_round_trips_through_a_document() {
     assert_eq!(
         remote.identities,
         vec![
-            RemoteIdentity {
+            AddedIdentity {
                 kind: IdentityKind::Email,
                 value: "ada@gmail.com".into(),
                 provider: "gmail".into(),
             },
-            RemoteIdentity {
+            AddedIdentity {
                 kind: IdentityKind::Handle,
                 value: "@ada".into(),
                 provider: "manual".into(),

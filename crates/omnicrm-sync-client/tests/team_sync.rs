@@ -825,3 +825,71 @@ async fn a_record_too_large_for_the_server_is_a_typed_error_it_stays_here_and_th
     );
     server.stop().await;
 }
+
+/// The added identities (beyond its own emails and phones) of a contact, as kind and value.
+fn added_identities(core: &Core, contact_id: &str) -> Vec<(String, String)> {
+    let mut added: Vec<(String, String)> = core
+        .identities
+        .list_for_contact(contact_id)
+        .unwrap()
+        .into_iter()
+        .filter(|identifier| identifier.identity_id.is_some())
+        .map(|identifier| (identifier.kind.as_str().to_owned(), identifier.value))
+        .collect();
+    added.sort();
+    added
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_identity_added_to_a_contact_on_one_device_appears_on_the_other_and_its_removal_too() {
+    use omnicrm_core::identities::IdentityKind;
+    let url = fresh_database().await;
+    let team = workspace(&url, "Team").await;
+    let server = TestServer::start(config(&url)).await;
+    let a = device();
+    let b = device();
+    for device in [&a, &b] {
+        device
+            .sync
+            .connect(&server.http_url(""), &team.token)
+            .await
+            .unwrap();
+    }
+    let ada = a
+        .core
+        .contacts
+        .create(person("Ada Lovelace", "ada@example.com"))
+        .unwrap();
+    a.sync.sync_now().await.unwrap();
+    b.sync.sync_now().await.unwrap();
+    assert!(added_identities(&b.core, &ada.id).is_empty());
+
+    // Only the identity is added on A: the contact itself is not edited.
+    a.core
+        .identities
+        .add(&ada.id, IdentityKind::Handle, "@countess", "manual")
+        .unwrap();
+    assert_eq!(a.sync.status().unwrap().pending_changes, 1);
+    let sent = a.sync.sync_now().await.unwrap();
+    assert_eq!(sent.sent, 1, "{sent:?}");
+    b.sync.sync_now().await.unwrap();
+    assert_eq!(
+        added_identities(&b.core, &ada.id),
+        vec![("handle".to_owned(), "@countess".to_owned())]
+    );
+
+    // Removed on B, it goes on A too.
+    let identity_on_b = b
+        .core
+        .identities
+        .list_for_contact(&ada.id)
+        .unwrap()
+        .into_iter()
+        .find_map(|identifier| identifier.identity_id)
+        .unwrap();
+    b.core.identities.remove(&identity_on_b).unwrap();
+    b.sync.sync_now().await.unwrap();
+    a.sync.sync_now().await.unwrap();
+    assert!(added_identities(&a.core, &ada.id).is_empty());
+    server.stop().await;
+}
