@@ -18,6 +18,7 @@ use crate::notes::NoteInput;
 use crate::productivity::{GoalInput, ProjectInput, TaskInput, ZoneInput};
 use crate::records::{later_than, Record};
 use crate::store::Database;
+use crate::tags::TagInput;
 use crate::time::new_id;
 
 /// The change-log batch ids of remote changes start with this.
@@ -187,6 +188,32 @@ impl RemoteWriter<'_> {
     ) -> Result<RemoteApplied> {
         self.apply(batch_id, id, deleted, document, |_, before| {
             crate::productivity::remote_zone(id, input, position, before)
+        })
+    }
+
+    /// Creates, updates, deletes or restores the tag that definition `id` from the team stands
+    /// for here: the tag of that id, else the tag of the same name (see
+    /// [`crate::tags::remote_target`]). Taking a tag off contacts is left to their own
+    /// records. When two devices each made a tag of one name, every device takes the values
+    /// of the older one (ids are UUIDv7, so the smaller id), whatever order they arrive in;
+    /// a deleted definition of another device's tag leaves this device's tag alone.
+    pub fn apply_tag(
+        &self,
+        batch_id: &str,
+        id: &str,
+        input: TagInput,
+        is_system: bool,
+        deleted: bool,
+        document: impl FnOnce(&Connection) -> Result<bool>,
+    ) -> Result<RemoteApplied> {
+        self.within_savepoint(document, |connection| {
+            let target = crate::tags::remote_target(connection, id, &input.name)?;
+            if target != id && (deleted || id > target.as_str()) {
+                return Ok(RemoteApplied::Unchanged);
+            }
+            upsert(connection, &target, deleted, batch_id, |before| {
+                crate::tags::build_remote(connection, &target, input, is_system, before)
+            })
         })
     }
 

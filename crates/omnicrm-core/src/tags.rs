@@ -154,6 +154,12 @@ impl TagService {
         Self { database }
     }
 
+    /// Tag `id`, if it is live.
+    pub fn get(&self, id: &str) -> Result<Tag> {
+        self.database
+            .read(|connection| Tag::load_live(connection, id))
+    }
+
     /// Every live tag with its usage, by category then name.
     pub fn list(&self) -> Result<Vec<TagWithUsage>> {
         self.database.read(|connection| {
@@ -332,6 +338,50 @@ impl TagService {
             Ok(BatchReceipt { batch_id, changed })
         })
     }
+}
+
+/// The tag here that a definition from the team (tag `id`, named `name`) applies to: the tag
+/// of that id, else the tag of that name (two devices may each have made a tag of the name
+/// before they shared, or made it by tagging a contact), else `id`, a tag new here.
+pub(crate) fn remote_target(connection: &Connection, id: &str, name: &str) -> Result<String> {
+    match Tag::load(connection, id) {
+        Ok(tag) => return Ok(tag.id),
+        Err(error) if error.code == ErrorCode::NotFound => {}
+        Err(error) => return Err(error),
+    }
+    let name = contacts::collapse_whitespace(name);
+    Ok(find_by_name(connection, &name)?
+        .map(|tag| tag.id)
+        .unwrap_or_else(|| id.to_owned()))
+}
+
+/// Tag `id` as the team's definition has it. `before` is the tag here, if any: a rename to a
+/// name another tag here holds keeps the tag's name (its colour and category still change).
+pub(crate) fn build_remote(
+    connection: &Connection,
+    id: &str,
+    input: TagInput,
+    is_system: bool,
+    before: Option<&Tag>,
+) -> Result<Tag> {
+    let valid = validate(input)?;
+    let name_held_elsewhere =
+        find_by_name(connection, &valid.name)?.is_some_and(|other| other.id != id);
+    let name = match before {
+        Some(before) if name_held_elsewhere => before.name.clone(),
+        _ => valid.name,
+    };
+    let now = now_utc();
+    Ok(Tag {
+        id: id.to_owned(),
+        name,
+        category: valid.category,
+        color: valid.color,
+        is_system: before.map_or(is_system, |before| before.is_system),
+        created_at: before.map_or_else(|| now.clone(), |before| before.created_at.clone()),
+        updated_at: now,
+        deleted_at: None,
+    })
 }
 
 struct ValidTag {

@@ -455,6 +455,7 @@ impl TeamSync {
             "goal" => mapping::goal_to_sync(&core.goals.get(id)?).map(AnyRecord::Goal),
             "zone" => mapping::zone_to_sync(&core.zones.get(id)?).map(AnyRecord::Zone),
             "consent" => mapping::consent_to_sync(&core.consents.get(id)?).map(AnyRecord::Consent),
+            "tag" => mapping::tag_to_sync(&core.tags.get(id)?).map(AnyRecord::Tag),
             _ => mapping::interaction_to_sync(&core.interactions.get(id)?)
                 .map(AnyRecord::Interaction),
         };
@@ -1190,10 +1191,16 @@ impl TeamSync {
                 let mapped = mapping::interaction_from_sync(&interaction).map_err(mapping_error)?;
                 writer.apply_interaction(batch_id, &mapped.id, mapped.input, deleted, store)?
             }
-            // Tag definitions are not applied: a contact's tags travel by name with the
-            // contact, and each device keeps its own tag list.
-            AnyRecord::Tag(_) => {
-                return keep_document(writer.connection(), item, stored, sent_heads, now);
+            AnyRecord::Tag(tag) => {
+                let mapped = mapping::tag_from_sync(&tag).map_err(mapping_error)?;
+                writer.apply_tag(
+                    batch_id,
+                    &mapped.id,
+                    mapped.input,
+                    mapped.is_system,
+                    deleted,
+                    store,
+                )?
             }
         };
         Ok(Applied {
@@ -1240,7 +1247,7 @@ fn keep_document(
 
 /// The change-log entities whose records travel, as an SQL list.
 const TRAVELLING_ENTITIES: &str =
-    "'contact', 'note', 'task', 'project', 'goal', 'zone', 'consent', 'interaction'";
+    "'contact', 'note', 'task', 'project', 'goal', 'zone', 'consent', 'interaction', 'tag'";
 
 /// The table that holds the records of a travelling change-log entity.
 fn table_of(entity: &str) -> Option<&'static str> {
@@ -1253,28 +1260,30 @@ fn table_of(entity: &str) -> Option<&'static str> {
         "zone" => "zones",
         "consent" => "consents",
         "interaction" => "interactions",
+        "tag" => "tags",
         _ => return None,
     })
 }
 
-/// The order records are applied in, so each finds what it refers to: contacts, zones,
-/// projects, top-level tasks, subtasks, then notes and the other kinds.
+/// The order records are applied in, so each finds what it refers to: tags (a contact names
+/// them), contacts, zones, projects, top-level tasks, subtasks, then notes and the other kinds.
 fn application_order(document: &Automerge) -> u8 {
     match RecordDocument::kind(document) {
-        Ok(RecordKind::Contact) => 0,
-        Ok(RecordKind::Zone) => 1,
-        Ok(RecordKind::Project) => 2,
+        Ok(RecordKind::Tag) => 0,
+        Ok(RecordKind::Contact) => 1,
+        Ok(RecordKind::Zone) => 2,
+        Ok(RecordKind::Project) => 3,
         Ok(RecordKind::Task) => {
             let is_subtask = RecordDocument::read::<omnicrm_sync::Task>(document)
                 .map(|task| task.parent_task_id.is_some())
                 .unwrap_or(false);
             if is_subtask {
-                4
+                5
             } else {
-                3
+                4
             }
         }
-        _ => 5,
+        _ => 6,
     }
 }
 
@@ -1293,7 +1302,8 @@ fn is_record_refusal(error: &Error) -> bool {
 
 /// `changed (entity, entity_id, seq)`: each change-log entry after `since` that concerns a
 /// travelling record and did not come from the team (`batch_pattern`: the remote batch
-/// pattern). An added identity's change is its contact's (the identities travel with it).
+/// pattern). An added identity's change is its contact's (the identities travel with it); a
+/// tag's change is also each of its contacts' (they carry the tag by name).
 fn changed_records_sql(since: &str, batch_pattern: &str) -> String {
     format!(
         "WITH recent AS MATERIALIZED (
@@ -1305,7 +1315,11 @@ fn changed_records_sql(since: &str, batch_pattern: &str) -> String {
              UNION ALL
              SELECT 'contact', i.contact_id, recent.seq FROM recent
              JOIN contact_identities i ON i.id = recent.entity_id
-             WHERE recent.entity = 'identity')"
+             WHERE recent.entity = 'identity'
+             UNION ALL
+             SELECT 'contact', t.contact_id, recent.seq FROM recent
+             JOIN contact_tags t ON t.tag_id = recent.entity_id
+             WHERE recent.entity = 'tag')"
     )
 }
 
@@ -1444,7 +1458,9 @@ fn shareable_count(connection: &rusqlite::Connection) -> Result<u32> {
               + (SELECT COUNT(*) FROM interactions
                   WHERE deleted_at IS NULL AND source = 'manual')
               + (SELECT COUNT(*) FROM zones WHERE deleted_at IS NULL
-                   AND id IN (SELECT entity_id FROM change_log WHERE entity = 'zone'))",
+                   AND id IN (SELECT entity_id FROM change_log WHERE entity = 'zone'))
+              + (SELECT COUNT(*) FROM tags WHERE deleted_at IS NULL
+                   AND id IN (SELECT entity_id FROM change_log WHERE entity = 'tag'))",
         [],
         |row| row.get(0),
     )?)

@@ -893,3 +893,117 @@ async fn an_identity_added_to_a_contact_on_one_device_appears_on_the_other_and_i
     assert!(added_identities(&a.core, &ada.id).is_empty());
     server.stop().await;
 }
+
+fn tag_input(name: &str, color: &str) -> omnicrm_core::tags::TagInput {
+    omnicrm_core::tags::TagInput {
+        name: name.to_owned(),
+        category: Some(omnicrm_core::tags::TagCategory::EmotionalMental),
+        color: Some(color.to_owned()),
+    }
+}
+
+/// The live tags of a device, as name and colour.
+fn tags_of(core: &Core) -> Vec<(String, String)> {
+    core.tags
+        .list()
+        .unwrap()
+        .into_iter()
+        .filter(|listed| !listed.tag.is_system)
+        .map(|listed| (listed.tag.name, listed.tag.color))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tag_travels_with_its_colour_and_a_rename_or_delete_reaches_every_contact_that_carries_it(
+) {
+    let url = fresh_database().await;
+    let team = workspace(&url, "Team").await;
+    let server = TestServer::start(config(&url)).await;
+    let a = device();
+    let b = device();
+    for device in [&a, &b] {
+        device
+            .sync
+            .connect(&server.http_url(""), &team.token)
+            .await
+            .unwrap();
+    }
+    let ada = a
+        .core
+        .contacts
+        .create(person("Ada Lovelace", "ada@example.com"))
+        .unwrap();
+    let tag = a
+        .core
+        .tags
+        .create(tag_input("Sleep clinic", "#aa3366"))
+        .unwrap();
+    a.core
+        .tags
+        .tag_contacts(std::slice::from_ref(&ada.id), &["Sleep clinic".to_owned()])
+        .unwrap();
+    a.sync.sync_now().await.unwrap();
+    b.sync.sync_now().await.unwrap();
+    let on_b = b.core.tags.get(&tag.id).unwrap();
+    assert_eq!(
+        (on_b.name.as_str(), on_b.color.as_str(), on_b.category),
+        ("Sleep clinic", "#aa3366", tag.category),
+        "the same tag, under the same id"
+    );
+    assert_eq!(b.core.contacts.get(&ada.id).unwrap().tags, ["Sleep clinic"]);
+
+    // Renamed and recoloured on A: the tag and the contact carrying it follow on B.
+    a.core
+        .tags
+        .update(&tag.id, tag_input("Sleep programme", "#112233"))
+        .unwrap();
+    a.sync.sync_now().await.unwrap();
+    b.sync.sync_now().await.unwrap();
+    assert_eq!(
+        tags_of(&b.core),
+        [("Sleep programme".to_owned(), "#112233".to_owned())]
+    );
+    assert_eq!(
+        b.core.contacts.get(&ada.id).unwrap().tags,
+        ["Sleep programme"]
+    );
+
+    // Deleted on B: gone on A, and off the contact.
+    b.core.tags.delete(&tag.id).unwrap();
+    b.sync.sync_now().await.unwrap();
+    a.sync.sync_now().await.unwrap();
+    assert!(tags_of(&a.core).is_empty(), "{:?}", tags_of(&a.core));
+    assert!(a.core.contacts.get(&ada.id).unwrap().tags.is_empty());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_devices_that_each_made_a_tag_of_one_name_before_joining_both_end_with_the_older_definition(
+) {
+    let url = fresh_database().await;
+    let team = workspace(&url, "Team").await;
+    let server = TestServer::start(config(&url)).await;
+    let a = device();
+    let b = device();
+    a.core.tags.create(tag_input("VIP", "#cc0000")).unwrap();
+    b.core.tags.create(tag_input("vip", "#0000cc")).unwrap();
+    for device in [&a, &b] {
+        device
+            .sync
+            .connect(&server.http_url(""), &team.token)
+            .await
+            .unwrap();
+    }
+    // B first, so each device receives the other's definition after sending its own.
+    b.sync.sync_now().await.unwrap();
+    a.sync.sync_now().await.unwrap();
+    b.sync.sync_now().await.unwrap();
+    a.sync.sync_now().await.unwrap();
+    assert_eq!(tags_of(&a.core), [("VIP".to_owned(), "#cc0000".to_owned())]);
+    assert_eq!(
+        tags_of(&b.core),
+        [("VIP".to_owned(), "#cc0000".to_owned())],
+        "B keeps its own tag, with the older definition's name and colour"
+    );
+    server.stop().await;
+}
