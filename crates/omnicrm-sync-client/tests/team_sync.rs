@@ -1007,3 +1007,48 @@ async fn two_devices_that_each_made_a_tag_of_one_name_before_joining_both_end_wi
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_client_entered_on_two_devices_before_joining_becomes_a_duplicate_suggestion_not_a_merge(
+) {
+    let url = fresh_database().await;
+    let team = workspace(&url, "Team").await;
+    let server = TestServer::start(config(&url)).await;
+    let a = device();
+    let b = device();
+    let on_a = a
+        .core
+        .contacts
+        .create(person("Ada Lovelace", "ada@example.com"))
+        .unwrap();
+    let on_b = b
+        .core
+        .contacts
+        .create(person("Ada King", "ADA@example.com"))
+        .unwrap();
+    for device in [&a, &b] {
+        device
+            .sync
+            .connect(&server.http_url(""), &team.token)
+            .await
+            .unwrap();
+        device.sync.sync_now().await.unwrap();
+    }
+    a.sync.sync_now().await.unwrap();
+    let mut expected = vec![on_a.id.clone(), on_b.id.clone()];
+    expected.sort();
+    for device in [&a, &b] {
+        assert!(device.core.contacts.get(&on_a.id).is_ok());
+        assert!(device.core.contacts.get(&on_b.id).is_ok());
+        let suggestions = device.core.duplicates.suggestions(10).unwrap();
+        let mut pair = suggestions
+            .iter()
+            .find(|suggestion| suggestion.contact_ids.contains(&on_a.id))
+            .expect("the two records of Ada are suggested as one person")
+            .contact_ids
+            .clone();
+        pair.sort();
+        assert_eq!(pair, expected);
+    }
+    server.stop().await;
+}
