@@ -1594,6 +1594,13 @@ export type SyncConflict = {
 	chosen: string,
 	/**  The value it was chosen over ("" for none). */
 	other: string,
+	/**
+	 *  The teammate who wrote the other value, when their change says (changes from other
+	 *  clients, and from OmniCRM before 2026-12, do not).
+	 */
+	other_by: string | null,
+	/**  When the other value was written (UTC), when the change says. */
+	other_at: string | null,
 	/**  When this device found it (UTC). */
 	detected_at: string,
 };
@@ -1648,6 +1655,11 @@ export type SyncStatus = {
 	last_synced_at: string | null,
 	/**  Why the last sync failed, in plain words. */
 	last_error: string | null,
+	/**
+	 *  The team member this device syncs as (its changes are signed with this name); none
+	 *  for a token that belongs to no member.
+	 */
+	member_name: string | null,
 };
 
 /**  What undoing a sync batch removed. */

@@ -162,8 +162,18 @@ fn conflicts_text(conflicts: &[SyncConflict]) -> String {
     };
     let mut lines = Vec::new();
     for conflict in conflicts {
+        let by = conflict
+            .other_by
+            .as_deref()
+            .map(|name| format!(" by {name}"))
+            .unwrap_or_default();
+        let at = conflict
+            .other_at
+            .as_deref()
+            .map(|at| format!(" at {at}"))
+            .unwrap_or_default();
         lines.push(format!(
-            "{}  {}, {}: kept {} over {}",
+            "{}  {}, {}: kept {} over {}{by}{at}",
             conflict.id,
             conflict.record_label,
             conflict.field_label,
@@ -181,8 +191,13 @@ fn status_text(status: &SyncStatus) -> String {
                 TOKEN)."
             .to_owned();
     }
+    let member = status
+        .member_name
+        .as_deref()
+        .map(|name| format!(" as {name}"))
+        .unwrap_or_default();
     let mut lines = vec![format!(
-        "Connected to \"{}\" on {}.",
+        "Connected to \"{}\" on {}{member}.",
         status.workspace_name.as_deref().unwrap_or("?"),
         status.server.as_deref().unwrap_or("?")
     )];

@@ -107,6 +107,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0018_sync_pending_index.sql",
         sql: include_str!("../../../migrations/sqlite/0018_sync_pending_index.sql"),
     },
+    Migration {
+        version: 19,
+        name: "0019_sync_authors.sql",
+        sql: include_str!("../../../migrations/sqlite/0019_sync_authors.sql"),
+    },
 ];
 
 /// The schema version this build writes.

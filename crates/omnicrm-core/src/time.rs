@@ -12,6 +12,11 @@ pub fn format_utc(instant: chrono::DateTime<Utc>) -> String {
     instant.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// Seconds since 1970 (a Unix time) as [`format_utc`] text; `None` out of range.
+pub fn utc_from_unix_seconds(seconds: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp(seconds, 0).map(format_utc)
+}
+
 /// A new time-ordered identifier.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

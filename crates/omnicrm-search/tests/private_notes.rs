@@ -271,7 +271,10 @@ async fn private_notes_indexed_before_the_upgrade_leave_the_assistants_index() {
     core.database
         .write(|transaction| {
             transaction.execute_batch(
-                "INSERT INTO search_notes_fts (rowid, title, body)
+                "ALTER TABLE sync_connection DROP COLUMN member_name;
+                 ALTER TABLE sync_conflicts DROP COLUMN other_by;
+                 ALTER TABLE sync_conflicts DROP COLUMN other_at;
+                 INSERT INTO search_notes_fts (rowid, title, body)
                  SELECT d.doc, '', n.body FROM search_documents d JOIN notes n ON n.id = d.item_id
                  WHERE d.kind = 'note' AND n.is_private <> 0;
                  DROP TABLE search_private_notes_terms;

@@ -27,6 +27,11 @@ pub struct SyncConflict {
     pub chosen: String,
     /// The value it was chosen over ("" for none).
     pub other: String,
+    /// The teammate who wrote the other value, when their change says (changes from other
+    /// clients, and from OmniCRM before 2026-12, do not).
+    pub other_by: Option<String>,
+    /// When the other value was written (UTC), when the change says.
+    pub other_at: Option<String>,
     /// When this device found it (UTC).
     pub detected_at: String,
 }
@@ -53,11 +58,7 @@ pub(crate) fn store(
     let mut current = Vec::new();
     for conflict in found {
         for other in &conflict.others {
-            current.push((
-                conflict.field.clone(),
-                conflict.chosen.clone(),
-                other.clone(),
-            ));
+            current.push((conflict.field.clone(), conflict.chosen.clone(), other));
         }
     }
     let stored: Vec<(String, String, String)> = {
@@ -72,7 +73,7 @@ pub(crate) fn store(
     };
     for (id, field, other) in &stored {
         let still = current.iter().any(|(current_field, _, current_other)| {
-            current_field == field && current_other == other
+            current_field == field && &current_other.value == other
         });
         if !still {
             connection
@@ -83,11 +84,27 @@ pub(crate) fn store(
     for (field, chosen, other) in current {
         connection
             .prepare_cached(
-                "INSERT INTO sync_conflicts (id, record_id, kind, field, chosen, other, detected_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (record_id, field, other) DO UPDATE SET chosen = excluded.chosen",
+                "INSERT INTO sync_conflicts (id, record_id, kind, field, chosen, other, detected_at,
+                                             other_by, other_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (record_id, field, other) DO UPDATE SET
+                     chosen = excluded.chosen, other_by = excluded.other_by,
+                     other_at = excluded.other_at",
             )?
-            .execute(params![new_id(), record_id, kind, field, chosen, other, now])?;
+            .execute(params![
+                new_id(),
+                record_id,
+                kind,
+                field,
+                chosen,
+                other.value,
+                now,
+                other.author.name,
+                other
+                    .author
+                    .time_seconds
+                    .and_then(omnicrm_core::time::utc_from_unix_seconds),
+            ])?;
     }
     Ok(())
 }
@@ -95,8 +112,8 @@ pub(crate) fn store(
 /// Stored conflicts, newest first; only `record_id`'s when given.
 pub(crate) fn list(connection: &Connection, record_id: Option<&str>) -> Result<Vec<SyncConflict>> {
     let mut statement = connection.prepare_cached(
-        "SELECT id, record_id, kind, field, chosen, other, detected_at FROM sync_conflicts
-         WHERE ?1 IS NULL OR record_id = ?1
+        "SELECT id, record_id, kind, field, chosen, other, detected_at, other_by, other_at
+         FROM sync_conflicts WHERE ?1 IS NULL OR record_id = ?1
          ORDER BY detected_at DESC, record_id, field",
     )?;
     let rows = statement
@@ -114,8 +131,8 @@ pub(crate) fn list(connection: &Connection, record_id: Option<&str>) -> Result<V
 pub(crate) fn load(connection: &Connection, id: &str) -> Result<SyncConflict> {
     connection
         .prepare_cached(
-            "SELECT id, record_id, kind, field, chosen, other, detected_at FROM sync_conflicts
-             WHERE id = ?1",
+            "SELECT id, record_id, kind, field, chosen, other, detected_at, other_by, other_at
+             FROM sync_conflicts WHERE id = ?1",
         )?
         .query_row([id], from_row)
         .optional()?
@@ -134,6 +151,8 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SyncConflict> {
         chosen: row.get(4)?,
         other: row.get(5)?,
         detected_at: row.get(6)?,
+        other_by: row.get(7)?,
+        other_at: row.get(8)?,
     })
 }
 

@@ -22,6 +22,9 @@ pub struct WorkspaceConnection {
     pub change_log_seq: i64,
     pub last_synced_at: Option<String>,
     pub last_error: Option<String>,
+    /// The team member the device token belongs to, as the server names them: the name this
+    /// device's document changes are signed with.
+    pub member_name: Option<String>,
 }
 
 /// A stored document.
@@ -48,7 +51,7 @@ pub fn load_connection(connection: &Connection) -> Result<Option<WorkspaceConnec
     let row = connection
         .query_row(
             "SELECT server, workspace_id, workspace_name, root_document_id, share_health_details,
-                    change_log_seq, last_synced_at, last_error, token_account
+                    change_log_seq, last_synced_at, last_error, token_account, member_name
              FROM sync_connection WHERE id = 1",
             [],
             |row| {
@@ -62,6 +65,7 @@ pub fn load_connection(connection: &Connection) -> Result<Option<WorkspaceConnec
                     row.get::<_, Option<String>>(6)?,
                     row.get::<_, Option<String>>(7)?,
                     row.get::<_, String>(8)?,
+                    row.get::<_, Option<String>>(9)?,
                 ))
             },
         )
@@ -76,6 +80,7 @@ pub fn load_connection(connection: &Connection) -> Result<Option<WorkspaceConnec
         synced,
         error,
         token_account,
+        member_name,
     )) = row
     else {
         return Ok(None);
@@ -95,6 +100,7 @@ pub fn load_connection(connection: &Connection) -> Result<Option<WorkspaceConnec
         change_log_seq: seq,
         last_synced_at: synced,
         last_error: error,
+        member_name,
     }))
 }
 
@@ -106,15 +112,15 @@ pub fn save_connection(
     connection.execute(
         "INSERT INTO sync_connection (id, server, workspace_id, workspace_name, root_document_id,
                                       share_health_details, change_log_seq, connected_at,
-                                      token_account)
-         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                                      token_account, member_name)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (id) DO UPDATE SET
              server = excluded.server, workspace_id = excluded.workspace_id,
              workspace_name = excluded.workspace_name,
              root_document_id = excluded.root_document_id,
              share_health_details = excluded.share_health_details,
              change_log_seq = excluded.change_log_seq, connected_at = excluded.connected_at,
-             token_account = excluded.token_account,
+             token_account = excluded.token_account, member_name = excluded.member_name,
              last_synced_at = NULL, last_error = NULL",
         params![
             value.server,
@@ -125,6 +131,7 @@ pub fn save_connection(
             value.change_log_seq,
             now,
             value.token_account,
+            value.member_name,
         ],
     )?;
     Ok(())

@@ -24,6 +24,7 @@ use omnicrm_core::remote_changes::{
 use omnicrm_core::time::now_utc;
 use omnicrm_core::{Core, Error, ErrorCode, Result};
 use omnicrm_secrets::{ExposeSecret, SecretLookup, SecretStore, SecretString};
+use omnicrm_sync::author::ChangeAuthor;
 use omnicrm_sync::client::{ClientError, SyncClient, TokenPlacement};
 use omnicrm_sync::schema::RecordKind;
 use omnicrm_sync::{AnyRecord, DocumentId, ModelError, RecordDocument, RootEntry, WorkspaceRoot};
@@ -61,6 +62,9 @@ pub struct SyncStatus {
     pub last_synced_at: Option<String>,
     /// Why the last sync failed, in plain words.
     pub last_error: Option<String>,
+    /// The team member this device syncs as (its changes are signed with this name); none
+    /// for a token that belongs to no member.
+    pub member_name: Option<String>,
 }
 
 /// What one `sync now` did.
@@ -109,6 +113,9 @@ struct WorkspaceAnswer {
     root_document_id: String,
     #[serde(default)]
     documents: i64,
+    /// The member the token belongs to (none for a token of the workspace, not of a member).
+    #[serde(default)]
+    member_name: Option<String>,
 }
 
 /// What settling a conflict did.
@@ -284,6 +291,7 @@ impl TeamSync {
             change_log_seq: same_workspace.map_or(0, |previous| previous.change_log_seq),
             last_synced_at: None,
             last_error: None,
+            member_name: answer.member_name.clone(),
         };
         let keep_documents = same_workspace.is_some();
         let records_to_share = self.core.database.write(|transaction| {
@@ -345,6 +353,7 @@ impl TeamSync {
                 pending_changes: 0,
                 last_synced_at: None,
                 last_error: None,
+                member_name: None,
             },
             Some(connection) => SyncStatus {
                 server: Some(connection.server),
@@ -355,6 +364,7 @@ impl TeamSync {
                 pending_changes: pending,
                 last_synced_at: connection.last_synced_at,
                 last_error: connection.last_error,
+                member_name: connection.member_name,
             },
         })
     }
@@ -405,10 +415,11 @@ impl TeamSync {
             outgoing.push(self.outgoing(&entity, &id, &policy)?);
         }
         let now = now_utc();
+        let author = ChangeAuthor::now(connection.member_name.as_deref());
         self.core.database.write(|transaction| {
             let mut count = 0;
             for record in outgoing {
-                if write_outgoing(transaction, record, &now)? {
+                if write_outgoing(transaction, record, &author, &now)? {
                     count += 1;
                 }
             }
@@ -942,7 +953,8 @@ impl TeamSync {
             ConflictChoice::UseOther => conflict.other.clone(),
         };
         let mut document = stored.document;
-        omnicrm_sync::conflicts::settle(&mut document, &conflict.field, &value)
+        let author = ChangeAuthor::now(connection.member_name.as_deref());
+        omnicrm_sync::conflicts::settle(&mut document, &conflict.field, &value, &author)
             .map_err(model_error)?;
         let policy = SharingPolicy {
             share_health_details: connection.share_health_details,
@@ -1378,7 +1390,12 @@ enum Outgoing {
 }
 
 /// Writes one outgoing record into its document; true when the document changed.
-fn write_outgoing(transaction: &rusqlite::Connection, record: Outgoing, now: &str) -> Result<bool> {
+fn write_outgoing(
+    transaction: &rusqlite::Connection,
+    record: Outgoing,
+    author: &ChangeAuthor,
+    now: &str,
+) -> Result<bool> {
     let (record_id, kind) = match &record {
         Outgoing::Shared(shared) => (shared.record_id().to_string(), shared.kind().as_str()),
         Outgoing::Gone { id } => (id.clone(), ""),
@@ -1394,22 +1411,23 @@ fn write_outgoing(transaction: &rusqlite::Connection, record: Outgoing, now: &st
             Outgoing::Gone { .. } => return Ok(false),
             Outgoing::Shared(shared) => (
                 DocumentId::random(),
-                shared.create_document().map_err(model_error)?,
+                shared.create_document(author).map_err(model_error)?,
                 None,
             ),
         },
     };
     if before.is_some() {
         match &record {
-            Outgoing::Shared(shared) => {
-                shared.update_document(&mut document).map_err(model_error)?
-            }
+            Outgoing::Shared(shared) => shared
+                .update_document(&mut document, author)
+                .map_err(model_error)?,
             Outgoing::Gone { .. } => {
                 if RecordDocument::deleted_at(&document)
                     .map_err(model_error)?
                     .is_none()
                 {
-                    RecordDocument::tombstone(&mut document, now).map_err(model_error)?;
+                    RecordDocument::tombstone_by(&mut document, now, author)
+                        .map_err(model_error)?;
                 }
             }
         }
@@ -1428,7 +1446,7 @@ fn write_outgoing(transaction: &rusqlite::Connection, record: Outgoing, now: &st
             .map_err(model_error)?
             .is_some()
     {
-        RecordDocument::restore(&mut document).map_err(model_error)?;
+        RecordDocument::restore_by(&mut document, author).map_err(model_error)?;
     }
     let changed = before.as_deref() != Some(documents::heads_text(&document).as_str());
     if changed {

@@ -7,7 +7,9 @@ use omnicrm_core::contacts::{input_of, ContactInput, EmailEntry};
 use omnicrm_core::notes::NoteInput;
 use omnicrm_core::{Core, ErrorCode};
 use omnicrm_sync_client::TeamSync;
-use omnicrm_sync_server::test_support::{config, fresh_database, workspace, TestServer};
+use omnicrm_sync_server::test_support::{
+    config, fresh_database, member_token, workspace, TestServer,
+};
 use std::time::Duration;
 
 struct Device {
@@ -555,10 +557,14 @@ async fn the_same_field_edited_on_two_devices_at_once_shows_what_was_chosen_over
         .contacts
         .create(person("Ada Lovelace", "ada@example.com"))
         .unwrap();
-    a.sync.connect(&address, &team.token).await.unwrap();
+    let lee = member_token(&url, team.id, "Dr. Lee").await;
+    let kim = member_token(&url, team.id, "Kim").await;
+    a.sync.connect(&address, &lee).await.unwrap();
     a.sync.sync_now().await.unwrap();
-    b.sync.connect(&address, &team.token).await.unwrap();
+    b.sync.connect(&address, &kim).await.unwrap();
     b.sync.sync_now().await.unwrap();
+    assert_eq!(b.sync.status().unwrap().member_name.as_deref(), Some("Kim"));
+    let before_edits = omnicrm_core::time::now_utc();
 
     // Both edit the organization before hearing of the other's edit; B also edits the stage.
     let mut on_a = input_of(a.core.contacts.get(&ada.id).unwrap());
@@ -581,10 +587,10 @@ async fn the_same_field_edited_on_two_devices_at_once_shows_what_was_chosen_over
         Some(omnicrm_core::contacts::LifecycleStage::CoreClient)
     );
     let chosen = shown_a.organization.clone().unwrap();
-    let other = if chosen == "Alpha Clinic" {
-        "Beta Studio"
+    let (other, other_by) = if chosen == "Alpha Clinic" {
+        ("Beta Studio", "Kim")
     } else {
-        "Alpha Clinic"
+        ("Alpha Clinic", "Dr. Lee")
     };
     for device in [&a, &b] {
         let conflicts = device.sync.conflicts(Some(&ada.id)).unwrap();
@@ -593,6 +599,14 @@ async fn the_same_field_edited_on_two_devices_at_once_shows_what_was_chosen_over
         assert_eq!(conflicts[0].record_label, "Ada Lovelace");
         assert_eq!(conflicts[0].chosen, chosen);
         assert_eq!(conflicts[0].other, other);
+        // Who wrote the other value, and when (to the second).
+        assert_eq!(conflicts[0].other_by.as_deref(), Some(other_by));
+        let other_at = conflicts[0].other_at.clone().expect("when it was written");
+        assert!(
+            other_at.get(..19) >= before_edits.get(..19)
+                && other_at <= omnicrm_core::time::now_utc(),
+            "{other_at} is not between {before_edits} and now"
+        );
     }
 
     // B switches to the value that lost; every device takes it and the conflict ends.

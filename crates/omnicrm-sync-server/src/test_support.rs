@@ -252,6 +252,18 @@ pub async fn workspace(url: &str, name: &str) -> TestWorkspace {
     }
 }
 
+/// A token of workspace `workspace_id` for a new member named `name`.
+pub async fn member_token(url: &str, workspace_id: Uuid, name: &str) -> String {
+    let pool = pool(url, 2).expect("pool");
+    let member = admin::add_member(&pool, workspace_id, name)
+        .await
+        .expect("member");
+    let (_, token) = admin::issue_token(&pool, workspace_id, Some(member))
+        .await
+        .expect("token");
+    token
+}
+
 /// A server running in this process.
 pub struct TestServer {
     pub address: SocketAddr,

@@ -5,6 +5,7 @@
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjType, ReadDoc, ScalarValue, Value, ROOT};
 
+use crate::author::{author_of, ChangeAuthor};
 use crate::ModelError;
 
 /// Envelope fields: never edited by a person, so never shown as a conflict.
@@ -18,7 +19,15 @@ pub struct FieldConflict {
     /// The value every device shows, as text ("" for none).
     pub chosen: String,
     /// The values it was chosen over.
-    pub others: Vec<String>,
+    pub others: Vec<OtherValue>,
+}
+
+/// A value a field's chosen value was chosen over, and who wrote it when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherValue {
+    /// As text ("" for none).
+    pub value: String,
+    pub author: ChangeAuthor,
 }
 
 /// The top-level fields of a record document that hold more than one value. Nested values
@@ -39,10 +48,15 @@ pub fn field_conflicts(doc: &Automerge) -> Result<Vec<FieldConflict>, ModelError
         let Some(chosen) = scalar_text(&chosen) else {
             continue;
         };
-        let mut others = Vec::new();
-        for (value, _) in &values {
+        let mut others: Vec<OtherValue> = Vec::new();
+        for (value, op) in &values {
             match scalar_text(value) {
-                Some(text) if text != chosen && !others.contains(&text) => others.push(text),
+                Some(text) if text != chosen && !others.iter().any(|other| other.value == text) => {
+                    others.push(OtherValue {
+                        value: text,
+                        author: author_of(doc, op),
+                    })
+                }
                 Some(_) => {}
                 // A nested value among them: not a plain field conflict.
                 None => {
@@ -63,8 +77,14 @@ pub fn field_conflicts(doc: &Automerge) -> Result<Vec<FieldConflict>, ModelError
 }
 
 /// Writes `field` again with the one of its current values whose text is `value`, so the
-/// conflict ends on every device. False when the field holds no such value (already settled).
-pub fn settle(doc: &mut Automerge, field: &str, value: &str) -> Result<bool, ModelError> {
+/// conflict ends on every device (the change signed by `author`). False when the field holds
+/// no such value (already settled).
+pub fn settle(
+    doc: &mut Automerge,
+    field: &str,
+    value: &str,
+    author: &ChangeAuthor,
+) -> Result<bool, ModelError> {
     let values = doc.get_all(ROOT, field)?;
     let Some(scalar) = values.iter().find_map(|(found, _)| match found {
         Value::Scalar(scalar) if scalar_text(found).as_deref() == Some(value) => {
@@ -74,10 +94,13 @@ pub fn settle(doc: &mut Automerge, field: &str, value: &str) -> Result<bool, Mod
     }) else {
         return Ok(false);
     };
-    doc.transact::<_, _, ModelError>(|tx| {
-        tx.put(ROOT, field, scalar.clone())?;
-        Ok(())
-    })
+    doc.transact_with::<_, _, ModelError, _>(
+        |_| author.commit_options(),
+        |tx| {
+            tx.put(ROOT, field, scalar.clone())?;
+            Ok(())
+        },
+    )
     .map_err(|failure| failure.error)?;
     Ok(true)
 }
@@ -131,7 +154,7 @@ mod tests {
         assert_eq!(conflicts.len(), 1);
         let conflict = &conflicts[0];
         assert_eq!(conflict.field, "company");
-        let mut both = vec![conflict.chosen.clone(), conflict.others[0].clone()];
+        let mut both = vec![conflict.chosen.clone(), conflict.others[0].value.clone()];
         both.sort();
         assert_eq!(both, ["Alpha", "Beta"]);
     }
@@ -139,17 +162,54 @@ mod tests {
     #[test]
     fn settling_on_the_other_value_ends_the_conflict_with_that_value() {
         let mut doc = concurrent("Alpha", "Beta");
-        let other = field_conflicts(&doc).unwrap()[0].others[0].clone();
-        assert!(settle(&mut doc, "company", &other).unwrap());
+        let other = field_conflicts(&doc).unwrap()[0].others[0].value.clone();
+        assert!(settle(&mut doc, "company", &other, &ChangeAuthor::default()).unwrap());
         assert!(field_conflicts(&doc).unwrap().is_empty());
         let (value, _) = doc.get(ROOT, "company").unwrap().unwrap();
         assert_eq!(scalar_text(&value).unwrap(), other);
-        assert!(!settle(&mut doc, "company", "Gamma").unwrap());
+        assert!(!settle(&mut doc, "company", "Gamma", &ChangeAuthor::default()).unwrap());
     }
 
     #[test]
     fn the_same_value_written_twice_is_no_conflict() {
         let doc = concurrent("Same", "Same");
         assert!(field_conflicts(&doc).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_other_value_says_who_wrote_it_and_when() {
+        let mut base = Automerge::new();
+        base.transact::<_, _, automerge::AutomergeError>(|tx| tx.put(ROOT, "company", "Start"))
+            .unwrap();
+        let mut left = base.fork();
+        let mut right = base.fork();
+        let lee = ChangeAuthor {
+            name: Some("Dr. Lee".into()),
+            time_seconds: Some(1_796_000_000),
+        };
+        let kim = ChangeAuthor {
+            name: Some("Kim".into()),
+            time_seconds: Some(1_796_000_060),
+        };
+        left.transact_with::<_, _, automerge::AutomergeError, _>(
+            |_| lee.commit_options(),
+            |tx| tx.put(ROOT, "company", "Alpha"),
+        )
+        .unwrap();
+        right
+            .transact_with::<_, _, automerge::AutomergeError, _>(
+                |_| kim.commit_options(),
+                |tx| tx.put(ROOT, "company", "Beta"),
+            )
+            .unwrap();
+        left.merge(&mut right).unwrap();
+        let conflict = &field_conflicts(&left).unwrap()[0];
+        let other = &conflict.others[0];
+        let expected = if other.value == "Alpha" { &lee } else { &kim };
+        assert_eq!(&other.author, expected);
+        // A change written without a name (another client's) says nothing.
+        let unsigned = concurrent("Alpha", "Beta");
+        let other = &field_conflicts(&unsigned).unwrap()[0].others[0];
+        assert_eq!(other.author, ChangeAuthor::default());
     }
 }

@@ -11,6 +11,7 @@
 //! left untouched, so an older client never erases what a newer one wrote.
 
 pub mod acknowledgement;
+pub mod author;
 pub mod conflicts;
 pub mod document_id;
 pub mod error;

@@ -19,6 +19,7 @@ use automerge::transaction::Transactable;
 use automerge::{Automerge, ReadDoc, ROOT};
 use uuid::Uuid;
 
+use crate::author::ChangeAuthor;
 use crate::fields::{get_string, get_u64, put_string, put_u64, require_string};
 use crate::schema::{RecordKind, SCHEMA_VERSION};
 use crate::ModelError;
@@ -58,15 +59,26 @@ pub struct RecordDocument;
 impl RecordDocument {
     /// A new document holding `record`. Refuses private records.
     pub fn create<R: SyncRecord>(record: &R) -> Result<Automerge, ModelError> {
+        Self::create_by(record, &ChangeAuthor::default())
+    }
+
+    /// [`Self::create`], the change signed by `author`.
+    pub fn create_by<R: SyncRecord>(
+        record: &R,
+        author: &ChangeAuthor,
+    ) -> Result<Automerge, ModelError> {
         refuse_private(record)?;
         let mut doc = Automerge::new();
-        doc.transact::<_, _, ModelError>(|tx| {
-            put_u64(tx, &ROOT, "schema_version", SCHEMA_VERSION)?;
-            put_string(tx, &ROOT, "kind", Some(R::KIND.as_str()))?;
-            put_string(tx, &ROOT, "id", Some(&record.record_id().to_string()))?;
-            put_string(tx, &ROOT, "deleted_at", None)?;
-            record.write_fields(tx)
-        })
+        doc.transact_with::<_, _, ModelError, _>(
+            |_| author.commit_options(),
+            |tx| {
+                put_u64(tx, &ROOT, "schema_version", SCHEMA_VERSION)?;
+                put_string(tx, &ROOT, "kind", Some(R::KIND.as_str()))?;
+                put_string(tx, &ROOT, "id", Some(&record.record_id().to_string()))?;
+                put_string(tx, &ROOT, "deleted_at", None)?;
+                record.write_fields(tx)
+            },
+        )
         .map_err(|failure| failure.error)?;
         Ok(doc)
     }
@@ -76,6 +88,15 @@ impl RecordDocument {
     /// from a newer schema. A document of an older schema is upgraded: its new fields are
     /// written and its `schema_version` set to this build's.
     pub fn update<R: SyncRecord>(doc: &mut Automerge, record: &R) -> Result<(), ModelError> {
+        Self::update_by(doc, record, &ChangeAuthor::default())
+    }
+
+    /// [`Self::update`], the change signed by `author`.
+    pub fn update_by<R: SyncRecord>(
+        doc: &mut Automerge,
+        record: &R,
+        author: &ChangeAuthor,
+    ) -> Result<(), ModelError> {
         refuse_private(record)?;
         Self::check_writable::<R>(doc)?;
         let id = Self::record_id(doc)?;
@@ -85,10 +106,13 @@ impl RecordDocument {
                 format!("document holds record {id}, not {}", record.record_id()),
             ));
         }
-        doc.transact::<_, _, ModelError>(|tx| {
-            put_u64(tx, &ROOT, "schema_version", SCHEMA_VERSION)?;
-            record.write_fields(tx)
-        })
+        doc.transact_with::<_, _, ModelError, _>(
+            |_| author.commit_options(),
+            |tx| {
+                put_u64(tx, &ROOT, "schema_version", SCHEMA_VERSION)?;
+                record.write_fields(tx)
+            },
+        )
         .map_err(|failure| failure.error)?;
         Ok(())
     }
@@ -107,19 +131,37 @@ impl RecordDocument {
 
     /// Marks the record deleted (a tombstone; the document stays).
     pub fn tombstone(doc: &mut Automerge, deleted_at: &str) -> Result<(), ModelError> {
+        Self::tombstone_by(doc, deleted_at, &ChangeAuthor::default())
+    }
+
+    /// [`Self::tombstone`], the change signed by `author`.
+    pub fn tombstone_by(
+        doc: &mut Automerge,
+        deleted_at: &str,
+        author: &ChangeAuthor,
+    ) -> Result<(), ModelError> {
         Self::check_version(doc)?;
-        doc.transact::<_, _, ModelError>(|tx| {
-            put_string(tx, &ROOT, "deleted_at", Some(deleted_at))
-        })
+        doc.transact_with::<_, _, ModelError, _>(
+            |_| author.commit_options(),
+            |tx| put_string(tx, &ROOT, "deleted_at", Some(deleted_at)),
+        )
         .map_err(|failure| failure.error)?;
         Ok(())
     }
 
     /// Clears the tombstone: the record is alive again (an undone delete).
     pub fn restore(doc: &mut Automerge) -> Result<(), ModelError> {
+        Self::restore_by(doc, &ChangeAuthor::default())
+    }
+
+    /// [`Self::restore`], the change signed by `author`.
+    pub fn restore_by(doc: &mut Automerge, author: &ChangeAuthor) -> Result<(), ModelError> {
         Self::check_version(doc)?;
-        doc.transact::<_, _, ModelError>(|tx| put_string(tx, &ROOT, "deleted_at", None))
-            .map_err(|failure| failure.error)?;
+        doc.transact_with::<_, _, ModelError, _>(
+            |_| author.commit_options(),
+            |tx| put_string(tx, &ROOT, "deleted_at", None),
+        )
+        .map_err(|failure| failure.error)?;
         Ok(())
     }
 
@@ -224,33 +266,37 @@ impl AnyRecord {
         }
     }
 
-    /// A new document holding the record. Refuses private records.
-    pub fn create_document(&self) -> Result<Automerge, ModelError> {
+    /// A new document holding the record, signed by `author`. Refuses private records.
+    pub fn create_document(&self, author: &ChangeAuthor) -> Result<Automerge, ModelError> {
         match self {
-            Self::Contact(record) => RecordDocument::create(record.as_ref()),
-            Self::Note(record) => RecordDocument::create(record),
-            Self::Task(record) => RecordDocument::create(record),
-            Self::Project(record) => RecordDocument::create(record),
-            Self::Interaction(record) => RecordDocument::create(record),
-            Self::Goal(record) => RecordDocument::create(record),
-            Self::Zone(record) => RecordDocument::create(record),
-            Self::Tag(record) => RecordDocument::create(record),
-            Self::Consent(record) => RecordDocument::create(record),
+            Self::Contact(record) => RecordDocument::create_by(record.as_ref(), author),
+            Self::Note(record) => RecordDocument::create_by(record, author),
+            Self::Task(record) => RecordDocument::create_by(record, author),
+            Self::Project(record) => RecordDocument::create_by(record, author),
+            Self::Interaction(record) => RecordDocument::create_by(record, author),
+            Self::Goal(record) => RecordDocument::create_by(record, author),
+            Self::Zone(record) => RecordDocument::create_by(record, author),
+            Self::Tag(record) => RecordDocument::create_by(record, author),
+            Self::Consent(record) => RecordDocument::create_by(record, author),
         }
     }
 
-    /// Writes the record's current values into its document (see [`RecordDocument::update`]).
-    pub fn update_document(&self, doc: &mut Automerge) -> Result<(), ModelError> {
+    /// Writes the record's current values into its document (see [`RecordDocument::update`]), signed by `author`.
+    pub fn update_document(
+        &self,
+        doc: &mut Automerge,
+        author: &ChangeAuthor,
+    ) -> Result<(), ModelError> {
         match self {
-            Self::Contact(record) => RecordDocument::update(doc, record.as_ref()),
-            Self::Note(record) => RecordDocument::update(doc, record),
-            Self::Task(record) => RecordDocument::update(doc, record),
-            Self::Project(record) => RecordDocument::update(doc, record),
-            Self::Interaction(record) => RecordDocument::update(doc, record),
-            Self::Goal(record) => RecordDocument::update(doc, record),
-            Self::Zone(record) => RecordDocument::update(doc, record),
-            Self::Tag(record) => RecordDocument::update(doc, record),
-            Self::Consent(record) => RecordDocument::update(doc, record),
+            Self::Contact(record) => RecordDocument::update_by(doc, record.as_ref(), author),
+            Self::Note(record) => RecordDocument::update_by(doc, record, author),
+            Self::Task(record) => RecordDocument::update_by(doc, record, author),
+            Self::Project(record) => RecordDocument::update_by(doc, record, author),
+            Self::Interaction(record) => RecordDocument::update_by(doc, record, author),
+            Self::Goal(record) => RecordDocument::update_by(doc, record, author),
+            Self::Zone(record) => RecordDocument::update_by(doc, record, author),
+            Self::Tag(record) => RecordDocument::update_by(doc, record, author),
+            Self::Consent(record) => RecordDocument::update_by(doc, record, author),
         }
     }
 

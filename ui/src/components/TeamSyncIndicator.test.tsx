@@ -19,6 +19,7 @@ function status(overrides: Partial<SyncStatus> = {}): SyncStatus {
     pending_changes: 0,
     last_synced_at: "2026-12-07T09:30:00.000Z",
     last_error: null,
+    member_name: null,
     ...overrides,
   };
 }

@@ -460,7 +460,7 @@ export function installMockBackend(initialCount: number): void {
   const consentKinds: ConsentKind[] = ["data_processing", "marketing", "hipaa", "photography"];
 
   // Team sync: a pretend workspace on any http(s) address; the token "bad" is refused.
-  let teamSync = { server: null as string | null, workspace_id: null as string | null, workspace_name: null as string | null, connected: false, share_health_details: false, pending_changes: 0, last_synced_at: null as string | null, last_error: null as string | null };
+  let teamSync = { server: null as string | null, workspace_id: null as string | null, workspace_name: null as string | null, connected: false, share_health_details: false, pending_changes: 0, last_synced_at: null as string | null, last_error: null as string | null, member_name: null as string | null };
   const teamSyncChanged = (syncing: boolean) =>
     void emit("team-sync-changed", { state: { status: teamSync, syncing, last_report: null, next_retry_at: null } });
 
@@ -921,7 +921,7 @@ export function installMockBackend(initialCount: number): void {
           const server = String(args.server).trim().replace(/\/+$/, "");
           if (!/^https?:\/\/\S+$/.test(server)) fail("validation_failed", "server must start with http:// or https://", [{ field: "server", message: "must start with http:// or https:// (for example http://192.168.1.20:3030)" }]);
           if (String(args.token).trim() === "bad") fail("auth_required", "the team server refused this device token (it may have been revoked); ask for a new one");
-          teamSync = { ...teamSync, server, workspace_id: "workspace-dev", workspace_name: "Dev team", connected: true, pending_changes: contacts.size, last_error: null };
+          teamSync = { ...teamSync, server, workspace_id: "workspace-dev", workspace_name: "Dev team", member_name: "Dev", connected: true, pending_changes: contacts.size, last_error: null };
           teamSyncChanged(false);
           return { server, workspace_id: "workspace-dev", workspace_name: "Dev team", documents_on_server: 0, records_to_share: contacts.size };
         }
@@ -934,7 +934,7 @@ export function installMockBackend(initialCount: number): void {
           return { sent, received: 0, batch_id: null, pending_changes: 0, synced_at: teamSync.last_synced_at };
         }
         case "sync_disconnect":
-          teamSync = { ...teamSync, server: null, workspace_id: null, workspace_name: null, connected: false, pending_changes: 0, last_synced_at: null, last_error: null };
+          teamSync = { ...teamSync, server: null, workspace_id: null, workspace_name: null, member_name: null, connected: false, pending_changes: 0, last_synced_at: null, last_error: null };
           teamSyncChanged(false);
           return teamSync;
         case "sync_conflicts":

@@ -11,6 +11,7 @@ const offline: SyncStatus = {
   pending_changes: 4,
   last_synced_at: null,
   last_error: "the team server stopped answering",
+  member_name: null,
 };
 
 describe("team sync helpers", () => {

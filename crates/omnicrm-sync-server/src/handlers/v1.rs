@@ -57,11 +57,20 @@ pub async fn workspace(
             &[&device.workspace_id],
         )
         .await?;
+    // The member the token belongs to: a device signs its changes with this name.
+    let member_name: Option<String> = match device.member_id {
+        Some(member_id) => client
+            .query_opt("SELECT name FROM members WHERE id = $1", &[&member_id])
+            .await?
+            .map(|row| row.get(0)),
+        None => None,
+    };
     Ok(Json(json!({
         "id": device.workspace_id,
         "name": row.get::<_, String>(0),
         "root_document_id": row.get::<_, String>(1),
         "documents": count.get::<_, i64>(0),
+        "member_name": member_name,
     })))
 }
 

@@ -2,6 +2,7 @@ import { act, render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import type { SyncConflict } from "../../api";
+import { formatDateTime } from "../../lib/format";
 import { eventBus } from "../../test/eventBus";
 import { callsTo, mockCommands } from "../../test/tauriMock";
 import { ToastProvider } from "../Toasts";
@@ -16,6 +17,8 @@ const conflict: SyncConflict = {
   field_label: "Organization",
   chosen: "Alpha Clinic",
   other: "Beta Studio",
+  other_by: null,
+  other_at: null,
   detected_at: "2026-12-07T10:00:00.000Z",
 };
 
@@ -60,6 +63,19 @@ describe("SyncConflictsNotice", () => {
     expect(await screen.findByText("Organization is now “Beta Studio” on every device.")).toBeTruthy();
     await user.click(screen.getByTestId("sync-conflict-undo"));
     expect(callsTo("changes_undo_batch")).toEqual([{ batchId: "sync:b1" }]);
+  });
+
+  it("says which teammate wrote the other value, and when", async () => {
+    mockCommands({
+      sync_conflicts: () => [{ ...conflict, other_by: "Kim", other_at: "2026-12-07T09:58:00.000Z" }],
+    });
+    renderNotice();
+    const notice = await screen.findByTestId("sync-conflicts");
+    expect(notice.textContent).toContain(
+      `the other change was “Beta Studio”, by Kim on ${formatDateTime("2026-12-07T09:58:00.000Z")}.`,
+    );
+    expect(notice.querySelector("time")?.getAttribute("datetime")).toBe("2026-12-07T09:58:00.000Z");
+    expect(notice.textContent).not.toContain("Noticed");
   });
 
   it("appears when a sync brings a conflict in, and keeps the chosen value on request", async () => {

@@ -109,10 +109,20 @@ export function SyncConflictsNotice({ recordId, refreshToken, onSettled }: SyncC
             <li key={conflict.id} className="sync-conflicts__item" data-testid={`sync-conflict-${conflict.field}`}>
               <p>
                 <strong>{conflict.field_label}</strong>: every device shows {shownValue(conflict.chosen)}; the other change was{" "}
-                {shownValue(conflict.other)}.{" "}
-                <span className="muted small">
-                  Noticed <time dateTime={conflict.detected_at}>{formatDateTime(conflict.detected_at)}</time>.
-                </span>
+                {shownValue(conflict.other)}
+                {conflict.other_by ? `, by ${conflict.other_by}` : ""}
+                {conflict.other_at ? (
+                  <>
+                    {" "}
+                    on <time dateTime={conflict.other_at}>{formatDateTime(conflict.other_at)}</time>
+                  </>
+                ) : null}
+                .{" "}
+                {conflict.other_at ? null : (
+                  <span className="muted small">
+                    Noticed <time dateTime={conflict.detected_at}>{formatDateTime(conflict.detected_at)}</time>.
+                  </span>
+                )}
               </p>
               <span className="sync-conflicts__actions">
                 <Button

@@ -16,6 +16,7 @@ const disconnected: SyncStatus = {
   pending_changes: 0,
   last_synced_at: null,
   last_error: null,
+  member_name: null,
 };
 
 function connected(overrides: Partial<SyncStatus> = {}): SyncStatus {
@@ -28,6 +29,7 @@ function connected(overrides: Partial<SyncStatus> = {}): SyncStatus {
     pending_changes: 0,
     last_synced_at: "2026-12-07T09:30:00.000Z",
     last_error: null,
+    member_name: null,
     ...overrides,
   };
 }
@@ -156,6 +158,8 @@ describe("TeamSyncSection, connected", () => {
     const line = await screen.findByTestId("team-sync-state");
     expect(line.textContent).toBe("In step with the team");
     expect(screen.getByTestId("team-sync-server-address").textContent).toBe("on http://192.168.1.20:3030");
+    await emitState(teamState(connected({ member_name: "Kim" })));
+    expect(screen.getByTestId("team-sync-server-address").textContent).toBe("on http://192.168.1.20:3030, as Kim");
 
     await emitState(teamState(connected(), { syncing: true }));
     expect(screen.getByTestId("team-sync-state").textContent).toBe("Syncing…");

@@ -272,6 +272,7 @@ function Connected({ teamSync, state, justConnected: outcome, onDisconnected }: 
         </span>
         <span className="muted small" data-testid="team-sync-server-address">
           on {status.server ?? "the team server"}
+          {status.member_name ? `, as ${status.member_name}` : ""}
         </span>
       </div>
       {outcome ? (
