@@ -230,6 +230,16 @@ pub fn load_by_id(
     row.map(decode).transpose()
 }
 
+/// Heads as [`heads_text`] writes them; `None` for text that is not heads (or no heads).
+pub fn parse_heads(text: &str) -> Option<Vec<ChangeHash>> {
+    let heads = text
+        .split(',')
+        .filter(|head| !head.is_empty())
+        .map(|head| head.parse::<ChangeHash>().ok())
+        .collect::<Option<Vec<_>>>()?;
+    (!heads.is_empty()).then_some(heads)
+}
+
 /// What is stored of a document besides its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredHeads {

@@ -537,12 +537,38 @@ impl TeamSync {
         // The documents stored here with changes the client does not hold yet.
         // (Keyed by the ids' text: parsing every id at each sync cost more than the sync.)
         let stored_heads = self.core.database.read(documents::list_heads)?;
+        let root_key = root_id.to_string();
+        if fresh {
+            // On a new connection, the documents the server is known to hold as stored here
+            // are synced unloaded (their stored heads are their sync state): only those the
+            // server has something new for are read.
+            let database = self.core.database.clone();
+            client.set_loader(Box::new(move |id| {
+                database
+                    .read(|connection| documents::load_by_id(connection, id))
+                    .ok()
+                    .flatten()
+                    .map(|stored| stored.document)
+            }));
+            for (id, stored) in &stored_heads {
+                if *id == root_key || stored.heads != stored.sent_heads {
+                    continue;
+                }
+                let (Ok(document_id), Some(heads)) = (
+                    id.parse::<DocumentId>(),
+                    documents::parse_heads(&stored.heads),
+                ) else {
+                    continue;
+                };
+                client.add_unloaded(document_id, heads);
+                held.insert(id.clone(), stored.heads.clone());
+            }
+        }
         let to_merge: Vec<String> = stored_heads
             .iter()
             .filter(|(id, stored)| held.get(*id) != Some(&stored.heads))
             .map(|(id, _)| id.clone())
             .collect();
-        let root_key = root_id.to_string();
         let stored = self
             .core
             .database
@@ -588,7 +614,9 @@ impl TeamSync {
         // A new connection syncs every document (the server then pushes their changes over
         // it); a kept one only what changed here.
         let mut to_sync: Vec<DocumentId> = if fresh {
-            client.document_ids()
+            let mut to_sync = client.document_ids();
+            to_sync.extend(client.unloaded_ids());
+            to_sync
         } else {
             let mut to_sync = merged.clone();
             to_sync.extend(unsubscribed);
@@ -629,7 +657,7 @@ impl TeamSync {
         let missing: HashSet<DocumentId> = entries
             .iter()
             .map(|entry| entry.document_id)
-            .filter(|id| client.document(id).is_none())
+            .filter(|id| client.document(id).is_none() && !client.is_unloaded(id))
             .collect();
         // Many at once come in one download, as the server stores them; a few, or any the
         // download lacked, one request each. The downloaded ones are synced over the
@@ -670,10 +698,18 @@ impl TeamSync {
             }
         }
         if client.awaiting() > 0 {
-            client
+            match client
                 .pump_until(LIMIT, |client| client.awaiting() == 0)
                 .await
-                .map_err(server_error)?;
+            {
+                // Records the root lists that the server cannot give yet (their device has
+                // not finished sending them): the next sync asks again; the rest is applied.
+                Err(ClientError::Timeout) => tracing::warn!(
+                    awaited = client.awaiting(),
+                    "records the team's root lists did not arrive in time"
+                ),
+                other => other.map_err(server_error)?,
+            }
         }
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,

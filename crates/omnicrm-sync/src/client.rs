@@ -42,6 +42,9 @@ pub enum ClientError {
 }
 
 /// While pushing, the answers that arrived are handled after this many messages sent.
+/// How many times `quiet` a sync waits through silence while the server owes answers for
+/// changes it was sent (see `SyncClient::unanswered_changes`).
+const OWED_SILENCE_FACTOR: u32 = 25;
 const ANSWERS_READ_EVERY: usize = 32;
 
 /// How the client presents its token.
@@ -67,6 +70,24 @@ pub struct SyncClient {
     touched: HashSet<DocumentId>,
     /// Documents a message from the server changed since [`SyncClient::take_changed_documents`].
     changed_documents: HashSet<DocumentId>,
+    /// Documents whose changes were sent and the server has not answered since: it answers
+    /// each (its heads moved), so a silence while any is unanswered is the server at work,
+    /// not a reply held back.
+    unanswered_changes: HashSet<DocumentId>,
+    /// Documents known only by the heads the server holds (see [`SyncClient::add_unloaded`]),
+    /// each with whether the server confirmed it holds nothing newer.
+    unloaded: HashMap<DocumentId, Unloaded>,
+    /// Reads an unloaded document when the server has something new for it.
+    loader: Option<DocumentLoader>,
+}
+
+/// Reads a document the client holds unloaded, when the server has changes for it.
+pub type DocumentLoader = Box<dyn FnMut(&DocumentId) -> Option<Automerge> + Send>;
+
+/// A document synced without being loaded: its heads, which the server is known to hold.
+struct Unloaded {
+    heads: Vec<automerge::ChangeHash>,
+    confirmed: bool,
 }
 
 impl Default for SyncClient {
@@ -90,6 +111,9 @@ impl SyncClient {
             received: false,
             touched: HashSet::new(),
             changed_documents: HashSet::new(),
+            unanswered_changes: HashSet::new(),
+            unloaded: HashMap::new(),
+            loader: None,
         }
     }
 
@@ -174,8 +198,40 @@ impl SyncClient {
 
     /// Adds (or replaces) a local document.
     pub fn insert(&mut self, id: DocumentId, document: Automerge) {
+        self.unloaded.remove(&id);
         self.documents.insert(id, document);
         self.states.remove(&id);
+    }
+
+    /// Holds document `id` unloaded: stored elsewhere at `heads`, which the server is known to
+    /// hold. Syncing it tells the server those heads without loading it (a new connection in
+    /// step costs one small message per document); it is read with the
+    /// [`SyncClient::set_loader`] loader only when the server answers with something new.
+    pub fn add_unloaded(&mut self, id: DocumentId, heads: Vec<automerge::ChangeHash>) {
+        if !self.documents.contains_key(&id) {
+            self.unloaded.insert(
+                id,
+                Unloaded {
+                    heads,
+                    confirmed: false,
+                },
+            );
+        }
+    }
+
+    /// Sets how unloaded documents are read when the server has changes for them.
+    pub fn set_loader(&mut self, loader: DocumentLoader) {
+        self.loader = Some(loader);
+    }
+
+    /// Whether document `id` is held unloaded.
+    pub fn is_unloaded(&self, id: &DocumentId) -> bool {
+        self.unloaded.contains_key(id)
+    }
+
+    /// The documents held unloaded.
+    pub fn unloaded_ids(&self) -> Vec<DocumentId> {
+        self.unloaded.keys().copied().collect()
     }
 
     /// Merges a local document into the one held (adding it when there is none), keeping the
@@ -187,6 +243,7 @@ impl SyncClient {
                     .map_err(|error| ClientError::Merge(error.to_string()))?;
             }
             None => {
+                self.unloaded.remove(&id);
                 self.documents.insert(id, document);
             }
         }
@@ -290,6 +347,9 @@ impl SyncClient {
         if self.unavailable.contains(id) {
             return true;
         }
+        if let Some(unloaded) = self.unloaded.get(id) {
+            return unloaded.confirmed;
+        }
         if self.requested.contains(id) {
             return false;
         }
@@ -374,7 +434,8 @@ impl SyncClient {
     /// Sends a sync message for each of `ids` that has something to say, then handles the
     /// server's answers until each of them is in step ([`SyncClient::is_in_step`]), the server
     /// reported an error, nothing arrived for `quiet` (a server may hold back a reply that
-    /// would say nothing new), or `limit` passed. Returns how many were not in step when it
+    /// would say nothing new; while it owes answers for changes it was sent, 25 times
+    /// `quiet`), or `limit` passed. Returns how many were not in step when it
     /// stopped. Unlike [`SyncClient::sync`], a sync that settles never waits for `quiet`.
     pub async fn sync_documents(
         &mut self,
@@ -404,7 +465,17 @@ impl SyncClient {
             if waiting.is_empty() || self.errors.len() > errors_before {
                 return Ok(waiting.len());
             }
-            let wait = (Instant::now() + quiet).min(deadline);
+            // A server storing thousands of new documents can be silent for a while; it owes
+            // an answer for each document whose changes it has not acknowledged yet.
+            let owed = waiting
+                .iter()
+                .any(|id| self.unanswered_changes.contains(id));
+            let silence = if owed {
+                quiet * OWED_SILENCE_FACTOR
+            } else {
+                quiet
+            };
+            let wait = (Instant::now() + silence).min(deadline);
             if !self.pump_one(wait).await? {
                 return Ok(waiting.len());
             }
@@ -482,6 +553,27 @@ impl SyncClient {
                     }
                 };
                 self.touched.insert(id);
+                self.unanswered_changes.remove(&id);
+                if let Some(unloaded) = self.unloaded.get_mut(&id) {
+                    // The server holds just what is stored here: nothing to load.
+                    if decoded.changes.is_empty()
+                        && decoded.need.is_empty()
+                        && decoded.heads == unloaded.heads
+                    {
+                        unloaded.confirmed = true;
+                        return Ok(());
+                    }
+                    self.unloaded.remove(&id);
+                    // Read now, to take what the server has (failing that, the server sends
+                    // the whole document, which holds everything stored here).
+                    let document = self
+                        .loader
+                        .as_mut()
+                        .and_then(|load| load(&id))
+                        .unwrap_or_default();
+                    self.documents.insert(id, document);
+                    self.states.remove(&id);
+                }
                 let document = self.documents.entry(id).or_default();
                 let state = self.states.entry(id).or_default();
                 let decoded = match acknowledgement::receive(document, state, decoded) {
@@ -540,6 +632,16 @@ impl SyncClient {
     }
 
     async fn send_sync(&mut self, id: DocumentId) -> Result<(), ClientError> {
+        if let Some(unloaded) = self.unloaded.get(&id) {
+            let message = unloaded_sync_message(&unloaded.heads);
+            let body = DocumentMessage {
+                sender_id: self.peer_id.clone(),
+                target_id: self.server_peer_id.clone(),
+                document_id: id.to_string(),
+                data: ByteBuf::from(message.encode()),
+            };
+            return self.send_message(&Message::Sync(body)).await;
+        }
         let Some(document) = self.documents.get(&id) else {
             return Ok(());
         };
@@ -552,6 +654,9 @@ impl SyncClient {
                 return Ok(());
             }
         };
+        if !message.changes.is_empty() {
+            self.unanswered_changes.insert(id);
+        }
         let body = DocumentMessage {
             sender_id: self.peer_id.clone(),
             target_id: self.server_peer_id.clone(),
@@ -565,6 +670,27 @@ impl SyncClient {
         };
         self.send_message(&wire).await
     }
+}
+
+/// The first sync message of a document held at exactly `heads`, as Automerge would make it
+/// for that document with a new sync state: it has everything up to `heads` and nothing else.
+fn unloaded_sync_message(heads: &[automerge::ChangeHash]) -> sync::Message {
+    let mut message = Automerge::new()
+        .generate_sync_message(&mut sync::State::new())
+        .unwrap_or(sync::Message {
+            heads: Vec::new(),
+            need: Vec::new(),
+            have: Vec::new(),
+            changes: sync::ChunkList::empty(),
+            flags: None,
+            version: sync::MessageVersion::V1,
+        });
+    message.heads = heads.to_vec();
+    message.have = vec![sync::Have {
+        last_sync: heads.to_vec(),
+        bloom: sync::BloomFilter::default(),
+    }];
+    message
 }
 
 /// Runs Automerge work on bytes the server sent, turning a panic into `None`: automerge 0.12
