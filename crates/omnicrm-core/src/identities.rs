@@ -210,39 +210,8 @@ impl IdentityService {
 
     /// Every identifier of a live contact: its emails and phones, then added identities.
     pub fn list_for_contact(&self, contact_id: &str) -> Result<Vec<ContactIdentifier>> {
-        self.database.read(|connection| {
-            contacts::ensure_live(connection, contact_id)?;
-            let mut statement = connection.prepare_cached(
-                "SELECT id, kind, value, provider FROM identities WHERE contact_id = ?1",
-            )?;
-            let rows = statement
-                .query_map([contact_id], |row| {
-                    Ok((
-                        row.get::<_, Option<String>>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, String>(3)?,
-                    ))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows
-                .into_iter()
-                .map(|(identity_id, kind, value, provider)| {
-                    let kind = IdentityKind::parse(&kind).unwrap_or(IdentityKind::Handle);
-                    let provider = if provider == "contact" {
-                        provider_of(kind, &value).to_owned()
-                    } else {
-                        provider
-                    };
-                    ContactIdentifier {
-                        identity_id,
-                        kind,
-                        value,
-                        provider,
-                    }
-                })
-                .collect())
-        })
+        self.database
+            .read(|connection| list_for_contact_in(connection, contact_id))
     }
 
     /// Adds an identifier to a contact.
@@ -325,6 +294,44 @@ impl IdentityService {
             .iter()
             .any(|ignored| pattern_matches(&ignored.pattern, email)))
     }
+}
+
+/// Every identifier of a live contact, on `connection`: its emails and phones, then added
+/// identities.
+pub(crate) fn list_for_contact_in(
+    connection: &Connection,
+    contact_id: &str,
+) -> Result<Vec<ContactIdentifier>> {
+    contacts::ensure_live(connection, contact_id)?;
+    let mut statement = connection
+        .prepare_cached("SELECT id, kind, value, provider FROM identities WHERE contact_id = ?1")?;
+    let rows = statement
+        .query_map([contact_id], |row| {
+            Ok((
+                row.get::<_, Option<String>>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows
+        .into_iter()
+        .map(|(identity_id, kind, value, provider)| {
+            let kind = IdentityKind::parse(&kind).unwrap_or(IdentityKind::Handle);
+            let provider = if provider == "contact" {
+                provider_of(kind, &value).to_owned()
+            } else {
+                provider
+            };
+            ContactIdentifier {
+                identity_id,
+                kind,
+                value,
+                provider,
+            }
+        })
+        .collect())
 }
 
 /// Adds an identity inside a caller's transaction; an identifier the contact already has is

@@ -33,6 +33,7 @@ pub mod timeline;
 use std::path::{Path, PathBuf};
 
 pub use error::{Error, ErrorCode, ErrorDetails, FieldError, LimitDetails, Result};
+pub use records::RecordReader;
 pub use store::Database;
 
 /// The services over one database, as the app and the CLI use them.

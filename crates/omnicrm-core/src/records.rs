@@ -173,3 +173,61 @@ macro_rules! record_accessors {
     };
 }
 pub(crate) use record_accessors;
+
+/// Reads live records on a given connection, such as a write transaction's, which sees what
+/// the transaction wrote so far (a service's `get` reads on a connection of its own, which
+/// does not). Team sync reads this way the records a transaction changed, before it commits.
+pub struct RecordReader<'a> {
+    connection: &'a Connection,
+}
+
+impl<'a> RecordReader<'a> {
+    pub fn new(connection: &'a Connection) -> Self {
+        Self { connection }
+    }
+
+    pub fn contact(&self, id: &str) -> Result<crate::contacts::Contact> {
+        crate::contacts::load_live(self.connection, id)
+    }
+
+    /// A live contact's identifiers, as [`crate::identities::IdentityService::list_for_contact`]
+    /// lists them.
+    pub fn identifiers(
+        &self,
+        contact_id: &str,
+    ) -> Result<Vec<crate::identities::ContactIdentifier>> {
+        crate::identities::list_for_contact_in(self.connection, contact_id)
+    }
+
+    pub fn note(&self, id: &str) -> Result<crate::notes::Note> {
+        crate::notes::Note::load_live(self.connection, id)
+    }
+
+    pub fn task(&self, id: &str) -> Result<crate::productivity::Task> {
+        crate::productivity::Task::load_live(self.connection, id)
+    }
+
+    pub fn project(&self, id: &str) -> Result<crate::productivity::Project> {
+        crate::productivity::Project::load_live(self.connection, id)
+    }
+
+    pub fn goal(&self, id: &str) -> Result<crate::productivity::Goal> {
+        crate::productivity::Goal::load_live(self.connection, id)
+    }
+
+    pub fn zone(&self, id: &str) -> Result<crate::productivity::Zone> {
+        crate::productivity::Zone::load_live(self.connection, id)
+    }
+
+    pub fn consent(&self, id: &str) -> Result<crate::consents::Consent> {
+        crate::consents::Consent::load_live(self.connection, id)
+    }
+
+    pub fn interaction(&self, id: &str) -> Result<crate::interactions::Interaction> {
+        crate::interactions::Interaction::load_live(self.connection, id)
+    }
+
+    pub fn tag(&self, id: &str) -> Result<crate::tags::Tag> {
+        crate::tags::Tag::load_live(self.connection, id)
+    }
+}

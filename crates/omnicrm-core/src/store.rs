@@ -4,7 +4,7 @@
 //! tokio's blocking pool so the async runtime is never blocked.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
@@ -28,7 +28,12 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     idle_readers: Mutex<Vec<Connection>>,
+    before_commit: RwLock<Option<BeforeCommit>>,
 }
+
+/// Work run in every write transaction after its own work, just before it commits: what it
+/// writes commits (or not) with the transaction. See [`Database::set_before_commit`].
+pub type BeforeCommit = Arc<dyn Fn(&Connection) -> Result<()> + Send + Sync>;
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -69,6 +74,7 @@ impl Database {
                 path: path.to_path_buf(),
                 writer: Mutex::new(writer),
                 idle_readers: Mutex::new(Vec::new()),
+                before_commit: RwLock::new(None),
             }),
         })
     }
@@ -87,8 +93,32 @@ impl Database {
             .map_err(|_| Error::internal("the database writer lock is poisoned"))?;
         let transaction = writer.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = work(&transaction)?;
+        if let Some(before_commit) = self.before_commit() {
+            before_commit(&transaction)?;
+        }
         transaction.commit()?;
         Ok(value)
+    }
+
+    /// Runs `hook` in every write transaction from now on, after the transaction's own work
+    /// and before it commits (replacing any hook set before). Team sync turns the records a
+    /// transaction changed into document changes this way, in the same transaction. An error
+    /// from the hook rolls the whole write back, so a hook that must not stop writes handles
+    /// its own errors.
+    pub fn set_before_commit(&self, hook: BeforeCommit) {
+        *self
+            .inner
+            .before_commit
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(hook);
+    }
+
+    fn before_commit(&self) -> Option<BeforeCommit> {
+        self.inner
+            .before_commit
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     /// Runs `work` on the writer connection itself, outside any transaction, holding the writer

@@ -1,11 +1,15 @@
 //! Team sync for one device: connect to the team's server, turn local changes into document
 //! changes, exchange them with the server, and apply what others changed through the core.
 //!
-//! - **Local edits.** The change log is the outbox: every write through the core services is
-//!   in it, in the same transaction as the row. [`TeamSync::record_local_changes`] turns the
-//!   entries after the stored position into changes of each record's document and moves the
-//!   position in one transaction, so a crash repeats the step (it is idempotent) and never
-//!   skips an edit. Remote changes are in the log under a `sync:` batch and are not sent back.
+//! - **Local edits.** Every write through the core services is in the change log, in the
+//!   same transaction as the row; while this device is connected, that transaction also turns
+//!   the records it changed into changes of their documents, just before it commits
+//!   ([`record_in_transaction`], set as the store's before-commit work by [`TeamSync::new`]):
+//!   a crash never leaves a row and its document apart. The change log stays the outbox:
+//!   should that step fail, the write still commits, and [`TeamSync::record_local_changes`]
+//!   turns the entries after the stored position into document changes at the next sync (it
+//!   is idempotent, so a crash repeats it and never skips an edit). Remote changes are in the
+//!   log under a `sync:` batch and are not sent back.
 //! - **Remote changes** are applied through `core.remote`, each with its document in the same
 //!   transaction as the row and the change-log entry, a few hundred records per transaction.
 //! - **A sync ends when every document it sent is in step** with the server (each side holds
@@ -22,7 +26,7 @@ use omnicrm_core::remote_changes::{
     new_remote_batch_id, RemoteApplied, RemoteWriter, REMOTE_BATCH_PREFIX,
 };
 use omnicrm_core::time::now_utc;
-use omnicrm_core::{Core, Error, ErrorCode, Result};
+use omnicrm_core::{Core, Error, ErrorCode, RecordReader, Result};
 use omnicrm_secrets::{ExposeSecret, SecretLookup, SecretStore, SecretString};
 use omnicrm_sync::author::ChangeAuthor;
 use omnicrm_sync::client::{ClientError, SyncClient, TokenPlacement};
@@ -215,7 +219,12 @@ fn unlisted_documents(
 }
 
 impl TeamSync {
+    /// Team sync for `core`'s device. From now on every write transaction of its store, while
+    /// the device is connected to a workspace, also records the records it changed as
+    /// document changes (see [`record_in_transaction`]).
     pub fn new(core: Core) -> Self {
+        core.database
+            .set_before_commit(std::sync::Arc::new(record_in_transaction));
         Self {
             core,
             session: Default::default(),
@@ -385,98 +394,10 @@ impl TeamSync {
 
     /// Turns local changes since the stored position into document changes.
     pub fn record_local_changes(&self) -> Result<u32> {
-        let connection = self.require_connection()?;
-        let policy = SharingPolicy {
-            share_health_details: connection.share_health_details,
-        };
-        let (changed, newest) = self.core.database.read(|database| {
-            let mut statement = database.prepare_cached(&changes_to_record_sql())?;
-            let rows = statement
-                .query_map(
-                    params![connection.change_log_seq, format!("{REMOTE_BATCH_PREFIX}%")],
-                    |row| {
-                        Ok((
-                            row.get::<_, String>(0)?,
-                            row.get::<_, String>(1)?,
-                            row.get::<_, i64>(2)?,
-                        ))
-                    },
-                )?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let newest = rows.iter().map(|row| row.2).max();
-            Ok((rows, newest))
-        })?;
-        let Some(newest) = newest else {
-            return Ok(0);
-        };
-        // Read each record as it is now (a later edit only makes the document newer).
-        let mut outgoing = Vec::new();
-        for (entity, id, _) in changed {
-            outgoing.push(self.outgoing(&entity, &id, &policy)?);
-        }
-        let now = now_utc();
-        let author = ChangeAuthor::now(connection.member_name.as_deref());
-        self.core.database.write(|transaction| {
-            let mut count = 0;
-            for record in outgoing {
-                if write_outgoing(transaction, record, &author, &now)? {
-                    count += 1;
-                }
-            }
-            documents::set_change_log_seq(transaction, newest)?;
-            Ok(count)
-        })
-    }
-
-    fn outgoing(&self, entity: &str, id: &str, policy: &SharingPolicy) -> Result<Outgoing> {
-        let Some(table) = table_of(entity) else {
-            return Err(Error::internal(format!("{entity} records do not travel")));
-        };
-        // A record that is not there at all is gone too; a failing read is an error, never
-        // taken for a deletion.
-        let deleted = self.core.database.read(|connection| {
-            Ok(connection
-                .query_row(
-                    &format!("SELECT deleted_at IS NOT NULL FROM {table} WHERE id = ?1"),
-                    [id],
-                    |row| row.get::<_, bool>(0),
-                )
-                .optional()?
-                .unwrap_or(true))
-        })?;
-        if deleted {
-            return Ok(Outgoing::Gone { id: id.to_owned() });
-        }
-        let core = &self.core;
-        let record = match entity {
-            "contact" => {
-                let contact = core.contacts.get(id)?;
-                let identifiers = core.identities.list_for_contact(id)?;
-                let local = LocalContact {
-                    contact: &contact,
-                    identifiers: &identifiers,
-                    private: false,
-                };
-                mapping::contact_to_sync(&local, policy)
-                    .map(|record| AnyRecord::Contact(Box::new(record)))
-            }
-            "note" => mapping::note_to_sync(&core.notes.get(id)?).map(AnyRecord::Note),
-            "task" => mapping::task_to_sync(&core.tasks.get(id)?).map(AnyRecord::Task),
-            "project" => mapping::project_to_sync(&core.projects.get(id)?).map(AnyRecord::Project),
-            "goal" => mapping::goal_to_sync(&core.goals.get(id)?).map(AnyRecord::Goal),
-            "zone" => mapping::zone_to_sync(&core.zones.get(id)?).map(AnyRecord::Zone),
-            "consent" => mapping::consent_to_sync(&core.consents.get(id)?).map(AnyRecord::Consent),
-            "tag" => mapping::tag_to_sync(&core.tags.get(id)?).map(AnyRecord::Tag),
-            _ => mapping::interaction_to_sync(&core.interactions.get(id)?)
-                .map(AnyRecord::Interaction),
-        };
-        match record {
-            Ok(record) => Ok(Outgoing::Shared(Box::new(record))),
-            // A record made private after it was shared leaves the team's copy; one that was
-            // never shareable (an imported email) never had one.
-            Err(MappingError::NotShareable { .. }) => Ok(Outgoing::Gone { id: id.to_owned() }),
-            Err(error) => Err(mapping_error(error)),
-        }
+        self.require_connection()?;
+        self.core
+            .database
+            .write(|transaction| record_changes(transaction, usize::MAX))
     }
 
     /// Pushes local changes and pulls the team's, until in step with the server. One sync
@@ -1311,6 +1232,140 @@ fn table_of(entity: &str) -> Option<&'static str> {
         "tag" => "tags",
         _ => return None,
     })
+}
+
+/// The store's before-commit work (set by [`TeamSync::new`]): while the device is connected,
+/// the records the transaction changed become document changes in it. A failure here leaves
+/// the write to commit alone (its changes wait in the change log for the next sync, which
+/// records them), so team sync can never stop a local edit.
+pub fn record_in_transaction(transaction: &rusqlite::Connection) -> Result<()> {
+    transaction
+        .prepare_cached("SAVEPOINT team_sync_record")?
+        .execute([])?;
+    match record_changes(transaction, RECORDED_AT_COMMIT) {
+        Ok(_) => {
+            transaction
+                .prepare_cached("RELEASE team_sync_record")?
+                .execute([])?;
+        }
+        Err(error) => {
+            transaction
+                .prepare_cached("ROLLBACK TO team_sync_record")?
+                .execute([])?;
+            transaction
+                .prepare_cached("RELEASE team_sync_record")?
+                .execute([])?;
+            tracing::warn!(
+                message = %error.message,
+                "local changes wait in the change log: they could not become document changes now"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The most records a write transaction turns into document changes itself: one that changed
+/// more (an import, a device joining with its data) leaves them to the next sync, which
+/// records them without making the write wait.
+const RECORDED_AT_COMMIT: usize = 500;
+
+/// Turns the travelling records changed here after the recorded change-log position into
+/// changes of their documents, on `transaction` (which sees what it wrote), and moves the
+/// position past every entry so far; how many documents changed. Nothing while the device is
+/// not connected, or when more than `limit` records changed.
+fn record_changes(transaction: &rusqlite::Connection, limit: usize) -> Result<u32> {
+    let Some(connection) = documents::load_connection(transaction)? else {
+        return Ok(0);
+    };
+    let policy = SharingPolicy {
+        share_health_details: connection.share_health_details,
+    };
+    let changed = {
+        let mut statement = transaction.prepare_cached(&changes_to_record_sql())?;
+        let rows = statement
+            .query_map(
+                params![connection.change_log_seq, format!("{REMOTE_BATCH_PREFIX}%")],
+                |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows
+    };
+    if changed.len() > limit {
+        return Ok(0);
+    }
+    // Every entry up to the newest is now recorded, or came from the team.
+    let newest: i64 = transaction
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM change_log")?
+        .query_row([], |row| row.get(0))?;
+    let mut count = 0;
+    if !changed.is_empty() {
+        let reader = RecordReader::new(transaction);
+        let now = now_utc();
+        let author = ChangeAuthor::now(connection.member_name.as_deref());
+        for (entity, id) in changed {
+            let record = outgoing(&reader, transaction, &entity, &id, &policy)?;
+            if write_outgoing(transaction, record, &author, &now)? {
+                count += 1;
+            }
+        }
+    }
+    if newest > connection.change_log_seq {
+        documents::set_change_log_seq(transaction, newest)?;
+    }
+    Ok(count)
+}
+
+/// Record `id` of change-log `entity` as it leaves the device, read with `reader`.
+fn outgoing(
+    reader: &RecordReader<'_>,
+    connection: &rusqlite::Connection,
+    entity: &str,
+    id: &str,
+    policy: &SharingPolicy,
+) -> Result<Outgoing> {
+    let Some(table) = table_of(entity) else {
+        return Err(Error::internal(format!("{entity} records do not travel")));
+    };
+    // A record that is not there at all is gone too; a failing read is an error, never taken
+    // for a deletion.
+    let deleted = connection
+        .prepare_cached(&format!(
+            "SELECT deleted_at IS NOT NULL FROM {table} WHERE id = ?1"
+        ))?
+        .query_row([id], |row| row.get::<_, bool>(0))
+        .optional()?
+        .unwrap_or(true);
+    if deleted {
+        return Ok(Outgoing::Gone { id: id.to_owned() });
+    }
+    let record = match entity {
+        "contact" => {
+            let contact = reader.contact(id)?;
+            let identifiers = reader.identifiers(id)?;
+            let local = LocalContact {
+                contact: &contact,
+                identifiers: &identifiers,
+                private: false,
+            };
+            mapping::contact_to_sync(&local, policy)
+                .map(|record| AnyRecord::Contact(Box::new(record)))
+        }
+        "note" => mapping::note_to_sync(&reader.note(id)?).map(AnyRecord::Note),
+        "task" => mapping::task_to_sync(&reader.task(id)?).map(AnyRecord::Task),
+        "project" => mapping::project_to_sync(&reader.project(id)?).map(AnyRecord::Project),
+        "goal" => mapping::goal_to_sync(&reader.goal(id)?).map(AnyRecord::Goal),
+        "zone" => mapping::zone_to_sync(&reader.zone(id)?).map(AnyRecord::Zone),
+        "consent" => mapping::consent_to_sync(&reader.consent(id)?).map(AnyRecord::Consent),
+        "tag" => mapping::tag_to_sync(&reader.tag(id)?).map(AnyRecord::Tag),
+        _ => mapping::interaction_to_sync(&reader.interaction(id)?).map(AnyRecord::Interaction),
+    };
+    match record {
+        Ok(record) => Ok(Outgoing::Shared(Box::new(record))),
+        // A record made private after it was shared leaves the team's copy; one that was never
+        // shareable (an imported email) never had one.
+        Err(MappingError::NotShareable { .. }) => Ok(Outgoing::Gone { id: id.to_owned() }),
+        Err(error) => Err(mapping_error(error)),
+    }
 }
 
 /// The order records are applied in, so each finds what it refers to: tags (a contact names

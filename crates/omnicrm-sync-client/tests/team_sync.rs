@@ -1066,3 +1066,75 @@ async fn the_same_client_entered_on_two_devices_before_joining_becomes_a_duplica
     }
     server.stop().await;
 }
+
+fn stored_heads_of(core: &Core, record_id: &str) -> String {
+    core.database
+        .read(|connection| {
+            Ok(connection.query_row(
+                "SELECT heads FROM sync_documents WHERE record_id = ?1",
+                [record_id],
+                |row| row.get(0),
+            )?)
+        })
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_local_edit_becomes_its_document_change_in_its_own_transaction_and_a_failure_there_never_stops_the_edit(
+) {
+    let url = fresh_database().await;
+    let team = workspace(&url, "Team").await;
+    let server = TestServer::start(config(&url)).await;
+    let a = device();
+    let ada = a
+        .core
+        .contacts
+        .create(person("Ada Lovelace", "ada@example.com"))
+        .unwrap();
+    a.sync
+        .connect(&server.http_url(""), &team.token)
+        .await
+        .unwrap();
+    a.sync.sync_now().await.unwrap();
+    let before = stored_heads_of(&a.core, &ada.id);
+
+    // The edit's transaction changed the document too: nothing is left to record.
+    let mut edited = input_of(a.core.contacts.get(&ada.id).unwrap());
+    edited.organization = Some("Analytical Engines".to_owned());
+    a.core.contacts.update(&ada.id, edited).unwrap();
+    assert_ne!(stored_heads_of(&a.core, &ada.id), before);
+    assert_eq!(a.sync.record_local_changes().unwrap(), 0);
+    assert_eq!(
+        a.sync.status().unwrap().pending_changes,
+        1,
+        "sent at the next sync"
+    );
+
+    // A document that cannot be read makes the recording fail: the edit commits anyway, and
+    // waits in the change log.
+    a.core
+        .database
+        .write(|transaction| {
+            transaction.execute(
+                "UPDATE sync_documents SET bytes = x'00ff' WHERE record_id = ?1",
+                [&ada.id],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let mut again = input_of(a.core.contacts.get(&ada.id).unwrap());
+    again.referral_source = Some("Charles Babbage".to_owned());
+    a.core.contacts.update(&ada.id, again).unwrap();
+    assert_eq!(
+        a.core
+            .contacts
+            .get(&ada.id)
+            .unwrap()
+            .referral_source
+            .as_deref(),
+        Some("Charles Babbage"),
+        "the edit committed"
+    );
+    assert!(a.sync.record_local_changes().is_err(), "still waiting");
+    server.stop().await;
+}
