@@ -15,8 +15,11 @@
 //! - **A sync ends when every document it sent is in step** with the server (each side holds
 //!   the other's heads), not after a quiet spell; a kept connection reads and sends only the
 //!   documents that changed since the last sync.
-//! - Contacts and notes travel today; private notes never leave the device, and health details
-//!   only when the workspace shares them.
+//! - Every kind a user edits travels (contacts with their identities, notes, tasks, projects,
+//!   goals, zones, consents, logged sessions, tags); private notes never leave the device, and
+//!   health details only when the workspace shares them.
+//! - **A new connection** syncs the documents the server holds as stored here without loading
+//!   them (their stored heads are their sync state); only those changed meanwhile are read.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;

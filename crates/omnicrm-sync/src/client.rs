@@ -207,7 +207,9 @@ impl SyncClient {
     /// hold. Syncing it tells the server those heads without loading it (a new connection in
     /// step costs one small message per document); it is read with the
     /// [`SyncClient::set_loader`] loader only when the server answers with something new.
-    pub fn add_unloaded(&mut self, id: DocumentId, heads: Vec<automerge::ChangeHash>) {
+    pub fn add_unloaded(&mut self, id: DocumentId, mut heads: Vec<automerge::ChangeHash>) {
+        // In Automerge's order, to compare with the heads the server sends.
+        heads.sort();
         if !self.documents.contains_key(&id) {
             self.unloaded.insert(
                 id,
@@ -556,9 +558,11 @@ impl SyncClient {
                 self.unanswered_changes.remove(&id);
                 if let Some(unloaded) = self.unloaded.get_mut(&id) {
                     // The server holds just what is stored here: nothing to load.
+                    let mut their_heads = decoded.heads.clone();
+                    their_heads.sort();
                     if decoded.changes.is_empty()
                         && decoded.need.is_empty()
-                        && decoded.heads == unloaded.heads
+                        && their_heads == unloaded.heads
                     {
                         unloaded.confirmed = true;
                         return Ok(());
