@@ -68,15 +68,18 @@ impl Database {
         configure(&writer, WRITER_CACHE_KIB)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         writer.pragma_update(None, "synchronous", "NORMAL")?;
+        // Checkpoints run on a thread of their own (below); the writer checkpoints only when
+        // the WAL grew past this many pages anyway (that thread not keeping up).
+        writer.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
         migrations::apply(&mut writer)?;
-        Ok(Self {
-            inner: Arc::new(Inner {
-                path: path.to_path_buf(),
-                writer: Mutex::new(writer),
-                idle_readers: Mutex::new(Vec::new()),
-                before_commit: RwLock::new(None),
-            }),
-        })
+        let inner = Arc::new(Inner {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            idle_readers: Mutex::new(Vec::new()),
+            before_commit: RwLock::new(None),
+        });
+        spawn_checkpointer(Arc::downgrade(&inner), path.to_path_buf());
+        Ok(Self { inner })
     }
 
     pub fn path(&self) -> &Path {
@@ -194,6 +197,48 @@ impl Database {
                 idle.push(connection);
             }
         }
+    }
+}
+
+/// How often the checkpoint thread copies the WAL into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// WAL pages after which the writer checkpoints itself (SQLite's default is 1,000): a safety
+/// net for when the checkpoint thread cannot keep up.
+const WRITER_CHECKPOINT_PAGES: i64 = 16_000;
+
+/// Copies the WAL into the database file every [`CHECKPOINT_EVERY`] on a connection and thread
+/// of its own, until the database is closed. SQLite otherwise checkpoints in the commit that
+/// crosses 1,000 WAL pages, with an fsync: about one edit in twenty took 9-10 ms instead of
+/// one. A passive checkpoint never blocks a reader or the writer; one that cannot finish
+/// (a reader still on old pages) is finished by a later one.
+fn spawn_checkpointer(database: std::sync::Weak<Inner>, path: PathBuf) {
+    let started = std::thread::Builder::new()
+        .name("omnicrm-checkpoint".to_owned())
+        .spawn(move || {
+            let connection = match Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            ) {
+                Ok(connection) => connection,
+                Err(error) => {
+                    tracing::warn!(%error, "no checkpoint thread: the writer checkpoints");
+                    return;
+                }
+            };
+            loop {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                if database.upgrade().is_none() {
+                    return;
+                }
+                if let Err(error) =
+                    connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                {
+                    tracing::debug!(%error, "a checkpoint did not run; the next one tries again");
+                }
+            }
+        });
+    if let Err(error) = started {
+        tracing::warn!(%error, "no checkpoint thread: the writer checkpoints");
     }
 }
 
