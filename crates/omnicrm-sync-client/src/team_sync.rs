@@ -643,11 +643,15 @@ impl TeamSync {
         // A change the server refused (a record too large for it) stays here, waiting; what
         // the team changed is still applied below, and the refusal is reported at the end.
         let refusals = client.take_errors();
-        for refused in refusals
+        for refusal in refusals
             .iter()
-            .filter_map(|message| TooLargeRefusal::parse(message)?.document_id)
+            .filter_map(|message| TooLargeRefusal::parse(message))
         {
-            client.forget_sync_state(&refused);
+            // Sent again next time, to be refused (and said) again while it waits here.
+            match refusal.document_id {
+                Some(refused) => client.forget_sync_state(&refused),
+                None => client.forget_unanswered(),
+            }
         }
         // What arrived so far is applied below; only later pushes wake a waiting device.
         client.take_received();

@@ -1138,3 +1138,45 @@ async fn a_local_edit_becomes_its_document_change_in_its_own_transaction_and_a_f
     assert!(a.sync.record_local_changes().is_err(), "still waiting");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_too_large_for_one_message_is_refused_at_every_sync_while_it_waits() {
+    let url = fresh_database().await;
+    let team = workspace(&url, "Team").await;
+    let mut limits = config(&url);
+    limits.max_document_bytes = 64 * 1024;
+    limits.max_message_bytes = 16 * 1024;
+    let server = TestServer::start(limits).await;
+    let a = device();
+    a.sync
+        .connect(&server.http_url(""), &team.token)
+        .await
+        .unwrap();
+    let ada = a
+        .core
+        .contacts
+        .create(person("Ada Lovelace", "ada@example.com"))
+        .unwrap();
+    a.sync.sync_now().await.unwrap();
+    a.core
+        .notes
+        .create(&ada.id, NoteInput::plain(&incompressible_text(50_000, 9)))
+        .unwrap();
+    for attempt in 0..2 {
+        let refused = a.sync.sync_now().await.unwrap_err();
+        assert_eq!(
+            refused.code,
+            ErrorCode::TooLarge,
+            "attempt {attempt}: {refused:?}"
+        );
+        assert!(
+            refused
+                .message
+                .starts_with("A record is larger than the team server accepts"),
+            "{}",
+            refused.message
+        );
+        assert_eq!(a.sync.status().unwrap().pending_changes, 1);
+    }
+    server.stop().await;
+}

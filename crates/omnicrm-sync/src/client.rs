@@ -302,6 +302,15 @@ impl SyncClient {
         self.states.remove(id);
     }
 
+    /// Forgets what this connection told the server of every document whose changes it has
+    /// not answered, so the next sync sends them again (after the server refused a message
+    /// without saying for which document: one too large to read).
+    pub fn forget_unanswered(&mut self) {
+        for id in std::mem::take(&mut self.unanswered_changes) {
+            self.states.remove(&id);
+        }
+    }
+
     /// Takes the error messages the server sent so far, so a kept connection reports each once.
     pub fn take_errors(&mut self) -> Vec<String> {
         std::mem::take(&mut self.errors)
