@@ -112,6 +112,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0019_sync_authors.sql",
         sql: include_str!("../../../migrations/sqlite/0019_sync_authors.sql"),
     },
+    Migration {
+        version: 20,
+        name: "0020_sync_tag_aliases.sql",
+        sql: include_str!("../../../migrations/sqlite/0020_sync_tag_aliases.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -191,28 +191,35 @@ impl RemoteWriter<'_> {
         })
     }
 
-    /// Creates, updates, deletes or restores the tag that definition `id` from the team stands
-    /// for here: the tag of that id, else the tag of the same name (see
-    /// [`crate::tags::remote_target`]). Taking a tag off contacts is left to their own
-    /// records. When two devices each made a tag of one name, every device takes the values
-    /// of the older one (ids are UUIDv7, so the smaller id), whatever order they arrive in;
-    /// a deleted definition of another device's tag leaves this device's tag alone.
+    /// The tag here that a team definition (tag `id`, named `name`) applies to: see
+    /// [`crate::tags::remote_target`].
+    pub fn tag_target(&self, id: &str, name: &str) -> Result<String> {
+        crate::tags::remote_target(self.connection, id, name)
+    }
+
+    /// Creates, updates, deletes or restores tag `target`, the tag here that definition `id`
+    /// from the team stands for ([`RemoteWriter::tag_target`], or a tag that follows it).
+    /// Taking a tag off contacts is left to their own records. When two devices each made a
+    /// tag of one name, every device takes the values of the older one (ids are UUIDv7, so the
+    /// smaller id), whatever order they arrive in; a deleted definition of another device's
+    /// tag leaves this device's tag alone.
+    #[allow(clippy::too_many_arguments)]
     pub fn apply_tag(
         &self,
         batch_id: &str,
         id: &str,
+        target: &str,
         input: TagInput,
         is_system: bool,
         deleted: bool,
         document: impl FnOnce(&Connection) -> Result<bool>,
     ) -> Result<RemoteApplied> {
         self.within_savepoint(document, |connection| {
-            let target = crate::tags::remote_target(connection, id, &input.name)?;
-            if target != id && (deleted || id > target.as_str()) {
+            if target != id && (deleted || id > target) {
                 return Ok(RemoteApplied::Unchanged);
             }
-            upsert(connection, &target, deleted, batch_id, |before| {
-                crate::tags::build_remote(connection, &target, input, is_system, before)
+            upsert(connection, target, deleted, batch_id, |before| {
+                crate::tags::build_remote(connection, target, input, is_system, before)
             })
         })
     }

@@ -271,7 +271,8 @@ async fn private_notes_indexed_before_the_upgrade_leave_the_assistants_index() {
     core.database
         .write(|transaction| {
             transaction.execute_batch(
-                "ALTER TABLE sync_connection DROP COLUMN member_name;
+                "DROP TABLE sync_tag_aliases;
+                 ALTER TABLE sync_connection DROP COLUMN member_name;
                  ALTER TABLE sync_conflicts DROP COLUMN other_by;
                  ALTER TABLE sync_conflicts DROP COLUMN other_at;
                  INSERT INTO search_notes_fts (rowid, title, body)

@@ -165,6 +165,7 @@ pub fn set_outcome(
 
 /// Forgets the connection and every document (the records stay).
 pub fn forget_all(connection: &Connection) -> Result<()> {
+    connection.execute("DELETE FROM sync_tag_aliases", [])?;
     connection.execute("DELETE FROM sync_conflicts", [])?;
     connection.execute("DELETE FROM sync_documents", [])?;
     connection.execute("DELETE FROM sync_connection", [])?;
@@ -399,5 +400,33 @@ pub fn kind_of(connection: &Connection, document_id: DocumentId) -> Result<Optio
     Ok(connection
         .prepare_cached("SELECT kind FROM sync_documents WHERE document_id = ?1")?
         .query_row([document_id.to_string()], |row| row.get(0))
+        .optional()?)
+}
+
+/// The older team tag that tag `tag_id` of this device follows, if any (see
+/// `sync_tag_aliases`).
+pub fn followed_tag(connection: &Connection, tag_id: &str) -> Result<Option<String>> {
+    Ok(connection
+        .prepare_cached("SELECT record_id FROM sync_tag_aliases WHERE tag_id = ?1")?
+        .query_row([tag_id], |row| row.get(0))
+        .optional()?)
+}
+
+/// From now on tag `tag_id` of this device follows team tag `record_id`.
+pub fn follow_tag(connection: &Connection, tag_id: &str, record_id: &str) -> Result<()> {
+    connection
+        .prepare_cached(
+            "INSERT INTO sync_tag_aliases (tag_id, record_id) VALUES (?1, ?2)
+             ON CONFLICT (tag_id) DO UPDATE SET record_id = excluded.record_id",
+        )?
+        .execute(params![tag_id, record_id])?;
+    Ok(())
+}
+
+/// The tag of this device that follows team tag `record_id`, if any.
+pub fn tag_following(connection: &Connection, record_id: &str) -> Result<Option<String>> {
+    Ok(connection
+        .prepare_cached("SELECT tag_id FROM sync_tag_aliases WHERE record_id = ?1")?
+        .query_row([record_id], |row| row.get(0))
         .optional()?)
 }

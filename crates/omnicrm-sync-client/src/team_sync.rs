@@ -1169,13 +1169,29 @@ impl TeamSync {
             }
             AnyRecord::Tag(tag) => {
                 let mapped = mapping::tag_from_sync(&tag).map_err(mapping_error)?;
+                // A tag made here under the same name as this older one follows it from now
+                // on: its edits go into this definition's document, and the definition's
+                // changes (a rename too) go to it.
+                let following = documents::tag_following(writer.connection(), &mapped.id)?;
+                let target = match following {
+                    Some(tag_id) => tag_id,
+                    None => writer.tag_target(&mapped.id, &mapped.input.name)?,
+                };
+                let follows = (target != mapped.id && mapped.id < target && !deleted)
+                    .then(|| (target.clone(), mapped.id.clone()));
                 writer.apply_tag(
                     batch_id,
                     &mapped.id,
+                    &target,
                     mapped.input,
                     mapped.is_system,
                     deleted,
-                    store,
+                    |transaction| {
+                        if let Some((tag_id, record_id)) = &follows {
+                            documents::follow_tag(transaction, tag_id, record_id)?;
+                        }
+                        store(transaction)
+                    },
                 )?
             }
         };
@@ -1342,8 +1358,15 @@ fn outgoing(
         .query_row([id], |row| row.get::<_, bool>(0))
         .optional()?
         .unwrap_or(true);
+    // A tag that follows an older team tag of its name is written into that tag's document.
+    let followed = match entity {
+        "tag" => documents::followed_tag(connection, id)?,
+        _ => None,
+    };
     if deleted {
-        return Ok(Outgoing::Gone { id: id.to_owned() });
+        return Ok(Outgoing::Gone {
+            id: followed.unwrap_or_else(|| id.to_owned()),
+        });
     }
     let record = match entity {
         "contact" => {
@@ -1363,7 +1386,16 @@ fn outgoing(
         "goal" => mapping::goal_to_sync(&reader.goal(id)?).map(AnyRecord::Goal),
         "zone" => mapping::zone_to_sync(&reader.zone(id)?).map(AnyRecord::Zone),
         "consent" => mapping::consent_to_sync(&reader.consent(id)?).map(AnyRecord::Consent),
-        "tag" => mapping::tag_to_sync(&reader.tag(id)?).map(AnyRecord::Tag),
+        "tag" => mapping::tag_to_sync(&reader.tag(id)?).and_then(|mut tag| {
+            if let Some(followed) = &followed {
+                tag.id =
+                    uuid::Uuid::parse_str(followed).map_err(|_| MappingError::UnknownValue {
+                        field: "id",
+                        value: followed.clone(),
+                    })?;
+            }
+            Ok(AnyRecord::Tag(tag))
+        }),
         _ => mapping::interaction_to_sync(&reader.interaction(id)?).map(AnyRecord::Interaction),
     };
     match record {

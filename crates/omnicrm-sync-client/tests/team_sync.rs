@@ -1019,6 +1019,37 @@ async fn two_devices_that_each_made_a_tag_of_one_name_before_joining_both_end_wi
         [("VIP".to_owned(), "#cc0000".to_owned())],
         "B keeps its own tag, with the older definition's name and colour"
     );
+
+    // From now on both edit one definition: B's edit of its own tag reaches A, and A's
+    // reaches B.
+    let on_b = b.core.tags.list().unwrap();
+    let b_tag = on_b.iter().find(|listed| listed.tag.name == "VIP").unwrap();
+    b.core
+        .tags
+        .update(&b_tag.tag.id, tag_input("VIP", "#00aa00"))
+        .unwrap();
+    b.sync.sync_now().await.unwrap();
+    a.sync
+        .wait_for_team_changes(std::time::Duration::from_secs(10))
+        .await;
+    a.sync.sync_now().await.unwrap();
+    assert_eq!(tags_of(&a.core), [("VIP".to_owned(), "#00aa00".to_owned())]);
+    let on_a = a.core.tags.list().unwrap();
+    let a_tag = on_a.iter().find(|listed| listed.tag.name == "VIP").unwrap();
+    a.core
+        .tags
+        .update(&a_tag.tag.id, tag_input("VIP clients", "#aa00aa"))
+        .unwrap();
+    a.sync.sync_now().await.unwrap();
+    // B hears of it over its open connection (the server pushes it a moment later).
+    b.sync
+        .wait_for_team_changes(std::time::Duration::from_secs(10))
+        .await;
+    b.sync.sync_now().await.unwrap();
+    assert_eq!(
+        tags_of(&b.core),
+        [("VIP clients".to_owned(), "#aa00aa".to_owned())]
+    );
     server.stop().await;
 }
 
