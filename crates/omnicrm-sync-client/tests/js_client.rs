@@ -6,34 +6,19 @@
 //! Needs `npm ci` there (scripts/setup.sh does it).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
+use common::device;
 use omnicrm_core::contacts::{ContactInput, EmailEntry};
 use omnicrm_core::notes::NoteInput;
 use omnicrm_core::productivity::TaskInput;
-use omnicrm_core::{Core, ErrorCode};
-use omnicrm_sync_client::TeamSync;
+use omnicrm_core::ErrorCode;
 use omnicrm_sync_server::test_support::{config, fresh_database, workspace, TestServer};
 use serde_json::Value;
-
-struct Device {
-    _directory: tempfile::TempDir,
-    core: Core,
-    sync: TeamSync,
-}
-
-fn device() -> Device {
-    let directory = tempfile::tempdir().unwrap();
-    let core = Core::open(directory.path()).unwrap();
-    let sync = TeamSync::new(core.clone());
-    Device {
-        _directory: directory,
-        core,
-        sync,
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_automerge_repo_client_reads_what_the_app_wrote_but_no_private_note_and_its_edits_reach_the_app(

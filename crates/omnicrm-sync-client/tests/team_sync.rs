@@ -3,43 +3,16 @@
 //! fields, deletes, a private note that never reaches the server, and a server that is down.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use omnicrm_core::contacts::{input_of, ContactInput, EmailEntry};
+mod common;
+
+use common::{connect_all, device, person, sync_after_hearing};
+use omnicrm_core::contacts::input_of;
 use omnicrm_core::notes::NoteInput;
 use omnicrm_core::{Core, ErrorCode};
-use omnicrm_sync_client::TeamSync;
 use omnicrm_sync_server::test_support::{
     config, fresh_database, member_token, workspace, TestServer,
 };
 use std::time::Duration;
-
-struct Device {
-    _directory: tempfile::TempDir,
-    core: Core,
-    sync: TeamSync,
-}
-
-fn device() -> Device {
-    let directory = tempfile::tempdir().unwrap();
-    let core = Core::open(directory.path()).unwrap();
-    let sync = TeamSync::new(core.clone());
-    Device {
-        _directory: directory,
-        core,
-        sync,
-    }
-}
-
-fn person(name: &str, email: &str) -> ContactInput {
-    ContactInput {
-        display_name: name.to_owned(),
-        emails: vec![EmailEntry {
-            address: email.to_owned(),
-            label: None,
-            is_primary: true,
-        }],
-        ..ContactInput::default()
-    }
-}
 
 async fn server_text(url: &str, sql: &str) -> Vec<String> {
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
@@ -763,13 +736,7 @@ async fn a_record_too_large_for_the_server_is_a_typed_error_it_stays_here_and_th
     let server = TestServer::start(limits).await;
     let a = device();
     let b = device();
-    for device in [&a, &b] {
-        device
-            .sync
-            .connect(&server.http_url(""), &team.token)
-            .await
-            .unwrap();
-    }
+    connect_all(&[&a, &b], &server, &team.token).await;
     let ada = a
         .core
         .contacts
@@ -816,6 +783,7 @@ async fn a_record_too_large_for_the_server_is_a_typed_error_it_stays_here_and_th
     on_b.organization = Some("Analytical Engines Ltd".to_owned());
     b.core.contacts.update(&ada.id, on_b).unwrap();
     b.sync.sync_now().await.unwrap();
+    a.sync.wait_for_team_changes(Duration::from_secs(5)).await;
     let grace = a
         .core
         .contacts
@@ -832,7 +800,7 @@ async fn a_record_too_large_for_the_server_is_a_typed_error_it_stays_here_and_th
             .as_deref(),
         Some("Analytical Engines Ltd")
     );
-    b.sync.sync_now().await.unwrap();
+    sync_after_hearing(&b).await;
     assert_eq!(
         b.core.contacts.get(&grace.id).unwrap().display_name,
         "Grace Hopper"
@@ -862,13 +830,7 @@ async fn an_identity_added_to_a_contact_on_one_device_appears_on_the_other_and_i
     let server = TestServer::start(config(&url)).await;
     let a = device();
     let b = device();
-    for device in [&a, &b] {
-        device
-            .sync
-            .connect(&server.http_url(""), &team.token)
-            .await
-            .unwrap();
-    }
+    connect_all(&[&a, &b], &server, &team.token).await;
     let ada = a
         .core
         .contacts
@@ -886,7 +848,7 @@ async fn an_identity_added_to_a_contact_on_one_device_appears_on_the_other_and_i
     assert_eq!(a.sync.status().unwrap().pending_changes, 1);
     let sent = a.sync.sync_now().await.unwrap();
     assert_eq!(sent.sent, 1, "{sent:?}");
-    b.sync.sync_now().await.unwrap();
+    sync_after_hearing(&b).await;
     assert_eq!(
         added_identities(&b.core, &ada.id),
         vec![("handle".to_owned(), "@countess".to_owned())]
@@ -903,7 +865,7 @@ async fn an_identity_added_to_a_contact_on_one_device_appears_on_the_other_and_i
         .unwrap();
     b.core.identities.remove(&identity_on_b).unwrap();
     b.sync.sync_now().await.unwrap();
-    a.sync.sync_now().await.unwrap();
+    sync_after_hearing(&a).await;
     assert!(added_identities(&a.core, &ada.id).is_empty());
     server.stop().await;
 }
@@ -935,13 +897,7 @@ async fn a_tag_travels_with_its_colour_and_a_rename_or_delete_reaches_every_cont
     let server = TestServer::start(config(&url)).await;
     let a = device();
     let b = device();
-    for device in [&a, &b] {
-        device
-            .sync
-            .connect(&server.http_url(""), &team.token)
-            .await
-            .unwrap();
-    }
+    connect_all(&[&a, &b], &server, &team.token).await;
     let ada = a
         .core
         .contacts
@@ -972,7 +928,7 @@ async fn a_tag_travels_with_its_colour_and_a_rename_or_delete_reaches_every_cont
         .update(&tag.id, tag_input("Sleep programme", "#112233"))
         .unwrap();
     a.sync.sync_now().await.unwrap();
-    b.sync.sync_now().await.unwrap();
+    sync_after_hearing(&b).await;
     assert_eq!(
         tags_of(&b.core),
         [("Sleep programme".to_owned(), "#112233".to_owned())]
@@ -985,7 +941,7 @@ async fn a_tag_travels_with_its_colour_and_a_rename_or_delete_reaches_every_cont
     // Deleted on B: gone on A, and off the contact.
     b.core.tags.delete(&tag.id).unwrap();
     b.sync.sync_now().await.unwrap();
-    a.sync.sync_now().await.unwrap();
+    sync_after_hearing(&a).await;
     assert!(tags_of(&a.core).is_empty(), "{:?}", tags_of(&a.core));
     assert!(a.core.contacts.get(&ada.id).unwrap().tags.is_empty());
     server.stop().await;
@@ -1001,13 +957,7 @@ async fn two_devices_that_each_made_a_tag_of_one_name_before_joining_both_end_wi
     let b = device();
     a.core.tags.create(tag_input("VIP", "#cc0000")).unwrap();
     b.core.tags.create(tag_input("vip", "#0000cc")).unwrap();
-    for device in [&a, &b] {
-        device
-            .sync
-            .connect(&server.http_url(""), &team.token)
-            .await
-            .unwrap();
-    }
+    connect_all(&[&a, &b], &server, &team.token).await;
     // B first, so each device receives the other's definition after sending its own.
     b.sync.sync_now().await.unwrap();
     a.sync.sync_now().await.unwrap();
@@ -1029,10 +979,7 @@ async fn two_devices_that_each_made_a_tag_of_one_name_before_joining_both_end_wi
         .update(&b_tag.tag.id, tag_input("VIP", "#00aa00"))
         .unwrap();
     b.sync.sync_now().await.unwrap();
-    a.sync
-        .wait_for_team_changes(std::time::Duration::from_secs(10))
-        .await;
-    a.sync.sync_now().await.unwrap();
+    sync_after_hearing(&a).await;
     assert_eq!(tags_of(&a.core), [("VIP".to_owned(), "#00aa00".to_owned())]);
     let on_a = a.core.tags.list().unwrap();
     let a_tag = on_a.iter().find(|listed| listed.tag.name == "VIP").unwrap();
@@ -1041,11 +988,7 @@ async fn two_devices_that_each_made_a_tag_of_one_name_before_joining_both_end_wi
         .update(&a_tag.tag.id, tag_input("VIP clients", "#aa00aa"))
         .unwrap();
     a.sync.sync_now().await.unwrap();
-    // B hears of it over its open connection (the server pushes it a moment later).
-    b.sync
-        .wait_for_team_changes(std::time::Duration::from_secs(10))
-        .await;
-    b.sync.sync_now().await.unwrap();
+    sync_after_hearing(&b).await;
     assert_eq!(
         tags_of(&b.core),
         [("VIP clients".to_owned(), "#aa00aa".to_owned())]
@@ -1079,7 +1022,7 @@ async fn the_same_client_entered_on_two_devices_before_joining_becomes_a_duplica
             .unwrap();
         device.sync.sync_now().await.unwrap();
     }
-    a.sync.sync_now().await.unwrap();
+    sync_after_hearing(&a).await;
     let mut expected = vec![on_a.id.clone(), on_b.id.clone()];
     expected.sort();
     for device in [&a, &b] {
