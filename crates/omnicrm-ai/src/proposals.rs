@@ -177,8 +177,36 @@ impl ProposalService {
                 }
             )));
         }
+        let before: i64 =
+            self.core.database.read(|connection| {
+                Ok(connection.query_row(
+                    "SELECT COALESCE(MAX(seq), 0) FROM change_log",
+                    [],
+                    |row| row.get(0),
+                )?)
+            })?;
         match self.execute(&proposal.action) {
-            Ok(result) => {
+            Ok(mut result) => {
+                // The change that undoes the approval (none for a draft, which writes nothing).
+                let written = ["task_id", "note_id", "contact_id"]
+                    .iter()
+                    .find_map(|key| result.get(*key).and_then(|id| id.as_str()))
+                    .map(str::to_owned);
+                if let Some(written) = written {
+                    let change_id: Option<String> = self.core.database.read(|connection| {
+                        Ok(connection
+                            .query_row(
+                                "SELECT id FROM change_log WHERE seq > ?1 AND entity_id = ?2
+                                 ORDER BY seq DESC LIMIT 1",
+                                rusqlite::params![before, written],
+                                |row| row.get(0),
+                            )
+                            .optional()?)
+                    })?;
+                    if let (Some(change_id), Some(object)) = (change_id, result.as_object_mut()) {
+                        object.insert("change_id".to_owned(), serde_json::json!(change_id));
+                    }
+                }
                 self.core.database.write(|transaction| {
                     transaction.execute(
                         "UPDATE ai_proposals SET result_json = ?2 WHERE id = ?1",

@@ -461,14 +461,25 @@ async fn a_write_tool_only_proposes_and_approval_creates_the_task() {
     assert_eq!(tasks.len(), 1);
     assert_eq!(tasks[0].title, "Call Ann about her shoulder");
     assert_eq!(tasks[0].contact_ids, vec![contact.id.clone()]);
-    assert_eq!(approved.result.unwrap()["task_id"], json!(tasks[0].id),);
+    let result = approved.result.unwrap();
+    assert_eq!(result["task_id"], json!(tasks[0].id),);
+    // The approval says which change undoes it, and that change does.
+    let change_id = result["change_id"]
+        .as_str()
+        .expect("the change that undoes it");
+    harness.core.changes.undo(change_id).unwrap();
+    assert!(harness.core.tasks.list(&open).unwrap().is_empty());
+    harness.core.changes.undo(change_id).unwrap_err();
     let again = harness
         .assistant
         .proposals
         .approve(&proposal.id)
         .unwrap_err();
     assert_eq!(again.code, ErrorCode::Conflict);
-    assert_eq!(harness.core.tasks.list(&open).unwrap().len(), 1);
+    assert!(
+        harness.core.tasks.list(&open).unwrap().is_empty(),
+        "approving again wrote nothing"
+    );
 }
 
 #[tokio::test]

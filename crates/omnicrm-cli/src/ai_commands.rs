@@ -214,7 +214,19 @@ pub fn run_ai(core: &Core, command: AiCommand, printer: &Printer) -> Result<()> 
         }
         AiCommand::Approve { proposal_id } => {
             let proposal = assistant.proposals.approve(&proposal_id)?;
-            printer.value(&proposal, || format!("Approved {}.", proposal.id))
+            let change_id = proposal
+                .result
+                .as_ref()
+                .and_then(|result| result.get("change_id"))
+                .and_then(|id| id.as_str())
+                .map(str::to_owned);
+            printer.value(&proposal, || match &change_id {
+                Some(change_id) => format!(
+                    "Approved {}. Undo it with `omnicrm undo {change_id}`.",
+                    proposal.id
+                ),
+                None => format!("Approved {} (it wrote nothing to undo).", proposal.id),
+            })
         }
         AiCommand::Reject { proposal_id } => {
             let proposal = assistant.proposals.reject(&proposal_id)?;
