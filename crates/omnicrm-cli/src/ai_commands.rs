@@ -10,8 +10,8 @@ use clap::Subcommand;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use std::sync::Arc;
 
-use omnicrm_ai::{Assistant, HybridRecordSearch, StreamEvent, UsageSummary};
-use omnicrm_core::{Core, Error, Result};
+use omnicrm_ai::{Assistant, HybridRecordSearch, StreamEvent, UnavailableReason, UsageSummary};
+use omnicrm_core::{Core, Error, ErrorCode, Result};
 use omnicrm_secrets::SecretString;
 
 use crate::output::Printer;
@@ -75,6 +75,40 @@ pub enum KeyCommand {
 
 pub fn run_ai(core: &Core, command: AiCommand, printer: &Printer) -> Result<()> {
     let assistant = Assistant::new(core.clone());
+    run_command(core, &assistant, command, printer)
+        .map_err(|error| for_the_command_line(&assistant, error))
+}
+
+/// What to do about AI being off, said with the command that does it (the assistant's own
+/// words point to the app's Settings).
+fn what_to_do(reason: Option<UnavailableReason>) -> Option<&'static str> {
+    match reason? {
+        UnavailableReason::Disabled => {
+            Some("AI is turned off; turn it on with `omnicrm ai config --enabled true`.")
+        }
+        UnavailableReason::MissingApiKey => {
+            Some("Add the provider's API key with `omnicrm ai key set` to use the assistant.")
+        }
+        UnavailableReason::CircuitsOpen => None,
+    }
+}
+
+fn for_the_command_line(assistant: &Assistant, mut error: Error) -> Error {
+    if error.code == ErrorCode::AiUnavailable {
+        let reason = assistant.status().ok().and_then(|status| status.reason);
+        if let Some(message) = what_to_do(reason) {
+            error.message = message.to_owned();
+        }
+    }
+    error
+}
+
+fn run_command(
+    core: &Core,
+    assistant: &Assistant,
+    command: AiCommand,
+    printer: &Printer,
+) -> Result<()> {
     match command {
         AiCommand::Ask { question, thread } => {
             // The model finds records by words and by meaning, like `omnicrm search`.
@@ -92,9 +126,10 @@ pub fn run_ai(core: &Core, command: AiCommand, printer: &Printer) -> Result<()> 
         AiCommand::Status => {
             let status = assistant.status()?;
             printer.value(&status, || {
-                let state = match &status.message {
-                    None => "AI is available.".to_owned(),
-                    Some(message) => format!("AI is off: {message}"),
+                let state = match (&status.message, what_to_do(status.reason)) {
+                    (None, _) => "AI is available.".to_owned(),
+                    (Some(_), Some(what_to_do)) => format!("AI is off: {what_to_do}"),
+                    (Some(message), None) => format!("AI is off: {message}"),
                 };
                 format!(
                     "{state}\nProvider: {} ({:?})\nModels: {}\nPrivacy: {}",

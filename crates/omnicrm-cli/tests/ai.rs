@@ -146,8 +146,16 @@ async fn ask_without_a_key_for_a_cloud_provider_says_why_ai_is_off() {
     assert!(!output.status.success());
     let error: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(error["code"], "ai_unavailable");
-    assert!(
-        error["message"].as_str().unwrap().contains("API key"),
-        "{error}"
+    // It names the command that fixes it, not the app's Settings.
+    assert_eq!(
+        error["message"],
+        "Add the provider's API key with `omnicrm ai key set` to use the assistant."
     );
+
+    let mut status = omnicrm(data_dir.path());
+    status.args(["ai", "status"]);
+    let output = run(status).await;
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("`omnicrm ai key set`"), "{text}");
+    assert!(!text.contains("Settings"), "{text}");
 }
