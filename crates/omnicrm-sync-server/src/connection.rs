@@ -120,6 +120,14 @@ impl Connection {
                     };
                     match frame {
                         Frame::Binary(bytes) => {
+                            // Changes other peers made before this message arrived go out
+                            // first: a peer that syncs right after a teammate's sync ended
+                            // then hears of it before the answer that ends its own sync.
+                            for id in self.inbox.take() {
+                                if let Err(end) = self.send_sync(id).await {
+                                    return end;
+                                }
+                            }
                             let started = Instant::now();
                             let outcome = self.receive(&bytes).await;
                             self.hub.metrics.message_seconds.observe(started.elapsed().as_secs_f64());
