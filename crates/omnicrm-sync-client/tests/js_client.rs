@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::device;
-use omnicrm_core::contacts::{ContactInput, EmailEntry};
+use common::{device, person};
+use omnicrm_core::contacts::ContactInput;
 use omnicrm_core::notes::NoteInput;
 use omnicrm_core::productivity::TaskInput;
 use omnicrm_core::ErrorCode;
@@ -42,14 +42,8 @@ async fn an_automerge_repo_client_reads_what_the_app_wrote_but_no_private_note_a
         .core
         .contacts
         .create(ContactInput {
-            display_name: "Ada Lovelace".to_owned(),
             organization: Some("Analytical Engines".to_owned()),
-            emails: vec![EmailEntry {
-                address: "ada@example.com".to_owned(),
-                label: None,
-                is_primary: true,
-            }],
-            ..ContactInput::default()
+            ..person("Ada Lovelace", "ada@example.com")
         })
         .unwrap();
     a.core
