@@ -189,6 +189,16 @@ impl Error {
 
 impl From<rusqlite::Error> for Error {
     fn from(source: rusqlite::Error) -> Self {
+        if source.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) {
+            return Self::new(
+                ErrorCode::Database,
+                format!(
+                    "another OmniCRM process kept the database busy for {} minutes; try again \
+                     when it has finished",
+                    crate::store::LONGEST_WAIT_FOR_OTHER_PROCESS.as_secs() / 60
+                ),
+            );
+        }
         Self::new(ErrorCode::Database, format!("database error: {source}"))
     }
 }

@@ -144,14 +144,21 @@ pub(crate) fn ensure_not_newer(found: i64) -> Result<()> {
 }
 
 /// Applies every migration newer than the database, each in its own transaction.
+///
+/// Each transaction takes the write lock first (`BEGIN IMMEDIATE`) and reads the version
+/// again inside it, so when two processes open the same database at once (the app and the
+/// CLI, a brand-new data folder or one that needs an upgrade), one applies each migration
+/// and the other waits for it and then skips it, instead of running its SQL a second time.
 pub(crate) fn apply(connection: &mut Connection) -> Result<i64> {
-    let current = read_version(connection)?;
-    ensure_not_newer(current)?;
-    for migration in MIGRATIONS
-        .iter()
-        .filter(|migration| migration.version > current)
-    {
-        let transaction = connection.transaction()?;
+    ensure_not_newer(read_version(connection)?)?;
+    for migration in MIGRATIONS {
+        let transaction =
+            connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let current = read_version(&transaction)?;
+        ensure_not_newer(current)?;
+        if migration.version <= current {
+            continue;
+        }
         transaction.execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
                  version    INTEGER PRIMARY KEY,
@@ -162,7 +169,11 @@ pub(crate) fn apply(connection: &mut Connection) -> Result<i64> {
         transaction.execute_batch(migration.sql).map_err(|source| {
             Error::new(
                 ErrorCode::Database,
-                format!("migration {} failed: {source}", migration.name),
+                format!(
+                    "migration {} failed: {}",
+                    migration.name,
+                    sqlite_message(&source)
+                ),
             )
         })?;
         transaction.execute(
@@ -178,4 +189,14 @@ pub(crate) fn apply(connection: &mut Connection) -> Result<i64> {
         );
     }
     read_version(connection)
+}
+
+/// SQLite's own words for a failed statement, without the statement's SQL (a migration's
+/// whole script otherwise ends up in the message).
+fn sqlite_message(error: &rusqlite::Error) -> String {
+    match error {
+        rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        other => other.to_string(),
+    }
 }

@@ -16,7 +16,6 @@ use crate::migrations;
 pub const DATABASE_FILE_NAME: &str = "omnicrm.sqlite3";
 
 const MAX_IDLE_READERS: usize = 4;
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A handle to the store. Cheap to clone; clones share the same connections.
 #[derive(Clone)]
@@ -65,8 +64,8 @@ impl Database {
             migrations::ensure_not_newer(migrations::read_version(&probe)?)?;
         }
         let mut writer = Connection::open(path)?;
-        configure(&writer, WRITER_CACHE_KIB)?;
-        writer.pragma_update(None, "journal_mode", "WAL")?;
+        configure(&mut writer, WRITER_CACHE_KIB)?;
+        switch_to_wal(&writer)?;
         writer.pragma_update(None, "synchronous", "NORMAL")?;
         // Checkpoints run on a thread of their own (below); the writer checkpoints only when
         // the WAL grew past this many pages anyway (that thread not keeping up).
@@ -179,13 +178,13 @@ impl Database {
         match pooled {
             Some(connection) => Ok(connection),
             None => {
-                let connection = Connection::open_with_flags(
+                let mut connection = Connection::open_with_flags(
                     &self.inner.path,
                     OpenFlags::SQLITE_OPEN_READ_ONLY
                         | OpenFlags::SQLITE_OPEN_NO_MUTEX
                         | OpenFlags::SQLITE_OPEN_URI,
                 )?;
-                configure(&connection, READER_CACHE_KIB)?;
+                configure(&mut connection, READER_CACHE_KIB)?;
                 Ok(connection)
             }
         }
@@ -225,14 +224,18 @@ fn spawn_checkpointer(database: std::sync::Weak<Inner>, path: PathBuf) {
                     return;
                 }
             };
+            // A checkpoint never waits: one that finds the database busy is left to the next.
+            if let Err(error) = connection.busy_timeout(Duration::ZERO) {
+                tracing::warn!(%error, "no checkpoint thread: the writer checkpoints");
+                return;
+            }
+            let wal_path = wal_path_of(&path);
             loop {
                 std::thread::sleep(CHECKPOINT_EVERY);
                 if database.upgrade().is_none() {
                     return;
                 }
-                if let Err(error) =
-                    connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-                {
+                if let Err(error) = checkpoint(&connection, &wal_path) {
                     tracing::debug!(%error, "a checkpoint did not run; the next one tries again");
                 }
             }
@@ -240,6 +243,127 @@ fn spawn_checkpointer(database: std::sync::Weak<Inner>, path: PathBuf) {
     if let Err(error) = started {
         tracing::warn!(%error, "no checkpoint thread: the writer checkpoints");
     }
+}
+
+/// How long a write waits for another process that holds the database's write lock before
+/// it gives up: long enough for any write OmniCRM makes (large ones are committed in short
+/// chunks), short enough that a process that hangs while holding the lock does not hang every
+/// other one for good.
+pub const LONGEST_WAIT_FOR_OTHER_PROCESS: Duration = Duration::from_secs(600);
+/// After this long waiting, the waiting process is told (see [`on_waiting_for_other_process`]).
+const WAITING_NOTICE_AFTER: Duration = Duration::from_secs(1);
+/// Pauses between tries while another process writes.
+const WAIT_STEPS: [Duration; 6] = [
+    Duration::from_millis(1),
+    Duration::from_millis(2),
+    Duration::from_millis(5),
+    Duration::from_millis(10),
+    Duration::from_millis(25),
+    Duration::from_millis(50),
+];
+const WAIT_STEP_AFTER_THOSE: Duration = Duration::from_millis(100);
+
+/// What to do when this process has waited a moment for another one's write (the CLI prints
+/// "another OmniCRM process is writing: waiting…"). Called once per wait.
+pub type WaitingNotice = Arc<dyn Fn() + Send + Sync>;
+
+static WAITING_NOTICE: RwLock<Option<WaitingNotice>> = RwLock::new(None);
+
+/// Sets what this process does when one of its writes waits for another process's (see
+/// [`WaitingNotice`]); it replaces any notice set before.
+pub fn on_waiting_for_other_process(notice: WaitingNotice) {
+    *WAITING_NOTICE
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(notice);
+}
+
+/// SQLite's busy handler on every connection: `tries` is how many times SQLite has already
+/// called it for this wait. It keeps waiting as long as the other process holds the lock, up
+/// to [`LONGEST_WAIT_FOR_OTHER_PROCESS`], instead of failing after a fixed few seconds.
+fn wait_for_other_process(tries: i32) -> bool {
+    let tries = usize::try_from(tries).unwrap_or(0);
+    let waited = waited_before(tries);
+    if waited >= LONGEST_WAIT_FOR_OTHER_PROCESS {
+        return false;
+    }
+    let pause = WAIT_STEPS
+        .get(tries)
+        .copied()
+        .unwrap_or(WAIT_STEP_AFTER_THOSE);
+    if waited < WAITING_NOTICE_AFTER && waited + pause >= WAITING_NOTICE_AFTER {
+        let notice = WAITING_NOTICE
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        match notice {
+            Some(notice) => notice(),
+            None => tracing::info!("another OmniCRM process is writing: waiting"),
+        }
+    }
+    std::thread::sleep(pause);
+    true
+}
+
+/// How long the first `tries` pauses of [`wait_for_other_process`] took together.
+fn waited_before(tries: usize) -> Duration {
+    let stepped: Duration = WAIT_STEPS.iter().take(tries).sum();
+    let after = u32::try_from(tries.saturating_sub(WAIT_STEPS.len())).unwrap_or(u32::MAX);
+    stepped + WAIT_STEP_AFTER_THOSE.saturating_mul(after)
+}
+
+/// Puts the database in WAL mode (kept in the file, so this changes something only for a new
+/// database). The switch needs the database to itself, and SQLite refuses it at once, without
+/// waiting, when another process is opening the same new database: this waits and tries again.
+fn switch_to_wal(writer: &Connection) -> Result<()> {
+    let mut tries = 0usize;
+    loop {
+        match writer.pragma_update(None, "journal_mode", "WAL") {
+            Ok(()) => return Ok(()),
+            Err(error)
+                if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && waited_before(tries) < LONGEST_WAIT_FOR_OTHER_PROCESS =>
+            {
+                std::thread::sleep(
+                    WAIT_STEPS
+                        .get(tries)
+                        .copied()
+                        .unwrap_or(WAIT_STEP_AFTER_THOSE),
+                );
+                tries += 1;
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+}
+
+/// A WAL file larger than this is cut back to nothing once everything in it is in the
+/// database. SQLite otherwise reuses the file from its start but keeps its size, so after a
+/// large import a WAL as big as the database stayed beside it.
+const TRUNCATE_WAL_ABOVE_BYTES: u64 = 4 * 1024 * 1024;
+
+fn wal_path_of(database_path: &Path) -> PathBuf {
+    let mut name = database_path.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+/// One passive checkpoint; when it copied the whole WAL and the file is large, a truncating
+/// one (which only needs a moment with no reader or writer, or it is left for the next time).
+fn checkpoint(connection: &Connection, wal_path: &Path) -> Result<()> {
+    let (busy, log_frames, checkpointed_frames) =
+        connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        })?;
+    let whole_wal_copied = busy == 0 && log_frames > 0 && log_frames == checkpointed_frames;
+    let wal_bytes = std::fs::metadata(wal_path).map_or(0, |metadata| metadata.len());
+    if whole_wal_copied && wal_bytes > TRUNCATE_WAL_ABOVE_BYTES {
+        connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    }
+    Ok(())
 }
 
 /// Page cache of the writer: a 100k-contact import touches about this much of the database
@@ -250,8 +374,8 @@ const WRITER_CACHE_KIB: i64 = 262_144;
 /// Page cache of each reader (the default is 2 MiB): lists and searches at 100k contacts.
 const READER_CACHE_KIB: i64 = 32_768;
 
-fn configure(connection: &Connection, cache_kib: i64) -> Result<()> {
-    connection.busy_timeout(BUSY_TIMEOUT)?;
+fn configure(connection: &mut Connection, cache_kib: i64) -> Result<()> {
+    connection.busy_handler(Some(wait_for_other_process))?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
     // A negative cache size is in KiB.
     connection.pragma_update(None, "cache_size", -cache_kib)?;

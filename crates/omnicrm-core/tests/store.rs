@@ -212,3 +212,94 @@ fn migration_eleven_reads_the_version_of_each_stored_calendar_event_from_its_pay
     );
     assert!(again.is_err(), "one row per version");
 }
+
+/// Issue 20: two processes opening a brand-new data folder at once failed 19 times in 20
+/// ("migration 0001_contacts.sql failed: table settings already exists", "database is
+/// locked"): the schema version was read outside the migration's write transaction.
+#[test]
+fn two_processes_opening_a_new_data_folder_at_once_both_get_a_migrated_database() {
+    for trial in 0..10 {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join(DATABASE_FILE_NAME);
+        let start = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let openers: Vec<_> = (0..4)
+            .map(|_| {
+                let path = path.clone();
+                let start = start.clone();
+                std::thread::spawn(move || {
+                    start.wait();
+                    Database::open(&path).map(|database| database.schema_version())
+                })
+            })
+            .collect();
+        for opener in openers {
+            let opened = opener.join().unwrap();
+            match opened {
+                Ok(version) => assert_eq!(version.unwrap(), latest_version()),
+                Err(error) => panic!("trial {trial}: {error}"),
+            }
+        }
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        let recorded: i64 = connection
+            .query_row("SELECT COUNT(*) FROM schema_migrations", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(recorded, MIGRATIONS.len() as i64, "trial {trial}");
+    }
+}
+
+/// Issue 20: writers gave up after 5 s with a bare "database is locked" while another process
+/// wrote. A write now waits as long as the other one holds the lock, and says it is waiting.
+#[test]
+fn a_write_waits_for_another_process_that_holds_the_lock_longer_than_five_seconds() {
+    let (directory, core) = common::open_core();
+    let notices = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = notices.clone();
+    omnicrm_core::store::on_waiting_for_other_process(std::sync::Arc::new(move || {
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }));
+    let other_process =
+        rusqlite::Connection::open(directory.path().join(DATABASE_FILE_NAME)).unwrap();
+    other_process.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let (locked, holding) = std::sync::mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        locked.send(()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(6_500));
+        other_process.execute_batch("COMMIT").unwrap();
+    });
+    holding.recv().unwrap();
+    let started = std::time::Instant::now();
+    core.contacts.create(common::person("Ada Waiting")).unwrap();
+    assert!(started.elapsed() >= std::time::Duration::from_secs(6));
+    assert_eq!(notices.load(std::sync::atomic::Ordering::SeqCst), 1);
+    holder.join().unwrap();
+}
+
+/// Issue 20: after a large import the WAL stayed as big as the database (29 MB beside 28 MB).
+#[test]
+fn the_wal_is_cut_back_after_a_large_write() {
+    let (directory, core) = common::open_core();
+    core.database
+        .write(|transaction| {
+            transaction.execute_batch(
+                "CREATE TABLE scratch (body BLOB);
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+                 INSERT INTO scratch SELECT randomblob(10000) FROM n;",
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let wal = directory.path().join(format!("{DATABASE_FILE_NAME}-wal"));
+    let large = std::fs::metadata(&wal).unwrap().len();
+    assert!(large > 16_000_000, "the WAL held {large} bytes");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::fs::metadata(&wal).unwrap().len() > 4 * 1024 * 1024 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the WAL still holds {} bytes",
+            std::fs::metadata(&wal).unwrap().len()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
