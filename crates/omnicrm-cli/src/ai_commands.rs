@@ -4,7 +4,7 @@
 //! goes straight to the OS keyring (or the encrypted-file fallback); it is never an argument,
 //! so it never lands in shell history or the process list.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 
 use clap::Subcommand;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
@@ -14,7 +14,7 @@ use omnicrm_ai::{Assistant, HybridRecordSearch, StreamEvent, UnavailableReason, 
 use omnicrm_core::{Core, Error, ErrorCode, Result};
 use omnicrm_secrets::SecretString;
 
-use crate::output::Printer;
+use crate::output::{self, Printer};
 
 #[derive(Debug, Subcommand)]
 pub enum AiCommand {
@@ -285,50 +285,87 @@ fn ask(
         .format("%Y-%m-%d")
         .to_string();
     let stream_to_stdout = !printer.json;
+    let mut streamed = StreamedAnswer::default();
     let answer = runtime.block_on(async {
-        let mut stdout = std::io::stdout();
         assistant
             .ask(thread.as_deref(), question, &today, &mut |event| {
-                if !stream_to_stdout {
-                    return;
-                }
-                let written = match event {
-                    StreamEvent::Text(text) => write!(stdout, "{text}"),
-                    StreamEvent::Reset => write!(stdout, "\n[retrying]\n"),
-                };
-                if written.and_then(|()| stdout.flush()).is_err() {
-                    tracing::debug!("stdout closed while streaming the answer");
+                if stream_to_stdout {
+                    streamed.show(event);
                 }
             })
             .await
     })?;
+    streamed.written?;
     if printer.json {
         return printer.value(&answer, String::new);
     }
-    println!();
+    let mut text = String::from("\n");
     if !answer.message.citations.is_empty() {
-        println!("\nSources:");
+        text.push_str("\nSources:\n");
         for citation in &answer.message.citations {
-            println!(
-                "  [{}] {} ({})",
+            text.push_str(&format!(
+                "  [{}] {} ({})\n",
                 serde_json::to_value(citation.record_type)
                     .ok()
                     .and_then(|value| value.as_str().map(str::to_owned))
                     .unwrap_or_default(),
                 citation.title,
                 citation.id
-            );
+            ));
         }
     }
     for proposal in &answer.proposals {
-        println!(
-            "Proposed (approve with `omnicrm ai approve {}`): {}",
+        text.push_str(&format!(
+            "Proposed (approve with `omnicrm ai approve {}`): {}\n",
             proposal.id,
             serde_json::to_string(&proposal.action).unwrap_or_default()
-        );
+        ));
     }
-    println!("Thread: {}", answer.thread_id);
-    Ok(())
+    text.push_str(&format!("Thread: {}", answer.thread_id));
+    output::print_line(&text)
+}
+
+/// The answer as it streams to stdout.
+struct StreamedAnswer {
+    /// The first failure to write it (a full disk); the rest of the stream is not written.
+    written: Result<()>,
+    /// Whether the answer so far ends a line.
+    at_line_start: bool,
+    /// Whether "[retrying]" was shown already: a provider that breaks off more than once
+    /// is said to be retried once, not once per break.
+    said_retrying: bool,
+}
+
+impl Default for StreamedAnswer {
+    fn default() -> Self {
+        Self {
+            written: Ok(()),
+            at_line_start: true,
+            said_retrying: false,
+        }
+    }
+}
+
+impl StreamedAnswer {
+    fn show(&mut self, event: StreamEvent) {
+        if self.written.is_err() {
+            return;
+        }
+        let text = match event {
+            StreamEvent::Text(text) => text,
+            StreamEvent::Reset if self.said_retrying => return,
+            StreamEvent::Reset => {
+                self.said_retrying = true;
+                let line_break = if self.at_line_start { "" } else { "\n" };
+                format!("{line_break}[retrying]\n")
+            }
+        };
+        if text.is_empty() {
+            return;
+        }
+        self.at_line_start = text.ends_with('\n');
+        self.written = output::print_text(&text);
+    }
 }
 
 fn usage_table(usage: &UsageSummary) -> String {
@@ -383,7 +420,7 @@ fn usage_table(usage: &UsageSummary) -> String {
 fn read_key() -> Result<SecretString> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("API key (input is shown; paste and press Enter): ");
+        output::print_prompt("API key (input is shown; paste and press Enter): ");
     }
     let mut line = String::new();
     stdin

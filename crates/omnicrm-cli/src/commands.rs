@@ -24,6 +24,9 @@ pub fn run(cli: Cli) -> Result<()> {
         None => paths::default_data_dir()?,
     };
     let printer = Printer { json: cli.json };
+    omnicrm_core::store::on_waiting_for_other_process(std::sync::Arc::new(|| {
+        output::print_note("another OmniCRM process is writing: waiting…");
+    }));
     match cli.command {
         Command::Doctor => doctor(&data_dir, &printer),
         Command::Models(models) => search_commands::run_models(models, &printer),
@@ -103,7 +106,7 @@ fn open_log(data_dir: &std::path::Path) -> Option<omnicrm_logging::LogGuard> {
     match omnicrm_logging::init(&paths::log_dir(data_dir), "omnicrm-cli") {
         Ok(guard) => Some(guard),
         Err(error) => {
-            eprintln!("omnicrm: logging is off: {error}");
+            crate::output::print_note(&format!("omnicrm: logging is off: {error}"));
             None
         }
     }

@@ -95,7 +95,7 @@ async fn run_until(
                 Ok(event) => {
                     summary.count(&event);
                     if !printer.json {
-                        eprintln!("{}", describe(&event));
+                        crate::output::print_note(&describe(&event));
                     }
                     continue;
                 }

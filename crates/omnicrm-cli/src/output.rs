@@ -1,6 +1,6 @@
 //! Human tables or JSON, and progress bars on a terminal.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use omnicrm_core::contacts::{Contact, ContactSummary};
@@ -16,11 +16,10 @@ impl Printer {
     /// Prints `value` as JSON, or the human text `describe` makes.
     pub fn value<T: Serialize>(&self, value: &T, describe: impl FnOnce() -> String) -> Result<()> {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
+            print_line(&serde_json::to_string_pretty(value)?)
         } else {
-            println!("{}", describe());
+            print_line(&describe())
         }
-        Ok(())
     }
 
     /// A progress bar on stderr, for humans at a terminal only.
@@ -43,19 +42,67 @@ impl Printer {
     }
 }
 
+/// Writes `text` and a newline to stdout.
+///
+/// When whoever reads the output has gone (`omnicrm contacts list | head`), the process ends
+/// quietly with status 0: the command's work was done, and the reader wanted no more. Any
+/// other failure (a full disk behind `> file`) is an error the caller reports.
+pub fn print_line(text: &str) -> Result<()> {
+    print_text(&format!("{text}\n"))
+}
+
+/// Writes `text` to stdout as it is (see [`print_line`]).
+pub fn print_text(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(output_error)
+}
+
+/// Writes `text` and a newline to stderr (messages and progress for the person at the
+/// terminal). A closed stderr leaves nowhere to say anything, so it is passed over.
+pub fn print_note(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    if writeln!(stderr, "{text}").is_err() {
+        tracing::debug!("stderr is closed; a message was not shown");
+    }
+}
+
+/// Writes a question for the person at the terminal to stderr, with no newline (see
+/// [`print_note`]).
+pub fn print_prompt(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    if write!(stderr, "{text}")
+        .and_then(|()| stderr.flush())
+        .is_err()
+    {
+        tracing::debug!("stderr is closed; a prompt was not shown");
+    }
+}
+
+fn output_error(error: std::io::Error) -> Error {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        tracing::debug!("stdout was closed by its reader; stopping quietly");
+        std::process::exit(0);
+    }
+    Error::io("could not write the output", &error)
+}
+
 pub fn print_error(error: &Error, json: bool) {
     if json {
-        match serde_json::to_string_pretty(error) {
-            Ok(text) => println!("{text}"),
-            Err(_) => println!(
-                "{{\"code\":\"internal\",\"message\":\"unprintable error\",\"details\":null}}"
-            ),
+        let text = serde_json::to_string_pretty(error).unwrap_or_else(|_| {
+            "{\"code\":\"internal\",\"message\":\"unprintable error\",\"details\":null}".to_owned()
+        });
+        if let Err(output_failed) = print_line(&text) {
+            print_note(&format!("error: {}", error.message));
+            print_note(&format!("error: {}", output_failed.message));
         }
         return;
     }
-    eprintln!("error: {}", error.message);
+    print_note(&format!("error: {}", error.message));
     for field in error.field_errors() {
-        eprintln!("  {}: {}", field.field, field.message);
+        print_note(&format!("  {}: {}", field.field, field.message));
     }
 }
 

@@ -140,8 +140,9 @@ impl ExportService {
         Ok(omnicrm_interchange::write_google_csv(&records))
     }
 
-    /// Writes an export to `path` (via a temporary file, so a failed export leaves nothing
-    /// half-written behind).
+    /// Writes an export to `path`: a file through a temporary one, so a failed export leaves
+    /// nothing half-written behind; a pipe or a device (`/dev/stdout`) directly, like other
+    /// Unix tools. Anything else that is not a file (a folder) is refused.
     pub fn write(
         &self,
         format: ExportFormat,
@@ -165,12 +166,7 @@ impl ExportService {
                 (text, count)
             }
         };
-        let partial = path.with_extension("partial");
-        std::fs::write(&partial, text.as_bytes()).map_err(|source| {
-            Error::io(&format!("could not write {}", partial.display()), &source)
-        })?;
-        std::fs::rename(&partial, path)
-            .map_err(|source| Error::io(&format!("could not write {}", path.display()), &source))?;
+        write_output(path, text.as_bytes())?;
         Ok(ExportSummary {
             path: path.display().to_string(),
             contacts: u32::try_from(contacts).unwrap_or(u32::MAX),
@@ -398,4 +394,52 @@ fn client_export(connection: &Connection, contact_id: &str) -> Result<JsonExport
         )?,
         ..JsonExport::default()
     })
+}
+
+/// Writes `bytes` to `path` (see [`ExportService::write`]). A pipe or a device is never
+/// renamed over: an export to `/dev/full` once replaced the device with a regular file.
+fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
+    let could_not_write =
+        |source: std::io::Error| Error::io(&format!("could not write {}", path.display()), &source);
+    if let Ok(metadata) = std::fs::metadata(path) {
+        if is_stream(&metadata.file_type()) {
+            let mut output = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(could_not_write)?;
+            return std::io::Write::write_all(&mut output, bytes)
+                .and_then(|()| std::io::Write::flush(&mut output))
+                .map_err(could_not_write);
+        }
+        if !metadata.is_file() {
+            return Err(Error::invalid_field(
+                "out",
+                format!(
+                    "{} is not a file (a folder or a device); name a file to write the export to",
+                    path.display()
+                ),
+            ));
+        }
+    }
+    let mut partial_name = path.as_os_str().to_owned();
+    partial_name.push(".partial");
+    let partial = std::path::PathBuf::from(partial_name);
+    std::fs::write(&partial, bytes).map_err(|source| {
+        if let Err(error) = std::fs::remove_file(&partial) {
+            tracing::debug!(%error, "no unfinished export to remove");
+        }
+        Error::io(&format!("could not write {}", path.display()), &source)
+    })?;
+    std::fs::rename(&partial, path).map_err(could_not_write)
+}
+
+#[cfg(unix)]
+fn is_stream(file_type: &std::fs::FileType) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    file_type.is_char_device() || file_type.is_fifo()
+}
+
+#[cfg(not(unix))]
+fn is_stream(_file_type: &std::fs::FileType) -> bool {
+    false
 }

@@ -1,0 +1,162 @@
+//! Issue 20: what the command line does when its output goes nowhere, and when another
+//! process holds the database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Stdio;
+
+use assert_cmd::cargo::CommandCargoExt;
+
+fn omnicrm(data_dir: &std::path::Path) -> std::process::Command {
+    let mut command = std::process::Command::cargo_bin("omnicrm").unwrap();
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("OMNICRM_DATA_DIR");
+    command
+}
+
+fn succeeds(command: &mut std::process::Command) -> String {
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn contact_count(data_dir: &std::path::Path) -> u64 {
+    let listed = succeeds(omnicrm(data_dir).args(["contacts", "list", "--json"]));
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    listed["total"].as_u64().unwrap()
+}
+
+/// Runs `omnicrm ARGS` with its stdout read by nobody: the pipe's reading end is closed before
+/// the command writes (`omnicrm … | head -c 0`).
+fn with_closed_stdout(data_dir: &std::path::Path, arguments: &[&str]) -> std::process::Output {
+    let mut child = omnicrm(data_dir)
+        .args(arguments)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_list_piped_into_a_reader_that_stops_early_ends_quietly_instead_of_panicking() {
+    let directory = tempfile::tempdir().unwrap();
+    succeeds(omnicrm(directory.path()).args(["demo", "--contacts", "50"]));
+    let output = with_closed_stdout(directory.path(), &["contacts", "list", "--json"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
+fn a_write_whose_reader_has_gone_still_commits_and_exits_zero() {
+    let directory = tempfile::tempdir().unwrap();
+    let output = with_closed_stdout(
+        directory.path(),
+        &["contacts", "add", "--name", "Ada Piped", "--json"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(contact_count(directory.path()), 1);
+}
+
+#[test]
+fn output_to_a_full_disk_is_an_error_with_an_honest_exit_status() {
+    let directory = tempfile::tempdir().unwrap();
+    succeeds(omnicrm(directory.path()).args(["contacts", "add", "--name", "Ada Full"]));
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = omnicrm(directory.path())
+        .args(["contacts", "list"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("could not write the output") && stderr.contains("No space left"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn an_export_to_a_device_writes_to_it_and_never_replaces_it_with_a_file() {
+    use std::os::unix::fs::FileTypeExt;
+    let directory = tempfile::tempdir().unwrap();
+    succeeds(omnicrm(directory.path()).args(["contacts", "add", "--name", "Ada Device"]));
+    let output = omnicrm(directory.path())
+        .args([
+            "export",
+            "--format",
+            "json",
+            "--force",
+            "--out",
+            "/dev/full",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("No space left"), "{stderr}");
+    assert!(std::fs::metadata("/dev/full")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+
+    let written = succeeds(omnicrm(directory.path()).args([
+        "export",
+        "--format",
+        "vcard",
+        "--force",
+        "--out",
+        "/dev/stdout",
+    ]));
+    assert!(written.contains("FN:Ada Device"), "{written}");
+
+    let folder = directory.path().join("a-folder");
+    std::fs::create_dir(&folder).unwrap();
+    let output = omnicrm(directory.path())
+        .args(["export", "--format", "json", "--force", "--out"])
+        .arg(&folder)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("is not a file"), "{stderr}");
+    assert!(folder.is_dir());
+}
+
+#[test]
+fn a_command_waits_for_another_process_writing_for_longer_than_five_seconds_and_says_so() {
+    let directory = tempfile::tempdir().unwrap();
+    succeeds(omnicrm(directory.path()).args(["contacts", "add", "--name", "Ada First"]));
+    let other_process =
+        rusqlite::Connection::open(directory.path().join("omnicrm.sqlite3")).unwrap();
+    other_process.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let holder = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(6_500));
+        other_process.execute_batch("COMMIT").unwrap();
+    });
+    let output = omnicrm(directory.path())
+        .args(["contacts", "add", "--name", "Ada Second"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("another OmniCRM process is writing: waiting"),
+        "{stderr}"
+    );
+    holder.join().unwrap();
+    assert_eq!(contact_count(directory.path()), 2);
+}
