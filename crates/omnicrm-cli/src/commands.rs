@@ -18,7 +18,14 @@ use crate::{
     transfer_commands,
 };
 
-pub fn run(cli: Cli) -> Result<()> {
+/// How a command that ran to its end finished.
+pub enum Finished {
+    Done,
+    /// `doctor` found a failing check (it printed the report): the exit status says so.
+    ChecksFailed,
+}
+
+pub fn run(cli: Cli) -> Result<Finished> {
     let data_dir = match cli.data_dir {
         Some(dir) => dir,
         None => paths::default_data_dir()?,
@@ -27,8 +34,8 @@ pub fn run(cli: Cli) -> Result<()> {
     omnicrm_core::store::on_waiting_for_other_process(std::sync::Arc::new(|| {
         output::print_note("another OmniCRM process is writing: waiting…");
     }));
-    match cli.command {
-        Command::Doctor => doctor(&data_dir, &printer),
+    let done = match cli.command {
+        Command::Doctor => return doctor(&data_dir, &printer),
         Command::Models(models) => search_commands::run_models(models, &printer),
         command => {
             let _log_guard = open_log(&data_dir);
@@ -62,11 +69,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 Command::Ai(ai) => crate::ai_commands::run_ai(&core, ai, &printer),
                 Command::Search(arguments) => search_commands::search(&core, &arguments, &printer),
                 Command::Sync(sync) => crate::sync_commands::run_sync(&core, sync, &printer),
-                Command::Doctor => doctor(&data_dir, &printer),
+                Command::Doctor => return doctor(&data_dir, &printer),
                 Command::Models(models) => search_commands::run_models(models, &printer),
             }
         }
-    }
+    };
+    done.map(|()| Finished::Done)
 }
 
 fn undo(
@@ -412,19 +420,34 @@ struct DoctorReport {
     integrity: Option<Vec<String>>,
     log_dir: PathBuf,
     keyring: omnicrm_secrets::KeyringStatus,
+    /// Backups a crash left unfinished (removed the next time the data folder is opened).
+    unfinished_backups: usize,
     problems: Vec<String>,
+    /// False when a check failed (the database cannot be opened or is damaged); the command
+    /// then exits with status 1. A missing keyring is a problem but not a failure: the
+    /// encrypted file takes its place.
+    healthy: bool,
 }
 
 /// Reports on the data directory, database and keyring. Opening the database migrates it, so a
 /// missing database is reported rather than created.
-fn doctor(data_dir: &std::path::Path, printer: &Printer) -> Result<()> {
+fn doctor(data_dir: &std::path::Path, printer: &Printer) -> Result<Finished> {
     let database = data_dir.join(omnicrm_core::store::DATABASE_FILE_NAME);
     let database_exists = database.exists();
     let mut problems = Vec::new();
+    let mut healthy = true;
     let (schema_version, integrity) = if database_exists {
         match omnicrm_core::Database::open(&database) {
-            Ok(opened) => (opened.schema_version().ok(), opened.integrity_check().ok()),
+            Ok(opened) => match opened.integrity_check() {
+                Ok(integrity) => (opened.schema_version().ok(), Some(integrity)),
+                Err(error) => {
+                    healthy = false;
+                    problems.push(format!("integrity check failed: {}", error.message));
+                    (opened.schema_version().ok(), None)
+                }
+            },
             Err(error) => {
+                healthy = false;
                 problems.push(error.message);
                 (None, None)
             }
@@ -434,8 +457,23 @@ fn doctor(data_dir: &std::path::Path, printer: &Printer) -> Result<()> {
     };
     if let Some(integrity) = &integrity {
         if integrity.as_slice() != ["ok"] {
+            healthy = false;
             problems.push(format!("integrity check failed: {}", integrity.join("; ")));
         }
+    }
+    let backup_dir = data_dir.join(omnicrm_core::backups::BACKUP_DIR_NAME);
+    let unfinished_backups = match omnicrm_core::backups::unfinished_backups(&backup_dir) {
+        Ok(unfinished) => unfinished.len(),
+        Err(error) => {
+            problems.push(error.message);
+            0
+        }
+    };
+    if unfinished_backups > 0 {
+        problems.push(format!(
+            "{unfinished_backups} unfinished backup(s) left by a crash; they are removed the \
+             next time OmniCRM opens this data folder"
+        ));
     }
     let keyring = omnicrm_secrets::probe();
     if let omnicrm_secrets::KeyringStatus::Unavailable { reason } = &keyring {
@@ -453,9 +491,16 @@ fn doctor(data_dir: &std::path::Path, printer: &Printer) -> Result<()> {
         integrity,
         log_dir: paths::log_dir(data_dir),
         keyring,
+        unfinished_backups,
         problems,
+        healthy,
     };
-    printer.value(&report, || output::doctor_text(&report_view(&report)))
+    printer.value(&report, || output::doctor_text(&report_view(&report)))?;
+    Ok(if report.healthy {
+        Finished::Done
+    } else {
+        Finished::ChecksFailed
+    })
 }
 
 fn report_view(report: &DoctorReport) -> Vec<(String, String)> {
@@ -498,6 +543,10 @@ fn report_view(report: &DoctorReport) -> Vec<(String, String)> {
                     format!("unavailable: {reason}")
                 }
             },
+        ),
+        (
+            "Unfinished backups".into(),
+            report.unfinished_backups.to_string(),
         ),
         (
             "Problems".into(),

@@ -25,7 +25,8 @@ fn main() {
     };
     let json = arguments.json;
     match commands::run(arguments) {
-        Ok(()) => {}
+        Ok(commands::Finished::Done) => {}
+        Ok(commands::Finished::ChecksFailed) => std::process::exit(1),
         Err(error) => {
             output::print_error(&error, json);
             std::process::exit(1);

@@ -257,6 +257,23 @@ impl BackupService {
         Ok(Some(created))
     }
 
+    /// Removes what backups that never finished left in the folder (a process killed while
+    /// backing up leaves a `….partial` file about the database's size, and its journal), and
+    /// returns how many backups they were. An unfinished backup another process is still
+    /// writing is left alone. Runs before every backup and when the data folder is opened.
+    pub fn remove_unfinished(&self) -> Result<u32> {
+        let mut removed = 0;
+        for partial in unfinished_backups(&self.backup_dir)? {
+            if is_being_written(&partial) {
+                continue;
+            }
+            remove_unfinished_files(&partial)?;
+            tracing::info!(file = %partial.display(), "removed an unfinished backup");
+            removed += 1;
+        }
+        Ok(removed)
+    }
+
     /// Copies a read snapshot of the live database to a new backup file; returns its path.
     fn write_backup(
         &self,
@@ -264,18 +281,26 @@ impl BackupService {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<PathBuf> {
         std::fs::create_dir_all(&self.backup_dir)
-            .map_err(|source| Error::io("could not create the backups folder", &source))?;
+            .map_err(|source| folder_error("could not create the backups folder", &source))?;
+        self.remove_unfinished()?;
         let (path, partial) = self.free_names(reason);
-        remove_if_present(&partial)?;
+        // Held until the backup is finished: it tells another process's cleanup that this
+        // unfinished backup is still being written.
+        let in_progress = std::fs::File::create(&partial)
+            .map_err(|source| folder_error("could not start the backup file", &source))?;
+        in_progress
+            .lock()
+            .map_err(|source| folder_error("could not start the backup file", &source))?;
         let written = self.copy_snapshot_to(&partial, progress);
         if let Err(error) = written {
-            if let Err(source) = remove_if_present(&partial) {
-                tracing::warn!(error = %source, "could not remove an unfinished backup");
+            if let Err(source) = remove_unfinished_files(&partial) {
+                tracing::warn!(error = %source.message, "could not remove an unfinished backup");
             }
             return Err(error);
         }
         std::fs::rename(&partial, &path)
-            .map_err(|source| Error::io("could not finish the backup file", &source))?;
+            .map_err(|source| folder_error("could not finish the backup file", &source))?;
+        drop(in_progress);
         sync_directory(&self.backup_dir);
         Ok(path)
     }
@@ -484,7 +509,76 @@ fn remove_if_present(path: &Path) -> Result<()> {
     match std::fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(source) if source.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(Error::io("could not remove an unfinished backup", &source)),
+        Err(source) => Err(folder_error(
+            "could not remove an unfinished backup",
+            &source,
+        )),
+    }
+}
+
+/// The suffix SQLite gives the rollback journal of a file it writes.
+const JOURNAL_SUFFIX: &str = "-journal";
+
+/// The unfinished backups in `backup_dir`: each `….partial` file, and each journal left without
+/// its file (named as the file it belonged to).
+pub fn unfinished_backups(backup_dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = match std::fs::read_dir(backup_dir) {
+        Ok(entries) => entries,
+        Err(source) if source.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(folder_error("could not read the backups folder", &source)),
+    };
+    let mut unfinished = std::collections::BTreeSet::new();
+    for entry in entries {
+        let entry =
+            entry.map_err(|source| folder_error("could not read the backups folder", &source))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let partial_name = name.strip_suffix(JOURNAL_SUFFIX).unwrap_or(&name);
+        if partial_name.starts_with(FILE_PREFIX) && partial_name.ends_with(PARTIAL_SUFFIX) {
+            unfinished.insert(backup_dir.join(partial_name));
+        }
+    }
+    Ok(unfinished.into_iter().collect())
+}
+
+/// Whether a process is still writing the unfinished backup `partial` (it holds the file's
+/// lock while it does).
+fn is_being_written(partial: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(partial) else {
+        return false;
+    };
+    match file.try_lock() {
+        Ok(()) => false,
+        Err(std::fs::TryLockError::WouldBlock) => true,
+        Err(std::fs::TryLockError::Error(error)) => {
+            tracing::debug!(%error, "could not test an unfinished backup's lock");
+            false
+        }
+    }
+}
+
+fn remove_unfinished_files(partial: &Path) -> Result<()> {
+    let mut journal = partial.as_os_str().to_owned();
+    journal.push(JOURNAL_SUFFIX);
+    remove_if_present(Path::new(&journal))?;
+    remove_if_present(partial)
+}
+
+/// A failure to write in the backups folder, in plain words when the folder is read-only or
+/// not OmniCRM's to write.
+fn folder_error(context: &str, source: &std::io::Error) -> Error {
+    match source.kind() {
+        std::io::ErrorKind::ReadOnlyFilesystem => Error::new(
+            ErrorCode::Io,
+            format!(
+                "{context}: the backups folder is on a read-only disk; make it writable or \
+                 choose another data folder"
+            ),
+        ),
+        std::io::ErrorKind::PermissionDenied => Error::new(
+            ErrorCode::Io,
+            format!("{context}: OmniCRM is not allowed to write in the backups folder"),
+        ),
+        _ => Error::io(context, source),
     }
 }
 
@@ -499,3 +593,23 @@ fn sync_directory(directory: &Path) {
 /// Windows cannot open a directory to sync it; the rename is durable enough there.
 #[cfg(not(unix))]
 fn sync_directory(_directory: &Path) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 20: a backup on a read-only disk said "could not remove an unfinished backup".
+    #[test]
+    fn a_read_only_backups_folder_is_named_as_such() {
+        let error = folder_error(
+            "could not start the backup file",
+            &std::io::Error::from(std::io::ErrorKind::ReadOnlyFilesystem),
+        );
+        assert_eq!(error.code, ErrorCode::Io);
+        assert!(
+            error.message.contains("read-only disk"),
+            "{}",
+            error.message
+        );
+    }
+}

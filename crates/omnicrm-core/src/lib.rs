@@ -68,9 +68,14 @@ impl Core {
     /// Opens the store in `data_dir`, creating and migrating it as needed.
     pub fn open(data_dir: &Path) -> Result<Self> {
         let database = Database::open_in_dir(data_dir)?;
+        let backups = backups::BackupService::new(database.clone(), data_dir);
+        // What a crash left behind; a read-only folder must not stop the data being opened.
+        if let Err(error) = backups.remove_unfinished() {
+            tracing::warn!(error = %error.message, "could not remove unfinished backups");
+        }
         Ok(Self {
             data_dir: data_dir.to_path_buf(),
-            backups: backups::BackupService::new(database.clone(), data_dir),
+            backups,
             contacts: contacts::ContactService::new(database.clone()),
             notes: notes::NoteService::new(database.clone()),
             changes: changes::ChangeService::new(database.clone()),

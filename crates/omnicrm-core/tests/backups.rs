@@ -403,3 +403,59 @@ fn create_if_due_respects_the_interval_and_prunes() {
         .unwrap();
     assert!(third.is_some());
 }
+
+/// Issue 20: killed backups left `….partial` and `….partial-journal` files about the
+/// database's size that no later backup removed.
+#[test]
+fn unfinished_backups_a_crash_left_are_removed_by_the_next_backup_and_at_start() {
+    let (directory, core) = open_core();
+    core.contacts.create(person("Ada Partial")).unwrap();
+    let folder = core.backups.backup_dir().to_path_buf();
+    std::fs::create_dir_all(&folder).unwrap();
+    let left = |stamp: &str| {
+        let partial = folder.join(format!("omnicrm-{stamp}-manual.sqlite3.partial"));
+        std::fs::write(&partial, vec![7u8; 100_000]).unwrap();
+        std::fs::write(
+            folder.join(format!("omnicrm-{stamp}-manual.sqlite3.partial-journal")),
+            vec![7u8; 1_000],
+        )
+        .unwrap();
+        partial
+    };
+    left("20261201T100000000Z");
+    std::fs::write(
+        folder.join("omnicrm-20261201T110000000Z-scheduled.sqlite3.partial-journal"),
+        b"journal without its file",
+    )
+    .unwrap();
+    assert_eq!(
+        omnicrm_core::backups::unfinished_backups(&folder)
+            .unwrap()
+            .len(),
+        2
+    );
+    core.backups.create(BackupReason::Manual).unwrap();
+    let entries = folder_entries(&folder);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert!(!entries[0].contains("partial"), "{entries:?}");
+
+    left("20261202T100000000Z");
+    drop(core);
+    let core = Core::open(directory.path()).unwrap();
+    assert_eq!(
+        folder_entries(&folder).len(),
+        1,
+        "{:?}",
+        folder_entries(&folder)
+    );
+
+    // One another process is still writing (it holds the file's lock) stays.
+    let writing = left("20261203T100000000Z");
+    let held = std::fs::File::open(&writing).unwrap();
+    held.lock().unwrap();
+    assert_eq!(core.backups.remove_unfinished().unwrap(), 0);
+    assert!(writing.exists());
+    drop(held);
+    assert_eq!(core.backups.remove_unfinished().unwrap(), 1);
+    assert!(!writing.exists());
+}

@@ -1,5 +1,5 @@
-//! Issue 20: what the command line does when its output goes nowhere, and when another
-//! process holds the database.
+//! Issue 20: what the command line does when its output goes nowhere, when another
+//! process holds the database, and when the data folder is damaged.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Stdio;
@@ -159,4 +159,31 @@ fn a_command_waits_for_another_process_writing_for_longer_than_five_seconds_and_
     );
     holder.join().unwrap();
     assert_eq!(contact_count(directory.path()), 2);
+}
+
+#[test]
+fn doctor_exits_non_zero_when_the_database_is_not_a_database_or_is_damaged() {
+    let directory = tempfile::tempdir().unwrap();
+    std::fs::write(
+        directory.path().join("omnicrm.sqlite3"),
+        b"these are not the pages of a database, just words".repeat(200),
+    )
+    .unwrap();
+    let output = omnicrm(directory.path())
+        .args(["doctor", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["healthy"], false);
+    assert!(!report["problems"].as_array().unwrap().is_empty());
+
+    let healthy = tempfile::tempdir().unwrap();
+    succeeds(omnicrm(healthy.path()).args(["contacts", "add", "--name", "Ada Doctor"]));
+    let report: serde_json::Value = serde_json::from_str(&succeeds(
+        omnicrm(healthy.path()).args(["doctor", "--json"]),
+    ))
+    .unwrap();
+    assert_eq!(report["healthy"], true);
+    assert_eq!(report["unfinished_backups"], 0);
 }
