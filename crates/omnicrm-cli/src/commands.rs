@@ -400,7 +400,7 @@ fn demo(core: &Core, arguments: &DemoArgs, printer: &Printer) -> Result<()> {
     }
     printer.value(&summary, || {
         format!(
-            "Added {} contacts, {} notes and {} tags in {:.1} s (batch {}).",
+            "Added {} contacts, {} notes and {} tags in {:.1} s (undo them with `omnicrm undo --batch {}`).",
             summary.contacts,
             summary.notes,
             summary.tags,

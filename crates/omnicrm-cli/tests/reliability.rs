@@ -187,3 +187,73 @@ fn doctor_exits_non_zero_when_the_database_is_not_a_database_or_is_damaged() {
     assert_eq!(report["healthy"], true);
     assert_eq!(report["unfinished_backups"], 0);
 }
+
+fn stored_contacts(data_dir: &std::path::Path) -> i64 {
+    let connection = rusqlite::Connection::open_with_flags(
+        data_dir.join("omnicrm.sqlite3"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    connection
+        .query_row(
+            "SELECT COUNT(*) FROM contacts WHERE deleted_at IS NULL",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap_or(0)
+}
+
+/// Issue 20: a large import is committed in chunks now; one killed after some chunks
+/// committed is rolled back as a whole the next time the data folder is opened, and a rerun
+/// imports exactly the file.
+#[test]
+fn an_import_killed_after_some_chunks_committed_is_rolled_back_when_the_folder_is_next_opened() {
+    let directory = tempfile::tempdir().unwrap();
+    let file = directory.path().join("people.vcf");
+    let people = 40_000;
+    let cards: String = (0..people)
+        .map(|i| {
+            format!(
+                "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Person Number{i}\r\nEMAIL:person{i}@example.com\r\nEND:VCARD\r\n"
+            )
+        })
+        .collect();
+    std::fs::write(&file, cards).unwrap();
+    succeeds(omnicrm(directory.path()).args(["contacts", "add", "--name", "Ada Before"]));
+    let mut import = omnicrm(directory.path())
+        .arg("import")
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while stored_contacts(directory.path()) < 2_001 {
+        assert!(std::time::Instant::now() < deadline, "no chunk committed");
+        assert!(
+            import.try_wait().unwrap().is_none(),
+            "the import ended first"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    import.kill().unwrap();
+    import.wait().unwrap();
+    let left = stored_contacts(directory.path());
+    assert!(
+        left > 1 && left < people + 1,
+        "{left} contacts after the kill"
+    );
+
+    assert_eq!(contact_count(directory.path()), 1);
+    let report: serde_json::Value = serde_json::from_str(&succeeds(
+        omnicrm(directory.path()).args(["doctor", "--json"]),
+    ))
+    .unwrap();
+    assert_eq!(report["integrity"][0], "ok");
+
+    succeeds(omnicrm(directory.path()).arg("import").arg(&file));
+    assert_eq!(
+        contact_count(directory.path()),
+        u64::try_from(people).unwrap() + 1
+    );
+}

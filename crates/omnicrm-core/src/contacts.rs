@@ -323,27 +323,8 @@ impl ContactService {
         options: &BulkOptions,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Vec<String>> {
-        self.database.write(|transaction| {
-            let rules = ValidationRules::load(transaction)?;
-            let mut ids = Vec::with_capacity(contacts.len());
-            let mut search_index = SearchIndexBatch::default();
-            for (index, bulk) in contacts.into_iter().enumerate() {
-                let mut contact = new_contact(&rules, bulk.input, bulk.created_at)
-                    .map_err(|error| prefix_fields(error, index))?;
-                rows::insert_indexing(transaction, &mut contact, Some(&mut search_index))?;
-                let mut change = changes::NewChange::new(ENTITY, &contact.id, Operation::Create)
-                    .after(&contact)?;
-                change.batch_id = options.batch_id.clone();
-                changes::record(transaction, &change)?;
-                ids.push(contact.id);
-                if ids.len() % 500 == 0 {
-                    progress(ids.len());
-                }
-            }
-            search_index.flush(transaction)?;
-            progress(ids.len());
-            Ok(ids)
-        })
+        self.database
+            .write(|transaction| insert_many_in(transaction, contacts, options, progress))
     }
 
     pub fn update(&self, id: &str, input: ContactInput) -> Result<Contact> {
@@ -754,4 +735,33 @@ pub(crate) fn require_stored(connection: &rusqlite::Connection, id: &str) -> Res
     } else {
         Err(Error::not_found(ENTITY, id))
     }
+}
+
+/// Creates many contacts in `transaction` (see [`ContactService::create_many`]); a caller that
+/// writes in chunks ([`crate::chunked_writes`]) calls this once per chunk.
+pub(crate) fn insert_many_in(
+    transaction: &rusqlite::Transaction<'_>,
+    contacts: Vec<BulkContact>,
+    options: &BulkOptions,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Vec<String>> {
+    let rules = ValidationRules::load(transaction)?;
+    let mut ids = Vec::with_capacity(contacts.len());
+    let mut search_index = SearchIndexBatch::default();
+    for (index, bulk) in contacts.into_iter().enumerate() {
+        let mut contact = new_contact(&rules, bulk.input, bulk.created_at)
+            .map_err(|error| prefix_fields(error, index))?;
+        rows::insert_indexing(transaction, &mut contact, Some(&mut search_index))?;
+        let mut change =
+            changes::NewChange::new(ENTITY, &contact.id, Operation::Create).after(&contact)?;
+        change.batch_id = options.batch_id.clone();
+        changes::record(transaction, &change)?;
+        ids.push(contact.id);
+        if ids.len() % 500 == 0 {
+            progress(ids.len());
+        }
+    }
+    search_index.flush(transaction)?;
+    progress(ids.len());
+    Ok(ids)
 }

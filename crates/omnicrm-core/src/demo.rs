@@ -8,8 +8,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::contacts::{
-    Address, BulkContact, BulkOptions, ClientStatus, ContactInput, ContactService, ContactSource,
-    EmailEntry, LifecycleStage, PhoneEntry,
+    Address, BulkContact, BulkOptions, ClientStatus, ContactInput, ContactSource, EmailEntry,
+    LifecycleStage, PhoneEntry,
 };
 use crate::error::{Error, Result};
 use crate::notes;
@@ -477,7 +477,8 @@ fn ascii_slug(name: &str) -> String {
         .collect()
 }
 
-/// Writes demo data through the contact and note services, in chunks, as one undoable batch.
+/// Writes demo data through the contact and note services, all or nothing: in chunks of one
+/// undoable batch (see [`crate::chunked_writes`]), each contact with its notes.
 #[derive(Debug, Clone)]
 pub struct DemoService {
     database: Database,
@@ -504,7 +505,6 @@ impl DemoService {
         let options = BulkOptions {
             batch_id: Some(batch_id.clone()),
         };
-        let contacts = ContactService::new(self.database.clone());
         let people = generate(count, seed, Utc::now().date_naive());
         let mut written = 0u32;
         let mut note_total = 0u32;
@@ -514,38 +514,43 @@ impl DemoService {
             total: count,
         });
         let mut people = people.into_iter().peekable();
-        while people.peek().is_some() {
-            let chunk: Vec<DemoContact> = people.by_ref().take(CHUNK).collect();
-            let mut chunk_notes = Vec::with_capacity(chunk.len());
-            let mut bulk = Vec::with_capacity(chunk.len());
-            for person in chunk {
-                tags.extend(person.contact.input.tags.iter().cloned());
-                chunk_notes.push(person.notes);
-                bulk.push(person.contact);
-            }
-            let ids = contacts.create_many(bulk, &options, &mut |_| {})?;
-            note_total += self.database.write(|transaction| {
-                let mut added = 0u32;
-                for (contact_id, notes_of_contact) in ids.iter().zip(&chunk_notes) {
-                    for (body, created_at) in notes_of_contact {
-                        notes::insert(
-                            transaction,
-                            contact_id,
-                            notes::NoteInput::plain(body),
-                            Some(created_at),
-                            Some(&batch_id),
-                        )?;
-                        added += 1;
-                    }
+        crate::chunked_writes::write_in_chunks(&self.database, &batch_id, "demo", |chunks| {
+            while people.peek().is_some() {
+                let chunk: Vec<DemoContact> = people.by_ref().take(CHUNK).collect();
+                let mut chunk_notes = Vec::with_capacity(chunk.len());
+                let mut bulk = Vec::with_capacity(chunk.len());
+                for person in chunk {
+                    tags.extend(person.contact.input.tags.iter().cloned());
+                    chunk_notes.push(person.notes);
+                    bulk.push(person.contact);
                 }
-                Ok(added)
-            })?;
-            written += u32::try_from(ids.len()).unwrap_or(u32::MAX);
-            progress(DemoProgress {
-                done: written,
-                total: count,
-            });
-        }
+                let (ids, added) = chunks.write(|transaction| {
+                    let ids =
+                        crate::contacts::insert_many_in(transaction, bulk, &options, &mut |_| {})?;
+                    let mut added = 0u32;
+                    for (contact_id, notes_of_contact) in ids.iter().zip(&chunk_notes) {
+                        for (body, created_at) in notes_of_contact {
+                            notes::insert(
+                                transaction,
+                                contact_id,
+                                notes::NoteInput::plain(body),
+                                Some(created_at),
+                                Some(&batch_id),
+                            )?;
+                            added += 1;
+                        }
+                    }
+                    Ok((ids, added))
+                })?;
+                note_total += added;
+                written += u32::try_from(ids.len()).unwrap_or(u32::MAX);
+                progress(DemoProgress {
+                    done: written,
+                    total: count,
+                });
+            }
+            Ok(())
+        })?;
         Ok(DemoSummary {
             contacts: written,
             notes: note_total,

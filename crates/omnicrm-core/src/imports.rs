@@ -151,7 +151,7 @@ impl ImportService {
         self.preview(&bytes, options)
     }
 
-    /// Imports a file in one transaction. `progress` gets (records written, records to write).
+    /// Imports a file, all or nothing (see [`crate::chunked_writes`]). `progress` gets (records written, records to write).
     pub fn run(
         &self,
         bytes: &[u8],
@@ -161,7 +161,7 @@ impl ImportService {
         self.run_as(&crate::time::new_id(), bytes, options, progress)
     }
 
-    /// Imports a file in one transaction under the id `import_id` (a UUIDv7, also the
+    /// Imports a file, all or nothing, under the id `import_id` (a UUIDv7, also the
     /// change-log batch). When an import with that id exists already it is returned and nothing
     /// is written, so a background job retried after its first attempt committed (the app died
     /// before recording success) does not import twice.
@@ -181,45 +181,51 @@ impl ImportService {
         }
         let mut parsed = records::read(bytes, options)?;
         let format = parsed.format;
-        self.database.write(|transaction| {
-            let batch_id = import_id.to_owned();
+        let batch_id = import_id.to_owned();
+        crate::chunked_writes::write_in_chunks(&self.database, import_id, "import", |chunks| {
             if let Some(rest) = parsed.rest.as_mut() {
-                related::import_tags(transaction, rest, &batch_id)?;
+                chunks.write(|transaction| related::import_tags(transaction, rest, &batch_id))?;
             }
-            let plan = plan::plan(transaction, parsed.candidates)?;
+            // Planned from a snapshot, without the write lock (reading a large database and
+            // matching every record takes seconds); written in short transactions.
+            let plan = self
+                .database
+                .read(|connection| plan::plan(connection, parsed.candidates))?;
             let counts = plan.counts(&parsed.problems);
             if counts.invalid > 0 && !options.accept_valid_rows {
                 return Err(plan.invalid_error(&parsed.problems));
             }
-            let contact_ids = plan.apply(transaction, &batch_id, progress)?;
-            if let Some(rest) = parsed.rest {
-                related::import(transaction, rest, &contact_ids, &batch_id)?;
-            }
-            let now = now_utc();
-            transaction.execute(
-                "INSERT INTO imports (id, file_name, format, status, created, updated, merged,
-                                      skipped, invalid, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 'applied', ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-                params![
-                    batch_id,
-                    options.file_name,
-                    format.as_str(),
-                    counts.create,
-                    counts.update,
-                    counts.merge,
-                    counts.skip,
-                    counts.invalid,
-                    now,
-                ],
-            )?;
-            Ok(ImportSummary {
-                id: batch_id,
-                file_name: options.file_name.clone(),
-                format,
-                undone: false,
-                counts,
-                created_at: now,
-                undone_at: None,
+            let contact_ids = plan.apply(chunks, &batch_id, progress)?;
+            chunks.write_last(|transaction| {
+                if let Some(rest) = parsed.rest {
+                    related::import(transaction, rest, &contact_ids, &batch_id)?;
+                }
+                let now = now_utc();
+                transaction.execute(
+                    "INSERT INTO imports (id, file_name, format, status, created, updated, merged,
+                                          skipped, invalid, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, 'applied', ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                    params![
+                        batch_id,
+                        options.file_name,
+                        format.as_str(),
+                        counts.create,
+                        counts.update,
+                        counts.merge,
+                        counts.skip,
+                        counts.invalid,
+                        now,
+                    ],
+                )?;
+                Ok(ImportSummary {
+                    id: batch_id.clone(),
+                    file_name: options.file_name.clone(),
+                    format,
+                    undone: false,
+                    counts,
+                    created_at: now,
+                    undone_at: None,
+                })
             })
         })
     }

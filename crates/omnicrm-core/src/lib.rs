@@ -5,6 +5,7 @@
 
 pub mod backups;
 pub mod changes;
+pub mod chunked_writes;
 pub mod consents;
 pub mod contacts;
 pub mod dashboard;
@@ -68,6 +69,8 @@ impl Core {
     /// Opens the store in `data_dir`, creating and migrating it as needed.
     pub fn open(data_dir: &Path) -> Result<Self> {
         let database = Database::open_in_dir(data_dir)?;
+        // An import or demo data a crash cut short is rolled back as a whole.
+        chunked_writes::roll_back_interrupted(&database)?;
         let backups = backups::BackupService::new(database.clone(), data_dir);
         // What a crash left behind; a read-only folder must not stop the data being opened.
         if let Err(error) = backups.remove_unfinished() {

@@ -117,6 +117,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0020_sync_tag_aliases.sql",
         sql: include_str!("../../../migrations/sqlite/0020_sync_tag_aliases.sql"),
     },
+    Migration {
+        version: 21,
+        name: "0021_unfinished_batches.sql",
+        sql: include_str!("../../../migrations/sqlite/0021_unfinished_batches.sql"),
+    },
 ];
 
 /// The schema version this build writes.

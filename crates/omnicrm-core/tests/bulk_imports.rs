@@ -366,3 +366,112 @@ fn undoing_a_chunked_import_restores_contacts_notes_index_and_counter_exactly() 
     let imports = core.imports.list().unwrap();
     assert!(imports[0].undone);
 }
+
+fn unfinished_batches(core: &Core) -> i64 {
+    database(core)
+        .query_row("SELECT COUNT(*) FROM unfinished_batches", [], |row| {
+            row.get(0)
+        })
+        .unwrap()
+}
+
+fn live_contacts(core: &Core) -> u32 {
+    core.contacts
+        .list(&ContactListQuery::default())
+        .unwrap()
+        .total
+}
+
+/// Issue 20: a large import held the write lock for its whole length, so every other writer
+/// waited (and gave up after 5 s). It is now committed a few thousand records at a time; a
+/// failure in a later chunk still leaves nothing of the import behind.
+#[test]
+fn an_import_that_fails_after_some_chunks_committed_leaves_nothing_behind() {
+    let (_directory, core) = open_core();
+    core.contacts
+        .create(ContactInput {
+            display_name: "Ada Before".to_owned(),
+            ..ContactInput::default()
+        })
+        .unwrap();
+    // The disk "fills" once the second chunk of the import is being written.
+    database(&core)
+        .execute_batch(
+            "CREATE TRIGGER simulated_full_disk BEFORE INSERT ON contacts
+             WHEN (SELECT COUNT(*) FROM contacts) >= 3000
+             BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+        )
+        .unwrap();
+    let records: Vec<ContactRecord> = (0..5_000).map(record).collect();
+    let mut committed_before_failing = 0;
+    let error = core
+        .imports
+        .run(&google_csv(&records), &google_options(), &mut |done, _| {
+            committed_before_failing = done;
+        })
+        .unwrap_err();
+    assert!(error.message.contains("full"), "{}", error.message);
+    assert!(
+        committed_before_failing >= 2_000,
+        "{committed_before_failing}"
+    );
+    assert_eq!(live_contacts(&core), 1);
+    assert!(core.imports.list().unwrap().is_empty());
+    assert_eq!(unfinished_batches(&core), 0);
+}
+
+/// Issue 20: while a large import runs, another process adds contacts; none of its writes
+/// fails, and they get their turn between the import's chunks instead of after the import.
+#[test]
+fn another_process_keeps_writing_while_a_large_import_runs() {
+    let (directory, core) = open_core();
+    let records: Vec<ContactRecord> = (0..9_000).map(record).collect();
+    let other_process = Core::open(directory.path()).unwrap();
+    let importing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let still_importing = importing.clone();
+    let writer = std::thread::spawn(move || {
+        let mut added = 0;
+        while still_importing.load(std::sync::atomic::Ordering::SeqCst) {
+            other_process
+                .contacts
+                .create(ContactInput {
+                    display_name: format!("Ada Meanwhile{added}"),
+                    ..ContactInput::default()
+                })
+                .unwrap();
+            added += 1;
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        added
+    });
+    let summary = core
+        .imports
+        .run(&google_csv(&records), &google_options(), &mut |_, _| {})
+        .unwrap();
+    importing.store(false, std::sync::atomic::Ordering::SeqCst);
+    let added = writer.join().unwrap();
+    assert_eq!(summary.counts.create, 9_000);
+    let stored: u32 = database(&core)
+        .query_row(
+            "SELECT COUNT(*) FROM contacts WHERE deleted_at IS NULL",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, 9_000 + added);
+    // The other process's changes that landed between the import's first and last.
+    let between: u32 = database(&core)
+        .query_row(
+            "SELECT COUNT(*) FROM change_log
+             WHERE (batch_id IS NULL OR batch_id <> ?1)
+               AND seq > (SELECT MIN(seq) FROM change_log WHERE batch_id = ?1)
+               AND seq < (SELECT MAX(seq) FROM change_log WHERE batch_id = ?1)",
+            [&summary.id],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(
+        between >= 1,
+        "{between} of {added} writes landed during the import's writing"
+    );
+}

@@ -129,3 +129,32 @@ fn demo_refuses_zero_contacts_with_a_field_error() {
     let error = core.demo.load(0, 1, &mut |_| {}).unwrap_err();
     assert_eq!(error.field_errors()[0].field, "contacts");
 }
+
+/// Issue 20: demo data was committed in pieces (2,000 contacts per transaction, their notes in
+/// another), so a failure or a kill left 2,000 or 4,000 contacts, some without their notes.
+#[test]
+fn demo_data_that_fails_part_way_leaves_nothing_and_a_whole_set_undoes_by_its_batch() {
+    let (_directory, core) = common::open_core();
+    let connection = rusqlite::Connection::open(core.database.path()).unwrap();
+    connection
+        .execute_batch(
+            "CREATE TRIGGER simulated_full_disk BEFORE INSERT ON notes
+             WHEN (SELECT COUNT(*) FROM contacts) > 2000
+             BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+        )
+        .unwrap();
+    let error = core.demo.load(5_000, 7, &mut |_| {}).unwrap_err();
+    assert!(error.message.contains("full"), "{}", error.message);
+    assert_eq!(core.contacts.list(&Default::default()).unwrap().total, 0);
+    connection
+        .execute_batch("DROP TRIGGER simulated_full_disk")
+        .unwrap();
+
+    let summary = core.demo.load(5_000, 7, &mut |_| {}).unwrap();
+    assert_eq!(
+        core.contacts.list(&Default::default()).unwrap().total,
+        5_000
+    );
+    core.changes.undo_batch(&summary.batch_id).unwrap();
+    assert_eq!(core.contacts.list(&Default::default()).unwrap().total, 0);
+}
