@@ -192,6 +192,27 @@ impl NoteService {
     }
 }
 
+/// Whether a note is short enough to be written: an import checks every note of a file while
+/// planning, so one over-long note makes its record invalid (named, and skipped with "import
+/// only the valid records") instead of failing the whole file as it is written.
+pub(crate) fn check_length(input: &NoteInput) -> Result<()> {
+    let html_chars = input
+        .body_html
+        .as_deref()
+        .map_or(0, |html| html.chars().count());
+    let body_chars = input
+        .body
+        .as_deref()
+        .map_or(0, |body| body.trim().chars().count());
+    if html_chars > MAX_NOTE_CHARS * 4 || body_chars > MAX_NOTE_CHARS {
+        return Err(Error::invalid_field(
+            "note",
+            format!("is longer than {MAX_NOTE_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
 /// The validated text of a note.
 struct NoteContent {
     body: String,

@@ -760,3 +760,161 @@ fn imported_and_bulk_edited_contacts_are_found_once_by_keyword_search() {
         "Maya Lindqvist"
     );
 }
+
+/// An export of two contacts, each with a note, as JSON to alter.
+fn json_export_of_two() -> serde_json::Value {
+    let (_directory, source) = open_core();
+    for name in ["Ada Brook", "Bo Brook"] {
+        let contact = source.contacts.create(person(name)).unwrap();
+        source
+            .notes
+            .create(&contact.id, NoteInput::plain("Prefers mornings."))
+            .unwrap();
+    }
+    serde_json::to_value(source.export.json(None).unwrap()).unwrap()
+}
+
+fn import_json(
+    core: &Core,
+    export: &serde_json::Value,
+    accept_valid: bool,
+) -> omnicrm_core::Result<omnicrm_core::imports::ImportSummary> {
+    let bytes = serde_json::to_vec(export).unwrap();
+    core.imports.run(
+        &bytes,
+        &ImportOptions {
+            accept_valid_rows: accept_valid,
+            ..ImportOptions::default()
+        },
+        &mut |_, _| {},
+    )
+}
+
+fn field_messages(error: &omnicrm_core::Error) -> Vec<String> {
+    error
+        .field_errors()
+        .iter()
+        .map(|field| format!("{}: {}", field.field, field.message))
+        .collect()
+}
+
+/// Issue 20: a JSON import accepted `created_at: "yesterday"`, an empty id and `version: 99`,
+/// dropped a note whose contact was missing without a word, and reported duplicate ids as a
+/// raw "UNIQUE constraint failed".
+#[test]
+fn a_json_import_names_each_bad_field_and_skips_only_those_records_when_asked() {
+    let (_directory, core) = open_core();
+    let mut newer = json_export_of_two();
+    newer["version"] = serde_json::json!(99);
+    let error = import_json(&core, &newer, true).unwrap_err();
+    assert_eq!(error.code, ErrorCode::ValidationFailed);
+    assert_eq!(error.field_errors()[0].field, "version");
+    assert!(error.field_errors()[0].message.contains("newer OmniCRM"));
+
+    let mut yesterday = json_export_of_two();
+    yesterday["contacts"][0]["created_at"] = serde_json::json!("yesterday");
+    let error = import_json(&core, &yesterday, false).unwrap_err();
+    let messages = field_messages(&error);
+    assert!(
+        messages
+            .iter()
+            .any(|message| message.starts_with("contact 1")
+                && message.contains("created_at is not a date and time")),
+        "{messages:?}"
+    );
+    // The note of the refused contact is named too: it has nowhere to go.
+    assert!(
+        messages.iter().any(|message| message.starts_with("note ")
+            && message.contains("is not among the file's contacts")),
+        "{messages:?}"
+    );
+    assert_eq!(live_contacts(&core), 0);
+
+    let mut empty_id = json_export_of_two();
+    empty_id["contacts"][1]["id"] = serde_json::json!("");
+    let messages = field_messages(&import_json(&core, &empty_id, false).unwrap_err());
+    assert!(
+        messages
+            .iter()
+            .any(|message| message.starts_with("contact 2") && message.contains("id is empty")),
+        "{messages:?}"
+    );
+
+    let mut repeated = json_export_of_two();
+    let first_id = repeated["contacts"][0]["id"].clone();
+    repeated["contacts"][1]["id"] = first_id;
+    let error = import_json(&core, &repeated, false).unwrap_err();
+    assert!(!error.message.contains("UNIQUE"), "{}", error.message);
+    let messages = field_messages(&error);
+    assert!(
+        messages
+            .iter()
+            .any(|message| message.starts_with("contact 2")
+                && message.contains("also the id of contact 1")),
+        "{messages:?}"
+    );
+
+    // With "import only the valid records", the good contact and its note come in.
+    let summary = import_json(&core, &yesterday, true).unwrap();
+    assert_eq!(summary.counts.create, 1);
+    assert_eq!(summary.counts.invalid, 2);
+    assert_eq!(live_contacts(&core), 1);
+}
+
+/// Issue 20: a vCard whose NOTE was longer than a note may be failed the whole file ("body is
+/// longer than 100000 characters", naming no card), even with "import only the valid records".
+#[test]
+fn a_card_with_an_over_long_note_is_named_and_skipped_when_only_valid_records_are_imported() {
+    let (_directory, core) = open_core();
+    let file = format!(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Short\r\nEND:VCARD\r\n\
+         BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bo Long\r\nNOTE:{}\r\nEND:VCARD\r\n",
+        "x".repeat(120_000)
+    );
+    let error = core
+        .imports
+        .run(file.as_bytes(), &options("long.vcf"), &mut |_, _| {})
+        .unwrap_err();
+    assert_eq!(
+        field_messages(&error),
+        vec!["line 5: Bo Long: note is longer than 100000 characters".to_owned()]
+    );
+    assert_eq!(live_contacts(&core), 0);
+    let summary = core
+        .imports
+        .run(
+            file.as_bytes(),
+            &ImportOptions {
+                accept_valid_rows: true,
+                ..options("long.vcf")
+            },
+            &mut |_, _| {},
+        )
+        .unwrap();
+    assert_eq!((summary.counts.create, summary.counts.invalid), (1, 1));
+}
+
+/// Issue 20: the app refused its own minified 13 MB export ("line longer than 1 MiB").
+#[test]
+fn a_minified_json_export_larger_than_a_mebibyte_imports() {
+    let (_directory, source) = open_core();
+    let notes = "A long session note. ".repeat(2_000);
+    for index in 0..40 {
+        let contact = source
+            .contacts
+            .create(person(&format!("Ada Number{index}")))
+            .unwrap();
+        source
+            .notes
+            .create(&contact.id, NoteInput::plain(&notes))
+            .unwrap();
+    }
+    let minified = serde_json::to_vec(&source.export.json(None).unwrap()).unwrap();
+    assert!(minified.len() > 1024 * 1024 && !minified.contains(&b'\n'));
+    let (_target_directory, target) = open_core();
+    let summary = target
+        .imports
+        .run(&minified, &ImportOptions::default(), &mut |_, _| {})
+        .unwrap();
+    assert_eq!(summary.counts.create, 40);
+}

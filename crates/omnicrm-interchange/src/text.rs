@@ -31,9 +31,13 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, FormatError> {
         decode_utf16(rest, encoding_rs::UTF_16LE)?
     } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
         decode_utf16(rest, encoding_rs::UTF_16BE)?
+    } else if let Some(encoding) = utf16_without_byte_order_mark(bytes) {
+        decode_utf16(bytes, encoding)?
     } else {
         let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-        check_line_lengths(bytes)?;
+        if !looks_like_json(bytes) {
+            check_line_lengths(bytes)?;
+        }
         check_no_nul(bytes)?;
         match std::str::from_utf8(bytes) {
             Ok(text) => text.to_string(),
@@ -61,12 +65,51 @@ fn decode_utf16(
     let Some(text) = encoding.decode_without_bom_handling_and_without_replacement(bytes) else {
         return Err(FormatError::new(
             FormatErrorKind::NotText,
-            "the file starts with a UTF-16 byte order mark but is not valid UTF-16 text",
+            "the file looks like UTF-16 text but is not valid UTF-16",
         ));
     };
-    check_line_lengths(text.as_bytes())?;
+    if !looks_like_json(text.as_bytes()) {
+        check_line_lengths(text.as_bytes())?;
+    }
     check_no_nul(text.as_bytes())?;
     Ok(text.into_owned())
+}
+
+/// Whether the text starts like a JSON document. The line-length guard protects the
+/// line-based parsers (CSV, vCard); a JSON export is parsed as a whole, and a minified one is
+/// a single line of any length.
+fn looks_like_json(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .find(|byte| !byte.is_ascii_whitespace())
+        .is_some_and(|first| *first == b'{' || *first == b'[')
+}
+
+/// UTF-16 saved without a byte-order mark: text in Latin script has a NUL byte beside every
+/// character, on the even bytes (big-endian) or the odd ones (little-endian). Judged from the
+/// first 512 bytes: most bytes on one side NUL and almost none on the other.
+fn utf16_without_byte_order_mark(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let sample = bytes.get(..bytes.len().min(512))?;
+    let pairs = sample.len() / 2;
+    if pairs < 4 {
+        return None;
+    }
+    let (mut even_nul, mut odd_nul) = (0usize, 0usize);
+    for pair in sample.chunks_exact(2) {
+        if let [even, odd] = pair {
+            even_nul += usize::from(*even == 0);
+            odd_nul += usize::from(*odd == 0);
+        }
+    }
+    let most = pairs * 7 / 10;
+    let few = pairs / 20;
+    if odd_nul >= most && even_nul <= few {
+        Some(encoding_rs::UTF_16LE)
+    } else if even_nul >= most && odd_nul <= few {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    }
 }
 
 /// The 1-based line number of the position just after `before`.

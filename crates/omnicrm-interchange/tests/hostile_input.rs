@@ -153,3 +153,35 @@ fn nul_bytes_are_binary() {
     assert_eq!(error.kind, FormatErrorKind::NotText);
     assert_eq!(error.location, Some(Location::line(2)));
 }
+
+/// Issue 20: UTF-16 saved without a byte-order mark was reported as "binary data".
+#[test]
+fn utf16_without_a_byte_order_mark_decodes_in_either_byte_order() {
+    let csv = "First Name,Last Name,E-mail 1 - Label,E-mail 1 - Value\r\nZoë,Lindqvist,Work,zoe@nordlicht.example\r\n";
+    let little_endian: Vec<u8> = csv.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    assert_eq!(decode_text(&little_endian).as_deref(), Ok(csv));
+    let big_endian: Vec<u8> = csv.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    assert_eq!(decode_text(&big_endian).as_deref(), Ok(csv));
+    // Binary data with NULs here and there is still refused.
+    let binary: Vec<u8> = (0..600u32).map(|i| (i * 7 % 251) as u8).collect();
+    assert!(decode_text(&binary).is_err());
+}
+
+/// Issue 20: a minified JSON export is one line of any length; the 1 MiB line guard is for
+/// the line-based formats.
+#[test]
+fn a_json_document_on_one_long_line_is_not_refused_for_its_length() {
+    let long_json = format!(
+        "{{\"format\":\"omnicrm-export\",\"pad\":\"{}\"}}",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    assert_eq!(
+        decode_text(long_json.as_bytes()).as_deref(),
+        Ok(long_json.as_str())
+    );
+    let long_csv = format!("Name,Note\nAda,{}\n", "x".repeat(2 * 1024 * 1024));
+    assert_eq!(
+        decode_text(long_csv.as_bytes()).map_err(|error| error.kind),
+        Err(FormatErrorKind::LineTooLong)
+    );
+}

@@ -382,7 +382,15 @@ impl Plan {
             self.entries
                 .iter()
                 .filter(|entry| matches!(entry.action, Action::Invalid))
-                .map(|entry| FieldError::new(entry.location.clone(), entry.reason.clone())),
+                .map(|entry| {
+                    let name = entry.display_name.trim();
+                    let message = if name.is_empty() {
+                        entry.reason.clone()
+                    } else {
+                        format!("{name}: {}", entry.reason)
+                    };
+                    FieldError::new(entry.location.clone(), message)
+                }),
         );
         let total = fields.len();
         fields.truncate(50);
@@ -669,6 +677,12 @@ fn prepare(rules: &ValidationRules, candidate: Candidate) -> Prepared {
         }
         other => other,
     };
+    let validated = validated.and_then(|valid| {
+        for note in &candidate.notes {
+            crate::notes::check_length(note)?;
+        }
+        Ok(valid)
+    });
     Prepared {
         candidate,
         display_name,

@@ -1,13 +1,15 @@
 //! Turns a file into import candidates: contact input plus the note that carries what the
 //! contact fields cannot (job title, further addresses, web sites, a birthday without a year).
 
+use std::collections::{HashMap, HashSet};
+
 use base64::Engine;
 use omnicrm_interchange::{ContactRecord, Format, FormatError, Location};
 
 use super::{ImportFormat, ImportOptions};
 use crate::contacts::{Address, ContactInput, ContactSource, EmailEntry, PhoneEntry};
 use crate::error::{Error, Result};
-use crate::export::{JsonExport, JSON_EXPORT_FORMAT};
+use crate::export::{JsonExport, JSON_EXPORT_FORMAT, JSON_EXPORT_VERSION};
 use crate::notes::{NoteInput, NoteSource};
 
 /// One record of the file, ready to be planned.
@@ -132,25 +134,108 @@ fn read_json(text: &str) -> Result<Parsed> {
             ),
         ));
     }
+    if export.version > JSON_EXPORT_VERSION {
+        return Err(Error::invalid_field(
+            "version",
+            format!(
+                "is {}: the file was made by a newer OmniCRM (this one reads exports up to \
+                 version {JSON_EXPORT_VERSION}); update OmniCRM to import it",
+                export.version
+            ),
+        ));
+    }
+    let mut problems = Vec::new();
     let contacts = std::mem::take(&mut export.contacts);
-    let candidates = contacts
-        .into_iter()
-        .enumerate()
-        .filter(|(_, contact)| contact.deleted_at.is_none())
-        .map(|(index, contact)| Candidate {
-            location: format!("contact {}", index + 1),
+    let mut first_of_id: HashMap<String, usize> = HashMap::new();
+    let mut candidates = Vec::with_capacity(contacts.len());
+    for (index, contact) in contacts.into_iter().enumerate() {
+        let location = format!("contact {}", index + 1);
+        if let Some(message) = json_contact_problem(&contact, index, &mut first_of_id) {
+            problems.push(Problem { location, message });
+            continue;
+        }
+        if contact.deleted_at.is_some() {
+            continue;
+        }
+        candidates.push(Candidate {
+            location,
             // Notes keep their ids: they are imported with the rest of the export.
             notes: Vec::new(),
             original_id: Some(contact.id.clone()),
-            created_at: Some(contact.created_at.clone()),
+            // Checked above; stored in UTC like every time OmniCRM writes.
+            created_at: crate::time::parse_utc(&contact.created_at).map(crate::time::format_utc),
             input: crate::contacts::input_of(contact),
-        })
+        });
+    }
+    let importable: HashSet<&str> = candidates
+        .iter()
+        .filter_map(|candidate| candidate.original_id.as_deref())
         .collect();
+    let mut note_ids = HashSet::new();
+    let mut notes = Vec::with_capacity(export.notes.len());
+    for (index, note) in std::mem::take(&mut export.notes).into_iter().enumerate() {
+        let problem = if note.id.trim().is_empty() {
+            Some("id is empty".to_owned())
+        } else if !note_ids.insert(note.id.clone()) {
+            Some(format!("id {} appears more than once in the file", note.id))
+        } else if crate::time::parse_utc(&note.created_at).is_none() {
+            Some(format!(
+                "created_at is not a date and time (like 2026-05-01T09:30:00Z): {:?}",
+                note.created_at
+            ))
+        } else if !importable.contains(note.contact_id.as_str()) {
+            Some(format!(
+                "its contact {} is not among the file's contacts, so the note cannot be imported",
+                note.contact_id
+            ))
+        } else {
+            None
+        };
+        match problem {
+            Some(message) => problems.push(Problem {
+                location: format!("note {}", index + 1),
+                message,
+            }),
+            None => notes.push(note),
+        }
+    }
+    export.notes = notes;
     Ok(Parsed {
         format: ImportFormat::Json,
         candidates,
-        problems: Vec::new(),
+        problems,
         rest: Some(export),
+    })
+}
+
+/// What is wrong with contact `index` of a JSON export, if anything: an empty or repeated id,
+/// or a time that is not one.
+fn json_contact_problem(
+    contact: &crate::contacts::Contact,
+    index: usize,
+    first_of_id: &mut HashMap<String, usize>,
+) -> Option<String> {
+    if contact.id.trim().is_empty() {
+        return Some("id is empty".to_owned());
+    }
+    if let Some(first) = first_of_id.get(&contact.id) {
+        return Some(format!(
+            "id {} is also the id of contact {}; ids must be unique",
+            contact.id,
+            first + 1
+        ));
+    }
+    first_of_id.insert(contact.id.clone(), index);
+    let times = [
+        ("created_at", Some(&contact.created_at)),
+        ("updated_at", Some(&contact.updated_at)),
+        ("deleted_at", contact.deleted_at.as_ref()),
+    ];
+    times.into_iter().find_map(|(field, value)| {
+        let value = value?;
+        crate::time::parse_utc(value).is_none().then(|| {
+            format!("{field} is not a date and time (like 2026-05-01T09:30:00Z): {value:?}")
+        })
     })
 }
 
