@@ -81,6 +81,12 @@ else
   count_add "rust" "$n"
 fi
 
+# --- (d) crash trials, short ------------------------------------------------------------------------
+step "d. crash trials (short): scripts/crash-trials.sh --trials 2"
+logged crash "$OMNI_ROOT/scripts/crash-trials.sh" --trials 2 --contacts 300 --import-size 6000
+n=$(strip_ansi "$LOGS/crash.log" | sed -n 's/^\([0-9][0-9]*\) of [0-9][0-9]* trials passed$/\1/p' | tail -n 1)
+count_add "crash-trials" "$n"
+
 # --- (e) UI ------------------------------------------------------------------------------------------
 [ -f ui/package.json ] || die "ui/package.json not found"
 step "e. ui: npm run typecheck"

@@ -516,11 +516,12 @@ fn remove_if_present(path: &Path) -> Result<()> {
     }
 }
 
-/// The suffix SQLite gives the rollback journal of a file it writes.
-const JOURNAL_SUFFIX: &str = "-journal";
+/// The files SQLite keeps beside a database it writes: the rollback journal, and the WAL and
+/// its index (a backup copy takes the live database's WAL mode until it is finished).
+const SIDE_FILE_SUFFIXES: [&str; 3] = ["-journal", "-wal", "-shm"];
 
-/// The unfinished backups in `backup_dir`: each `….partial` file, and each journal left without
-/// its file (named as the file it belonged to).
+/// The unfinished backups in `backup_dir`: each `….partial` file, and each journal, WAL or WAL
+/// index left without its file (named as the file it belonged to).
 pub fn unfinished_backups(backup_dir: &Path) -> Result<Vec<PathBuf>> {
     let entries = match std::fs::read_dir(backup_dir) {
         Ok(entries) => entries,
@@ -532,7 +533,10 @@ pub fn unfinished_backups(backup_dir: &Path) -> Result<Vec<PathBuf>> {
         let entry =
             entry.map_err(|source| folder_error("could not read the backups folder", &source))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let partial_name = name.strip_suffix(JOURNAL_SUFFIX).unwrap_or(&name);
+        let partial_name = SIDE_FILE_SUFFIXES
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix))
+            .unwrap_or(&name);
         if partial_name.starts_with(FILE_PREFIX) && partial_name.ends_with(PARTIAL_SUFFIX) {
             unfinished.insert(backup_dir.join(partial_name));
         }
@@ -557,9 +561,11 @@ fn is_being_written(partial: &Path) -> bool {
 }
 
 fn remove_unfinished_files(partial: &Path) -> Result<()> {
-    let mut journal = partial.as_os_str().to_owned();
-    journal.push(JOURNAL_SUFFIX);
-    remove_if_present(Path::new(&journal))?;
+    for suffix in SIDE_FILE_SUFFIXES {
+        let mut side_file = partial.as_os_str().to_owned();
+        side_file.push(suffix);
+        remove_if_present(Path::new(&side_file))?;
+    }
     remove_if_present(partial)
 }
 

@@ -422,7 +422,12 @@ fn unfinished_backups_a_crash_left_are_removed_by_the_next_backup_and_at_start()
         .unwrap();
         partial
     };
-    left("20261201T100000000Z");
+    let first = left("20261201T100000000Z");
+    for side_file in ["-wal", "-shm"] {
+        let mut name = first.as_os_str().to_owned();
+        name.push(side_file);
+        std::fs::write(name, b"a copy's WAL").unwrap();
+    }
     std::fs::write(
         folder.join("omnicrm-20261201T110000000Z-scheduled.sqlite3.partial-journal"),
         b"journal without its file",
