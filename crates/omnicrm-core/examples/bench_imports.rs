@@ -6,6 +6,9 @@
 //! 2. Import 100k contacts into an empty database.
 //! 3. The first page (50 items) of a contact timeline holding 5k interactions and notes.
 //!
+//! During the first large import, a second writer (its own connections, as another process
+//! has) adds a contact every 100 ms; its failures and waits are reported.
+//!
 //! Usage: bench_imports [--runs N] [--large N] [--only small|large|timeline] [--cache DIR]
 //!
 //! `--only` runs one of the three measurements; `--cache DIR` keeps the exported files in DIR
@@ -104,6 +107,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for run in 0..large_file.as_ref().map_or(0, |_| runs.min(2)) {
         let directory = scratch.path().join(format!("large-{run}"));
         let core = Core::open(&directory)?;
+        let other_writer = (run == 0)
+            .then(|| OtherWriter::start(&directory))
+            .transpose()?;
         let started = Instant::now();
         core.imports.run_file(
             large_file.as_deref().ok_or("no large file")?,
@@ -111,6 +117,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &mut |_, _| {},
         )?;
         timings.push(started.elapsed());
+        if let Some(other_writer) = other_writer {
+            other_writer.stop_and_report();
+        }
         drop(core);
         std::fs::remove_dir_all(&directory)?;
     }
@@ -158,6 +167,64 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     report("timeline first page (50 of 5k items)", &mut timings);
     Ok(())
+}
+
+/// A second writer adding a contact every 100 ms while a large import runs.
+struct OtherWriter {
+    running: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<(Vec<Duration>, Vec<String>)>,
+}
+
+impl OtherWriter {
+    fn start(directory: &std::path::Path) -> Result<Self, Box<dyn std::error::Error>> {
+        let core = Core::open(directory)?;
+        let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let still_running = running.clone();
+        let thread = std::thread::spawn(move || {
+            let mut waits = Vec::new();
+            let mut failures = Vec::new();
+            while still_running.load(std::sync::atomic::Ordering::SeqCst) {
+                let started = Instant::now();
+                let added = core.contacts.create(omnicrm_core::contacts::ContactInput {
+                    display_name: format!("Meanwhile Number{}", waits.len()),
+                    ..Default::default()
+                });
+                waits.push(started.elapsed());
+                if let Err(error) = added {
+                    failures.push(error.message);
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            (waits, failures)
+        });
+        Ok(Self { running, thread })
+    }
+
+    fn stop_and_report(self) {
+        self.running
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        let Ok((mut waits, failures)) = self.thread.join() else {
+            println!("the other writer panicked");
+            return;
+        };
+        waits.sort();
+        let at = |share: f64| {
+            let index = ((waits.len() as f64 - 1.0) * share).round() as usize;
+            waits.get(index).copied().unwrap_or_default().as_secs_f64() * 1000.0
+        };
+        println!(
+            "another writer during the import: {} contacts added, {} failed, each write took \
+             p50 {:.1} ms, p95 {:.1} ms, longest {:.1} ms",
+            waits.len(),
+            failures.len(),
+            at(0.5),
+            at(0.95),
+            at(1.0)
+        );
+        for failure in failures.iter().take(3) {
+            println!("  failed: {failure}");
+        }
+    }
 }
 
 fn export_demo(

@@ -9,7 +9,10 @@ use crate::error::{Error, Result};
 use crate::records;
 use crate::store::Database;
 use crate::time::{new_id, now_utc};
-use crate::{consents, duplicates, identities, interactions, notes, productivity, tags};
+use crate::{
+    consents, duplicates, identities, interactions, keep_in_touch, notes, productivity, reminders,
+    tags,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -423,6 +426,15 @@ fn revert_record(
         }
         duplicates::DISMISSAL_ENTITY => {
             records::revert::<duplicates::DuplicateDismissal>(transaction, id, operation, before)
+        }
+        keep_in_touch::ENTITY => {
+            records::revert::<keep_in_touch::KeepInTouch>(transaction, id, operation, before)
+        }
+        keep_in_touch::DEFAULT_ENTITY => {
+            records::revert::<keep_in_touch::KeepInTouchDefault>(transaction, id, operation, before)
+        }
+        reminders::ENTITY => {
+            records::revert::<reminders::Reminder>(transaction, id, operation, before)
         }
         other => Err(Error::undo_unavailable(format!(
             "changes to {other} records cannot be undone"

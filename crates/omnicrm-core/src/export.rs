@@ -188,6 +188,8 @@ impl ExportService {
                  DELETE FROM interaction_contacts; DELETE FROM interactions;
                  DELETE FROM task_contacts; DELETE FROM tasks; DELETE FROM projects;
                  DELETE FROM goals; DELETE FROM consents; DELETE FROM contact_identities;
+                 DELETE FROM reminders; DELETE FROM keep_in_touch;
+                 DELETE FROM keep_in_touch_defaults;
                  DELETE FROM notes; DELETE FROM contacts; DELETE FROM imports; DELETE FROM jobs;
                  DELETE FROM duplicate_dismissals; DELETE FROM change_log;
                  DELETE FROM raw_event_addresses; DELETE FROM raw_events;

@@ -18,6 +18,7 @@ pub mod imports;
 pub mod ingest;
 pub mod integrations;
 pub mod interactions;
+pub mod keep_in_touch;
 pub mod migrations;
 pub mod names;
 pub mod notes;
@@ -25,11 +26,13 @@ pub mod paths;
 pub mod pii;
 pub mod productivity;
 mod records;
+pub mod reminders;
 pub mod remote_changes;
 pub mod store;
 pub mod tags;
 pub mod time;
 pub mod timeline;
+pub mod today;
 
 use std::path::{Path, PathBuf};
 
@@ -63,6 +66,9 @@ pub struct Core {
     pub export: export::ExportService,
     pub integrations: integrations::IntegrationAccountService,
     pub remote: remote_changes::RemoteChangeService,
+    pub keep_in_touch: keep_in_touch::KeepInTouchService,
+    pub reminders: reminders::ReminderService,
+    pub today: today::TodayService,
 }
 
 impl Core {
@@ -99,6 +105,9 @@ impl Core {
             export: export::ExportService::new(database.clone(), data_dir),
             integrations: integrations::IntegrationAccountService::new(database.clone()),
             remote: remote_changes::RemoteChangeService::new(database.clone()),
+            keep_in_touch: keep_in_touch::KeepInTouchService::new(database.clone()),
+            reminders: reminders::ReminderService::new(database.clone()),
+            today: today::TodayService::new(database.clone()),
             database,
         })
     }

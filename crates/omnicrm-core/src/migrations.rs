@@ -122,6 +122,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0021_unfinished_batches.sql",
         sql: include_str!("../../../migrations/sqlite/0021_unfinished_batches.sql"),
     },
+    Migration {
+        version: 22,
+        name: "0022_keep_in_touch.sql",
+        sql: include_str!("../../../migrations/sqlite/0022_keep_in_touch.sql"),
+    },
 ];
 
 /// The schema version this build writes.

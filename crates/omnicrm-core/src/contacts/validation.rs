@@ -418,8 +418,24 @@ fn check_date_of_birth(errors: &mut Vec<FieldError>, date: Option<String>) -> Op
     if text.is_empty() {
         return None;
     }
+    if text.starts_with("--") {
+        // A birthday without a year, as vCard writes it: --MM-DD.
+        return match crate::reminders::birth_date_parts(&text) {
+            Some((None, month, day)) => Some(format!("--{month:02}-{day:02}")),
+            _ => {
+                errors.push(FieldError::new(
+                    FIELD,
+                    "must be a date written YYYY-MM-DD, or --MM-DD without the year",
+                ));
+                None
+            }
+        };
+    }
     let Ok(date) = NaiveDate::parse_from_str(&text, "%Y-%m-%d") else {
-        errors.push(FieldError::new(FIELD, "must be a date written YYYY-MM-DD"));
+        errors.push(FieldError::new(
+            FIELD,
+            "must be a date written YYYY-MM-DD, or --MM-DD without the year",
+        ));
         return None;
     };
     if date.year() < 1900 {

@@ -1,0 +1,472 @@
+//! Keep in touch, reminders, birthdays and the Today page (issue 22), on real SQLite files.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use chrono::{Duration, FixedOffset, NaiveDate, Utc};
+use common::{open_core, person};
+use omnicrm_core::contacts::{BulkContact, BulkOptions, ContactInput, LifecycleStage};
+use omnicrm_core::interactions::{InteractionInput, InteractionKind};
+use omnicrm_core::keep_in_touch::{Cadence, CadenceOrigin, CadenceSetting, DefaultScope};
+use omnicrm_core::reminders::{ReminderInput, ReminderKind};
+use omnicrm_core::tags::TagInput;
+use omnicrm_core::Core;
+
+fn utc() -> FixedOffset {
+    FixedOffset::east_opt(0).unwrap()
+}
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+fn day(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+/// A contact added `days_ago` days ago.
+fn added(core: &Core, name: &str, days_ago: i64, input: ContactInput) -> String {
+    let created_at = (Utc::now() - Duration::days(days_ago)).to_rfc3339();
+    core.contacts
+        .create_many(
+            vec![BulkContact {
+                input: ContactInput {
+                    display_name: name.to_owned(),
+                    ..input
+                },
+                created_at: Some(created_at),
+            }],
+            &BulkOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap()
+        .remove(0)
+}
+
+fn touch(core: &Core, contact_id: &str, kind: InteractionKind, days_ago: i64, subject: &str) {
+    core.interactions
+        .create(InteractionInput {
+            kind: Some(kind),
+            subject: Some(subject.to_owned()),
+            occurred_at: Some((Utc::now() - Duration::days(days_ago)).to_rfc3339()),
+            contact_ids: vec![contact_id.to_owned()],
+            ..InteractionInput::default()
+        })
+        .unwrap();
+}
+
+fn due_names(core: &Core, on: NaiveDate) -> Vec<String> {
+    core.keep_in_touch
+        .due(on, &utc())
+        .unwrap()
+        .into_iter()
+        .map(|person| person.display_name)
+        .collect()
+}
+
+#[test]
+fn a_person_past_their_cadence_is_due_and_leaves_the_list_once_a_touch_is_logged() {
+    let (_directory, core) = open_core();
+    let ada = added(&core, "Ada Due", 90, ContactInput::default());
+    touch(&core, &ada, InteractionKind::Email, 40, "Checking in");
+    let receipt_less = core
+        .keep_in_touch
+        .set_cadence(&ada, CadenceSetting::Every(Cadence::days(30)))
+        .unwrap();
+    assert_eq!(receipt_less.keep_in_touch.cadence.as_deref(), Some("30d"));
+
+    let due = core.keep_in_touch.due(today(), &utc()).unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].display_name, "Ada Due");
+    assert_eq!(due[0].days_overdue, 10);
+    assert_eq!(due[0].cadence_origin, CadenceOrigin::Own);
+    let last = due[0].last_contact.as_ref().unwrap();
+    assert_eq!(
+        (last.kind.as_str(), last.summary.as_deref()),
+        ("email", Some("Checking in"))
+    );
+
+    touch(
+        &core,
+        &ada,
+        InteractionKind::Call,
+        0,
+        "Called about next week",
+    );
+    assert!(due_names(&core, today()).is_empty());
+    let state = core.keep_in_touch.for_contact(&ada, &utc()).unwrap();
+    assert_eq!(state.last_contact.unwrap().kind, "call");
+    assert_eq!(
+        state.due_on.as_deref(),
+        Some(
+            (today() + Duration::days(30))
+                .format("%Y-%m-%d")
+                .to_string()
+                .as_str()
+        )
+    );
+}
+
+#[test]
+fn a_calendar_meeting_still_to_come_is_not_a_last_contact_but_a_note_is() {
+    let (_directory, core) = open_core();
+    let bo = added(&core, "Bo Future", 60, ContactInput::default());
+    core.keep_in_touch
+        .set_cadence(&bo, CadenceSetting::Every(Cadence::weeks(2)))
+        .unwrap();
+    touch(
+        &core,
+        &bo,
+        InteractionKind::CalendarEvent,
+        -3,
+        "Session next week",
+    );
+    assert_eq!(due_names(&core, today()), vec!["Bo Future"]);
+    core.notes
+        .create(
+            &bo,
+            omnicrm_core::notes::NoteInput::plain("Session note: sleep better"),
+        )
+        .unwrap();
+    assert!(due_names(&core, today()).is_empty());
+}
+
+#[test]
+fn the_contacts_own_cadence_wins_over_its_tags_which_win_over_its_stage() {
+    let (_directory, core) = open_core();
+    let vip = core
+        .tags
+        .create(TagInput {
+            name: "VIP client".to_owned(),
+            category: None,
+            color: None,
+        })
+        .unwrap();
+    let tagged = ContactInput {
+        tags: vec!["VIP client".to_owned()],
+        lifecycle_stage: Some(LifecycleStage::CoreClient),
+        ..ContactInput::default()
+    };
+    let staged = ContactInput {
+        lifecycle_stage: Some(LifecycleStage::CoreClient),
+        ..ContactInput::default()
+    };
+    let tagged_id = added(&core, "Tagged Person", 20, tagged.clone());
+    let staged_id = added(&core, "Staged Person", 20, staged);
+    let own_id = added(&core, "Own Person", 20, tagged);
+    let untouched = added(&core, "Nobody Set", 400, ContactInput::default());
+    core.keep_in_touch
+        .set_default(DefaultScope::Tag, &vip.id, Some(Cadence::weeks(2)))
+        .unwrap();
+    core.keep_in_touch
+        .set_default(DefaultScope::Stage, "core_client", Some(Cadence::months(3)))
+        .unwrap();
+    core.keep_in_touch
+        .set_cadence(&own_id, CadenceSetting::None)
+        .unwrap();
+
+    let due = core.keep_in_touch.due(today(), &utc()).unwrap();
+    assert_eq!(due.len(), 1, "{due:?}");
+    assert_eq!(due[0].contact_id, tagged_id);
+    assert_eq!(
+        due[0].cadence_origin,
+        CadenceOrigin::Tag("VIP client".to_owned())
+    );
+    let staged = core.keep_in_touch.for_contact(&staged_id, &utc()).unwrap();
+    assert_eq!(staged.cadence, Some(Cadence::months(3)));
+    assert_eq!(
+        staged.cadence_origin,
+        Some(CadenceOrigin::Stage("Core Client".to_owned()))
+    );
+    let own = core.keep_in_touch.for_contact(&own_id, &utc()).unwrap();
+    assert_eq!((own.setting, own.cadence), (CadenceSetting::None, None));
+    assert_eq!(
+        core.keep_in_touch
+            .for_contact(&untouched, &utc())
+            .unwrap()
+            .cadence,
+        None
+    );
+
+    let health = core.keep_in_touch.health(today(), &utc()).unwrap();
+    assert_eq!(
+        (health.within, health.overdue, health.no_cadence),
+        (1, 1, 2)
+    );
+
+    // Back to the defaults: the own "none" is gone, the tag's two weeks apply.
+    core.keep_in_touch
+        .set_cadence(&own_id, CadenceSetting::Default)
+        .unwrap();
+    assert_eq!(due_names(&core, today()).len(), 2);
+}
+
+#[test]
+fn the_most_overdue_relative_to_their_cadence_come_first_and_a_snooze_hides_until_its_day() {
+    let (_directory, core) = open_core();
+    let weekly = added(&core, "Weekly Three Weeks", 100, ContactInput::default());
+    let monthly = added(&core, "Monthly Two Months", 100, ContactInput::default());
+    touch(&core, &weekly, InteractionKind::Call, 21, "Call");
+    touch(&core, &monthly, InteractionKind::Call, 60, "Call");
+    core.keep_in_touch
+        .set_cadence(&weekly, CadenceSetting::Every(Cadence::weeks(1)))
+        .unwrap();
+    core.keep_in_touch
+        .set_cadence(&monthly, CadenceSetting::Every(Cadence::months(1)))
+        .unwrap();
+    assert_eq!(
+        due_names(&core, today()),
+        vec!["Weekly Three Weeks", "Monthly Two Months"]
+    );
+
+    let until = today() + Duration::days(3);
+    let snoozed = core
+        .keep_in_touch
+        .snooze(&weekly, Some(&until.format("%Y-%m-%d").to_string()))
+        .unwrap();
+    assert_eq!(due_names(&core, today()), vec!["Monthly Two Months"]);
+    assert_eq!(due_names(&core, until).len(), 2);
+
+    // The snooze is an ordinary change: undone, the person is due again today.
+    core.changes.undo(&snoozed.change_id).unwrap();
+    assert_eq!(due_names(&core, today()).len(), 2);
+}
+
+#[test]
+fn the_day_of_the_last_contact_is_the_users_local_day() {
+    let (_directory, core) = open_core();
+    let ada = added(&core, "Ada Zone", 100, ContactInput::default());
+    // 23:30 UTC on 1 March is 01:30 on 2 March in UTC+2.
+    core.interactions
+        .create(InteractionInput {
+            kind: Some(InteractionKind::Call),
+            subject: Some("Late call".to_owned()),
+            occurred_at: Some("2026-03-01T23:30:00Z".to_owned()),
+            contact_ids: vec![ada.clone()],
+            ..InteractionInput::default()
+        })
+        .unwrap();
+    core.keep_in_touch
+        .set_cadence(&ada, CadenceSetting::Every(Cadence::days(10)))
+        .unwrap();
+    let east = FixedOffset::east_opt(2 * 3600).unwrap();
+    let in_utc = core.keep_in_touch.for_contact(&ada, &utc()).unwrap();
+    let in_east = core.keep_in_touch.for_contact(&ada, &east).unwrap();
+    assert_eq!(in_utc.due_on.as_deref(), Some("2026-03-11"));
+    assert_eq!(in_east.due_on.as_deref(), Some("2026-03-12"));
+}
+
+#[test]
+fn a_follow_up_shows_from_its_days_ahead_until_done_and_a_yearly_date_comes_back() {
+    let (_directory, core) = open_core();
+    let ada = core.contacts.create(person("Ada Reminded")).unwrap();
+    let soon = today() + Duration::days(5);
+    let follow_up = core
+        .reminders
+        .add(
+            &ada.id,
+            ReminderInput {
+                title: "Ask how the surgery went".to_owned(),
+                due_on: soon.format("%Y-%m-%d").to_string(),
+                yearly: false,
+                days_ahead: 2,
+            },
+        )
+        .unwrap();
+    assert!(core.reminders.due(today()).unwrap().is_empty());
+    let shown = core.reminders.due(soon - Duration::days(2)).unwrap();
+    assert_eq!(shown.len(), 1);
+    assert_eq!(
+        (shown[0].kind, shown[0].days_until),
+        (ReminderKind::FollowUp, 2)
+    );
+    // Overdue and not done: still shown.
+    assert_eq!(
+        core.reminders.due(soon + Duration::days(9)).unwrap().len(),
+        1
+    );
+    core.reminders.done(&follow_up.id, soon).unwrap();
+    assert!(core
+        .reminders
+        .due(soon + Duration::days(9))
+        .unwrap()
+        .is_empty());
+
+    let anniversary = core
+        .reminders
+        .add(
+            &ada.id,
+            ReminderInput {
+                title: "Started with us".to_owned(),
+                due_on: soon.format("%Y-%m-%d").to_string(),
+                yearly: true,
+                days_ahead: 0,
+            },
+        )
+        .unwrap();
+    assert_eq!(core.reminders.due(soon).unwrap().len(), 1);
+    core.reminders.done(&anniversary.id, soon).unwrap();
+    assert!(core.reminders.due(soon).unwrap().is_empty());
+    let next_year = NaiveDate::from_ymd_opt(
+        chrono::Datelike::year(&soon) + 1,
+        chrono::Datelike::month(&soon),
+        chrono::Datelike::day(&soon).min(28),
+    )
+    .unwrap();
+    if chrono::Datelike::day(&soon) <= 28 {
+        assert_eq!(core.reminders.due(next_year).unwrap().len(), 1);
+    }
+}
+
+#[test]
+fn birthdays_show_a_week_ahead_with_the_age_and_29_february_falls_on_the_28th() {
+    let (_directory, core) = open_core();
+    core.contacts
+        .create(ContactInput {
+            date_of_birth: Some("1996-02-29".to_owned()),
+            ..person("Leap Day")
+        })
+        .unwrap();
+    core.contacts
+        .create(ContactInput {
+            date_of_birth: Some("--03-02".to_owned()),
+            ..person("No Year")
+        })
+        .unwrap();
+    let birthdays = |on: &str| {
+        core.reminders
+            .due(day(on))
+            .unwrap()
+            .into_iter()
+            .filter(|due| due.kind == ReminderKind::Birthday)
+            .map(|due| (due.display_name, due.on, due.turns))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        birthdays("2027-02-25"),
+        vec![
+            ("Leap Day".to_owned(), "2027-02-28".to_owned(), Some(31)),
+            ("No Year".to_owned(), "2027-03-02".to_owned(), None),
+        ]
+    );
+    assert_eq!(
+        birthdays("2028-02-29"),
+        vec![
+            ("Leap Day".to_owned(), "2028-02-29".to_owned(), Some(32)),
+            ("No Year".to_owned(), "2028-03-02".to_owned(), None),
+        ]
+    );
+    assert!(birthdays("2027-03-03").is_empty());
+    let error = core
+        .contacts
+        .create(ContactInput {
+            date_of_birth: Some("--02-30".to_owned()),
+            ..person("Bad Day")
+        })
+        .unwrap_err();
+    assert_eq!(error.field_errors()[0].field, "date_of_birth");
+}
+
+#[test]
+fn the_today_page_gathers_meetings_due_people_reminders_and_tasks() {
+    let (_directory, core) = open_core();
+    let ada = added(&core, "Ada Today", 30, ContactInput::default());
+    core.keep_in_touch
+        .set_cadence(&ada, CadenceSetting::Every(Cadence::weeks(1)))
+        .unwrap();
+    core.interactions
+        .create(InteractionInput {
+            kind: Some(InteractionKind::CalendarEvent),
+            subject: Some("Session with Ada".to_owned()),
+            occurred_at: Some(
+                today()
+                    .and_hms_opt(23, 0, 0)
+                    .unwrap()
+                    .and_utc()
+                    .to_rfc3339(),
+            ),
+            contact_ids: vec![ada.clone()],
+            ..InteractionInput::default()
+        })
+        .unwrap();
+    core.tasks
+        .create(omnicrm_core::productivity::TaskInput {
+            title: "Send Ada the worksheet".to_owned(),
+            due_date: Some(today().format("%Y-%m-%d").to_string()),
+            contact_ids: vec![ada.clone()],
+            ..Default::default()
+        })
+        .unwrap();
+    let page = core.today.today(today(), &utc()).unwrap();
+    assert_eq!(page.meetings.len(), 1);
+    assert_eq!(page.meetings[0].contacts[0].display_name, "Ada Today");
+    assert_eq!(page.due.len(), 1);
+    assert_eq!(page.tasks.len(), 1);
+    assert!(page.reminders.is_empty());
+}
+
+mod due_list {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(12))]
+
+        /// "Due" never skips a person and never shows one twice: it holds exactly the people
+        /// whose cadence has passed since their last contact, once each.
+        #[test]
+        fn due_holds_exactly_the_people_past_their_cadence_once_each(
+            people in proptest::collection::vec((1u32..40, 0i64..80, proptest::bool::ANY), 1..12)
+        ) {
+            let (_directory, core) = open_core();
+            let mut expected = Vec::new();
+            for (index, (cadence_days, last_days_ago, has_cadence)) in people.iter().enumerate() {
+                let name = format!("Person Number{index}");
+                let id = added(&core, &name, 200, ContactInput::default());
+                touch(&core, &id, InteractionKind::Call, *last_days_ago, "Call");
+                if *has_cadence {
+                    core.keep_in_touch
+                        .set_cadence(&id, CadenceSetting::Every(Cadence::days(*cadence_days)))
+                        .unwrap();
+                    if *last_days_ago >= i64::from(*cadence_days) {
+                        expected.push(name);
+                    }
+                }
+            }
+            let mut due = due_names(&core, today());
+            let shown = due.len();
+            due.sort();
+            due.dedup();
+            prop_assert_eq!(shown, due.len());
+            expected.sort();
+            prop_assert_eq!(due, expected);
+        }
+    }
+}
+
+#[test]
+fn deleting_all_data_removes_cadences_defaults_and_reminders_too() {
+    let (_directory, core) = open_core();
+    let ada = core.contacts.create(person("Ada Erased")).unwrap();
+    core.keep_in_touch
+        .set_cadence(&ada.id, CadenceSetting::Every(Cadence::weeks(2)))
+        .unwrap();
+    core.keep_in_touch
+        .set_default(DefaultScope::Stage, "prospect", Some(Cadence::months(1)))
+        .unwrap();
+    core.reminders
+        .add(
+            &ada.id,
+            ReminderInput {
+                title: "Call back".to_owned(),
+                due_on: "2027-01-05".to_owned(),
+                ..ReminderInput::default()
+            },
+        )
+        .unwrap();
+    core.export
+        .delete_all_data(omnicrm_core::export::DELETE_ALL_CONFIRMATION)
+        .unwrap();
+    assert!(core.reminders.list(None).unwrap().is_empty());
+    assert!(core.keep_in_touch.defaults().unwrap().is_empty());
+}
