@@ -77,6 +77,17 @@ pub enum Command {
     Sync(crate::sync_commands::SyncCommand),
     /// Search contacts, notes, mail, events, calls, tasks and projects.
     Search(SearchArgs),
+    /// Today: meetings, people due to contact, reminders, birthdays and tasks due.
+    Today,
+    /// Reminders about people: add, list, done, snooze, delete.
+    #[command(subcommand)]
+    Reminders(crate::keep_in_touch_commands::RemindersCommand),
+    /// Keep in touch: who is due, snooze someone, default cadences per tag or stage.
+    #[command(subcommand)]
+    KeepInTouch(crate::keep_in_touch_commands::KeepInTouchCommand),
+    /// Log a call, meeting, message or session with a contact.
+    #[command(subcommand)]
+    Interactions(crate::keep_in_touch_commands::InteractionsCommand),
     /// The local embedding model for semantic search.
     #[command(subcommand)]
     Models(ModelsCommand),
@@ -354,9 +365,25 @@ pub struct EditArgs {
     /// Phone number; repeat for several (the first is primary). Replaces the list.
     #[arg(long = "phone")]
     pub phones: Option<Vec<String>>,
-    /// Date of birth, YYYY-MM-DD ("" clears it).
-    #[arg(long)]
+    /// Date of birth, YYYY-MM-DD or --MM-DD without the year ("" clears it).
+    #[arg(long, allow_hyphen_values = true)]
     pub birthday: Option<String>,
+    /// How often to be in touch: 30d, 2w, 3m, none, or default (the tag and stage defaults).
+    #[arg(long)]
+    pub cadence: Option<String>,
+}
+
+impl EditArgs {
+    /// Whether any of the contact's own fields is to change (not only its cadence).
+    pub fn changes_fields(&self) -> bool {
+        self.name.is_some()
+            || self.organization.is_some()
+            || self.stage.is_some()
+            || self.status.is_some()
+            || self.emails.is_some()
+            || self.phones.is_some()
+            || self.birthday.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -69,6 +69,16 @@ pub fn run(cli: Cli) -> Result<Finished> {
                 Command::Ai(ai) => crate::ai_commands::run_ai(&core, ai, &printer),
                 Command::Search(arguments) => search_commands::search(&core, &arguments, &printer),
                 Command::Sync(sync) => crate::sync_commands::run_sync(&core, sync, &printer),
+                Command::Today => crate::keep_in_touch_commands::run_today(&core, &printer),
+                Command::Reminders(reminders) => {
+                    crate::keep_in_touch_commands::run_reminders(&core, reminders, &printer)
+                }
+                Command::KeepInTouch(command) => {
+                    crate::keep_in_touch_commands::run_keep_in_touch(&core, command, &printer)
+                }
+                Command::Interactions(command) => {
+                    crate::keep_in_touch_commands::run_interactions(&core, command, &printer)
+                }
                 Command::Doctor => return doctor(&data_dir, &printer),
                 Command::Models(models) => search_commands::run_models(models, &printer),
             }
@@ -141,11 +151,43 @@ fn run_contacts(core: &Core, command: ContactsCommand, printer: &Printer) -> Res
                 text
             })
         }
+        ContactsCommand::Edit(arguments) if !arguments.changes_fields() => {
+            let id = arguments.id.clone();
+            let Some(cadence) = arguments.cadence else {
+                return Err(Error::invalid_field(
+                    "id",
+                    "give at least one field to change (see `omnicrm contacts edit --help`)",
+                ));
+            };
+            let setting = omnicrm_core::keep_in_touch::CadenceSetting::parse(&cadence, "cadence")?;
+            let changed = core.keep_in_touch.set_cadence(&id, setting)?;
+            printer.value(&changed, || {
+                format!(
+                    "Keep in touch: {}; undo with: omnicrm undo {}",
+                    match setting {
+                        omnicrm_core::keep_in_touch::CadenceSetting::Default =>
+                            "the tag and stage defaults".to_owned(),
+                        omnicrm_core::keep_in_touch::CadenceSetting::None => "off".to_owned(),
+                        omnicrm_core::keep_in_touch::CadenceSetting::Every(cadence) =>
+                            cadence.describe(),
+                    },
+                    changed.change_id
+                )
+            })
+        }
         ContactsCommand::Edit(arguments) => {
             let id = arguments.id.clone();
+            let cadence = arguments
+                .cadence
+                .as_deref()
+                .map(|text| omnicrm_core::keep_in_touch::CadenceSetting::parse(text, "cadence"))
+                .transpose()?;
             let current = core.contacts.get(&id)?;
             let input = edited_input(current, arguments)?;
             let contact = core.contacts.update(&id, input)?;
+            if let Some(cadence) = cadence {
+                core.keep_in_touch.set_cadence(&id, cadence)?;
+            }
             let change_id = core
                 .changes
                 .history(omnicrm_core::contacts::ENTITY, &id)?

@@ -9,6 +9,7 @@ mod duplicate_commands;
 mod google_commands;
 mod google_sync_commands;
 mod jobs_run_command;
+mod keep_in_touch_commands;
 mod output;
 mod search_commands;
 mod sync_commands;

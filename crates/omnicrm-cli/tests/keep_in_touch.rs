@@ -1,0 +1,98 @@
+//! `omnicrm today`, `contacts edit --cadence`, `interactions add`, `reminders` (issue 22).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn omnicrm(data_dir: &std::path::Path) -> Command {
+    let mut command = Command::cargo_bin("omnicrm").unwrap();
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("OMNICRM_DATA_DIR");
+    command
+}
+
+fn json(command: &mut Command) -> Value {
+    let output = command.arg("--json").output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn a_person_with_a_cadence_is_due_today_until_a_touch_is_logged_and_the_cadence_undoes() {
+    let directory = tempfile::tempdir().unwrap();
+    let data = directory.path();
+    let ada = json(omnicrm(data).args(["contacts", "add", "--name", "Ada Cadence"]));
+    let id = ada["id"].as_str().unwrap().to_owned();
+    json(omnicrm(data).args([
+        "interactions",
+        "add",
+        &id,
+        "--kind",
+        "call",
+        "--at",
+        "2026-01-05T10:00:00Z",
+    ]));
+    let set = json(omnicrm(data).args(["contacts", "edit", &id, "--cadence", "2w"]));
+    assert_eq!(set["keep_in_touch"]["cadence"], "2w");
+
+    let today = json(omnicrm(data).arg("today"));
+    assert_eq!(today["due"][0]["contact_id"], id.as_str());
+    assert_eq!(today["due"][0]["last_contact"]["kind"], "call");
+
+    json(omnicrm(data).args(["interactions", "add", &id, "--kind", "session"]));
+    let today = json(omnicrm(data).arg("today"));
+    assert_eq!(today["due"].as_array().unwrap().len(), 0);
+
+    let bad = omnicrm(data)
+        .args([
+            "contacts",
+            "edit",
+            &id,
+            "--cadence",
+            "fortnightly",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    let error: Value = serde_json::from_slice(&bad.stdout).unwrap();
+    assert_eq!(error["code"], "validation_failed");
+    assert_eq!(error["details"]["fields"][0]["field"], "cadence");
+
+    json(omnicrm(data).args(["undo", set["change_id"].as_str().unwrap()]));
+    let shown = json(omnicrm(data).args(["keep-in-touch", "show", &id]));
+    assert_eq!(shown["cadence"], Value::Null);
+}
+
+#[test]
+fn a_reminder_is_added_shown_when_due_and_done() {
+    let directory = tempfile::tempdir().unwrap();
+    let data = directory.path();
+    let ada = json(omnicrm(data).args(["contacts", "add", "--name", "Ada Reminded"]));
+    let id = ada["id"].as_str().unwrap().to_owned();
+    let on = chrono::Local::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let reminder = json(omnicrm(data).args([
+        "reminders",
+        "add",
+        &id,
+        "--on",
+        &on,
+        "--text",
+        "Ask about the new job",
+    ]));
+    let today = json(omnicrm(data).arg("today"));
+    assert_eq!(today["reminders"][0]["title"], "Ask about the new job");
+    json(omnicrm(data).args(["reminders", "done", reminder["id"].as_str().unwrap()]));
+    let today = json(omnicrm(data).arg("today"));
+    assert_eq!(today["reminders"].as_array().unwrap().len(), 0);
+}
