@@ -20,6 +20,7 @@ pub mod ai;
 pub mod backups;
 pub mod bulk;
 pub mod consents;
+pub mod keep_in_touch;
 pub mod duplicates;
 pub mod google;
 pub mod google_sync;

@@ -228,8 +228,8 @@ fn reminders_due_table(due: &[ReminderDue]) -> String {
     for reminder in due {
         let when = match reminder.days_until {
             0 => format!("{} (today)", reminder.on),
-            days if days < 0 => format!("{} ({} ago)", reminder.on, days_text(-days)),
-            days => format!("{} (in {})", reminder.on, days_text(days)),
+            days if days < 0 => format!("{} ({} ago)", reminder.on, days_text(-i64::from(days))),
+            days => format!("{} (in {})", reminder.on, days_text(i64::from(days))),
         };
         let what = match (reminder.kind, reminder.turns) {
             (ReminderKind::Birthday, Some(age)) => format!("Birthday, turns {age}"),
@@ -296,13 +296,21 @@ pub fn run_reminders(core: &Core, command: RemindersCommand, printer: &Printer) 
             })
         }
         RemindersCommand::Done { id } => {
-            let reminder = core.reminders.done(&id, today())?;
-            printer.value(&reminder, || format!("Done: {}", reminder.title))
+            let changed = core.reminders.done(&id, today())?;
+            printer.value(&changed, || {
+                format!(
+                    "Done: {}; undo with: omnicrm undo {}",
+                    changed.reminder.title, changed.change_id
+                )
+            })
         }
         RemindersCommand::Snooze { id, until } => {
-            let reminder = core.reminders.snooze(&id, &until)?;
-            printer.value(&reminder, || {
-                format!("{} is hidden until {until}", reminder.title)
+            let changed = core.reminders.snooze(&id, &until)?;
+            printer.value(&changed, || {
+                format!(
+                    "{} is hidden until {until}; undo with: omnicrm undo {}",
+                    changed.reminder.title, changed.change_id
+                )
             })
         }
         RemindersCommand::Delete { id } => {

@@ -58,6 +58,14 @@ pub struct ReminderInput {
     pub days_ahead: u32,
 }
 
+/// A change to a reminder, with the change that undoes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ReminderChange {
+    pub reminder: Reminder,
+    pub change_id: String,
+}
+
 /// A reminder or birthday to show today.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -71,7 +79,7 @@ pub struct ReminderDue {
     /// The occurrence's local date (this year's, for a yearly date or a birthday).
     pub on: String,
     /// Negative when the date has passed (an overdue follow-up).
-    pub days_until: i64,
+    pub days_until: i32,
     /// For a birthday with a known year: the age reached on `on`.
     pub turns: Option<u32>,
 }
@@ -228,7 +236,7 @@ impl ReminderService {
 
     /// Marks the reminder's occurrence that is showing on `today` done (a yearly one comes
     /// back next year).
-    pub fn done(&self, id: &str, today: NaiveDate) -> Result<Reminder> {
+    pub fn done(&self, id: &str, today: NaiveDate) -> Result<ReminderChange> {
         self.database.write(|transaction| {
             let before = Reminder::load_live(transaction, id)?;
             let occurrence = occurrence_showing(&before, today)
@@ -239,12 +247,12 @@ impl ReminderService {
                 snoozed_until: None,
                 ..before.clone()
             };
-            records::update(transaction, &before, after, None)
+            changed(transaction, &before, after)
         })
     }
 
     /// Not shown before `until`.
-    pub fn snooze(&self, id: &str, until: &str) -> Result<Reminder> {
+    pub fn snooze(&self, id: &str, until: &str) -> Result<ReminderChange> {
         let until = day_text(parse_day(until, "until")?);
         self.database.write(|transaction| {
             let before = Reminder::load_live(transaction, id)?;
@@ -252,7 +260,7 @@ impl ReminderService {
                 snoozed_until: Some(until),
                 ..before.clone()
             };
-            records::update(transaction, &before, after, None)
+            changed(transaction, &before, after)
         })
     }
 
@@ -293,7 +301,7 @@ impl ReminderService {
                     },
                     title: reminder.title,
                     on: day_text(on),
-                    days_until: (on - today).num_days(),
+                    days_until: i32::try_from((on - today).num_days()).unwrap_or(i32::MAX),
                     turns: None,
                 });
             }
@@ -307,6 +315,14 @@ impl ReminderService {
             Ok(due)
         })
     }
+}
+
+fn changed(connection: &Connection, before: &Reminder, after: Reminder) -> Result<ReminderChange> {
+    let (reminder, receipt) = records::update_with_receipt(connection, before, after, None)?;
+    Ok(ReminderChange {
+        reminder,
+        change_id: receipt.change_id,
+    })
 }
 
 /// The occurrence of `reminder` that shows on `today`, if one does.
@@ -382,7 +398,7 @@ pub(crate) fn birthdays(
             display_name,
             kind: ReminderKind::Birthday,
             on: day_text(on),
-            days_until: (on - today).num_days(),
+            days_until: i32::try_from((on - today).num_days()).unwrap_or(i32::MAX),
             turns: year.and_then(|year| u32::try_from(on.year() - year).ok()),
         });
     }
