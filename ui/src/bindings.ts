@@ -53,6 +53,19 @@ export const commands = {
 	consentsRecord: (contactId: string, input: ConsentInput) => typedError<Consent, AppError>(__TAURI_INVOKE("consents_record", { contactId, input })),
 	consentsDelete: (id: string) => typedError<ChangeReceipt, AppError>(__TAURI_INVOKE("consents_delete", { id })),
 	consentsListForContact: (contactId: string) => typedError<ContactConsents, AppError>(__TAURI_INVOKE("consents_list_for_contact", { contactId })),
+	todayGet: () => typedError<Today, AppError>(__TAURI_INVOKE("today_get")),
+	keepInTouchDue: () => typedError<DuePerson[], AppError>(__TAURI_INVOKE("keep_in_touch_due")),
+	keepInTouchGet: (contactId: string) => typedError<ContactKeepInTouch, AppError>(__TAURI_INVOKE("keep_in_touch_get", { contactId })),
+	keepInTouchSetCadence: (contactId: string, setting: CadenceSetting) => typedError<KeepInTouchChange, AppError>(__TAURI_INVOKE("keep_in_touch_set_cadence", { contactId, setting })),
+	keepInTouchSnooze: (contactId: string, until: string | null) => typedError<KeepInTouchChange, AppError>(__TAURI_INVOKE("keep_in_touch_snooze", { contactId, until })),
+	keepInTouchSetDefault: (scope: DefaultScope, target: string, cadence: Cadence | null) => typedError<KeepInTouchDefault | null, AppError>(__TAURI_INVOKE("keep_in_touch_set_default", { scope, target, cadence })),
+	keepInTouchDefaults: () => typedError<KeepInTouchDefault[], AppError>(__TAURI_INVOKE("keep_in_touch_defaults")),
+	keepInTouchHealth: () => typedError<RelationshipHealth, AppError>(__TAURI_INVOKE("keep_in_touch_health")),
+	remindersAdd: (contactId: string, input: ReminderInput) => typedError<Reminder, AppError>(__TAURI_INVOKE("reminders_add", { contactId, input })),
+	remindersList: (contactId: string | null) => typedError<Reminder[], AppError>(__TAURI_INVOKE("reminders_list", { contactId })),
+	remindersDone: (id: string) => typedError<ReminderChange, AppError>(__TAURI_INVOKE("reminders_done", { id })),
+	remindersSnooze: (id: string, until: string) => typedError<ReminderChange, AppError>(__TAURI_INVOKE("reminders_snooze", { id, until })),
+	remindersDelete: (id: string) => typedError<ChangeReceipt, AppError>(__TAURI_INVOKE("reminders_delete", { id })),
 	zonesList: () => typedError<Zone[], AppError>(__TAURI_INVOKE("zones_list")),
 	zonesCreate: (input: ZoneInput) => typedError<Zone, AppError>(__TAURI_INVOKE("zones_create", { input })),
 	zonesUpdate: (id: string, input: ZoneInput) => typedError<Zone, AppError>(__TAURI_INVOKE("zones_update", { id, input })),
@@ -396,6 +409,31 @@ export type BulkEdit = {
 	client_status: ClientStatus | null,
 };
 
+/**  Every `every` days, weeks or months. Written `30d`, `2w`, `3m`. */
+export type Cadence = {
+	every: number,
+	unit: CadenceUnit,
+};
+
+/**  Where a contact's cadence comes from. */
+export type CadenceOrigin = 
+/**  The contact's own setting. */
+{ kind: "own" } | 
+/**  The default of this tag. */
+{ kind: "tag"; name: string } | 
+/**  The default of the contact's lifecycle stage (its label). */
+{ kind: "stage"; name: string };
+
+/**  What a contact's own setting says. */
+export type CadenceSetting = 
+/**  Follow the tag and stage defaults. */
+{ kind: "default" } | 
+/**  Not keeping in touch with this person. */
+{ kind: "none" } | { kind: "every"; cadence: Cadence };
+
+/**  The unit of a [`Cadence`]. */
+export type CadenceUnit = "day" | "week" | "month";
+
 export type CalendarPreview = {
 	window_start: string,
 	window_end: string,
@@ -587,6 +625,19 @@ export type ContactInput = {
 	tags: string[],
 };
 
+/**  A contact's keep-in-touch state, for their page. */
+export type ContactKeepInTouch = {
+	contact_id: string,
+	setting: CadenceSetting,
+	/**  The cadence that applies, own or default; `None` when none does. */
+	cadence: Cadence | null,
+	cadence_origin: CadenceOrigin | null,
+	snoozed_until: string | null,
+	last_contact: LastContact | null,
+	/**  The local date they are (or were) due; `None` without a cadence. */
+	due_on: string | null,
+};
+
 export type ContactListQuery = {
 	/**  Search-as-you-type text over name, email, phone and organisation. */
 	search: string | null,
@@ -680,6 +731,13 @@ export type Dashboard = {
 	new_by_month: MonthCount[],
 };
 
+/**  Whom a default cadence applies to. */
+export type DefaultScope = 
+/**  Every contact carrying the tag `target` (a tag id). */
+"tag" | 
+/**  Every contact at the lifecycle stage `target`. */
+"stage";
+
 /**  What deleting all data removed. */
 export type DeletionSummary = {
 	contacts: number,
@@ -710,6 +768,21 @@ export type DisconnectOutcome = {
 	revoked: boolean,
 	/**  Why the revocation did not happen or failed; the tokens were removed anyway. */
 	revocation_error: string | null,
+};
+
+/**  A person due (or overdue) to be contacted. */
+export type DuePerson = {
+	contact_id: string,
+	display_name: string,
+	cadence: Cadence,
+	cadence_origin: CadenceOrigin,
+	/**  `None` when there was never any contact (due a cadence after they were added). */
+	last_contact: LastContact | null,
+	/**  The local date they became due. */
+	due_on: string,
+	days_overdue: number,
+	/**  Time since the last contact divided by the cadence: 1.0 is just due, 2.0 twice as long. */
+	overdue_ratio: number | null,
 };
 
 /**  How sure a suggestion is. */
@@ -1175,6 +1248,38 @@ export type JobStatus =
 /**  Out of attempts; only a retry by hand runs it again. */
 "dead" | "canceled";
 
+/**  A contact's own keep-in-touch setting. */
+export type KeepInTouch = {
+	id: string,
+	contact_id: string,
+	/**  `30d`, `2w`, `3m`, or `none`; absent when the contact follows the defaults. */
+	cadence: string | null,
+	/**  A local date (`YYYY-MM-DD`): not shown as due before it. */
+	snoozed_until: string | null,
+	created_at: string,
+	updated_at: string,
+	deleted_at: string | null,
+};
+
+/**  A change to a contact's own setting, with the change that undoes it. */
+export type KeepInTouchChange = {
+	keep_in_touch: KeepInTouch,
+	change_id: string,
+};
+
+/**  A default cadence for a tag or a lifecycle stage ("VIP client: every 2 weeks"). */
+export type KeepInTouchDefault = {
+	id: string,
+	scope: DefaultScope,
+	/**  The tag's id, or the stage (`core_client`). */
+	target: string,
+	/**  `30d`, `2w`, `3m`. */
+	cadence: string,
+	created_at: string,
+	updated_at: string,
+	deleted_at: string | null,
+};
+
 /**
  *  A contact a sync made (an approved suggestion) that its undo kept, because the user has
  *  edited, tagged, noted or linked it since.
@@ -1193,6 +1298,18 @@ export type LabelCount = {
 	label: string,
 	/**  Gmail's estimate of the matching messages with this label. */
 	messages: number,
+};
+
+/**  The newest interaction or note with a contact. */
+export type LastContact = {
+	/**  UTC RFC 3339. */
+	at: string,
+	/**  `email`, `call`, `meeting`, `calendar_event`, `note`, ... */
+	kind: string,
+	/**  The subject or the note's first words. */
+	summary: string | null,
+	/**  The interaction's source (`gmail`, `google_calendar`, `manual`); `None` for a note. */
+	source: string | null,
 };
 
 /**  Where the client is in their journey with the practitioner. */
@@ -1219,6 +1336,11 @@ export type LimitUsage = {
 
 /**  Why a result matched: the words found, or the passage that is closest in meaning. */
 export type MatchReason = "keyword" | "semantic" | "both";
+
+export type MeetingContact = {
+	id: string,
+	display_name: string,
+};
 
 /**
  *  Which contact each field of the merged contact comes from. `None` keeps the survivor's
@@ -1407,6 +1529,65 @@ export type ProviderLocation =
 /**  The kind of record a citation points at. */
 export type RecordType = "contact" | "note" | "interaction" | "task";
 
+/**  How many people are within their cadence, overdue, or have none: for the dashboard. */
+export type RelationshipHealth = {
+	within: number,
+	overdue: number,
+	no_cadence: number,
+	by_stage: StageHealth[],
+};
+
+export type Reminder = {
+	id: string,
+	contact_id: string,
+	title: string,
+	/**  `YYYY-MM-DD`, a local date. */
+	due_on: string,
+	/**  Comes back every year on the same day. */
+	yearly: boolean,
+	/**  Shown this many days before its date. */
+	days_ahead: number,
+	/**  The latest occurrence marked done. */
+	done_through: string | null,
+	/**  Not shown before this local date. */
+	snoozed_until: string | null,
+	created_at: string,
+	updated_at: string,
+	deleted_at: string | null,
+};
+
+/**  A change to a reminder, with the change that undoes it. */
+export type ReminderChange = {
+	reminder: Reminder,
+	change_id: string,
+};
+
+/**  A reminder or birthday to show today. */
+export type ReminderDue = {
+	/**  `None` for a birthday. */
+	reminder_id: string | null,
+	contact_id: string,
+	display_name: string,
+	kind: ReminderKind,
+	title: string,
+	/**  The occurrence's local date (this year's, for a yearly date or a birthday). */
+	on: string,
+	/**  Negative when the date has passed (an overdue follow-up). */
+	days_until: number,
+	/**  For a birthday with a known year: the age reached on `on`. */
+	turns: number | null,
+};
+
+export type ReminderInput = {
+	title: string,
+	/**  `YYYY-MM-DD`. */
+	due_on: string,
+	yearly?: boolean,
+	days_ahead?: number,
+};
+
+export type ReminderKind = "follow_up" | "date" | "birthday";
+
 /**  Timeouts, retries and the circuit breaker. */
 export type ResilienceSettings = {
 	/**  How long one HTTP call may take, the whole stream included. */
@@ -1528,6 +1709,14 @@ export type StageCount = {
 	/**  `None` counts contacts without a stage. */
 	stage: LifecycleStage | null,
 	count: number,
+};
+
+export type StageHealth = {
+	/**  `None` for contacts without a stage. */
+	stage: LifecycleStage | null,
+	within: number,
+	overdue: number,
+	no_cadence: number,
 };
 
 export type StatusCount = {
@@ -1826,6 +2015,30 @@ export type TimelinePage = {
 	items: TimelineItem[],
 	/**  `None` on the last page. */
 	next: TimelineCursor | null,
+};
+
+/**  Everything the Today page shows, for one local day. */
+export type Today = {
+	/**  The local date, `YYYY-MM-DD`. */
+	date: string,
+	/**  Calendar meetings of the day, earliest first. */
+	meetings: TodayMeeting[],
+	/**  People due to be contacted, most overdue first. */
+	due: DuePerson[],
+	/**  Follow-ups, dates that matter and birthdays showing today, soonest first. */
+	reminders: ReminderDue[],
+	/**  Open tasks due today, then overdue ones. */
+	tasks: Task[],
+};
+
+/**  A meeting from the synced calendar. */
+export type TodayMeeting = {
+	interaction_id: string,
+	subject: string | null,
+	/**  UTC RFC 3339. */
+	starts_at: string,
+	duration_minutes: number | null,
+	contacts: MeetingContact[],
 };
 
 /**  Where an account's tokens are kept. */
