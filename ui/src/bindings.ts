@@ -910,11 +910,14 @@ export type ErrorDetails = {
 	limit?: LimitDetails | null,
 };
 
-export type ExportFormat = "vcard" | "google_csv" | "json";
+export type ExportFormat = "vcard" | "google_csv" | "json" | 
+/**  The reminders and birthdays as an iCalendar file, for a calendar app. */
+"ics";
 
 /**  What an export wrote. */
 export type ExportSummary = {
 	path: string,
+	/**  The contacts written; for a calendar, its events (reminders and birthdays). */
 	contacts: number,
 	bytes: number | null,
 };

@@ -160,6 +160,8 @@ pub enum ExportFormatArg {
     Vcard,
     Csv,
     Json,
+    /// The reminders and birthdays as an iCalendar file.
+    Ics,
 }
 
 #[derive(Debug, Args)]
@@ -336,8 +338,8 @@ pub struct AddArgs {
     /// Client status: active, inactive, at_risk or churned.
     #[arg(long)]
     pub status: Option<String>,
-    /// Date of birth, YYYY-MM-DD.
-    #[arg(long)]
+    /// Date of birth, YYYY-MM-DD or --MM-DD without the year.
+    #[arg(long, allow_hyphen_values = true)]
     pub birthday: Option<String>,
     /// Tag; repeat for several.
     #[arg(long = "tag")]

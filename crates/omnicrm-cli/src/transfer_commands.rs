@@ -158,6 +158,7 @@ pub fn export(core: &Core, arguments: &ExportArgs, printer: &Printer) -> Result<
         ExportFormatArg::Vcard => ExportFormat::Vcard,
         ExportFormatArg::Csv => ExportFormat::GoogleCsv,
         ExportFormatArg::Json => ExportFormat::Json,
+        ExportFormatArg::Ics => ExportFormat::Ics,
     };
     if arguments.out.exists() && !arguments.force {
         return Err(Error::invalid_field(
@@ -171,9 +172,14 @@ pub fn export(core: &Core, arguments: &ExportArgs, printer: &Printer) -> Result<
     let summary = core
         .export
         .write(format, &arguments.out, arguments.contact.as_deref())?;
+    let what = if format == ExportFormat::Ics {
+        "reminder(s) and birthday(s)"
+    } else {
+        "contact(s)"
+    };
     printer.value(&summary, || {
         format!(
-            "Exported {} contact(s) to {} ({}).",
+            "Exported {} {what} to {} ({}).",
             summary.contacts,
             summary.path,
             crate::output::human_size(summary.bytes)

@@ -96,3 +96,39 @@ fn a_reminder_is_added_shown_when_due_and_done() {
     let today = json(omnicrm(data).arg("today"));
     assert_eq!(today["reminders"].as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn reminders_and_birthdays_export_as_an_icalendar_file() {
+    let directory = tempfile::tempdir().unwrap();
+    let data = directory.path();
+    let ada = json(omnicrm(data).args([
+        "contacts",
+        "add",
+        "--name",
+        "Ada Calendar",
+        "--birthday",
+        "--05-14",
+    ]));
+    let id = ada["id"].as_str().unwrap().to_owned();
+    json(omnicrm(data).args([
+        "reminders",
+        "add",
+        &id,
+        "--on",
+        "2027-03-01",
+        "--text",
+        "Review the plan",
+    ]));
+    let out = data.join("reminders.ics");
+    let summary = json(
+        omnicrm(data)
+            .args(["export", "--format", "ics", "--out"])
+            .arg(&out),
+    );
+    assert_eq!(summary["contacts"], 2);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let calendar: icalendar::Calendar = text.parse().unwrap();
+    assert_eq!(calendar.components.len(), 2, "{text}");
+    assert!(text.contains("SUMMARY:Ada Calendar's birthday"), "{text}");
+    assert!(text.contains("DTSTART;VALUE=DATE:20000514"), "{text}");
+}

@@ -33,6 +33,8 @@ pub enum ExportFormat {
     Vcard,
     GoogleCsv,
     Json,
+    /// The reminders and birthdays as an iCalendar file, for a calendar app.
+    Ics,
 }
 
 impl ExportFormat {
@@ -41,6 +43,7 @@ impl ExportFormat {
             "vcard" => Some(Self::Vcard),
             "csv" | "google_csv" => Some(Self::GoogleCsv),
             "json" => Some(Self::Json),
+            "ics" => Some(Self::Ics),
             _ => None,
         }
     }
@@ -80,6 +83,7 @@ pub struct JsonExport {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ExportSummary {
     pub path: String,
+    /// The contacts written; for a calendar, its events (reminders and birthdays).
     pub contacts: u32,
     pub bytes: f64,
 }
@@ -154,6 +158,12 @@ impl ExportService {
                 let export = self.json(contact_id)?;
                 let count = export.contacts.len();
                 (serde_json::to_string_pretty(&export)?, count)
+            }
+            ExportFormat::Ics => {
+                let text =
+                    crate::reminders::ReminderService::new(self.database.clone()).calendar()?;
+                let events = text.matches("BEGIN:VEVENT").count();
+                (text, events)
             }
             ExportFormat::Vcard | ExportFormat::GoogleCsv => {
                 let records = self.contact_records(contact_id)?;

@@ -6,6 +6,8 @@
 //! until it is marked done (a yearly one: done for that year) or snoozed to a later day. A
 //! 29 February date falls on 28 February in other years.
 
+pub mod calendar;
+
 use chrono::{Datelike, NaiveDate};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -262,6 +264,11 @@ impl ReminderService {
             };
             changed(transaction, &before, after)
         })
+    }
+
+    /// Every reminder not yet done and every birthday as an iCalendar file (RFC 5545).
+    pub fn calendar(&self) -> Result<String> {
+        self.database.read(calendar::write)
     }
 
     pub fn delete(&self, id: &str) -> Result<ChangeReceipt> {

@@ -470,3 +470,84 @@ fn deleting_all_data_removes_cadences_defaults_and_reminders_too() {
     assert!(core.reminders.list(None).unwrap().is_empty());
     assert!(core.keep_in_touch.defaults().unwrap().is_empty());
 }
+
+/// The reminders and birthdays calendar parses with a well-kept iCalendar parser (not only
+/// our own writer): all-day events, yearly rules, alarms ahead, stable UIDs.
+#[test]
+fn the_reminders_calendar_is_valid_icalendar_with_yearly_rules_and_alarms() {
+    use icalendar::Component;
+    let (_directory, core) = open_core();
+    let ada = core
+        .contacts
+        .create(ContactInput {
+            date_of_birth: Some("1992-02-29".to_owned()),
+            ..person("Ada Calendar")
+        })
+        .unwrap();
+    core.reminders
+        .add(
+            &ada.id,
+            ReminderInput {
+                title: "Ask about the move".to_owned(),
+                due_on: "2027-01-15".to_owned(),
+                yearly: false,
+                days_ahead: 3,
+            },
+        )
+        .unwrap();
+    core.reminders
+        .add(
+            &ada.id,
+            ReminderInput {
+                title: "Started with us".to_owned(),
+                due_on: "2025-05-04".to_owned(),
+                yearly: true,
+                days_ahead: 0,
+            },
+        )
+        .unwrap();
+    let text = core.reminders.calendar().unwrap();
+    let calendar: icalendar::Calendar = text.parse().unwrap();
+    let events: Vec<&icalendar::Event> = calendar
+        .components
+        .iter()
+        .filter_map(|component| component.as_event())
+        .collect();
+    assert_eq!(events.len(), 3, "{text}");
+    let by_summary = |summary: &str| {
+        events
+            .iter()
+            .find(|event| event.get_summary() == Some(summary))
+            .copied()
+            .unwrap_or_else(|| panic!("no {summary} in {text}"))
+    };
+    let follow_up = by_summary("Ada Calendar: Ask about the move");
+    assert_eq!(
+        follow_up.get_start(),
+        Some(icalendar::DatePerhapsTime::Date(day("2027-01-15")))
+    );
+    assert!(follow_up.property_value("RRULE").is_none());
+    let birthday = by_summary("Ada Calendar's birthday");
+    assert_eq!(
+        birthday.property_value("RRULE"),
+        Some("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-1")
+    );
+    assert!(birthday
+        .get_uid()
+        .is_some_and(|uid| uid == format!("birthday-{}@omnicrm.local", ada.id)));
+    let anniversary = by_summary("Ada Calendar: Started with us");
+    assert_eq!(anniversary.property_value("RRULE"), Some("FREQ=YEARLY"));
+    // Three days ahead.
+    assert!(text.contains("TRIGGER:-PT259200S"), "{text}");
+    assert!(text.contains("DTEND;VALUE=DATE:20270116"), "{text}");
+    // The same data gives the same UIDs (events and alarms), so a subscribed calendar
+    // updates in place.
+    let uids = |text: &str| {
+        text.lines()
+            .filter(|line| line.starts_with("UID:"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(uids(&text).len(), 6);
+    assert_eq!(uids(&core.reminders.calendar().unwrap()), uids(&text));
+}

@@ -187,6 +187,7 @@ fn export_path(
             format!("omnicrm-client-{}", slug(&contact.display_name))
         }
         None if format == ExportFormat::Json => "omnicrm-export".to_owned(),
+        None if format == ExportFormat::Ics => "omnicrm-reminders".to_owned(),
         None => "omnicrm-contacts".to_owned(),
     };
     let date = chrono::Local::now().format("%Y-%m-%d");
@@ -202,6 +203,7 @@ fn extension(format: ExportFormat) -> &'static str {
         ExportFormat::Vcard => "vcf",
         ExportFormat::GoogleCsv => "csv",
         ExportFormat::Json => "json",
+        ExportFormat::Ics => "ics",
     }
 }
 

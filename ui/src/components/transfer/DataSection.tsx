@@ -21,6 +21,7 @@ const EXPORTS: Array<{ format: ExportFormat; label: string; hint: string }> = [
   { format: "vcard", label: "Export vCard", hint: "Contacts for other address books" },
   { format: "google_csv", label: "Export Google CSV", hint: "Contacts for Google Contacts or a spreadsheet" },
   { format: "json", label: "Export everything (JSON)", hint: "All your data: contacts, notes, tasks and more" },
+  { format: "ics", label: "Export reminders (calendar)", hint: "Reminders and birthdays for your calendar app" },
 ];
 
 /** Exports, the import history with undo, and deleting all data. */
@@ -47,7 +48,8 @@ export function DataSection() {
     try {
       const summary = await api.exportWrite(format, null);
       setExported(summary);
-      showToast({ tone: "success", message: `Exported ${formatNumber(summary.contacts)} contacts to ${summary.path}` });
+      const what = format === "ics" ? "reminders and birthdays" : "contacts";
+      showToast({ tone: "success", message: `Exported ${formatNumber(summary.contacts)} ${what} to ${summary.path}` });
     } catch (error) {
       showError(error, "Could not export");
     } finally {
