@@ -1,0 +1,116 @@
+//! The Today page's read at scale. Run with `scripts/bench.sh today` (release build); figures
+//! go in docs/benchmarks.md.
+//!
+//! The database: N demo contacts (default 100,000), M interactions (default 1,000,000) spread
+//! over them in the past two years, a default cadence for two lifecycle stages and an own
+//! cadence on every tenth contact, and a reminder on every hundredth. The interactions are
+//! written with SQL in bulk (this measures the read, not the writes). Then the Today read
+//! (`core.today.today`) runs R times (default 30); the median and p95 are printed.
+//!
+//! Usage: bench_today [--contacts N] [--interactions M] [--runs R]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use chrono::{FixedOffset, Utc};
+use omnicrm_core::keep_in_touch::{Cadence, CadenceSetting, DefaultScope};
+use omnicrm_core::Core;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut contacts: u32 = 100_000;
+    let mut interactions: u64 = 1_000_000;
+    let mut runs: usize = 30;
+    let mut arguments = std::env::args().skip(1);
+    while let Some(argument) = arguments.next() {
+        match argument.as_str() {
+            "--contacts" => contacts = arguments.next().ok_or("--contacts needs a number")?.parse()?,
+            "--interactions" => {
+                interactions = arguments.next().ok_or("--interactions needs a number")?.parse()?
+            }
+            "--runs" => runs = arguments.next().ok_or("--runs needs a number")?.parse()?,
+            other => return Err(format!("unknown argument {other}").into()),
+        }
+    }
+    let directory = tempfile::tempdir()?;
+    let core = Core::open(directory.path())?;
+    let started = Instant::now();
+    core.demo.load(contacts, 5, &mut |_| {})?;
+    println!("{contacts} demo contacts in {:.1} s", started.elapsed().as_secs_f64());
+
+    let started = Instant::now();
+    let connection = rusqlite::Connection::open(core.database.path())?;
+    connection.execute_batch(&format!(
+        "BEGIN;
+         CREATE TEMP TABLE numbered AS
+             SELECT row_number() OVER (ORDER BY id) AS n, id FROM contacts;
+         WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < {last})
+         INSERT INTO interactions (id, kind, subject, occurred_at, source, created_at, updated_at)
+             SELECT printf('bench-%d', i), CASE i % 3 WHEN 0 THEN 'email' WHEN 1 THEN 'call'
+                    ELSE 'calendar_event' END, 'Bench ' || i,
+                    strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('-%d minutes', (i * 7919) % 1051200)),
+                    'bench', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+                    strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             FROM k;
+         INSERT INTO interaction_contacts (interaction_id, contact_id, occurred_at)
+             SELECT i.id, n.id, i.occurred_at FROM interactions i
+             JOIN numbered n ON n.n = 1 + (CAST(substr(i.id, 7) AS INTEGER) * 48271) % {contacts}
+             WHERE i.source = 'bench';
+         COMMIT;",
+        last = interactions.saturating_sub(1),
+    ))?;
+    println!(
+        "{interactions} interactions in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    core.keep_in_touch
+        .set_default(DefaultScope::Stage, "core_client", Some(Cadence::weeks(2)))?;
+    core.keep_in_touch
+        .set_default(DefaultScope::Stage, "new_client", Some(Cadence::months(1)))?;
+    let ids: Vec<String> = {
+        let mut statement = connection.prepare("SELECT id FROM contacts ORDER BY id")?;
+        let ids = statement
+            .query_map([], |row| row.get(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        ids
+    };
+    for (index, id) in ids.iter().enumerate() {
+        if index % 10 == 0 {
+            core.keep_in_touch
+                .set_cadence(id, CadenceSetting::Every(Cadence::days(30)))?;
+        }
+        if index % 100 == 0 {
+            core.reminders.add(
+                id,
+                omnicrm_core::reminders::ReminderInput {
+                    title: "Follow up".to_owned(),
+                    due_on: Utc::now().date_naive().format("%Y-%m-%d").to_string(),
+                    yearly: false,
+                    days_ahead: 0,
+                },
+            )?;
+        }
+    }
+    let zone = FixedOffset::east_opt(0).ok_or("zone")?;
+    let today = Utc::now().date_naive();
+    let mut timings: Vec<Duration> = Vec::with_capacity(runs);
+    let mut due = 0;
+    for _ in 0..runs {
+        let started = Instant::now();
+        let page = core.today.today(today, &zone)?;
+        timings.push(started.elapsed());
+        due = page.due.len();
+    }
+    timings.sort();
+    let at = |share: f64| {
+        let index = ((timings.len() as f64 - 1.0) * share).round() as usize;
+        timings.get(index).copied().unwrap_or_default().as_secs_f64() * 1000.0
+    };
+    println!(
+        "Today read at {contacts} contacts, {interactions} interactions ({due} people due): \
+         median {:.1} ms, p95 {:.1} ms over {runs} runs",
+        at(0.5),
+        at(0.95)
+    );
+    Ok(())
+}
