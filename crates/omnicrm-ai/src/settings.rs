@@ -160,10 +160,14 @@ impl AiSettings {
     /// nothing needs redacting and no API key is needed.
     pub fn is_local(&self) -> bool {
         match self.location {
-            ProviderLocation::Local => return true,
-            ProviderLocation::Cloud => return false,
-            ProviderLocation::Auto => {}
+            ProviderLocation::Local => true,
+            ProviderLocation::Cloud => false,
+            ProviderLocation::Auto => self.is_on_this_machine(),
         }
+    }
+
+    /// True when the base URL's host is this machine (`localhost`, a loopback address).
+    fn is_on_this_machine(&self) -> bool {
         let Ok(url) = reqwest::Url::parse(self.base_url.trim()) else {
             return false;
         };
@@ -189,6 +193,21 @@ impl AiSettings {
     pub fn validate(&self) -> Result<()> {
         let mut fields = Vec::new();
         match reqwest::Url::parse(self.base_url.trim()) {
+            // The API key travels with every request: over plain http, anyone on the way reads
+            // it (and the client data). Only a server on this machine, or one the user marked
+            // as on their own network, may be reached without TLS.
+            Ok(url)
+                if url.scheme() == "http"
+                    && !self.is_on_this_machine()
+                    && self.location != ProviderLocation::Local =>
+            {
+                fields.push(FieldError::new(
+                "base_url",
+                "must start with https:// for a provider on the internet (over http the API key \
+                 and your clients' data could be read on the way); if the server is on your own \
+                 network, mark it as local",
+                ))
+            }
             Ok(url) if matches!(url.scheme(), "http" | "https") => {}
             _ => fields.push(FieldError::new(
                 "base_url",
@@ -348,4 +367,53 @@ fn write_settings(connection: &rusqlite::Connection, settings: &AiSettings) -> R
         rusqlite::params![serde_json::to_string(settings)?, now_utc()],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(base_url: &str, location: ProviderLocation) -> AiSettings {
+        AiSettings {
+            base_url: base_url.to_owned(),
+            location,
+            ..AiSettings::default()
+        }
+    }
+
+    fn refuses_base_url(settings: &AiSettings) -> bool {
+        settings.validate().is_err_and(|error| {
+            error
+                .field_errors()
+                .iter()
+                .any(|field| field.field == "base_url" && field.message.contains("https://"))
+        })
+    }
+
+    /// Issue 19: a plain `http://` cloud URL was accepted, so the API key travelled in clear.
+    #[test]
+    fn a_plain_http_url_is_refused_unless_the_server_is_on_this_machine_or_marked_local() {
+        assert!(refuses_base_url(&with(
+            "http://openrouter.ai/api/v1",
+            ProviderLocation::Auto
+        )));
+        assert!(refuses_base_url(&with(
+            "http://192.168.1.50:11434/v1",
+            ProviderLocation::Auto
+        )));
+        assert!(with("https://openrouter.ai/api/v1", ProviderLocation::Auto)
+            .validate()
+            .is_ok());
+        assert!(with("http://localhost:11434/v1", ProviderLocation::Auto)
+            .validate()
+            .is_ok());
+        // A proxy on this machine that forwards to a cloud provider.
+        assert!(with("http://127.0.0.1:8080/v1", ProviderLocation::Cloud)
+            .validate()
+            .is_ok());
+        // Ollama on another computer at home, marked as on the user's own network.
+        let home = with("http://192.168.1.50:11434/v1", ProviderLocation::Local);
+        assert!(home.validate().is_ok());
+        assert!(home.is_local());
+    }
 }

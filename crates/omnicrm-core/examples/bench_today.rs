@@ -23,9 +23,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {
         match argument.as_str() {
-            "--contacts" => contacts = arguments.next().ok_or("--contacts needs a number")?.parse()?,
+            "--contacts" => {
+                contacts = arguments
+                    .next()
+                    .ok_or("--contacts needs a number")?
+                    .parse()?
+            }
             "--interactions" => {
-                interactions = arguments.next().ok_or("--interactions needs a number")?.parse()?
+                interactions = arguments
+                    .next()
+                    .ok_or("--interactions needs a number")?
+                    .parse()?
             }
             "--runs" => runs = arguments.next().ok_or("--runs needs a number")?.parse()?,
             other => return Err(format!("unknown argument {other}").into()),
@@ -35,7 +43,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let core = Core::open(directory.path())?;
     let started = Instant::now();
     core.demo.load(contacts, 5, &mut |_| {})?;
-    println!("{contacts} demo contacts in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "{contacts} demo contacts in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let started = Instant::now();
     let connection = rusqlite::Connection::open(core.database.path())?;
@@ -104,7 +115,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     timings.sort();
     let at = |share: f64| {
         let index = ((timings.len() as f64 - 1.0) * share).round() as usize;
-        timings.get(index).copied().unwrap_or_default().as_secs_f64() * 1000.0
+        timings
+            .get(index)
+            .copied()
+            .unwrap_or_default()
+            .as_secs_f64()
+            * 1000.0
     };
     println!(
         "Today read at {contacts} contacts, {interactions} interactions ({due} people due): \
