@@ -20,6 +20,7 @@ export function ContactFormDialog({ target, onClose, onSaved, tagSuggestions }: 
       onClose={onClose}
       variant="sheet"
       size="lg"
+      flush
       title={editing ? `Edit ${editing.display_name}` : "New contact"}
       initialFocusRef={nameInputRef}
       testId="contact-form-dialog"
