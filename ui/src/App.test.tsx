@@ -61,7 +61,14 @@ describe("App shell keyboard shortcuts", () => {
     await user.keyboard("nina");
     expect((screen.getByTestId("field-display_name") as HTMLInputElement).value).toBe("nina");
     expect(screen.getAllByTestId("contact-form")).toEqual([form]);
+    // Escape on a changed form asks first; Escape again answers "keep editing".
     await user.keyboard("{Escape}");
+    await screen.findByTestId("discard-changes-dialog");
+    await user.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByTestId("discard-changes-dialog")).toBeNull());
+    expect((screen.getByTestId("field-display_name") as HTMLInputElement).value).toBe("nina");
+    await user.keyboard("{Escape}");
+    await user.click(await screen.findByTestId("discard-changes-confirm"));
     await waitFor(() => expect(screen.queryByTestId("contact-form")).toBeNull());
   });
 

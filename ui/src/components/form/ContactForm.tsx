@@ -44,17 +44,30 @@ type ContactFormProps = {
   onSaved: (contact: Contact) => void;
   tagSuggestions?: string[];
   nameInputRef?: RefObject<HTMLInputElement | null>;
+  /** Told whether the form now differs from what it opened with (so closing can ask first). */
+  onDirtyChange?: (dirty: boolean) => void;
 };
+
+/** What would be saved, so blank rows and stray spaces do not count as changes. */
+const savedShape = (state: ContactFormState) => JSON.stringify(buildSubmission(state).input);
 
 const NO_ERRORS: ShownError[] = [];
 
-export function ContactForm({ contact, onCancel, onSaved, tagSuggestions = [], nameInputRef }: ContactFormProps) {
+export function ContactForm({ contact, onCancel, onSaved, tagSuggestions = [], nameInputRef, onDirtyChange }: ContactFormProps) {
   const formId = useId();
   const fieldId = (name: string) => `${formId}-${name}`;
   const formRef = useRef<HTMLFormElement>(null);
   const alertRef = useRef<HTMLDivElement>(null);
 
-  const [state, setState] = useState<ContactFormState>(() => (contact ? formStateFromContact(contact) : emptyFormState()));
+  const [initialState] = useState<ContactFormState>(() => (contact ? formStateFromContact(contact) : emptyFormState()));
+  const [state, setState] = useState<ContactFormState>(initialState);
+  const initialShape = useMemo(() => savedShape(initialState), [initialState]);
+  const dirty = useMemo(() => savedShape(state) !== initialShape, [state, initialShape]);
+  const dirtyListener = useRef(onDirtyChange);
+  dirtyListener.current = onDirtyChange;
+  useEffect(() => {
+    dirtyListener.current?.(dirty);
+  }, [dirty]);
   const [errors, setErrors] = useState<ShownError[]>([]);
   const [formError, setFormError] = useState<string | null>(null);
   const [submitting, setSubmitting] = useState(false);
