@@ -5,6 +5,7 @@ import type { ContactListQuery } from "../api";
 import { ToastProvider } from "../components/Toasts";
 import { eventBus } from "../test/eventBus";
 import { contactFixture, emptyContactExtras, listFrom, summaryFixture } from "../test/fixtures";
+import { cascadedValue, loadAppStyles } from "../test/appStyles";
 import { callsTo, mockCommands } from "../test/tauriMock";
 import { ContactsPage } from "./ContactsPage";
 
@@ -189,6 +190,35 @@ describe("ContactsPage", () => {
     await waitFor(() => expect(screen.queryByTestId("selection-bar")).toBeNull());
     await user.click(within(toast).getByTestId("toast-undo-button"));
     await waitFor(() => expect(callsTo("changes_undo_batch")).toEqual([{ batchId: "batch-1" }]));
+  });
+
+  it("shows the selection bar over the table instead of above it, so the rows under the pointer stay put", async () => {
+    const unloadStyles = loadAppStyles();
+    try {
+      const rows = Array.from({ length: 4 }, (_, index) => summaryFixture(index));
+      mockCommands({ contacts_list: (args) => listFrom(rows)(args), tags_list: () => [] });
+      const { user } = renderPage();
+      await screen.findAllByTestId("contacts-row");
+      const table = screen.getByTestId("contacts-table");
+      const nodesBeforeTable = () => {
+        const content = table.closest(".page__content");
+        if (!content?.parentElement) throw new Error("table outside the page content");
+        return Array.from(content.parentElement.children).indexOf(content);
+      };
+      const before = nodesBeforeTable();
+
+      await user.click(screen.getByRole("checkbox", { name: "Select Person 0001" }));
+      const bar = screen.getByTestId("selection-bar");
+      // Nothing new in the page's flow above the table...
+      expect(nodesBeforeTable()).toBe(before);
+      // ...the bar is laid over the table area, out of the flow.
+      expect(bar.parentElement).toBe(table.closest(".page__content"));
+      expect(cascadedValue(bar, "position")).toBe("absolute");
+      // The table keeps room to scroll its last rows out from under the bar.
+      expect(cascadedValue(table, "padding-bottom")).not.toBe("");
+    } finally {
+      unloadStyles();
+    }
   });
 
   it("tags the selected contacts in one batch and undoes it with undo_batch", async () => {

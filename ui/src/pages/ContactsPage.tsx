@@ -310,18 +310,7 @@ export function ContactsPage({ command }: ContactsPageProps) {
         </div>
       ) : null}
 
-      {selected.size > 0 ? (
-        <SelectionBar
-          ids={[...selected]}
-          onClear={() => {
-            setSelected(new Set());
-            anchorIndex.current = null;
-          }}
-          onChanged={afterBulkChange}
-        />
-      ) : null}
-
-      <div className="page__content">
+      <div className={selected.size > 0 ? "page__content page__content--selecting" : "page__content"}>
         {pages.status === "error" ? (
           <EmptyState
             icon="alert"
@@ -389,6 +378,17 @@ export function ContactsPage({ command }: ContactsPageProps) {
             onRangeChange={pages.requestRange}
           />
         )}
+        {/* Floats over the bottom of the table, so selecting a row never moves the rows under the pointer. */}
+        {selected.size > 0 ? (
+          <SelectionBar
+            ids={[...selected]}
+            onClear={() => {
+              setSelected(new Set());
+              anchorIndex.current = null;
+            }}
+            onChanged={afterBulkChange}
+          />
+        ) : null}
       </div>
 
       <ContactDetail
