@@ -59,12 +59,18 @@ describe("CommandPalette", () => {
       search_query: () =>
         empty
           ? { mode_requested: "hybrid", mode_used: "keyword", notice: null, groups: [] }
-          : response({ reason: "model_missing", message: "semantic search is off until the embedding model is installed" }),
+          : response({
+              reason: "model_missing",
+              message: "semantic search is off until the embedding model is installed (`omnicrm models fetch`, into /home/me/.local/share/omnicrm/models); showing keyword results",
+            }),
     });
     const user = userEvent.setup();
     render(<CommandPalette open onClose={() => {}} onOpen={() => {}} />);
     await user.type(screen.getByTestId("palette-input"), "oil");
-    expect((await screen.findByTestId("palette-notice")).textContent).toContain("embedding model");
+    const notice = await screen.findByTestId("palette-notice");
+    // Plain words: where to set it up in the app, no command line or folder.
+    expect(notice.textContent).toContain("once the search model is set up in Settings");
+    expect(notice.textContent).not.toMatch(/omnicrm|models fetch|`|\//);
     empty = true;
     await user.type(screen.getByTestId("palette-input"), "xyz");
     expect((await screen.findByTestId("palette-empty")).textContent).toContain("oilxyz");

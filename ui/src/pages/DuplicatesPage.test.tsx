@@ -123,4 +123,24 @@ describe("DuplicatesPage", () => {
     );
     expect(screen.getByTestId("merge-dialog")).toBeTruthy();
   });
+
+  it("names a server field error that has no row in plain words, not its stored key", async () => {
+    mockCommands({
+      duplicates_suggestions: () => [mayaPair],
+      contacts_get: (args) => contacts.get(args.id as string),
+      duplicates_merge: () => {
+        throw appError("validation_failed", "Some fields are invalid", {
+          fields: [{ field: "survivor_id", message: "is not one of the merged contacts" }],
+        });
+      },
+    });
+    const user = userEvent.setup();
+    renderPage();
+    await user.click(await screen.findByTestId("duplicate-merge-open"));
+    const dialog = await screen.findByTestId("merge-dialog");
+    await within(dialog).findByTestId(`merge-survivor-${maya.id}`);
+    await user.click(within(dialog).getByTestId("merge-confirm"));
+    const error = await within(dialog).findByTestId("field-error-survivor_id");
+    expect(error.textContent).toBe("Survivor id: is not one of the merged contacts");
+  });
 });

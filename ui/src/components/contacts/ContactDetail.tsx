@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { api, type ChangeReceipt, type Contact, type JsonValue, type Note } from "../../api";
-import { formatCalendarDate, formatDateTime } from "../../lib/format";
+import { formatCalendarDate, formatDateTime, humanizeKey } from "../../lib/format";
 import { SOURCE_LABELS } from "../../lib/labels";
 import { Avatar } from "../Avatar";
 import { Button } from "../Button";
@@ -366,7 +366,7 @@ function JsonObjectList({ value, emptyText }: { value: JsonValue; emptyText: str
   return (
     <dl className="detail-list detail-list--compact">
       {entries.map(([key, entry]) => (
-        <DetailItem key={key} label={key}>
+        <DetailItem key={key} label={humanizeKey(key)}>
           {describeJson(entry)}
         </DetailItem>
       ))}

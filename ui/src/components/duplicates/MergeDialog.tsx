@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from "react";
 import { api, isApiError, toAppError, type Contact, type FieldError, type MergeFieldChoices, type MergeOutcome } from "../../api";
+import { humanizeKey } from "../../lib/format";
 import { STATUS_LABELS, stageLabel } from "../../lib/labels";
 import { Button } from "../Button";
 import { Overlay } from "../Overlay";
@@ -215,7 +216,7 @@ export function MergeDialog({ contactIds, onClose, onMerged }: MergeDialogProps)
           </p>
           {otherErrors.map((item) => (
             <p key={item.field} className="field-error" role="alert" data-testid={`field-error-${item.field}`}>
-              {item.field}: {item.message}
+              {humanizeKey(item.field)}: {item.message}
             </p>
           ))}
           {error && fieldErrors.length === 0 ? (

@@ -1,0 +1,34 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import { contactFixture, emptyContactExtras, summaryFixture } from "../../test/fixtures";
+import { mockCommands } from "../../test/tauriMock";
+import { ToastProvider } from "../Toasts";
+import { ContactDetail } from "./ContactDetail";
+
+function renderDetail() {
+  render(
+    <ToastProvider>
+      <ContactDetail contactId="c1" refreshToken={0} onClose={vi.fn()} onEdit={vi.fn()} onDeleted={vi.fn()} />
+    </ToastProvider>,
+  );
+}
+
+describe("ContactDetail", () => {
+  it("names stored preference and care keys in plain words, and keeps the ones a person typed", async () => {
+    const contact = {
+      ...contactFixture(summaryFixture(1, { display_name: "Maya Lindqvist" })),
+      preferences: { contact_method: "text", sessionTime: "mornings", "Favourite oil": "lavender" },
+    };
+    mockCommands({ contacts_get: () => contact, ...emptyContactExtras });
+    renderDetail();
+    const detail = await screen.findByTestId("contact-detail");
+    await waitFor(() => expect(within(detail).getByTestId("contact-detail-name").textContent).toBe("Maya Lindqvist"));
+
+    const terms = Array.from(detail.querySelectorAll("dt")).map((term) => term.textContent);
+    expect(terms).toContain("Contact method");
+    expect(terms).toContain("Session time");
+    expect(terms).toContain("Favourite oil");
+    expect(detail.textContent).not.toContain("contact_method");
+    expect(detail.textContent).not.toContain("sessionTime");
+  });
+});
