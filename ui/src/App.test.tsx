@@ -85,21 +85,33 @@ describe("App shell keyboard shortcuts", () => {
 });
 
 describe("Jobs in the app shell", () => {
-  it("g j opens the Jobs page", async () => {
+  it("has no Jobs page in the main menu: g j opens Settings → Activity", async () => {
     const { user } = renderApp();
     await screen.findByTestId("contacts-page");
+    expect(screen.queryByTestId("nav-jobs")).toBeNull();
+    expect(within(screen.getByRole("navigation", { name: "Main" })).queryByText("Jobs")).toBeNull();
     await user.keyboard("gj");
-    await screen.findByTestId("jobs-page");
-    expect(screen.getByTestId("nav-jobs").getAttribute("aria-current")).toBe("page");
-    expect(document.title).toBe("Jobs · OmniCRM");
+    const activity = await screen.findByTestId("jobs-page");
+    expect(activity.closest("#settings-activity-section")).toBeTruthy();
+    expect(screen.getByTestId("nav-settings").getAttribute("aria-current")).toBe("page");
+    expect(screen.getByTestId("settings-nav-activity").getAttribute("aria-current")).toBe("true");
+    expect(document.title).toBe("Settings · OmniCRM");
+    expect(window.location.hash).toBe("#/settings/activity");
   });
 
-  it("marks the Jobs link while jobs run, and in red with a count when one gave up", async () => {
+  it("an old #/jobs link opens Settings → Activity", async () => {
+    window.location.hash = "#/jobs";
+    renderApp();
+    await screen.findByTestId("jobs-page");
+    expect(screen.getByTestId("nav-settings").getAttribute("aria-current")).toBe("page");
+  });
+
+  it("marks the Settings link while jobs run, and in red with a count when one gave up", async () => {
     const running = jobFixture("r", { status: "running", attempts: 1 });
     renderApp(() => [running]);
     const indicator = await screen.findByTestId("jobs-indicator");
     expect(indicator.getAttribute("data-state")).toBe("running");
-    expect(screen.getByTestId("nav-jobs").textContent).toContain("1 running");
+    expect(screen.getByTestId("nav-settings").textContent).toContain("1 running");
     await waitFor(() => expect(eventBus.count("job-changed")).toBeGreaterThan(0));
 
     act(() => eventBus.emit("job-changed", { ...jobChange(running), status: "succeeded", updated_at: "2026-11-22T10:00:00.000Z" }));
@@ -124,7 +136,7 @@ describe("Jobs in the app shell", () => {
     const indicator = await screen.findByTestId("jobs-indicator");
     expect(indicator.getAttribute("data-state")).toBe("failed");
     expect(indicator.textContent).toContain("1 failed job");
-    expect(screen.getByRole("link", { name: /Jobs.*1 failed job/ })).toBeTruthy();
+    expect(screen.getByRole("link", { name: /Settings.*1 failed job/ })).toBeTruthy();
     await user.click(await screen.findByTestId("toast-open-jobs"));
     const page = await screen.findByTestId("jobs-page");
     expect(within(page).getByTestId("jobs-section-dead").textContent).toContain("disk full");
