@@ -80,6 +80,7 @@ export function Sidebar({ page, onNavigate, theme, onToggleTheme, onShowShortcut
                 href={`#/${item.page}`}
                 className={page === item.page ? "nav-link is-active" : "nav-link"}
                 aria-current={page === item.page ? "page" : undefined}
+                title={item.label}
                 data-testid={`nav-${item.page}`}
                 onClick={(event) => {
                   event.preventDefault();

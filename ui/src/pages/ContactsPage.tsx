@@ -31,6 +31,7 @@ import {
   nextSort,
   type ContactFilters,
 } from "../lib/contactPageCache";
+import { loadChosenColumns, saveChosenColumns, type ColumnId } from "../lib/contactColumns";
 import { formatNumber, pluralize } from "../lib/format";
 import { applyRange, headerCheckboxState, toggleAllLoaded, toggleId } from "../lib/selection";
 
@@ -52,6 +53,7 @@ export function ContactsPage({ command }: ContactsPageProps) {
   const { showToast, showError, announce } = useToasts();
 
   const [searchText, setSearchText] = useState("");
+  const [chosenColumns, setChosenColumns] = useState<ColumnId[]>(() => loadChosenColumns());
   const debouncedSearch = useDebouncedValue(searchText, SEARCH_DEBOUNCE_MS);
   const [baseFilters, setBaseFilters] = useState<ContactFilters>(DEFAULT_FILTERS);
   const filters = useMemo(() => ({ ...baseFilters, search: debouncedSearch }), [baseFilters, debouncedSearch]);
@@ -297,6 +299,11 @@ export function ContactsPage({ command }: ContactsPageProps) {
             setSearchText("");
             setBaseFilters((current) => clearFilters(current));
           }}
+          columns={chosenColumns}
+          onColumnsChange={(columns) => {
+            setChosenColumns(columns);
+            saveChosenColumns(columns);
+          }}
         />
       )}
 
@@ -376,6 +383,7 @@ export function ContactsPage({ command }: ContactsPageProps) {
             onActiveIndexChange={setActiveIndex}
             onOpen={setDetailId}
             onRangeChange={pages.requestRange}
+            chosenColumns={chosenColumns}
           />
         )}
         {/* Floats over the bottom of the table, so selecting a row never moves the rows under the pointer. */}

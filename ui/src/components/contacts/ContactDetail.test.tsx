@@ -18,6 +18,7 @@ describe("ContactDetail", () => {
     const contact = {
       ...contactFixture(summaryFixture(1, { display_name: "Maya Lindqvist" })),
       preferences: { contact_method: "text", sessionTime: "mornings", "Favourite oil": "lavender" },
+      phones: [{ number: "+12068727755", label: null, is_primary: true }],
     };
     mockCommands({ contacts_get: () => contact, ...emptyContactExtras });
     renderDetail();
@@ -30,5 +31,20 @@ describe("ContactDetail", () => {
     expect(terms).toContain("Favourite oil");
     expect(detail.textContent).not.toContain("contact_method");
     expect(detail.textContent).not.toContain("sessionTime");
+  });
+
+  it("shows phone numbers formatted for the user's region", async () => {
+    const contact = {
+      ...contactFixture(summaryFixture(1, { display_name: "Maya Lindqvist" })),
+      phones: [{ number: "+12068727755", label: null, is_primary: true }],
+      emergency_contact_name: "Jon",
+      emergency_contact_phone: "+442079460958",
+    };
+    mockCommands({ contacts_get: () => contact, ...emptyContactExtras });
+    renderDetail();
+    const detail = await screen.findByTestId("contact-detail");
+    await waitFor(() => expect(detail.textContent).toContain("(206) 872-7755"));
+    expect(detail.textContent).toContain("+44 20 7946 0958");
+    expect(detail.textContent).not.toContain("+12068727755");
   });
 });

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { api, type ChangeReceipt, type Contact, type JsonValue, type Note } from "../../api";
 import { formatCalendarDate, formatDateTime, humanizeKey } from "../../lib/format";
 import { SOURCE_LABELS } from "../../lib/labels";
+import { formatPhone } from "../../lib/phone";
 import { Avatar } from "../Avatar";
 import { Button } from "../Button";
 import { EmptyState } from "../EmptyState";
@@ -219,7 +220,7 @@ function ContactDetailBody({ contact, notes, activityToken, onActivity }: Contac
                 {contact.phones.map((phone, index) => (
                   <li key={`${phone.number}-${index}`}>
                     <Icon name="phone" size={15} className="muted" />
-                    <span className="detail-entries__value tabular">{phone.number}</span>
+                    <span className="detail-entries__value tabular">{formatPhone(phone.number)}</span>
                     {phone.label ? <span className="detail-entries__label">{phone.label}</span> : null}
                     {phone.is_primary ? <span className="badge">Primary</span> : null}
                   </li>
@@ -250,7 +251,7 @@ function ContactDetailBody({ contact, notes, activityToken, onActivity }: Contac
             {contact.emergency_contact_name || contact.emergency_contact_phone ? (
               <span className="detail-stack">
                 {contact.emergency_contact_name ? <span>{contact.emergency_contact_name}</span> : null}
-                {contact.emergency_contact_phone ? <span className="tabular muted">{contact.emergency_contact_phone}</span> : null}
+                {contact.emergency_contact_phone ? <span className="tabular muted">{formatPhone(contact.emergency_contact_phone)}</span> : null}
               </span>
             ) : (
               <span className="muted">—</span>
