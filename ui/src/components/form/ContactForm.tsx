@@ -29,6 +29,7 @@ import {
 import { pluralize } from "../../lib/format";
 import { Button } from "../Button";
 import { Icon } from "../Icon";
+import { BirthdayField } from "./BirthdayField";
 import { ContactPointListEditor } from "./ContactPointListEditor";
 import { FieldErrors, type ShownError } from "./FieldErrors";
 import { KeyValueEditor } from "./KeyValueEditor";
@@ -270,21 +271,12 @@ export function ContactForm({ contact, onCancel, onSaved, tagSuggestions = [], n
           <h3 className="form-section__title" id={fieldId("personal-heading")}>
             Personal details
           </h3>
-          <div className="form-grid">
-            <TextField
-              id={fieldId("date_of_birth")}
-              label="Date of birth"
-              value={state.dateOfBirth}
-              onValueChange={(value) => update("dateOfBirth", value, "date_of_birth")}
-              errors={errorsFor("date_of_birth")}
-              placeholder="YYYY-MM-DD"
-              hint="Year-month-day, e.g. 1986-04-23"
-              inputMode="numeric"
-              autoComplete="off"
-              maxLength={10}
-              testId="field-date_of_birth"
-            />
-          </div>
+          <BirthdayField
+            id={fieldId("date_of_birth")}
+            value={state.dateOfBirth}
+            onValueChange={(value) => update("dateOfBirth", value, "date_of_birth")}
+            errors={errorsFor("date_of_birth")}
+          />
           <fieldset className="fieldset">
             <legend className="fieldset__legend">Address</legend>
             <FieldErrors errors={errorsFor("address")} />

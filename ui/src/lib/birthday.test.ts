@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { birthdayProblem, dayFirst, joinBirthday, splitBirthday } from "./birthday";
+
+const today = new Date(2026, 11, 7);
+
+describe("birthday", () => {
+  it("keeps the stored YYYY-MM-DD shape, with missing parts empty", () => {
+    expect(joinBirthday({ year: "1986", month: "4", day: "23" })).toBe("1986-04-23");
+    expect(joinBirthday({ year: "", month: "4", day: "23" })).toBe("-04-23");
+    expect(joinBirthday({ year: "", month: "", day: "" })).toBe("");
+    expect(splitBirthday("1986-04-23")).toEqual({ year: "1986", month: "4", day: "23" });
+    expect(splitBirthday("-04-23")).toEqual({ year: "", month: "4", day: "23" });
+    expect(splitBirthday("")).toEqual({ year: "", month: "", day: "" });
+  });
+
+  it("says in plain words what keeps a birthday from being saved", () => {
+    expect(birthdayProblem("", today)).toBeNull();
+    expect(birthdayProblem("1986-04-23", today)).toBeNull();
+    expect(birthdayProblem("2000-02-29", today)).toBeNull();
+    expect(birthdayProblem("-04-23", today)).toContain("Add the year");
+    expect(birthdayProblem("1986--23", today)).toBe("Choose both the day and the month.");
+    expect(birthdayProblem("1986-02-30", today)).toBe("That day does not exist in that month.");
+    expect(birthdayProblem("1999-02-29", today)).toBe("That day does not exist in that month.");
+    expect(birthdayProblem("86-04-23", today)).toContain("four digits");
+    expect(birthdayProblem("1850-04-23", today)).toBe("Use a year from 1900 to 2026.");
+    expect(birthdayProblem("2026-12-24", today)).toBe("A birthday cannot be in the future.");
+  });
+
+  it("orders day and month as the user writes dates", () => {
+    expect(dayFirst("en-US")).toBe(false);
+    expect(dayFirst("en-GB")).toBe(true);
+    expect(dayFirst("de-DE")).toBe(true);
+  });
+});
