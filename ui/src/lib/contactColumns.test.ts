@@ -19,7 +19,7 @@ describe("contact table columns", () => {
 
   it("keeps only the chosen columns, in table order", () => {
     expect(columnsThatFit(["updated", "email"], 1400)).toEqual(["name", "email", "updated"]);
-    expect(gridTemplate(["name", "updated"])).toBe("44px minmax(180px, 2fr) 92px");
+    expect(gridTemplate(["name", "updated"])).toBe("44px minmax(170px, 1.6fr) 104px");
   });
 
   it("remembers the chosen columns and ignores damaged values", () => {

@@ -16,15 +16,19 @@ export type ColumnSpec = {
   priority: number;
 };
 
-/** Email and tags get the room; "Updated" only needs "3 days ago". */
+/**
+ * Email gets the most room (a whole address is ~200 px), then name and tags; stage, status and
+ * "Updated" only what their longest text needs ("Referring Client", "Dec 31, 2025" and its
+ * sortable heading).
+ */
 export const COLUMN_SPECS: readonly ColumnSpec[] = [
-  { id: "name", label: "Name", sort: "name", min: 180, track: "minmax(180px, 2fr)", priority: 0 },
-  { id: "email", label: "Email", min: 170, track: "minmax(170px, 2.2fr)", priority: 1 },
-  { id: "phone", label: "Phone", min: 136, track: "minmax(136px, 1fr)", priority: 4 },
-  { id: "stage", label: "Stage", sort: "stage", min: 136, track: "136px", priority: 2 },
-  { id: "status", label: "Status", min: 96, track: "96px", priority: 3 },
-  { id: "tags", label: "Tags", min: 140, track: "minmax(140px, 1.8fr)", priority: 5 },
-  { id: "updated", label: "Updated", sort: "updated", min: 92, track: "92px", priority: 6 },
+  { id: "name", label: "Name", sort: "name", min: 170, track: "minmax(170px, 1.6fr)", priority: 0 },
+  { id: "email", label: "Email", min: 200, track: "minmax(200px, 2.4fr)", priority: 1 },
+  { id: "phone", label: "Phone", min: 128, track: "minmax(128px, 1fr)", priority: 4 },
+  { id: "stage", label: "Stage", sort: "stage", min: 124, track: "124px", priority: 2 },
+  { id: "status", label: "Status", min: 92, track: "92px", priority: 3 },
+  { id: "tags", label: "Tags", min: 120, track: "minmax(120px, 1.6fr)", priority: 5 },
+  { id: "updated", label: "Updated", sort: "updated", min: 104, track: "104px", priority: 6 },
 ];
 
 export const ALL_COLUMNS: readonly ColumnId[] = COLUMN_SPECS.map((column) => column.id);

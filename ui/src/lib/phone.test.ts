@@ -12,6 +12,13 @@ describe("formatPhone", () => {
     expect(formatPhone("+12068727755", "DE")).toBe("+1 206 872 7755");
   });
 
+  it("uses the national format for a number of the user's calling code whose exact country is unknown", () => {
+    // +1 555 … belongs to no area code, so its exact country is unknown; the calling code is ours.
+    expect(formatPhone("+15555551234", "US")).toBe("(555) 555-1234");
+    expect(formatPhone("+15555551234", "CA")).toBe("(555) 555-1234");
+    expect(formatPhone("+15555551234", "GB")).toBe("+1 555 555 1234");
+  });
+
   it("reads a national number in the user's region", () => {
     expect(formatPhone("2068727755", "US")).toBe("(206) 872-7755");
   });

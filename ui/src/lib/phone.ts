@@ -3,7 +3,7 @@
 // ("(206) 872-7755") and in international format for other countries ("+44 20 7946 0958").
 // The "min" metadata is enough for formatting and keeps the bundle small.
 
-import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/min";
+import { getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/min";
 
 /** The region of the user's locale ("en-US" -> "US"), if the locale names or implies one. */
 export function userRegion(locale: string | undefined = globalThis.navigator?.language): CountryCode | undefined {
@@ -22,6 +22,18 @@ export function formatPhone(raw: string, region: CountryCode | undefined = userR
   if (!text) return raw;
   const parsed = parsePhoneNumberFromString(text, region);
   if (!parsed || !parsed.isPossible()) return raw;
-  if (region && parsed.country === region) return parsed.formatNational();
+  // Same country, or the same calling code when the number's exact country is not known
+  // (numbers such as +1 415 555 …): the national format is what the user dials.
+  if (region && (parsed.country === region || (!parsed.country && parsed.countryCallingCode === callingCode(region)))) {
+    return parsed.formatNational();
+  }
   return parsed.formatInternational();
+}
+
+function callingCode(region: CountryCode): string | null {
+  try {
+    return getCountryCallingCode(region);
+  } catch {
+    return null;
+  }
 }

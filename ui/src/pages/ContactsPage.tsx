@@ -15,6 +15,7 @@ import { ContactDetail } from "../components/contacts/ContactDetail";
 import { ContactsEmptyState } from "../components/contacts/ContactsEmptyState";
 import { ContactTable } from "../components/contacts/ContactTable";
 import { ContactToolbar } from "../components/contacts/ContactToolbar";
+import { ColumnMenu } from "../components/contacts/ColumnMenu";
 import { SelectionBar } from "../components/contacts/SelectionBar";
 import { EmptyState } from "../components/EmptyState";
 import { ContactFormDialog } from "../components/form/ContactFormDialog";
@@ -268,6 +269,15 @@ export function ContactsPage({ command }: ContactsPageProps) {
           </p>
         </div>
         <div className="page__actions">
+          {showEmpty ? null : (
+            <ColumnMenu
+              chosen={chosenColumns}
+              onChange={(columns) => {
+                setChosenColumns(columns);
+                saveChosenColumns(columns);
+              }}
+            />
+          )}
           <Button icon="upload" onClick={() => setImportOpen(true)} data-testid="import-open">
             Import
           </Button>
@@ -298,11 +308,6 @@ export function ContactsPage({ command }: ContactsPageProps) {
           onClearFilters={() => {
             setSearchText("");
             setBaseFilters((current) => clearFilters(current));
-          }}
-          columns={chosenColumns}
-          onColumnsChange={(columns) => {
-            setChosenColumns(columns);
-            saveChosenColumns(columns);
           }}
         />
       )}

@@ -1,4 +1,4 @@
-import { useRef } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { COLUMN_SPECS, type ColumnId } from "../../lib/contactColumns";
 import { Checkbox } from "../Checkbox";
 import { Icon } from "../Icon";
@@ -11,6 +11,19 @@ type ColumnMenuProps = {
 /** Which columns the contacts table shows. Name always shows; the choice is remembered. */
 export function ColumnMenu({ chosen, onChange }: ColumnMenuProps) {
   const detailsRef = useRef<HTMLDetailsElement>(null);
+  const headingId = useId();
+  const [open, setOpen] = useState(false);
+
+  // A menu closes when the user clicks elsewhere.
+  useEffect(() => {
+    if (!open) return;
+    const onPointerDown = (event: PointerEvent) => {
+      const details = detailsRef.current;
+      if (details && event.target instanceof Node && !details.contains(event.target)) details.open = false;
+    };
+    document.addEventListener("pointerdown", onPointerDown);
+    return () => document.removeEventListener("pointerdown", onPointerDown);
+  }, [open]);
   const toggle = (id: ColumnId, shown: boolean) => {
     const next = COLUMN_SPECS.map((column) => column.id).filter((column) =>
       column === id ? shown : column === "name" || chosen.includes(column),
@@ -22,6 +35,7 @@ export function ColumnMenu({ chosen, onChange }: ColumnMenuProps) {
       ref={detailsRef}
       className="column-menu"
       data-testid="column-menu"
+      onToggle={(event) => setOpen(event.currentTarget.open)}
       onKeyDown={(event) => {
         if (event.key === "Escape" && detailsRef.current?.open) {
           event.preventDefault();
@@ -31,12 +45,14 @@ export function ColumnMenu({ chosen, onChange }: ColumnMenuProps) {
         }
       }}
     >
-      <summary className="button button--ghost button--sm column-menu__toggle" data-testid="column-menu-toggle">
-        <Icon name="filter" size={16} />
+      <summary className="button button--ghost column-menu__toggle" data-testid="column-menu-toggle">
+        <Icon name="columns" size={16} />
         Columns
       </summary>
-      <fieldset className="column-menu__panel">
-        <legend className="column-menu__legend">Show columns</legend>
+      <div className="column-menu__panel" role="group" aria-labelledby={headingId}>
+        <p id={headingId} className="column-menu__heading">
+          Show columns
+        </p>
         {COLUMN_SPECS.map((column) => (
           <label key={column.id} className="checkbox-row">
             <Checkbox
@@ -49,7 +65,7 @@ export function ColumnMenu({ chosen, onChange }: ColumnMenuProps) {
           </label>
         ))}
         <p className="muted small">Columns that do not fit the window are left out until there is room.</p>
-      </fieldset>
+      </div>
     </details>
   );
 }

@@ -11,12 +11,10 @@ import {
   isContactSource,
   isLifecycleStage,
 } from "../../lib/labels";
-import type { ColumnId } from "../../lib/contactColumns";
 import type { ContactFilters } from "../../lib/contactPageCache";
 import { Button } from "../Button";
 import { Icon } from "../Icon";
 import { Select } from "../Select";
-import { ColumnMenu } from "./ColumnMenu";
 
 type ContactToolbarProps = {
   searchText: string;
@@ -28,9 +26,6 @@ type ContactToolbarProps = {
   tags: TagCount[];
   filtersActive: boolean;
   onClearFilters: () => void;
-  /** The table's chosen columns, for the Columns menu (left out when not given). */
-  columns?: readonly ColumnId[];
-  onColumnsChange?: (columns: ColumnId[]) => void;
 };
 
 export function ContactToolbar({
@@ -43,8 +38,6 @@ export function ContactToolbar({
   tags,
   filtersActive,
   onClearFilters,
-  columns,
-  onColumnsChange,
 }: ContactToolbarProps) {
   const tagOptions = [{ value: "", label: "Any tag" }, ...tags.map((tag) => ({ value: tag.name, label: `${tag.name} (${tag.count})` }))];
   // Keep a selected tag visible even if it disappeared from the list.
@@ -125,7 +118,6 @@ export function ContactToolbar({
           </Button>
         ) : null}
       </div>
-      {columns && onColumnsChange ? <ColumnMenu chosen={columns} onChange={onColumnsChange} /> : null}
     </div>
   );
 }
