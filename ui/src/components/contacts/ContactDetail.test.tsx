@@ -1,16 +1,19 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
+import { layerStack } from "../../lib/layerStack";
 import { contactFixture, emptyContactExtras, summaryFixture } from "../../test/fixtures";
 import { mockCommands } from "../../test/tauriMock";
 import { ToastProvider } from "../Toasts";
 import { ContactDetail } from "./ContactDetail";
 
-function renderDetail() {
+function renderDetail(onClose = vi.fn()) {
   render(
     <ToastProvider>
-      <ContactDetail contactId="c1" refreshToken={0} onClose={vi.fn()} onEdit={vi.fn()} onDeleted={vi.fn()} />
+      <ContactDetail contactId="c1" refreshToken={0} onClose={onClose} onEdit={vi.fn()} onDeleted={vi.fn()} />
     </ToastProvider>,
   );
+  return { onClose, user: userEvent.setup() };
 }
 
 describe("ContactDetail", () => {
@@ -46,5 +49,36 @@ describe("ContactDetail", () => {
     await waitFor(() => expect(detail.textContent).toContain("(206) 872-7755"));
     expect(detail.textContent).toContain("+44 20 7946 0958");
     expect(detail.textContent).not.toContain("+12068727755");
+  });
+
+  it("asks before closing when a call being logged has unsaved text, and closes at once otherwise", async () => {
+    const contact = contactFixture(summaryFixture(1, { display_name: "Maya Lindqvist" }));
+    mockCommands({ contacts_get: () => contact, ...emptyContactExtras });
+    const { onClose, user } = renderDetail();
+    const detail = await screen.findByTestId("contact-detail");
+    await waitFor(() => expect(within(detail).getByTestId("contact-detail-name").textContent).toBe("Maya Lindqvist"));
+
+    await user.click(screen.getByTestId("composer-interaction-tab"));
+    await user.type(screen.getByTestId("interaction-subject"), "Intake call");
+    // Escape, as the app's keyboard handler hands it to the topmost layer.
+    layerStack.escape();
+    await screen.findByRole("dialog", { name: "Discard your changes?" });
+    expect(onClose).not.toHaveBeenCalled();
+    await user.click(screen.getByTestId("discard-changes-keep"));
+    expect((screen.getByTestId("interaction-subject") as HTMLInputElement).value).toBe("Intake call");
+
+    await user.click(within(detail).getByRole("button", { name: "Close" }));
+    await user.click(await screen.findByTestId("discard-changes-confirm"));
+    expect(onClose).toHaveBeenCalledTimes(1);
+  });
+
+  it("closes at once when nothing was typed", async () => {
+    const contact = contactFixture(summaryFixture(1, { display_name: "Maya Lindqvist" }));
+    mockCommands({ contacts_get: () => contact, ...emptyContactExtras });
+    const { onClose } = renderDetail();
+    await screen.findByTestId("contact-detail-name");
+    layerStack.escape();
+    expect(onClose).toHaveBeenCalledTimes(1);
+    expect(screen.queryByTestId("discard-changes-dialog")).toBeNull();
   });
 });

@@ -7,6 +7,7 @@ import { Avatar } from "../Avatar";
 import { Button } from "../Button";
 import { EmptyState } from "../EmptyState";
 import { Icon } from "../Icon";
+import { DiscardChangesDialog } from "../DiscardChangesDialog";
 import { Overlay } from "../Overlay";
 import { StagePill, StatusBadge, TagList } from "../StagePill";
 import { useToasts } from "../Toasts";
@@ -40,6 +41,13 @@ export function ContactDetail({ contactId, refreshToken, onClose, onEdit, onDele
   const [exporting, setExporting] = useState(false);
   // Bumped when a note or interaction was added here, to reload notes and the timeline.
   const [activity, setActivity] = useState(0);
+  // A note or a logged call typed and not saved yet: closing the contact asks first.
+  const [draftDirty, setDraftDirty] = useState(false);
+  const [confirmingClose, setConfirmingClose] = useState(false);
+  const requestClose = () => {
+    if (draftDirty) setConfirmingClose(true);
+    else onClose();
+  };
 
   useEffect(() => {
     if (!contactId) return;
@@ -95,63 +103,75 @@ export function ContactDetail({ contactId, refreshToken, onClose, onEdit, onDele
   const contact = state.status === "ready" ? state.contact : null;
 
   return (
-    <Overlay
-      open={contactId !== null}
-      onClose={onClose}
-      variant="sheet"
-      size="md"
-      title={contact ? "Contact" : "Contact details"}
-      testId="contact-detail"
-      headerActions={
-        contact ? (
-          <>
-            <Button
-              size="sm"
-              variant="ghost"
-              icon="upload"
-              busy={exporting}
-              onClick={() => exportClient(contact)}
-              title="Everything about this client as JSON, for a data subject request"
-              data-testid="contact-export-button"
-            >
-              Export this client's data
-            </Button>
-            <Button size="sm" icon="edit" onClick={() => onEdit(contact)} data-testid="contact-edit-button">
-              Edit
-            </Button>
-            <Button
-              size="sm"
-              variant="danger-ghost"
-              icon="trash"
-              busy={deleting}
-              onClick={() => remove(contact)}
-              data-testid="contact-delete-button"
-            >
-              Delete
-            </Button>
-          </>
-        ) : null
-      }
-    >
-      {state.status === "loading" ? (
-        <div className="detail-loading" aria-busy="true">
-          <span className="skeleton skeleton--avatar" />
-          <span className="skeleton skeleton--title" />
-          <span className="skeleton skeleton--text" />
-        </div>
-      ) : state.status === "error" ? (
-        <EmptyState icon="alert" title="This contact could not be loaded">
-          <p>{state.message}</p>
-        </EmptyState>
-      ) : (
-        <ContactDetailBody
-          contact={state.contact}
-          notes={state.notes}
-          activityToken={refreshToken + activity}
-          onActivity={() => setActivity((count) => count + 1)}
-        />
-      )}
-    </Overlay>
+    <>
+      <Overlay
+        open={contactId !== null}
+        onClose={requestClose}
+        variant="sheet"
+        size="md"
+        title={contact ? "Contact" : "Contact details"}
+        testId="contact-detail"
+        headerActions={
+          contact ? (
+            <>
+              <Button
+                size="sm"
+                variant="ghost"
+                icon="upload"
+                busy={exporting}
+                onClick={() => exportClient(contact)}
+                title="Everything about this client as JSON, for a data subject request"
+                data-testid="contact-export-button"
+              >
+                Export this client's data
+              </Button>
+              <Button size="sm" icon="edit" onClick={() => onEdit(contact)} data-testid="contact-edit-button">
+                Edit
+              </Button>
+              <Button
+                size="sm"
+                variant="danger-ghost"
+                icon="trash"
+                busy={deleting}
+                onClick={() => remove(contact)}
+                data-testid="contact-delete-button"
+              >
+                Delete
+              </Button>
+            </>
+          ) : null
+        }
+      >
+        {state.status === "loading" ? (
+          <div className="detail-loading" aria-busy="true">
+            <span className="skeleton skeleton--avatar" />
+            <span className="skeleton skeleton--title" />
+            <span className="skeleton skeleton--text" />
+          </div>
+        ) : state.status === "error" ? (
+          <EmptyState icon="alert" title="This contact could not be loaded">
+            <p>{state.message}</p>
+          </EmptyState>
+        ) : (
+          <ContactDetailBody
+            contact={state.contact}
+            notes={state.notes}
+            activityToken={refreshToken + activity}
+            onActivity={() => setActivity((count) => count + 1)}
+            onDraftChange={setDraftDirty}
+          />
+        )}
+      </Overlay>
+      <DiscardChangesDialog
+        open={confirmingClose}
+        onKeepEditing={() => setConfirmingClose(false)}
+        onDiscard={() => {
+          setConfirmingClose(false);
+          setDraftDirty(false);
+          onClose();
+        }}
+      />
+    </>
   );
 }
 
@@ -160,9 +180,11 @@ type ContactDetailBodyProps = {
   notes: Note[] | null;
   activityToken: number;
   onActivity: () => void;
+  /** Whether the note or call being written holds unsaved text. */
+  onDraftChange: (dirty: boolean) => void;
 };
 
-function ContactDetailBody({ contact, notes, activityToken, onActivity }: ContactDetailBodyProps) {
+function ContactDetailBody({ contact, notes, activityToken, onActivity, onDraftChange }: ContactDetailBodyProps) {
   const [composer, setComposer] = useState<"note" | "interaction">("note");
   const notesById = useMemo(() => new Map((notes ?? []).map((note) => [note.id, note])), [notes]);
   const address = contact.address;
@@ -300,9 +322,9 @@ function ContactDetailBody({ contact, notes, activityToken, onActivity }: Contac
         </div>
         <div role="tabpanel">
           {composer === "note" ? (
-            <NoteEditor contactId={contact.id} onSaved={onActivity} />
+            <NoteEditor contactId={contact.id} onSaved={onActivity} onDirtyChange={onDraftChange} />
           ) : (
-            <InteractionForm contactId={contact.id} onSaved={onActivity} />
+            <InteractionForm contactId={contact.id} onSaved={onActivity} onDirtyChange={onDraftChange} />
           )}
         </div>
       </DetailSection>

@@ -173,7 +173,7 @@ describe("ActivitySection (Settings → Activity)", () => {
     let accounts: unknown[] = [];
     mockCommands({
       jobs_list: jobsFrom(() => [googleDone, googleDead, backupDone]),
-      google_status: () => ({ accounts, token_storage: { backend: "keyring", reason: null } }),
+      google_status: () => ({ accounts, token_storage: { backend: "keyring", notice: null, keyring: { status: "available" } } }),
     });
     renderPage();
     const finished = await screen.findByTestId("jobs-section-finished");
