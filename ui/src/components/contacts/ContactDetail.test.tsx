@@ -43,12 +43,23 @@ describe("ContactDetail", () => {
       emergency_contact_name: "Jon",
       emergency_contact_phone: "+442079460958",
     };
-    mockCommands({ contacts_get: () => contact, ...emptyContactExtras });
+    mockCommands({
+      contacts_get: () => contact,
+      ...emptyContactExtras,
+      identities_list_for_contact: () => [
+        { identity_id: null, kind: "phone", value: "+12068727755", provider: "phone" },
+        { identity_id: "i1", kind: "email", value: "maya@studio.example", provider: "outlook_import" },
+      ],
+    });
     renderDetail();
     const detail = await screen.findByTestId("contact-detail");
     await waitFor(() => expect(detail.textContent).toContain("(206) 872-7755"));
     expect(detail.textContent).toContain("+44 20 7946 0958");
+    const identities = await screen.findByTestId("identities-list");
+    expect(identities.textContent).toContain("(206) 872-7755");
+    expect(identities.textContent).toContain("Outlook import");
     expect(detail.textContent).not.toContain("+12068727755");
+    expect(detail.textContent).not.toContain("outlook_import");
   });
 
   it("asks before closing when a call being logged has unsaved text, and closes at once otherwise", async () => {
