@@ -1,26 +1,30 @@
-// A birthday typed as day, month and year. The form keeps it as one string in the stored
-// shape, "YYYY-MM-DD", with missing parts left empty ("-04-23": no year yet), so a half-filled
-// birthday survives re-renders and is caught before saving.
-//
-// The backend stores a full date only (omnicrm-core contacts/validation.rs: YYYY-MM-DD, 1900 or
-// later, not in the future), so a birthday without its year cannot be saved yet; the form says
-// so in plain words instead of sending something the backend refuses.
+// A birthday typed as day, month and an optional year. The form keeps it as one string in the
+// shape the backend stores (omnicrm-core contacts/validation.rs): "YYYY-MM-DD" (1900 or later,
+// not in the future), or "--MM-DD" for a birthday without its year, as vCard writes it. A
+// half-filled birthday keeps the same shape with the missing parts empty ("1986--23",
+// "--04-"), so it survives re-renders and is caught before saving.
 
 export type BirthdayParts = { year: string; month: string; day: string };
 
 export const EMPTY_BIRTHDAY: BirthdayParts = { year: "", month: "", day: "" };
 
+const withoutLeadingZero = (text: string) => text.replace(/^0(?=\d)/, "");
+
 export function splitBirthday(value: string): BirthdayParts {
-  const match = /^(\d*)-(\d*)-(\d*)$/.exec(value.trim());
+  const text = value.trim();
+  const yearless = /^--(\d*)-(\d*)$/.exec(text);
+  if (yearless) return { year: "", month: withoutLeadingZero(yearless[1]), day: withoutLeadingZero(yearless[2]) };
+  const match = /^(\d*)-(\d*)-(\d*)$/.exec(text);
   if (!match) return EMPTY_BIRTHDAY;
-  return { year: match[1], month: match[2].replace(/^0(?=\d)/, ""), day: match[3].replace(/^0(?=\d)/, "") };
+  return { year: match[1], month: withoutLeadingZero(match[2]), day: withoutLeadingZero(match[3]) };
 }
 
 export function joinBirthday(parts: BirthdayParts): string {
   const year = parts.year.trim();
   const month = parts.month ? parts.month.padStart(2, "0") : "";
   const day = parts.day ? parts.day.padStart(2, "0") : "";
-  return year || month || day ? `${year}-${month}-${day}` : "";
+  if (!year && !month && !day) return "";
+  return year ? `${year}-${month}-${day}` : `--${month}-${day}`;
 }
 
 export function daysInMonth(month: number, year: number | null): number {
@@ -33,8 +37,9 @@ export function birthdayProblem(value: string, today: Date = new Date()): string
   if (!value.trim()) return null;
   const parts = splitBirthday(value);
   if (!parts.day || !parts.month) return "Choose both the day and the month.";
-  if (!parts.year) return "Add the year too: OmniCRM can only save a birthday with its year for now.";
-  if (!/^\d{4}$/.test(parts.year)) return "Write the year with four digits, e.g. 1986.";
+  // Without a year: any day of the month, 29 February included.
+  if (!parts.year) return Number(parts.day) > daysInMonth(Number(parts.month), null) ? "That day does not exist in that month." : null;
+  if (!/^\d{4}$/.test(parts.year)) return "Write the year with four digits, e.g. 1986, or leave it empty.";
   const year = Number(parts.year);
   const month = Number(parts.month);
   const day = Number(parts.day);
@@ -56,4 +61,18 @@ export function dayFirst(locale?: string): boolean {
 export function monthNames(locale?: string): string[] {
   const format = new Intl.DateTimeFormat(locale, { month: "long" });
   return Array.from({ length: 12 }, (_, index) => format.format(new Date(2000, index, 1)));
+}
+
+/** A stored birthday for reading: "Apr 23, 1986", or "April 23" without a year. */
+export function formatBirthday(value: string | null | undefined, locale?: string): string {
+  if (!value) return "—";
+  const yearless = /^--(\d{2})-(\d{2})$/.exec(value);
+  if (yearless) {
+    const date = new Date(2000, Number(yearless[1]) - 1, Number(yearless[2]));
+    return new Intl.DateTimeFormat(locale, { month: "long", day: "numeric" }).format(date);
+  }
+  const full = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!full) return value;
+  const date = new Date(Number(full[1]), Number(full[2]) - 1, Number(full[3]));
+  return new Intl.DateTimeFormat(locale, { year: "numeric", month: "short", day: "numeric" }).format(date);
 }

@@ -2,6 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import type { Contact, DuplicateSuggestion, MergeOutcome } from "../api";
+import { MERGE_FIELD_ROWS } from "../components/duplicates/MergeDialog";
 import { ToastProvider } from "../components/Toasts";
 import { contactFixture, summaryFixture } from "../test/fixtures";
 import { appError, callsTo, mockCommands } from "../test/tauriMock";
@@ -142,5 +143,14 @@ describe("DuplicatesPage", () => {
     await user.click(within(dialog).getByTestId("merge-confirm"));
     const error = await within(dialog).findByTestId("field-error-survivor_id");
     expect(error.textContent).toBe("Survivor id: is not one of the merged contacts");
+  });
+
+  it("shows the birthdays to choose between as dates, with or without the year", () => {
+    const row = MERGE_FIELD_ROWS.find((item) => item.key === "date_of_birth");
+    if (!row) throw new Error("no birthday row");
+    const base = contactFixture(summaryFixture(1));
+    expect(row.show({ ...base, date_of_birth: "--04-23" })).toBe(new Intl.DateTimeFormat(undefined, { month: "long", day: "numeric" }).format(new Date(2000, 3, 23)));
+    expect(row.show({ ...base, date_of_birth: "--04-23" })).not.toContain("--");
+    expect(row.show({ ...base, date_of_birth: null })).toBe("");
   });
 });

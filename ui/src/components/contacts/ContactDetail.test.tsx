@@ -42,6 +42,7 @@ describe("ContactDetail", () => {
       phones: [{ number: "+12068727755", label: null, is_primary: true }],
       emergency_contact_name: "Jon",
       emergency_contact_phone: "+442079460958",
+      date_of_birth: "--04-23",
     };
     mockCommands({
       contacts_get: () => contact,
@@ -60,6 +61,9 @@ describe("ContactDetail", () => {
     expect(identities.textContent).toContain("Outlook import");
     expect(detail.textContent).not.toContain("+12068727755");
     expect(detail.textContent).not.toContain("outlook_import");
+    // A birthday without a year reads as a day of the year, not "--04-23".
+    expect(detail.textContent).toContain("April 23");
+    expect(detail.textContent).not.toContain("--04-23");
   });
 
   it("asks before closing when a call being logged has unsaved text, and closes at once otherwise", async () => {

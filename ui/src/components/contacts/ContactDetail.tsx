@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { api, type ChangeReceipt, type Contact, type JsonValue, type Note } from "../../api";
-import { formatCalendarDate, formatDateTime, humanizeKey } from "../../lib/format";
+import { formatDateTime, humanizeKey } from "../../lib/format";
+import { formatBirthday } from "../../lib/birthday";
 import { SOURCE_LABELS } from "../../lib/labels";
 import { formatPhone } from "../../lib/phone";
 import { Avatar } from "../Avatar";
@@ -261,7 +262,7 @@ function ContactDetailBody({ contact, notes, activityToken, onActivity, onDraftC
               <span className="muted">None</span>
             )}
           </DetailItem>
-          <DetailItem label="Date of birth">{contact.date_of_birth ? formatCalendarDate(contact.date_of_birth) : <span className="muted">—</span>}</DetailItem>
+          <DetailItem label="Date of birth">{contact.date_of_birth ? formatBirthday(contact.date_of_birth) : <span className="muted">—</span>}</DetailItem>
         </dl>
       </DetailSection>
 

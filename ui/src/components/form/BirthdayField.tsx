@@ -5,7 +5,7 @@ import { describedBy, FieldErrors, type ShownError } from "./FieldErrors";
 
 type BirthdayFieldProps = {
   id: string;
-  /** "YYYY-MM-DD", with missing parts empty ("-04-23"), or "" for none. */
+  /** "YYYY-MM-DD", "--MM-DD" without a year, missing parts empty while being filled, or "" for none. */
   value: string;
   onValueChange: (value: string) => void;
   errors: ShownError[];
@@ -13,8 +13,9 @@ type BirthdayFieldProps = {
 };
 
 /**
- * Date of birth as day and month menus and a year box, in the order the user writes dates.
- * No calendar to page back through decades, and nothing to type in a fixed pattern.
+ * Date of birth as day and month menus and an optional year box, in the order the user writes
+ * dates. No calendar to page back through decades, nothing to type in a fixed pattern, and a
+ * birthday without its year is fine (stored as --MM-DD).
  */
 export function BirthdayField({ id, value, onValueChange, errors, testId = "field-date_of_birth" }: BirthdayFieldProps) {
   const parts = splitBirthday(value);
@@ -77,7 +78,7 @@ export function BirthdayField({ id, value, onValueChange, errors, testId = "fiel
             onChange={(event) => change("year", event.target.value.replace(/\D/g, "").slice(0, 4))}
             inputMode="numeric"
             autoComplete="off"
-            placeholder="e.g. 1986"
+            placeholder="Optional"
             maxLength={4}
             aria-invalid={invalid}
             aria-describedby={describedByIds}
@@ -91,7 +92,7 @@ export function BirthdayField({ id, value, onValueChange, errors, testId = "fiel
         ) : null}
       </div>
       <p id={hintId} className="field__hint">
-        Choose the day and month, then type the year.
+        The year is optional: leave it empty if you only know the birthday.
       </p>
       <FieldErrors errors={errors} />
     </fieldset>

@@ -154,7 +154,7 @@ describe("ContactForm", () => {
     expect(input.emails).toEqual([]);
   });
 
-  it("takes the date of birth as day, month and year, and says plainly when the year is missing", async () => {
+  it("takes the date of birth as day, month and an optional year (without one it is stored as --MM-DD)", async () => {
     mockCommands({ contacts_create: (args) => ({ ...(args.input as object), id: "c1" }) });
     const { user, onSaved } = renderForm();
     await user.type(screen.getByTestId("field-display_name"), "Maya");
@@ -163,23 +163,41 @@ describe("ContactForm", () => {
     expect(within(birthday).getByLabelText("Month").tagName).toBe("SELECT");
     expect(within(birthday).getByRole("option", { name: "April" })).toBeTruthy();
 
+    // Only the day: the form says what is missing and sends nothing.
     await user.selectOptions(within(birthday).getByLabelText("Day"), "23");
-    await user.selectOptions(within(birthday).getByLabelText("Month"), "April");
     await user.click(screen.getByTestId("contact-form-submit"));
     const error = await screen.findByTestId("field-error-date_of_birth");
-    expect(error.textContent).toContain("Add the year too");
+    expect(error.textContent).toBe("Choose both the day and the month.");
     expect(callsTo("contacts_create")).toHaveLength(0);
-    expect(within(birthday).getByLabelText("Year").getAttribute("aria-invalid")).toBe("true");
+    expect(within(birthday).getByLabelText("Month").getAttribute("aria-invalid")).toBe("true");
 
-    await user.type(within(birthday).getByLabelText("Year"), "1986");
+    await user.selectOptions(within(birthday).getByLabelText("Month"), "April");
     await user.click(screen.getByTestId("contact-form-submit"));
     await waitFor(() => expect(onSaved).toHaveBeenCalled());
     const [{ input }] = callsTo("contacts_create") as Array<{ input: ContactInput }>;
-    expect(input.date_of_birth).toBe("1986-04-23");
+    expect(input.date_of_birth).toBe("--04-23");
   });
 
-  it("shows a stored date of birth in the day, month and year controls", async () => {
-    render(
+  it("saves a birthday with its year as YYYY-MM-DD", async () => {
+    mockCommands({ contacts_create: (args) => ({ ...(args.input as object), id: "c1" }) });
+    const { user, onSaved } = renderForm();
+    await user.type(screen.getByTestId("field-display_name"), "Maya");
+    await user.selectOptions(screen.getByTestId("field-date_of_birth-day"), "29");
+    await user.selectOptions(screen.getByTestId("field-date_of_birth-month"), "2");
+    await user.type(screen.getByTestId("field-date_of_birth-year"), "1999");
+    await user.click(screen.getByTestId("contact-form-submit"));
+    // 1999 had no 29 February.
+    expect((await screen.findByTestId("field-error-date_of_birth")).textContent).toBe("That day does not exist in that month.");
+    await user.clear(screen.getByTestId("field-date_of_birth-year"));
+    await user.type(screen.getByTestId("field-date_of_birth-year"), "2000");
+    await user.click(screen.getByTestId("contact-form-submit"));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    const [{ input }] = callsTo("contacts_create") as Array<{ input: ContactInput }>;
+    expect(input.date_of_birth).toBe("2000-02-29");
+  });
+
+  it("shows a stored date of birth, with or without its year, in the day, month and year controls", async () => {
+    const { unmount } = render(
       <ContactForm
         contact={{ ...contactFixture(summaryFixture(1)), date_of_birth: "1986-04-03" }}
         onCancel={vi.fn()}
@@ -189,5 +207,17 @@ describe("ContactForm", () => {
     expect((screen.getByTestId("field-date_of_birth-day") as HTMLSelectElement).value).toBe("3");
     expect((screen.getByTestId("field-date_of_birth-month") as HTMLSelectElement).value).toBe("4");
     expect((screen.getByTestId("field-date_of_birth-year") as HTMLInputElement).value).toBe("1986");
+    unmount();
+
+    render(
+      <ContactForm
+        contact={{ ...contactFixture(summaryFixture(1)), date_of_birth: "--12-24" }}
+        onCancel={vi.fn()}
+        onSaved={vi.fn()}
+      />,
+    );
+    expect((screen.getByTestId("field-date_of_birth-day") as HTMLSelectElement).value).toBe("24");
+    expect((screen.getByTestId("field-date_of_birth-month") as HTMLSelectElement).value).toBe("12");
+    expect((screen.getByTestId("field-date_of_birth-year") as HTMLInputElement).value).toBe("");
   });
 });
