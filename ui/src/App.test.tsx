@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { App } from "./App";
 import { ToastProvider } from "./components/Toasts";
 import type { JobInfo } from "./api";
+import { aiOffNoKey } from "./test/aiFixtures";
 import { eventBus } from "./test/eventBus";
 import { emptyDashboard, jobChange, jobFixture, jobsFrom } from "./test/fixtures";
 import { mockCommands } from "./test/tauriMock";
@@ -161,5 +162,37 @@ describe("App start-up", () => {
     const screenMessage = await screen.findByTestId("startup-error");
     expect(screenMessage.textContent).toContain(message);
     expect(screen.queryByTestId("contacts-page")).toBeNull();
+  });
+});
+
+describe("Assistant → Settings", () => {
+  it("the AI-off notice's link opens Settings at the AI assistant section", async () => {
+    window.location.hash = "#/assistant";
+    mockCommands({
+      app_info: () => ({ version: "1.2.3", data_dir: "/tmp", schema_version: 1 }),
+      jobs_list: jobsFrom(() => []),
+      ai_status: () => aiOffNoKey,
+      ai_threads: () => [],
+      ai_proposals_pending: () => [],
+    });
+    const scrolled: string[] = [];
+    Element.prototype.scrollIntoView = function (this: Element) {
+      scrolled.push(this.id);
+    };
+    try {
+      const user = userEvent.setup();
+      render(
+        <ToastProvider>
+          <App />
+        </ToastProvider>,
+      );
+      await user.click(await screen.findByTestId("ai-off-settings-link"));
+      await screen.findByTestId("settings-page");
+      await waitFor(() => expect(scrolled).toContain("settings-ai-section"));
+      expect(screen.getByTestId("settings-nav-ai").getAttribute("aria-current")).toBe("true");
+      expect(window.location.hash).toBe("#/settings/ai");
+    } finally {
+      delete (Element.prototype as Partial<Element>).scrollIntoView;
+    }
   });
 });

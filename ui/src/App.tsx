@@ -122,9 +122,10 @@ export function App() {
   const openFromAssistant = useCallback(
     (target: AiNavigation) => {
       if (target.kind === "contact") openContact(target.contactId);
+      else if (target.kind === "settings") openSettingsSection("ai");
       else navigate(target.kind);
     },
-    [navigate, openContact],
+    [navigate, openContact, openSettingsSection],
   );
 
   // A search result opens its contact (notes, mail and events open their contact too), or the
