@@ -211,7 +211,12 @@ export function App() {
         )}
       </main>
       <ShortcutHelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />
-      <CommandPalette open={paletteOpen} onClose={() => setPaletteOpen(false)} onOpen={openSearchHit} />
+      <CommandPalette
+        open={paletteOpen}
+        onClose={() => setPaletteOpen(false)}
+        onOpen={openSearchHit}
+        onOpenSearchSettings={() => openSettingsSection("semantic-search")}
+      />
     </div>
   );
 }

@@ -36,6 +36,8 @@ type CommandPaletteProps = {
   onClose: () => void;
   /** Opens what a result points at: its contact, or the page that holds it. */
   onOpen: (hit: SearchHit) => void;
+  /** Opens Settings → Semantic search, offered when searching by meaning is not set up. */
+  onOpenSearchSettings?: () => void;
 };
 
 /**
@@ -43,7 +45,7 @@ type CommandPaletteProps = {
  * projects), grouped by kind, each result showing why it matched; ↑/↓ move, Enter opens,
  * Escape closes.
  */
-export function CommandPalette({ open, onClose, onOpen }: CommandPaletteProps) {
+export function CommandPalette({ open, onClose, onOpen, onOpenSearchSettings }: CommandPaletteProps) {
   const [text, setText] = useState("");
   const [mode, setMode] = useState<SearchMode>("hybrid");
   const [response, setResponse] = useState<SearchResponse | null>(null);
@@ -134,6 +136,22 @@ export function CommandPalette({ open, onClose, onOpen }: CommandPaletteProps) {
         {response?.notice ? (
           <p className="notice notice--warning small" role="status" data-testid="palette-notice">
             {NOTICE_TEXT[response.notice.reason] ?? NOTICE_TEXT.embedder_unavailable}
+            {onOpenSearchSettings && response.notice.reason !== "indexing_in_progress" ? (
+              <>
+                {" "}
+                <a
+                  href="#/settings/semantic-search"
+                  data-testid="palette-open-search-settings"
+                  onClick={(event) => {
+                    event.preventDefault();
+                    onClose();
+                    onOpenSearchSettings();
+                  }}
+                >
+                  Open Semantic search settings
+                </a>
+              </>
+            ) : null}
           </p>
         ) : null}
         {error ? (
