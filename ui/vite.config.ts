@@ -25,6 +25,9 @@ export default defineConfig({
     environment: "jsdom",
     include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["src/test/setup.ts"],
+    // Layout tests read the real stylesheets (src/test/appStyles.ts); without this Vitest
+    // hands every .css import, ?raw included, over as an empty string.
+    css: { include: [/\.css/] },
     restoreMocks: true,
     // Typing into a whole form with user-event takes seconds on a loaded 2-core CI host; the
     // default 5 s made the slowest form test fail there without anything being wrong.

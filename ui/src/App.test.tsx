@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { App } from "./App";
 import { ToastProvider } from "./components/Toasts";
 import type { JobInfo } from "./api";
+import { aiOffNoKey } from "./test/aiFixtures";
 import { eventBus } from "./test/eventBus";
 import { emptyDashboard, jobChange, jobFixture, jobsFrom } from "./test/fixtures";
 import { mockCommands } from "./test/tauriMock";
@@ -61,7 +62,14 @@ describe("App shell keyboard shortcuts", () => {
     await user.keyboard("nina");
     expect((screen.getByTestId("field-display_name") as HTMLInputElement).value).toBe("nina");
     expect(screen.getAllByTestId("contact-form")).toEqual([form]);
+    // Escape on a changed form asks first; Escape again answers "keep editing".
     await user.keyboard("{Escape}");
+    await screen.findByTestId("discard-changes-dialog");
+    await user.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByTestId("discard-changes-dialog")).toBeNull());
+    expect((screen.getByTestId("field-display_name") as HTMLInputElement).value).toBe("nina");
+    await user.keyboard("{Escape}");
+    await user.click(await screen.findByTestId("discard-changes-confirm"));
     await waitFor(() => expect(screen.queryByTestId("contact-form")).toBeNull());
   });
 
@@ -78,21 +86,33 @@ describe("App shell keyboard shortcuts", () => {
 });
 
 describe("Jobs in the app shell", () => {
-  it("g j opens the Jobs page", async () => {
+  it("has no Jobs page in the main menu: g j opens Settings → Activity", async () => {
     const { user } = renderApp();
     await screen.findByTestId("contacts-page");
+    expect(screen.queryByTestId("nav-jobs")).toBeNull();
+    expect(within(screen.getByRole("navigation", { name: "Main" })).queryByText("Jobs")).toBeNull();
     await user.keyboard("gj");
-    await screen.findByTestId("jobs-page");
-    expect(screen.getByTestId("nav-jobs").getAttribute("aria-current")).toBe("page");
-    expect(document.title).toBe("Jobs · OmniCRM");
+    const activity = await screen.findByTestId("jobs-page");
+    expect(activity.closest("#settings-activity-section")).toBeTruthy();
+    expect(screen.getByTestId("nav-settings").getAttribute("aria-current")).toBe("page");
+    expect(screen.getByTestId("settings-nav-activity").getAttribute("aria-current")).toBe("true");
+    expect(document.title).toBe("Settings · OmniCRM");
+    expect(window.location.hash).toBe("#/settings/activity");
   });
 
-  it("marks the Jobs link while jobs run, and in red with a count when one gave up", async () => {
+  it("an old #/jobs link opens Settings → Activity", async () => {
+    window.location.hash = "#/jobs";
+    renderApp();
+    await screen.findByTestId("jobs-page");
+    expect(screen.getByTestId("nav-settings").getAttribute("aria-current")).toBe("page");
+  });
+
+  it("marks the Settings link while jobs run, and in red with a count when one gave up", async () => {
     const running = jobFixture("r", { status: "running", attempts: 1 });
     renderApp(() => [running]);
     const indicator = await screen.findByTestId("jobs-indicator");
     expect(indicator.getAttribute("data-state")).toBe("running");
-    expect(screen.getByTestId("nav-jobs").textContent).toContain("1 running");
+    expect(screen.getByTestId("nav-settings").textContent).toContain("1 running");
     await waitFor(() => expect(eventBus.count("job-changed")).toBeGreaterThan(0));
 
     act(() => eventBus.emit("job-changed", { ...jobChange(running), status: "succeeded", updated_at: "2026-11-22T10:00:00.000Z" }));
@@ -117,7 +137,7 @@ describe("Jobs in the app shell", () => {
     const indicator = await screen.findByTestId("jobs-indicator");
     expect(indicator.getAttribute("data-state")).toBe("failed");
     expect(indicator.textContent).toContain("1 failed job");
-    expect(screen.getByRole("link", { name: /Jobs.*1 failed job/ })).toBeTruthy();
+    expect(screen.getByRole("link", { name: /Settings.*1 failed job/ })).toBeTruthy();
     await user.click(await screen.findByTestId("toast-open-jobs"));
     const page = await screen.findByTestId("jobs-page");
     expect(within(page).getByTestId("jobs-section-dead").textContent).toContain("disk full");
@@ -142,5 +162,37 @@ describe("App start-up", () => {
     const screenMessage = await screen.findByTestId("startup-error");
     expect(screenMessage.textContent).toContain(message);
     expect(screen.queryByTestId("contacts-page")).toBeNull();
+  });
+});
+
+describe("Assistant → Settings", () => {
+  it("the AI-off notice's link opens Settings at the AI assistant section", async () => {
+    window.location.hash = "#/assistant";
+    mockCommands({
+      app_info: () => ({ version: "1.2.3", data_dir: "/tmp", schema_version: 1 }),
+      jobs_list: jobsFrom(() => []),
+      ai_status: () => aiOffNoKey,
+      ai_threads: () => [],
+      ai_proposals_pending: () => [],
+    });
+    const scrolled: string[] = [];
+    Element.prototype.scrollIntoView = function (this: Element) {
+      scrolled.push(this.id);
+    };
+    try {
+      const user = userEvent.setup();
+      render(
+        <ToastProvider>
+          <App />
+        </ToastProvider>,
+      );
+      await user.click(await screen.findByTestId("ai-off-settings-link"));
+      await screen.findByTestId("settings-page");
+      await waitFor(() => expect(scrolled).toContain("settings-ai-section"));
+      expect(screen.getByTestId("settings-nav-ai").getAttribute("aria-current")).toBe("true");
+      expect(window.location.hash).toBe("#/settings/ai");
+    } finally {
+      delete (Element.prototype as Partial<Element>).scrollIntoView;
+    }
   });
 });

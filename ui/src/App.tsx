@@ -12,8 +12,7 @@ import { AssistantPage, type AiNavigation } from "./pages/AssistantPage";
 import { ContactsPage, type ContactsCommand } from "./pages/ContactsPage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { DuplicatesPage } from "./pages/DuplicatesPage";
-import { JobsPage } from "./pages/JobsPage";
-import { SettingsPage, type SettingsFocus } from "./pages/SettingsPage";
+import { isSettingsSection, SettingsPage, type SettingsFocus, type SettingsSectionId } from "./pages/SettingsPage";
 import { TasksPage } from "./pages/TasksPage";
 
 const DEFAULT_PAGE: Page = "contacts";
@@ -24,21 +23,24 @@ const PAGE_TITLES: Record<Page, string> = {
   tasks: "Tasks",
   assistant: "Assistant",
   duplicates: "Duplicates",
-  jobs: "Jobs",
   settings: "Settings",
 };
 
-function pageFromHash(hash: string): Page | null {
-  const name = hash.replace(/^#\/?/, "");
-  return name === "dashboard" ||
-    name === "contacts" ||
-    name === "tasks" ||
-    name === "assistant" ||
-    name === "duplicates" ||
-    name === "jobs" ||
-    name === "settings"
-    ? name
+/**
+ * The page a hash names: "#/contacts", or "#/settings/<section>" for one section of Settings.
+ * "#/jobs" (the Jobs page before it became Settings → Activity) still leads there.
+ */
+function routeFromHash(hash: string): { page: Page; section: SettingsSectionId | null } | null {
+  const [name, section] = hash.replace(/^#\/?/, "").split("/");
+  if (name === "jobs") return { page: "settings", section: "activity" };
+  if (name === "settings") return { page: "settings", section: section && isSettingsSection(section) ? section : null };
+  return name === "dashboard" || name === "contacts" || name === "tasks" || name === "assistant" || name === "duplicates"
+    ? { page: name, section: null }
     : null;
+}
+
+function pageFromHash(hash: string): Page | null {
+  return routeFromHash(hash)?.page ?? null;
 }
 
 export function App() {
@@ -51,7 +53,10 @@ export function App() {
   const [startupError, setStartupError] = useState<string | null>(null);
   const jobs = useJobs();
   const teamSync = useTeamSync();
-  const [settingsFocus, setSettingsFocus] = useState<SettingsFocus | null>(null);
+  const [settingsFocus, setSettingsFocus] = useState<SettingsFocus | null>(() => {
+    const section = routeFromHash(window.location.hash)?.section;
+    return section ? { section, nonce: 1 } : null;
+  });
   const { showToast } = useToasts();
 
   const navigate = useCallback((next: Page) => {
@@ -61,8 +66,11 @@ export function App() {
 
   useEffect(() => {
     const onHashChange = () => {
-      const next = pageFromHash(window.location.hash);
-      if (next) setPage(next);
+      const next = routeFromHash(window.location.hash);
+      if (!next) return;
+      setPage(next.page);
+      const section = next.section;
+      if (section) setSettingsFocus((current) => ({ section, nonce: (current?.nonce ?? 0) + 1 }));
     };
     window.addEventListener("hashchange", onHashChange);
     return () => window.removeEventListener("hashchange", onHashChange);
@@ -100,18 +108,24 @@ export function App() {
     [navigate],
   );
 
-  const openTeamSync = useCallback(() => {
-    navigate("settings");
-    setSettingsFocus((current) => ({ section: "team-sync", nonce: (current?.nonce ?? 0) + 1 }));
-  }, [navigate]);
+  const openSettingsSection = useCallback(
+    (section: SettingsSectionId) => {
+      navigate("settings");
+      setSettingsFocus((current) => ({ section, nonce: (current?.nonce ?? 0) + 1 }));
+    },
+    [navigate],
+  );
+  const openTeamSync = useCallback(() => openSettingsSection("team-sync"), [openSettingsSection]);
+  const openActivity = useCallback(() => openSettingsSection("activity"), [openSettingsSection]);
 
   // An assistant citation opens its contact, or the page that lists the record.
   const openFromAssistant = useCallback(
     (target: AiNavigation) => {
       if (target.kind === "contact") openContact(target.contactId);
+      else if (target.kind === "settings") openSettingsSection("ai");
       else navigate(target.kind);
     },
-    [navigate, openContact],
+    [navigate, openContact, openSettingsSection],
   );
 
   // A search result opens its contact (notes, mail and events open their contact too), or the
@@ -134,12 +148,12 @@ export function App() {
       showToast({
         tone: "error",
         message: "A background job failed and will not retry by itself.",
-        action: { label: "Open Jobs", onAction: () => navigate("jobs"), testId: "toast-open-jobs" },
+        action: { label: "Show activity", onAction: openActivity, testId: "toast-open-jobs" },
         durationMs: 15000,
       });
     }
     knownDead.current = dead;
-  }, [jobs.jobs, jobs.counts.dead, navigate, showToast]);
+  }, [jobs.jobs, jobs.counts.dead, openActivity, showToast]);
 
   useGlobalShortcuts({
     "go-dashboard": () => navigate("dashboard"),
@@ -147,7 +161,7 @@ export function App() {
     "go-tasks": () => navigate("tasks"),
     "go-settings": () => navigate("settings"),
     "go-duplicates": () => navigate("duplicates"),
-    "go-jobs": () => navigate("jobs"),
+    "go-jobs": openActivity,
     "go-assistant": () => navigate("assistant"),
     "focus-search": () => sendToContacts("focus-search"),
     "new-contact": () => sendToContacts("new-contact"),
@@ -190,16 +204,19 @@ export function App() {
           <AssistantPage onNavigate={openFromAssistant} />
         ) : page === "duplicates" ? (
           <DuplicatesPage />
-        ) : page === "jobs" ? (
-          <JobsPage jobs={jobs} />
         ) : page === "settings" ? (
-          <SettingsPage jobs={jobs.jobs} focus={settingsFocus} />
+          <SettingsPage jobs={jobs} focus={settingsFocus} />
         ) : (
           <ContactsPage command={contactsCommand} />
         )}
       </main>
       <ShortcutHelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />
-      <CommandPalette open={paletteOpen} onClose={() => setPaletteOpen(false)} onOpen={openSearchHit} />
+      <CommandPalette
+        open={paletteOpen}
+        onClose={() => setPaletteOpen(false)}
+        onOpen={openSearchHit}
+        onOpenSearchSettings={() => openSettingsSection("semantic-search")}
+      />
     </div>
   );
 }

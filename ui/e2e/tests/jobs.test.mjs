@@ -1,6 +1,7 @@
-// End-to-end: the Jobs page shows the background work of the real app. Runs after
-// import_merge.test.mjs in the same data dir: the import applied there was a durable job, and
-// the start-up scheduler enqueued the automatic backup and the clean-up, which the runner ran.
+// End-to-end: Settings → Activity (the former Jobs page; g j opens it) shows the background
+// work of the real app. Runs after import_merge.test.mjs in the same data dir: the import applied
+// there was a durable job, and the start-up scheduler enqueued the automatic backup and the
+// clean-up, which the runner ran.
 import { describe, after } from 'node:test';
 import {
   FIRST_TIMEOUT,
@@ -24,12 +25,12 @@ describe('jobs', { concurrency: false }, () => {
     if (browser) await browser.deleteSession().catch(() => {});
   });
 
-  step('1. g j opens the Jobs page with the finished import, backup and clean-up', async () => {
+  step('1. g j opens Settings → Activity with the finished import, backup and clean-up', async () => {
     browser = await startSession();
-    await visible(browser, sel('nav-jobs'), 'the sidebar link nav-jobs', FIRST_TIMEOUT);
+    await visible(browser, sel('nav-settings'), 'the sidebar link nav-settings', FIRST_TIMEOUT);
     await clickUntil(browser, sel('nav-contacts'), sel('contacts-page'), 'contacts-page');
     await browser.keys(['g', 'j']);
-    await visible(browser, sel('jobs-page'), 'the Jobs page after g j');
+    await visible(browser, sel('jobs-page'), 'Settings → Activity (jobs-page) after g j');
     await visible(browser, finished('import.apply'), 'the import job of the previous test, succeeded');
     await visible(browser, finished('backup.create'), 'the scheduled backup job, succeeded', TIMEOUT * 2);
     await visible(browser, finished('jobs.purge'), 'the scheduled clean-up job, succeeded');

@@ -59,14 +59,33 @@ describe("CommandPalette", () => {
       search_query: () =>
         empty
           ? { mode_requested: "hybrid", mode_used: "keyword", notice: null, groups: [] }
-          : response({ reason: "model_missing", message: "semantic search is off until the embedding model is installed" }),
+          : response({
+              reason: "model_missing",
+              message: "semantic search is off until the embedding model is installed (`omnicrm models fetch`, into /home/me/.local/share/omnicrm/models); showing keyword results",
+            }),
     });
     const user = userEvent.setup();
     render(<CommandPalette open onClose={() => {}} onOpen={() => {}} />);
     await user.type(screen.getByTestId("palette-input"), "oil");
-    expect((await screen.findByTestId("palette-notice")).textContent).toContain("embedding model");
+    const notice = await screen.findByTestId("palette-notice");
+    expect(notice.querySelector("a")).toBeNull();
+    // Plain words: where to set it up in the app, no command line or folder.
+    expect(notice.textContent).toContain("once the search model is set up in Settings");
+    expect(notice.textContent).not.toMatch(/omnicrm|models fetch|`|\//);
     empty = true;
     await user.type(screen.getByTestId("palette-input"), "xyz");
     expect((await screen.findByTestId("palette-empty")).textContent).toContain("oilxyz");
+  });
+
+  it("offers to open the search settings when searching by meaning is not set up", async () => {
+    mockCommands({ search_query: () => response({ reason: "model_missing", message: "off" }) });
+    const onClose = vi.fn();
+    const onOpenSearchSettings = vi.fn();
+    const user = userEvent.setup();
+    render(<CommandPalette open onClose={onClose} onOpen={() => {}} onOpenSearchSettings={onOpenSearchSettings} />);
+    await user.type(screen.getByTestId("palette-input"), "oil");
+    await user.click(await screen.findByRole("link", { name: "Open Semantic search settings" }));
+    expect(onClose).toHaveBeenCalled();
+    expect(onOpenSearchSettings).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { api, type ItemKind, type SearchHit, type SearchMode, type SearchResponse } from "../api";
+import type { ModeNotice } from "../bindings";
 import { useDebouncedValue } from "../hooks/useDebouncedValue";
 import { Overlay } from "./Overlay";
 
@@ -9,6 +10,19 @@ const KIND_LABELS: Record<ItemKind, string> = {
   interaction: "Mail, events and calls",
   task: "Tasks",
   project: "Projects",
+};
+
+/**
+ * Why the results fall back to exact words, in plain words. The backend's own message names a
+ * command and a folder, which mean nothing to someone using the app.
+ */
+export const NOTICE_TEXT: Record<ModeNotice, string> = {
+  model_missing:
+    "Searching by meaning is not set up yet, so these results match your exact words. It becomes available once the search model is set up in Settings, under Semantic search.",
+  embedder_unavailable:
+    "Searching by meaning is not available right now, so these results match your exact words. Check Semantic search in Settings.",
+  indexing_in_progress:
+    "Some of your records are still being prepared for searching by meaning, so a few may be missing from these results.",
 };
 
 const MODES: { value: SearchMode; label: string }[] = [
@@ -22,6 +36,8 @@ type CommandPaletteProps = {
   onClose: () => void;
   /** Opens what a result points at: its contact, or the page that holds it. */
   onOpen: (hit: SearchHit) => void;
+  /** Opens Settings → Semantic search, offered when searching by meaning is not set up. */
+  onOpenSearchSettings?: () => void;
 };
 
 /**
@@ -29,7 +45,7 @@ type CommandPaletteProps = {
  * projects), grouped by kind, each result showing why it matched; ↑/↓ move, Enter opens,
  * Escape closes.
  */
-export function CommandPalette({ open, onClose, onOpen }: CommandPaletteProps) {
+export function CommandPalette({ open, onClose, onOpen, onOpenSearchSettings }: CommandPaletteProps) {
   const [text, setText] = useState("");
   const [mode, setMode] = useState<SearchMode>("hybrid");
   const [response, setResponse] = useState<SearchResponse | null>(null);
@@ -119,7 +135,23 @@ export function CommandPalette({ open, onClose, onOpen }: CommandPaletteProps) {
         </div>
         {response?.notice ? (
           <p className="notice notice--warning small" role="status" data-testid="palette-notice">
-            {response.notice.message}
+            {NOTICE_TEXT[response.notice.reason] ?? NOTICE_TEXT.embedder_unavailable}
+            {onOpenSearchSettings && response.notice.reason !== "indexing_in_progress" ? (
+              <>
+                {" "}
+                <a
+                  href="#/settings/semantic-search"
+                  data-testid="palette-open-search-settings"
+                  onClick={(event) => {
+                    event.preventDefault();
+                    onClose();
+                    onOpenSearchSettings();
+                  }}
+                >
+                  Open Semantic search settings
+                </a>
+              </>
+            ) : null}
           </p>
         ) : null}
         {error ? (

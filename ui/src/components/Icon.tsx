@@ -24,6 +24,7 @@ const PATHS = {
   check: "m5 12 5 5 9-10",
   duplicates: "M9 4h11v11H9V4Zm-5 5v11h11",
   filter: "M4 5h16l-6 7.5V19l-4-2v-4.5L4 5Z",
+  columns: "M4 5h16v14H4V5Zm5.33 0v14m5.34-14v14",
   note: "M6 3h9l4 4v14H6V3Zm9 0v4h4M9 12h7M9 16h5",
   undo: "M9 14 4 9l5-5M4 9h10.5a5.5 5.5 0 0 1 0 11H11",
   image: "M4 5h16v14H4V5Zm0 11 4.5-4.5 3.5 3.5 2.5-2.5L20 18M15.5 9.5h.01",

@@ -26,6 +26,8 @@ type OverlayProps = {
   children: ReactNode;
   testId?: string;
   describedBy?: string;
+  /** The body draws its own padding (the contact form scrolls with a sticky action bar). */
+  flush?: boolean;
 };
 
 /**
@@ -44,6 +46,7 @@ export function Overlay({
   children,
   testId,
   describedBy,
+  flush = false,
 }: OverlayProps) {
   const titleId = useId();
   const surfaceRef = useRef<HTMLDivElement>(null);
@@ -112,7 +115,7 @@ export function Overlay({
             <Button variant="ghost" icon="close" iconOnly label="Close" onClick={onClose} />
           </div>
         </header>
-        <div className="overlay__body">{children}</div>
+        <div className={flush ? "overlay__body overlay__body--flush" : "overlay__body"}>{children}</div>
         {footer ? <footer className="overlay__footer">{footer}</footer> : null}
       </div>
     </div>,

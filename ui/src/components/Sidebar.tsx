@@ -5,7 +5,7 @@ import { Button } from "./Button";
 import { Icon } from "./Icon";
 import { TeamSyncIndicator } from "./TeamSyncIndicator";
 
-export type Page = "dashboard" | "contacts" | "tasks" | "assistant" | "duplicates" | "jobs" | "settings";
+export type Page = "dashboard" | "contacts" | "tasks" | "assistant" | "duplicates" | "settings";
 
 type SidebarProps = {
   page: Page;
@@ -14,7 +14,7 @@ type SidebarProps = {
   onToggleTheme: () => void;
   onShowShortcuts: () => void;
   version: string | null;
-  /** Background jobs by status, for the indicator on the Jobs link; none before they load. */
+  /** Background jobs by status, for the indicator on the Settings link (Activity lives there); none before they load. */
   jobCounts?: JobCounts | null;
   /** Team sync's state, for its indicator (hidden while not connected); none before it loads. */
   teamSync?: TeamSyncState | null;
@@ -22,18 +22,17 @@ type SidebarProps = {
   onOpenTeamSync?: () => void;
 };
 
-const NAV_ITEMS: Array<{ page: Page; label: string; icon: "dashboard" | "contacts" | "tasks" | "sparkles" | "duplicates" | "jobs" | "settings"; hint: string }> = [
+const NAV_ITEMS: Array<{ page: Page; label: string; icon: "dashboard" | "contacts" | "tasks" | "sparkles" | "duplicates" | "settings"; hint: string }> = [
   { page: "dashboard", label: "Dashboard", icon: "dashboard", hint: "g d" },
   { page: "contacts", label: "Contacts", icon: "contacts", hint: "g c" },
   { page: "tasks", label: "Tasks", icon: "tasks", hint: "g t" },
   { page: "assistant", label: "Assistant", icon: "sparkles", hint: "g a" },
   { page: "duplicates", label: "Duplicates", icon: "duplicates", hint: "g u" },
-  { page: "jobs", label: "Jobs", icon: "jobs", hint: "g j" },
   { page: "settings", label: "Settings", icon: "settings", hint: "g s" },
 ];
 
 /**
- * The badge on the Jobs link: red with the count when any job gave up (it stays until the job
+ * The badge on the Settings link (background jobs are under Settings → Activity): red with the count when any job gave up (it stays until the job
  * is retried or canceled), otherwise a quiet count of jobs running or waiting.
  */
 function JobsIndicator({ counts }: { counts: JobCounts }) {
@@ -81,6 +80,7 @@ export function Sidebar({ page, onNavigate, theme, onToggleTheme, onShowShortcut
                 href={`#/${item.page}`}
                 className={page === item.page ? "nav-link is-active" : "nav-link"}
                 aria-current={page === item.page ? "page" : undefined}
+                title={item.label}
                 data-testid={`nav-${item.page}`}
                 onClick={(event) => {
                   event.preventDefault();
@@ -89,7 +89,7 @@ export function Sidebar({ page, onNavigate, theme, onToggleTheme, onShowShortcut
               >
                 <Icon name={item.icon} />
                 <span className="nav-link__label">{item.label}</span>
-                {item.page === "jobs" && jobCounts ? <JobsIndicator counts={jobCounts} /> : null}
+                {item.page === "settings" && jobCounts ? <JobsIndicator counts={jobCounts} /> : null}
                 <kbd className="nav-link__hint" aria-hidden="true">
                   {item.hint}
                 </kbd>

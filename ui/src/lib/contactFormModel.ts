@@ -11,6 +11,7 @@ import type {
   JsonValue,
   LifecycleStage,
 } from "../api";
+import { birthdayProblem } from "./birthday";
 
 /** One email or phone entry; `value` is the address or the number. */
 export type ContactPointRow = { key: string; value: string; label: string; isPrimary: boolean };
@@ -221,11 +222,14 @@ export function buildSubmission(state: ContactFormState): Submission {
 }
 
 /** Client-side checks that are allowed before submitting (only the required name). */
-export function clientSideErrors(state: ContactFormState): FieldError[] {
+export function clientSideErrors(state: ContactFormState, today: Date = new Date()): FieldError[] {
+  const errors: FieldError[] = [];
   if (state.displayName.trim().length === 0) {
-    return [{ field: "display_name", message: "Please enter a name." }];
+    errors.push({ field: "display_name", message: "Please enter a name." });
   }
-  return [];
+  const birthday = birthdayProblem(state.dateOfBirth, today);
+  if (birthday) errors.push({ field: "date_of_birth", message: birthday });
+  return errors;
 }
 
 // ---- Error placement --------------------------------------------------------------

@@ -88,3 +88,33 @@ export function formatNumber(value: number): string {
 export function pluralize(count: number, singular: string, plural = `${singular}s`): string {
   return `${formatNumber(count)} ${count === 1 ? singular : plural}`;
 }
+
+/**
+ * A stored key in plain words: "contact_method" and "contactMethod" read "Contact method",
+ * "emails[0].address" reads "Emails 1 address". Keys a person typed ("Session time") are kept.
+ */
+export function humanizeKey(key: string): string {
+  const trimmed = key.trim();
+  const looksLikeCode = /^[a-z][a-z0-9]*(?:(?:[_.-]|\[\d+\]\.?)[a-z0-9]+|[A-Z][a-z0-9]*)*(?:\[\d+\])?$/.test(trimmed);
+  if (!looksLikeCode || !/[_.[\-A-Z]/.test(trimmed)) return key;
+  const words = trimmed
+    .replace(/\[(\d+)\]/g, (_, index: string) => ` ${Number(index) + 1} `)
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .split(/[\s_.-]+/)
+    .filter(Boolean)
+    .map((word) => word.toLowerCase());
+  if (words.length === 0) return key;
+  const sentence = words.join(" ");
+  return sentence.charAt(0).toUpperCase() + sentence.slice(1);
+}
+
+/**
+ * Server text that hedges plurals ("adds 1 note(s)", "kept 3 unreadable phone number(s)") with
+ * the right form for the number before it.
+ */
+export function fixPlurals(text: string): string {
+  return text.replace(/(\d[\d,]*)((?:\s+[A-Za-z-]+)*?)\s+([A-Za-z-]+)\(s\)/g, (_, count: string, between: string, noun: string) => {
+    const one = Number(count.replace(/,/g, "")) === 1;
+    return `${count}${between} ${one ? noun : `${noun}s`}`;
+  });
+}

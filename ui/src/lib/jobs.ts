@@ -17,6 +17,11 @@ const KIND_LABELS: Record<string, string> = {
   "google.sync.scheduled": "Check Google for new mail and events",
 };
 
+/** Jobs that only do something when a Google account is connected. */
+export function isGoogleJob(kind: string): boolean {
+  return kind.startsWith("google.");
+}
+
 /** A person's name for a job: its kind's label, and what it works on when known. */
 export function jobTitle(job: Pick<JobInfo, "kind" | "subject">): string {
   const label = KIND_LABELS[job.kind] ?? job.kind;

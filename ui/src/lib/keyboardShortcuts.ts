@@ -1,7 +1,7 @@
 // Global keyboard shortcuts as a pure state machine, so it can be tested without a DOM.
 //   g d / Alt+1  -> Dashboard        g c / Alt+2 -> Contacts
 //   g t          -> Tasks            g s         -> Settings
-//   g u          -> Duplicates      g j         -> Jobs
+//   g u          -> Duplicates      g j         -> Settings → Activity (background jobs)
 //   g a          -> Assistant
 //   /            -> focus contact search
 //   n            -> new contact
@@ -44,7 +44,7 @@ export const SHORTCUT_HELP: ShortcutDescription[] = [
   { keys: [["g", "c"], ["Alt", "2"]], description: "Go to Contacts" },
   { keys: [["g", "t"]], description: "Go to Tasks" },
   { keys: [["g", "u"]], description: "Go to Duplicates" },
-  { keys: [["g", "j"]], description: "Go to Jobs" },
+  { keys: [["g", "j"]], description: "Go to background activity" },
   { keys: [["g", "a"]], description: "Go to Assistant" },
   { keys: [["g", "s"]], description: "Go to Settings" },
   { keys: [["Ctrl", "K"], ["⌘", "K"]], description: "Search everything" },

@@ -91,7 +91,7 @@ export function AiOffNotice({ status, onOpenSettings }: { status: AiStatus; onOp
         <p>{status.message ?? "The assistant is not available right now."}</p>
         <p>
           <a
-            href="#/settings"
+            href="#/settings/ai"
             data-testid="ai-off-settings-link"
             onClick={(event) => {
               event.preventDefault();

@@ -1,10 +1,11 @@
-import { act, render, screen, waitFor, within } from "@testing-library/react";
+import { act, cleanup, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ContactListQuery } from "../api";
 import { ToastProvider } from "../components/Toasts";
 import { eventBus } from "../test/eventBus";
 import { contactFixture, emptyContactExtras, listFrom, summaryFixture } from "../test/fixtures";
+import { cascadedValue, loadAppStyles } from "../test/appStyles";
 import { callsTo, mockCommands } from "../test/tauriMock";
 import { ContactsPage } from "./ContactsPage";
 
@@ -189,6 +190,96 @@ describe("ContactsPage", () => {
     await waitFor(() => expect(screen.queryByTestId("selection-bar")).toBeNull());
     await user.click(within(toast).getByTestId("toast-undo-button"));
     await waitFor(() => expect(callsTo("changes_undo_batch")).toEqual([{ batchId: "batch-1" }]));
+  });
+
+  it("shows the selection bar over the table instead of above it, so the rows under the pointer stay put", async () => {
+    const unloadStyles = loadAppStyles();
+    try {
+      const rows = Array.from({ length: 4 }, (_, index) => summaryFixture(index));
+      mockCommands({ contacts_list: (args) => listFrom(rows)(args), tags_list: () => [] });
+      const { user } = renderPage();
+      await screen.findAllByTestId("contacts-row");
+      const table = screen.getByTestId("contacts-table");
+      const nodesBeforeTable = () => {
+        const content = table.closest(".page__content");
+        if (!content?.parentElement) throw new Error("table outside the page content");
+        return Array.from(content.parentElement.children).indexOf(content);
+      };
+      const before = nodesBeforeTable();
+
+      await user.click(screen.getByRole("checkbox", { name: "Select Person 0001" }));
+      const bar = screen.getByTestId("selection-bar");
+      // Nothing new in the page's flow above the table...
+      expect(nodesBeforeTable()).toBe(before);
+      // ...the bar is laid over the table area, out of the flow.
+      expect(bar.parentElement).toBe(table.closest(".page__content"));
+      expect(cascadedValue(bar, "position")).toBe("absolute");
+      // The table keeps room to scroll its last rows out from under the bar.
+      expect(cascadedValue(table, "padding-bottom")).not.toBe("");
+    } finally {
+      unloadStyles();
+    }
+  });
+
+  it("shows phone numbers formatted for the user's region, and emails whole on hover", async () => {
+    const rows = [
+      summaryFixture(0, { primary_phone: "+12068727755" }),
+      summaryFixture(1, { primary_phone: "+442079460958", primary_email: "a.very.long.address@example-clinic.com" }),
+      summaryFixture(2, { primary_phone: "call the front desk" }),
+    ];
+    mockCommands({ contacts_list: (args) => listFrom(rows)(args), tags_list: () => [] });
+    renderPage();
+    const rendered = await screen.findAllByTestId("contacts-row");
+    const phoneOf = (row: HTMLElement) => row.querySelector(".contacts-grid__cell--phone")?.textContent;
+    // jsdom's locale is en-US.
+    expect(phoneOf(rendered[0])).toBe("(206) 872-7755");
+    expect(phoneOf(rendered[1])).toBe("+44 20 7946 0958");
+    expect(phoneOf(rendered[2])).toBe("call the front desk");
+    expect(rendered[1].querySelector(".contacts-grid__cell--email [title]")?.getAttribute("title")).toBe(
+      "a.very.long.address@example-clinic.com",
+    );
+  });
+
+  it("at the smallest window leaves out the columns that do not fit instead of scrolling sideways", async () => {
+    Object.defineProperty(HTMLElement.prototype, "clientWidth", { configurable: true, get: () => 770 });
+    const rows = Array.from({ length: 3 }, (_, index) => summaryFixture(index, { tags: ["reiki"] }));
+    mockCommands({ contacts_list: (args) => listFrom(rows)(args), tags_list: () => [] });
+    renderPage();
+    const [row] = await screen.findAllByTestId("contacts-row");
+    const table = screen.getByTestId("contacts-table");
+    await waitFor(() => expect(table.dataset.columns).toBe("name email phone stage status"));
+    expect(within(table).queryByRole("columnheader", { name: "Updated" })).toBeNull();
+    expect(within(table).queryByRole("columnheader", { name: "Tags" })).toBeNull();
+    expect(row.querySelector(".contacts-grid__cell--tags")).toBeNull();
+    expect(table.getAttribute("aria-colcount")).toBe("6");
+    // The grid's minimum width is what the shown columns need, so no sideways scrolling.
+    expect(Number.parseInt(table.style.getPropertyValue("--contacts-min-width"), 10)).toBeLessThanOrEqual(770);
+  });
+
+  it("lets the user hide and show columns, and remembers the choice", async () => {
+    const rows = Array.from({ length: 3 }, (_, index) => summaryFixture(index));
+    mockCommands({ contacts_list: (args) => listFrom(rows)(args), tags_list: () => [] });
+    const { user } = renderPage();
+    await screen.findAllByTestId("contacts-row");
+    await user.click(screen.getByTestId("column-menu-toggle"));
+    expect((screen.getByTestId("column-toggle-name") as HTMLInputElement).disabled).toBe(true);
+    await user.click(screen.getByTestId("column-toggle-phone"));
+    const table = screen.getByTestId("contacts-table");
+    await waitFor(() => expect(table.dataset.columns).toBe("name email stage status tags updated"));
+    expect(within(table).queryByRole("columnheader", { name: "Phone" })).toBeNull();
+    expect(JSON.parse(window.localStorage.getItem("omnicrm.contactColumns") ?? "null")).toEqual([
+      "name",
+      "email",
+      "stage",
+      "status",
+      "tags",
+      "updated",
+    ]);
+    cleanup();
+
+    renderPage();
+    await screen.findAllByTestId("contacts-row");
+    expect(screen.getByTestId("contacts-table").dataset.columns).toBe("name email stage status tags updated");
   });
 
   it("tags the selected contacts in one batch and undoes it with undo_batch", async () => {

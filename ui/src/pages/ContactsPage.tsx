@@ -15,6 +15,7 @@ import { ContactDetail } from "../components/contacts/ContactDetail";
 import { ContactsEmptyState } from "../components/contacts/ContactsEmptyState";
 import { ContactTable } from "../components/contacts/ContactTable";
 import { ContactToolbar } from "../components/contacts/ContactToolbar";
+import { ColumnMenu } from "../components/contacts/ColumnMenu";
 import { SelectionBar } from "../components/contacts/SelectionBar";
 import { EmptyState } from "../components/EmptyState";
 import { ContactFormDialog } from "../components/form/ContactFormDialog";
@@ -31,6 +32,7 @@ import {
   nextSort,
   type ContactFilters,
 } from "../lib/contactPageCache";
+import { loadChosenColumns, saveChosenColumns, type ColumnId } from "../lib/contactColumns";
 import { formatNumber, pluralize } from "../lib/format";
 import { applyRange, headerCheckboxState, toggleAllLoaded, toggleId } from "../lib/selection";
 
@@ -52,6 +54,7 @@ export function ContactsPage({ command }: ContactsPageProps) {
   const { showToast, showError, announce } = useToasts();
 
   const [searchText, setSearchText] = useState("");
+  const [chosenColumns, setChosenColumns] = useState<ColumnId[]>(() => loadChosenColumns());
   const debouncedSearch = useDebouncedValue(searchText, SEARCH_DEBOUNCE_MS);
   const [baseFilters, setBaseFilters] = useState<ContactFilters>(DEFAULT_FILTERS);
   const filters = useMemo(() => ({ ...baseFilters, search: debouncedSearch }), [baseFilters, debouncedSearch]);
@@ -266,6 +269,15 @@ export function ContactsPage({ command }: ContactsPageProps) {
           </p>
         </div>
         <div className="page__actions">
+          {showEmpty ? null : (
+            <ColumnMenu
+              chosen={chosenColumns}
+              onChange={(columns) => {
+                setChosenColumns(columns);
+                saveChosenColumns(columns);
+              }}
+            />
+          )}
           <Button icon="upload" onClick={() => setImportOpen(true)} data-testid="import-open">
             Import
           </Button>
@@ -310,18 +322,7 @@ export function ContactsPage({ command }: ContactsPageProps) {
         </div>
       ) : null}
 
-      {selected.size > 0 ? (
-        <SelectionBar
-          ids={[...selected]}
-          onClear={() => {
-            setSelected(new Set());
-            anchorIndex.current = null;
-          }}
-          onChanged={afterBulkChange}
-        />
-      ) : null}
-
-      <div className="page__content">
+      <div className={selected.size > 0 ? "page__content page__content--selecting" : "page__content"}>
         {pages.status === "error" ? (
           <EmptyState
             icon="alert"
@@ -387,8 +388,20 @@ export function ContactsPage({ command }: ContactsPageProps) {
             onActiveIndexChange={setActiveIndex}
             onOpen={setDetailId}
             onRangeChange={pages.requestRange}
+            chosenColumns={chosenColumns}
           />
         )}
+        {/* Floats over the bottom of the table, so selecting a row never moves the rows under the pointer. */}
+        {selected.size > 0 ? (
+          <SelectionBar
+            ids={[...selected]}
+            onClear={() => {
+              setSelected(new Set());
+              anchorIndex.current = null;
+            }}
+            onChanged={afterBulkChange}
+          />
+        ) : null}
       </div>
 
       <ContactDetail

@@ -2,6 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import type { Contact, DuplicateSuggestion, MergeOutcome } from "../api";
+import { MERGE_FIELD_ROWS } from "../components/duplicates/MergeDialog";
 import { ToastProvider } from "../components/Toasts";
 import { contactFixture, summaryFixture } from "../test/fixtures";
 import { appError, callsTo, mockCommands } from "../test/tauriMock";
@@ -122,5 +123,34 @@ describe("DuplicatesPage", () => {
       "must be one of the merged contacts",
     );
     expect(screen.getByTestId("merge-dialog")).toBeTruthy();
+  });
+
+  it("names a server field error that has no row in plain words, not its stored key", async () => {
+    mockCommands({
+      duplicates_suggestions: () => [mayaPair],
+      contacts_get: (args) => contacts.get(args.id as string),
+      duplicates_merge: () => {
+        throw appError("validation_failed", "Some fields are invalid", {
+          fields: [{ field: "survivor_id", message: "is not one of the merged contacts" }],
+        });
+      },
+    });
+    const user = userEvent.setup();
+    renderPage();
+    await user.click(await screen.findByTestId("duplicate-merge-open"));
+    const dialog = await screen.findByTestId("merge-dialog");
+    await within(dialog).findByTestId(`merge-survivor-${maya.id}`);
+    await user.click(within(dialog).getByTestId("merge-confirm"));
+    const error = await within(dialog).findByTestId("field-error-survivor_id");
+    expect(error.textContent).toBe("Survivor id: is not one of the merged contacts");
+  });
+
+  it("shows the birthdays to choose between as dates, with or without the year", () => {
+    const row = MERGE_FIELD_ROWS.find((item) => item.key === "date_of_birth");
+    if (!row) throw new Error("no birthday row");
+    const base = contactFixture(summaryFixture(1));
+    expect(row.show({ ...base, date_of_birth: "--04-23" })).toBe(new Intl.DateTimeFormat(undefined, { month: "long", day: "numeric" }).format(new Date(2000, 3, 23)));
+    expect(row.show({ ...base, date_of_birth: "--04-23" })).not.toContain("--");
+    expect(row.show({ ...base, date_of_birth: null })).toBe("");
   });
 });

@@ -1,5 +1,5 @@
-import { useEffect } from "react";
-import type { JobInfo } from "../api";
+import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import { ActivitySection } from "../components/settings/ActivitySection";
 import { AiSection } from "../components/settings/AiSection";
 import { BackupsSection } from "../components/settings/BackupsSection";
 import { IgnoreListSection } from "../components/settings/IgnoreListSection";
@@ -8,81 +8,137 @@ import { SemanticSearchSection } from "../components/settings/SemanticSearchSect
 import { TagManager } from "../components/settings/TagManager";
 import { TeamSyncSection } from "../components/settings/TeamSyncSection";
 import { DataSection } from "../components/transfer/DataSection";
+import type { JobsState } from "../hooks/useJobs";
+
+export type SettingsSectionId =
+  | "backups"
+  | "data"
+  | "integrations"
+  | "team-sync"
+  | "ai"
+  | "semantic-search"
+  | "tags"
+  | "ignore"
+  | "activity";
 
 /** A section to bring into view (the sidebar's team sync indicator opens Team sync); `nonce` repeats it. */
-export type SettingsFocus = { section: "team-sync"; nonce: number };
+export type SettingsFocus = { section: SettingsSectionId; nonce: number };
 
-const SECTION_IDS: Record<SettingsFocus["section"], { section: string; heading: string }> = {
-  "team-sync": { section: "settings-team-sync-section", heading: "settings-team-sync" },
-};
+/** The sections in page order, with the names the side list shows. */
+export const SETTINGS_SECTIONS: ReadonlyArray<{ id: SettingsSectionId; title: string }> = [
+  { id: "backups", title: "Backups" },
+  { id: "data", title: "Data" },
+  { id: "integrations", title: "Integrations" },
+  { id: "team-sync", title: "Team sync" },
+  { id: "ai", title: "AI assistant" },
+  { id: "semantic-search", title: "Semantic search" },
+  { id: "tags", title: "Tags" },
+  { id: "ignore", title: "Ignore list" },
+  { id: "activity", title: "Activity" },
+];
+
+export function isSettingsSection(value: string): value is SettingsSectionId {
+  return SETTINGS_SECTIONS.some((section) => section.id === value);
+}
+
+// Element ids: the heading ids are what the sections were labelled by before the side list came.
+const sectionElementId = (id: SettingsSectionId) => `settings-${id}-section`;
+const headingElementId = (id: SettingsSectionId) => `settings-${id}`;
 
 /**
- * `jobs`: the app's background jobs, for the progress of a Google sync. `focus`: a section to
- * scroll to, whose heading then takes the keyboard focus.
+ * Settings, with a side list of its sections: choosing one scrolls it into view and moves the
+ * keyboard focus to its heading; the list marks the section in view (aria-current).
+ *
+ * `jobs`: the app's background jobs, for Activity and for the progress of a Google sync.
+ * `focus`: a section to open, e.g. Team sync from the sidebar or Activity from `g j`.
  */
-export function SettingsPage({ jobs = null, focus = null }: { jobs?: JobInfo[] | null; focus?: SettingsFocus | null }) {
+export function SettingsPage({ jobs = null, focus = null }: { jobs?: JobsState | null; focus?: SettingsFocus | null }) {
+  const [current, setCurrent] = useState<SettingsSectionId>(focus?.section ?? "backups");
+  const scrollRef = useRef<HTMLDivElement>(null);
+  // While a chosen section scrolls into view, the scroll handler must not mark the ones passed.
+  const chosenAt = useRef(0);
+
+  const open = useCallback((id: SettingsSectionId) => {
+    chosenAt.current = Date.now();
+    setCurrent(id);
+    document.getElementById(sectionElementId(id))?.scrollIntoView?.({ block: "start" });
+    document.getElementById(headingElementId(id))?.focus({ preventScroll: true });
+    if (window.location.hash !== `#/settings/${id}`) window.history.replaceState(null, "", `#/settings/${id}`);
+  }, []);
+
   useEffect(() => {
-    if (!focus) return;
-    const ids = SECTION_IDS[focus.section];
-    document.getElementById(ids.section)?.scrollIntoView?.({ block: "start" });
-    document.getElementById(ids.heading)?.focus({ preventScroll: true });
-  }, [focus]);
+    if (focus) open(focus.section);
+  }, [focus, open]);
+
+  // Marks the last section whose top has scrolled past the top third of the view.
+  const onScroll = () => {
+    const container = scrollRef.current;
+    if (!container || Date.now() - chosenAt.current < 800) return;
+    const limit = container.getBoundingClientRect().top + container.clientHeight / 3;
+    let inView: SettingsSectionId = SETTINGS_SECTIONS[0].id;
+    for (const section of shown) {
+      const element = document.getElementById(sectionElementId(section.id));
+      if (element && element.getBoundingClientRect().top <= limit) inView = section.id;
+    }
+    setCurrent(inView);
+  };
+
+  const shown = SETTINGS_SECTIONS.filter((item) => item.id !== "activity" || jobs !== null);
+
+  const section = (id: SettingsSectionId, body: ReactNode, intro?: ReactNode) => {
+    const title = SETTINGS_SECTIONS.find((item) => item.id === id)?.title ?? id;
+    return (
+      <section className="settings__section" aria-labelledby={headingElementId(id)} id={sectionElementId(id)}>
+        <h2 id={headingElementId(id)} className="section-title" tabIndex={-1}>
+          {title}
+        </h2>
+        {intro}
+        {body}
+      </section>
+    );
+  };
 
   return (
     <div className="page settings-page" data-testid="settings-page">
       <header className="page__header">
         <h1 className="page__title">Settings</h1>
       </header>
-      <div className="page__content page__content--padded settings">
-        <section className="settings__section" aria-labelledby="settings-backups">
-          <h2 id="settings-backups" className="section-title">
-            Backups
-          </h2>
-          <BackupsSection />
-        </section>
-        <section className="settings__section" aria-labelledby="settings-data">
-          <h2 id="settings-data" className="section-title">
-            Data
-          </h2>
-          <DataSection />
-        </section>
-        <section className="settings__section" aria-labelledby="settings-integrations">
-          <h2 id="settings-integrations" className="section-title">
-            Integrations
-          </h2>
-          <IntegrationsSection jobs={jobs} />
-        </section>
-        <section className="settings__section" aria-labelledby="settings-team-sync" id="settings-team-sync-section">
-          <h2 id="settings-team-sync" className="section-title" tabIndex={-1}>
-            Team sync
-          </h2>
-          <TeamSyncSection />
-        </section>
-        <section className="settings__section" aria-labelledby="settings-ai" id="settings-ai-section">
-          <h2 id="settings-ai" className="section-title">
-            AI assistant
-          </h2>
-          <AiSection />
-        </section>
-        <section className="settings__section" aria-labelledby="settings-semantic-search">
-          <h2 id="settings-semantic-search" className="section-title">
-            Semantic search
-          </h2>
-          <SemanticSearchSection />
-        </section>
-        <section className="settings__section" aria-labelledby="settings-tags">
-          <h2 id="settings-tags" className="section-title">
-            Tags
-          </h2>
-          <TagManager />
-        </section>
-        <section className="settings__section" aria-labelledby="settings-ignore">
-          <h2 id="settings-ignore" className="section-title">
-            Ignore list
-          </h2>
-          <p className="muted">Email addresses matching these patterns are never turned into contacts.</p>
-          <IgnoreListSection />
-        </section>
+      <div className="page__content settings-layout">
+        <nav className="settings-nav" aria-label="Settings sections" data-testid="settings-nav">
+          <ul>
+            {shown.map((item) => (
+              <li key={item.id}>
+                <a
+                  href={`#/settings/${item.id}`}
+                  className={current === item.id ? "settings-nav__link is-active" : "settings-nav__link"}
+                  aria-current={current === item.id ? "true" : undefined}
+                  data-testid={`settings-nav-${item.id}`}
+                  onClick={(event) => {
+                    event.preventDefault();
+                    open(item.id);
+                  }}
+                >
+                  {item.title}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="settings settings-layout__scroll" ref={scrollRef} onScroll={onScroll}>
+          {section("backups", <BackupsSection />)}
+          {section("data", <DataSection />)}
+          {section("integrations", <IntegrationsSection jobs={jobs?.jobs ?? null} />)}
+          {section("team-sync", <TeamSyncSection />)}
+          {section("ai", <AiSection />)}
+          {section("semantic-search", <SemanticSearchSection />)}
+          {section("tags", <TagManager />)}
+          {section(
+            "ignore",
+            <IgnoreListSection />,
+            <p className="muted">Email addresses matching these patterns are never turned into contacts.</p>,
+          )}
+          {jobs ? section("activity", <ActivitySection jobs={jobs} />) : null}
+        </div>
       </div>
     </div>
   );

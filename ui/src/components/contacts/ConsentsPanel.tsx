@@ -44,7 +44,10 @@ export function ConsentsPanel({ contactId }: { contactId: string }) {
         {consents.current.map((state) => (
           <li key={state.kind} className="consents__item" data-testid={`consent-${state.kind}`} data-granted={state.granted === null ? "unknown" : String(state.granted)}>
             <span className="consents__name">{CONSENT_LABELS[state.kind]}</span>
-            <span className={state.granted ? "badge badge--success" : state.granted === false ? "badge badge--danger" : "badge"}>
+            <span
+              className={state.granted ? "badge badge--success" : state.granted === false ? "badge badge--danger" : "badge badge--neutral"}
+              data-testid={`consent-state-${state.kind}`}
+            >
               {state.granted === null ? "Not asked" : state.granted ? "Granted" : "Revoked"}
             </span>
             {state.recorded_at ? <time className="muted small" dateTime={state.recorded_at}>{formatDateTime(state.recorded_at)}</time> : null}

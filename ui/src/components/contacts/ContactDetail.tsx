@@ -1,11 +1,14 @@
 import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { api, type ChangeReceipt, type Contact, type JsonValue, type Note } from "../../api";
-import { formatCalendarDate, formatDateTime } from "../../lib/format";
+import { formatDateTime, humanizeKey } from "../../lib/format";
+import { formatBirthday } from "../../lib/birthday";
 import { SOURCE_LABELS } from "../../lib/labels";
+import { formatPhone } from "../../lib/phone";
 import { Avatar } from "../Avatar";
 import { Button } from "../Button";
 import { EmptyState } from "../EmptyState";
 import { Icon } from "../Icon";
+import { DiscardChangesDialog } from "../DiscardChangesDialog";
 import { Overlay } from "../Overlay";
 import { StagePill, StatusBadge, TagList } from "../StagePill";
 import { useToasts } from "../Toasts";
@@ -39,6 +42,13 @@ export function ContactDetail({ contactId, refreshToken, onClose, onEdit, onDele
   const [exporting, setExporting] = useState(false);
   // Bumped when a note or interaction was added here, to reload notes and the timeline.
   const [activity, setActivity] = useState(0);
+  // A note or a logged call typed and not saved yet: closing the contact asks first.
+  const [draftDirty, setDraftDirty] = useState(false);
+  const [confirmingClose, setConfirmingClose] = useState(false);
+  const requestClose = () => {
+    if (draftDirty) setConfirmingClose(true);
+    else onClose();
+  };
 
   useEffect(() => {
     if (!contactId) return;
@@ -94,63 +104,75 @@ export function ContactDetail({ contactId, refreshToken, onClose, onEdit, onDele
   const contact = state.status === "ready" ? state.contact : null;
 
   return (
-    <Overlay
-      open={contactId !== null}
-      onClose={onClose}
-      variant="sheet"
-      size="md"
-      title={contact ? "Contact" : "Contact details"}
-      testId="contact-detail"
-      headerActions={
-        contact ? (
-          <>
-            <Button
-              size="sm"
-              variant="ghost"
-              icon="upload"
-              busy={exporting}
-              onClick={() => exportClient(contact)}
-              title="Everything about this client as JSON, for a data subject request"
-              data-testid="contact-export-button"
-            >
-              Export this client's data
-            </Button>
-            <Button size="sm" icon="edit" onClick={() => onEdit(contact)} data-testid="contact-edit-button">
-              Edit
-            </Button>
-            <Button
-              size="sm"
-              variant="danger-ghost"
-              icon="trash"
-              busy={deleting}
-              onClick={() => remove(contact)}
-              data-testid="contact-delete-button"
-            >
-              Delete
-            </Button>
-          </>
-        ) : null
-      }
-    >
-      {state.status === "loading" ? (
-        <div className="detail-loading" aria-busy="true">
-          <span className="skeleton skeleton--avatar" />
-          <span className="skeleton skeleton--title" />
-          <span className="skeleton skeleton--text" />
-        </div>
-      ) : state.status === "error" ? (
-        <EmptyState icon="alert" title="This contact could not be loaded">
-          <p>{state.message}</p>
-        </EmptyState>
-      ) : (
-        <ContactDetailBody
-          contact={state.contact}
-          notes={state.notes}
-          activityToken={refreshToken + activity}
-          onActivity={() => setActivity((count) => count + 1)}
-        />
-      )}
-    </Overlay>
+    <>
+      <Overlay
+        open={contactId !== null}
+        onClose={requestClose}
+        variant="sheet"
+        size="md"
+        title={contact ? "Contact" : "Contact details"}
+        testId="contact-detail"
+        headerActions={
+          contact ? (
+            <>
+              <Button
+                size="sm"
+                variant="ghost"
+                icon="upload"
+                busy={exporting}
+                onClick={() => exportClient(contact)}
+                title="Everything about this client as JSON, for a data subject request"
+                data-testid="contact-export-button"
+              >
+                Export this client's data
+              </Button>
+              <Button size="sm" icon="edit" onClick={() => onEdit(contact)} data-testid="contact-edit-button">
+                Edit
+              </Button>
+              <Button
+                size="sm"
+                variant="danger-ghost"
+                icon="trash"
+                busy={deleting}
+                onClick={() => remove(contact)}
+                data-testid="contact-delete-button"
+              >
+                Delete
+              </Button>
+            </>
+          ) : null
+        }
+      >
+        {state.status === "loading" ? (
+          <div className="detail-loading" aria-busy="true">
+            <span className="skeleton skeleton--avatar" />
+            <span className="skeleton skeleton--title" />
+            <span className="skeleton skeleton--text" />
+          </div>
+        ) : state.status === "error" ? (
+          <EmptyState icon="alert" title="This contact could not be loaded">
+            <p>{state.message}</p>
+          </EmptyState>
+        ) : (
+          <ContactDetailBody
+            contact={state.contact}
+            notes={state.notes}
+            activityToken={refreshToken + activity}
+            onActivity={() => setActivity((count) => count + 1)}
+            onDraftChange={setDraftDirty}
+          />
+        )}
+      </Overlay>
+      <DiscardChangesDialog
+        open={confirmingClose}
+        onKeepEditing={() => setConfirmingClose(false)}
+        onDiscard={() => {
+          setConfirmingClose(false);
+          setDraftDirty(false);
+          onClose();
+        }}
+      />
+    </>
   );
 }
 
@@ -159,9 +181,11 @@ type ContactDetailBodyProps = {
   notes: Note[] | null;
   activityToken: number;
   onActivity: () => void;
+  /** Whether the note or call being written holds unsaved text. */
+  onDraftChange: (dirty: boolean) => void;
 };
 
-function ContactDetailBody({ contact, notes, activityToken, onActivity }: ContactDetailBodyProps) {
+function ContactDetailBody({ contact, notes, activityToken, onActivity, onDraftChange }: ContactDetailBodyProps) {
   const [composer, setComposer] = useState<"note" | "interaction">("note");
   const notesById = useMemo(() => new Map((notes ?? []).map((note) => [note.id, note])), [notes]);
   const address = contact.address;
@@ -219,7 +243,7 @@ function ContactDetailBody({ contact, notes, activityToken, onActivity }: Contac
                 {contact.phones.map((phone, index) => (
                   <li key={`${phone.number}-${index}`}>
                     <Icon name="phone" size={15} className="muted" />
-                    <span className="detail-entries__value tabular">{phone.number}</span>
+                    <span className="detail-entries__value tabular">{formatPhone(phone.number)}</span>
                     {phone.label ? <span className="detail-entries__label">{phone.label}</span> : null}
                     {phone.is_primary ? <span className="badge">Primary</span> : null}
                   </li>
@@ -238,7 +262,7 @@ function ContactDetailBody({ contact, notes, activityToken, onActivity }: Contac
               <span className="muted">None</span>
             )}
           </DetailItem>
-          <DetailItem label="Date of birth">{contact.date_of_birth ? formatCalendarDate(contact.date_of_birth) : <span className="muted">—</span>}</DetailItem>
+          <DetailItem label="Date of birth">{contact.date_of_birth ? formatBirthday(contact.date_of_birth) : <span className="muted">—</span>}</DetailItem>
         </dl>
       </DetailSection>
 
@@ -250,7 +274,7 @@ function ContactDetailBody({ contact, notes, activityToken, onActivity }: Contac
             {contact.emergency_contact_name || contact.emergency_contact_phone ? (
               <span className="detail-stack">
                 {contact.emergency_contact_name ? <span>{contact.emergency_contact_name}</span> : null}
-                {contact.emergency_contact_phone ? <span className="tabular muted">{contact.emergency_contact_phone}</span> : null}
+                {contact.emergency_contact_phone ? <span className="tabular muted">{formatPhone(contact.emergency_contact_phone)}</span> : null}
               </span>
             ) : (
               <span className="muted">—</span>
@@ -299,9 +323,9 @@ function ContactDetailBody({ contact, notes, activityToken, onActivity }: Contac
         </div>
         <div role="tabpanel">
           {composer === "note" ? (
-            <NoteEditor contactId={contact.id} onSaved={onActivity} />
+            <NoteEditor contactId={contact.id} onSaved={onActivity} onDirtyChange={onDraftChange} />
           ) : (
-            <InteractionForm contactId={contact.id} onSaved={onActivity} />
+            <InteractionForm contactId={contact.id} onSaved={onActivity} onDirtyChange={onDraftChange} />
           )}
         </div>
       </DetailSection>
@@ -366,7 +390,7 @@ function JsonObjectList({ value, emptyText }: { value: JsonValue; emptyText: str
   return (
     <dl className="detail-list detail-list--compact">
       {entries.map(([key, entry]) => (
-        <DetailItem key={key} label={key}>
+        <DetailItem key={key} label={humanizeKey(key)}>
           {describeJson(entry)}
         </DetailItem>
       ))}

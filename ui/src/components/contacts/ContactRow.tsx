@@ -1,6 +1,8 @@
-import { memo, type MouseEvent } from "react";
+import { memo, type MouseEvent, type ReactNode } from "react";
 import type { ContactSummary } from "../../api";
+import type { ColumnId } from "../../lib/contactColumns";
 import { formatDateTime, formatRelative } from "../../lib/format";
+import { formatPhone } from "../../lib/phone";
 import { Avatar } from "../Avatar";
 import { Checkbox } from "../Checkbox";
 import { StagePill, StatusBadge, TagList, tagsThatFit } from "../StagePill";
@@ -15,6 +17,8 @@ type ContactRowProps = {
   domId: string;
   isSelected: boolean;
   isActive: boolean;
+  /** The columns shown, in order (the checkbox column comes first on its own). */
+  columns: readonly ColumnId[];
   onOpen: (id: string) => void;
   onActiveIndexChange: (index: number) => void;
   onToggleRow: (index: number, id: string, shiftKey: boolean) => void;
@@ -28,6 +32,7 @@ export const ContactRow = memo(function ContactRow({
   domId,
   isSelected,
   isActive,
+  columns,
   onOpen,
   onActiveIndexChange,
   onToggleRow,
@@ -60,33 +65,54 @@ export const ContactRow = memo(function ContactRow({
           }}
         />
       </div>
-      <div className="contacts-grid__cell contacts-grid__cell--name" role="gridcell">
-        <Avatar name={contact.display_name} size="sm" />
-        <span className="contacts-grid__name">
-          <span className="contacts-grid__display-name">{contact.display_name}</span>
-          {contact.organization ? <span className="contacts-grid__organization">{contact.organization}</span> : null}
-        </span>
-      </div>
-      <div className="contacts-grid__cell contacts-grid__cell--email" role="gridcell">
-        <span className="truncate">{contact.primary_email ?? <span className="muted">—</span>}</span>
-      </div>
-      <div className="contacts-grid__cell contacts-grid__cell--phone" role="gridcell">
-        <span className="truncate tabular">{contact.primary_phone ?? <span className="muted">—</span>}</span>
-      </div>
-      <div className="contacts-grid__cell contacts-grid__cell--stage" role="gridcell">
-        <StagePill stage={contact.lifecycle_stage} />
-      </div>
-      <div className="contacts-grid__cell contacts-grid__cell--status" role="gridcell">
-        <StatusBadge status={contact.client_status} />
-      </div>
-      <div className="contacts-grid__cell contacts-grid__cell--tags" role="gridcell">
-        <TagList tags={contact.tags} limit={tagsThatFit(contact.tags, 12)} />
-      </div>
-      <div className="contacts-grid__cell contacts-grid__cell--updated" role="gridcell">
-        <time dateTime={contact.updated_at} title={formatDateTime(contact.updated_at)}>
-          {formatRelative(contact.updated_at)}
-        </time>
-      </div>
+      {columns.map((column) => (
+        <div key={column} className={`contacts-grid__cell contacts-grid__cell--${column}`} role="gridcell">
+          {cellContent(column, contact)}
+        </div>
+      ))}
     </div>
   );
 });
+
+function cellContent(column: ColumnId, contact: ContactSummary): ReactNode {
+  switch (column) {
+    case "name":
+      return (
+        <>
+          <Avatar name={contact.display_name} size="sm" />
+          <span className="contacts-grid__name">
+            <span className="contacts-grid__display-name">{contact.display_name}</span>
+            {contact.organization ? <span className="contacts-grid__organization">{contact.organization}</span> : null}
+          </span>
+        </>
+      );
+    case "email":
+      return contact.primary_email ? (
+        <span className="truncate" title={contact.primary_email}>
+          {contact.primary_email}
+        </span>
+      ) : (
+        <span className="muted">—</span>
+      );
+    case "phone":
+      return contact.primary_phone ? (
+        <span className="truncate tabular">
+          {formatPhone(contact.primary_phone)}
+        </span>
+      ) : (
+        <span className="muted">—</span>
+      );
+    case "stage":
+      return <StagePill stage={contact.lifecycle_stage} />;
+    case "status":
+      return <StatusBadge status={contact.client_status} />;
+    case "tags":
+      return <TagList tags={contact.tags} limit={tagsThatFit(contact.tags, 18)} />;
+    case "updated":
+      return (
+        <time dateTime={contact.updated_at} title={formatDateTime(contact.updated_at)}>
+          {formatRelative(contact.updated_at)}
+        </time>
+      );
+  }
+}

@@ -1,6 +1,7 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useId, useRef, type KeyboardEvent } from "react";
+import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent } from "react";
 import type { ContactSort, ContactSummary } from "../../api";
+import { ALL_COLUMNS, columnSpec, columnsThatFit, gridTemplate, minimumWidth, type ColumnId } from "../../lib/contactColumns";
 import type { ContactFilters } from "../../lib/contactPageCache";
 import type { HeaderCheckboxState } from "../../lib/selection";
 import { Checkbox } from "../Checkbox";
@@ -28,17 +29,28 @@ type ContactTableProps = {
   onOpen: (id: string) => void;
   onRangeChange: (first: number, last: number) => void;
   tableRef?: React.RefObject<HTMLDivElement | null>;
+  /** The columns the user chose to see; those that do not fit the width are left out. */
+  chosenColumns?: readonly ColumnId[];
 };
 
-const COLUMNS: Array<{ id: string; label: string; sort?: ContactSort }> = [
-  { id: "name", label: "Name", sort: "name" },
-  { id: "email", label: "Email" },
-  { id: "phone", label: "Phone" },
-  { id: "stage", label: "Stage", sort: "stage" },
-  { id: "status", label: "Status" },
-  { id: "tags", label: "Tags" },
-  { id: "updated", label: "Updated", sort: "updated" },
-];
+/** The table's inner width, followed as the window is resized (0 until measured). */
+function useWidth(ref: React.RefObject<HTMLDivElement | null>): number {
+  const [width, setWidth] = useState(0);
+  useLayoutEffect(() => {
+    const element = ref.current;
+    if (!element) return;
+    const measure = () => setWidth(element.clientWidth);
+    measure();
+    if (typeof ResizeObserver === "undefined") {
+      window.addEventListener("resize", measure);
+      return () => window.removeEventListener("resize", measure);
+    }
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [ref]);
+  return width;
+}
 
 export function ContactTable({
   total,
@@ -56,10 +68,19 @@ export function ContactTable({
   onOpen,
   onRangeChange,
   tableRef,
+  chosenColumns = ALL_COLUMNS,
 }: ContactTableProps) {
   const ownRef = useRef<HTMLDivElement>(null);
   const scrollRef = tableRef ?? ownRef;
   const idPrefix = useId();
+  const width = useWidth(scrollRef);
+  // Only the columns that fit: at the smallest window the table never scrolls sideways.
+  const fitting = columnsThatFit(chosenColumns, width).join(",");
+  const columns = useMemo(() => fitting.split(",") as ColumnId[], [fitting]);
+  const gridStyle = {
+    "--contacts-columns": gridTemplate(columns),
+    "--contacts-min-width": `${minimumWidth(columns)}px`,
+  } as CSSProperties;
 
   const virtualizer = useVirtualizer({
     count: total,
@@ -152,13 +173,15 @@ export function ContactTable({
       role="grid"
       aria-label="Contacts"
       aria-rowcount={total + 1}
-      aria-colcount={COLUMNS.length + 1}
+      aria-colcount={columns.length + 1}
       aria-multiselectable="true"
       aria-activedescendant={activeRowLoaded ? rowDomId(activeIndex) : undefined}
       tabIndex={0}
       onKeyDown={onKeyDown}
       onFocus={onFocus}
+      style={gridStyle}
       data-testid="contacts-table"
+      data-columns={columns.join(" ")}
     >
       <div className="contacts-grid__header" role="row" aria-rowindex={1} style={{ height: HEADER_HEIGHT }}>
         <div className="contacts-grid__cell contacts-grid__cell--select" role="columnheader">
@@ -170,7 +193,7 @@ export function ContactTable({
             data-testid="contacts-select-all"
           />
         </div>
-        {COLUMNS.map((column) => {
+        {columns.map(columnSpec).map((column) => {
           const sorted = column.sort !== undefined && filters.sort === column.sort;
           const ariaSort = sorted ? (filters.direction === "asc" ? "ascending" : "descending") : undefined;
           return (
@@ -236,6 +259,7 @@ export function ContactTable({
               domId={rowDomId(item.index)}
               isSelected={selected.has(contact.id)}
               isActive={item.index === activeIndex}
+              columns={columns}
               onOpen={onOpen}
               onActiveIndexChange={onActiveIndexChange}
               onToggleRow={onToggleRow}

@@ -49,4 +49,26 @@ describe("ContactTimeline", () => {
     expect(screen.queryByTestId("timeline-load-more")).toBeNull();
     expect(screen.getAllByTestId("timeline-item").map((element) => element.dataset.kind)).toEqual(["interaction", "note", "task"]);
   });
+
+  it("labels tasks and interactions in plain words, not their stored codes", async () => {
+    mockCommands({
+      timeline_page: () => ({
+        items: [
+          item("t1", "task", "todo", "Send forms"),
+          item("t2", "task", "in_progress", "Plan sessions"),
+          item("i1", "interaction", "calendar_event", "Session"),
+        ],
+        next: null,
+      }),
+    });
+    render(
+      <ToastProvider>
+        <ContactTimeline contactId="c1" reloadToken={0} notesById={new Map()} />
+      </ToastProvider>,
+    );
+    await waitFor(() => expect(screen.getAllByTestId("timeline-item")).toHaveLength(3));
+    const kinds = Array.from(document.querySelectorAll(".timeline-item__kind")).map((element) => element.textContent);
+    expect(kinds).toEqual(["Task to do", "Task in progress", "Calendar event"]);
+    expect(screen.getByTestId("timeline").textContent).not.toMatch(/todo|in progress ·|Task ·/);
+  });
 });

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
-import { api, type Note, type TimelineCursor, type TimelineItem } from "../../api";
-import { formatDateTime } from "../../lib/format";
+import { api, type InteractionKind, type Note, type TaskStatus, type TimelineCursor, type TimelineItem } from "../../api";
+import { formatDateTime, humanizeKey } from "../../lib/format";
 import { Button } from "../Button";
 import { Icon, type IconName } from "../Icon";
 import { useToasts } from "../Toasts";
@@ -23,11 +23,26 @@ function iconFor(item: TimelineItem): IconName {
   return "phone";
 }
 
+const TASK_LABELS: Record<TaskStatus, string> = {
+  todo: "Task to do",
+  in_progress: "Task in progress",
+  done: "Task done",
+  canceled: "Task canceled",
+};
+
+const INTERACTION_LABELS: Record<InteractionKind, string> = {
+  email: "Email",
+  call: "Call",
+  meeting: "Meeting",
+  note: "Note",
+  web: "Website visit",
+  calendar_event: "Calendar event",
+};
+
 function kindLabel(item: TimelineItem): string {
   if (item.kind === "note") return "Note";
-  if (item.kind === "task") return `Task · ${item.detail.replace("_", " ")}`;
-  const detail = item.detail.replace("_", " ");
-  return detail.charAt(0).toUpperCase() + detail.slice(1);
+  if (item.kind === "task") return TASK_LABELS[item.detail as TaskStatus] ?? "Task";
+  return INTERACTION_LABELS[item.detail as InteractionKind] ?? humanizeKey(item.detail);
 }
 
 type ContactTimelineProps = {

@@ -1,5 +1,7 @@
 import { useEffect, useState } from "react";
 import { api, type ContactIdentifier } from "../../api";
+import { humanizeKey } from "../../lib/format";
+import { formatPhone } from "../../lib/phone";
 import { Icon } from "../Icon";
 import { useToasts } from "../Toasts";
 
@@ -38,8 +40,8 @@ export function IdentitiesList({ contactId, refreshToken }: { contactId: string;
       {identities.map((identity) => (
         <li key={`${identity.kind}-${identity.value}`} data-testid="identity-item">
           <Icon name={identity.kind === "phone" ? "phone" : "mail"} size={15} className="muted" />
-          <span className="detail-entries__value">{identity.value}</span>
-          <span className="badge">{PROVIDER_LABELS[identity.provider] ?? identity.provider}</span>
+          <span className="detail-entries__value">{identity.kind === "phone" ? formatPhone(identity.value) : identity.value}</span>
+          <span className="badge">{PROVIDER_LABELS[identity.provider] ?? humanizeKey(identity.provider)}</span>
         </li>
       ))}
     </ul>

@@ -1,4 +1,4 @@
-import { useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { api, type Interaction, type InteractionKind } from "../../api";
 import { errorsByField } from "../../lib/fieldErrors";
 import { Button } from "../Button";
@@ -19,10 +19,15 @@ function localNow(): string {
   return new Date(now.getTime() - now.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 }
 
-type InteractionFormProps = { contactId: string; onSaved: (interaction: Interaction) => void };
+type InteractionFormProps = {
+  contactId: string;
+  onSaved: (interaction: Interaction) => void;
+  /** Told whether anything was typed and not saved yet (so closing the contact can ask first). */
+  onDirtyChange?: (dirty: boolean) => void;
+};
 
 /** Logs a call or meeting with this contact. */
-export function InteractionForm({ contactId, onSaved }: InteractionFormProps) {
+export function InteractionForm({ contactId, onSaved, onDirtyChange }: InteractionFormProps) {
   const { showError, announce } = useToasts();
   const baseId = useId();
   const [kind, setKind] = useState<InteractionKind>("call");
@@ -32,6 +37,13 @@ export function InteractionForm({ contactId, onSaved }: InteractionFormProps) {
   const [duration, setDuration] = useState("");
   const [saving, setSaving] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const dirty = subject.trim() !== "" || body.trim() !== "" || duration.trim() !== "";
+  const dirtyListener = useRef(onDirtyChange);
+  dirtyListener.current = onDirtyChange;
+  useEffect(() => {
+    dirtyListener.current?.(dirty);
+  }, [dirty]);
+  useEffect(() => () => dirtyListener.current?.(false), []);
 
   const submit = async () => {
     const localErrors: Record<string, string> = {};

@@ -1,6 +1,6 @@
 import { EditorContent, useEditor } from "@tiptap/react";
 import StarterKit from "@tiptap/starter-kit";
-import { useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { api, type Note, type NoteSource } from "../../api";
 import { errorsByField } from "../../lib/fieldErrors";
 import { Button } from "../Button";
@@ -17,10 +17,12 @@ const SOURCE_OPTIONS: Array<{ value: NoteSource; label: string }> = [
 type NoteEditorProps = {
   contactId: string;
   onSaved: (note: Note) => void;
+  /** Told whether unsaved text is in the editor (so closing the contact can ask first). */
+  onDirtyChange?: (dirty: boolean) => void;
 };
 
 /** A rich-text note editor (TipTap): bold, italic, lists; the core sanitises the HTML. */
-export function NoteEditor({ contactId, onSaved }: NoteEditorProps) {
+export function NoteEditor({ contactId, onSaved, onDirtyChange }: NoteEditorProps) {
   const { showError, announce } = useToasts();
   const baseId = useId();
   const [sourceType, setSourceType] = useState<NoteSource>("typed");
@@ -28,6 +30,13 @@ export function NoteEditor({ contactId, onSaved }: NoteEditorProps) {
   const [saving, setSaving] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [isEmpty, setIsEmpty] = useState(true);
+  const dirtyListener = useRef(onDirtyChange);
+  dirtyListener.current = onDirtyChange;
+  useEffect(() => {
+    dirtyListener.current?.(!isEmpty);
+  }, [isEmpty]);
+  // Leaving (another tab, the contact closed) takes the draft with it.
+  useEffect(() => () => dirtyListener.current?.(false), []);
   const editor = useEditor({
     extensions: [StarterKit],
     content: "",

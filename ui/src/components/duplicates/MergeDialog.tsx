@@ -1,5 +1,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { api, isApiError, toAppError, type Contact, type FieldError, type MergeFieldChoices, type MergeOutcome } from "../../api";
+import { formatBirthday } from "../../lib/birthday";
+import { humanizeKey } from "../../lib/format";
 import { STATUS_LABELS, stageLabel } from "../../lib/labels";
 import { Button } from "../Button";
 import { Overlay } from "../Overlay";
@@ -30,7 +32,7 @@ export const MERGE_FIELD_ROWS: FieldRow[] = [
             .join(", ")
         : "",
   },
-  { key: "date_of_birth", label: "Birthday", fields: ["date_of_birth"], show: (c) => text(c.date_of_birth) },
+  { key: "date_of_birth", label: "Birthday", fields: ["date_of_birth"], show: (c) => (c.date_of_birth ? formatBirthday(c.date_of_birth) : "") },
   {
     key: "lifecycle_stage",
     label: "Stage",
@@ -215,7 +217,7 @@ export function MergeDialog({ contactIds, onClose, onMerged }: MergeDialogProps)
           </p>
           {otherErrors.map((item) => (
             <p key={item.field} className="field-error" role="alert" data-testid={`field-error-${item.field}`}>
-              {item.field}: {item.message}
+              {humanizeKey(item.field)}: {item.message}
             </p>
           ))}
           {error && fieldErrors.length === 0 ? (

@@ -1,7 +1,8 @@
-import { render, screen, within } from "@testing-library/react";
+import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import type { ContactInput } from "../../api";
+import { contactFixture, summaryFixture } from "../../test/fixtures";
 import { appError, callsTo, invokeMock, mockCommands } from "../../test/tauriMock";
 import { ContactForm } from "./ContactForm";
 
@@ -37,7 +38,9 @@ describe("ContactForm", () => {
     await user.type(screen.getByTestId("field-display_name"), "Ada Lovelace");
     await user.type(screen.getByTestId("field-email-0"), "not-an-email");
     await user.type(screen.getByTestId("field-phone-0"), "12");
-    await user.type(screen.getByTestId("field-date_of_birth"), "1815-13-45");
+    await user.selectOptions(screen.getByTestId("field-date_of_birth-day"), "23");
+    await user.selectOptions(screen.getByTestId("field-date_of_birth-month"), "4");
+    await user.type(screen.getByTestId("field-date_of_birth-year"), "1986");
     await user.type(screen.getByTestId("field-address.postal_code"), "??");
     await user.click(screen.getByTestId("contact-form-submit"));
 
@@ -53,8 +56,9 @@ describe("ContactForm", () => {
 
     const dateError = screen.getByTestId("field-error-date_of_birth");
     expect(dateError.textContent).toBe("Use YYYY-MM-DD");
-    expectDescribedBy(screen.getByTestId("field-date_of_birth"), dateError);
-    expect(dateError.parentElement).toBe(screen.getByTestId("field-date_of_birth").parentElement);
+    expectDescribedBy(screen.getByTestId("field-date_of_birth-day"), dateError);
+    expectDescribedBy(screen.getByTestId("field-date_of_birth-year"), dateError);
+    expect(dateError.parentElement).toBe(screen.getByTestId("field-date_of_birth"));
 
     expectDescribedBy(screen.getByTestId("field-address.postal_code"), screen.getByTestId("field-error-address.postal_code"));
 
@@ -66,7 +70,7 @@ describe("ContactForm", () => {
     const [{ input }] = callsTo("contacts_create") as Array<{ input: ContactInput }>;
     expect(input.display_name).toBe("Ada Lovelace");
     expect(input.emails).toEqual([{ address: "not-an-email", label: null, is_primary: true }]);
-    expect(input.date_of_birth).toBe("1815-13-45");
+    expect(input.date_of_birth).toBe("1986-04-23");
   });
 
   it("places an error for emails[0] beside the row that was actually submitted first", async () => {
@@ -148,5 +152,72 @@ describe("ContactForm", () => {
     const [{ input }] = callsTo("contacts_create") as Array<{ input: ContactInput }>;
     expect(input.tags).toEqual(["yoga", "breath"]);
     expect(input.emails).toEqual([]);
+  });
+
+  it("takes the date of birth as day, month and an optional year (without one it is stored as --MM-DD)", async () => {
+    mockCommands({ contacts_create: (args) => ({ ...(args.input as object), id: "c1" }) });
+    const { user, onSaved } = renderForm();
+    await user.type(screen.getByTestId("field-display_name"), "Maya");
+    const birthday = screen.getByRole("group", { name: "Date of birth" });
+    expect(within(birthday).getByLabelText("Day").tagName).toBe("SELECT");
+    expect(within(birthday).getByLabelText("Month").tagName).toBe("SELECT");
+    expect(within(birthday).getByRole("option", { name: "April" })).toBeTruthy();
+
+    // Only the day: the form says what is missing and sends nothing.
+    await user.selectOptions(within(birthday).getByLabelText("Day"), "23");
+    await user.click(screen.getByTestId("contact-form-submit"));
+    const error = await screen.findByTestId("field-error-date_of_birth");
+    expect(error.textContent).toBe("Choose both the day and the month.");
+    expect(callsTo("contacts_create")).toHaveLength(0);
+    expect(within(birthday).getByLabelText("Month").getAttribute("aria-invalid")).toBe("true");
+
+    await user.selectOptions(within(birthday).getByLabelText("Month"), "April");
+    await user.click(screen.getByTestId("contact-form-submit"));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    const [{ input }] = callsTo("contacts_create") as Array<{ input: ContactInput }>;
+    expect(input.date_of_birth).toBe("--04-23");
+  });
+
+  it("saves a birthday with its year as YYYY-MM-DD", async () => {
+    mockCommands({ contacts_create: (args) => ({ ...(args.input as object), id: "c1" }) });
+    const { user, onSaved } = renderForm();
+    await user.type(screen.getByTestId("field-display_name"), "Maya");
+    await user.selectOptions(screen.getByTestId("field-date_of_birth-day"), "29");
+    await user.selectOptions(screen.getByTestId("field-date_of_birth-month"), "2");
+    await user.type(screen.getByTestId("field-date_of_birth-year"), "1999");
+    await user.click(screen.getByTestId("contact-form-submit"));
+    // 1999 had no 29 February.
+    expect((await screen.findByTestId("field-error-date_of_birth")).textContent).toBe("That day does not exist in that month.");
+    await user.clear(screen.getByTestId("field-date_of_birth-year"));
+    await user.type(screen.getByTestId("field-date_of_birth-year"), "2000");
+    await user.click(screen.getByTestId("contact-form-submit"));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    const [{ input }] = callsTo("contacts_create") as Array<{ input: ContactInput }>;
+    expect(input.date_of_birth).toBe("2000-02-29");
+  });
+
+  it("shows a stored date of birth, with or without its year, in the day, month and year controls", async () => {
+    const { unmount } = render(
+      <ContactForm
+        contact={{ ...contactFixture(summaryFixture(1)), date_of_birth: "1986-04-03" }}
+        onCancel={vi.fn()}
+        onSaved={vi.fn()}
+      />,
+    );
+    expect((screen.getByTestId("field-date_of_birth-day") as HTMLSelectElement).value).toBe("3");
+    expect((screen.getByTestId("field-date_of_birth-month") as HTMLSelectElement).value).toBe("4");
+    expect((screen.getByTestId("field-date_of_birth-year") as HTMLInputElement).value).toBe("1986");
+    unmount();
+
+    render(
+      <ContactForm
+        contact={{ ...contactFixture(summaryFixture(1)), date_of_birth: "--12-24" }}
+        onCancel={vi.fn()}
+        onSaved={vi.fn()}
+      />,
+    );
+    expect((screen.getByTestId("field-date_of_birth-day") as HTMLSelectElement).value).toBe("24");
+    expect((screen.getByTestId("field-date_of_birth-month") as HTMLSelectElement).value).toBe("12");
+    expect((screen.getByTestId("field-date_of_birth-year") as HTMLInputElement).value).toBe("");
   });
 });

@@ -29,6 +29,7 @@ import {
 import { pluralize } from "../../lib/format";
 import { Button } from "../Button";
 import { Icon } from "../Icon";
+import { BirthdayField } from "./BirthdayField";
 import { ContactPointListEditor } from "./ContactPointListEditor";
 import { FieldErrors, type ShownError } from "./FieldErrors";
 import { KeyValueEditor } from "./KeyValueEditor";
@@ -44,17 +45,30 @@ type ContactFormProps = {
   onSaved: (contact: Contact) => void;
   tagSuggestions?: string[];
   nameInputRef?: RefObject<HTMLInputElement | null>;
+  /** Told whether the form now differs from what it opened with (so closing can ask first). */
+  onDirtyChange?: (dirty: boolean) => void;
 };
+
+/** What would be saved, so blank rows and stray spaces do not count as changes. */
+const savedShape = (state: ContactFormState) => JSON.stringify(buildSubmission(state).input);
 
 const NO_ERRORS: ShownError[] = [];
 
-export function ContactForm({ contact, onCancel, onSaved, tagSuggestions = [], nameInputRef }: ContactFormProps) {
+export function ContactForm({ contact, onCancel, onSaved, tagSuggestions = [], nameInputRef, onDirtyChange }: ContactFormProps) {
   const formId = useId();
   const fieldId = (name: string) => `${formId}-${name}`;
   const formRef = useRef<HTMLFormElement>(null);
   const alertRef = useRef<HTMLDivElement>(null);
 
-  const [state, setState] = useState<ContactFormState>(() => (contact ? formStateFromContact(contact) : emptyFormState()));
+  const [initialState] = useState<ContactFormState>(() => (contact ? formStateFromContact(contact) : emptyFormState()));
+  const [state, setState] = useState<ContactFormState>(initialState);
+  const initialShape = useMemo(() => savedShape(initialState), [initialState]);
+  const dirty = useMemo(() => savedShape(state) !== initialShape, [state, initialShape]);
+  const dirtyListener = useRef(onDirtyChange);
+  dirtyListener.current = onDirtyChange;
+  useEffect(() => {
+    dirtyListener.current?.(dirty);
+  }, [dirty]);
   const [errors, setErrors] = useState<ShownError[]>([]);
   const [formError, setFormError] = useState<string | null>(null);
   const [submitting, setSubmitting] = useState(false);
@@ -257,21 +271,12 @@ export function ContactForm({ contact, onCancel, onSaved, tagSuggestions = [], n
           <h3 className="form-section__title" id={fieldId("personal-heading")}>
             Personal details
           </h3>
-          <div className="form-grid">
-            <TextField
-              id={fieldId("date_of_birth")}
-              label="Date of birth"
-              value={state.dateOfBirth}
-              onValueChange={(value) => update("dateOfBirth", value, "date_of_birth")}
-              errors={errorsFor("date_of_birth")}
-              placeholder="YYYY-MM-DD"
-              hint="Year-month-day, e.g. 1986-04-23"
-              inputMode="numeric"
-              autoComplete="off"
-              maxLength={10}
-              testId="field-date_of_birth"
-            />
-          </div>
+          <BirthdayField
+            id={fieldId("date_of_birth")}
+            value={state.dateOfBirth}
+            onValueChange={(value) => update("dateOfBirth", value, "date_of_birth")}
+            errors={errorsFor("date_of_birth")}
+          />
           <fieldset className="fieldset">
             <legend className="fieldset__legend">Address</legend>
             <FieldErrors errors={errorsFor("address")} />

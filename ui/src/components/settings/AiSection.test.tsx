@@ -79,7 +79,10 @@ describe("AiSection", () => {
     const user = userEvent.setup();
     renderSection();
 
-    expect((await screen.findByTestId("ai-status")).textContent).toContain("AI is off: Add an API key");
+    const off = await screen.findByTestId("ai-status");
+    // Already on Settings → AI: the line points below, not to where the user already is.
+    expect(off.textContent).toContain("AI is off: add the provider's API key below");
+    expect(off.textContent).not.toContain("Settings →");
     const input = screen.getByTestId("ai-key-input") as HTMLInputElement;
     expect(input.type).toBe("password");
     await user.type(input, "sk-or-9");

@@ -101,12 +101,27 @@ function draftIsLocal(draft: Draft): boolean {
 }
 
 
+/**
+ * Why AI is off, said for someone already looking at these settings: the backend's message
+ * sends them to "Settings → AI", where they are.
+ */
+function offHere(status: AiStatus): string {
+  switch (status.reason) {
+    case "disabled":
+      return "AI is off. Tick “Use the AI assistant” below to turn it on.";
+    case "missing_api_key":
+      return "AI is off: add the provider's API key below, under API key.";
+    default:
+      return `AI is off: ${status.message ?? "it is not available right now."}`;
+  }
+}
+
 /** The status line: on and where it goes, or off and why. */
 export function AiStatusLine({ status }: { status: AiStatus }) {
   if (!status.available) {
     return (
       <p className="alert alert--warning" role="status" data-testid="ai-status" data-state="off">
-        AI is off: {status.message ?? "it is not available right now."}
+        {offHere(status)}
       </p>
     );
   }

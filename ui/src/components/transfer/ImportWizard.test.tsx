@@ -86,6 +86,29 @@ describe("ImportWizard", () => {
     expect((await screen.findByTestId("import-undo")).textContent).toContain("Import undone");
   });
 
+  it("says why each record is imported with proper plurals, not \"note(s)\"", async () => {
+    mockCommands({
+      imports_detect_format: () => "vcard",
+      imports_preview: () => ({
+        ...vcardPreview,
+        records: 2,
+        items: [
+          { location: "line 1", display_name: "Ada Abbott", action: "update", reason: "matches Ada Abbott (same email); adds 1 note(s)", contact_id: "c1" },
+          { location: "line 9", display_name: "Bo Berg", action: "update", reason: "matches Bo Berg (same email); adds 2 note(s)", contact_id: "c2" },
+        ],
+      }),
+    });
+    const user = userEvent.setup();
+    renderWizard();
+    await user.upload(screen.getByTestId("import-file-input"), new File([VCARD], "clients.vcf", { type: "text/vcard" }));
+    await waitFor(() => expect((screen.getByTestId("import-format-select") as HTMLSelectElement).value).toBe("vcard"));
+    await user.click(screen.getByTestId("import-next"));
+    const items = await within(await screen.findByTestId("import-preview")).findAllByTestId("import-item");
+    expect(items[0].textContent).toContain("adds 1 note");
+    expect(items[1].textContent).toContain("adds 2 notes");
+    expect(items.map((item) => item.textContent).join(" ")).not.toContain("(s)");
+  });
+
   it("says when an attempt failed and will be retried, and shows the error when the job gives up", async () => {
     mockCommands({
       imports_detect_format: () => "vcard",

@@ -16,7 +16,7 @@ import {
   type JobInfo,
 } from "../../api";
 import { useEventSubscription } from "../../hooks/useEventSubscription";
-import { formatNumber } from "../../lib/format";
+import { fixPlurals, formatNumber } from "../../lib/format";
 import { Button } from "../Button";
 import { Checkbox } from "../Checkbox";
 import { Overlay } from "../Overlay";
@@ -490,7 +490,7 @@ export function ImportWizard({ open, onClose }: ImportWizardProps) {
                           {IMPORT_ACTION_LABELS[item.action]}
                         </span>
                       </td>
-                      <td>{item.reason}</td>
+                      <td>{fixPlurals(item.reason)}</td>
                     </tr>
                   ))}
                 </tbody>

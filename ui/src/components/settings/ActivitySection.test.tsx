@@ -1,17 +1,17 @@
-import { act, render, screen, waitFor, within } from "@testing-library/react";
+import { act, cleanup, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import type { JobInfo } from "../api";
-import { ToastProvider } from "../components/Toasts";
-import { useJobs } from "../hooks/useJobs";
-import { eventBus } from "../test/eventBus";
-import { jobChange, jobFixture, jobsFrom } from "../test/fixtures";
-import { appError, callsTo, mockCommands } from "../test/tauriMock";
-import { JobsPage } from "./JobsPage";
+import type { JobInfo } from "../../api";
+import { useJobs } from "../../hooks/useJobs";
+import { eventBus } from "../../test/eventBus";
+import { jobChange, jobFixture, jobsFrom } from "../../test/fixtures";
+import { appError, callsTo, mockCommands } from "../../test/tauriMock";
+import { ToastProvider } from "../Toasts";
+import { ActivitySection } from "./ActivitySection";
 
 function Harness() {
   const jobs = useJobs();
-  return <JobsPage jobs={jobs} />;
+  return <ActivitySection jobs={jobs} />;
 }
 
 function renderPage() {
@@ -46,11 +46,11 @@ async function waitForListening() {
   await waitFor(() => expect(eventBus.count("job-changed")).toBeGreaterThan(0));
 }
 
-describe("JobsPage", () => {
+describe("ActivitySection (Settings → Activity)", () => {
   it("says so when there are no jobs", async () => {
     mockCommands({ jobs_list: () => [] });
     renderPage();
-    expect((await screen.findByTestId("jobs-empty")).textContent).toContain("No background jobs");
+    expect((await screen.findByTestId("jobs-empty")).textContent).toContain("No background work");
     expect(callsTo("jobs_list").map((call) => call.statuses)).toEqual([
       ["running", "queued", "failed", "dead"],
       ["succeeded", "canceled"],
@@ -164,5 +164,30 @@ describe("JobsPage", () => {
     });
     renderPage();
     expect((await screen.findByTestId("jobs-error")).textContent).toContain("database is locked");
+  });
+
+  it("leaves out finished Google jobs when no Google account is connected, but keeps a failed one", async () => {
+    const googleDone = jobFixture("g-1", { kind: "google.sync.scheduled", status: "succeeded", attempts: 1, updated_at: "2026-11-22T08:30:00.000Z", finished_at: "2026-11-22T08:30:00.000Z" });
+    const googleDead = jobFixture("g-2", { kind: "google.gmail.sync", status: "dead", attempts: 3, error: "no account", updated_at: "2026-11-22T08:40:00.000Z" });
+    const backupDone = jobFixture("b-1", { status: "succeeded", attempts: 1, updated_at: "2026-11-22T08:50:00.000Z", finished_at: "2026-11-22T08:50:00.000Z" });
+    let accounts: unknown[] = [];
+    mockCommands({
+      jobs_list: jobsFrom(() => [googleDone, googleDead, backupDone]),
+      google_status: () => ({ accounts, token_storage: { backend: "keyring", notice: null, keyring: { status: "available" } } }),
+    });
+    renderPage();
+    const finished = await screen.findByTestId("jobs-section-finished");
+    await waitFor(() => expect(within(finished).getAllByTestId("job-row").map((row) => row.dataset.kind)).toEqual(["backup.create"]));
+    expect(within(screen.getByTestId("jobs-section-dead")).getByTestId("job-row").dataset.kind).toBe("google.gmail.sync");
+    expect(screen.getByTestId("jobs-page").textContent).not.toContain("Check Google for new mail and events");
+    cleanup();
+
+    accounts = [{ id: "acc-1" }];
+    renderPage();
+    const shown = await screen.findByTestId("jobs-section-finished");
+    await waitFor(() => expect(callsTo("google_status").length).toBe(2));
+    await waitFor(() =>
+      expect(within(shown).getAllByTestId("job-row").map((row) => row.dataset.kind)).toEqual(["backup.create", "google.sync.scheduled"]),
+    );
   });
 });

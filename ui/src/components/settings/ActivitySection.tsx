@@ -1,13 +1,13 @@
-import { useId, useState } from "react";
-import { api, type JobInfo, type JobStatus } from "../api";
-import { Button } from "../components/Button";
-import { EmptyState } from "../components/EmptyState";
-import { ProgressBar } from "../components/ProgressBar";
-import { useToasts } from "../components/Toasts";
-import { ErrorAlert } from "../components/transfer/ErrorAlert";
-import type { JobsState } from "../hooks/useJobs";
-import { formatDateTime, formatNumber, formatRelative } from "../lib/format";
-import { canCancel, canRetry, jobTitle, STATUS_LABELS } from "../lib/jobs";
+import { useEffect, useId, useState } from "react";
+import { api, type JobInfo, type JobStatus } from "../../api";
+import type { JobsState } from "../../hooks/useJobs";
+import { formatDateTime, formatNumber, formatRelative } from "../../lib/format";
+import { canCancel, canRetry, isGoogleJob, jobTitle, STATUS_LABELS } from "../../lib/jobs";
+import { Button } from "../Button";
+import { EmptyState } from "../EmptyState";
+import { ProgressBar } from "../ProgressBar";
+import { useToasts } from "../Toasts";
+import { ErrorAlert } from "../transfer/ErrorAlert";
 
 type Section = { key: string; title: string; statuses: JobStatus[]; hint?: string };
 
@@ -20,10 +20,36 @@ const SECTIONS: Section[] = [
   { key: "finished", title: "Recently finished", statuses: ["succeeded", "canceled"] },
 ];
 
-/** Background work: imports, backups, clean-ups; live, with retry and cancel. */
-export function JobsPage({ jobs }: { jobs: JobsState }) {
+/**
+ * Whether a Google account is connected: null while unknown (not asked yet, or the question
+ * failed), and then nothing is hidden.
+ */
+function useGoogleConnected(): boolean | null {
+  const [connected, setConnected] = useState<boolean | null>(null);
+  useEffect(() => {
+    let current = true;
+    api.googleStatus().then(
+      (status) => current && setConnected(status.accounts.length > 0),
+      // Not knowing only means nothing is hidden; the Integrations section reports the error.
+      () => current && setConnected(null),
+    );
+    return () => {
+      current = false;
+    };
+  }, []);
+  return connected;
+}
+
+/**
+ * Settings → Activity: background work (imports, backups, clean-ups), live, with retry and
+ * cancel. Without a Google account, finished Google jobs (scheduled checks that had nothing to
+ * do) are left out: "Sync Gmail · Done" means nothing to someone who never connected Google.
+ * Google jobs that failed or still run stay, as the failed-job badge counts them.
+ */
+export function ActivitySection({ jobs }: { jobs: JobsState }) {
   const { showError, showToast } = useToasts();
   const [acting, setActing] = useState<string | null>(null);
+  const googleConnected = useGoogleConnected();
 
   const act = async (job: JobInfo, action: "retry" | "cancel") => {
     setActing(job.id);
@@ -46,13 +72,14 @@ export function JobsPage({ jobs }: { jobs: JobsState }) {
     }
   };
 
-  const list = jobs.jobs;
+  const list =
+    jobs.jobs === null || googleConnected !== false
+      ? jobs.jobs
+      : jobs.jobs.filter((job) => !(isGoogleJob(job.kind) && (job.status === "succeeded" || job.status === "canceled")));
   return (
-    <div className="page jobs-page" data-testid="jobs-page">
-      <header className="page__header">
-        <h1 className="page__title">Jobs</h1>
-      </header>
-      <div className="page__content page__content--padded">
+    <div className="activity" data-testid="jobs-page">
+      <p className="muted">Work OmniCRM does in the background. A failed job stays here until you retry or cancel it.</p>
+      <div>
         {jobs.error ? <ErrorAlert error={jobs.error} title="Could not load the jobs" testId="jobs-error" /> : null}
         {list === null ? (
           jobs.error ? null : (
@@ -61,7 +88,7 @@ export function JobsPage({ jobs }: { jobs: JobsState }) {
             </p>
           )
         ) : list.length === 0 ? (
-          <EmptyState icon="check" title="No background jobs" testId="jobs-empty">
+          <EmptyState icon="check" title="No background work" testId="jobs-empty">
             Imports, automatic backups and clean-ups show up here while they run, and stay here if they fail.
           </EmptyState>
         ) : (
@@ -91,9 +118,9 @@ function JobSection({
   const headingId = useId();
   return (
     <section className={`job-section job-section--${section.key}`} aria-labelledby={headingId} data-testid={`jobs-section-${section.key}`}>
-      <h2 className="job-section__title" id={headingId}>
+      <h3 className="job-section__title" id={headingId}>
         {section.title} <span className="job-section__count">{formatNumber(jobs.length)}</span>
-      </h2>
+      </h3>
       {section.hint ? <p className="muted job-section__hint">{section.hint}</p> : null}
       <ul className="job-list">
         {jobs.map((job) => (

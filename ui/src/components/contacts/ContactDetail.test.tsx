@@ -1,0 +1,99 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import { layerStack } from "../../lib/layerStack";
+import { contactFixture, emptyContactExtras, summaryFixture } from "../../test/fixtures";
+import { mockCommands } from "../../test/tauriMock";
+import { ToastProvider } from "../Toasts";
+import { ContactDetail } from "./ContactDetail";
+
+function renderDetail(onClose = vi.fn()) {
+  render(
+    <ToastProvider>
+      <ContactDetail contactId="c1" refreshToken={0} onClose={onClose} onEdit={vi.fn()} onDeleted={vi.fn()} />
+    </ToastProvider>,
+  );
+  return { onClose, user: userEvent.setup() };
+}
+
+describe("ContactDetail", () => {
+  it("names stored preference and care keys in plain words, and keeps the ones a person typed", async () => {
+    const contact = {
+      ...contactFixture(summaryFixture(1, { display_name: "Maya Lindqvist" })),
+      preferences: { contact_method: "text", sessionTime: "mornings", "Favourite oil": "lavender" },
+      phones: [{ number: "+12068727755", label: null, is_primary: true }],
+    };
+    mockCommands({ contacts_get: () => contact, ...emptyContactExtras });
+    renderDetail();
+    const detail = await screen.findByTestId("contact-detail");
+    await waitFor(() => expect(within(detail).getByTestId("contact-detail-name").textContent).toBe("Maya Lindqvist"));
+
+    const terms = Array.from(detail.querySelectorAll("dt")).map((term) => term.textContent);
+    expect(terms).toContain("Contact method");
+    expect(terms).toContain("Session time");
+    expect(terms).toContain("Favourite oil");
+    expect(detail.textContent).not.toContain("contact_method");
+    expect(detail.textContent).not.toContain("sessionTime");
+  });
+
+  it("shows phone numbers formatted for the user's region", async () => {
+    const contact = {
+      ...contactFixture(summaryFixture(1, { display_name: "Maya Lindqvist" })),
+      phones: [{ number: "+12068727755", label: null, is_primary: true }],
+      emergency_contact_name: "Jon",
+      emergency_contact_phone: "+442079460958",
+      date_of_birth: "--04-23",
+    };
+    mockCommands({
+      contacts_get: () => contact,
+      ...emptyContactExtras,
+      identities_list_for_contact: () => [
+        { identity_id: null, kind: "phone", value: "+12068727755", provider: "phone" },
+        { identity_id: "i1", kind: "email", value: "maya@studio.example", provider: "outlook_import" },
+      ],
+    });
+    renderDetail();
+    const detail = await screen.findByTestId("contact-detail");
+    await waitFor(() => expect(detail.textContent).toContain("(206) 872-7755"));
+    expect(detail.textContent).toContain("+44 20 7946 0958");
+    const identities = await screen.findByTestId("identities-list");
+    expect(identities.textContent).toContain("(206) 872-7755");
+    expect(identities.textContent).toContain("Outlook import");
+    expect(detail.textContent).not.toContain("+12068727755");
+    expect(detail.textContent).not.toContain("outlook_import");
+    // A birthday without a year reads as a day of the year, not "--04-23".
+    expect(detail.textContent).toContain("April 23");
+    expect(detail.textContent).not.toContain("--04-23");
+  });
+
+  it("asks before closing when a call being logged has unsaved text, and closes at once otherwise", async () => {
+    const contact = contactFixture(summaryFixture(1, { display_name: "Maya Lindqvist" }));
+    mockCommands({ contacts_get: () => contact, ...emptyContactExtras });
+    const { onClose, user } = renderDetail();
+    const detail = await screen.findByTestId("contact-detail");
+    await waitFor(() => expect(within(detail).getByTestId("contact-detail-name").textContent).toBe("Maya Lindqvist"));
+
+    await user.click(screen.getByTestId("composer-interaction-tab"));
+    await user.type(screen.getByTestId("interaction-subject"), "Intake call");
+    // Escape, as the app's keyboard handler hands it to the topmost layer.
+    layerStack.escape();
+    await screen.findByRole("dialog", { name: "Discard your changes?" });
+    expect(onClose).not.toHaveBeenCalled();
+    await user.click(screen.getByTestId("discard-changes-keep"));
+    expect((screen.getByTestId("interaction-subject") as HTMLInputElement).value).toBe("Intake call");
+
+    await user.click(within(detail).getByRole("button", { name: "Close" }));
+    await user.click(await screen.findByTestId("discard-changes-confirm"));
+    expect(onClose).toHaveBeenCalledTimes(1);
+  });
+
+  it("closes at once when nothing was typed", async () => {
+    const contact = contactFixture(summaryFixture(1, { display_name: "Maya Lindqvist" }));
+    mockCommands({ contacts_get: () => contact, ...emptyContactExtras });
+    const { onClose } = renderDetail();
+    await screen.findByTestId("contact-detail-name");
+    layerStack.escape();
+    expect(onClose).toHaveBeenCalledTimes(1);
+    expect(screen.queryByTestId("discard-changes-dialog")).toBeNull();
+  });
+});
