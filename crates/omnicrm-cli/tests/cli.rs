@@ -1,28 +1,11 @@
 //! The `omnicrm` binary against a real data directory.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use assert_cmd::Command;
+#[path = "support/command.rs"]
+mod command;
+
+use command::{json_output, omnicrm};
 use serde_json::Value;
-
-fn omnicrm(data_dir: &std::path::Path) -> Command {
-    let mut command = Command::cargo_bin("omnicrm").unwrap();
-    command
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env_remove("OMNICRM_DATA_DIR");
-    command
-}
-
-fn json_output(command: &mut Command) -> Value {
-    let output = command.arg("--json").output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
 
 #[test]
 fn add_search_show_delete_and_undo_a_contact() {

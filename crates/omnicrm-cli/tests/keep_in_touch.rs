@@ -1,28 +1,11 @@
 //! `omnicrm today`, `contacts edit --cadence`, `interactions add`, `reminders` (issue 22).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use assert_cmd::Command;
+#[path = "support/command.rs"]
+mod command;
+
+use command::{json_output as json, omnicrm};
 use serde_json::Value;
-
-fn omnicrm(data_dir: &std::path::Path) -> Command {
-    let mut command = Command::cargo_bin("omnicrm").unwrap();
-    command
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env_remove("OMNICRM_DATA_DIR");
-    command
-}
-
-fn json(command: &mut Command) -> Value {
-    let output = command.arg("--json").output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
 
 #[test]
 fn a_person_with_a_cadence_is_due_today_until_a_touch_is_logged_and_the_cadence_undoes() {

@@ -1,7 +1,12 @@
 //! `omnicrm search` and `omnicrm models fetch` against a real data directory.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/command.rs"]
+#[allow(dead_code)]
+mod command;
+
 use assert_cmd::Command;
+use command::json_output;
 use serde_json::Value;
 
 fn omnicrm(data_dir: &std::path::Path, models_dir: &std::path::Path) -> Command {
@@ -12,17 +17,6 @@ fn omnicrm(data_dir: &std::path::Path, models_dir: &std::path::Path) -> Command 
         .env_remove("OMNICRM_DATA_DIR")
         .env("OMNICRM_MODELS_DIR", models_dir);
     command
-}
-
-fn json_output(command: &mut Command) -> Value {
-    let output = command.arg("--json").output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 #[test]

@@ -374,9 +374,45 @@ pub(crate) fn birthdays(
     today: NaiveDate,
     days_ahead: u32,
 ) -> Result<Vec<ReminderDue>> {
+    let last_day = today + chrono::Days::new(u64::from(days_ahead));
+    let mut found = Vec::new();
+    for birthday in birthdays_of_contacts(connection)? {
+        let Some(on) = next_yearly(birthday.month, birthday.day, today) else {
+            continue;
+        };
+        if on > last_day {
+            continue;
+        }
+        found.push(ReminderDue {
+            reminder_id: None,
+            title: format!("{}'s birthday", birthday.display_name),
+            contact_id: birthday.contact_id,
+            display_name: birthday.display_name,
+            kind: ReminderKind::Birthday,
+            on: day_text(on),
+            days_until: i32::try_from((on - today).num_days()).unwrap_or(i32::MAX),
+            turns: birthday
+                .year
+                .and_then(|year| u32::try_from(on.year() - year).ok()),
+        });
+    }
+    Ok(found)
+}
+
+/// A live contact's birthday.
+pub(crate) struct Birthday {
+    pub contact_id: String,
+    pub display_name: String,
+    pub year: Option<i32>,
+    pub month: u32,
+    pub day: u32,
+}
+
+/// Every live contact with a readable date of birth, by name.
+pub(crate) fn birthdays_of_contacts(connection: &Connection) -> Result<Vec<Birthday>> {
     let mut statement = connection.prepare_cached(
         "SELECT id, display_name, date_of_birth FROM contacts
-         WHERE deleted_at IS NULL AND date_of_birth IS NOT NULL",
+         WHERE deleted_at IS NULL AND date_of_birth IS NOT NULL ORDER BY display_name, id",
     )?;
     let rows = statement.query_map([], |row| {
         Ok((
@@ -385,31 +421,20 @@ pub(crate) fn birthdays(
             row.get::<_, String>(2)?,
         ))
     })?;
-    let last_day = today + chrono::Days::new(u64::from(days_ahead));
-    let mut found = Vec::new();
+    let mut birthdays = Vec::new();
     for row in rows {
         let (contact_id, display_name, text) = row?;
-        let Some((year, month, day)) = birth_date_parts(&text) else {
-            continue;
-        };
-        let Some(on) = next_yearly(month, day, today) else {
-            continue;
-        };
-        if on > last_day {
-            continue;
+        if let Some((year, month, day)) = birth_date_parts(&text) {
+            birthdays.push(Birthday {
+                contact_id,
+                display_name,
+                year,
+                month,
+                day,
+            });
         }
-        found.push(ReminderDue {
-            reminder_id: None,
-            contact_id,
-            title: format!("{display_name}'s birthday"),
-            display_name,
-            kind: ReminderKind::Birthday,
-            on: day_text(on),
-            days_until: i32::try_from((on - today).num_days()).unwrap_or(i32::MAX),
-            turns: year.and_then(|year| u32::try_from(on.year() - year).ok()),
-        });
     }
-    Ok(found)
+    Ok(birthdays)
 }
 
 /// The year (when known), month and day of a date of birth.

@@ -272,6 +272,10 @@ async fn private_notes_indexed_before_the_upgrade_leave_the_assistants_index() {
         .write(|transaction| {
             transaction.execute_batch(
                 "DROP TABLE sync_tag_aliases;
+                 DROP TABLE unfinished_batches;
+                 DROP TABLE reminders;
+                 DROP TABLE keep_in_touch;
+                 DROP TABLE keep_in_touch_defaults;
                  ALTER TABLE sync_connection DROP COLUMN member_name;
                  ALTER TABLE sync_conflicts DROP COLUMN other_by;
                  ALTER TABLE sync_conflicts DROP COLUMN other_at;

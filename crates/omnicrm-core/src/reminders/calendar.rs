@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use icalendar::{Alarm, Calendar, Component, Event, EventLike};
 use rusqlite::Connection;
 
-use super::{birth_date_parts, reminder_from_row, BIRTHDAYS_DAYS_AHEAD, COLUMNS};
+use super::{birthdays_of_contacts, reminder_from_row, BIRTHDAYS_DAYS_AHEAD, COLUMNS};
 use crate::error::Result;
 
 /// The domain in every UID this calendar writes.
@@ -49,33 +49,20 @@ pub(crate) fn write(connection: &Connection) -> Result<String> {
         }
         calendar.push(event.done());
     }
-    let mut statement = connection.prepare_cached(
-        "SELECT id, display_name, date_of_birth FROM contacts
-         WHERE deleted_at IS NULL AND date_of_birth IS NOT NULL ORDER BY display_name, id",
-    )?;
-    let rows = statement.query_map([], |row| {
-        Ok((
-            row.get::<_, String>(0)?,
-            row.get::<_, String>(1)?,
-            row.get::<_, String>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (contact_id, display_name, text) = row?;
-        let Some((year, month, day)) = birth_date_parts(&text) else {
-            continue;
-        };
+    for birthday in birthdays_of_contacts(connection)? {
         // Without a year, the series starts in 2000 (a leap year, for 29 February).
-        let Some(first) = NaiveDate::from_ymd_opt(year.unwrap_or(2000), month, day) else {
+        let Some(first) =
+            NaiveDate::from_ymd_opt(birthday.year.unwrap_or(2000), birthday.month, birthday.day)
+        else {
             continue;
         };
         let mut event = all_day(
-            &format!("birthday-{contact_id}"),
+            &format!("birthday-{}", birthday.contact_id),
             first,
-            &format!("{display_name}'s birthday"),
+            &format!("{}'s birthday", birthday.display_name),
             BIRTHDAYS_DAYS_AHEAD,
         );
-        event.add_property("RRULE", yearly_rule(month, day));
+        event.add_property("RRULE", yearly_rule(birthday.month, birthday.day));
         calendar.push(event.done());
     }
     Ok(calendar.done().to_string())
