@@ -15,10 +15,12 @@ import { DuplicatesPage } from "./pages/DuplicatesPage";
 import { JobsPage } from "./pages/JobsPage";
 import { SettingsPage, type SettingsFocus } from "./pages/SettingsPage";
 import { TasksPage } from "./pages/TasksPage";
+import { TodayPage } from "./pages/TodayPage";
 
-const DEFAULT_PAGE: Page = "contacts";
+const DEFAULT_PAGE: Page = "today";
 
 const PAGE_TITLES: Record<Page, string> = {
+  today: "Today",
   dashboard: "Dashboard",
   contacts: "Contacts",
   tasks: "Tasks",
@@ -30,7 +32,8 @@ const PAGE_TITLES: Record<Page, string> = {
 
 function pageFromHash(hash: string): Page | null {
   const name = hash.replace(/^#\/?/, "");
-  return name === "dashboard" ||
+  return name === "today" ||
+    name === "dashboard" ||
     name === "contacts" ||
     name === "tasks" ||
     name === "assistant" ||
@@ -142,6 +145,7 @@ export function App() {
   }, [jobs.jobs, jobs.counts.dead, navigate, showToast]);
 
   useGlobalShortcuts({
+    "go-today": () => navigate("today"),
     "go-dashboard": () => navigate("dashboard"),
     "go-contacts": () => navigate("contacts"),
     "go-tasks": () => navigate("tasks"),
@@ -182,7 +186,9 @@ export function App() {
         onOpenTeamSync={openTeamSync}
       />
       <main id="main" className="app__main" tabIndex={-1}>
-        {page === "dashboard" ? (
+        {page === "today" ? (
+          <TodayPage onOpenContact={openContact} />
+        ) : page === "dashboard" ? (
           <DashboardPage onOpenContacts={() => navigate("contacts")} />
         ) : page === "tasks" ? (
           <TasksPage />
