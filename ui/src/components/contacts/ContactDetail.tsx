@@ -15,6 +15,7 @@ import { ConsentsPanel } from "./ConsentsPanel";
 import { ContactTimeline } from "./ContactTimeline";
 import { IdentitiesList } from "./IdentitiesList";
 import { InteractionForm } from "./InteractionForm";
+import { KeepInTouchPanel } from "./KeepInTouchPanel";
 import { NoteEditor } from "./NoteEditor";
 import { SyncConflictsNotice } from "./SyncConflictsNotice";
 
@@ -192,6 +193,10 @@ function ContactDetailBody({ contact, notes, activityToken, onActivity }: Contac
       </div>
 
       <SyncConflictsNotice recordId={contact.id} refreshToken={activityToken} onSettled={onActivity} />
+
+      <DetailSection title="Keep in touch">
+        <KeepInTouchPanel contactId={contact.id} displayName={contact.display_name} refreshToken={activityToken} />
+      </DetailSection>
 
       <DetailSection title="Contact">
         <dl className="detail-list">
