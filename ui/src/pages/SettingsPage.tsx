@@ -4,6 +4,7 @@ import { AiSection } from "../components/settings/AiSection";
 import { BackupsSection } from "../components/settings/BackupsSection";
 import { IgnoreListSection } from "../components/settings/IgnoreListSection";
 import { IntegrationsSection } from "../components/settings/IntegrationsSection";
+import { KeepInTouchSection } from "../components/settings/KeepInTouchSection";
 import { SemanticSearchSection } from "../components/settings/SemanticSearchSection";
 import { TagManager } from "../components/settings/TagManager";
 import { TeamSyncSection } from "../components/settings/TeamSyncSection";
@@ -75,6 +76,12 @@ export function SettingsPage({ jobs = null, focus = null }: { jobs?: JobInfo[] |
             Tags
           </h2>
           <TagManager />
+        </section>
+        <section className="settings__section" aria-labelledby="settings-keep-in-touch" id="settings-keep-in-touch-section">
+          <h2 id="settings-keep-in-touch" className="section-title">
+            Keep in touch
+          </h2>
+          <KeepInTouchSection />
         </section>
         <section className="settings__section" aria-labelledby="settings-ignore">
           <h2 id="settings-ignore" className="section-title">
