@@ -139,6 +139,8 @@ describe("TodayPage", () => {
     expect(callsTo("interactions_create")[0].input).toMatchObject({ kind: "email", subject: "Sent the plan", contact_ids: ["c1"] });
     await waitFor(() => expect(screen.queryByTestId("log-touch-dialog")).toBeNull());
     await waitFor(() => expect(screen.getAllByTestId("today-due-row")).toHaveLength(1));
+    // The focus moves on to the person now in the logged one's place.
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("today-due-row")));
     const toast = await screen.findByTestId("toast");
     expect(toast.textContent).toContain("Logged a message with Ada Lovelace");
     await user.click(within(toast).getByTestId("toast-undo-button"));

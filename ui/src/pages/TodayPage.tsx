@@ -97,6 +97,25 @@ export function TodayPage({ onOpenContact }: TodayPageProps) {
   }, [showError]);
 
   useEffect(load, [load]);
+
+  // After an action removes the focused row, the focus goes to the row now in its place (or
+  // the one before), so the practitioner can go on down the list from the keyboard.
+  const focusAfter = useRef<{ rowTestId: string; index: number } | null>(null);
+  const pageRef = useRef<HTMLDivElement>(null);
+  const rememberRow = (row: HTMLElement) => {
+    const testId = row.dataset.testid;
+    if (!testId || !pageRef.current) return;
+    const rows = Array.from(pageRef.current.querySelectorAll<HTMLElement>(`[data-testid="${testId}"]`));
+    focusAfter.current = { rowTestId: testId, index: rows.indexOf(row) };
+  };
+  useEffect(() => {
+    const target = focusAfter.current;
+    if (!target || !pageRef.current) return;
+    focusAfter.current = null;
+    if (document.activeElement && document.activeElement !== document.body && document.contains(document.activeElement)) return;
+    const rows = Array.from(pageRef.current.querySelectorAll<HTMLElement>(`[data-testid="${target.rowTestId}"]`));
+    (rows[Math.min(target.index, rows.length - 1)] ?? pageRef.current.querySelector<HTMLElement>("h1"))?.focus();
+  }, [today]);
   useEventSubscription(onContactsChanged, load);
   const offerUndo = useUndoToast(load);
 
@@ -205,14 +224,17 @@ export function TodayPage({ onOpenContact }: TodayPageProps) {
     const action = actions[key];
     if (!action) return;
     event.preventDefault();
+    rememberRow(event.currentTarget);
     action();
   };
 
   return (
-    <div className="page today-page" data-testid="today-page">
+    <div className="page today-page" data-testid="today-page" ref={pageRef}>
       <header className="page__header">
         <div>
-          <h1 className="page__title">Today</h1>
+          <h1 className="page__title" tabIndex={-1}>
+            Today
+          </h1>
           <p className="page__subtitle" data-testid="today-date">
             {today ? longDate(today.date) : "Your day at a glance"}
           </p>
@@ -320,11 +342,16 @@ export function TodayPage({ onOpenContact }: TodayPageProps) {
                         >
                           {person.display_name}
                         </button>
-                        <span className="muted small" data-testid="today-due-cadence">
-                          {cadenceWithOrigin(person.cadence, person.cadence_origin)}
-                        </span>
-                        <span className="small" data-testid="today-due-last">
-                          {person.last_contact ? `Last: ${lastContactText(person.last_contact)}` : "No contact yet"}
+                        <span className="today-row__details small">
+                          <span className="muted" data-testid="today-due-cadence">
+                            {cadenceWithOrigin(person.cadence, person.cadence_origin)}
+                          </span>
+                          <span aria-hidden="true" className="muted">
+                            ·
+                          </span>
+                          <span data-testid="today-due-last">
+                            {person.last_contact ? `Last: ${lastContactText(person.last_contact)}` : "No contact yet"}
+                          </span>
                         </span>
                       </div>
                       <span
@@ -501,6 +528,7 @@ export function TodayPage({ onOpenContact }: TodayPageProps) {
             }
             onSave={(setting) => setCadence(dialog.person, setting)}
             onCancel={closeDialog}
+            autoFocus
           />
         ) : null}
       </Overlay>

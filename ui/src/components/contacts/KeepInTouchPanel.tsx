@@ -145,7 +145,12 @@ export function KeepInTouchPanel({ contactId, displayName, refreshToken }: KeepI
                 {state.due_on ? (
                   <>
                     {formatCalendarDate(state.due_on)}
-                    {state.due_on < today ? <span className="badge badge--warning"> overdue</span> : null}
+                    {state.due_on < today ? (
+                      <>
+                        {" "}
+                        <span className="badge badge--warning">overdue</span>
+                      </>
+                    ) : null}
                   </>
                 ) : (
                   <span className="muted">Not keeping in touch on a schedule</span>

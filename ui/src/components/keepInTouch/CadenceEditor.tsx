@@ -15,10 +15,12 @@ type CadenceEditorProps = {
   onSave: (setting: CadenceSetting) => Promise<void>;
   /** Shown next to Save, e.g. Cancel in a dialog. */
   onCancel?: () => void;
+  /** Focus the choice on mount (in a dialog). */
+  autoFocus?: boolean;
 };
 
 /** How often to keep in touch: the tag or stage default, not at all, or every N days/weeks/months. */
-export function CadenceEditor({ setting, defaultText, onSave, onCancel }: CadenceEditorProps) {
+export function CadenceEditor({ setting, defaultText, onSave, onCancel, autoFocus = false }: CadenceEditorProps) {
   const baseId = useId();
   const [mode, setMode] = useState<Mode>(setting.kind);
   const [every, setEvery] = useState(setting.kind === "every" ? String(setting.cadence.every) : "2");
@@ -59,7 +61,7 @@ export function CadenceEditor({ setting, defaultText, onSave, onCancel }: Cadenc
     >
       <div className="compact-form__row">
         <label className="inline-field">
-          <span>Keep in touch</span>
+          <span>How often</span>
           <Select
             size="sm"
             aria-label="How often to keep in touch"
@@ -71,6 +73,7 @@ export function CadenceEditor({ setting, defaultText, onSave, onCancel }: Cadenc
             ]}
             onChange={(event) => setMode(event.target.value as Mode)}
             data-testid="cadence-mode"
+            autoFocus={autoFocus}
           />
         </label>
         {mode === "every" ? (

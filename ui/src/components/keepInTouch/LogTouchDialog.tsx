@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import type { InteractionKind } from "../../api";
 import { Button } from "../Button";
 import { Overlay } from "../Overlay";
@@ -27,6 +27,8 @@ export function LogTouchDialog({ open, name, onClose, onLog }: LogTouchDialogPro
   const [kind, setKind] = useState<InteractionKind>("call");
   const [summary, setSummary] = useState("");
   const [saving, setSaving] = useState(false);
+  // The chosen kind takes the focus: arrows pick another, Tab goes on to the summary.
+  const firstKind = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     if (open) {
@@ -45,7 +47,7 @@ export function LogTouchDialog({ open, name, onClose, onLog }: LogTouchDialogPro
   };
 
   return (
-    <Overlay open={open} onClose={onClose} title={`Log a touch with ${name}`} size="sm" testId="log-touch-dialog">
+    <Overlay open={open} onClose={onClose} title={`Log a touch with ${name}`} size="sm" testId="log-touch-dialog" initialFocusRef={firstKind}>
       <form
         className="compact-form"
         aria-label={`Log a touch with ${name}`}
@@ -54,14 +56,16 @@ export function LogTouchDialog({ open, name, onClose, onLog }: LogTouchDialogPro
           void submit();
         }}
       >
-        <fieldset className="compact-form__row">
-          <legend className="field__label">How</legend>
+        <fieldset className="fieldset">
+          <legend className="fieldset__legend">How</legend>
+          <div className="compact-form__row">
           {TOUCH_KINDS.map((option) => (
             <label key={option.value} className="inline-field">
               <input
                 type="radio"
                 name={`${baseId}-kind`}
                 value={option.value}
+                ref={option.value === "call" ? firstKind : undefined}
                 checked={kind === option.value}
                 onChange={() => setKind(option.value)}
                 data-testid={`log-touch-kind-${option.label.toLowerCase()}`}
@@ -69,6 +73,7 @@ export function LogTouchDialog({ open, name, onClose, onLog }: LogTouchDialogPro
               <span>{option.label}</span>
             </label>
           ))}
+          </div>
         </fieldset>
         <label className="field">
           <span className="field__label">Summary (optional)</span>

@@ -69,6 +69,7 @@ export function SnoozeDialog({ open, title, onClose, onSnooze }: SnoozeDialogPro
             type="date"
             value={date}
             min={addDays(1)}
+            autoFocus
             onChange={(event) => setDate(event.target.value)}
             aria-invalid={error ? true : undefined}
             aria-describedby={error ? `${baseId}-error` : undefined}
