@@ -117,6 +117,11 @@ export function TodayPage({ onOpenContact }: TodayPageProps) {
     (rows[Math.min(target.index, rows.length - 1)] ?? pageRef.current.querySelector<HTMLElement>("h1"))?.focus();
   }, [today]);
   useEventSubscription(onContactsChanged, load);
+  // Coming back to the window (the next morning, after a call) shows the day as it is now.
+  useEffect(() => {
+    window.addEventListener("focus", load);
+    return () => window.removeEventListener("focus", load);
+  }, [load]);
   const offerUndo = useUndoToast(load);
 
   const closeDialog = () => setDialog(null);
@@ -410,7 +415,7 @@ export function TodayPage({ onOpenContact }: TodayPageProps) {
                       >
                         <div className="today-row__main">
                           <span className="today-row__title">
-                            {reminder.kind === "birthday" ? "🎂 " : null}
+                            {reminder.kind === "birthday" ? <span aria-hidden="true">🎂 </span> : null}
                             {reminder.title}
                             {reminder.kind === "birthday" && reminder.turns !== null ? ` (turns ${reminder.turns})` : null}
                           </span>
