@@ -49,6 +49,7 @@ export function SnoozeDialog({ open, title, onClose, onSnooze }: SnoozeDialogPro
       <form
         className="compact-form"
         aria-label={title}
+        noValidate
         onSubmit={(event) => {
           event.preventDefault();
           void submit(date);
