@@ -6,7 +6,7 @@ import { ToastProvider } from "./components/Toasts";
 import type { JobInfo } from "./api";
 import { aiOffNoKey } from "./test/aiFixtures";
 import { eventBus } from "./test/eventBus";
-import { emptyDashboard, jobChange, jobFixture, jobsFrom } from "./test/fixtures";
+import { emptyDashboard, emptyHealth, emptyToday, jobChange, jobFixture, jobsFrom } from "./test/fixtures";
 import { mockCommands } from "./test/tauriMock";
 
 function renderApp(jobs: () => JobInfo[] = () => []) {
@@ -14,6 +14,12 @@ function renderApp(jobs: () => JobInfo[] = () => []) {
     contacts_list: () => ({ items: [], total: 0, offset: 0 }),
     tags_list: () => [],
     dashboard_get: () => ({ ...emptyDashboard, total_contacts: 0 }),
+    keep_in_touch_health: () => emptyHealth,
+    today_get: () => emptyToday,
+    tasks_list: () => [],
+    projects_list: () => [],
+    zones_list: () => [],
+    goals_list: () => [],
     app_info: () => ({ version: "1.2.3", data_dir: "/tmp", schema_version: 1 }),
     jobs_list: jobsFrom(jobs),
   });
@@ -27,32 +33,51 @@ function renderApp(jobs: () => JobInfo[] = () => []) {
 }
 
 describe("App shell keyboard shortcuts", () => {
-  it("switches pages with g d / g c and Alt+1 / Alt+2", async () => {
+  it("starts on Today, first in the menu", async () => {
+    renderApp();
+    await screen.findByTestId("today-page");
+    expect(screen.getByTestId("nav-today").getAttribute("aria-current")).toBe("page");
+    const links = screen.getAllByRole("link").filter((link) => link.dataset.testid?.startsWith("nav-"));
+    expect(links[0].dataset.testid).toBe("nav-today");
+    expect(document.title).toBe("Today · OmniCRM");
+  });
+
+  it("switches pages with g t / g d / g c / g k and Alt+1 / Alt+2 / Alt+3", async () => {
     const { user } = renderApp();
+    await screen.findByTestId("today-page");
+    await user.keyboard("gc");
     await screen.findByTestId("contacts-page");
+    await user.keyboard("gt");
+    await screen.findByTestId("today-page");
     await user.keyboard("gd");
     await screen.findByTestId("dashboard-page");
     expect(screen.getByTestId("nav-dashboard").getAttribute("aria-current")).toBe("page");
     await user.keyboard("gc");
     await screen.findByTestId("contacts-page");
     await user.keyboard("{Alt>}1{/Alt}");
-    await screen.findByTestId("dashboard-page");
+    await screen.findByTestId("today-page");
     await user.keyboard("{Alt>}2{/Alt}");
+    await screen.findByTestId("dashboard-page");
+    await user.keyboard("{Alt>}3{/Alt}");
     await screen.findByTestId("contacts-page");
+    await user.keyboard("gk");
+    await screen.findByTestId("tasks-page");
   });
 
   it("opens the help with ? and closes it with Escape", async () => {
     const { user } = renderApp();
-    await screen.findByTestId("contacts-page");
+    await screen.findByTestId("today-page");
     await user.keyboard("?");
     const help = await screen.findByRole("dialog", { name: "Keyboard shortcuts" });
     expect(help.textContent).toContain("New contact");
+    expect(help.textContent).toContain("Go to Today");
     await user.keyboard("{Escape}");
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
   });
 
   it("n opens the new contact form (also from the dashboard); typing n in a field does not", async () => {
     const { user } = renderApp();
+    await user.click(await screen.findByTestId("nav-contacts"));
     await screen.findByTestId("contacts-empty");
     await user.click(screen.getByTestId("nav-dashboard"));
     await screen.findByTestId("dashboard-page");
@@ -88,7 +113,7 @@ describe("App shell keyboard shortcuts", () => {
 describe("Jobs in the app shell", () => {
   it("has no Jobs page in the main menu: g j opens Settings → Activity", async () => {
     const { user } = renderApp();
-    await screen.findByTestId("contacts-page");
+    await screen.findByTestId("today-page");
     expect(screen.queryByTestId("nav-jobs")).toBeNull();
     expect(within(screen.getByRole("navigation", { name: "Main" })).queryByText("Jobs")).toBeNull();
     await user.keyboard("gj");
@@ -153,6 +178,7 @@ describe("App start-up", () => {
       },
       contacts_list: () => ({ items: [], total: 0, offset: 0 }),
       tags_list: () => [],
+      today_get: () => emptyToday,
     });
     render(
       <ToastProvider>
@@ -162,6 +188,7 @@ describe("App start-up", () => {
     const screenMessage = await screen.findByTestId("startup-error");
     expect(screenMessage.textContent).toContain(message);
     expect(screen.queryByTestId("contacts-page")).toBeNull();
+    expect(screen.queryByTestId("today-page")).toBeNull();
   });
 });
 

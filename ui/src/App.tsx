@@ -14,10 +14,12 @@ import { DashboardPage } from "./pages/DashboardPage";
 import { DuplicatesPage } from "./pages/DuplicatesPage";
 import { isSettingsSection, SettingsPage, type SettingsFocus, type SettingsSectionId } from "./pages/SettingsPage";
 import { TasksPage } from "./pages/TasksPage";
+import { TodayPage } from "./pages/TodayPage";
 
-const DEFAULT_PAGE: Page = "contacts";
+const DEFAULT_PAGE: Page = "today";
 
 const PAGE_TITLES: Record<Page, string> = {
+  today: "Today",
   dashboard: "Dashboard",
   contacts: "Contacts",
   tasks: "Tasks",
@@ -34,7 +36,12 @@ function routeFromHash(hash: string): { page: Page; section: SettingsSectionId |
   const [name, section] = hash.replace(/^#\/?/, "").split("/");
   if (name === "jobs") return { page: "settings", section: "activity" };
   if (name === "settings") return { page: "settings", section: section && isSettingsSection(section) ? section : null };
-  return name === "dashboard" || name === "contacts" || name === "tasks" || name === "assistant" || name === "duplicates"
+  return name === "today" ||
+    name === "dashboard" ||
+    name === "contacts" ||
+    name === "tasks" ||
+    name === "assistant" ||
+    name === "duplicates"
     ? { page: name, section: null }
     : null;
 }
@@ -156,6 +163,7 @@ export function App() {
   }, [jobs.jobs, jobs.counts.dead, openActivity, showToast]);
 
   useGlobalShortcuts({
+    "go-today": () => navigate("today"),
     "go-dashboard": () => navigate("dashboard"),
     "go-contacts": () => navigate("contacts"),
     "go-tasks": () => navigate("tasks"),
@@ -196,7 +204,9 @@ export function App() {
         onOpenTeamSync={openTeamSync}
       />
       <main id="main" className="app__main" tabIndex={-1}>
-        {page === "dashboard" ? (
+        {page === "today" ? (
+          <TodayPage onOpenContact={openContact} />
+        ) : page === "dashboard" ? (
           <DashboardPage onOpenContacts={() => navigate("contacts")} />
         ) : page === "tasks" ? (
           <TasksPage />

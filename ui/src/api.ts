@@ -101,6 +101,42 @@ import type {
   RecordType,
   Thread as AiThread,
   UsageSummary,
+  Cadence,
+  CadenceSetting,
+  ContactKeepInTouch,
+  DefaultScope,
+  DuePerson,
+  KeepInTouchChange,
+  KeepInTouchDefault,
+  RelationshipHealth,
+  Reminder,
+  ReminderChange,
+  ReminderInput,
+  Today,
+} from "./bindings";
+
+export type {
+  Cadence,
+  CadenceOrigin,
+  CadenceSetting,
+  CadenceUnit,
+  ContactKeepInTouch,
+  DefaultScope,
+  DuePerson,
+  KeepInTouch,
+  KeepInTouchChange,
+  KeepInTouchDefault,
+  LastContact,
+  MeetingContact,
+  RelationshipHealth,
+  Reminder,
+  ReminderChange,
+  ReminderDue,
+  ReminderInput,
+  ReminderKind,
+  StageHealth,
+  Today,
+  TodayMeeting,
 } from "./bindings";
 
 export type {
@@ -551,6 +587,26 @@ export const api = {
   aiBrainDump: (text: string): Promise<FeatureResult> => call(commands.aiBrainDump(text)),
   aiCitationTarget: (recordType: RecordType, id: string): Promise<CitationTarget> =>
     call(commands.aiCitationTarget(recordType, id)),
+
+  /** The practitioner's day: meetings, people due, reminders and birthdays, tasks due. */
+  today: (): Promise<Today> => call(commands.todayGet()),
+  keepInTouchDue: (): Promise<DuePerson[]> => call(commands.keepInTouchDue()),
+  keepInTouchGet: (contactId: string): Promise<ContactKeepInTouch> => call(commands.keepInTouchGet(contactId)),
+  keepInTouchSetCadence: (contactId: string, setting: CadenceSetting): Promise<KeepInTouchChange> =>
+    call(commands.keepInTouchSetCadence(contactId, setting)),
+  /** `until` is a local date (`YYYY-MM-DD`); null ends the snooze. */
+  keepInTouchSnooze: (contactId: string, until: string | null): Promise<KeepInTouchChange> =>
+    call(commands.keepInTouchSnooze(contactId, until)),
+  /** `target` is a tag's id or a lifecycle stage; a null cadence removes the default. */
+  keepInTouchSetDefault: (scope: DefaultScope, target: string, cadence: Cadence | null): Promise<KeepInTouchDefault | null> =>
+    call(commands.keepInTouchSetDefault(scope, target, cadence)),
+  keepInTouchDefaults: (): Promise<KeepInTouchDefault[]> => call(commands.keepInTouchDefaults()),
+  keepInTouchHealth: (): Promise<RelationshipHealth> => call(commands.keepInTouchHealth()),
+  addReminder: (contactId: string, input: ReminderInput): Promise<Reminder> => call(commands.remindersAdd(contactId, input)),
+  listReminders: (contactId: string | null): Promise<Reminder[]> => call(commands.remindersList(contactId)),
+  reminderDone: (id: string): Promise<ReminderChange> => call(commands.remindersDone(id)),
+  snoozeReminder: (id: string, until: string): Promise<ReminderChange> => call(commands.remindersSnooze(id, until)),
+  deleteReminder: (id: string): Promise<ChangeReceipt> => call(commands.remindersDelete(id)),
 };
 
 /** The phrase the user types to delete all data (the core's `DELETE_ALL_CONFIRMATION`). */

@@ -5,7 +5,7 @@ import { Button } from "./Button";
 import { Icon } from "./Icon";
 import { TeamSyncIndicator } from "./TeamSyncIndicator";
 
-export type Page = "dashboard" | "contacts" | "tasks" | "assistant" | "duplicates" | "settings";
+export type Page = "today" | "dashboard" | "contacts" | "tasks" | "assistant" | "duplicates" | "settings";
 
 type SidebarProps = {
   page: Page;
@@ -22,10 +22,11 @@ type SidebarProps = {
   onOpenTeamSync?: () => void;
 };
 
-const NAV_ITEMS: Array<{ page: Page; label: string; icon: "dashboard" | "contacts" | "tasks" | "sparkles" | "duplicates" | "settings"; hint: string }> = [
+const NAV_ITEMS: Array<{ page: Page; label: string; icon: "calendar" | "dashboard" | "contacts" | "tasks" | "sparkles" | "duplicates" | "settings"; hint: string }> = [
+  { page: "today", label: "Today", icon: "calendar", hint: "g t" },
   { page: "dashboard", label: "Dashboard", icon: "dashboard", hint: "g d" },
   { page: "contacts", label: "Contacts", icon: "contacts", hint: "g c" },
-  { page: "tasks", label: "Tasks", icon: "tasks", hint: "g t" },
+  { page: "tasks", label: "Tasks", icon: "tasks", hint: "g k" },
   { page: "assistant", label: "Assistant", icon: "sparkles", hint: "g a" },
   { page: "duplicates", label: "Duplicates", icon: "duplicates", hint: "g u" },
   { page: "settings", label: "Settings", icon: "settings", hint: "g s" },

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { App } from "../App";
 import type { SyncStatus, TeamSyncState } from "../api";
 import { eventBus } from "../test/eventBus";
-import { emptyDashboard, jobsFrom } from "../test/fixtures";
+import { emptyDashboard, emptyToday, jobsFrom } from "../test/fixtures";
 import { mockCommands } from "../test/tauriMock";
 import { TeamSyncIndicator } from "./TeamSyncIndicator";
 import { ToastProvider } from "./Toasts";
@@ -82,6 +82,7 @@ describe("Team sync in the app shell", () => {
       app_info: () => ({ version: "1.2.3", data_dir: "/tmp", schema_version: 1 }),
       jobs_list: jobsFrom(() => []),
       sync_status: () => current,
+      today_get: () => emptyToday,
     });
     const user = userEvent.setup();
     render(
@@ -89,7 +90,7 @@ describe("Team sync in the app shell", () => {
         <App />
       </ToastProvider>,
     );
-    await screen.findByTestId("contacts-page");
+    await screen.findByTestId("today-page");
     await waitFor(() => expect(eventBus.count("team-sync-changed")).toBeGreaterThan(0));
     expect(screen.queryByTestId("team-sync-indicator")).toBeNull();
 

@@ -47,6 +47,14 @@ import type {
   MergeRequest,
   JobInfo,
   JobStatus,
+  CadenceSetting,
+  Cadence,
+  DefaultScope,
+  DuePerson,
+  KeepInTouchDefault,
+  LastContact,
+  Reminder,
+  ReminderInput,
 } from "../bindings";
 import { CLIENT_STATUSES, CONTACT_SOURCES, LIFECYCLE_STAGES } from "../lib/labels";
 
@@ -457,6 +465,75 @@ export function installMockBackend(initialCount: number): void {
     return { preview: { format, records: people.length + invalid, counts: { create, update: 0, merge: 0, skip, invalid }, items }, people };
   };
 
+  // Keep in touch and reminders: own cadences ("2w"), snoozes, tag and stage defaults.
+  const ownCadence = new Map<string, string | null>();
+  const snoozedUntil = new Map<string, string | null>();
+  const kitDefaults: KeepInTouchDefault[] = [];
+  const reminders = new Map<string, Reminder>();
+  const localDay = (offset = 0) => {
+    const date = new Date();
+    date.setDate(date.getDate() + offset);
+    return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
+  };
+  const cadenceString = (cadence: Cadence) => `${cadence.every}${cadence.unit[0]}`;
+  const cadenceFrom = (text: string): Cadence => ({ every: Number.parseInt(text, 10), unit: text.endsWith("d") ? "day" : text.endsWith("w") ? "week" : "month" });
+  const cadenceDays = (cadence: Cadence) => cadence.every * (cadence.unit === "day" ? 1 : cadence.unit === "week" ? 7 : 30);
+  const effectiveCadence = (contact: Contact): { cadence: Cadence; origin: DuePerson["cadence_origin"] } | null => {
+    const own = ownCadence.get(contact.id);
+    if (own === null) return null;
+    if (own) return { cadence: cadenceFrom(own), origin: { kind: "own" } };
+    for (const entry of kitDefaults) {
+      const tagName = entry.scope === "tag" ? tags.get(entry.target)?.name : undefined;
+      if (tagName && contact.tags.includes(tagName)) return { cadence: cadenceFrom(entry.cadence), origin: { kind: "tag", name: tagName } };
+    }
+    const stage = kitDefaults.find((entry) => entry.scope === "stage" && entry.target === contact.lifecycle_stage);
+    return stage && contact.lifecycle_stage ? { cadence: cadenceFrom(stage.cadence), origin: { kind: "stage", name: contact.lifecycle_stage } } : null;
+  };
+  const lastContactOf = (contactId: string): LastContact | null => {
+    const latest = [...interactions.values()].filter((item) => item.contact_ids.includes(contactId)).sort((a, b) => b.occurred_at.localeCompare(a.occurred_at))[0];
+    return latest ? { at: latest.occurred_at, kind: latest.kind, summary: latest.subject, source: "manual" } : null;
+  };
+  const keepInTouchOf = (contact: Contact) => {
+    const own = ownCadence.get(contact.id);
+    const setting: CadenceSetting = own === null ? { kind: "none" } : own ? { kind: "every", cadence: cadenceFrom(own) } : { kind: "default" };
+    const effective = effectiveCadence(contact);
+    const last = lastContactOf(contact.id);
+    const from = last ? new Date(last.at) : new Date(contact.created_at);
+    const due = effective ? new Date(from.getTime() + cadenceDays(effective.cadence) * 86_400_000) : null;
+    const dueOn = due ? `${due.getFullYear()}-${String(due.getMonth() + 1).padStart(2, "0")}-${String(due.getDate()).padStart(2, "0")}` : null;
+    return { contact_id: contact.id, setting, cadence: effective?.cadence ?? null, cadence_origin: effective?.origin ?? null, snoozed_until: snoozedUntil.get(contact.id) ?? null, last_contact: last, due_on: dueOn };
+  };
+  const duePeople = (): DuePerson[] => {
+    const today = localDay();
+    const people: DuePerson[] = [];
+    for (const contact of [...contacts.values()].slice(0, 2000)) {
+      const state = keepInTouchOf(contact);
+      if (!state.cadence || !state.cadence_origin || !state.due_on || state.due_on > today) continue;
+      if (state.snoozed_until && state.snoozed_until > today) continue;
+      const days = Math.round((new Date(today).getTime() - new Date(state.due_on).getTime()) / 86_400_000);
+      people.push({ contact_id: contact.id, display_name: contact.display_name, cadence: state.cadence, cadence_origin: state.cadence_origin, last_contact: state.last_contact, due_on: state.due_on, days_overdue: days, overdue_ratio: null });
+    }
+    return people.sort((a, b) => b.days_overdue - a.days_overdue).slice(0, 50);
+  };
+  const setOwn = (contactId: string, apply: () => void) => {
+    const before = { cadence: ownCadence.has(contactId) ? ownCadence.get(contactId) : undefined, snoozed: snoozedUntil.get(contactId) ?? null };
+    apply();
+    const result = undoable("keep_in_touch", contactId, () => {
+      if (before.cadence === undefined) ownCadence.delete(contactId);
+      else ownCadence.set(contactId, before.cadence);
+      snoozedUntil.set(contactId, before.snoozed);
+    });
+    return { keep_in_touch: { id: `kit-${contactId}`, contact_id: contactId, cadence: ownCadence.get(contactId) ?? null, snoozed_until: snoozedUntil.get(contactId) ?? null, ...record }, ...result };
+  };
+  {
+    const seededIds = [...contacts.keys()].slice(0, 3);
+    seededIds.forEach((id, index) => ownCadence.set(id, ["2w", "1m", "10d"][index]));
+    if (seededIds[0]) {
+      const reminder: Reminder = { id: newId("rem"), contact_id: seededIds[0], title: "Send the intake form", due_on: localDay(1), yearly: false, days_ahead: 2, done_through: null, snoozed_until: null, ...record };
+      reminders.set(reminder.id, reminder);
+    }
+  }
+
   const consentKinds: ConsentKind[] = ["data_processing", "marketing", "hipaa", "photography"];
 
   // Team sync: a pretend workspace on any http(s) address; the token "bad" is refused.
@@ -603,6 +680,11 @@ export function installMockBackend(initialCount: number): void {
           const interaction: Interaction = { id: newId("int"), kind: input.kind ?? "call", subject: input.subject, body: input.body, occurred_at: input.occurred_at ?? stamp(), duration_minutes: input.duration_minutes, source: "manual", source_id: null, source_metadata: null, contact_ids: input.contact_ids, ...record };
           interactions.set(interaction.id, interaction);
           return interaction;
+        }
+        case "interactions_delete": {
+          const previous = interactions.get(args.id as string) ?? fail("not_found", "Interaction not found");
+          interactions.delete(previous.id);
+          return undoable("interaction", previous.id, () => interactions.set(previous.id, previous));
         }
         case "timeline_page":
           return timeline(args.contactId as string, (args.cursor as TimelineCursor | null) ?? null, args.limit as number);
@@ -945,6 +1027,82 @@ export function installMockBackend(initialCount: number): void {
           teamSync = { ...teamSync, share_health_details: Boolean(args.share) };
           teamSyncChanged(false);
           return teamSync;
+        case "today_get": {
+          const today = localDay();
+          const shown = [...reminders.values()].filter((reminder) => !reminder.done_through && (!reminder.snoozed_until || reminder.snoozed_until <= today) && reminder.due_on <= localDay(reminder.days_ahead));
+          return {
+            date: today,
+            meetings: [],
+            due: duePeople(),
+            reminders: shown.map((reminder) => ({ reminder_id: reminder.id, contact_id: reminder.contact_id, display_name: contacts.get(reminder.contact_id)?.display_name ?? "Someone", kind: reminder.yearly ? "date" : "follow_up", title: reminder.title, on: reminder.due_on, days_until: Math.round((new Date(reminder.due_on).getTime() - new Date(today).getTime()) / 86_400_000), turns: null })),
+            tasks: [...listTasks({ view: "today", today, project_id: null, zone_id: null, contact_id: null }), ...listTasks({ view: "overdue", today, project_id: null, zone_id: null, contact_id: null })],
+          };
+        }
+        case "keep_in_touch_due":
+          return duePeople();
+        case "keep_in_touch_get":
+          return keepInTouchOf(get(args.contactId as string));
+        case "keep_in_touch_set_cadence": {
+          const contact = get(args.contactId as string);
+          const setting = args.setting as CadenceSetting;
+          return setOwn(contact.id, () => {
+            if (setting.kind === "default") ownCadence.delete(contact.id);
+            else ownCadence.set(contact.id, setting.kind === "none" ? null : cadenceString(setting.cadence));
+          });
+        }
+        case "keep_in_touch_snooze": {
+          const contact = get(args.contactId as string);
+          return setOwn(contact.id, () => snoozedUntil.set(contact.id, (args.until as string | null) ?? null));
+        }
+        case "keep_in_touch_set_default": {
+          const scope = args.scope as DefaultScope;
+          const target = args.target as string;
+          const index = kitDefaults.findIndex((entry) => entry.scope === scope && entry.target === target);
+          if (index >= 0) kitDefaults.splice(index, 1);
+          const cadence = args.cadence as Cadence | null;
+          if (!cadence) return null;
+          const entry: KeepInTouchDefault = { id: newId("kitd"), scope, target, cadence: cadenceString(cadence), ...record };
+          kitDefaults.push(entry);
+          return entry;
+        }
+        case "keep_in_touch_defaults":
+          return kitDefaults;
+        case "keep_in_touch_health": {
+          const byStage = new Map<string, { stage: LifecycleStage | null; within: number; overdue: number; no_cadence: number }>();
+          const today = localDay();
+          for (const contact of [...contacts.values()].slice(0, 2000)) {
+            const state = keepInTouchOf(contact);
+            const key = contact.lifecycle_stage ?? "none";
+            const entry = byStage.get(key) ?? { stage: contact.lifecycle_stage, within: 0, overdue: 0, no_cadence: 0 };
+            if (!state.cadence) entry.no_cadence += 1;
+            else if (state.due_on && state.due_on <= today) entry.overdue += 1;
+            else entry.within += 1;
+            byStage.set(key, entry);
+          }
+          const rows = [...byStage.values()];
+          return { within: rows.reduce((sum, row) => sum + row.within, 0), overdue: rows.reduce((sum, row) => sum + row.overdue, 0), no_cadence: rows.reduce((sum, row) => sum + row.no_cadence, 0), by_stage: rows };
+        }
+        case "reminders_add": {
+          const input = args.input as ReminderInput;
+          if (!input.title.trim()) fail("validation_failed", "Some fields are invalid", [{ field: "title", message: "is required" }]);
+          const reminder: Reminder = { id: newId("rem"), contact_id: args.contactId as string, title: input.title.trim(), due_on: input.due_on, yearly: input.yearly ?? false, days_ahead: input.days_ahead ?? 0, done_through: null, snoozed_until: null, ...record };
+          reminders.set(reminder.id, reminder);
+          return reminder;
+        }
+        case "reminders_list":
+          return [...reminders.values()].filter((reminder) => args.contactId == null || reminder.contact_id === args.contactId);
+        case "reminders_done":
+        case "reminders_snooze": {
+          const previous = reminders.get(args.id as string) ?? fail("not_found", "Reminder not found");
+          const reminder = command === "reminders_done" ? { ...previous, done_through: previous.due_on } : { ...previous, snoozed_until: args.until as string };
+          reminders.set(reminder.id, reminder);
+          return { reminder, ...undoable("reminder", reminder.id, () => reminders.set(previous.id, previous)) };
+        }
+        case "reminders_delete": {
+          const previous = reminders.get(args.id as string) ?? fail("not_found", "Reminder not found");
+          reminders.delete(previous.id);
+          return undoable("reminder", previous.id, () => reminders.set(previous.id, previous));
+        }
         case "app_info":
           return { version: "0.1.0-dev", data_dir: "/tmp/omnicrm", schema_version: 1 };
         default:

@@ -14,10 +14,12 @@ describe("shortcut matcher", () => {
     expect(matcher.handle(key("c"))).toBe("go-contacts");
   });
 
-  it("recognises g t for Tasks and g s for Settings", () => {
+  it("recognises g t for Today, g k for Tasks and g s for Settings", () => {
     const matcher = createShortcutMatcher(() => 0);
     expect(matcher.handle(key("g"))).toBeNull();
-    expect(matcher.handle(key("t"))).toBe("go-tasks");
+    expect(matcher.handle(key("t"))).toBe("go-today");
+    expect(matcher.handle(key("g"))).toBeNull();
+    expect(matcher.handle(key("k"))).toBe("go-tasks");
     expect(matcher.handle(key("g"))).toBeNull();
     expect(matcher.handle(key("s"))).toBe("go-settings");
     expect(matcher.handle(key("t"))).toBeNull();
@@ -64,13 +66,14 @@ describe("shortcut matcher", () => {
     expect(matcher.handle(key("n"))).toBe("new-contact");
   });
 
-  it("maps Alt+1 and Alt+2 by physical key, whatever character they type", () => {
+  it("maps Alt+1, Alt+2 and Alt+3 by physical key, whatever character they type", () => {
     const matcher = createShortcutMatcher(() => 0);
-    expect(matcher.handle(key("¡", { altKey: true, code: "Digit1" }))).toBe("go-dashboard");
-    expect(matcher.handle(key("2", { altKey: true }))).toBe("go-contacts");
+    expect(matcher.handle(key("¡", { altKey: true, code: "Digit1" }))).toBe("go-today");
+    expect(matcher.handle(key("2", { altKey: true }))).toBe("go-dashboard");
+    expect(matcher.handle(key("£", { altKey: true, code: "Digit3" }))).toBe("go-contacts");
     // Alt shortcuts work even while typing in a field.
-    expect(matcher.handle(key("1", { altKey: true, code: "Digit1", inEditable: true }))).toBe("go-dashboard");
-    expect(matcher.handle(key("3", { altKey: true, code: "Digit3" }))).toBeNull();
+    expect(matcher.handle(key("1", { altKey: true, code: "Digit1", inEditable: true }))).toBe("go-today");
+    expect(matcher.handle(key("4", { altKey: true, code: "Digit4" }))).toBeNull();
   });
 
   it("maps / n and ?", () => {

@@ -1,6 +1,7 @@
 // Global keyboard shortcuts as a pure state machine, so it can be tested without a DOM.
-//   g d / Alt+1  -> Dashboard        g c / Alt+2 -> Contacts
-//   g t          -> Tasks            g s         -> Settings
+//   g t / Alt+1  -> Today            g d / Alt+2 -> Dashboard
+//   g c / Alt+3  -> Contacts         g k         -> Tasks
+//   g s          -> Settings
 //   g u          -> Duplicates      g j         -> Settings → Activity (background jobs)
 //   g a          -> Assistant
 //   /            -> focus contact search
@@ -10,6 +11,7 @@
 // Single-key shortcuts are ignored while typing in a field or while a modal is open.
 
 export type ShortcutAction =
+  | "go-today"
   | "go-dashboard"
   | "go-contacts"
   | "go-tasks"
@@ -40,9 +42,10 @@ export type ShortcutDescription = { keys: string[][]; description: string };
 
 /** What the help dialog lists; each inner array is one alternative key combination. */
 export const SHORTCUT_HELP: ShortcutDescription[] = [
-  { keys: [["g", "d"], ["Alt", "1"]], description: "Go to Dashboard" },
-  { keys: [["g", "c"], ["Alt", "2"]], description: "Go to Contacts" },
-  { keys: [["g", "t"]], description: "Go to Tasks" },
+  { keys: [["g", "t"], ["Alt", "1"]], description: "Go to Today" },
+  { keys: [["g", "d"], ["Alt", "2"]], description: "Go to Dashboard" },
+  { keys: [["g", "c"], ["Alt", "3"]], description: "Go to Contacts" },
+  { keys: [["g", "k"]], description: "Go to Tasks" },
   { keys: [["g", "u"]], description: "Go to Duplicates" },
   { keys: [["g", "j"]], description: "Go to background activity" },
   { keys: [["g", "a"]], description: "Go to Assistant" },
@@ -52,6 +55,10 @@ export const SHORTCUT_HELP: ShortcutDescription[] = [
   { keys: [["n"]], description: "New contact" },
   { keys: [["↑"], ["↓"]], description: "Move through the contacts table" },
   { keys: [["Enter"]], description: "Open the highlighted contact" },
+  { keys: [["L"]], description: "Today: log a touch with the highlighted person" },
+  { keys: [["S"]], description: "Today: snooze the highlighted person or reminder" },
+  { keys: [["C"]], description: "Today: change how often to keep in touch" },
+  { keys: [["D"]], description: "Today: mark the highlighted reminder done" },
   { keys: [["Space"]], description: "Select the highlighted contact" },
   { keys: [["Esc"]], description: "Close dialog or panel" },
   { keys: [["?"]], description: "Show this help" },
@@ -77,8 +84,9 @@ export function createShortcutMatcher(now: () => number = () => Date.now()): Sho
       pendingPrefix = null;
       if (options.modalOpen) return null;
       // event.code survives keyboard layouts where Alt+1 types another character.
-      if (event.code === "Digit1" || event.key === "1") return "go-dashboard";
-      if (event.code === "Digit2" || event.key === "2") return "go-contacts";
+      if (event.code === "Digit1" || event.key === "1") return "go-today";
+      if (event.code === "Digit2" || event.key === "2") return "go-dashboard";
+      if (event.code === "Digit3" || event.key === "3") return "go-contacts";
       return null;
     }
 
@@ -96,7 +104,8 @@ export function createShortcutMatcher(now: () => number = () => Date.now()): Sho
       if (prefix === "g") {
         if (key === "d" || key === "D") return "go-dashboard";
         if (key === "c" || key === "C") return "go-contacts";
-        if (key === "t" || key === "T") return "go-tasks";
+        if (key === "t" || key === "T") return "go-today";
+        if (key === "k" || key === "K") return "go-tasks";
         if (key === "s" || key === "S") return "go-settings";
         if (key === "u" || key === "U") return "go-duplicates";
         if (key === "j" || key === "J") return "go-jobs";

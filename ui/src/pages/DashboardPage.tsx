@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
-import { api, onContactsChanged, type Dashboard } from "../api";
+import { api, onContactsChanged, type Dashboard, type RelationshipHealth } from "../api";
 import { Button } from "../components/Button";
 import { MonthlyChart } from "../components/charts/MonthlyChart";
+import { RelationshipHealthChart } from "../components/charts/RelationshipHealthChart";
 import { StageChart } from "../components/charts/StageChart";
 import { StatusDonut } from "../components/charts/StatusDonut";
 import { EmptyState } from "../components/EmptyState";
@@ -19,10 +20,16 @@ export function DashboardPage({ onOpenContacts }: DashboardPageProps) {
   const { showError } = useToasts();
   const [dashboard, setDashboard] = useState<Dashboard | null>(null);
   const [failed, setFailed] = useState(false);
+  // Loaded on its own, so the rest of the dashboard shows even when this fails.
+  const [health, setHealth] = useState<RelationshipHealth | "failed" | null>(null);
   const requestRef = useRef(0);
 
   const load = useCallback(() => {
     const request = ++requestRef.current;
+    api.keepInTouchHealth().then(
+      (data) => request === requestRef.current && setHealth(data),
+      () => request === requestRef.current && setHealth("failed"),
+    );
     api.getDashboard().then(
       (data) => {
         if (request !== requestRef.current) return;
@@ -126,6 +133,17 @@ export function DashboardPage({ onOpenContacts }: DashboardPageProps) {
                 </ChartCard>
                 <ChartCard title="New contacts, last 12 months" className="chart-grid__full">
                   {dashboard ? <MonthlyChart months={dashboard.new_by_month} /> : <div className="skeleton skeleton--chart" />}
+                </ChartCard>
+                <ChartCard title="Relationship health" className="chart-grid__full">
+                  {health === "failed" ? (
+                    <p className="muted" data-testid="dashboard-health-failed">
+                      Relationship health could not be loaded.
+                    </p>
+                  ) : health ? (
+                    <RelationshipHealthChart health={health} />
+                  ) : (
+                    <div className="skeleton skeleton--chart" />
+                  )}
                 </ChartCard>
               </div>
             )}

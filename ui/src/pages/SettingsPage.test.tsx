@@ -40,6 +40,7 @@ describe("SettingsPage", () => {
       "AI assistant",
       "Semantic search",
       "Tags",
+      "Keep in touch",
       "Ignore list",
     ]);
     expect(links[0].getAttribute("aria-current")).toBe("true");

@@ -4,6 +4,7 @@ import { AiSection } from "../components/settings/AiSection";
 import { BackupsSection } from "../components/settings/BackupsSection";
 import { IgnoreListSection } from "../components/settings/IgnoreListSection";
 import { IntegrationsSection } from "../components/settings/IntegrationsSection";
+import { KeepInTouchSection } from "../components/settings/KeepInTouchSection";
 import { SemanticSearchSection } from "../components/settings/SemanticSearchSection";
 import { TagManager } from "../components/settings/TagManager";
 import { TeamSyncSection } from "../components/settings/TeamSyncSection";
@@ -18,6 +19,7 @@ export type SettingsSectionId =
   | "ai"
   | "semantic-search"
   | "tags"
+  | "keep-in-touch"
   | "ignore"
   | "activity";
 
@@ -33,6 +35,7 @@ export const SETTINGS_SECTIONS: ReadonlyArray<{ id: SettingsSectionId; title: st
   { id: "ai", title: "AI assistant" },
   { id: "semantic-search", title: "Semantic search" },
   { id: "tags", title: "Tags" },
+  { id: "keep-in-touch", title: "Keep in touch" },
   { id: "ignore", title: "Ignore list" },
   { id: "activity", title: "Activity" },
 ];
@@ -132,6 +135,7 @@ export function SettingsPage({ jobs = null, focus = null }: { jobs?: JobsState |
           {section("ai", <AiSection />)}
           {section("semantic-search", <SemanticSearchSection />)}
           {section("tags", <TagManager />)}
+          {section("keep-in-touch", <KeepInTouchSection />)}
           {section(
             "ignore",
             <IgnoreListSection />,

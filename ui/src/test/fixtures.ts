@@ -1,4 +1,19 @@
-import type { Contact, ContactListQuery, ContactPage, ContactSummary, Dashboard, JobChanged, JobInfo, JobStatus } from "../api";
+import type {
+  Contact,
+  ContactKeepInTouch,
+  ContactListQuery,
+  ContactPage,
+  ContactSummary,
+  Dashboard,
+  DuePerson,
+  JobChanged,
+  JobInfo,
+  JobStatus,
+  RelationshipHealth,
+  Reminder,
+  ReminderDue,
+  Today,
+} from "../api";
 
 export function summaryFixture(index: number, overrides: Partial<ContactSummary> = {}): ContactSummary {
   return {
@@ -61,6 +76,8 @@ export const emptyDashboard: Dashboard = {
 
 /** Handlers for the contact page's side panels, all empty. */
 export const emptyContactExtras = {
+  keep_in_touch_get: (args: Record<string, unknown>) => keepInTouchFixture(String(args.contactId)),
+  reminders_list: () => [],
   notes_list_for_contact: () => [],
   timeline_page: () => ({ items: [], next: null }),
   identities_list_for_contact: () => [],
@@ -120,5 +137,84 @@ export function jobChange(job: JobInfo): JobChanged {
     run_at: job.run_at,
     cancel_requested: job.cancel_requested,
     updated_at: job.updated_at,
+  };
+}
+
+/** A contact's keep-in-touch state that follows the defaults and has none. */
+export function keepInTouchFixture(contactId: string, overrides: Partial<ContactKeepInTouch> = {}): ContactKeepInTouch {
+  return {
+    contact_id: contactId,
+    setting: { kind: "default" },
+    cadence: null,
+    cadence_origin: null,
+    snoozed_until: null,
+    last_contact: null,
+    due_on: null,
+    ...overrides,
+  };
+}
+
+export function duePersonFixture(contactId: string, overrides: Partial<DuePerson> = {}): DuePerson {
+  return {
+    contact_id: contactId,
+    display_name: `Person ${contactId}`,
+    cadence: { every: 2, unit: "week" },
+    cadence_origin: { kind: "tag", name: "VIP Client" },
+    last_contact: { at: "2026-11-12T10:00:00Z", kind: "call", summary: "Check-in", source: "manual" },
+    due_on: "2026-11-26",
+    days_overdue: 3,
+    overdue_ratio: 1.2,
+    ...overrides,
+  };
+}
+
+export function reminderDueFixture(id: string | null, overrides: Partial<ReminderDue> = {}): ReminderDue {
+  return {
+    reminder_id: id,
+    contact_id: "c1",
+    display_name: "Ada Lovelace",
+    kind: id === null ? "birthday" : "follow_up",
+    title: id === null ? "Birthday" : `Reminder ${id}`,
+    on: "2026-12-08",
+    days_until: 1,
+    turns: null,
+    ...overrides,
+  };
+}
+
+export function reminderFixture(id: string, overrides: Partial<Reminder> = {}): Reminder {
+  return {
+    id,
+    contact_id: "c1",
+    title: `Reminder ${id}`,
+    due_on: "2026-12-10",
+    yearly: false,
+    days_ahead: 0,
+    done_through: null,
+    snoozed_until: null,
+    created_at: "2026-11-01T00:00:00Z",
+    updated_at: "2026-11-01T00:00:00Z",
+    deleted_at: null,
+    ...overrides,
+  };
+}
+
+export const emptyToday: Today = { date: "2026-12-07", meetings: [], due: [], reminders: [], tasks: [] };
+
+export const emptyHealth: RelationshipHealth = { within: 0, overdue: 0, no_cadence: 0, by_stage: [] };
+
+/** The `change_id` answer of a keep-in-touch change. */
+export function keepInTouchChange(contactId: string, changeId: string, cadence: string | null = null, snoozedUntil: string | null = null) {
+  return {
+    keep_in_touch: {
+      id: `kit-${contactId}`,
+      contact_id: contactId,
+      cadence,
+      snoozed_until: snoozedUntil,
+      created_at: "2026-11-01T00:00:00Z",
+      updated_at: "2026-11-01T00:00:00Z",
+      deleted_at: null,
+    },
+    change_id: changeId,
   };
 }

@@ -5,23 +5,30 @@ export function ChartDataTable({
   rows,
 }: {
   caption: string;
-  columns: [string, string];
-  rows: Array<{ key: string; label: string; value: number }>;
+  /** The category heading, then one heading per value column. */
+  columns: string[];
+  /** `value` for a one-series chart; `values`, one per value column, for a stacked one. */
+  rows: Array<{ key: string; label: string; value?: number; values?: number[] }>;
 }) {
   return (
     <table className="visually-hidden">
       <caption>{caption}</caption>
       <thead>
         <tr>
-          <th scope="col">{columns[0]}</th>
-          <th scope="col">{columns[1]}</th>
+          {columns.map((column) => (
+            <th key={column} scope="col">
+              {column}
+            </th>
+          ))}
         </tr>
       </thead>
       <tbody>
         {rows.map((row) => (
           <tr key={row.key}>
             <th scope="row">{row.label}</th>
-            <td>{row.value}</td>
+            {(row.values ?? [row.value ?? 0]).map((value, index) => (
+              <td key={columns[index + 1] ?? index}>{value}</td>
+            ))}
           </tr>
         ))}
       </tbody>

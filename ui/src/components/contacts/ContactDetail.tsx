@@ -18,6 +18,7 @@ import { ConsentsPanel } from "./ConsentsPanel";
 import { ContactTimeline } from "./ContactTimeline";
 import { IdentitiesList } from "./IdentitiesList";
 import { InteractionForm } from "./InteractionForm";
+import { KeepInTouchPanel } from "./KeepInTouchPanel";
 import { NoteEditor } from "./NoteEditor";
 import { SyncConflictsNotice } from "./SyncConflictsNotice";
 
@@ -216,6 +217,10 @@ function ContactDetailBody({ contact, notes, activityToken, onActivity, onDraftC
       </div>
 
       <SyncConflictsNotice recordId={contact.id} refreshToken={activityToken} onSettled={onActivity} />
+
+      <DetailSection title="Keep in touch">
+        <KeepInTouchPanel contactId={contact.id} displayName={contact.display_name} refreshToken={activityToken} />
+      </DetailSection>
 
       <DetailSection title="Contact">
         <dl className="detail-list">
