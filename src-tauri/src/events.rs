@@ -21,6 +21,11 @@ pub struct ContactsChanged {
     pub reason: ContactsChangeReason,
 }
 
+/// A write of this app is waiting for another OmniCRM process (the command line, a second
+/// window) that is writing the same database; sent once per wait, after a second.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct StoreWaiting {}
+
 /// Progress of loading demo data.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct DemoProgress {

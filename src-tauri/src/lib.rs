@@ -201,7 +201,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             events::DemoProgress,
             events::JobChanged,
             events::AiStreamed,
-            events::TeamSyncChanged
+            events::TeamSyncChanged,
+            events::StoreWaiting
         ])
 }
 
@@ -340,6 +341,12 @@ fn try_run() -> Result<(), String> {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            let handle = app.handle().clone();
+            omnicrm_core::store::on_waiting_for_other_process(std::sync::Arc::new(move || {
+                if let Err(error) = (events::StoreWaiting {}).emit(&handle) {
+                    tracing::debug!(%error, "could not tell the UI that a write waits");
+                }
+            }));
             if let Some(application) = &background {
                 start_background_jobs(app.handle(), application.clone());
             }

@@ -169,6 +169,16 @@ describe("Jobs in the app shell", () => {
   });
 });
 
+describe("Another OmniCRM process writing", () => {
+  it("says why a save waits when another window or command is writing", async () => {
+    renderApp();
+    await screen.findByTestId("today-page");
+    await waitFor(() => expect(eventBus.count("store-waiting")).toBeGreaterThan(0));
+    act(() => eventBus.emit("store-waiting", {}));
+    expect(await screen.findByText(/Another OmniCRM window or command is saving changes/)).toBeTruthy();
+  });
+});
+
 describe("App start-up", () => {
   it("shows why the data cannot be opened instead of the app", async () => {
     const message = "this database has schema version 9, but this OmniCRM understands up to version 1";

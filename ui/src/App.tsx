@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api, type SearchHit } from "./api";
+import { api, onStoreWaiting, type SearchHit } from "./api";
 import { CommandPalette } from "./components/CommandPalette";
 import { ShortcutHelpDialog } from "./components/ShortcutHelpDialog";
 import { Sidebar, type Page } from "./components/Sidebar";
 import { useToasts } from "./components/Toasts";
+import { useEventSubscription } from "./hooks/useEventSubscription";
 import { useGlobalShortcuts } from "./hooks/useGlobalShortcuts";
 import { useJobs } from "./hooks/useJobs";
 import { useTeamSync } from "./hooks/useTeamSync";
@@ -65,6 +66,14 @@ export function App() {
     return section ? { section, nonce: 1 } : null;
   });
   const { showToast } = useToasts();
+  // Another OmniCRM process (the command line, another window) is saving: say why this waits.
+  const onStoreWait = useCallback(() => {
+    showToast({
+      tone: "info",
+      message: "Another OmniCRM window or command is saving changes. Waiting for it to finish…",
+    });
+  }, [showToast]);
+  useEventSubscription(onStoreWaiting, onStoreWait);
 
   const navigate = useCallback((next: Page) => {
     setPage(next);

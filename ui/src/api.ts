@@ -88,6 +88,7 @@ import type {
   SyncReport,
   SyncStatus,
   TeamSyncChanged,
+  StoreWaiting,
   AiSettings,
   AiSettingsState,
   AiStatus,
@@ -299,6 +300,7 @@ export type {
   SyncStatus,
   TeamSyncChanged,
   TeamSyncState,
+  StoreWaiting,
 } from "./bindings";
 
 /** A JSON value, as tauri-specta names `serde_json::Value`. */
@@ -650,6 +652,11 @@ export function onJobChanged(handler: (payload: JobChanged) => void): Promise<Un
 
 export function onAiStreamed(handler: (payload: AiStreamed) => void): Promise<Unsubscribe> {
   return subscribe<AiStreamed>((callback) => events.aiStreamed.listen(callback), handler);
+}
+
+/** A save is waiting for another OmniCRM process (the command line, another window). */
+export function onStoreWaiting(handler: (payload: StoreWaiting) => void): Promise<Unsubscribe> {
+  return subscribe<StoreWaiting>((callback) => events.storeWaiting.listen(callback), handler);
 }
 
 export function onTeamSyncChanged(handler: (payload: TeamSyncChanged) => void): Promise<Unsubscribe> {

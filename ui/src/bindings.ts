@@ -256,6 +256,7 @@ export const events = {
 	contactsChanged: makeEvent<ContactsChanged, ContactsChanged>("contacts-changed"),
 	demoProgress: makeEvent<DemoProgress, DemoProgress>("demo-progress"),
 	jobChanged: makeEvent<JobChanged, JobChanged>("job-changed"),
+	storeWaiting: makeEvent<StoreWaiting, StoreWaiting>("store-waiting"),
 	teamSyncChanged: makeEvent<TeamSyncChanged, TeamSyncChanged>("team-sync-changed"),
 };
 
@@ -278,10 +279,11 @@ export type Address = {
 
 /**  The guardrail limits. A limit of zero turns that kind of request off entirely. */
 export type AiLimits = {
+	/**  0 turns AI requests off. */
 	requests_per_minute: number,
-	/**  US dollars per UTC day. */
+	/**  US dollars per UTC day; 0 turns AI requests off. */
 	daily_cost_cap_usd: number | null,
-	/**  US dollars per UTC calendar month. */
+	/**  US dollars per UTC calendar month; 0 turns AI requests off. */
 	monthly_credits_usd: number | null,
 	/**
 	 *  What a call is assumed to cost until the provider says: reserved against the cost limits
@@ -1726,6 +1728,12 @@ export type StatusCount = {
 	status: ClientStatus,
 	count: number,
 };
+
+/**
+ *  A write of this app is waiting for another OmniCRM process (the command line, a second
+ *  window) that is writing the same database; sent once per wait, after a second.
+ */
+export type StoreWaiting = Record<string, never>;
 
 export type SuggestedTask = {
 	title: string,
