@@ -103,6 +103,14 @@ impl Guardrails {
         self.database.write(|transaction| {
             let windows = Windows::at(now);
             let minute = requests_since(transaction, &windows.minute_start)?;
+            if limits.requests_per_minute == 0 {
+                return Err(turned_off(
+                    ErrorCode::RateLimitedMinute,
+                    "requests per minute",
+                    minute.count as f64,
+                    &format_utc(now),
+                ));
+            }
             if minute.count >= u64::from(limits.requests_per_minute) {
                 let resets_at = minute
                     .oldest
@@ -360,6 +368,14 @@ fn check_cost(
     reserve_micros: i64,
     resets_at: &str,
 ) -> Result<()> {
+    if limit_usd == 0.0 {
+        return Err(turned_off(
+            code,
+            what,
+            micros_to_usd(used_micros),
+            resets_at,
+        ));
+    }
     let limit_micros = usd_to_micros(limit_usd);
     if used_micros >= limit_micros || used_micros.saturating_add(reserve_micros) > limit_micros {
         return Err(Error::limit_reached(
@@ -377,6 +393,23 @@ fn check_cost(
         ));
     }
     Ok(())
+}
+
+/// A limit set to 0: the user turned AI requests off with it. Said as such, not as
+/// "6 of 0 requests".
+fn turned_off(code: ErrorCode, what: &str, used: f64, resets_at: &str) -> Error {
+    Error::limit_reached(
+        code,
+        format!(
+            "AI requests are turned off: the limit on {what} is 0; raise it to use the \
+             assistant"
+        ),
+        LimitDetails {
+            limit: 0.0,
+            used,
+            resets_at: resets_at.to_owned(),
+        },
+    )
 }
 
 fn usd_to_micros(usd: f64) -> i64 {

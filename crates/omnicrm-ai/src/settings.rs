@@ -22,10 +22,11 @@ pub const API_KEY_ACCOUNT: &str = "ai.provider.api_key";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AiLimits {
+    /// 0 turns AI requests off.
     pub requests_per_minute: u32,
-    /// US dollars per UTC day.
+    /// US dollars per UTC day; 0 turns AI requests off.
     pub daily_cost_cap_usd: f64,
-    /// US dollars per UTC calendar month.
+    /// US dollars per UTC calendar month; 0 turns AI requests off.
     pub monthly_credits_usd: f64,
     /// What a call is assumed to cost until the provider says: reserved against the cost limits
     /// before the call, so two calls cannot both squeeze under the cap.

@@ -230,3 +230,33 @@ async fn a_refused_call_never_reaches_the_provider_and_the_usage_shows_the_limit
     assert_eq!(summary.by_model[0].model, "primary-model");
     assert_eq!(summary.by_model[0].prompt_tokens, 5);
 }
+
+/// Issue 19: a limit of 0 answered "6 of 0 AI requests in the last minute". A limit of 0
+/// turns AI requests off, and the refusal says that.
+#[tokio::test]
+async fn a_limit_of_zero_says_ai_requests_are_off() {
+    let harness = Harness::start().await;
+    let guardrails = harness.assistant.engine.guardrails();
+    let start = Utc.with_ymd_and_hms(2026, 11, 22, 9, 30, 0).unwrap();
+    for _ in 0..6 {
+        guardrails
+            .reserve_at(&limits(10, 100.0, 100.0, 0.0), "test", "m", start)
+            .unwrap();
+    }
+    for (off, code) in [
+        (limits(0, 100.0, 100.0, 0.0), ErrorCode::RateLimitedMinute),
+        (limits(10, 0.0, 100.0, 0.0), ErrorCode::RateLimitedDailyCost),
+        (limits(10, 100.0, 0.0, 0.0), ErrorCode::RateLimitedMonthly),
+    ] {
+        let refused = guardrails
+            .reserve_at(&off, "test", "m", start + Duration::seconds(1))
+            .unwrap_err();
+        assert_eq!(refused.code, code);
+        assert!(
+            refused.message.starts_with("AI requests are turned off"),
+            "{}",
+            refused.message
+        );
+        assert!(!refused.message.contains("of 0"), "{}", refused.message);
+    }
+}

@@ -10,7 +10,9 @@ use clap::Subcommand;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use std::sync::Arc;
 
-use omnicrm_ai::{Assistant, HybridRecordSearch, StreamEvent, UnavailableReason, UsageSummary};
+use omnicrm_ai::{
+    Assistant, HybridRecordSearch, ProposedAction, StreamEvent, UnavailableReason, UsageSummary,
+};
 use omnicrm_core::{Core, Error, ErrorCode, Result};
 use omnicrm_secrets::SecretString;
 
@@ -117,7 +119,7 @@ fn run_command(
                 core.clone(),
                 Arc::new(HybridRecordSearch::new(search, core.clone())),
             );
-            ask(&assistant, &question, thread, printer)
+            ask(core, &assistant, &question, thread, printer)
         }
         AiCommand::Usage => {
             let usage = assistant.usage()?;
@@ -238,9 +240,9 @@ fn run_command(
                     .iter()
                     .map(|proposal| {
                         format!(
-                            "{}  {}",
-                            proposal.id,
-                            serde_json::to_string(&proposal.action).unwrap_or_default()
+                            "{}\n  approve with `omnicrm ai approve {}`",
+                            describe_proposal(core, &proposal.action),
+                            proposal.id
                         )
                     })
                     .collect::<Vec<_>>()
@@ -271,6 +273,7 @@ fn run_command(
 }
 
 fn ask(
+    core: &Core,
     assistant: &Assistant,
     question: &str,
     thread: Option<String>,
@@ -316,13 +319,67 @@ fn ask(
     }
     for proposal in &answer.proposals {
         text.push_str(&format!(
-            "Proposed (approve with `omnicrm ai approve {}`): {}\n",
-            proposal.id,
-            serde_json::to_string(&proposal.action).unwrap_or_default()
+            "Proposed: {} (approve with `omnicrm ai approve {}`)\n",
+            describe_proposal(core, &proposal.action),
+            proposal.id
         ));
     }
     text.push_str(&format!("Thread: {}", answer.thread_id));
     output::print_line(&text)
+}
+
+/// A proposal in words, naming the contact instead of its id.
+fn describe_proposal(core: &Core, action: &ProposedAction) -> String {
+    let name = |id: &str| {
+        core.contacts.get(id).map_or_else(
+            |_| "a contact that no longer exists".to_owned(),
+            |contact| contact.display_name,
+        )
+    };
+    match action {
+        ProposedAction::CreateTask {
+            title,
+            due_date,
+            contact_id,
+            ..
+        } => format!(
+            "Add the task “{title}”{}{}",
+            contact_id
+                .as_deref()
+                .map(|id| format!(" for {}", name(id)))
+                .unwrap_or_default(),
+            due_date
+                .as_deref()
+                .map(|due| format!(", due {due}"))
+                .unwrap_or_default()
+        ),
+        ProposedAction::AddNote { contact_id, body } => {
+            format!("Add a note to {}: {body}", name(contact_id))
+        }
+        ProposedAction::DraftEmail {
+            contact_id,
+            subject,
+            ..
+        } => format!("Draft an email to {}: “{subject}”", name(contact_id)),
+        ProposedAction::SetLifecycleStage {
+            contact_id,
+            stage,
+            reason,
+        } => format!(
+            "Move {} to the stage {} ({reason})",
+            name(contact_id),
+            stage.label()
+        ),
+        ProposedAction::AddTags {
+            contact_id,
+            tags,
+            reason,
+        } => format!(
+            "Tag {} with {} ({reason})",
+            name(contact_id),
+            tags.join(", ")
+        ),
+    }
 }
 
 /// The answer as it streams to stdout.
@@ -372,22 +429,30 @@ fn usage_table(usage: &UsageSummary) -> String {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
     table.set_header(["Limit", "Used", "Of", "Resets at"]);
+    // A limit of 0 turns AI requests off: say so instead of "6 of 0".
+    let of = |limit: f64, text: String| {
+        if limit == 0.0 {
+            "0 (AI requests off)".to_owned()
+        } else {
+            text
+        }
+    };
     table.add_row([
         "Requests this minute".to_owned(),
         format!("{}", usage.minute.used),
-        format!("{}", usage.minute.limit),
+        of(usage.minute.limit, format!("{}", usage.minute.limit)),
         usage.minute.resets_at.clone(),
     ]);
     table.add_row([
         "Cost today".to_owned(),
         format!("${:.4}", usage.today.used),
-        format!("${:.2}", usage.today.limit),
+        of(usage.today.limit, format!("${:.2}", usage.today.limit)),
         usage.today.resets_at.clone(),
     ]);
     table.add_row([
         "Cost this month".to_owned(),
         format!("${:.4}", usage.month.used),
-        format!("${:.2}", usage.month.limit),
+        of(usage.month.limit, format!("${:.2}", usage.month.limit)),
         usage.month.resets_at.clone(),
     ]);
     let mut text = table.to_string();

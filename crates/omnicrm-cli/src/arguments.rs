@@ -317,6 +317,16 @@ pub enum ContactsCommand {
     },
     /// Delete a contact (undo with `omnicrm undo CHANGE_ID`).
     Delete { id: String },
+    /// A contact's timeline: mail, meetings, calls, notes and tasks, newest first.
+    Timeline {
+        id: String,
+        /// How many items (at most 500).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Continue after this item (the `next` of the previous page, as AT/ID).
+        #[arg(long, value_name = "AT/ID")]
+        after: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

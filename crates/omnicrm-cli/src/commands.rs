@@ -212,6 +212,28 @@ fn run_contacts(core: &Core, command: ContactsCommand, printer: &Printer) -> Res
                 )
             })
         }
+        ContactsCommand::Timeline { id, limit, after } => {
+            let cursor = after
+                .map(|text| {
+                    text.split_once('/')
+                        .map(|(at, id)| omnicrm_core::timeline::TimelineCursor {
+                            at: at.to_owned(),
+                            id: id.to_owned(),
+                        })
+                        .ok_or_else(|| {
+                            Error::invalid_field(
+                                "after",
+                                "must be AT/ID, as the previous page printed",
+                            )
+                        })
+                })
+                .transpose()?;
+            let contact = core.contacts.get(&id)?;
+            let page = core.timeline.page(&id, cursor.as_ref(), limit)?;
+            printer.value(&page, || {
+                output::timeline_text(&contact.display_name, &page)
+            })
+        }
         ContactsCommand::Show { id } => {
             let contact = core.contacts.get(&id)?;
             let notes = core.notes.list_for_contact(&id)?;

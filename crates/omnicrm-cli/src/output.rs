@@ -170,6 +170,39 @@ pub fn contact_card(contact: &Contact, notes: &[Note]) -> String {
     table.to_string()
 }
 
+/// A page of a contact's timeline, newest first, and how to get the next one.
+pub fn timeline_text(name: &str, page: &omnicrm_core::timeline::TimelinePage) -> String {
+    if page.items.is_empty() {
+        return format!("Nothing on {name}'s timeline yet.");
+    }
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header(["When", "What", "Title", "Summary"]);
+    for item in &page.items {
+        let what = match item.kind {
+            omnicrm_core::timeline::TimelineItemKind::Interaction => item.detail.replace('_', " "),
+            omnicrm_core::timeline::TimelineItemKind::Note if item.is_private => {
+                "private note".to_owned()
+            }
+            omnicrm_core::timeline::TimelineItemKind::Note => "note".to_owned(),
+            omnicrm_core::timeline::TimelineItemKind::Task => {
+                format!("task ({})", item.detail.replace('_', " "))
+            }
+        };
+        table.add_row([
+            item.at.get(..16).unwrap_or(&item.at).replace('T', " "),
+            what,
+            item.title.clone().unwrap_or_default(),
+            item.summary.clone().unwrap_or_default(),
+        ]);
+    }
+    let mut text = format!("{name}\n{table}");
+    if let Some(next) = &page.next {
+        text.push_str(&format!("\nMore: --after {}/{}", next.at, next.id));
+    }
+    text
+}
+
 pub fn doctor_text(lines: &[(String, String)]) -> String {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);

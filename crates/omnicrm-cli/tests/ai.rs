@@ -159,3 +159,88 @@ async fn ask_without_a_key_for_a_cloud_provider_says_why_ai_is_off() {
     assert!(text.contains("`omnicrm ai key set`"), "{text}");
     assert!(!text.contains("Settings"), "{text}");
 }
+
+/// Issue 19: after a mid-stream error the streamed answer printed "[retrying]" in the text each
+/// time: it is said once, on its own line.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_broken_off_twice_says_retrying_once_on_its_own_line() {
+    let provider = FakeProvider::start().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut config = omnicrm(data_dir.path());
+    config.args([
+        "ai",
+        "config",
+        "--base-url",
+        &provider.base_url,
+        "--model",
+        "cli-model",
+        "--json",
+    ]);
+    success(&run(config).await);
+    let mut key = omnicrm(data_dir.path());
+    key.args(["ai", "key", "set"]).write_stdin("sk-cli-key\n");
+    success(&run(key).await);
+
+    provider.push(Reply::truncated_stream(&["Ann is ", "do"]));
+    provider.push(Reply::truncated_stream(&["Ann is"]));
+    provider.push(Reply::streamed_text(
+        &["Ann is ", "doing well."],
+        usage(20, 6, Some(0.002)),
+    ));
+    let mut ask = omnicrm(data_dir.path());
+    ask.args(["ai", "ask", "How is Ann?"]);
+    let answer = success(&run(ask).await);
+    assert_eq!(answer.matches("[retrying]").count(), 1, "{answer}");
+    assert!(answer.contains("Ann is do\n[retrying]\n"), "{answer}");
+    assert!(answer.contains("Ann is doing well."), "{answer}");
+}
+
+/// Issue 19: `ai proposals` showed raw JSON with contact ids instead of names.
+#[tokio::test(flavor = "multi_thread")]
+async fn proposals_name_the_contact_in_words() {
+    let provider = FakeProvider::start().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let contact = {
+        let core = omnicrm_core::Core::open(data_dir.path()).unwrap();
+        core.contacts
+            .create(ContactInput {
+                display_name: "Ann Example".to_owned(),
+                ..ContactInput::default()
+            })
+            .unwrap()
+    };
+    let mut config = omnicrm(data_dir.path());
+    config.args([
+        "ai",
+        "config",
+        "--base-url",
+        &provider.base_url,
+        "--model",
+        "cli-model",
+    ]);
+    success(&run(config).await);
+    let mut key = omnicrm(data_dir.path());
+    key.args(["ai", "key", "set"]).write_stdin("sk-cli-key\n");
+    success(&run(key).await);
+    provider.push(Reply::tool_call(
+        "call_1",
+        "create_task",
+        json!({"title": "Send the worksheet", "contact_id": contact.id, "due_date": "2027-01-04"}),
+        usage(10, 4, Some(0.001)),
+    ));
+    provider.push(Reply::text("I proposed a task.", usage(10, 4, Some(0.001))));
+    let mut ask = omnicrm(data_dir.path());
+    ask.args(["ai", "ask", "Remind me to send Ann the worksheet"]);
+    let answer = success(&run(ask).await);
+    assert!(
+        answer.contains(
+            "Proposed: Add the task “Send the worksheet” for Ann Example, due 2027-01-04"
+        ),
+        "{answer}"
+    );
+    let mut list = omnicrm(data_dir.path());
+    list.args(["ai", "proposals"]);
+    let listed = success(&run(list).await);
+    assert!(listed.contains("for Ann Example"), "{listed}");
+    assert!(!listed.contains(&contact.id.to_string()), "{listed}");
+}

@@ -535,3 +535,45 @@ fn duplicates_merge_takes_fields_and_undoes_as_one_batch() {
     assert_eq!(error["code"], "validation_failed");
     assert_eq!(error["details"]["fields"][0]["field"], "fields");
 }
+
+/// Issue 19: the CLI had no timeline.
+#[test]
+fn a_contacts_timeline_lists_calls_and_notes_newest_first_a_page_at_a_time() {
+    let directory = tempfile::tempdir().unwrap();
+    let data = directory.path();
+    let added = json_output(omnicrm(data).args(["contacts", "add", "--name", "Tia Line"]));
+    let id = added["id"].as_str().unwrap().to_owned();
+    json_output(omnicrm(data).args([
+        "interactions",
+        "add",
+        &id,
+        "--kind",
+        "call",
+        "--at",
+        "2026-10-01T09:00:00Z",
+        "--summary",
+        "First call",
+    ]));
+    json_output(omnicrm(data).args(["notes", "add", &id, "Prefers mornings."]));
+    let first = json_output(omnicrm(data).args(["contacts", "timeline", &id, "--limit", "1"]));
+    assert_eq!(first["items"].as_array().unwrap().len(), 1);
+    assert_eq!(first["items"][0]["kind"], "note");
+    let next = format!(
+        "{}/{}",
+        first["next"]["at"].as_str().unwrap(),
+        first["next"]["id"].as_str().unwrap()
+    );
+    let second = json_output(omnicrm(data).args([
+        "contacts", "timeline", &id, "--limit", "1", "--after", &next,
+    ]));
+    assert_eq!(second["items"][0]["title"], "First call");
+    let text = omnicrm(data)
+        .args(["contacts", "timeline", &id])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("First call") && text.contains("Prefers mornings."),
+        "{text}"
+    );
+}

@@ -7,6 +7,14 @@ function limited(code: AppError["code"], limit: number, used: number): AppError 
 }
 
 describe("errorMessage", () => {
+  it("says AI requests are off when a limit is zero, not \"6 of 0\"", () => {
+    for (const code of ["rate_limited_minute", "rate_limited_daily_cost", "rate_limited_monthly"] as const) {
+      const text = errorMessage(limited(code, 0, 6));
+      expect(text).toMatch(/^AI requests are turned off/);
+      expect(text).not.toContain("$0.00");
+    }
+  });
+
   it("names the per-minute limit", () => {
     const text = errorMessage(limited("rate_limited_minute", 20, 20));
     expect(text).toMatch(/^Too many AI requests this minute \(the limit is 20 a minute\)\. Try again at /);

@@ -12,6 +12,8 @@ export const AI_ERROR_CODES: ReadonlySet<AppError["code"]> = new Set<AppError["c
   "ai_unavailable",
 ]);
 
+const AI_LIMIT_CODES = new Set<string>(["rate_limited_minute", "rate_limited_daily_cost", "rate_limited_monthly"]);
+
 /** US dollars, with cents (and fractions of a cent for tiny amounts). */
 export function formatUsd(amount: number | null): string {
   if (amount === null) return "—";
@@ -23,6 +25,10 @@ export function formatUsd(amount: number | null): string {
 export function errorMessage(error: AppError): string {
   const limit = error.details?.limit ?? null;
   const resets = limit ? formatDateTime(limit.resets_at) : null;
+  // A limit set to zero turns AI requests off: say that, not "of $0.00".
+  if (limit?.limit === 0 && AI_LIMIT_CODES.has(error.code)) {
+    return "AI requests are turned off: one of the limits in Settings → AI assistant is set to zero. Raise it to use the assistant.";
+  }
   switch (error.code) {
     case "rate_limited_minute": {
       const count = limit?.limit != null ? ` (the limit is ${limit.limit} a minute)` : "";
