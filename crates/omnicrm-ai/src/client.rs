@@ -76,22 +76,53 @@ impl ProviderClient {
     }
 
     /// Sends `request` and reads the whole reply within `timeout`. With `request.stream` set,
-    /// each piece of text is passed to `on_text` as it arrives.
+    /// each piece of text is passed to `on_text` as it arrives, and a reply that has not
+    /// started within `first_token` is given up on (a hung model).
     pub async fn call(
         &self,
         request: &ChatRequest,
         timeout: Duration,
+        first_token: Duration,
         on_text: &mut (dyn FnMut(&str) + Send),
     ) -> Result<Completion, CallFailure> {
-        match tokio::time::timeout(timeout, self.call_inner(request, on_text)).await {
-            Ok(result) => result,
-            Err(_) => Err(CallFailure::Transient {
-                message: format!(
-                    "the AI provider did not answer within {} s",
-                    timeout.as_secs_f32()
-                ),
-                retry_after: None,
-            }),
+        let started = std::sync::atomic::AtomicBool::new(false);
+        let mut on_piece = |piece: &str| {
+            started.store(true, std::sync::atomic::Ordering::Relaxed);
+            on_text(piece);
+        };
+        let call = tokio::time::timeout(timeout, self.call_inner(request, &mut on_piece));
+        tokio::pin!(call);
+        let first_deadline = tokio::time::sleep(first_token.min(timeout));
+        tokio::pin!(first_deadline);
+        let mut waiting_for_first = request.stream;
+        loop {
+            tokio::select! {
+                result = &mut call => {
+                    return match result {
+                        Ok(result) => result,
+                        Err(_) => Err(CallFailure::Transient {
+                            message: format!(
+                                "the AI provider did not answer within {} s",
+                                timeout.as_secs_f32()
+                            ),
+                            retry_after: None,
+                        }),
+                    };
+                }
+                () = &mut first_deadline, if waiting_for_first => {
+                    waiting_for_first = false;
+                    if !started.load(std::sync::atomic::Ordering::Relaxed) {
+                        return Err(CallFailure::Transient {
+                            message: format!(
+                                "{} did not start answering within {} s",
+                                request.model,
+                                first_token.as_secs_f32()
+                            ),
+                            retry_after: None,
+                        });
+                    }
+                }
+            }
         }
     }
 

@@ -44,6 +44,8 @@ pub enum UnavailableReason {
     Disabled,
     MissingApiKey,
     CircuitsOpen,
+    /// A request limit or cost cap refuses calls now (or is set to zero).
+    LimitReached,
 }
 
 /// What AI panels show: whether the assistant works, and if not, why in plain words.
@@ -114,7 +116,41 @@ impl AiEngine {
     }
 
     /// Whether AI works now, and why not.
+    /// Whether the assistant works now, and if not, why: everything `availability` checks, and a
+    /// request limit or cost cap that refuses calls at the moment (the status said "available"
+    /// while the per-minute limit refused every question).
     pub fn status(&self) -> Result<AiStatus> {
+        let mut status = self.availability()?;
+        if !status.available {
+            return Ok(status);
+        }
+        let settings = self.settings.load()?;
+        let usage = self.guardrails.usage(&settings.limits)?;
+        let refusing = [
+            (&usage.minute, "The limit on AI requests per minute"),
+            (&usage.today, "Today's AI cost cap"),
+            (&usage.month, "This month's AI credits"),
+        ]
+        .into_iter()
+        .find(|(limit, _)| limit.limit <= 0.0 || limit.used >= limit.limit);
+        if let Some((limit, what)) = refusing {
+            status.available = false;
+            status.reason = Some(UnavailableReason::LimitReached);
+            status.message = Some(if limit.limit <= 0.0 {
+                format!("{what} is set to zero, so AI requests are turned off.")
+            } else {
+                format!(
+                    "{what} is reached; the assistant can be used again at {}.",
+                    limit.resets_at
+                )
+            });
+        }
+        Ok(status)
+    }
+
+    /// Whether calls can go out at all: AI on, a key when one is needed, a model whose circuit
+    /// is not open. Limits are checked (and reserved) per call.
+    fn availability(&self) -> Result<AiStatus> {
         let settings = self.settings.load()?;
         let has_key = self.settings.api_key(&settings)?.is_some();
         let mut open_until = Vec::new();
@@ -157,7 +193,7 @@ impl AiEngine {
         // Checked before anything is reserved: a call that cannot go out costs no request.
         let status = blocking({
             let engine = self.clone();
-            move || engine.status()
+            move || engine.availability()
         })
         .await?;
         if let (false, Some(message)) = (status.available, status.message) {
@@ -273,7 +309,12 @@ impl AiEngine {
                     }
                 };
                 let result = client
-                    .call(&wire_request, resilience.request_timeout(), &mut on_text)
+                    .call(
+                        &wire_request,
+                        resilience.request_timeout(),
+                        resilience.first_token_timeout(),
+                        &mut on_text,
+                    )
                     .await;
                 let rest = restorer.finish(redactor);
                 if !rest.is_empty() && result.is_ok() {

@@ -56,9 +56,14 @@ pub struct ModelPrice {
 /// Timeouts, retries and the circuit breaker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(default)]
 pub struct ResilienceSettings {
     /// How long one HTTP call may take, the whole stream included.
     pub request_timeout_ms: u32,
+    /// How long a streamed answer may take to start: a model that sends nothing by then is
+    /// given up on (retried, then the next model), instead of stalling the question for the
+    /// whole request timeout.
+    pub first_token_timeout_ms: u32,
     /// Attempts per model for 429 and 5xx (1 = no retry).
     pub max_attempts: u32,
     /// The first backoff; doubled each retry, plus jitter. `Retry-After` wins when given.
@@ -75,6 +80,7 @@ impl Default for ResilienceSettings {
     fn default() -> Self {
         Self {
             request_timeout_ms: 60_000,
+            first_token_timeout_ms: 15_000,
             max_attempts: 3,
             backoff_base_ms: 500,
             backoff_max_ms: 20_000,
@@ -87,6 +93,10 @@ impl Default for ResilienceSettings {
 impl ResilienceSettings {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(u64::from(self.request_timeout_ms))
+    }
+
+    pub fn first_token_timeout(&self) -> Duration {
+        Duration::from_millis(u64::from(self.first_token_timeout_ms))
     }
 }
 
@@ -260,6 +270,12 @@ impl AiSettings {
             fields.push(FieldError::new(
                 "resilience.max_attempts",
                 "must be at least 1",
+            ));
+        }
+        if self.resilience.first_token_timeout_ms == 0 {
+            fields.push(FieldError::new(
+                "resilience.first_token_timeout_ms",
+                "must be more than zero",
             ));
         }
         if self.resilience.request_timeout_ms == 0 {

@@ -260,3 +260,28 @@ async fn a_limit_of_zero_says_ai_requests_are_off() {
         assert!(!refused.message.contains("of 0"), "{}", refused.message);
     }
 }
+
+/// Issue 19: `ai status` said "available" while the per-minute limit refused every question.
+#[tokio::test]
+async fn the_status_says_the_assistant_waits_while_a_limit_refuses_or_is_zero() {
+    let harness = Harness::start_with(|settings| settings.limits.requests_per_minute = 2).await;
+    assert!(harness.assistant.engine.status().unwrap().available);
+    let guardrails = harness.assistant.engine.guardrails();
+    let limits = harness.settings().limits;
+    for _ in 0..2 {
+        guardrails.reserve(&limits, "test", "m").unwrap();
+    }
+    let status = harness.assistant.engine.status().unwrap();
+    assert!(!status.available);
+    assert_eq!(status.reason, Some(omnicrm_ai::UnavailableReason::LimitReached));
+    let message = status.message.unwrap();
+    assert!(message.contains("per minute is reached"), "{message}");
+
+    harness.update_settings(|settings| {
+        settings.limits.requests_per_minute = 10;
+        settings.limits.daily_cost_cap_usd = 0.0;
+    });
+    let status = harness.assistant.engine.status().unwrap();
+    assert_eq!(status.reason, Some(omnicrm_ai::UnavailableReason::LimitReached));
+    assert!(status.message.unwrap().contains("set to zero"));
+}

@@ -438,3 +438,34 @@ async fn a_stream_that_breaks_off_is_retried_and_the_shown_text_is_reset_first()
         ]
     );
 }
+
+/// Issue 19: a hung model stalled a question for about 9 minutes (the request timeout, per
+/// attempt) before the fallback answered. A streamed answer that has not started within the
+/// first-token timeout is given up on at once.
+#[tokio::test]
+async fn a_hung_model_is_given_up_at_the_first_token_timeout_and_the_backup_answers() {
+    let harness = Harness::start_with(|settings| {
+        settings.fallback_models = vec!["backup-model".to_owned()];
+        settings.resilience.max_attempts = 1;
+        settings.resilience.first_token_timeout_ms = 300;
+        settings.resilience.request_timeout_ms = 5_000;
+    })
+    .await;
+    harness.provider.push(
+        Reply::streamed_text(&["Too late."], usage(3, 3, None))
+            .for_model("primary-model")
+            .delayed(std::time::Duration::from_secs(4)),
+    );
+    harness.provider.push(
+        Reply::streamed_text(&["From ", "the backup."], usage(3, 3, None))
+            .for_model("backup-model"),
+    );
+    let started = std::time::Instant::now();
+    let (result, _) = complete(&harness, question(true)).await;
+    assert_eq!(result.unwrap().content, "From the backup.");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(2_500),
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -55,6 +55,18 @@ pub enum AiCommand {
         redact: Option<bool>,
         #[arg(long)]
         enabled: Option<bool>,
+        /// Seconds a streamed answer may take to start before the model is given up on.
+        #[arg(long)]
+        first_token_timeout: Option<u32>,
+        /// Seconds one request may take, the whole answer included.
+        #[arg(long)]
+        request_timeout: Option<u32>,
+        /// Attempts per model before the next one is tried (1 = no retry).
+        #[arg(long)]
+        attempts: Option<u32>,
+        /// Seconds a model that kept failing is left alone before it is tried again.
+        #[arg(long)]
+        cooldown: Option<u32>,
     },
     /// The provider's API key.
     #[command(subcommand)]
@@ -91,7 +103,7 @@ fn what_to_do(reason: Option<UnavailableReason>) -> Option<&'static str> {
         UnavailableReason::MissingApiKey => {
             Some("Add the provider's API key with `omnicrm ai key set` to use the assistant.")
         }
-        UnavailableReason::CircuitsOpen => None,
+        UnavailableReason::CircuitsOpen | UnavailableReason::LimitReached => None,
     }
 }
 
@@ -151,10 +163,31 @@ fn run_command(
             monthly_credits,
             redact,
             enabled,
+            first_token_timeout,
+            request_timeout,
+            attempts,
+            cooldown,
         } => {
             let store = assistant.engine.settings();
             let mut settings = store.load()?;
-            let changed = base_url.is_some()
+            let seconds = |value: u32| value.saturating_mul(1000);
+            if let Some(value) = first_token_timeout {
+                settings.resilience.first_token_timeout_ms = seconds(value);
+            }
+            if let Some(value) = request_timeout {
+                settings.resilience.request_timeout_ms = seconds(value);
+            }
+            if let Some(value) = attempts {
+                settings.resilience.max_attempts = value;
+            }
+            if let Some(value) = cooldown {
+                settings.resilience.breaker_cooldown_ms = seconds(value);
+            }
+            let changed = first_token_timeout.is_some()
+                || request_timeout.is_some()
+                || attempts.is_some()
+                || cooldown.is_some()
+                || base_url.is_some()
                 || model.is_some()
                 || !fallbacks.is_empty()
                 || requests_per_minute.is_some()

@@ -252,7 +252,7 @@ export function installMockBackend(initialCount: number): void {
   let aiSettings = {
     base_url: "https://openrouter.ai/api/v1", location: "auto", model: "openai/gpt-4o-mini", fallback_models: [] as string[], enabled: true, redact_cloud: true,
     limits: { requests_per_minute: 20, daily_cost_cap_usd: 1, monthly_credits_usd: 10, reserve_per_request_usd: 0.01 },
-    prices: [], resilience: { request_timeout_ms: 60000, max_attempts: 3, backoff_base_ms: 500, backoff_max_ms: 20000, breaker_failure_threshold: 3, breaker_cooldown_ms: 60000 }, api_key_backend: null,
+    prices: [], resilience: { request_timeout_ms: 60000, first_token_timeout_ms: 15000, max_attempts: 3, backoff_base_ms: 500, backoff_max_ms: 20000, breaker_failure_threshold: 3, breaker_cooldown_ms: 60000 }, api_key_backend: null,
   };
   let nextRecord = 1;
   const newId = (prefix: string) => `${prefix}${(nextRecord += 1).toString(36)}`;

@@ -11,6 +11,7 @@ export const aiSettings: AiSettings = {
   prices: [],
   resilience: {
     request_timeout_ms: 60000,
+    first_token_timeout_ms: 15000,
     max_attempts: 3,
     backoff_base_ms: 500,
     backoff_max_ms: 20000,

@@ -40,6 +40,7 @@ pub fn settings_for(provider: &FakeProvider) -> AiSettings {
         },
         resilience: ResilienceSettings {
             request_timeout_ms: 2_000,
+            first_token_timeout_ms: 2_000,
             max_attempts: 3,
             backoff_base_ms: 10,
             backoff_max_ms: 2_000,
