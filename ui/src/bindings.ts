@@ -1596,17 +1596,23 @@ export type ReminderKind = "follow_up" | "date" | "birthday";
 /**  Timeouts, retries and the circuit breaker. */
 export type ResilienceSettings = {
 	/**  How long one HTTP call may take, the whole stream included. */
-	request_timeout_ms: number,
+	request_timeout_ms?: number,
+	/**
+	 *  How long a streamed answer may take to start: a model that sends nothing by then is
+	 *  given up on (retried, then the next model), instead of stalling the question for the
+	 *  whole request timeout.
+	 */
+	first_token_timeout_ms?: number,
 	/**  Attempts per model for 429 and 5xx (1 = no retry). */
-	max_attempts: number,
+	max_attempts?: number,
 	/**  The first backoff; doubled each retry, plus jitter. `Retry-After` wins when given. */
-	backoff_base_ms: number,
+	backoff_base_ms?: number,
 	/**  No wait is longer, `Retry-After` included. */
-	backoff_max_ms: number,
+	backoff_max_ms?: number,
 	/**  Failed calls in a row (after retries) that open a model's circuit. */
-	breaker_failure_threshold: number,
+	breaker_failure_threshold?: number,
 	/**  How long an open circuit refuses calls before one probe is let through. */
-	breaker_cooldown_ms: number,
+	breaker_cooldown_ms?: number,
 };
 
 /**  What a restore did. */
@@ -2060,7 +2066,9 @@ export type TokenStorage =
 "encrypted_file";
 
 /**  Why the assistant is off. */
-export type UnavailableReason = "disabled" | "missing_api_key" | "circuits_open";
+export type UnavailableReason = "disabled" | "missing_api_key" | "circuits_open" | 
+/**  A request limit or cost cap refuses calls now (or is set to zero). */
+"limit_reached";
 
 /**  What an undo did: `change_id` is the new change that reverted the old one. */
 export type UndoOutcome = {

@@ -273,7 +273,10 @@ async fn the_status_says_the_assistant_waits_while_a_limit_refuses_or_is_zero() 
     }
     let status = harness.assistant.engine.status().unwrap();
     assert!(!status.available);
-    assert_eq!(status.reason, Some(omnicrm_ai::UnavailableReason::LimitReached));
+    assert_eq!(
+        status.reason,
+        Some(omnicrm_ai::UnavailableReason::LimitReached)
+    );
     let message = status.message.unwrap();
     assert!(message.contains("per minute is reached"), "{message}");
 
@@ -282,6 +285,9 @@ async fn the_status_says_the_assistant_waits_while_a_limit_refuses_or_is_zero() 
         settings.limits.daily_cost_cap_usd = 0.0;
     });
     let status = harness.assistant.engine.status().unwrap();
-    assert_eq!(status.reason, Some(omnicrm_ai::UnavailableReason::LimitReached));
+    assert_eq!(
+        status.reason,
+        Some(omnicrm_ai::UnavailableReason::LimitReached)
+    );
     assert!(status.message.unwrap().contains("set to zero"));
 }
