@@ -139,7 +139,7 @@ pub async fn changes_undo(
     change_id: String,
 ) -> CommandResult<UndoOutcome> {
     let core = state.core()?;
-    let outcome = core.run(move |core| core.changes.undo(&change_id)).await?;
+    let outcome = core.run(move |core| core.undo.change(&change_id)).await?;
     if outcome.entity == "contact" {
         notify_contacts(
             &app,

@@ -1366,7 +1366,7 @@ export type MergeFieldChoices = {
 	emergency_contact_phone?: string | null,
 };
 
-/**  What a merge did. `core.changes.undo_batch(batch_id)` reverts all of it. */
+/**  What a merge did. `core.undo.batch(batch_id)` reverts all of it. */
 export type MergeOutcome = {
 	survivor: Contact,
 	batch_id: string,

@@ -467,9 +467,9 @@ async fn a_write_tool_only_proposes_and_approval_creates_the_task() {
     let change_id = result["change_id"]
         .as_str()
         .expect("the change that undoes it");
-    harness.core.changes.undo(change_id).unwrap();
+    harness.core.undo.change(change_id).unwrap();
     assert!(harness.core.tasks.list(&open).unwrap().is_empty());
-    harness.core.changes.undo(change_id).unwrap_err();
+    harness.core.undo.change(change_id).unwrap_err();
     let again = harness
         .assistant
         .proposals

@@ -95,7 +95,7 @@ fn undo(
 ) -> Result<()> {
     match (change_id, batch) {
         (_, Some(batch_id)) => {
-            let outcome = core.changes.undo_batch(&batch_id)?;
+            let outcome = core.undo.batch(&batch_id)?;
             printer.value(&outcome, || {
                 format!(
                     "Undone: {} changes of batch {} are reverted.",
@@ -104,7 +104,7 @@ fn undo(
             })
         }
         (Some(change_id), None) => {
-            let outcome = core.changes.undo(&change_id)?;
+            let outcome = core.undo.change(&change_id)?;
             printer.value(&outcome, || {
                 format!(
                     "Undone: {} {} is back as it was.",

@@ -155,7 +155,7 @@ pub fn roll_back_interrupted(database: &Database) -> Result<Vec<String>> {
 
 /// Undoes what the batch committed and removes it from the list.
 fn roll_back(transaction: &Transaction<'_>, batch_id: &str) -> Result<()> {
-    match crate::changes::undo_batch_in(transaction, batch_id) {
+    match crate::undo::undo_batch_in(transaction, batch_id) {
         Ok(_) => {}
         // Nothing committed yet.
         Err(error) if error.code == ErrorCode::UndoUnavailable => {}

@@ -225,7 +225,7 @@ pub struct MovedCounts {
     pub consents: u32,
 }
 
-/// What a merge did. `core.changes.undo_batch(batch_id)` reverts all of it.
+/// What a merge did. `core.undo.batch(batch_id)` reverts all of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct MergeOutcome {

@@ -277,7 +277,7 @@ impl ImportService {
     /// updated go back to how they were, and its notes are removed.
     pub fn undo(&self, import_id: &str) -> Result<BatchUndoOutcome> {
         self.database.write(|transaction| {
-            let outcome = crate::changes::undo_batch_in(transaction, import_id)?;
+            let outcome = crate::undo::undo_batch_in(transaction, import_id)?;
             let now = now_utc();
             transaction.execute(
                 "UPDATE imports SET status = 'undone', undone_at = ?2, updated_at = ?2

@@ -33,6 +33,7 @@ pub mod tags;
 pub mod time;
 pub mod timeline;
 pub mod today;
+pub mod undo;
 
 use std::path::{Path, PathBuf};
 
@@ -69,6 +70,7 @@ pub struct Core {
     pub keep_in_touch: keep_in_touch::KeepInTouchService,
     pub reminders: reminders::ReminderService,
     pub today: today::TodayService,
+    pub undo: undo::UndoService,
 }
 
 impl Core {
@@ -108,6 +110,7 @@ impl Core {
             keep_in_touch: keep_in_touch::KeepInTouchService::new(database.clone()),
             reminders: reminders::ReminderService::new(database.clone()),
             today: today::TodayService::new(database.clone()),
+            undo: undo::UndoService::new(database.clone()),
             database,
         })
     }

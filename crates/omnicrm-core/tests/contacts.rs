@@ -216,7 +216,7 @@ fn delete_is_a_tombstone_and_undo_brings_the_contact_back() {
         .unwrap();
     assert!(deleted_at.is_some(), "the row stays as a tombstone");
 
-    let outcome = core.changes.undo(&receipt.change_id).unwrap();
+    let outcome = core.undo.change(&receipt.change_id).unwrap();
     assert_eq!(outcome.entity, "contact");
     assert_eq!(outcome.entity_id, created.id);
     let restored = core.contacts.get(&created.id).unwrap();
@@ -224,7 +224,7 @@ fn delete_is_a_tombstone_and_undo_brings_the_contact_back() {
     assert_eq!(restored.tags, created.tags);
     assert_eq!(core.contacts.search("Undo", 10).unwrap().len(), 1);
 
-    let again = core.changes.undo(&receipt.change_id).unwrap_err();
+    let again = core.undo.change(&receipt.change_id).unwrap_err();
     assert_eq!(again.code, ErrorCode::UndoUnavailable);
 }
 
@@ -235,7 +235,7 @@ fn undo_of_an_update_restores_the_earlier_state() {
     core.contacts.update(&created.id, person("Edited")).unwrap();
     let history = core.changes.history("contact", &created.id).unwrap();
     let update = history.last().unwrap();
-    core.changes.undo(&update.id).unwrap();
+    core.undo.change(&update.id).unwrap();
     assert_eq!(
         core.contacts.get(&created.id).unwrap().display_name,
         "Original"
@@ -251,7 +251,7 @@ fn undo_refuses_to_overwrite_a_later_change() {
     core.contacts.update(&created.id, person("Second")).unwrap();
     let history = core.changes.history("contact", &created.id).unwrap();
     let create = history.first().unwrap();
-    let error = core.changes.undo(&create.id).unwrap_err();
+    let error = core.undo.change(&create.id).unwrap_err();
     assert_eq!(error.code, ErrorCode::UndoUnavailable);
     assert_eq!(
         core.contacts.get(&created.id).unwrap().display_name,
@@ -267,7 +267,7 @@ fn every_write_is_in_the_change_log() {
         .update(&created.id, person("Logged Again"))
         .unwrap();
     let receipt = core.contacts.delete(&created.id).unwrap();
-    core.changes.undo(&receipt.change_id).unwrap();
+    core.undo.change(&receipt.change_id).unwrap();
     let operations: Vec<&str> = core
         .changes
         .history("contact", &created.id)
@@ -502,7 +502,7 @@ fn list_totals_stay_exact_through_creates_deletes_and_undo() {
         .id
         .clone();
     core.contacts.delete(&second).unwrap();
-    core.changes.undo(&receipt.change_id).unwrap();
+    core.undo.change(&receipt.change_id).unwrap();
 
     let connection = rusqlite::Connection::open(directory.path().join("omnicrm.sqlite3")).unwrap();
     let counted = |sql: &str| -> u32 { connection.query_row(sql, [], |row| row.get(0)).unwrap() };

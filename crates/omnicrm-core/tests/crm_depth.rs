@@ -76,11 +76,11 @@ fn tag_usage_counts_follow_bulk_tagging_and_one_undo_reverts_it() {
         ["Reiki", "Sunday group"]
     );
 
-    let undone = core.changes.undo_batch(&receipt.batch_id).unwrap();
+    let undone = core.undo.batch(&receipt.batch_id).unwrap();
     assert_eq!(undone.undone, 2);
     assert_eq!(usage("Reiki"), Some(0));
     assert!(core.contacts.get(&b.id).unwrap().tags.is_empty());
-    let again = core.changes.undo_batch(&receipt.batch_id).unwrap_err();
+    let again = core.undo.batch(&receipt.batch_id).unwrap_err();
     assert_eq!(again.code, ErrorCode::UndoUnavailable);
 }
 
@@ -137,7 +137,7 @@ fn tags_are_validated_renamed_and_deleted_from_contacts_with_undo() {
     let receipt = core.tags.delete(&tag.id).unwrap();
     assert!(core.contacts.get(&contact.id).unwrap().tags.is_empty());
     assert!(!core.tags.list().unwrap().iter().any(|t| t.tag.id == tag.id));
-    core.changes.undo_batch(&receipt.batch_id).unwrap();
+    core.undo.batch(&receipt.batch_id).unwrap();
     assert_eq!(core.contacts.get(&contact.id).unwrap().tags, ["Drop-ins"]);
     assert!(core.tags.list().unwrap().iter().any(|t| t.tag.id == tag.id));
 }
@@ -187,7 +187,7 @@ fn rich_notes_are_sanitized_stored_as_text_and_flagged_for_personal_data() {
 
     let receipt = core.notes.delete(&note.id).unwrap();
     assert!(core.notes.list_for_contact(&contact.id).unwrap().is_empty());
-    core.changes.undo(&receipt.change_id).unwrap();
+    core.undo.change(&receipt.change_id).unwrap();
     let restored = core.notes.list_for_contact(&contact.id).unwrap();
     assert_eq!(restored.len(), 1);
     assert_eq!(restored[0].body, "Shoulder better.");
@@ -373,7 +373,7 @@ fn task_views_split_today_upcoming_and_overdue_and_done_sets_completed_at() {
 
     // Completing a task is undone through the change log, back to exactly how it was.
     let completed = core.tasks.set_status(&today.id, TaskStatus::Done).unwrap();
-    core.changes.undo(&completed.change_id).unwrap();
+    core.undo.change(&completed.change_id).unwrap();
     let restored = core.tasks.get(&today.id).unwrap();
     assert_eq!(restored.status, TaskStatus::Todo);
     assert_eq!(restored.completed_at, None);
@@ -504,7 +504,7 @@ fn undo_reverts_task_changes_and_refuses_when_a_later_edit_exists() {
         })
         .unwrap();
     let receipt = core.tasks.delete(&task.id).unwrap();
-    core.changes.undo(&receipt.change_id).unwrap();
+    core.undo.change(&receipt.change_id).unwrap();
     assert_eq!(core.tasks.get(&task.id).unwrap().title, "Draft newsletter");
 
     // A change that was undone no longer blocks undoing the one before it...
@@ -514,7 +514,7 @@ fn undo_reverts_task_changes_and_refuses_when_a_later_edit_exists() {
         .set_status(&task.id, TaskStatus::InProgress)
         .unwrap();
     // ...but a later edit that stands does.
-    let refused = core.changes.undo(&create_change).unwrap_err();
+    let refused = core.undo.change(&create_change).unwrap_err();
     assert_eq!(refused.code, ErrorCode::UndoUnavailable);
 }
 
@@ -549,8 +549,8 @@ fn bulk_edit_and_bulk_delete_are_each_one_undoable_batch() {
     );
     let deleted = core.contacts.delete_many(&ids).unwrap();
     assert!(core.contacts.get(&ids[2]).is_err());
-    core.changes.undo_batch(&deleted.batch_id).unwrap();
-    core.changes.undo_batch(&edit.batch_id).unwrap();
+    core.undo.batch(&deleted.batch_id).unwrap();
+    core.undo.batch(&edit.batch_id).unwrap();
     let restored = core.contacts.get(&ids[1]).unwrap();
     assert_eq!(restored.lifecycle_stage, None);
     assert_eq!(restored.client_status, ClientStatus::Active);

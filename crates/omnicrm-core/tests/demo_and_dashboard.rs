@@ -155,6 +155,6 @@ fn demo_data_that_fails_part_way_leaves_nothing_and_a_whole_set_undoes_by_its_ba
         core.contacts.list(&Default::default()).unwrap().total,
         5_000
     );
-    core.changes.undo_batch(&summary.batch_id).unwrap();
+    core.undo.batch(&summary.batch_id).unwrap();
     assert_eq!(core.contacts.list(&Default::default()).unwrap().total, 0);
 }

@@ -730,7 +730,7 @@ fn a_default_merge_never_keeps_an_empty_value_over_a_filled_one() {
     assert_eq!(merged.referral_source, None);
 
     // Still one undoable batch.
-    core.changes.undo_batch(&outcome.batch_id).unwrap();
+    core.undo.batch(&outcome.batch_id).unwrap();
     let restored = core.contacts.get(&survivor.id).unwrap();
     assert_eq!(restored.organization, None);
     assert_eq!(restored.date_of_birth, None);
@@ -830,7 +830,7 @@ fn undoing_the_merge_batch_restores_everything() {
             fields,
         })
         .unwrap();
-    let undone = core.changes.undo_batch(&outcome.batch_id).unwrap();
+    let undone = core.undo.batch(&outcome.batch_id).unwrap();
     assert_eq!(undone.undone, 10);
 
     let survivor = core.contacts.get(&survivor_id).unwrap();
@@ -918,7 +918,7 @@ fn merged_contacts_no_longer_appear_in_suggestions() {
     assert_eq!(outcome.survivor.phones.len(), 1);
     assert!(core.duplicates.suggestions(50).unwrap().is_empty());
 
-    core.changes.undo_batch(&outcome.batch_id).unwrap();
+    core.undo.batch(&outcome.batch_id).unwrap();
     let suggestions = core.duplicates.suggestions(50).unwrap();
     assert_eq!(suggestions.len(), 1);
     assert_eq!(suggestions[0].contact_ids.len(), 3);

@@ -751,7 +751,7 @@ fn imported_and_bulk_edited_contacts_are_found_once_by_keyword_search() {
     );
     assert_eq!(found("Oskar"), ["Oskar Brandt"]);
 
-    core.changes.undo_batch(&tagged.batch_id).unwrap();
+    core.undo.batch(&tagged.batch_id).unwrap();
     core.imports.undo(&summary.id).unwrap();
     assert!(found("Oskar").is_empty(), "undone contacts leave the index");
     assert!(found("lindqvist.example").is_empty());

@@ -228,7 +228,7 @@ fn the_most_overdue_relative_to_their_cadence_come_first_and_a_snooze_hides_unti
     assert_eq!(due_names(&core, until).len(), 2);
 
     // The snooze is an ordinary change: undone, the person is due again today.
-    core.changes.undo(&snoozed.change_id).unwrap();
+    core.undo.change(&snoozed.change_id).unwrap();
     assert_eq!(due_names(&core, today()).len(), 2);
 }
 

@@ -201,7 +201,7 @@ fn a_contacts_added_identities_follow_the_teams_copy_and_the_batch_undoes_them()
         .unwrap();
     assert_eq!(again, RemoteApplied::Unchanged);
 
-    core.changes.undo_batch(&batch_id).unwrap();
+    core.undo.batch(&batch_id).unwrap();
     assert_eq!(
         added(&ada.id),
         vec![(IdentityKind::Handle, "@ada".to_owned(), "manual".to_owned())]

@@ -151,7 +151,7 @@ async fn deleting_a_record_removes_it_and_undo_brings_it_back() {
         "a tombstoned note is not found"
     );
 
-    core.changes.undo(&receipt.change_id).unwrap();
+    core.undo.change(&receipt.change_id).unwrap();
     assert_eq!(
         find("reiki").await,
         vec![note.id.clone()],
@@ -181,7 +181,7 @@ async fn undoing_a_create_removes_the_record_from_the_index() {
         })
         .unwrap();
     let history = core.changes.history("task", &task.id).unwrap();
-    core.changes.undo(&history[0].id).unwrap();
+    core.undo.change(&history[0].id).unwrap();
     let response = keyword_service(&core)
         .search(request("intake", SearchFilters::default()))
         .await

@@ -107,7 +107,7 @@ async fn two_devices_share_a_workspace_and_a_private_note_never_reaches_the_serv
         "deleted on A too"
     );
     let batch = report.batch_id.expect("the remote changes' batch");
-    a.core.changes.undo_batch(&batch).unwrap();
+    a.core.undo.batch(&batch).unwrap();
     assert!(
         a.core.notes.get(&shared_note.id).is_ok(),
         "the delete is undoable"

@@ -53,9 +53,7 @@ pub async fn changes_undo_batch(
     batch_id: String,
 ) -> CommandResult<BatchUndoOutcome> {
     let core = state.core()?;
-    let outcome = core
-        .run(move |core| core.changes.undo_batch(&batch_id))
-        .await?;
+    let outcome = core.run(move |core| core.undo.batch(&batch_id)).await?;
     notify_contacts(&app, Vec::new(), ContactsChangeReason::Restored);
     Ok(outcome)
 }

@@ -33,7 +33,7 @@ pub(super) fn undo_batch(
     let contacts_kept = keep_touched_contacts(transaction, batch_id)?;
     let (interactions_removed, contacts_removed, changes) = live_changes(transaction, batch_id)?;
     if changes > 0 {
-        crate::changes::undo_batch_in(transaction, batch_id)?;
+        crate::undo::undo_batch_in(transaction, batch_id)?;
     }
     let raw_events_removed = raw_events::delete_batch(transaction, batch_id)?;
     let suggestions_removed = suggestions::delete_batch(transaction, batch_id)?;
