@@ -3,12 +3,11 @@
 //! OS keyring (or the encrypted-file fallback) under [`API_KEY_ACCOUNT`], never in the database
 //! or the logs.
 
-use std::path::Path;
 use std::time::Duration;
 
 use omnicrm_core::time::now_utc;
-use omnicrm_core::{Database, Error, FieldError, Result};
-use omnicrm_secrets::{RememberedSecret, SecretBackend, SecretString};
+use omnicrm_core::{Error, FieldError, Result};
+use omnicrm_secrets::{KeyedSettings, KeyedSettingsStore, SecretBackend};
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
@@ -299,91 +298,42 @@ impl AiSettings {
 }
 
 /// Reads and writes the settings row and the API key.
-#[derive(Debug, Clone)]
-pub struct SettingsStore {
-    database: Database,
-    data_dir: std::path::PathBuf,
-}
+pub type SettingsStore = KeyedSettingsStore<AiSettings>;
 
-impl SettingsStore {
-    pub fn new(database: Database, data_dir: &Path) -> Self {
-        Self {
-            database,
-            data_dir: data_dir.to_path_buf(),
-        }
+impl KeyedSettings for AiSettings {
+    const KEY_ACCOUNT: &'static str = API_KEY_ACCOUNT;
+
+    fn read_json(connection: &rusqlite::Connection) -> Result<Option<String>> {
+        Ok(connection
+            .query_row(
+                "SELECT settings_json FROM ai_settings WHERE id = 1",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?)
     }
 
-    /// The stored settings, or the defaults when none were saved.
-    pub fn load(&self) -> Result<AiSettings> {
-        self.database.read(load_settings)
+    fn write_json(connection: &rusqlite::Connection, json: &str) -> Result<()> {
+        connection.execute(
+            "INSERT INTO ai_settings (id, settings_json, updated_at) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET settings_json = excluded.settings_json,
+                 updated_at = excluded.updated_at",
+            rusqlite::params![json, now_utc()],
+        )?;
+        Ok(())
     }
 
-    /// Validates and saves the settings. The key's backend is kept as stored.
-    pub fn save(&self, settings: &AiSettings) -> Result<AiSettings> {
-        settings.validate()?;
-        self.database.write(|transaction| {
-            let mut settings = settings.clone();
-            settings.api_key_backend = load_settings(transaction)?.api_key_backend;
-            write_settings(transaction, &settings)?;
-            Ok(settings)
-        })
+    fn validate(&self) -> Result<()> {
+        AiSettings::validate(self)
     }
 
-    /// Stores the API key in the secret store and remembers where.
-    pub fn set_api_key(&self, key: &SecretString) -> Result<()> {
-        let backend = self.secret().store(key, "api_key")?;
-        self.database.write(|transaction| {
-            let mut settings = load_settings(transaction)?;
-            settings.api_key_backend = Some(backend);
-            write_settings(transaction, &settings)
-        })
+    fn api_key_backend(&self) -> Option<SecretBackend> {
+        self.api_key_backend
     }
 
-    /// Removes the API key.
-    pub fn clear_api_key(&self) -> Result<()> {
-        self.secret().remove(self.load()?.api_key_backend)?;
-        self.database.write(|transaction| {
-            let mut settings = load_settings(transaction)?;
-            settings.api_key_backend = None;
-            write_settings(transaction, &settings)
-        })
+    fn set_api_key_backend(&mut self, backend: Option<SecretBackend>) {
+        self.api_key_backend = backend;
     }
-
-    /// The API key, if one was stored and can be read.
-    pub fn api_key(&self, settings: &AiSettings) -> Result<Option<SecretString>> {
-        self.secret().load(settings.api_key_backend)
-    }
-
-    fn secret(&self) -> RememberedSecret<'_> {
-        RememberedSecret {
-            account: API_KEY_ACCOUNT,
-            data_dir: &self.data_dir,
-        }
-    }
-}
-
-fn load_settings(connection: &rusqlite::Connection) -> Result<AiSettings> {
-    let json: Option<String> = connection
-        .query_row(
-            "SELECT settings_json FROM ai_settings WHERE id = 1",
-            [],
-            |row| row.get(0),
-        )
-        .optional()?;
-    match json {
-        Some(json) => Ok(serde_json::from_str(&json)?),
-        None => Ok(AiSettings::default()),
-    }
-}
-
-fn write_settings(connection: &rusqlite::Connection, settings: &AiSettings) -> Result<()> {
-    connection.execute(
-        "INSERT INTO ai_settings (id, settings_json, updated_at) VALUES (1, ?1, ?2)
-         ON CONFLICT (id) DO UPDATE SET settings_json = excluded.settings_json,
-             updated_at = excluded.updated_at",
-        rusqlite::params![serde_json::to_string(settings)?, now_utc()],
-    )?;
-    Ok(())
 }
 
 #[cfg(test)]

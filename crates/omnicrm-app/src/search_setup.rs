@@ -19,7 +19,7 @@ pub fn open_search(core: &Core) -> omnicrm_search::SearchService {
     // A remote endpoint chosen in Settings needs no model weights.
     let embedder_settings =
         omnicrm_search::EmbedderSettingsStore::new(core.database.clone(), &core.data_dir);
-    match embedder_settings.remote_embedder() {
+    match omnicrm_search::remote_embedder(&embedder_settings) {
         Ok(Some(remote)) => {
             return SearchService::new(core.database.clone(), remote).unwrap_or_else(|error| {
                 keyword_only(format!(

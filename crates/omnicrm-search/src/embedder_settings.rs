@@ -6,12 +6,13 @@
 //! when it starts ([`crate::SearchService::from_settings`]); a change of model re-embeds every
 //! record in the background, since each chunk remembers its model.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use omnicrm_core::{Database, Error, FieldError, Result};
-use omnicrm_secrets::{ExposeSecret, RememberedSecret, SecretBackend, SecretString};
+use omnicrm_core::{Error, FieldError, Result};
+use omnicrm_secrets::{
+    ExposeSecret, KeyedSettings, KeyedSettingsStore, SecretBackend, SecretString,
+};
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
@@ -119,80 +120,57 @@ pub struct EmbedderProbe {
 }
 
 /// Reads and writes the embedder choice and its API key.
-#[derive(Debug, Clone)]
-pub struct EmbedderSettingsStore {
-    database: Database,
-    data_dir: PathBuf,
+pub type EmbedderSettingsStore = KeyedSettingsStore<EmbedderSettings>;
+
+impl KeyedSettings for EmbedderSettings {
+    const KEY_ACCOUNT: &'static str = EMBEDDER_API_KEY_ACCOUNT;
+
+    fn read_json(connection: &rusqlite::Connection) -> Result<Option<String>> {
+        Ok(connection
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [EMBEDDER_SETTING],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    fn write_json(connection: &rusqlite::Connection, json: &str) -> Result<()> {
+        connection.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            rusqlite::params![EMBEDDER_SETTING, json],
+        )?;
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<()> {
+        EmbedderSettings::validate(self)
+    }
+
+    fn tidy(&mut self) {
+        self.base_url = self.base_url.trim().trim_end_matches('/').to_owned();
+        self.model = self.model.trim().to_owned();
+    }
+
+    fn api_key_backend(&self) -> Option<SecretBackend> {
+        self.api_key_backend
+    }
+
+    fn set_api_key_backend(&mut self, backend: Option<SecretBackend>) {
+        self.api_key_backend = backend;
+    }
 }
 
-impl EmbedderSettingsStore {
-    pub fn new(database: Database, data_dir: &Path) -> Self {
-        Self {
-            database,
-            data_dir: data_dir.to_path_buf(),
-        }
+/// The embedder the stored settings choose, when it is the remote endpoint.
+pub fn remote_embedder(store: &EmbedderSettingsStore) -> Result<Option<Arc<dyn Embedder>>> {
+    let settings = store.load()?;
+    if settings.source != EmbedderSource::Remote {
+        return Ok(None);
     }
-
-    /// The stored choice, or the local model when none was saved.
-    pub fn load(&self) -> Result<EmbedderSettings> {
-        self.database.read(load_settings)
-    }
-
-    /// Validates and saves the choice. Where the key is stored is kept as it was.
-    pub fn save(&self, settings: &EmbedderSettings) -> Result<EmbedderSettings> {
-        settings.validate()?;
-        self.database.write(|transaction| {
-            let mut settings = settings.clone();
-            settings.base_url = settings.base_url.trim().trim_end_matches('/').to_owned();
-            settings.model = settings.model.trim().to_owned();
-            settings.api_key_backend = load_settings(transaction)?.api_key_backend;
-            write_settings(transaction, &settings)?;
-            Ok(settings)
-        })
-    }
-
-    /// Stores the endpoint's API key in the secret store and remembers where.
-    pub fn set_api_key(&self, key: &SecretString) -> Result<()> {
-        let backend = self.secret().store(key, "api_key")?;
-        self.database.write(|transaction| {
-            let mut settings = load_settings(transaction)?;
-            settings.api_key_backend = Some(backend);
-            write_settings(transaction, &settings)
-        })
-    }
-
-    /// Removes the API key.
-    pub fn clear_api_key(&self) -> Result<()> {
-        self.secret().remove(self.load()?.api_key_backend)?;
-        self.database.write(|transaction| {
-            let mut settings = load_settings(transaction)?;
-            settings.api_key_backend = None;
-            write_settings(transaction, &settings)
-        })
-    }
-
-    /// The API key, if one was stored and can be read.
-    pub fn api_key(&self, settings: &EmbedderSettings) -> Result<Option<SecretString>> {
-        self.secret().load(settings.api_key_backend)
-    }
-
-    fn secret(&self) -> RememberedSecret<'_> {
-        RememberedSecret {
-            account: EMBEDDER_API_KEY_ACCOUNT,
-            data_dir: &self.data_dir,
-        }
-    }
-
-    /// The embedder the stored settings choose, when it is the remote endpoint.
-    pub fn remote_embedder(&self) -> Result<Option<Arc<dyn Embedder>>> {
-        let settings = self.load()?;
-        if settings.source != EmbedderSource::Remote {
-            return Ok(None);
-        }
-        let key = self.api_key(&settings)?;
-        let embedder = RemoteEmbedder::new(settings.remote_config(key.as_ref()))?;
-        Ok(Some(Arc::new(embedder)))
-    }
+    let key = store.api_key(&settings)?;
+    let embedder = RemoteEmbedder::new(settings.remote_config(key.as_ref()))?;
+    Ok(Some(Arc::new(embedder)))
 }
 
 /// Embeds one short text with `settings`' remote endpoint (and `api_key`, else the stored
@@ -224,26 +202,3 @@ pub async fn probe_remote(
 }
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(15);
-
-fn load_settings(connection: &rusqlite::Connection) -> Result<EmbedderSettings> {
-    let json: Option<String> = connection
-        .query_row(
-            "SELECT value FROM settings WHERE key = ?1",
-            [EMBEDDER_SETTING],
-            |row| row.get(0),
-        )
-        .optional()?;
-    match json {
-        Some(json) => Ok(serde_json::from_str(&json)?),
-        None => Ok(EmbedderSettings::default()),
-    }
-}
-
-fn write_settings(connection: &rusqlite::Connection, settings: &EmbedderSettings) -> Result<()> {
-    connection.execute(
-        "INSERT INTO settings (key, value) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        rusqlite::params![EMBEDDER_SETTING, serde_json::to_string(settings)?],
-    )?;
-    Ok(())
-}

@@ -27,7 +27,8 @@ pub mod vectors;
 pub use compute_threads::pin_compute_thread_count;
 pub use embedder::{Embedder, LocalEmbedder, RemoteEmbedder, RemoteEmbedderConfig, LOCAL_MODEL_ID};
 pub use embedder_settings::{
-    probe_remote, EmbedderProbe, EmbedderSettings, EmbedderSettingsStore, EmbedderSource,
+    probe_remote, remote_embedder, EmbedderProbe, EmbedderSettings, EmbedderSettingsStore,
+    EmbedderSource,
 };
 pub use embedding_trigger::EmbeddingTrigger;
 pub use indexer::{

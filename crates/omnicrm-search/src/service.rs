@@ -85,7 +85,7 @@ impl SearchService {
         models_dir: &Path,
         settings: &EmbedderSettingsStore,
     ) -> Result<Self> {
-        match settings.remote_embedder()? {
+        match crate::embedder_settings::remote_embedder(settings)? {
             Some(remote) => Self::new(database, remote),
             None => Self::with_local_model(database, models_dir),
         }

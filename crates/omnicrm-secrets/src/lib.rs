@@ -9,6 +9,7 @@
 //! and their memory is wiped on drop.
 
 mod encrypted_file;
+mod keyed_settings;
 mod keyring_backend;
 mod remembered;
 
@@ -19,6 +20,7 @@ pub use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 pub use encrypted_file::{EncryptedFileStore, SecretLookup, KEY_FILE_NAME, SECRETS_DIR_NAME};
+pub use keyed_settings::{KeyedSettings, KeyedSettingsStore};
 pub use keyring_backend::{load, probe, remove, store, KeyringStatus, SERVICE};
 pub use remembered::RememberedSecret;
 
