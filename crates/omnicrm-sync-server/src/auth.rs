@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::admin::hash_token;
 use crate::error::ApiError;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// The authenticated device behind a request.
 #[derive(Debug, Clone)]

@@ -22,6 +22,7 @@ pub mod projection;
 pub mod rate_limit;
 pub mod router;
 pub mod server;
+pub mod state;
 pub mod storage;
 pub mod store_queue;
 #[doc(hidden)]
@@ -29,4 +30,5 @@ pub mod test_support;
 
 pub use config::Config;
 pub use error::ApiError;
-pub use server::{serve, AppState};
+pub use server::serve;
+pub use state::AppState;

@@ -8,7 +8,7 @@ use axum::Router;
 use tracing::Instrument;
 
 use crate::handlers::{health, v1};
-use crate::server::AppState;
+use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
     Router::new()

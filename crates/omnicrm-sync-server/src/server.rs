@@ -12,17 +12,8 @@ use crate::database::Database;
 use crate::error::ApiError;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
+use crate::state::AppState;
 use crate::{notifications, router, Config};
-
-/// What handlers share.
-#[derive(Clone)]
-pub struct AppState {
-    pub hub: Arc<Hub>,
-    /// Cancelled when the server stops; connections close with "server shutting down".
-    pub shutdown: CancellationToken,
-    /// Live connections, so shutdown can wait for them to drain.
-    pub tracker: TaskTracker,
-}
 
 /// Serves on `listener` until `shutdown` is cancelled, then drains connections (up to the
 /// configured grace period).

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use tracing::instrument;
 
 use crate::error::ApiError;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// The process is up.
 #[instrument(skip_all)]

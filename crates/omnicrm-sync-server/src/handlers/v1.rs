@@ -12,7 +12,7 @@ use tracing::instrument;
 use crate::auth::Device;
 use crate::connection;
 use crate::error::ApiError;
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::storage;
 
 /// Upgrades to the automerge-repo WebSocket protocol for the token's workspace.
