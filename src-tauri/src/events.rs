@@ -1,6 +1,6 @@
 //! Typed events the shell sends to the UI.
 
-use omnicrm_jobs::{JobEvent, JobStatus};
+use omnicrm_jobs::JobEvent;
 use serde::{Deserialize, Serialize};
 
 /// Why contacts changed.
@@ -35,42 +35,15 @@ pub struct DemoProgress {
 
 /// A background job changed: it was claimed, made progress, failed, died, succeeded or was
 /// canceled. Sent for every state change and for progress, so the Jobs view and anything
-/// following one job (the import wizard) update live.
+/// following one job (the import wizard) update live. The job's state is the runner's own
+/// [`JobEvent`], sent as it is.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
-pub struct JobChanged {
-    pub id: String,
-    pub kind: String,
-    /// The batch the job belongs to (a Google sync's batch, for instance).
-    pub batch_id: Option<String>,
-    pub status: JobStatus,
-    pub attempts: u32,
-    pub max_attempts: u32,
-    pub progress_done: u32,
-    pub progress_total: Option<u32>,
-    /// The last attempt's error.
-    pub error: Option<String>,
-    /// When a failed job runs again.
-    pub run_at: String,
-    pub cancel_requested: bool,
-    pub updated_at: String,
-}
+#[serde(transparent)]
+pub struct JobChanged(pub JobEvent);
 
 impl From<JobEvent> for JobChanged {
     fn from(event: JobEvent) -> Self {
-        Self {
-            id: event.job_id,
-            kind: event.kind,
-            batch_id: event.batch_id,
-            status: event.status,
-            attempts: event.attempts,
-            max_attempts: event.max_attempts,
-            progress_done: event.progress_done,
-            progress_total: event.progress_total,
-            error: event.error,
-            run_at: event.run_at,
-            cancel_requested: event.cancel_requested,
-            updated_at: event.updated_at,
-        }
+        Self(event)
     }
 }
 

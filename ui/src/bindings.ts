@@ -1199,34 +1199,19 @@ export type ItemKind = "contact" | "note" | "interaction" | "task" | "project";
 /**
  *  A background job changed: it was claimed, made progress, failed, died, succeeded or was
  *  canceled. Sent for every state change and for progress, so the Jobs view and anything
- *  following one job (the import wizard) update live.
+ *  following one job (the import wizard) update live. The job's state is the runner's own
+ *  [`JobEvent`], sent as it is.
  */
-export type JobChanged = {
-	id: string,
-	kind: string,
-	/**  The batch the job belongs to (a Google sync's batch, for instance). */
-	batch_id: string | null,
-	status: JobStatus,
-	attempts: number,
-	max_attempts: number,
-	progress_done: number,
-	progress_total: number | null,
-	/**  The last attempt's error. */
-	error: string | null,
-	/**  When a failed job runs again. */
-	run_at: string,
-	cancel_requested: boolean,
-	updated_at: string,
-};
+export type JobChanged = JobEvent;
 
-/**  A background job as the UI shows it. */
-export type JobInfo = {
+/**
+ *  Where a job stands after a change: the one shape the runner announces, the CLI prints and
+ *  the app sends to its UI (as the `JobChanged` event, and inside each listed job).
+ */
+export type JobEvent = {
 	id: string,
-	/**  What the job does, e.g. `import.apply`, `backup.create`, `jobs.purge`. */
 	kind: string,
-	/**  What it works on, when it says (an import's file name). */
-	subject: string | null,
-	/**  The batch it belongs to (a Google sync's batch, for instance). */
+	/**  The batch the job belongs to (a sync batch, for instance). */
 	batch_id: string | null,
 	status: JobStatus,
 	attempts: number,
@@ -1238,10 +1223,19 @@ export type JobInfo = {
 	/**  When it runs (again). */
 	run_at: string,
 	cancel_requested: boolean,
-	created_at: string,
 	updated_at: string,
-	finished_at: string | null,
 };
+
+/**
+ *  A background job as the UI shows it: where it stands (the runner's [`JobEvent`]), what it
+ *  works on, and when it was made and finished.
+ */
+export type JobInfo = {
+	/**  What it works on, when it says (an import's file name). */
+	subject: string | null,
+	created_at: string,
+	finished_at: string | null,
+} & JobEvent;
 
 export type JobStatus = 
 /**  Waiting for a worker. */

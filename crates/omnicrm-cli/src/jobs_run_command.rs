@@ -143,7 +143,7 @@ fn describe(event: &JobEvent) -> String {
     format!(
         "{} {} {}{progress}{error}",
         event.kind,
-        event.job_id,
+        event.id,
         event.status.as_str()
     )
 }

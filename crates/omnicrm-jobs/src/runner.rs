@@ -20,10 +20,12 @@ pub type JobOutcome = std::result::Result<(), JobFailure>;
 type HandlerFuture = Pin<Box<dyn Future<Output = JobOutcome> + Send>>;
 type Handler = Arc<dyn Fn(JobContext) -> HandlerFuture + Send + Sync>;
 
-/// A job's state change, for the UI and the CLI.
-#[derive(Debug, Clone, PartialEq)]
+/// Where a job stands after a change: the one shape the runner announces, the CLI prints and
+/// the app sends to its UI (as the `JobChanged` event, and inside each listed job).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct JobEvent {
-    pub job_id: String,
+    pub id: String,
     pub kind: String,
     /// The batch the job belongs to (a sync batch, for instance).
     pub batch_id: Option<String>,
@@ -32,8 +34,9 @@ pub struct JobEvent {
     pub max_attempts: u32,
     pub progress_done: u32,
     pub progress_total: Option<u32>,
+    /// The last attempt's error.
     pub error: Option<String>,
-    /// When a failed job runs again.
+    /// When it runs (again).
     pub run_at: String,
     pub cancel_requested: bool,
     pub updated_at: String,
@@ -42,7 +45,7 @@ pub struct JobEvent {
 impl JobEvent {
     pub fn of(job: &Job) -> Self {
         Self {
-            job_id: job.id.clone(),
+            id: job.id.clone(),
             kind: job.kind.clone(),
             batch_id: job.batch_id.clone(),
             status: job.status,
@@ -318,7 +321,7 @@ impl JobRunner {
 /// Sends a job's state to whoever listens; having no listener is normal.
 fn publish(events: &broadcast::Sender<JobEvent>, job: &Job) {
     if let Err(unheard) = events.send(JobEvent::of(job)) {
-        tracing::trace!(job = %unheard.0.job_id, "no one listens to job events");
+        tracing::trace!(job = %unheard.0.id, "no one listens to job events");
     }
 }
 

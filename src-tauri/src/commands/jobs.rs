@@ -14,28 +14,15 @@ use crate::JobsState;
 /// Most jobs one list returns.
 pub const MAX_LIST: u32 = 500;
 
-/// A background job as the UI shows it.
+/// A background job as the UI shows it: where it stands (the runner's [`JobEvent`]), what it
+/// works on, and when it was made and finished.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct JobInfo {
-    pub id: String,
-    /// What the job does, e.g. `import.apply`, `backup.create`, `jobs.purge`.
-    pub kind: String,
+    #[serde(flatten)]
+    pub state: JobEvent,
     /// What it works on, when it says (an import's file name).
     pub subject: Option<String>,
-    /// The batch it belongs to (a Google sync's batch, for instance).
-    pub batch_id: Option<String>,
-    pub status: JobStatus,
-    pub attempts: u32,
-    pub max_attempts: u32,
-    pub progress_done: u32,
-    pub progress_total: Option<u32>,
-    /// The last attempt's error.
-    pub error: Option<String>,
-    /// When it runs (again).
-    pub run_at: String,
-    pub cancel_requested: bool,
     pub created_at: String,
-    pub updated_at: String,
     pub finished_at: Option<String>,
 }
 
@@ -47,20 +34,9 @@ impl From<Job> for JobInfo {
             .and_then(|name| name.as_str())
             .map(str::to_owned);
         Self {
-            id: job.id,
-            kind: job.kind,
+            state: JobEvent::of(&job),
             subject,
-            batch_id: job.batch_id,
-            status: job.status,
-            attempts: job.attempts,
-            max_attempts: job.max_attempts,
-            progress_done: job.progress_done,
-            progress_total: job.progress_total,
-            error: job.last_error,
-            run_at: job.run_at,
-            cancel_requested: job.cancel_requested,
             created_at: job.created_at,
-            updated_at: job.updated_at,
             finished_at: job.finished_at,
         }
     }
