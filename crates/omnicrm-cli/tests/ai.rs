@@ -36,6 +36,34 @@ fn success(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// A data directory whose assistant talks to `provider` with model `cli-model` and a key.
+async fn configured(data_dir: &std::path::Path, provider: &FakeProvider) {
+    let mut config = omnicrm(data_dir);
+    config.args([
+        "ai",
+        "config",
+        "--base-url",
+        &provider.base_url,
+        "--model",
+        "cli-model",
+    ]);
+    success(&run(config).await);
+    let mut key = omnicrm(data_dir);
+    key.args(["ai", "key", "set"]).write_stdin("sk-cli-key\n");
+    success(&run(key).await);
+}
+
+/// A contact named `name` in `data_dir`.
+fn contact_named(data_dir: &std::path::Path, name: &str) -> omnicrm_core::contacts::Contact {
+    let core = omnicrm_core::Core::open(data_dir).unwrap();
+    core.contacts
+        .create(ContactInput {
+            display_name: name.to_owned(),
+            ..ContactInput::default()
+        })
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn configure_store_a_key_ask_with_citations_and_show_usage() {
     let provider = FakeProvider::start().await;
@@ -166,20 +194,7 @@ async fn ask_without_a_key_for_a_cloud_provider_says_why_ai_is_off() {
 async fn an_answer_broken_off_twice_says_retrying_once_on_its_own_line() {
     let provider = FakeProvider::start().await;
     let data_dir = tempfile::tempdir().unwrap();
-    let mut config = omnicrm(data_dir.path());
-    config.args([
-        "ai",
-        "config",
-        "--base-url",
-        &provider.base_url,
-        "--model",
-        "cli-model",
-        "--json",
-    ]);
-    success(&run(config).await);
-    let mut key = omnicrm(data_dir.path());
-    key.args(["ai", "key", "set"]).write_stdin("sk-cli-key\n");
-    success(&run(key).await);
+    configured(data_dir.path(), &provider).await;
 
     provider.push(Reply::truncated_stream(&["Ann is ", "do"]));
     provider.push(Reply::truncated_stream(&["Ann is"]));
@@ -200,28 +215,8 @@ async fn an_answer_broken_off_twice_says_retrying_once_on_its_own_line() {
 async fn proposals_name_the_contact_in_words() {
     let provider = FakeProvider::start().await;
     let data_dir = tempfile::tempdir().unwrap();
-    let contact = {
-        let core = omnicrm_core::Core::open(data_dir.path()).unwrap();
-        core.contacts
-            .create(ContactInput {
-                display_name: "Ann Example".to_owned(),
-                ..ContactInput::default()
-            })
-            .unwrap()
-    };
-    let mut config = omnicrm(data_dir.path());
-    config.args([
-        "ai",
-        "config",
-        "--base-url",
-        &provider.base_url,
-        "--model",
-        "cli-model",
-    ]);
-    success(&run(config).await);
-    let mut key = omnicrm(data_dir.path());
-    key.args(["ai", "key", "set"]).write_stdin("sk-cli-key\n");
-    success(&run(key).await);
+    let contact = contact_named(data_dir.path(), "Ann Example");
+    configured(data_dir.path(), &provider).await;
     provider.push(Reply::tool_call(
         "call_1",
         "create_task",
