@@ -105,7 +105,8 @@ pub fn write_in_chunks<T>(
         }
         Ok(value)
     });
-    if outcome.is_err() {
+    // A batch whose last chunk committed is complete, whatever `work` did after it.
+    if outcome.is_err() && !chunks.finished.get() {
         if let Err(error) = database.write(|transaction| roll_back(transaction, batch_id)) {
             // Left listed: the next opening of the data folder rolls it back.
             tracing::error!(batch_id, error = %error.message, "could not roll back a failed batch");
@@ -221,4 +222,71 @@ fn release_lock(lock: File, lock_path: &Path) {
         tracing::debug!(%error, "could not remove a batch's lock file");
     }
     drop(lock);
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::contacts::{BulkContact, BulkOptions, ContactInput};
+
+    fn add_one(transaction: &Transaction<'_>, batch_id: &str, name: &str) -> Result<()> {
+        crate::contacts::insert_many_in(
+            transaction,
+            vec![BulkContact {
+                input: ContactInput {
+                    display_name: name.to_owned(),
+                    ..ContactInput::default()
+                },
+                created_at: None,
+            }],
+            &BulkOptions {
+                batch_id: Some(batch_id.to_owned()),
+            },
+            &mut |_| {},
+        )
+        .map(|_| ())
+    }
+
+    fn live_contacts(database: &Database) -> i64 {
+        database
+            .read(|connection| {
+                Ok(connection.query_row(
+                    "SELECT COUNT(*) FROM contacts WHERE deleted_at IS NULL",
+                    [],
+                    |row| row.get(0),
+                )?)
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_failure_before_the_last_chunk_undoes_the_batch_but_one_after_it_does_not() {
+        let directory = tempfile::tempdir().unwrap();
+        let database = Database::open_in_dir(directory.path()).unwrap();
+        let failed: Result<()> = write_in_chunks(&database, "batch-a", "test", |chunks| {
+            chunks.write(|transaction| add_one(transaction, "batch-a", "Ada One"))?;
+            Err(Error::internal("the disk filled up"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(live_contacts(&database), 0);
+
+        let late: Result<()> = write_in_chunks(&database, "batch-b", "test", |chunks| {
+            chunks.write(|transaction| add_one(transaction, "batch-b", "Bo One"))?;
+            chunks.write_last(|transaction| add_one(transaction, "batch-b", "Bo Two"))?;
+            Err(Error::internal("a report after the batch failed"))
+        });
+        assert!(late.is_err());
+        assert_eq!(live_contacts(&database), 2, "a complete batch was undone");
+        let listed: i64 = database
+            .read(|connection| {
+                Ok(
+                    connection.query_row("SELECT COUNT(*) FROM unfinished_batches", [], |row| {
+                        row.get(0)
+                    })?,
+                )
+            })
+            .unwrap();
+        assert_eq!(listed, 0);
+    }
 }
