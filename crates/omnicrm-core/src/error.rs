@@ -189,14 +189,13 @@ impl Error {
 
 impl From<rusqlite::Error> for Error {
     fn from(source: rusqlite::Error) -> Self {
+        // Writes wait for another process up to `store::LONGEST_WAIT_FOR_OTHER_PROCESS`;
+        // SQLite also answers "busy" at once where waiting could not help.
         if source.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) {
             return Self::new(
                 ErrorCode::Database,
-                format!(
-                    "another OmniCRM process kept the database busy for {} minutes; try again \
-                     when it has finished",
-                    crate::store::LONGEST_WAIT_FOR_OTHER_PROCESS.as_secs() / 60
-                ),
+                "another OmniCRM process is keeping the database busy; try again when it has \
+                 finished",
             );
         }
         Self::new(ErrorCode::Database, format!("database error: {source}"))
