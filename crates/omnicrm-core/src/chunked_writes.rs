@@ -151,7 +151,44 @@ pub fn roll_back_interrupted(database: &Database) -> Result<Vec<String>> {
             rolled_back.push(batch_id);
         }
     }
+    remove_orphan_locks(database);
     Ok(rolled_back)
+}
+
+/// Removes lock files no process holds and no listed batch owns: a process killed between
+/// creating its lock and listing its batch leaves one.
+fn remove_orphan_locks(database: &Database) {
+    let folder = database
+        .path()
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(LOCK_DIR_NAME);
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some(batch_id) = path
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .map(str::to_owned)
+        else {
+            continue;
+        };
+        let listed = database.read(|connection| {
+            Ok(connection.query_row(
+                "SELECT EXISTS (SELECT 1 FROM unfinished_batches WHERE batch_id = ?1)",
+                [&batch_id],
+                |row| row.get::<_, bool>(0),
+            )?)
+        });
+        if !matches!(listed, Ok(false)) {
+            continue;
+        }
+        if let Ok(Some(lock)) = take_lock_if_free(&path) {
+            release_lock(lock, &path);
+        }
+    }
 }
 
 /// Undoes what the batch committed and removes it from the list.
