@@ -327,6 +327,8 @@ const KNOWN_ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "rate_limited_monthly",
   "ai_unavailable",
   "too_large",
+  "encryption_key_missing",
+  "encryption_key_wrong",
 ]);
 
 /** An `AppError` carried as a thrown exception. */

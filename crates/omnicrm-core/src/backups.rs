@@ -18,6 +18,7 @@ use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
 
+use crate::encryption::{self, DatabaseKey};
 use crate::error::{Error, ErrorCode, Result};
 use crate::migrations;
 use crate::store::Database;
@@ -136,7 +137,7 @@ impl BackupService {
     ) -> Result<BackupInfo> {
         let path = self.write_backup(reason, progress)?;
         let file_name = file_name_of(&path)?;
-        let info = read_info(&path, &file_name)
+        let info = read_info(&path, &file_name, self.database.key())
             .ok_or_else(|| Error::internal(format!("the new backup {file_name} has no name")))?;
         tracing::info!(file_name = %info.file_name, reason = reason.as_str(), "created backup");
         Ok(info)
@@ -158,7 +159,7 @@ impl BackupService {
             let Some(file_name) = entry.file_name().to_str().map(str::to_owned) else {
                 continue;
             };
-            if let Some(info) = read_info(&entry.path(), &file_name) {
+            if let Some(info) = read_info(&entry.path(), &file_name, self.database.key()) {
                 backups.push(info);
             }
         }
@@ -185,7 +186,7 @@ impl BackupService {
             return Err(Error::not_found("backup", file_name));
         }
         let path = self.backup_dir.join(file_name);
-        let source = open_checked_backup(&path, file_name)?;
+        let source = open_checked_backup(&path, file_name, self.database.key())?;
         self.database.with_writer(|writer| {
             let previous = self.write_backup(BackupReason::BeforeRestore, &mut |_, _| {})?;
             let previous_saved_as = file_name_of(&previous)?;
@@ -307,6 +308,8 @@ impl BackupService {
 
     fn copy_snapshot_to(&self, partial: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
         let mut destination = Connection::open(partial)?;
+        // A backup of an encrypted database is encrypted under the same key.
+        encryption::unlock(&destination, self.database.key())?;
         self.database.read(|connection| {
             // A read transaction pins one snapshot of the WAL database for the whole copy, so
             // writes during the backup neither restart it nor leak into it.
@@ -324,6 +327,55 @@ impl BackupService {
             .close()
             .map_err(|(_, source)| Error::from(source))?;
         Ok(())
+    }
+
+    /// Encrypts, under the database's key, every backup still in plain SQLite (made before
+    /// encryption was turned on); returns how many. Nothing happens for a plain database.
+    pub fn encrypt_plain_backups(&self) -> Result<u32> {
+        let Some(key) = self.database.key() else {
+            return Ok(0);
+        };
+        let mut encrypted = 0;
+        for path in self.backup_files()? {
+            if encryption::file_state(&path)? == encryption::FileState::Plain {
+                encryption::encrypt_file_in_place(&path, key)?;
+                encrypted += 1;
+            }
+        }
+        Ok(encrypted)
+    }
+
+    /// Changes the key of every encrypted backup from `old` to `new` (a key rotation), so
+    /// one key, and one recovery key, opens them all; returns how many.
+    pub fn rekey_backups(&self, old: &DatabaseKey, new: &DatabaseKey) -> Result<u32> {
+        let mut changed = 0;
+        for path in self.backup_files()? {
+            if encryption::file_state(&path)? == encryption::FileState::Encrypted {
+                encryption::rekey_file(&path, old, new)?;
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    }
+
+    /// The finished backup files in the backups folder.
+    fn backup_files(&self) -> Result<Vec<PathBuf>> {
+        let entries = match std::fs::read_dir(&self.backup_dir) {
+            Ok(entries) => entries,
+            Err(source) if source.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(folder_error("could not read the backups folder", &source)),
+        };
+        let mut files = Vec::new();
+        for entry in entries {
+            let entry = entry
+                .map_err(|source| folder_error("could not read the backups folder", &source))?;
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            if parse_file_name(&file_name).is_some() {
+                files.push(entry.path());
+            }
+        }
+        files.sort();
+        Ok(files)
     }
 
     /// The final and partial paths of a new backup, one millisecond later than any existing.
@@ -378,7 +430,11 @@ fn copy_database(
 
 /// Opens a backup read-only and checks it can be restored: intact, an OmniCRM database, and
 /// not from a newer OmniCRM.
-fn open_checked_backup(path: &Path, file_name: &str) -> Result<Connection> {
+fn open_checked_backup(
+    path: &Path,
+    file_name: &str,
+    key: Option<&DatabaseKey>,
+) -> Result<Connection> {
     let damaged = |detail: String| {
         Error::new(
             ErrorCode::Database,
@@ -390,6 +446,13 @@ fn open_checked_backup(path: &Path, file_name: &str) -> Result<Connection> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|source| damaged(source.to_string()))?;
+    encryption::unlock(&connection, key).map_err(|error| match error.code {
+        ErrorCode::EncryptionKeyMissing | ErrorCode::EncryptionKeyWrong => Error::new(
+            error.code,
+            format!("the backup {file_name} is encrypted under another key; nothing was restored"),
+        ),
+        _ => damaged(error.message),
+    })?;
     let problems = integrity_problems(&connection).map_err(|source| damaged(source.to_string()))?;
     if problems.as_slice() != ["ok"] {
         return Err(damaged(format!("integrity check: {}", problems.join("; "))));
@@ -439,7 +502,7 @@ fn validate_file_name(file_name: &str) -> Result<()> {
 }
 
 /// The metadata of a backup file, or `None` when the name is not a backup's.
-fn read_info(path: &Path, file_name: &str) -> Option<BackupInfo> {
+fn read_info(path: &Path, file_name: &str, key: Option<&DatabaseKey>) -> Option<BackupInfo> {
     let (created_at, reason) = parse_file_name(file_name)?;
     let mut info = BackupInfo {
         file_name: file_name.to_owned(),
@@ -455,7 +518,8 @@ fn read_info(path: &Path, file_name: &str) -> Option<BackupInfo> {
         .and_then(|metadata| {
             // Exact below 2^53 bytes, far beyond any database.
             info.size_bytes = metadata.len() as f64;
-            read_contents(path).map_err(|source| format!("could not read the backup: {source}"))
+            read_contents(path, key)
+                .map_err(|error| format!("could not read the backup: {}", error.message))
         });
     match read {
         Ok((schema_version, contact_count)) => {
@@ -467,11 +531,12 @@ fn read_info(path: &Path, file_name: &str) -> Option<BackupInfo> {
     Some(info)
 }
 
-fn read_contents(path: &Path) -> rusqlite::Result<(i32, i32)> {
+fn read_contents(path: &Path, key: Option<&DatabaseKey>) -> Result<(i32, i32)> {
     let connection = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
+    encryption::unlock(&connection, key)?;
     let schema_version = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     let contact_count = connection.query_row(
         "SELECT COUNT(*) FROM contacts WHERE deleted_at IS NULL",

@@ -48,6 +48,11 @@ pub enum ErrorCode {
     /// A record is larger than the team server accepts; it stays on this device and the other
     /// records still sync. `message` says which record and the limit.
     TooLarge,
+    /// The database is encrypted and its key is not on this computer (a data folder copied from
+    /// another one, or a lost keyring): the recovery key opens it.
+    EncryptionKeyMissing,
+    /// The key given does not open the encrypted database or backup.
+    EncryptionKeyWrong,
 }
 
 /// One invalid field. `field` is a path such as `emails[0].address`.

@@ -11,6 +11,7 @@ pub mod contacts;
 pub mod dashboard;
 pub mod demo;
 pub mod duplicates;
+pub mod encryption;
 pub mod error;
 pub mod export;
 pub mod identities;
@@ -74,9 +75,15 @@ pub struct Core {
 }
 
 impl Core {
-    /// Opens the store in `data_dir`, creating and migrating it as needed.
+    /// Opens the plain store in `data_dir`, creating and migrating it as needed.
     pub fn open(data_dir: &Path) -> Result<Self> {
-        let database = Database::open_in_dir(data_dir)?;
+        Self::open_with_key(data_dir, None)
+    }
+
+    /// Opens the store in `data_dir`, encrypted under `key` when one is given (the
+    /// application layer finds it: see `omnicrm_app::at_rest`).
+    pub fn open_with_key(data_dir: &Path, key: Option<encryption::DatabaseKey>) -> Result<Self> {
+        let database = Database::open_in_dir_with_key(data_dir, key)?;
         // An import or demo data a crash cut short is rolled back as a whole.
         chunked_writes::roll_back_interrupted(&database)?;
         let backups = backups::BackupService::new(database.clone(), data_dir);

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
+use crate::encryption::{self, DatabaseKey};
 use crate::error::{Error, Result};
 use crate::migrations;
 
@@ -25,6 +26,11 @@ pub struct Database {
 
 struct Inner {
     path: PathBuf,
+    /// The key of an encrypted database, set on every connection as it opens.
+    key: Option<DatabaseKey>,
+    /// A shared lock on the database's open-lock file, held while the database is open, so
+    /// that encrypting it in place waits for no one and no one opens it meanwhile.
+    _open_lock: Option<std::fs::File>,
     writer: Mutex<Connection>,
     idle_readers: Mutex<Vec<Connection>>,
     before_commit: RwLock<Option<BeforeCommit>>,
@@ -44,26 +50,42 @@ impl std::fmt::Debug for Database {
 }
 
 impl Database {
-    /// Opens (creating if needed) the database in `data_dir`.
+    /// Opens (creating if needed) the plain database in `data_dir`.
     pub fn open_in_dir(data_dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|source| Error::io("could not create the data directory", &source))?;
-        Self::open(&data_dir.join(DATABASE_FILE_NAME))
+        Self::open_in_dir_with_key(data_dir, None)
     }
 
-    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    /// Opens (creating if needed) the database in `data_dir`, encrypted under `key` when one
+    /// is given (see [`Database::open_with_key`]).
+    pub fn open_in_dir_with_key(data_dir: &Path, key: Option<DatabaseKey>) -> Result<Self> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| Error::io("could not create the data directory", &source))?;
+        Self::open_with_key(&data_dir.join(DATABASE_FILE_NAME), key)
+    }
+
+    /// Opens (creating if needed) the plain database at `path` and applies pending migrations.
+    pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with_key(path, None)
+    }
+
+    /// Opens (creating if needed) the database at `path` and applies pending migrations. With
+    /// a key, the database is a SQLCipher file under that key (a new one is created
+    /// encrypted); a wrong or missing key is `encryption_key_wrong` / `encryption_key_missing`.
     ///
     /// A database written by a newer OmniCRM is refused with `schema_too_new` before anything
     /// is written to it, so the file is left exactly as it was.
-    pub fn open(path: &Path) -> Result<Self> {
-        if path.exists() {
+    pub fn open_with_key(path: &Path, key: Option<DatabaseKey>) -> Result<Self> {
+        let open_lock = hold_open_lock(path);
+        if encryption::file_state(path)? != encryption::FileState::Missing {
             let probe = Connection::open_with_flags(
                 path,
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?;
+            encryption::unlock(&probe, key.as_ref())?;
             migrations::ensure_not_newer(migrations::read_version(&probe)?)?;
         }
         let mut writer = Connection::open(path)?;
+        encryption::unlock(&writer, key.as_ref())?;
         configure(&mut writer, WRITER_CACHE_KIB)?;
         switch_to_wal(&writer)?;
         writer.pragma_update(None, "synchronous", "NORMAL")?;
@@ -73,16 +95,28 @@ impl Database {
         migrations::apply(&mut writer)?;
         let inner = Arc::new(Inner {
             path: path.to_path_buf(),
+            key: key.clone(),
+            _open_lock: open_lock,
             writer: Mutex::new(writer),
             idle_readers: Mutex::new(Vec::new()),
             before_commit: RwLock::new(None),
         });
-        spawn_checkpointer(Arc::downgrade(&inner), path.to_path_buf());
+        spawn_checkpointer(Arc::downgrade(&inner), path.to_path_buf(), key);
         Ok(Self { inner })
     }
 
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// The key of an encrypted database; `None` for a plain one.
+    pub fn key(&self) -> Option<&DatabaseKey> {
+        self.inner.key.as_ref()
+    }
+
+    /// Whether the database is encrypted at rest.
+    pub fn is_encrypted(&self) -> bool {
+        self.inner.key.is_some()
     }
 
     /// Runs `work` in one IMMEDIATE transaction on the writer connection; commits on `Ok`,
@@ -184,6 +218,7 @@ impl Database {
                         | OpenFlags::SQLITE_OPEN_NO_MUTEX
                         | OpenFlags::SQLITE_OPEN_URI,
                 )?;
+                encryption::unlock(&connection, self.inner.key.as_ref())?;
                 configure(&mut connection, READER_CACHE_KIB)?;
                 Ok(connection)
             }
@@ -199,6 +234,37 @@ impl Database {
     }
 }
 
+/// The file whose lock says the database at `path` is open: every open database holds a
+/// shared lock on it, and encrypting a database in place takes it exclusively.
+pub(crate) fn open_lock_path(path: &Path) -> PathBuf {
+    encryption::sibling(path, "-open.lock")
+}
+
+/// Takes the shared open lock, waiting while the database is being encrypted in place. A
+/// folder where the lock file cannot be made (read-only) opens without it.
+fn hold_open_lock(path: &Path) -> Option<std::fs::File> {
+    let lock_path = open_lock_path(path);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .or_else(|_| std::fs::File::open(&lock_path));
+    match file {
+        Ok(file) => match file.lock_shared() {
+            Ok(()) => Some(file),
+            Err(error) => {
+                tracing::debug!(%error, "the database's open lock could not be taken");
+                None
+            }
+        },
+        Err(error) => {
+            tracing::debug!(%error, "the database's open lock could not be made");
+            None
+        }
+    }
+}
+
 /// How often the checkpoint thread copies the WAL into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 /// WAL pages after which the writer checkpoints itself (SQLite's default is 1,000): a safety
@@ -210,7 +276,7 @@ const WRITER_CHECKPOINT_PAGES: i64 = 16_000;
 /// crosses 1,000 WAL pages, with an fsync: about one edit in twenty took 9-10 ms instead of
 /// one. A passive checkpoint never blocks a reader or the writer; one that cannot finish
 /// (a reader still on old pages) is finished by a later one.
-fn spawn_checkpointer(database: std::sync::Weak<Inner>, path: PathBuf) {
+fn spawn_checkpointer(database: std::sync::Weak<Inner>, path: PathBuf, key: Option<DatabaseKey>) {
     let started = std::thread::Builder::new()
         .name("omnicrm-checkpoint".to_owned())
         .spawn(move || {
@@ -224,6 +290,10 @@ fn spawn_checkpointer(database: std::sync::Weak<Inner>, path: PathBuf) {
                     return;
                 }
             };
+            if let Err(error) = encryption::unlock(&connection, key.as_ref()) {
+                tracing::warn!(error = %error.message, "no checkpoint thread: the writer checkpoints");
+                return;
+            }
             // A checkpoint never waits: one that finds the database busy is left to the next.
             if let Err(error) = connection.busy_timeout(Duration::ZERO) {
                 tracing::warn!(%error, "no checkpoint thread: the writer checkpoints");

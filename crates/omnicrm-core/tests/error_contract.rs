@@ -53,6 +53,8 @@ fn each_code_serializes_to_its_pinned_name() {
         (ErrorCode::RateLimitedMonthly, "rate_limited_monthly"),
         (ErrorCode::AiUnavailable, "ai_unavailable"),
         (ErrorCode::TooLarge, "too_large"),
+        (ErrorCode::EncryptionKeyMissing, "encryption_key_missing"),
+        (ErrorCode::EncryptionKeyWrong, "encryption_key_wrong"),
     ];
     for (code, name) in pinned {
         let error = Error::new(code, "message text");
