@@ -9,6 +9,9 @@ set -euo pipefail
 cd "$OMNI_ROOT"
 
 LOGS=$(mktemp -d "${TMPDIR:-/tmp}/omnicrm-test.XXXXXX")
+# Database keys of the data folders tests make go here (never into this user's keyring or
+# ~/.config), and go away with the logs.
+export OMNICRM_KEY_DIR="$LOGS/database-keys"
 CURRENT="(start)"
 START=$(date +%s)
 finish() {

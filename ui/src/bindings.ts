@@ -900,7 +900,14 @@ export type ErrorCode =
  *  A record is larger than the team server accepts; it stays on this device and the other
  *  records still sync. `message` says which record and the limit.
  */
-"too_large";
+"too_large" | 
+/**
+ *  The database is encrypted and its key is not on this computer (a data folder copied from
+ *  another one, or a lost keyring): the recovery key opens it.
+ */
+"encryption_key_missing" | 
+/**  The key given does not open the encrypted database or backup. */
+"encryption_key_wrong";
 
 /**  Structured details attached to an error. */
 export type ErrorDetails = {

@@ -8,6 +8,7 @@
 
 pub mod background;
 pub mod data_deletion;
+pub mod encryption_at_rest;
 pub mod job_handlers;
 pub mod search_setup;
 pub mod team_sync_service;
@@ -34,13 +35,14 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens the data folder (creating and migrating it as needed). Search opens on first use
+    /// Opens the data folder (creating and migrating it as needed, encrypted at rest: see
+    /// [`encryption_at_rest`]). Search opens on first use
     /// ([`Application::search`]), since loading the embedding model takes a moment that most
     /// CLI commands do not need.
     pub fn open(data_dir: &Path) -> Result<Self> {
         // Every connection the core opens must have sqlite-vec, so it is registered first.
         omnicrm_search::register_sqlite_vec();
-        Ok(Self::with_core(Core::open(data_dir)?))
+        Ok(Self::with_core(encryption_at_rest::open_core(data_dir)?))
     }
 
     /// The application over an opened core (tests, and front ends that opened it themselves).

@@ -91,6 +91,10 @@ pub enum Command {
     /// The local embedding model for semantic search.
     #[command(subcommand)]
     Models(ModelsCommand),
+    /// Encryption at rest: status, enable, rotate the key, export the recovery key, recover a
+    /// folder or backup on another computer.
+    #[command(subcommand)]
+    Encryption(crate::encryption_commands::EncryptionCommand),
 }
 
 #[derive(Debug, Args)]

@@ -37,6 +37,9 @@ pub fn run(cli: Cli) -> Result<Finished> {
     let done = match cli.command {
         Command::Doctor => return doctor(&data_dir, &printer),
         Command::Models(models) => search_commands::run_models(models, &printer),
+        Command::Encryption(command) => {
+            crate::encryption_commands::run(&data_dir, command, &printer)
+        }
         command => {
             let _log_guard = open_log(&data_dir);
             let application = omnicrm_app::Application::open(&data_dir)?;
@@ -81,6 +84,9 @@ pub fn run(cli: Cli) -> Result<Finished> {
                 }
                 Command::Doctor => return doctor(&data_dir, &printer),
                 Command::Models(models) => search_commands::run_models(models, &printer),
+                Command::Encryption(command) => {
+                    crate::encryption_commands::run(&data_dir, command, &printer)
+                }
             }
         }
     };
@@ -482,6 +488,8 @@ struct DoctorReport {
     schema_version: Option<i64>,
     supported_schema_version: i64,
     integrity: Option<Vec<String>>,
+    /// `encrypted`, `not encrypted`, or `-` before the database exists.
+    encryption: &'static str,
     log_dir: PathBuf,
     keyring: omnicrm_secrets::KeyringStatus,
     /// Backups a crash left unfinished (removed the next time the data folder is opened).
@@ -500,8 +508,29 @@ fn doctor(data_dir: &std::path::Path, printer: &Printer) -> Result<Finished> {
     let database_exists = database.exists();
     let mut problems = Vec::new();
     let mut healthy = true;
+    let encryption = match omnicrm_core::encryption::file_state(&database) {
+        Ok(omnicrm_core::encryption::FileState::Encrypted) => "encrypted",
+        Ok(omnicrm_core::encryption::FileState::Plain) => "not encrypted",
+        Ok(omnicrm_core::encryption::FileState::Missing) => "-",
+        Err(_) => "unknown",
+    };
+    let key = match omnicrm_app::encryption_at_rest::stored_key(data_dir) {
+        Ok(key) => key,
+        Err(error) => {
+            problems.push(error.message);
+            None
+        }
+    };
+    if encryption == "not encrypted" {
+        problems.push(
+            "the database is not encrypted: anyone who copies the data folder can read it \
+             (encrypt it with: omnicrm encryption enable)"
+                .to_owned(),
+        );
+    }
     let (schema_version, integrity) = if database_exists {
-        match omnicrm_core::Database::open(&database) {
+        let key = key.filter(|_| encryption == "encrypted");
+        match omnicrm_core::Database::open_with_key(&database, key) {
             Ok(opened) => match opened.integrity_check() {
                 Ok(integrity) => (opened.schema_version().ok(), Some(integrity)),
                 Err(error) => {
@@ -553,6 +582,7 @@ fn doctor(data_dir: &std::path::Path, printer: &Printer) -> Result<Finished> {
         schema_version,
         supported_schema_version: omnicrm_core::migrations::latest_version(),
         integrity,
+        encryption,
         log_dir: paths::log_dir(data_dir),
         keyring,
         unfinished_backups,
@@ -598,6 +628,7 @@ fn report_view(report: &DoctorReport) -> Vec<(String, String)> {
                 .as_ref()
                 .map_or("-".to_owned(), |lines| lines.join("; ")),
         ),
+        ("Encryption".into(), report.encryption.to_owned()),
         ("Log directory".into(), report.log_dir.display().to_string()),
         (
             "Keyring".into(),

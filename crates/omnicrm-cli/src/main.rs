@@ -6,6 +6,7 @@ mod backup_commands;
 mod commands;
 mod crm_commands;
 mod duplicate_commands;
+mod encryption_commands;
 mod google_commands;
 mod google_sync_commands;
 mod jobs_run_command;

@@ -2,6 +2,9 @@
 //! format.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/database.rs"]
+mod database;
+
 #[path = "../../omnicrm-ai/tests/support/fake_provider.rs"]
 mod fake_provider;
 
@@ -55,7 +58,7 @@ async fn configured(data_dir: &std::path::Path, provider: &FakeProvider) {
 
 /// A contact named `name` in `data_dir`.
 fn contact_named(data_dir: &std::path::Path, name: &str) -> omnicrm_core::contacts::Contact {
-    let core = omnicrm_core::Core::open(data_dir).unwrap();
+    let core = database::open_core(data_dir);
     core.contacts
         .create(ContactInput {
             display_name: name.to_owned(),
@@ -69,7 +72,7 @@ async fn configure_store_a_key_ask_with_citations_and_show_usage() {
     let provider = FakeProvider::start().await;
     let data_dir = tempfile::tempdir().unwrap();
     let contact = {
-        let core = omnicrm_core::Core::open(data_dir.path()).unwrap();
+        let core = database::open_core(data_dir.path());
         core.contacts
             .create(ContactInput {
                 display_name: "Ann Example".to_owned(),
@@ -146,8 +149,7 @@ async fn configure_store_a_key_ask_with_citations_and_show_usage() {
     let mut delete = omnicrm(data_dir.path());
     delete.args(["delete-all-data", "--confirm", "DELETE ALL MY DATA"]);
     success(&run(delete).await);
-    let core = omnicrm_core::Core::open(data_dir.path()).unwrap();
-    let connection = rusqlite::Connection::open(core.database.path()).unwrap();
+    let connection = database::open_database(data_dir.path());
     for table in ["ai_threads", "ai_messages", "ai_usage"] {
         let rows: i64 = connection
             .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
@@ -156,7 +158,10 @@ async fn configure_store_a_key_ask_with_citations_and_show_usage() {
             .unwrap();
         assert_eq!(rows, 0, "{table} kept rows after deleting all data");
     }
-    let store = omnicrm_ai::SettingsStore::new(core.database.clone(), data_dir.path());
+    let store = omnicrm_ai::SettingsStore::new(
+        database::open_core(data_dir.path()).database.clone(),
+        data_dir.path(),
+    );
     let settings = store.load().unwrap();
     assert!(
         store.api_key(&settings).unwrap().is_none(),

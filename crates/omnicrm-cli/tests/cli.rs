@@ -1,6 +1,9 @@
 //! The `omnicrm` binary against a real data directory.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/database.rs"]
+mod database;
+
 #[path = "support/command.rs"]
 mod command;
 
@@ -141,8 +144,7 @@ fn a_database_from_a_newer_version_is_reported_not_touched() {
         .args(["contacts", "add", "--name", "Future"])
         .assert()
         .success();
-    rusqlite::Connection::open(&path)
-        .unwrap()
+    database::open_database(directory.path())
         .pragma_update(None, "user_version", 500)
         .unwrap();
     let before = std::fs::read(&path).unwrap();

@@ -2,6 +2,9 @@
 //! process holds the database, and when the data folder is damaged.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/database.rs"]
+mod database;
+
 use std::process::Stdio;
 
 use assert_cmd::cargo::CommandCargoExt;
@@ -140,8 +143,7 @@ fn an_export_to_a_device_writes_to_it_and_never_replaces_it_with_a_file() {
 fn a_command_waits_for_another_process_writing_for_longer_than_five_seconds_and_says_so() {
     let directory = tempfile::tempdir().unwrap();
     succeeds(omnicrm(directory.path()).args(["contacts", "add", "--name", "Ada First"]));
-    let other_process =
-        rusqlite::Connection::open(directory.path().join("omnicrm.sqlite3")).unwrap();
+    let other_process = database::open_database(directory.path());
     other_process.execute_batch("BEGIN IMMEDIATE").unwrap();
     let holder = std::thread::spawn(move || {
         std::thread::sleep(std::time::Duration::from_millis(6_500));
@@ -189,11 +191,8 @@ fn doctor_exits_non_zero_when_the_database_is_not_a_database_or_is_damaged() {
 }
 
 fn stored_contacts(data_dir: &std::path::Path) -> i64 {
-    let connection = rusqlite::Connection::open_with_flags(
-        data_dir.join("omnicrm.sqlite3"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
+    let connection =
+        database::open_database_with_flags(data_dir, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY);
     connection
         .query_row(
             "SELECT COUNT(*) FROM contacts WHERE deleted_at IS NULL",

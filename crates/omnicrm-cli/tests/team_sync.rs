@@ -2,6 +2,9 @@
 //! real sync server on a real Postgres, in step through the CLI contract.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/database.rs"]
+mod database;
+
 use assert_cmd::Command;
 use omnicrm_sync_server::test_support::{config, fresh_database, workspace, TestServer};
 use serde_json::Value;
@@ -173,8 +176,7 @@ async fn two_data_folders_share_contacts_and_edits_through_the_cli() {
     ok(a.path(), &["sync", "now"]).await;
 
     // A row that drifted from its document is put back by a rebuild.
-    let database = a.path().join(omnicrm_core::store::DATABASE_FILE_NAME);
-    let connection = rusqlite::Connection::open(&database).unwrap();
+    let connection = database::open_database(a.path());
     connection
         .execute(
             "UPDATE contacts SET organization = 'drifted' WHERE id = ?1",
@@ -307,9 +309,7 @@ async fn killing_a_sync_at_random_moments_loses_nothing_and_the_next_sync_conver
         }
         child.kill().ok();
         child.wait().unwrap();
-        let connection =
-            rusqlite::Connection::open(a.path().join(omnicrm_core::store::DATABASE_FILE_NAME))
-                .unwrap();
+        let connection = database::open_database(a.path());
         let check: String = connection
             .query_row("PRAGMA integrity_check", [], |row| row.get(0))
             .unwrap();

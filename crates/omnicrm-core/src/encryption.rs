@@ -125,6 +125,72 @@ fn check_digits(key: &[u8]) -> String {
     hex::encode(digest.get(..RECOVERY_GROUP / 2).unwrap_or_default())
 }
 
+/// The first bytes of a file [`seal`] wrote.
+const SEALED_MAGIC: &[u8; 8] = b"OMNISEAL";
+const SEAL_NONCE_LENGTH: usize = 24;
+
+/// Encrypts the bytes of a file kept in the data folder beside an encrypted database (a staged
+/// import) under a key derived from the database key: XChaCha20-Poly1305 with a random nonce.
+/// Without a key (a plain folder) the bytes are kept as they are.
+pub fn seal(key: Option<&DatabaseKey>, bytes: &[u8]) -> Result<Vec<u8>> {
+    use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+    let Some(key) = key else {
+        return Ok(bytes.to_vec());
+    };
+    let cipher = chacha20poly1305::XChaCha20Poly1305::new(&file_key(key).into());
+    let nonce = chacha20poly1305::XChaCha20Poly1305::generate_nonce(&mut OsRng);
+    let sealed = cipher
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: bytes,
+                aad: SEALED_MAGIC,
+            },
+        )
+        .map_err(|_| Error::internal("could not encrypt a file for the data folder"))?;
+    let mut file = Vec::with_capacity(SEALED_MAGIC.len() + nonce.len() + sealed.len());
+    file.extend_from_slice(SEALED_MAGIC);
+    file.extend_from_slice(&nonce);
+    file.extend_from_slice(&sealed);
+    Ok(file)
+}
+
+/// Reads what [`seal`] wrote. Bytes that were not sealed (kept by a plain folder) come back as
+/// they are.
+pub fn unseal(key: Option<&DatabaseKey>, file: &[u8]) -> Result<Vec<u8>> {
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+    let Some(rest) = file.strip_prefix(SEALED_MAGIC.as_slice()) else {
+        return Ok(file.to_vec());
+    };
+    let key = key.ok_or_else(key_missing)?;
+    if rest.len() < SEAL_NONCE_LENGTH {
+        return Err(Error::new(
+            ErrorCode::Io,
+            "an encrypted file in the data folder is cut short",
+        ));
+    }
+    let (nonce, sealed) = rest.split_at(SEAL_NONCE_LENGTH);
+    let cipher = chacha20poly1305::XChaCha20Poly1305::new(&file_key(key).into());
+    cipher
+        .decrypt(
+            chacha20poly1305::XNonce::from_slice(nonce),
+            Payload {
+                msg: sealed,
+                aad: SEALED_MAGIC,
+            },
+        )
+        .map_err(|_| key_wrong())
+}
+
+/// The key for files beside the database: SHA-256 of a label and the database key, so the
+/// database key itself encrypts nothing but the database.
+fn file_key(key: &DatabaseKey) -> [u8; KEY_LENGTH] {
+    let mut hasher = Sha256::new();
+    hasher.update(b"omnicrm sealed files v1");
+    hasher.update(&key.0[..]);
+    hasher.finalize().into()
+}
+
 /// What a database file is, from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileState {
@@ -315,6 +381,29 @@ pub fn rekey_file(path: &Path, old: &DatabaseKey, new: &DatabaseKey) -> Result<(
     connection
         .close()
         .map_err(|(_, source)| Error::from(source))?;
+    Ok(())
+}
+
+/// Checks that `key` opens the encrypted file at `path` and that it is an intact OmniCRM
+/// database (a backup brought from another computer).
+pub fn check_file(path: &Path, key: &DatabaseKey) -> Result<()> {
+    let connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    unlock(&connection, Some(key))?;
+    let integrity: String = connection.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+    if integrity != "ok" {
+        return Err(Error::new(
+            ErrorCode::Database,
+            format!("the backup is damaged (integrity check: {integrity})"),
+        ));
+    }
+    let version: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    crate::migrations::ensure_not_newer(version)?;
+    if version < 1 {
+        return Err(Error::invalid_field("backup", "is not an OmniCRM database"));
+    }
     Ok(())
 }
 

@@ -370,6 +370,9 @@ fn birthdays_show_a_week_ahead_with_the_age_and_29_february_falls_on_the_28th() 
 #[test]
 fn the_today_page_gathers_meetings_due_people_reminders_and_tasks() {
     let (_directory, core) = open_core();
+    // A day ahead, so the meeting at 23:00 has not happened yet whatever the time now (on the
+    // day itself, after 23:00 UTC it would count as Ada's last contact and she would not be due).
+    let day = today() + chrono::Days::new(30);
     let ada = added(&core, "Ada Today", 30, ContactInput::default());
     core.keep_in_touch
         .set_cadence(&ada, CadenceSetting::Every(Cadence::weeks(1)))
@@ -378,13 +381,7 @@ fn the_today_page_gathers_meetings_due_people_reminders_and_tasks() {
         .create(InteractionInput {
             kind: Some(InteractionKind::CalendarEvent),
             subject: Some("Session with Ada".to_owned()),
-            occurred_at: Some(
-                today()
-                    .and_hms_opt(23, 0, 0)
-                    .unwrap()
-                    .and_utc()
-                    .to_rfc3339(),
-            ),
+            occurred_at: Some(day.and_hms_opt(23, 0, 0).unwrap().and_utc().to_rfc3339()),
             contact_ids: vec![ada.clone()],
             ..InteractionInput::default()
         })
@@ -392,12 +389,12 @@ fn the_today_page_gathers_meetings_due_people_reminders_and_tasks() {
     core.tasks
         .create(omnicrm_core::productivity::TaskInput {
             title: "Send Ada the worksheet".to_owned(),
-            due_date: Some(today().format("%Y-%m-%d").to_string()),
+            due_date: Some(day.format("%Y-%m-%d").to_string()),
             contact_ids: vec![ada.clone()],
             ..Default::default()
         })
         .unwrap();
-    let page = core.today.today(today(), &utc()).unwrap();
+    let page = core.today.today(day, &utc()).unwrap();
     assert_eq!(page.meetings.len(), 1);
     assert_eq!(page.meetings[0].contacts[0].display_name, "Ada Today");
     assert_eq!(page.due.len(), 1);

@@ -8,6 +8,7 @@
 //! secrets stored in the file before. Secrets are [`SecretString`]s: their `Debug` is redacted
 //! and their memory is wiped on drop.
 
+mod database_keys;
 mod encrypted_file;
 mod keyed_settings;
 mod keyring_backend;
@@ -19,6 +20,7 @@ use omnicrm_core::{Error, Result};
 pub use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+pub use database_keys::{DatabaseKeyStore, KeyLocation, FOLDER_ID_FILE, KEY_DIR_ENV};
 pub use encrypted_file::{EncryptedFileStore, SecretLookup, KEY_FILE_NAME, SECRETS_DIR_NAME};
 pub use keyed_settings::{KeyedSettings, KeyedSettingsStore};
 pub use keyring_backend::{load, probe, remove, store, KeyringStatus, SERVICE};

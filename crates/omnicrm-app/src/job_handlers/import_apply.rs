@@ -55,7 +55,9 @@ pub fn stage_import(
     std::fs::create_dir_all(&directory)
         .map_err(|source| Error::io("could not create the import staging folder", &source))?;
     let file = directory.join(format!("{}.import", new_id()));
-    std::fs::write(&file, bytes)
+    // Beside an encrypted database the copy is encrypted too.
+    let sealed = omnicrm_core::encryption::seal(core.database.key(), bytes)?;
+    std::fs::write(&file, sealed)
         .map_err(|source| Error::io("could not keep a copy of the import file", &source))?;
     let payload = serde_json::to_value(ImportJob {
         file: file.clone(),
@@ -86,8 +88,9 @@ pub async fn run(core: Core, context: JobContext) -> JobOutcome {
             {
                 return Ok(applied);
             }
-            let bytes = std::fs::read(&payload.file)
+            let sealed = std::fs::read(&payload.file)
                 .map_err(|source| Error::io("could not read the staged import file", &source))?;
+            let bytes = omnicrm_core::encryption::unseal(core.database.key(), &sealed)?;
             let mut announced = 0u32;
             core.imports
                 .run_as(&import_id, &bytes, &payload.options, &mut |done, total| {
