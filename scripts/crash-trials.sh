@@ -17,4 +17,10 @@ cd "$OMNI_ROOT"
 
 have python3 || die "python3 is needed for the crash trials (scripts/setup.sh installs it)"
 cargo build --quiet -p omnicrm-cli
-exec python3 "$OMNI_ROOT/scripts/crash_trials.py" --binary "$(omni_target_dir)/debug/omnicrm" "$@"
+# The trial folders' database keys stay out of this user's keyring and config folder.
+if [ -z "${OMNICRM_KEY_DIR:-}" ]; then
+  OMNICRM_KEY_DIR=$(mktemp -d "${TMPDIR:-/tmp}/omnicrm-crash-keys.XXXXXX")
+  export OMNICRM_KEY_DIR
+  trap 'rm -rf "$OMNICRM_KEY_DIR"' EXIT
+fi
+python3 "$OMNI_ROOT/scripts/crash_trials.py" --binary "$(omni_target_dir)/debug/omnicrm" "$@"

@@ -35,11 +35,15 @@ class Cli:
     def argv(self, data_dir, *arguments):
         return [self.binary, "--data-dir", data_dir, *arguments]
 
-    def run(self, data_dir, *arguments, check=True):
+    def run(self, data_dir, *arguments, check=True, plain=False):
+        """`plain` runs with OMNICRM_ENCRYPTION=off: a plain folder stays plain (an encrypted
+        one still opens with its key)."""
+        environment = dict(os.environ, OMNICRM_ENCRYPTION="off") if plain else None
         completed = subprocess.run(
             self.argv(data_dir, "--json", *arguments),
             capture_output=True,
             text=True,
+            env=environment,
         )
         if check and completed.returncode != 0:
             raise RuntimeError(
@@ -48,11 +52,11 @@ class Cli:
             )
         return completed
 
-    def json(self, data_dir, *arguments):
-        return json.loads(self.run(data_dir, *arguments).stdout)
+    def json(self, data_dir, *arguments, plain=False):
+        return json.loads(self.run(data_dir, *arguments, plain=plain).stdout)
 
-    def contact_total(self, data_dir):
-        return self.json(data_dir, "contacts", "list", "--limit", "1")["total"]
+    def contact_total(self, data_dir, plain=False):
+        return self.json(data_dir, "contacts", "list", "--limit", "1", plain=plain)["total"]
 
     def contact_ids(self, data_dir):
         ids = []
@@ -97,8 +101,13 @@ def prepare_template(cli, folder, contacts, import_size):
     imported = cli.json(data, "import", undo_file)
     import_file = os.path.join(folder, "to-import.vcf")
     write_vcards(import_file, import_size, "Imported")
+    # A folder from before encryption at rest, with a backup: the first open encrypts both.
+    plain_data = os.path.join(folder, "plain-data")
+    cli.run(plain_data, "demo", "--contacts", str(contacts), "--seed", "3", plain=True)
+    cli.run(plain_data, "backup", "create", plain=True)
     return {
         "data": data,
+        "plain_data": plain_data,
         "backup": backup,
         "survivor": first["id"],
         "merged": second["id"],
@@ -113,7 +122,7 @@ def prepare_template(cli, folder, contacts, import_size):
 class Operation:
     """One long operation: its command, what it changes, and the states allowed after a kill."""
 
-    def __init__(self, name, command, observe, allowed, after_rerun, rerun_may_fail=False):
+    def __init__(self, name, command, observe, allowed, after_rerun, rerun_may_fail=False, folder="data"):
         self.name = name
         self.command = command  # (context, data) -> arguments
         self.observe = observe  # (cli, context, data) -> state
@@ -122,6 +131,8 @@ class Operation:
         # A rerun of an operation that finished before the kill may be refused (nothing left
         # to undo, contact already merged); the state must still be the finished one.
         self.rerun_may_fail = rerun_may_fail
+        # The data folder of the context the operation runs on.
+        self.folder = folder
 
 
 def operations(cli):
@@ -186,6 +197,15 @@ def operations(cli):
             lambda before, killed, context: context["all_contacts"],
         ),
         Operation(
+            "encrypt",
+            # The first open of a plain folder encrypts it (the database, then its backups).
+            lambda context, data: ["contacts", "list", "--limit", "1"],
+            lambda cli, context, data: (cli.contact_total(data, plain=True), encrypted(data)),
+            lambda before, context: {(before[0], True)},
+            lambda before, killed, context: (before[0], True),
+            folder="plain_data",
+        ),
+        Operation(
             "backup",
             lambda context, data: ["backup", "create"],
             lambda cli, context, data: len(cli.backup_names(data)),
@@ -193,6 +213,17 @@ def operations(cli):
             lambda before, killed, context: killed + 1,
         ),
     ]
+
+
+def encrypted_file(path):
+    with open(path, "rb") as file:
+        return file.read(16) != b"SQLite format 3\0"
+
+
+def encrypted(data):
+    """Whether the folder's database is encrypted: a plain one starts with SQLite's header."""
+    with open(os.path.join(data, "omnicrm.sqlite3"), "rb") as file:
+        return file.read(16) != b"SQLite format 3\0"
 
 
 def exported_contacts(path):
@@ -208,10 +239,14 @@ def exported_contacts(path):
 
 
 def leftovers(data):
-    found = []
+    found = [name for name in os.listdir(data) if name.endswith(".encrypting")]
     backups = os.path.join(data, "backups")
     if os.path.isdir(backups):
-        found += [name for name in os.listdir(backups) if ".partial" in name]
+        for name in os.listdir(backups):
+            if ".partial" in name:
+                found.append(name)
+            elif name.endswith(".sqlite3") and not encrypted_file(os.path.join(backups, name)):
+                found.append(f"plain backup {name}")
     writing = os.path.join(data, "writing")
     if os.path.isdir(writing):
         found += [os.path.join("writing", name) for name in os.listdir(writing)]
@@ -222,9 +257,10 @@ def timed_run(cli, operation, template, scratch):
     """How long an uninterrupted run of `operation` takes, on a fresh copy."""
     trial = os.path.join(scratch, "timing")
     context = copy_context(template, trial)
-    arguments = operation.command(context, context["data"])
+    data = context[operation.folder]
+    arguments = operation.command(context, data)
     started = time.monotonic()
-    cli.run(context["data"], *arguments)
+    cli.run(data, *arguments)
     elapsed = time.monotonic() - started
     shutil.rmtree(trial)
     return elapsed
@@ -234,6 +270,7 @@ def copy_context(template, folder):
     shutil.copytree(os.path.dirname(template["data"]), folder)
     context = dict(template)
     context["data"] = os.path.join(folder, "data")
+    context["plain_data"] = os.path.join(folder, "plain-data")
     context["import_file"] = os.path.join(folder, "to-import.vcf")
     context["export_file"] = os.path.join(folder, "export.json")
     return context
@@ -242,7 +279,7 @@ def copy_context(template, folder):
 def trial(cli, operation, template, folder, longest_delay, rng):
     """One kill -9 trial; returns (killed mid-way, list of failed checks)."""
     context = copy_context(template, folder)
-    data = context["data"]
+    data = context[operation.folder]
     arguments = operation.command(context, data)
     before = operation.observe(cli, context, data)
     process = subprocess.Popen(

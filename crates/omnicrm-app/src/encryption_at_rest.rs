@@ -45,7 +45,17 @@ pub fn open_core(data_dir: &Path) -> Result<Core> {
     match encryption::file_state(&path)? {
         FileState::Encrypted => {
             let key = stored_key(data_dir)?.ok_or_else(encryption::key_missing)?;
-            Core::open_with_key(data_dir, Some(key))
+            let core = Core::open_with_key(data_dir, Some(key))?;
+            // Backups still plain: encryption was cut short after the database, or a plain
+            // backup was put in the folder by hand.
+            match core.backups.encrypt_plain_backups() {
+                Ok(0) => {}
+                Ok(encrypted) => tracing::info!(encrypted, "plain backups encrypted"),
+                Err(error) => {
+                    tracing::warn!(message = %error.message, "plain backups stay as they are")
+                }
+            }
+            Ok(core)
         }
         FileState::Missing if wanted => {
             let key = key_for_new_encryption(data_dir)?;

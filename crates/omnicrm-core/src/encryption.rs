@@ -313,9 +313,15 @@ pub fn encrypt_file_in_place(path: &Path, key: &DatabaseKey) -> Result<Encryptio
         key.to_hex().as_str()
     ));
     plain.execute(&attach, [encrypting.to_string_lossy().as_ref()])?;
+    // The copy needs no journal and no flush per statement: a copy cut short is thrown away,
+    // and the whole file is flushed once it is checked.
+    plain.execute_batch(
+        "PRAGMA encrypted.journal_mode = OFF; PRAGMA encrypted.synchronous = OFF; BEGIN;",
+    )?;
     plain.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
-    plain.execute_batch(&format!("PRAGMA encrypted.user_version = {version};"))?;
-    plain.execute_batch("DETACH DATABASE encrypted;")?;
+    plain.execute_batch(&format!(
+        "PRAGMA encrypted.user_version = {version}; COMMIT; DETACH DATABASE encrypted;"
+    ))?;
     let check = check_copy(&plain, &encrypting, key, version)?;
     plain.close().map_err(|(_, source)| Error::from(source))?;
     sync_file(&encrypting)?;

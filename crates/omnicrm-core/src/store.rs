@@ -34,6 +34,7 @@ struct Inner {
     writer: Mutex<Connection>,
     idle_readers: Mutex<Vec<Connection>>,
     before_commit: RwLock<Option<BeforeCommit>>,
+    checkpointer: Mutex<Option<Checkpointer>>,
 }
 
 /// Work run in every write transaction after its own work, just before it commits: what it
@@ -93,15 +94,16 @@ impl Database {
         // the WAL grew past this many pages anyway (that thread not keeping up).
         writer.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
         migrations::apply(&mut writer)?;
+        let checkpointer = spawn_checkpointer(path.to_path_buf(), key.clone());
         let inner = Arc::new(Inner {
             path: path.to_path_buf(),
+            checkpointer: Mutex::new(checkpointer),
             key: key.clone(),
             _open_lock: open_lock,
             writer: Mutex::new(writer),
             idle_readers: Mutex::new(Vec::new()),
             before_commit: RwLock::new(None),
         });
-        spawn_checkpointer(Arc::downgrade(&inner), path.to_path_buf(), key);
         Ok(Self { inner })
     }
 
@@ -276,7 +278,8 @@ const WRITER_CHECKPOINT_PAGES: i64 = 16_000;
 /// crosses 1,000 WAL pages, with an fsync: about one edit in twenty took 9-10 ms instead of
 /// one. A passive checkpoint never blocks a reader or the writer; one that cannot finish
 /// (a reader still on old pages) is finished by a later one.
-fn spawn_checkpointer(database: std::sync::Weak<Inner>, path: PathBuf, key: Option<DatabaseKey>) {
+fn spawn_checkpointer(path: PathBuf, key: Option<DatabaseKey>) -> Option<Checkpointer> {
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
     let started = std::thread::Builder::new()
         .name("omnicrm-checkpoint".to_owned())
         .spawn(move || {
@@ -300,18 +303,46 @@ fn spawn_checkpointer(database: std::sync::Weak<Inner>, path: PathBuf, key: Opti
                 return;
             }
             let wal_path = wal_path_of(&path);
-            loop {
-                std::thread::sleep(CHECKPOINT_EVERY);
-                if database.upgrade().is_none() {
-                    return;
-                }
+            // Until the database is closed (the sender is dropped).
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(CHECKPOINT_EVERY)
+            {
                 if let Err(error) = checkpoint(&connection, &wal_path) {
                     tracing::debug!(%error, "a checkpoint did not run; the next one tries again");
                 }
             }
         });
-    if let Err(error) = started {
-        tracing::warn!(%error, "no checkpoint thread: the writer checkpoints");
+    match started {
+        Ok(thread) => Some(Checkpointer { stop, thread }),
+        Err(error) => {
+            tracing::warn!(%error, "no checkpoint thread: the writer checkpoints");
+            None
+        }
+    }
+}
+
+/// The checkpoint thread of an open database: closing the database stops it and waits for it,
+/// so its connection is closed before the database is. (A thread still using SQLCipher while
+/// the process exits crashed it: the crypto library is torn down at exit.)
+struct Checkpointer {
+    stop: std::sync::mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let Some(checkpointer) = self
+            .checkpointer
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+        else {
+            return;
+        };
+        drop(checkpointer.stop);
+        if checkpointer.thread.join().is_err() {
+            tracing::warn!("the checkpoint thread panicked");
+        }
     }
 }
 
