@@ -5,6 +5,7 @@
 #   scripts/bench.sh imports            # import 10k into 10k, import 100k, 5k-item timeline
 #   scripts/bench.sh imports --large 0  # skip the 100k import
 #   scripts/bench.sh today [--contacts N --interactions M]  # the Today page's read (100k, 1M)
+#   scripts/bench.sh encryption [--contacts N]  # plain vs encrypted: import, list, search, open
 #   scripts/bench.sh google [MESSAGES RUNS]  # Gmail ingest + normalize from the fake server
 #   scripts/bench.sh sync-client [CONTACTS] [--recording-only]  # team sync: first syncs, edit round trips (10k)
 set -euo pipefail
@@ -27,6 +28,15 @@ if [ "${1:-}" = "today" ]; then
   shift
   section "cargo run --release -p omnicrm-core --example bench_today -- $*"
   cargo run --release -p omnicrm-core --example bench_today -- "$@"
+  echo
+  echo "Done. Copy the figures into docs/benchmarks.md with the date, commit and machine load."
+  exit 0
+fi
+
+if [ "${1:-}" = "encryption" ]; then
+  shift
+  section "cargo run --release -p omnicrm-core --example bench_encryption -- $*"
+  cargo run --release -p omnicrm-core --example bench_encryption -- "$@"
   echo
   echo "Done. Copy the figures into docs/benchmarks.md with the date, commit and machine load."
   exit 0
