@@ -327,6 +327,11 @@ fn closing_a_database_stops_its_checkpoint_thread_before_returning() {
     let before = threads_named("omnicrm-checkpo");
     let key = omnicrm_core::encryption::DatabaseKey::generate();
     let database = Database::open_in_dir_with_key(directory.path(), Some(key)).unwrap();
+    // The thread names itself once it runs.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while threads_named("omnicrm-checkpo") < before + 1 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     assert_eq!(threads_named("omnicrm-checkpo"), before + 1);
     drop(database);
     assert_eq!(threads_named("omnicrm-checkpo"), before);
