@@ -95,7 +95,13 @@ pub async fn contacts_delete(
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn contacts_get(state: State<'_, CoreState>, id: String) -> CommandResult<Contact> {
     let core = state.core()?;
-    core.run(move |core| core.contacts.get(&id)).await
+    core.run(move |core| {
+        let contact = core.contacts.get(&id)?;
+        core.access_log
+            .record_view(&contact.id, "opened in the app")?;
+        Ok(contact)
+    })
+    .await
 }
 
 #[tauri::command]

@@ -91,10 +91,27 @@ pub enum Command {
     /// The local embedding model for semantic search.
     #[command(subcommand)]
     Models(ModelsCommand),
+    /// Who has seen each client's data: records opened, exported, sent to an AI provider or
+    /// shared with the team; when, and from which computer.
+    AccessLog(AccessLogArgs),
     /// Encryption at rest: status, enable, rotate the key, export the recovery key, recover a
     /// folder or backup on another computer.
     #[command(subcommand)]
     Encryption(crate::encryption_commands::EncryptionCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct AccessLogArgs {
+    /// Only this client's entries.
+    #[arg(long, value_name = "CONTACT_ID")]
+    pub contact: Option<String>,
+    /// The newest this many entries (default 100, at most 1,000).
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+    /// Keep entries this many days from now on (at least 30; the default is six years), and
+    /// remove older ones.
+    #[arg(long, value_name = "DAYS")]
+    pub keep_days: Option<u32>,
 }
 
 #[derive(Debug, Args)]

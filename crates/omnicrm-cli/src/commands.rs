@@ -73,6 +73,7 @@ pub fn run(cli: Cli) -> Result<Finished> {
                 Command::Search(arguments) => search_commands::search(&core, &arguments, &printer),
                 Command::Sync(sync) => crate::sync_commands::run_sync(&core, sync, &printer),
                 Command::Today => crate::keep_in_touch_commands::run_today(&core, &printer),
+                Command::AccessLog(arguments) => access_log(&core, &arguments, &printer),
                 Command::Reminders(reminders) => {
                     crate::keep_in_touch_commands::run_reminders(&core, reminders, &printer)
                 }
@@ -91,6 +92,27 @@ pub fn run(cli: Cli) -> Result<Finished> {
         }
     };
     done.map(|()| Finished::Done)
+}
+
+fn access_log(
+    core: &Core,
+    arguments: &crate::arguments::AccessLogArgs,
+    printer: &Printer,
+) -> Result<()> {
+    if let Some(days) = arguments.keep_days {
+        core.access_log.set_retention_days(days)?;
+    }
+    let entries = core
+        .access_log
+        .list(arguments.contact.as_deref(), arguments.limit)?;
+    printer.value(&entries, || {
+        if entries.is_empty() {
+            return "Nothing yet: no client record has been opened, exported, sent to an AI \
+                    provider or shared with the team."
+                .to_owned();
+        }
+        output::access_log_table(&entries)
+    })
 }
 
 fn undo(
@@ -242,6 +264,8 @@ fn run_contacts(core: &Core, command: ContactsCommand, printer: &Printer) -> Res
         }
         ContactsCommand::Show { id } => {
             let contact = core.contacts.get(&id)?;
+            core.access_log
+                .record_view(&contact.id, "opened with omnicrm contacts show")?;
             let notes = core.notes.list_for_contact(&id)?;
             #[derive(Serialize)]
             struct Shown<'a> {

@@ -273,6 +273,26 @@ pub fn backups_table(backups: &[omnicrm_core::backups::BackupInfo]) -> String {
     table.to_string()
 }
 
+pub fn access_log_table(entries: &[omnicrm_core::access_log::AccessEntry]) -> String {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header(["When", "Client", "What", "Details", "Computer"]);
+    for entry in entries {
+        table.add_row([
+            entry.occurred_at.clone(),
+            match (&entry.contact_name, &entry.contact_id) {
+                (Some(name), _) => name.clone(),
+                (None, Some(id)) => format!("(erased) {id}"),
+                (None, None) => "several clients".to_owned(),
+            },
+            entry.action.describe().to_owned(),
+            entry.detail.clone(),
+            entry.device.clone(),
+        ]);
+    }
+    table.to_string()
+}
+
 /// `12.3 MB`-style sizes (decimal units).
 pub fn human_size(bytes: f64) -> String {
     const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];

@@ -311,3 +311,47 @@ fn an_encrypted_backup_restores_on_another_computer_with_the_recovery_key_after_
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn the_access_log_shows_who_opened_and_exported_a_client() {
+    let data = tempfile::tempdir().unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let id = add_client(data.path(), keys.path());
+    json_output(on_computer(data.path(), keys.path()).args(["contacts", "show", &id]));
+    // Exports are the one plain output; this one goes outside the data folder.
+    let exports = tempfile::tempdir().unwrap();
+    let file = exports.path().join("client.json");
+    json_output(on_computer(data.path(), keys.path()).args([
+        "export",
+        "--format",
+        "json",
+        "--contact",
+        &id,
+        "--out",
+        file.to_str().unwrap(),
+    ]));
+    let log =
+        json_output(on_computer(data.path(), keys.path()).args(["access-log", "--contact", &id]));
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, vec!["exported", "viewed"], "{log}");
+    assert_eq!(log[0]["contact_name"], CLIENT_NAME);
+    // The client's own export carries who had seen their data before it.
+    let exported: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(exported["access_log"][0]["action"], "viewed");
+    // In the table, in plain words; the log lives in the encrypted database.
+    let table = on_computer(data.path(), keys.path())
+        .args(["access-log"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(text.contains("opened with omnicrm contacts show"), "{text}");
+    assert_eq!(
+        readable_client_data(data.path(), &["opened with omnicrm contacts show"]),
+        Vec::<String>::new()
+    );
+}

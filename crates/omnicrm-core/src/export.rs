@@ -38,6 +38,16 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
+    /// The format in plain words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Vcard => "vCard",
+            Self::GoogleCsv => "Google CSV",
+            Self::Json => "OmniCRM JSON",
+            Self::Ics => "iCalendar",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "vcard" => Some(Self::Vcard),
@@ -76,6 +86,9 @@ pub struct JsonExport {
     pub tasks: Vec<Task>,
     #[serde(default)]
     pub goals: Vec<Goal>,
+    /// In one client's export: who has seen their data (GDPR art. 15), newest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_log: Vec<crate::access_log::AccessEntry>,
 }
 
 /// What an export wrote.
@@ -177,6 +190,22 @@ impl ExportService {
             }
         };
         write_output(path, text.as_bytes())?;
+        let file_name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |name| name.to_string_lossy().into_owned(),
+        );
+        let what = match format {
+            ExportFormat::Ics => "the reminders and birthdays calendar".to_owned(),
+            _ if contact_id.is_some() => "this client".to_owned(),
+            _ => format!("all {contacts} contacts"),
+        };
+        crate::access_log::AccessLogService::new(self.database.clone()).record(
+            crate::access_log::Disclosure {
+                contact_id: contact_id.map(str::to_owned),
+                action: crate::access_log::AccessAction::Exported,
+                detail: format!("{what} exported as {} to {file_name}", format.describe()),
+            },
+        )?;
         Ok(ExportSummary {
             path: path.display().to_string(),
             contacts: u32::try_from(contacts).unwrap_or(u32::MAX),
@@ -210,6 +239,10 @@ impl ExportService {
                  DELETE FROM sync_conflicts;
                  DELETE FROM ai_messages; DELETE FROM ai_threads; DELETE FROM ai_proposals;
                  DELETE FROM ai_results; DELETE FROM ai_usage; DELETE FROM ai_breakers;
+                 INSERT INTO settings (key, value) VALUES ('access_log.erasing', '1')
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+                 DELETE FROM access_log;
+                 DELETE FROM settings WHERE key = 'access_log.erasing';
                  DELETE FROM tags WHERE is_system = 0;
                  DELETE FROM ignored_identifiers WHERE is_system = 0;
                  DELETE FROM zones WHERE created_at <> '2026-11-22T00:00:00.000Z';
@@ -352,11 +385,13 @@ fn full_export(connection: &Connection) -> Result<JsonExport> {
         projects: load_all(connection, "projects")?,
         tasks: load_all(connection, "tasks")?,
         goals: load_all(connection, "goals")?,
+        // The log stays with the device; a client's own export carries theirs.
+        access_log: Vec::new(),
     })
 }
 
 /// Everything about one client: the contact, their notes, interactions, linked tasks, goals,
-/// consents and identities.
+/// consents and identities, and who has seen their data (the access log).
 fn client_export(connection: &Connection, contact_id: &str) -> Result<JsonExport> {
     contacts::ensure_live(connection, contact_id)?;
     let select = |sql: &str| -> Result<Vec<String>> {
@@ -403,6 +438,11 @@ fn client_export(connection: &Connection, contact_id: &str) -> Result<JsonExport
         goals: load_each(
             connection,
             select("SELECT id FROM goals WHERE contact_id = ?1 AND deleted_at IS NULL")?,
+        )?,
+        access_log: crate::access_log::entries(
+            connection,
+            Some(contact_id),
+            crate::access_log::MAX_LIST,
         )?,
         ..JsonExport::default()
     })

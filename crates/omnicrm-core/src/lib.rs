@@ -3,6 +3,7 @@
 //! Every write goes through a service here. Services validate input, stamp UUIDv7 ids and UTC
 //! times, soft-delete, and append to the change log that sync and undo use.
 
+pub mod access_log;
 pub mod backups;
 pub mod changes;
 pub mod chunked_writes;
@@ -47,6 +48,7 @@ pub use store::Database;
 pub struct Core {
     pub data_dir: PathBuf,
     pub database: Database,
+    pub access_log: access_log::AccessLogService,
     pub backups: backups::BackupService,
     pub contacts: contacts::ContactService,
     pub notes: notes::NoteService,
@@ -93,6 +95,7 @@ impl Core {
         }
         Ok(Self {
             data_dir: data_dir.to_path_buf(),
+            access_log: access_log::AccessLogService::new(database.clone()),
             backups,
             contacts: contacts::ContactService::new(database.clone()),
             notes: notes::NoteService::new(database.clone()),

@@ -127,6 +127,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0022_keep_in_touch.sql",
         sql: include_str!("../../../migrations/sqlite/0022_keep_in_touch.sql"),
     },
+    Migration {
+        version: 24,
+        name: "0024_access_log.sql",
+        sql: include_str!("../../../migrations/sqlite/0024_access_log.sql"),
+    },
 ];
 
 /// The schema version this build writes.
