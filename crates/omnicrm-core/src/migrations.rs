@@ -127,6 +127,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0022_keep_in_touch.sql",
         sql: include_str!("../../../migrations/sqlite/0022_keep_in_touch.sql"),
     },
+    Migration {
+        version: 23,
+        name: "0023_ai_budget_holds.sql",
+        sql: include_str!("../../../migrations/sqlite/0023_ai_budget_holds.sql"),
+    },
 ];
 
 /// The schema version this build writes.
