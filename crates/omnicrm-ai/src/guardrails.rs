@@ -580,25 +580,23 @@ impl Spend {
     }
 }
 
+/// A call's cost counts in the window of `charged_at`, which is never after `reserved_at` (a
+/// call in a hold is charged at the hold's start), so `reserved_at >= start` loses nothing and
+/// lets the time index narrow the scan.
 fn cost_since(connection: &rusqlite::Connection, start: &str, now: &str) -> Result<i64> {
     Ok(connection.query_row(
-        "WITH open_holds AS (
-             SELECT id, reserved_at, reserved_micros FROM ai_budget_holds WHERE expires_at > ?2
-         ),
-         counted AS (
-             SELECT hold_id, COALESCE(charged_at, reserved_at) AS charged_at,
-                    CASE status WHEN 'reserved' THEN reserved_micros ELSE cost_micros END
-                        AS micros
-             FROM ai_usage
-         )
-         SELECT
-             (SELECT COALESCE(SUM(micros), 0) FROM counted
-              WHERE charged_at >= ?1
-                AND (hold_id IS NULL OR hold_id NOT IN (SELECT id FROM open_holds)))
+        "SELECT
+             (SELECT COALESCE(SUM(CASE status WHEN 'reserved' THEN reserved_micros
+                                               ELSE cost_micros END), 0)
+              FROM ai_usage
+              WHERE reserved_at >= ?1 AND COALESCE(charged_at, reserved_at) >= ?1
+                AND (hold_id IS NULL
+                     OR hold_id NOT IN (SELECT id FROM ai_budget_holds WHERE expires_at > ?2)))
              + (SELECT COALESCE(SUM(MAX(h.reserved_micros,
-                    (SELECT COALESCE(SUM(c.micros), 0) FROM counted c WHERE c.hold_id = h.id))),
-                    0)
-                FROM open_holds h WHERE h.reserved_at >= ?1)",
+                    (SELECT COALESCE(SUM(CASE u.status WHEN 'reserved' THEN u.reserved_micros
+                                                       ELSE u.cost_micros END), 0)
+                     FROM ai_usage u WHERE u.hold_id = h.id))), 0)
+                FROM ai_budget_holds h WHERE h.reserved_at >= ?1 AND h.expires_at > ?2)",
         [start, now],
         |row| row.get(0),
     )?)

@@ -284,6 +284,52 @@ async fn a_question_once_allowed_is_not_refused_at_a_later_round_by_another_call
     assert!((today.used - 0.07).abs() < 1e-9, "{}", today.used);
 }
 
+/// A question allowed just before midnight UTC whose rounds run after it is paid from the day
+/// it was allowed in: the new day's cap was never checked for it.
+#[tokio::test]
+async fn a_question_running_past_midnight_is_paid_from_the_day_it_was_allowed_in() {
+    let harness = Harness::start().await;
+    let guardrails = harness.assistant.engine.guardrails();
+    let settings = harness.settings();
+    let limits = AiLimits {
+        requests_per_minute: 100,
+        daily_cost_cap_usd: 0.10,
+        monthly_credits_usd: 10.0,
+        reserve_per_request_usd: 0.0,
+    };
+    let evening = Utc.with_ymd_and_hms(2026, 11, 22, 23, 59, 50).unwrap();
+    let morning = evening + Duration::seconds(20);
+    let hold = guardrails
+        .hold_at(
+            &limits,
+            QuestionBudget {
+                purpose: "chat",
+                requests: 5,
+                worst_case_usd: 0.05,
+                lasts: Duration::minutes(30),
+            },
+            evening,
+        )
+        .unwrap();
+    let call = CallBudget {
+        purpose: "chat",
+        model: "m",
+        worst_case_usd: 0.01,
+        hold: Some(&hold),
+    };
+    let round = guardrails.reserve_at(&limits, call, morning).unwrap();
+    guardrails
+        .settle(&round, "m", Some(&cost(0.01)), &settings)
+        .unwrap();
+    guardrails.release(&hold).unwrap();
+
+    let next_day = guardrails.usage_at(&limits, morning).unwrap();
+    assert_eq!(next_day.today.used, 0.0);
+    assert!((next_day.month.used - 0.01).abs() < 1e-9);
+    let day_before = guardrails.usage_at(&limits, evening).unwrap();
+    assert!((day_before.today.used - 0.01).abs() < 1e-9);
+}
+
 fn cost(usd: f64) -> Usage {
     Usage {
         prompt_tokens: 10,
