@@ -318,13 +318,24 @@ impl AiEngine {
             move || store.load()
         })
         .await?;
+        // AI off, no key, every circuit open: said as such, as the first call would.
+        let status = blocking({
+            let engine = self.clone();
+            move || engine.availability()
+        })
+        .await?;
+        if let (false, Some(message)) = (status.available, status.message) {
+            return Err(Error::new(ErrorCode::AiUnavailable, message));
+        }
         let models = settings.models();
         let first_prompt = pricing::prompt_tokens_at_most(&plan.messages, &plan.tools);
         let mut worst_case_usd = 0.0;
         for round in 0..u64::from(plan.rounds) {
             let prompt = first_prompt.saturating_add(plan.growth_per_round.saturating_mul(round));
+            // Each call holds at least the limits' reserve, so the question sets that aside too.
             worst_case_usd +=
-                pricing::worst_case_usd(&settings, &models, prompt, plan.max_output_tokens)?;
+                pricing::worst_case_usd(&settings, &models, prompt, plan.max_output_tokens)?
+                    .max(settings.limits.reserve_per_request_usd);
         }
         // However long the question may take: every round trying every model with every
         // retry, each for the whole request timeout and the longest backoff, and a margin.
