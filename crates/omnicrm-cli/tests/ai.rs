@@ -252,9 +252,9 @@ async fn proposals_name_the_contact_in_words() {
 async fn a_model_without_a_price_is_refused_until_the_price_flag_sets_it() {
     let provider = FakeProvider::start().await;
     let data_dir = tempfile::tempdir().unwrap();
-    configured(data_dir.path(), &provider).await;
     {
-        // The fake provider is on loopback; treat it as the cloud provider it stands for.
+        // The fake provider is on loopback; treat it as the cloud provider it stands for (set
+        // before the CLI first opens, and so encrypts, the folder).
         let core = omnicrm_core::Core::open(data_dir.path()).unwrap();
         let assistant = omnicrm_ai::Assistant::new(core);
         let store = assistant.engine.settings();
@@ -262,6 +262,7 @@ async fn a_model_without_a_price_is_refused_until_the_price_flag_sets_it() {
         settings.location = omnicrm_ai::ProviderLocation::Cloud;
         store.save(&settings).unwrap();
     }
+    configured(data_dir.path(), &provider).await;
     provider.push(Reply::text("Ann is well.", usage(100, 20, None)));
 
     let mut ask = omnicrm(data_dir.path());
