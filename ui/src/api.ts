@@ -163,6 +163,7 @@ export type {
   LimitUsage,
   Message as AiMessage,
   MessageRole,
+  ModelPrice,
   ModelUsage,
   NextStep,
   Proposal,

@@ -286,8 +286,9 @@ export type AiLimits = {
 	/**  US dollars per UTC calendar month; 0 turns AI requests off. */
 	monthly_credits_usd: number | null,
 	/**
-	 *  What a call is assumed to cost until the provider says: reserved against the cost limits
-	 *  before the call, so two calls cannot both squeeze under the cap.
+	 *  The least a call holds against the cost limits while it is under way. Each call holds
+	 *  its worst case (its prompt and longest reply at the model's price, see
+	 *  `omnicrm_ai::pricing`) when that is more, so no cap can be passed.
 	 */
 	reserve_per_request_usd: number | null,
 };
@@ -1402,7 +1403,11 @@ export type ModeNotice =
 /**  Records are still being embedded; semantic results cover only part of them. */
 "indexing_in_progress";
 
-/**  A model's price, for providers that do not report the cost of a call. */
+/**
+ *  A model's price set by the user: for a model the built-in table does not know, or to
+ *  correct it. Used to hold a call's worst case before it goes out, and for its cost when the
+ *  provider does not report it.
+ */
 export type ModelPrice = {
 	model: string,
 	prompt_usd_per_million: number | null,
@@ -2069,7 +2074,9 @@ export type TokenStorage =
 /**  Why the assistant is off. */
 export type UnavailableReason = "disabled" | "missing_api_key" | "circuits_open" | 
 /**  A request limit or cost cap refuses calls now (or is set to zero). */
-"limit_reached";
+"limit_reached" | 
+/**  A model has no price, so the cost caps could not be kept: the user sets one. */
+"price_unknown";
 
 /**  What an undo did: `change_id` is the new change that reverted the old one. */
 export type UndoOutcome = {

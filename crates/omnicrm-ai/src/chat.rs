@@ -5,7 +5,10 @@ use omnicrm_core::{Core, Error, Result};
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{AiEngine, CompletionRequest, StreamEvent};
+use crate::engine::{
+    AiEngine, CompletionRequest, QuestionPlan, StreamEvent, DEFAULT_MAX_OUTPUT_TOKENS,
+};
+use crate::guardrails::BudgetHold;
 use crate::prompts;
 use crate::proposals::{Proposal, ProposalService};
 use crate::redaction::Redactor;
@@ -15,6 +18,11 @@ use crate::wire::{ChatMessage, Role};
 
 /// Model round trips per question: tool calls, then the answer.
 const MAX_ROUNDS: usize = 5;
+/// How many tokens a question's prompt is assumed to grow by from one round to the next, for
+/// the worst case set aside before its first call: the reply and the tool results added to it.
+/// An estimate, not a bound: a round whose prompt grew more reserves the excess on its own,
+/// so the caps still hold (and only then can a question be refused after it started).
+const ROUND_GROWTH_TOKENS: u64 = 2 * DEFAULT_MAX_OUTPUT_TOKENS as u64 + 4096;
 /// Earlier messages of the thread sent along.
 const HISTORY: u32 = 20;
 
@@ -88,12 +96,11 @@ impl ChatService {
         if question.is_empty() {
             return Err(Error::invalid_field("question", "is empty"));
         }
-        let thread = match thread_id {
-            Some(id) => self.thread(id)?,
-            None => self.create_thread(question)?,
+        let existing = thread_id.map(|id| self.thread(id)).transpose()?;
+        let history = match &existing {
+            Some(thread) => self.messages(&thread.id, HISTORY)?,
+            None => Vec::new(),
         };
-        let history = self.messages(&thread.id, HISTORY)?;
-        self.append(&thread.id, MessageRole::User, question, &[], None)?;
 
         let mut messages = vec![ChatMessage::system(prompts::chat_system(today))];
         for earlier in &history {
@@ -103,6 +110,48 @@ impl ChatService {
             });
         }
         messages.push(ChatMessage::user(question));
+
+        // The whole question's worst case is set aside before its first call, or the question
+        // is refused before anything is spent (it was refused at its third round, after paying
+        // for two).
+        let hold = self
+            .engine
+            .hold_question(QuestionPlan {
+                purpose: "chat".to_owned(),
+                messages: messages.clone(),
+                tools: tools::definitions(),
+                rounds: MAX_ROUNDS as u32,
+                growth_per_round: ROUND_GROWTH_TOKENS,
+                max_output_tokens: DEFAULT_MAX_OUTPUT_TOKENS,
+            })
+            .await?;
+        let outcome = self
+            .answer(existing, question, messages, &hold, today, search, on_event)
+            .await;
+        if let Err(error) = self.engine.release(hold).await {
+            // The hold stops counting when it expires; the answer stands.
+            tracing::warn!(%error, "could not release the question's AI budget");
+        }
+        outcome
+    }
+
+    /// The rounds of one question, drawing on `hold`.
+    #[allow(clippy::too_many_arguments)]
+    async fn answer(
+        &self,
+        existing: Option<Thread>,
+        question: &str,
+        mut messages: Vec<ChatMessage>,
+        hold: &BudgetHold,
+        today: &str,
+        search: &dyn RecordSearch,
+        on_event: &mut (dyn FnMut(StreamEvent) + Send),
+    ) -> Result<ChatAnswer> {
+        let thread = match existing {
+            Some(thread) => thread,
+            None => self.create_thread(question)?,
+        };
+        self.append(&thread.id, MessageRole::User, question, &[], None)?;
 
         let mut redactor = Redactor::new();
         let mut surfaced: Vec<Citation> = Vec::new();
@@ -129,6 +178,8 @@ impl ChatService {
                         },
                         stream: true,
                         json: false,
+                        max_output_tokens: Some(DEFAULT_MAX_OUTPUT_TOKENS),
+                        budget_hold: Some(hold.clone()),
                     },
                     &mut redactor,
                     on_event,

@@ -3,7 +3,9 @@
 //! 1. the status check (enabled, key present for a cloud provider);
 //! 2. redaction of every message when the provider is in the cloud (before anything leaves);
 //! 3. the guardrails reserve one request (one per logical call: retries and fallbacks of the
-//!    same call share it, since they answer one question);
+//!    same call share it, since they answer one question) and the call's worst case — its
+//!    prompt and the longest reply it allows (`max_tokens`) at the dearest model's price — so
+//!    no cap can be passed; a model without a price is refused here (see [`crate::pricing`]);
 //! 4. for each model in order (the model, then the fallbacks): the model's circuit breaker
 //!    admits or refuses; the call is retried on 429/5xx/timeouts with backoff (`Retry-After`
 //!    honoured); a model that keeps failing counts against its breaker and the next one is
@@ -20,7 +22,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::breaker::{Admission, Breakers};
 use crate::client::{CallFailure, ProviderClient};
-use crate::guardrails::{Guardrails, Reservation};
+use crate::guardrails::{BudgetHold, CallBudget, Guardrails, QuestionBudget, Reservation};
+use crate::pricing;
 use crate::redaction::{Redactor, StreamRestorer};
 use crate::settings::{AiSettings, ResilienceSettings, SettingsStore};
 use crate::sse::Completion;
@@ -46,7 +49,12 @@ pub enum UnavailableReason {
     CircuitsOpen,
     /// A request limit or cost cap refuses calls now (or is set to zero).
     LimitReached,
+    /// A model has no price, so the cost caps could not be kept: the user sets one.
+    PriceUnknown,
 }
+
+/// The longest reply a call may write, in tokens, unless the request says otherwise.
+pub const DEFAULT_MAX_OUTPUT_TOKENS: u32 = 2048;
 
 /// What AI panels show: whether the assistant works, and if not, why in plain words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +92,32 @@ pub struct CompletionRequest {
     pub stream: bool,
     /// Ask for a JSON object reply.
     pub json: bool,
+    /// The longest reply, in tokens (sent as `max_tokens`); [`DEFAULT_MAX_OUTPUT_TOKENS`] when
+    /// `None`. Part of the call's worst case.
+    pub max_output_tokens: Option<u32>,
+    /// The question's hold this call draws on (see [`AiEngine::hold_question`]).
+    pub budget_hold: Option<BudgetHold>,
+}
+
+impl CompletionRequest {
+    pub fn max_output_tokens(&self) -> u32 {
+        self.max_output_tokens.unwrap_or(DEFAULT_MAX_OUTPUT_TOKENS)
+    }
+}
+
+/// A question of several calls, to hold the budget for before its first one.
+#[derive(Debug, Clone)]
+pub struct QuestionPlan {
+    pub purpose: String,
+    /// The first call's messages and tools.
+    pub messages: Vec<ChatMessage>,
+    pub tools: Vec<ToolDefinition>,
+    /// The most calls.
+    pub rounds: u32,
+    /// How many tokens each later call's prompt may grow by (the replies and tool results
+    /// added to it).
+    pub growth_per_round: u64,
+    pub max_output_tokens: u32,
 }
 
 /// The provider, the guardrails and the breakers over one database.
@@ -168,7 +202,14 @@ impl AiEngine {
                 open_until.extend(breaker.open_until);
             }
         }
-        Ok(status_of(&settings, has_key, &open_until, models.len()))
+        let unpriced = pricing::unpriced_models(&settings);
+        Ok(status_of(
+            &settings,
+            has_key,
+            &open_until,
+            models.len(),
+            &unpriced,
+        ))
     }
 
     /// Sends `request` through the guardrails, breakers, retries and fallbacks; see the module
@@ -218,11 +259,28 @@ impl AiEngine {
         let client = ProviderClient::new(&settings.base_url, key)?;
         let models = settings.models();
         let primary = models.first().cloned().unwrap_or_default();
+        let worst_case_usd = pricing::worst_case_usd(
+            &settings,
+            &models,
+            pricing::prompt_tokens_at_most(&messages, &request.tools),
+            request.max_output_tokens(),
+        )?;
         let reservation = blocking({
             let guardrails = self.guardrails.clone();
             let limits = settings.limits.clone();
             let purpose = request.purpose.clone();
-            move || guardrails.reserve(&limits, &purpose, &primary)
+            let hold = request.budget_hold.clone();
+            move || {
+                guardrails.reserve(
+                    &limits,
+                    CallBudget {
+                        purpose: &purpose,
+                        model: &primary,
+                        worst_case_usd,
+                        hold: hold.as_ref(),
+                    },
+                )
+            }
         })
         .await?;
 
@@ -248,6 +306,67 @@ impl AiEngine {
                 Err(error)
             }
         }
+    }
+
+    /// Sets aside the worst case of a question of several calls (a chat question's tool
+    /// rounds), or refuses it before its first call: see [`Guardrails::hold`]. Each call then
+    /// names the hold in [`CompletionRequest::budget_hold`]; release it with
+    /// [`AiEngine::release`] when the question ends, however it ends.
+    pub async fn hold_question(&self, plan: QuestionPlan) -> Result<BudgetHold> {
+        let settings = blocking({
+            let store = self.settings.clone();
+            move || store.load()
+        })
+        .await?;
+        // AI off, no key, every circuit open: said as such, as the first call would.
+        let status = blocking({
+            let engine = self.clone();
+            move || engine.availability()
+        })
+        .await?;
+        if let (false, Some(message)) = (status.available, status.message) {
+            return Err(Error::new(ErrorCode::AiUnavailable, message));
+        }
+        let models = settings.models();
+        let first_prompt = pricing::prompt_tokens_at_most(&plan.messages, &plan.tools);
+        let mut worst_case_usd = 0.0;
+        for round in 0..u64::from(plan.rounds) {
+            let prompt = first_prompt.saturating_add(plan.growth_per_round.saturating_mul(round));
+            // Each call holds at least the limits' reserve, so the question sets that aside too.
+            worst_case_usd +=
+                pricing::worst_case_usd(&settings, &models, prompt, plan.max_output_tokens)?
+                    .max(settings.limits.reserve_per_request_usd);
+        }
+        // However long the question may take: every round trying every model with every
+        // retry, each for the whole request timeout and the longest backoff, and a margin.
+        let resilience = &settings.resilience;
+        let per_call = u64::from(resilience.request_timeout_ms)
+            .saturating_add(u64::from(resilience.backoff_max_ms))
+            .saturating_mul(u64::from(resilience.max_attempts.max(1)))
+            .saturating_mul(models.len().max(1) as u64);
+        let lasts_ms = per_call
+            .saturating_mul(u64::from(plan.rounds.max(1)))
+            .saturating_add(5 * 60 * 1000);
+        let lasts = chrono::Duration::milliseconds(i64::try_from(lasts_ms).unwrap_or(i64::MAX));
+        let guardrails = self.guardrails.clone();
+        blocking(move || {
+            guardrails.hold(
+                &settings.limits,
+                QuestionBudget {
+                    purpose: &plan.purpose,
+                    requests: plan.rounds,
+                    worst_case_usd,
+                    lasts,
+                },
+            )
+        })
+        .await
+    }
+
+    /// Gives back what a question's hold set aside and its calls did not use.
+    pub async fn release(&self, hold: BudgetHold) -> Result<()> {
+        let guardrails = self.guardrails.clone();
+        blocking(move || guardrails.release(&hold)).await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -289,6 +408,7 @@ impl AiEngine {
                 }),
                 usage: Some(UsageOptions { include: true }),
                 temperature: None,
+                max_tokens: Some(request.max_output_tokens()),
                 response_format: request
                     .json
                     .then(|| serde_json::json!({"type": "json_object"})),
@@ -402,6 +522,7 @@ fn status_of(
     has_key: bool,
     open_until: &[String],
     model_count: usize,
+    unpriced: &[String],
 ) -> AiStatus {
     let local = settings.is_local();
     let redacts = settings.redacts();
@@ -422,6 +543,11 @@ fn status_of(
         (
             Some(UnavailableReason::MissingApiKey),
             Some("Add the provider's API key in Settings → AI to use the assistant.".to_owned()),
+        )
+    } else if !unpriced.is_empty() {
+        (
+            Some(UnavailableReason::PriceUnknown),
+            Some(pricing::unpriced_message(unpriced)),
         )
     } else if model_count > 0 && open_until.len() >= model_count {
         let until = open_until.iter().min().cloned().unwrap_or_default();

@@ -254,6 +254,7 @@ impl FeatureService {
                     tools: Vec::new(),
                     stream: false,
                     json: true,
+                    ..CompletionRequest::default()
                 },
                 &mut redactor,
                 &mut |_| {},

@@ -4,6 +4,7 @@
 //!   Ollama or LM Studio on localhost), streamed over server-sent events or not.
 //! - [`guardrails`]: requests per minute, a daily cost cap, monthly credits and the usage ledger,
 //!   checked and reserved atomically in the database.
+//! - [`pricing`]: each model's price and a call's worst case, which the guardrails hold.
 //! - [`breaker`]: a persisted circuit breaker per model.
 //! - [`engine`]: the one path every call takes (status, redaction, guardrails, breaker, retries,
 //!   fallback, settlement, restoration).
@@ -19,6 +20,7 @@ pub mod client;
 pub mod engine;
 pub mod features;
 pub mod guardrails;
+pub mod pricing;
 pub mod prompts;
 pub mod proposals;
 pub mod redaction;
@@ -34,10 +36,11 @@ use omnicrm_core::{Core, Result};
 
 pub use chat::{ChatAnswer, ChatService, Message, MessageRole, Thread};
 pub use engine::{
-    AiEngine, AiStatus, CompletionRequest, ProviderKind, StreamEvent, UnavailableReason,
+    AiEngine, AiStatus, CompletionRequest, ProviderKind, QuestionPlan, StreamEvent,
+    UnavailableReason, DEFAULT_MAX_OUTPUT_TOKENS,
 };
 pub use features::{ContactFeature, FeatureOutput, FeatureResult, FeatureService};
-pub use guardrails::{Guardrails, UsageSummary};
+pub use guardrails::{BudgetHold, Guardrails, UsageSummary};
 pub use proposals::{Proposal, ProposalService, ProposalStatus, ProposedAction};
 pub use retrieval::{
     Citation, ContactKeywordSearch, HybridRecordSearch, RecordHit, RecordSearch,

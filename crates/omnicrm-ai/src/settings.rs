@@ -27,8 +27,9 @@ pub struct AiLimits {
     pub daily_cost_cap_usd: f64,
     /// US dollars per UTC calendar month; 0 turns AI requests off.
     pub monthly_credits_usd: f64,
-    /// What a call is assumed to cost until the provider says: reserved against the cost limits
-    /// before the call, so two calls cannot both squeeze under the cap.
+    /// The least a call holds against the cost limits while it is under way. Each call holds
+    /// its worst case (its prompt and longest reply at the model's price, see
+    /// `omnicrm_ai::pricing`) when that is more, so no cap can be passed.
     pub reserve_per_request_usd: f64,
 }
 
@@ -43,7 +44,9 @@ impl Default for AiLimits {
     }
 }
 
-/// A model's price, for providers that do not report the cost of a call.
+/// A model's price set by the user: for a model the built-in table does not know, or to
+/// correct it. Used to hold a call's worst case before it goes out, and for its cost when the
+/// provider does not report it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ModelPrice {
@@ -196,6 +199,8 @@ impl AiSettings {
         self.redact_cloud && !self.is_local()
     }
 
+    /// The price the user set for `model` (see `omnicrm_ai::pricing::price_of` for the price
+    /// a call is charged at).
     pub fn price_of(&self, model: &str) -> Option<&ModelPrice> {
         self.prices.iter().find(|price| price.model == model)
     }

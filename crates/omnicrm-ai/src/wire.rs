@@ -125,6 +125,9 @@ pub struct ChatRequest {
     pub usage: Option<UsageOptions>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f32>,
+    /// The longest reply the model may write, in tokens: what bounds a call's cost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
     /// `{"type": "json_object"}` when the reply must be JSON.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_format: Option<serde_json::Value>,

@@ -6,6 +6,7 @@ mod harness;
 
 use chrono::{Duration, TimeZone, Utc};
 use harness::{usage, Harness, Reply};
+use omnicrm_ai::guardrails::CallBudget;
 use omnicrm_ai::redaction::Redactor;
 use omnicrm_ai::wire::{ChatMessage, Usage};
 use omnicrm_ai::{AiLimits, CompletionRequest};
@@ -17,6 +18,16 @@ fn limits(requests_per_minute: u32, daily: f64, monthly: f64, reserve: f64) -> A
         daily_cost_cap_usd: daily,
         monthly_credits_usd: monthly,
         reserve_per_request_usd: reserve,
+    }
+}
+
+/// A call to model `m` whose worst case is nothing (the limits' reserve is what it holds).
+fn call() -> CallBudget<'static> {
+    CallBudget {
+        purpose: "test",
+        model: "m",
+        worst_case_usd: 0.0,
+        hold: None,
     }
 }
 
@@ -38,11 +49,11 @@ async fn the_nth_request_of_a_minute_passes_and_the_next_is_refused_until_the_wi
 
     for second in 0..3 {
         guardrails
-            .reserve_at(&limits, "test", "m", start + Duration::seconds(second))
+            .reserve_at(&limits, call(), start + Duration::seconds(second))
             .unwrap();
     }
     let refused = guardrails
-        .reserve_at(&limits, "test", "m", start + Duration::seconds(30))
+        .reserve_at(&limits, call(), start + Duration::seconds(30))
         .unwrap_err();
 
     assert_eq!(refused.code, ErrorCode::RateLimitedMinute);
@@ -51,7 +62,7 @@ async fn the_nth_request_of_a_minute_passes_and_the_next_is_refused_until_the_wi
     assert_eq!(details.resets_at, "2026-11-22T09:31:00.000Z");
     // Exactly 60 s after the first request, its slot is free again.
     guardrails
-        .reserve_at(&limits, "test", "m", start + Duration::seconds(60))
+        .reserve_at(&limits, call(), start + Duration::seconds(60))
         .unwrap();
 }
 
@@ -63,21 +74,19 @@ async fn the_daily_cost_cap_refuses_once_reached_and_resets_at_midnight_utc() {
     let limits = limits(1000, 0.10, 100.0, 0.0);
     let morning = Utc.with_ymd_and_hms(2026, 11, 22, 8, 0, 0).unwrap();
 
-    let first = guardrails
-        .reserve_at(&limits, "test", "m", morning)
-        .unwrap();
+    let first = guardrails.reserve_at(&limits, call(), morning).unwrap();
     guardrails
         .settle(&first, "m", Some(&spend(0.06)), &settings)
         .unwrap();
     let second = guardrails
-        .reserve_at(&limits, "test", "m", morning + Duration::minutes(1))
+        .reserve_at(&limits, call(), morning + Duration::minutes(1))
         .unwrap();
     guardrails
         .settle(&second, "m", Some(&spend(0.04)), &settings)
         .unwrap();
 
     let refused = guardrails
-        .reserve_at(&limits, "test", "m", morning + Duration::minutes(2))
+        .reserve_at(&limits, call(), morning + Duration::minutes(2))
         .unwrap_err();
     assert_eq!(refused.code, ErrorCode::RateLimitedDailyCost);
     let details = refused.details.unwrap().limit.unwrap();
@@ -87,8 +96,7 @@ async fn the_daily_cost_cap_refuses_once_reached_and_resets_at_midnight_utc() {
     guardrails
         .reserve_at(
             &limits,
-            "test",
-            "m",
+            call(),
             Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap(),
         )
         .unwrap();
@@ -102,19 +110,17 @@ async fn a_reserve_that_would_pass_the_daily_cap_is_refused_before_the_call() {
     let limits = limits(1000, 0.10, 100.0, 0.02);
     let now = Utc.with_ymd_and_hms(2026, 11, 22, 8, 0, 0).unwrap();
 
-    let first = guardrails.reserve_at(&limits, "test", "m", now).unwrap();
+    let first = guardrails.reserve_at(&limits, call(), now).unwrap();
     guardrails
         .settle(&first, "m", Some(&spend(0.08)), &settings)
         .unwrap();
     // 0.08 + 0.02 = 0.10: still within the cap.
-    let second = guardrails.reserve_at(&limits, "test", "m", now).unwrap();
+    let second = guardrails.reserve_at(&limits, call(), now).unwrap();
     // While the second call is under way its reserve counts: 0.08 + 0.02 + 0.02 > 0.10.
-    let refused = guardrails
-        .reserve_at(&limits, "test", "m", now)
-        .unwrap_err();
+    let refused = guardrails.reserve_at(&limits, call(), now).unwrap_err();
     assert_eq!(refused.code, ErrorCode::RateLimitedDailyCost);
     guardrails.fail(&second).unwrap();
-    guardrails.reserve_at(&limits, "test", "m", now).unwrap();
+    guardrails.reserve_at(&limits, call(), now).unwrap();
 }
 
 #[tokio::test]
@@ -126,7 +132,7 @@ async fn monthly_credits_run_out_across_days_and_return_next_month() {
 
     for day in [3, 10, 17] {
         let at = Utc.with_ymd_and_hms(2026, 11, day, 12, 0, 0).unwrap();
-        let reservation = guardrails.reserve_at(&limits, "test", "m", at).unwrap();
+        let reservation = guardrails.reserve_at(&limits, call(), at).unwrap();
         guardrails
             .settle(&reservation, "m", Some(&spend(0.5)), &settings)
             .unwrap();
@@ -134,8 +140,7 @@ async fn monthly_credits_run_out_across_days_and_return_next_month() {
     let refused = guardrails
         .reserve_at(
             &limits,
-            "test",
-            "m",
+            call(),
             Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap(),
         )
         .unwrap_err();
@@ -147,8 +152,7 @@ async fn monthly_credits_run_out_across_days_and_return_next_month() {
     guardrails
         .reserve_at(
             &limits,
-            "test",
-            "m",
+            call(),
             Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap(),
         )
         .unwrap();
@@ -161,7 +165,7 @@ async fn two_threads_cannot_both_take_the_last_slot() {
     let now = Utc::now();
     let guardrails = harness.assistant.engine.guardrails().clone();
     for _ in 0..4 {
-        guardrails.reserve_at(&limits, "test", "m", now).unwrap();
+        guardrails.reserve_at(&limits, call(), now).unwrap();
     }
 
     for _round in 0..10 {
@@ -173,7 +177,7 @@ async fn two_threads_cannot_both_take_the_last_slot() {
                 let barrier = barrier.clone();
                 std::thread::spawn(move || {
                     barrier.wait();
-                    guardrails.reserve_at(&limits, "test", "m", now)
+                    guardrails.reserve_at(&limits, call(), now)
                 })
             })
             .collect();
@@ -240,7 +244,7 @@ async fn a_limit_of_zero_says_ai_requests_are_off() {
     let start = Utc.with_ymd_and_hms(2026, 11, 22, 9, 30, 0).unwrap();
     for _ in 0..6 {
         guardrails
-            .reserve_at(&limits(10, 100.0, 100.0, 0.0), "test", "m", start)
+            .reserve_at(&limits(10, 100.0, 100.0, 0.0), call(), start)
             .unwrap();
     }
     for (off, code) in [
@@ -249,7 +253,7 @@ async fn a_limit_of_zero_says_ai_requests_are_off() {
         (limits(10, 100.0, 0.0, 0.0), ErrorCode::RateLimitedMonthly),
     ] {
         let refused = guardrails
-            .reserve_at(&off, "test", "m", start + Duration::seconds(1))
+            .reserve_at(&off, call(), start + Duration::seconds(1))
             .unwrap_err();
         assert_eq!(refused.code, code);
         assert!(
@@ -269,7 +273,7 @@ async fn the_status_says_the_assistant_waits_while_a_limit_refuses_or_is_zero() 
     let guardrails = harness.assistant.engine.guardrails();
     let limits = harness.settings().limits;
     for _ in 0..2 {
-        guardrails.reserve(&limits, "test", "m").unwrap();
+        guardrails.reserve(&limits, call()).unwrap();
     }
     let status = harness.assistant.engine.status().unwrap();
     assert!(!status.available);

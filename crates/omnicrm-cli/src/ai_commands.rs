@@ -10,8 +10,10 @@ use clap::Subcommand;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use std::sync::Arc;
 
+use omnicrm_ai::pricing::{self, PriceSource};
 use omnicrm_ai::{
-    Assistant, HybridRecordSearch, ProposedAction, StreamEvent, UnavailableReason, UsageSummary,
+    AiSettings, Assistant, HybridRecordSearch, ModelPrice, ProposedAction, StreamEvent,
+    UnavailableReason, UsageSummary,
 };
 use omnicrm_core::{Core, Error, ErrorCode, Result};
 use omnicrm_secrets::SecretString;
@@ -50,6 +52,14 @@ pub enum AiCommand {
         /// US dollars per UTC month.
         #[arg(long)]
         monthly_credits: Option<f64>,
+        /// A model's price in US dollars per million prompt (input) and completion (output)
+        /// tokens, as the provider lists it: `--price MODEL=INPUT/OUTPUT`, e.g.
+        /// `--price openai/gpt-4o-mini=0.15/0.60`; repeat the flag for several models.
+        /// `--price MODEL=` removes a price you set. Needed for a cloud model OmniCRM has no
+        /// price for: each request holds its worst case at this price against the cost caps
+        /// before it is sent, so the caps are never passed.
+        #[arg(long = "price", value_name = "MODEL=INPUT/OUTPUT")]
+        prices: Vec<String>,
         /// Redact personal data before it goes to a cloud provider (default on).
         #[arg(long)]
         redact: Option<bool>,
@@ -103,7 +113,10 @@ fn what_to_do(reason: Option<UnavailableReason>) -> Option<&'static str> {
         UnavailableReason::MissingApiKey => {
             Some("Add the provider's API key with `omnicrm ai key set` to use the assistant.")
         }
-        UnavailableReason::CircuitsOpen | UnavailableReason::LimitReached => None,
+        // The assistant's message already names the models and `omnicrm ai config --price`.
+        UnavailableReason::CircuitsOpen
+        | UnavailableReason::LimitReached
+        | UnavailableReason::PriceUnknown => None,
     }
 }
 
@@ -161,6 +174,7 @@ fn run_command(
             requests_per_minute,
             daily_cost_cap,
             monthly_credits,
+            prices,
             redact,
             enabled,
             first_token_timeout,
@@ -193,6 +207,7 @@ fn run_command(
                 || requests_per_minute.is_some()
                 || daily_cost_cap.is_some()
                 || monthly_credits.is_some()
+                || !prices.is_empty()
                 || redact.is_some()
                 || enabled.is_some();
             if let Some(base_url) = base_url {
@@ -216,6 +231,9 @@ fn run_command(
             if let Some(credits) = monthly_credits {
                 settings.limits.monthly_credits_usd = credits;
             }
+            for price in &prices {
+                set_price(&mut settings, price)?;
+            }
             if let Some(redact) = redact {
                 settings.redact_cloud = redact;
             }
@@ -231,7 +249,7 @@ fn run_command(
                 format!(
                     "Base URL: {}\nModel: {}\nFallbacks: {}\nRequests per minute: {}\n\
                      Daily cost cap: ${:.2}\nMonthly credits: ${:.2}\nRedact for cloud: {}\n\
-                     Enabled: {}\nAPI key: {}",
+                     Enabled: {}\nAPI key: {}\n{}",
                     settings.base_url,
                     settings.model,
                     if settings.fallback_models.is_empty() {
@@ -246,7 +264,8 @@ fn run_command(
                     settings.enabled,
                     settings
                         .api_key_backend
-                        .map_or("not set", |backend| backend.as_str())
+                        .map_or("not set", |backend| backend.as_str()),
+                    price_lines(&settings)
                 )
             })
         }
@@ -359,6 +378,69 @@ fn ask(
     }
     text.push_str(&format!("Thread: {}", answer.thread_id));
     output::print_line(&text)
+}
+
+/// Applies one `--price MODEL=INPUT/OUTPUT` (or `MODEL=`, which removes the price set).
+fn set_price(settings: &mut AiSettings, text: &str) -> Result<()> {
+    let invalid = || {
+        Error::invalid_field(
+            "price",
+            format!(
+                "'{text}' is not MODEL=INPUT/OUTPUT in US dollars per million tokens, e.g. \
+                 openai/gpt-4o-mini=0.15/0.60 (or MODEL= to remove a price)"
+            ),
+        )
+    };
+    let (model, amounts) = text.rsplit_once('=').ok_or_else(invalid)?;
+    let model = model.trim();
+    if model.is_empty() {
+        return Err(invalid());
+    }
+    settings.prices.retain(|price| price.model != model);
+    if amounts.trim().is_empty() {
+        return Ok(());
+    }
+    let (prompt, completion) = amounts.split_once('/').ok_or_else(invalid)?;
+    let amount = |value: &str| {
+        value
+            .trim()
+            .trim_start_matches('$')
+            .parse::<f64>()
+            .ok()
+            .filter(|amount| amount.is_finite() && *amount >= 0.0)
+            .ok_or_else(invalid)
+    };
+    settings.prices.push(ModelPrice {
+        model: model.to_owned(),
+        prompt_usd_per_million: amount(prompt)?,
+        completion_usd_per_million: amount(completion)?,
+    });
+    Ok(())
+}
+
+/// Each model's price and where it comes from.
+fn price_lines(settings: &AiSettings) -> String {
+    settings
+        .models()
+        .iter()
+        .map(|model| match pricing::price_of(settings, model) {
+            Some(price) => format!(
+                "Price of {model}: ${} / ${} per million prompt / completion tokens ({})",
+                price.prompt_usd_per_million,
+                price.completion_usd_per_million,
+                match price.source {
+                    PriceSource::User => "set by you",
+                    PriceSource::Local => "local provider, free",
+                    PriceSource::Table => "OmniCRM's price list",
+                }
+            ),
+            None => format!(
+                "Price of {model}: unknown, so it is refused; set it with \
+                 `omnicrm ai config --price {model}=INPUT/OUTPUT`"
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A proposal in words, naming the contact instead of its id.

@@ -244,3 +244,68 @@ async fn proposals_name_the_contact_in_words() {
     assert!(listed.contains("for Ann Example"), "{listed}");
     assert!(!listed.contains(&contact.id.to_string()), "{listed}");
 }
+
+/// Issue 19: a cloud model with no price, whose provider reports no cost, spent without any
+/// cap applying. It is refused before anything is sent, with the command that sets its price;
+/// once `--price` sets it, questions go out and are held against the caps at that price.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_model_without_a_price_is_refused_until_the_price_flag_sets_it() {
+    let provider = FakeProvider::start().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    {
+        // The fake provider is on loopback; treat it as the cloud provider it stands for (set
+        // before the CLI first opens, and so encrypts, the folder).
+        let core = omnicrm_core::Core::open(data_dir.path()).unwrap();
+        let assistant = omnicrm_ai::Assistant::new(core);
+        let store = assistant.engine.settings();
+        let mut settings = store.load().unwrap();
+        settings.location = omnicrm_ai::ProviderLocation::Cloud;
+        store.save(&settings).unwrap();
+    }
+    configured(data_dir.path(), &provider).await;
+    provider.push(Reply::text("Ann is well.", usage(100, 20, None)));
+
+    let mut ask = omnicrm(data_dir.path());
+    ask.args(["ai", "ask", "How is Ann?", "--json"]);
+    let output = run(ask).await;
+    assert!(!output.status.success());
+    let error: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(error["code"], "ai_unavailable");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("`omnicrm ai config --price cli-model=INPUT/OUTPUT`"),
+        "{message}"
+    );
+    assert!(provider.received().is_empty());
+
+    let mut wrong = omnicrm(data_dir.path());
+    wrong.args(["ai", "config", "--price", "cli-model=cheap"]);
+    assert!(!run(wrong).await.status.success());
+
+    let mut config = omnicrm(data_dir.path());
+    config.args(["ai", "config", "--price", "cli-model=1/2"]);
+    let text = success(&run(config).await);
+    assert!(
+        text.contains(
+            "Price of cli-model: $1 / $2 per million prompt / completion tokens (set by you)"
+        ),
+        "{text}"
+    );
+
+    let mut ask = omnicrm(data_dir.path());
+    ask.args(["ai", "ask", "How is Ann?"]);
+    let answer = success(&run(ask).await);
+    assert!(answer.contains("Ann is well."), "{answer}");
+    assert_eq!(provider.received().len(), 1);
+    let mut usage_command = omnicrm(data_dir.path());
+    usage_command.args(["ai", "usage", "--json"]);
+    let summary: Value = serde_json::from_str(&success(&run(usage_command).await)).unwrap();
+    // 100 × $1/M + 20 × $2/M, charged at the price set.
+    let today = summary["today"]["used"].as_f64().unwrap();
+    assert!((today - 0.000_14).abs() < 1e-9, "{summary}");
+
+    let mut remove = omnicrm(data_dir.path());
+    remove.args(["ai", "config", "--price", "cli-model=", "--json"]);
+    let settings: Value = serde_json::from_str(&success(&run(remove).await)).unwrap();
+    assert_eq!(settings["prices"], json!([]));
+}

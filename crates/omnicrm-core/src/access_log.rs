@@ -16,8 +16,6 @@ use crate::time::{new_id, now_utc};
 /// record-keeping period health regulators commonly ask for).
 pub const DEFAULT_RETENTION_DAYS: u32 = 2190;
 const RETENTION_SETTING: &str = "access_log.retention_days";
-/// Set (in the same transaction) while all data is deleted: the one time the log is emptied.
-pub(crate) const ERASING_SETTING: &str = "access_log.erasing";
 /// Viewings of one client on one device closer together than this are one entry.
 pub const VIEW_EVERY_MINUTES: u32 = 10;
 /// The most entries one listing returns.

@@ -128,6 +128,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0022_keep_in_touch.sql"),
     },
     Migration {
+        version: 23,
+        name: "0023_ai_budget_holds.sql",
+        sql: include_str!("../../../migrations/sqlite/0023_ai_budget_holds.sql"),
+    },
+    Migration {
         version: 24,
         name: "0024_access_log.sql",
         sql: include_str!("../../../migrations/sqlite/0024_access_log.sql"),

@@ -277,6 +277,10 @@ async fn private_notes_indexed_before_the_upgrade_leave_the_assistants_index() {
                  DROP TABLE keep_in_touch;
                  DROP TABLE keep_in_touch_defaults;
                  DROP TABLE access_log;
+                 DROP TABLE ai_budget_holds;
+                 DROP INDEX ai_usage_by_hold;
+                 ALTER TABLE ai_usage DROP COLUMN hold_id;
+                 ALTER TABLE ai_usage DROP COLUMN charged_at;
                  ALTER TABLE sync_connection DROP COLUMN member_name;
                  ALTER TABLE sync_conflicts DROP COLUMN other_by;
                  ALTER TABLE sync_conflicts DROP COLUMN other_at;

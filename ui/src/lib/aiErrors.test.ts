@@ -28,6 +28,17 @@ describe("errorMessage", () => {
     expect(errorMessage(limited("rate_limited_monthly", 10, 10.5))).toContain("This month's AI credits of $10.00 are used up ($10.50 used)");
   });
 
+  // Issue 19: a request is refused when its worst case does not fit in what is left, so the cap
+  // is not reached yet; "is reached ($0.08 used)" read as a wrong sum.
+  it("says how much is left when a request could cost more than the rest of a cap", () => {
+    expect(errorMessage(limited("rate_limited_daily_cost", 0.1, 0.08))).toContain(
+      "Today's AI cost cap of $0.10 has $0.02 left ($0.08 used), less than this could cost, so nothing was sent.",
+    );
+    expect(errorMessage(limited("rate_limited_monthly", 10, 9.5))).toContain(
+      "This month's AI credits of $10.00 have $0.50 left ($9.50 used), less than this could cost",
+    );
+  });
+
   it("says AI is off with the backend's reason, and leaves other errors alone", () => {
     expect(errorMessage({ code: "ai_unavailable", message: "Add an API key in Settings → AI.", details: null })).toBe(
       "AI is off: Add an API key in Settings → AI.",

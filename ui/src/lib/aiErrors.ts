@@ -21,6 +21,16 @@ export function formatUsd(amount: number | null): string {
   return `$${amount.toFixed(digits)}`;
 }
 
+/**
+ * What is left of a cost limit that refused a request before it was reached: each request (and
+ * each question, for all its rounds) holds its worst case first, so one that could pass the
+ * limit is refused while some of it is left. `null` when the limit is reached.
+ */
+function leftOf(limit: { limit: number | null; used: number | null } | null): number | null {
+  if (limit?.limit == null || limit.used == null || limit.used >= limit.limit) return null;
+  return limit.limit - limit.used;
+}
+
 /** The message to show for an error: the AI codes in plain words, anything else as sent. */
 export function errorMessage(error: AppError): string {
   const limit = error.details?.limit ?? null;
@@ -37,11 +47,19 @@ export function errorMessage(error: AppError): string {
     case "rate_limited_daily_cost": {
       const cap = limit?.limit != null ? ` of ${formatUsd(limit.limit)}` : "";
       const used = limit?.used != null ? ` (${formatUsd(limit.used)} used)` : "";
+      const left = leftOf(limit);
+      if (left !== null) {
+        return `Today's AI cost cap${cap} has ${formatUsd(left)} left${used}, less than this could cost, so nothing was sent.${resets ? ` It resets at ${resets}.` : ""} You can raise it in Settings → AI assistant.`;
+      }
       return `Today's AI cost cap${cap} is reached${used}.${resets ? ` It resets at ${resets}.` : ""} You can raise it in Settings → AI assistant.`;
     }
     case "rate_limited_monthly": {
       const credits = limit?.limit != null ? ` of ${formatUsd(limit.limit)}` : "";
       const used = limit?.used != null ? ` (${formatUsd(limit.used)} used)` : "";
+      const left = leftOf(limit);
+      if (left !== null) {
+        return `This month's AI credits${credits} have ${formatUsd(left)} left${used}, less than this could cost, so nothing was sent.${resets ? ` They renew at ${resets}.` : ""} You can raise them in Settings → AI assistant.`;
+      }
       return `This month's AI credits${credits} are used up${used}.${resets ? ` They renew at ${resets}.` : ""} You can raise them in Settings → AI assistant.`;
     }
     case "ai_unavailable":

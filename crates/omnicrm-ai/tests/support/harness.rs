@@ -6,7 +6,7 @@
 use std::sync::Once;
 
 use omnicrm_ai::settings::ResilienceSettings;
-use omnicrm_ai::{AiLimits, AiSettings, Assistant, ProviderLocation};
+use omnicrm_ai::{AiLimits, AiSettings, Assistant, ModelPrice, ProviderLocation};
 use omnicrm_core::Core;
 use omnicrm_secrets::SecretString;
 
@@ -47,6 +47,16 @@ pub fn settings_for(provider: &FakeProvider) -> AiSettings {
             breaker_failure_threshold: 3,
             breaker_cooldown_ms: 60_000,
         },
+        // The test models' prices, so the cost caps can be kept (a cloud model without one is
+        // refused). Small enough that the caps above are never near.
+        prices: ["primary-model", "backup-model", "word-test-model"]
+            .into_iter()
+            .map(|model| ModelPrice {
+                model: model.to_owned(),
+                prompt_usd_per_million: 1.0,
+                completion_usd_per_million: 2.0,
+            })
+            .collect(),
         ..AiSettings::default()
     }
 }

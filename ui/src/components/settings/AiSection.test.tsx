@@ -58,6 +58,46 @@ describe("AiSection", () => {
     expect(screen.getByTestId("ai-privacy-note").textContent).toContain("no redaction is needed");
   }, 20000);
 
+  // Issue 19: a cloud model OmniCRM has no price for is refused so the caps can be kept; its
+  // price is set here, per million tokens, and clearing both fields removes it.
+  it("saves the model's price per million tokens, and removes it when both fields are emptied", async () => {
+    let saved = settingsState({
+      model: "someone/new-model",
+      prices: [{ model: "other/model", prompt_usd_per_million: 1, completion_usd_per_million: 2 }],
+    });
+    mockCommands({
+      ai_settings_get: () => saved,
+      ai_status: () => aiOn,
+      ai_usage: () => usage,
+      ai_settings_save: (args) => {
+        saved = { settings: args.settings as typeof saved.settings, api_key_stored: false };
+        return saved;
+      },
+    });
+    const user = userEvent.setup();
+    renderSection();
+
+    const input = await screen.findByTestId("ai-price-input");
+    expect((input as HTMLInputElement).value).toBe("");
+    await user.type(input, "0.5");
+    await user.type(screen.getByTestId("ai-price-output"), "1.5");
+    await user.click(screen.getByTestId("ai-save"));
+    await waitFor(() => expect(callsTo("ai_settings_save")).toHaveLength(1));
+    const sent = callsTo("ai_settings_save")[0].settings as typeof saved.settings;
+    expect(sent.prices).toEqual([
+      { model: "other/model", prompt_usd_per_million: 1, completion_usd_per_million: 2 },
+      { model: "someone/new-model", prompt_usd_per_million: 0.5, completion_usd_per_million: 1.5 },
+    ]);
+
+    await waitFor(() => expect((screen.getByTestId("ai-price-input") as HTMLInputElement).value).toBe("0.5"));
+    await user.clear(screen.getByTestId("ai-price-input"));
+    await user.clear(screen.getByTestId("ai-price-output"));
+    await user.click(screen.getByTestId("ai-save"));
+    await waitFor(() => expect(callsTo("ai_settings_save")).toHaveLength(2));
+    const cleared = callsTo("ai_settings_save")[1].settings as typeof saved.settings;
+    expect(cleared.prices).toEqual([{ model: "other/model", prompt_usd_per_million: 1, completion_usd_per_million: 2 }]);
+  }, 20000);
+
   it("keeps the API key write-only: stores it, clears the field, then only offers Remove", async () => {
     let state = settingsState();
     let status = aiOffNoKey;

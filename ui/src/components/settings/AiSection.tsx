@@ -5,6 +5,7 @@ import {
   type AiSettingsState,
   type AiStatus,
   type LimitUsage,
+  type ModelPrice,
   type ProviderLocation,
   type UsageSummary,
 } from "../../api";
@@ -41,14 +42,27 @@ type Draft = {
   requestsPerMinute: string;
   dailyCap: string;
   monthlyCredits: string;
+  /** The model's price you set, US$ per million tokens; both empty: OmniCRM's price list. */
+  inputPrice: string;
+  outputPrice: string;
 };
 
 /** The backend's defaults, for fields a stored row leaves out (every field has a serde default). */
 const DEFAULT_LIMITS = { requests_per_minute: 20, daily_cost_cap_usd: 1, monthly_credits_usd: 10, reserve_per_request_usd: 0.01 };
 
+/** The price fields for `model`: the price set for it, or empty (OmniCRM's price list). */
+function priceFieldsOf(model: string, settings: AiSettings): Pick<Draft, "inputPrice" | "outputPrice"> {
+  const price = (settings.prices ?? []).find((entry) => entry.model === model.trim());
+  return {
+    inputPrice: price?.prompt_usd_per_million != null ? String(price.prompt_usd_per_million) : "",
+    outputPrice: price?.completion_usd_per_million != null ? String(price.completion_usd_per_million) : "",
+  };
+}
+
 function draftOf(settings: AiSettings): Draft {
   const limits = settings.limits;
   return {
+    ...priceFieldsOf(settings.model ?? "", settings),
     enabled: settings.enabled ?? true,
     baseUrl: settings.base_url ?? OPENROUTER_URL,
     location: settings.location ?? "auto",
@@ -67,10 +81,23 @@ function amount(text: string): number {
   return text.trim() === "" || !Number.isFinite(value) ? -1 : value;
 }
 
+/** The prices with the model's own set from the draft (or removed when both fields are empty). */
+function pricesOf(draft: Draft, base: AiSettings): ModelPrice[] {
+  const model = draft.model.trim();
+  const others = (base.prices ?? []).filter((price) => price.model !== model);
+  if (draft.inputPrice.trim() === "" && draft.outputPrice.trim() === "") return others;
+  return [
+    ...others,
+    { model, prompt_usd_per_million: amount(draft.inputPrice), completion_usd_per_million: amount(draft.outputPrice) },
+  ];
+}
+
 function settingsOf(draft: Draft, base: AiSettings): AiSettings {
   const requests = Number(draft.requestsPerMinute.trim());
+  const prices = pricesOf(draft, base);
   return {
     ...base,
+    prices,
     enabled: draft.enabled,
     base_url: draft.baseUrl.trim(),
     location: draft.location,
@@ -221,6 +248,8 @@ export function AiSection() {
 
   const update = (change: Partial<Draft>) => setDraft((current) => (current ? { ...current, ...change } : current));
   const local = draftIsLocal(draft);
+  // Where the model's own price lands in what is saved, for the backend's field errors.
+  const priceIndex = pricesOf(draft, state.settings).findIndex((price) => price.model === draft.model.trim());
 
   const save = async () => {
     setSaving(true);
@@ -318,11 +347,37 @@ export function AiSection() {
         id={`${id}-model`}
         label="Model"
         value={draft.model}
-        onValueChange={(model) => update({ model })}
+        // Another model has its own price: the fields follow the model, not the other way round.
+        onValueChange={(model) => update({ model, ...priceFieldsOf(model, state.settings) })}
         errors={shownFieldError(fieldErrors, "model", `${id}-model`)}
         hint="For example openai/gpt-4o-mini on OpenRouter, or llama3.1 on Ollama."
         testId="ai-model"
       />
+      <div className="ai-settings__limits">
+        <TextField
+          id={`${id}-input-price`}
+          label="Model price: input (US$ per million tokens)"
+          inputMode="decimal"
+          value={draft.inputPrice}
+          onValueChange={(inputPrice) => update({ inputPrice })}
+          errors={shownFieldError(fieldErrors, `prices[${priceIndex}]`, `${id}-input-price`)}
+          testId="ai-price-input"
+        />
+        <TextField
+          id={`${id}-output-price`}
+          label="Model price: output (US$ per million tokens)"
+          inputMode="decimal"
+          value={draft.outputPrice}
+          onValueChange={(outputPrice) => update({ outputPrice })}
+          errors={[]}
+          testId="ai-price-output"
+        />
+      </div>
+      <p className="muted" data-testid="ai-price-note">
+        {local
+          ? "A provider on your computer costs nothing: no price is needed."
+          : "As the provider lists it. Leave both empty to use OmniCRM's price list; a model it does not know needs a price, so the cost caps can be kept."}
+      </p>
       <TextField
         id={`${id}-fallbacks`}
         label="Fallback models"
