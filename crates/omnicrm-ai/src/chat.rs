@@ -1,5 +1,6 @@
 //! Chat with retrieval: persisted threads, a tool loop, streamed answers with citations.
 
+use omnicrm_core::access_log::{AccessAction, Disclosure};
 use omnicrm_core::time::{new_id, now_utc};
 use omnicrm_core::{Core, Error, Result};
 use rusqlite::OptionalExtension;
@@ -13,7 +14,7 @@ use crate::prompts;
 use crate::proposals::{Proposal, ProposalService};
 use crate::redaction::Redactor;
 use crate::retrieval::{cited, Citation, RecordSearch};
-use crate::tools::{self, ToolRunner};
+use crate::tools::{self, DisclosedData, ToolRunner};
 use crate::wire::{ChatMessage, Role};
 
 /// Model round trips per question: tool calls, then the answer.
@@ -163,6 +164,8 @@ impl ChatService {
             thread_id: &thread.id,
             today,
         };
+        // Client data a tool answered with, sent with the next request.
+        let mut unsent: Vec<DisclosedData> = Vec::new();
         for round in 0..MAX_ROUNDS {
             let last_round = round + 1 == MAX_ROUNDS;
             let completion = self
@@ -185,6 +188,7 @@ impl ChatService {
                     on_event,
                 )
                 .await?;
+            self.record_disclosures(std::mem::take(&mut unsent), &completion.model)?;
             if completion.tool_calls.is_empty() {
                 let citations = cited(&completion.content, &surfaced);
                 let message = self.append(
@@ -213,6 +217,7 @@ impl ChatService {
                     .await;
                 surfaced.extend(outcome.citations);
                 proposals.extend(outcome.proposal);
+                unsent.extend(outcome.disclosed);
                 messages.push(ChatMessage::tool_result(&call.id, outcome.content));
             }
         }
@@ -220,6 +225,44 @@ impl ChatService {
             omnicrm_core::ErrorCode::Network,
             "the AI kept calling tools without answering",
         ))
+    }
+
+    /// Records in the access log whose data the request just sent held: one entry per client,
+    /// naming the provider, the model that answered, what was sent and whether names and
+    /// details were redacted first.
+    fn record_disclosures(&self, disclosed: Vec<DisclosedData>, model: &str) -> Result<()> {
+        if disclosed.is_empty() {
+            return Ok(());
+        }
+        let settings = self.engine.settings().load()?;
+        let provider = reqwest::Url::parse(&settings.base_url)
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .unwrap_or_else(|| settings.base_url.clone());
+        let redaction = if settings.redacts() {
+            "names, emails and phone numbers redacted"
+        } else {
+            "not redacted"
+        };
+        let mut entries: Vec<Disclosure> = Vec::new();
+        for data in disclosed {
+            if let Some(entry) = entries
+                .iter_mut()
+                .find(|entry| entry.contact_id.as_deref() == Some(data.contact_id.as_str()))
+            {
+                if !entry.detail.contains(data.fields) {
+                    entry.detail.push_str(&format!("; {}", data.fields));
+                }
+                continue;
+            }
+            entries.push(Disclosure::of_contact(
+                &data.contact_id,
+                AccessAction::SentToAi,
+                format!("to {provider} ({model}), {redaction}: {}", data.fields),
+            ));
+        }
+        self.core.access_log.record_many(entries)?;
+        Ok(())
     }
 
     pub fn threads(&self) -> Result<Vec<Thread>> {

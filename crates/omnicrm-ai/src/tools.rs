@@ -76,6 +76,17 @@ pub struct ToolOutcome {
     pub content: String,
     pub citations: Vec<Citation>,
     pub proposal: Option<Proposal>,
+    /// Whose data `content` holds, and which of it: recorded in the access log once it has
+    /// been sent to the provider.
+    pub disclosed: Vec<DisclosedData>,
+}
+
+/// One client's data in a tool's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisclosedData {
+    pub contact_id: String,
+    /// What of it, in plain words ("a search excerpt", "name, stage, tags and recent notes").
+    pub fields: &'static str,
 }
 
 /// Runs tool calls for one chat thread.
@@ -157,10 +168,19 @@ impl ToolRunner<'_> {
                 json!({"type": hit.record_type, "id": hit.id, "contact_id": hit.contact_id, "about": hit.text})
             })
             .collect();
+        let disclosed = hits
+            .iter()
+            .filter_map(|hit| hit.contact_id.clone())
+            .map(|contact_id| DisclosedData {
+                contact_id,
+                fields: "a search excerpt",
+            })
+            .collect();
         Ok(ToolOutcome {
             content: json!({"results": results}).to_string(),
             citations,
             proposal: None,
+            disclosed,
         })
     }
 
@@ -215,6 +235,11 @@ impl ToolRunner<'_> {
             .to_string(),
             citations,
             proposal: None,
+            disclosed: vec![DisclosedData {
+                contact_id: contact.id.clone(),
+                fields: "name, organisation, stage, status, tags and recent interactions, notes \
+                         and tasks (not private notes)",
+            }],
         })
     }
 
@@ -255,10 +280,24 @@ impl ToolRunner<'_> {
                        "contact_ids": task.contact_ids})
             })
             .collect();
+        let mut disclosed: Vec<DisclosedData> = Vec::new();
+        for contact_id in tasks
+            .iter()
+            .take(MAX_RESULTS as usize)
+            .flat_map(|task| task.contact_ids.iter())
+        {
+            if !disclosed.iter().any(|data| &data.contact_id == contact_id) {
+                disclosed.push(DisclosedData {
+                    contact_id: contact_id.clone(),
+                    fields: "the titles of their tasks",
+                });
+            }
+        }
         Ok(ToolOutcome {
             content: json!({"tasks": listed}).to_string(),
             citations,
             proposal: None,
+            disclosed,
         })
     }
 
@@ -272,6 +311,7 @@ impl ToolRunner<'_> {
             .to_string(),
             citations: Vec::new(),
             proposal: Some(proposal),
+            disclosed: Vec::new(),
         })
     }
 }

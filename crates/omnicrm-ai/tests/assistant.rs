@@ -630,3 +630,58 @@ async fn a_feature_reply_that_is_not_the_expected_json_is_a_clear_error() {
         error.message
     );
 }
+
+#[tokio::test]
+async fn a_client_whose_record_the_assistant_sent_to_the_provider_has_it_in_their_access_log() {
+    let harness = Harness::start().await;
+    let contact = ann(&harness);
+    note(&harness, &contact, "Prefers morning sessions.", false);
+    harness.provider.push(Reply::streamed_tool_call(
+        "call_1",
+        "contact_timeline",
+        json!({"contact_id": contact.id}),
+        usage(50, 10, Some(0.001)),
+    ));
+    harness.provider.push(Reply::streamed_text(
+        &["Mornings."],
+        usage(80, 12, Some(0.002)),
+    ));
+    let before = harness.core.access_log.list(Some(&contact.id), 10).unwrap();
+    assert!(before.is_empty());
+    harness
+        .assistant
+        .ask(None, "When does Ann like to come?", TODAY, &mut |_| {})
+        .await
+        .unwrap();
+
+    let logged = harness.core.access_log.list(Some(&contact.id), 10).unwrap();
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert_eq!(
+        logged[0].action,
+        omnicrm_core::access_log::AccessAction::SentToAi
+    );
+    // Which provider, the model that answered (as the provider names it), and redaction.
+    assert!(
+        logged[0]
+            .detail
+            .starts_with("to 127.0.0.1 (served-model), names, emails and phone numbers redacted"),
+        "{}",
+        logged[0].detail
+    );
+    assert!(
+        logged[0].detail.contains("recent interactions, notes"),
+        "{}",
+        logged[0].detail
+    );
+    // A question that sends no client data records nothing.
+    harness.provider.push(Reply::streamed_text(
+        &["Hello."],
+        usage(10, 2, Some(0.0001)),
+    ));
+    harness
+        .assistant
+        .ask(None, "Say hello", TODAY, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(harness.core.access_log.list(None, 10).unwrap().len(), 1);
+}
