@@ -11,6 +11,7 @@
 //!   vectors) and interactions imported by an integration have no mapping at all.
 
 pub mod conflicts;
+mod disclosures;
 mod incoming;
 pub mod local_documents;
 pub mod mapping;

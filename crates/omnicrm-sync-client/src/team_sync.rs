@@ -675,6 +675,8 @@ impl TeamSync {
         let batch_id = new_remote_batch_id();
         let now = now_utc();
         let (mut received, mut sent) = (0, 0);
+        // Documents whose local changes the server now holds (for the access log).
+        let mut shared = Vec::new();
         let mut incoming = Vec::new();
         let mut marks = Vec::new();
         let mut retry = HashSet::new();
@@ -689,6 +691,7 @@ impl TeamSync {
             let was_unsent = stored.is_some_and(|stored| stored.heads != stored.sent_heads);
             if server_has && was_unsent {
                 sent += 1;
+                shared.push(document_id);
             }
             if !server_has {
                 retry.insert(document_id);
@@ -808,6 +811,7 @@ impl TeamSync {
             unsubscribed: downloaded,
         });
         drop(session);
+        crate::disclosures::record_shared(&self.core, &shared, &connection.server)?;
         if let Some(message) = refusals.first() {
             return Err(self.refusal_error(message));
         }

@@ -1154,3 +1154,64 @@ async fn a_change_too_large_for_one_message_is_refused_at_every_sync_while_it_wa
     }
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_shared_with_the_team_has_it_in_their_access_log_but_not_a_private_note() {
+    let url = fresh_database().await;
+    let team = workspace(&url, "Logged Practice").await;
+    let server = TestServer::start(config(&url)).await;
+    let a = device();
+    let ada = a
+        .core
+        .contacts
+        .create(person("Ada Shared", "ada.shared@example.com"))
+        .unwrap();
+    for body in ["Prefers morning sessions.", "Moved to fortnightly."] {
+        a.core
+            .notes
+            .create(&ada.id, NoteInput::plain(body))
+            .unwrap();
+    }
+    a.core
+        .notes
+        .create(
+            &ada.id,
+            NoteInput {
+                is_private: true,
+                ..NoteInput::plain("Private: stays here.")
+            },
+        )
+        .unwrap();
+    a.sync
+        .connect(&server.http_url(""), &team.token)
+        .await
+        .unwrap();
+    a.sync.sync_now().await.unwrap();
+
+    let logged = a.core.access_log.list(Some(&ada.id), 10).unwrap();
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert_eq!(
+        logged[0].action,
+        omnicrm_core::access_log::AccessAction::SharedWithTeam
+    );
+    assert_eq!(
+        logged[0].detail,
+        "their record, 2 notes sent to the team workspace at 127.0.0.1"
+    );
+    // An edit is shared again, and says what.
+    a.core
+        .notes
+        .create(&ada.id, NoteInput::plain("Third session went well."))
+        .unwrap();
+    a.sync.sync_now().await.unwrap();
+    let logged = a.core.access_log.list(Some(&ada.id), 10).unwrap();
+    assert_eq!(logged.len(), 2, "{logged:?}");
+    assert!(
+        logged[0].detail.starts_with("a note sent"),
+        "{}",
+        logged[0].detail
+    );
+    // A sync that sends nothing records nothing.
+    a.sync.sync_now().await.unwrap();
+    assert_eq!(a.core.access_log.list(Some(&ada.id), 10).unwrap().len(), 2);
+}
