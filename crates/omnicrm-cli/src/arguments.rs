@@ -91,6 +91,12 @@ pub enum Command {
     /// The local embedding model for semantic search.
     #[command(subcommand)]
     Models(ModelsCommand),
+    /// Print a completion script for your shell, e.g. `omnicrm completions bash >
+    /// ~/.local/share/bash-completion/completions/omnicrm`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
     /// Who has seen each client's data: records opened, exported, sent to an AI provider or
     /// shared with the team; when, and from which computer.
     AccessLog(AccessLogArgs),

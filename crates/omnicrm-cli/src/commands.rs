@@ -37,6 +37,7 @@ pub fn run(cli: Cli) -> Result<Finished> {
     let done = match cli.command {
         Command::Doctor => return doctor(&data_dir, &printer),
         Command::Models(models) => search_commands::run_models(models, &printer),
+        Command::Completions { shell } => completions(shell),
         Command::Encryption(command) => {
             crate::encryption_commands::run(&data_dir, command, &printer)
         }
@@ -85,6 +86,7 @@ pub fn run(cli: Cli) -> Result<Finished> {
                 }
                 Command::Doctor => return doctor(&data_dir, &printer),
                 Command::Models(models) => search_commands::run_models(models, &printer),
+                Command::Completions { shell } => completions(shell),
                 Command::Encryption(command) => {
                     crate::encryption_commands::run(&data_dir, command, &printer)
                 }
@@ -92,6 +94,15 @@ pub fn run(cli: Cli) -> Result<Finished> {
         }
     };
     done.map(|()| Finished::Done)
+}
+
+/// Writes the completion script of `shell` to stdout (a closed pipe is a quiet end, as for
+/// every command).
+fn completions(shell: clap_complete::Shell) -> Result<()> {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "omnicrm", &mut script);
+    output::print_text(&String::from_utf8_lossy(&script))
 }
 
 fn access_log(
