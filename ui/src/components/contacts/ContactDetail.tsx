@@ -13,6 +13,7 @@ import { Overlay } from "../Overlay";
 import { StagePill, StatusBadge, TagList } from "../StagePill";
 import { useToasts } from "../Toasts";
 import { GoalsPanel } from "../productivity/GoalsPanel";
+import { AccessLogPanel } from "./AccessLogPanel";
 import { AiInsightsPanel } from "./AiInsightsPanel";
 import { ConsentsPanel } from "./ConsentsPanel";
 import { ContactTimeline } from "./ContactTimeline";
@@ -350,6 +351,10 @@ function ContactDetailBody({ contact, notes, activityToken, onActivity, onDraftC
 
       <DetailSection title="Identities">
         <IdentitiesList contactId={contact.id} refreshToken={activityToken} />
+      </DetailSection>
+
+      <DetailSection title="Who has seen this client's data">
+        <AccessLogPanel contactId={contact.id} refreshToken={activityToken} />
       </DetailSection>
 
       <p className="detail__timestamps">
