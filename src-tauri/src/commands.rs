@@ -16,6 +16,7 @@ use tauri_specta::Event;
 use crate::events::{ContactsChangeReason, ContactsChanged, DemoProgress};
 use crate::CoreState;
 
+pub mod access_log;
 pub mod ai;
 pub mod backups;
 pub mod bulk;

@@ -114,7 +114,10 @@ import type {
   ReminderChange,
   ReminderInput,
   Today,
+  AccessEntry,
 } from "./bindings";
+
+export type { AccessAction, AccessEntry } from "./bindings";
 
 export type {
   Cadence,
@@ -612,6 +615,14 @@ export const api = {
   reminderDone: (id: string): Promise<ReminderChange> => call(commands.remindersDone(id)),
   snoozeReminder: (id: string, until: string): Promise<ReminderChange> => call(commands.remindersSnooze(id, until)),
   deleteReminder: (id: string): Promise<ChangeReceipt> => call(commands.remindersDelete(id)),
+
+  /** Who has seen client data: the newest entries first, of one client or (null) of all. */
+  accessLogList: (contactId: string | null, limit: number): Promise<AccessEntry[]> =>
+    call(commands.accessLogList(contactId, limit)),
+  /** How many days access log entries are kept. */
+  accessLogRetention: (): Promise<number> => call(commands.accessLogRetention()),
+  /** Keeps entries `days` days (30 days to 100 years); older ones are removed now. */
+  accessLogSetRetention: (days: number): Promise<number> => call(commands.accessLogSetRetention(days)),
 };
 
 /** The phrase the user types to delete all data (the core's `DELETE_ALL_CONFIRMATION`). */

@@ -50,6 +50,12 @@ export const commands = {
 	identitiesListIgnored: () => typedError<IgnoredIdentifier[], AppError>(__TAURI_INVOKE("identities_list_ignored")),
 	identitiesIgnore: (pattern: string, reason: string | null) => typedError<IgnoredIdentifier, AppError>(__TAURI_INVOKE("identities_ignore", { pattern, reason })),
 	identitiesUnignore: (id: string) => typedError<ChangeReceipt, AppError>(__TAURI_INVOKE("identities_unignore", { id })),
+	/**  The newest entries first, of one client or (without `contact_id`) of all clients. */
+	accessLogList: (contactId: string | null, limit: number) => typedError<AccessEntry[], AppError>(__TAURI_INVOKE("access_log_list", { contactId, limit })),
+	/**  How many days entries are kept. */
+	accessLogRetention: () => typedError<number, AppError>(__TAURI_INVOKE("access_log_retention")),
+	/**  Keeps entries `days` days (30 days to 100 years) and removes older ones; returns the days. */
+	accessLogSetRetention: (days: number) => typedError<number, AppError>(__TAURI_INVOKE("access_log_set_retention", { days })),
 	consentsRecord: (contactId: string, input: ConsentInput) => typedError<Consent, AppError>(__TAURI_INVOKE("consents_record", { contactId, input })),
 	consentsDelete: (id: string) => typedError<ChangeReceipt, AppError>(__TAURI_INVOKE("consents_delete", { id })),
 	consentsListForContact: (contactId: string) => typedError<ContactConsents, AppError>(__TAURI_INVOKE("consents_list_for_contact", { contactId })),
@@ -261,6 +267,34 @@ export const events = {
 };
 
 /* Types */
+/**  What was done with a client's data. */
+export type AccessAction = 
+/**  The client's record was opened (the contact page, `omnicrm contacts show`). */
+"viewed" | 
+/**  Written to a file (an export). */
+"exported" | 
+/**  Printed. */
+"printed" | 
+/**  Sent to an AI provider. */
+"sent_to_ai" | 
+/**  Shared to the team workspace. */
+"shared_with_team";
+
+/**  One disclosure. */
+export type AccessEntry = {
+	id: string,
+	occurred_at: string,
+	/**  The client; `None` for many clients at once (a whole export). */
+	contact_id: string | null,
+	/**  The client's name as it is now (`None` when there is no client or it was erased). */
+	contact_name: string | null,
+	action: AccessAction,
+	/**  What, in plain words: the export's format, the provider, model and fields sent. */
+	detail: string,
+	/**  The computer it happened on. */
+	device: string,
+};
+
 /**  Whether the account can be used. */
 export type AccountStatus = "connected" | 
 /**

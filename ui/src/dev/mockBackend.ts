@@ -7,6 +7,8 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type {
+  AccessAction,
+  AccessEntry,
   AppError,
   Contact,
   ContactInput,
@@ -536,6 +538,30 @@ export function installMockBackend(initialCount: number): void {
 
   const consentKinds: ConsentKind[] = ["data_processing", "marketing", "hipaa", "photography"];
 
+  // Access log: what was done with whose data, newest last; a viewing at most every 10 minutes.
+  const accessLog: AccessEntry[] = [];
+  let accessRetentionDays = 2190;
+  const accessDevice = "This browser";
+  const recordAccess = (contactId: string | null, action: AccessAction, detail: string) => {
+    accessLog.push({ id: newId("acc"), occurred_at: stamp(), contact_id: contactId, contact_name: null, action, detail, device: accessDevice });
+  };
+  const recordView = (contactId: string) => {
+    const since = new Date(Date.now() - 10 * 60_000).toISOString();
+    const recent = accessLog.some((entry) => entry.contact_id === contactId && entry.action === "viewed" && entry.occurred_at >= since);
+    if (!recent) recordAccess(contactId, "viewed", "opened in the app");
+  };
+  {
+    const seededId = [...contacts.keys()][0];
+    if (seededId) {
+      const day = (offset: number) => new Date(Date.now() - offset * 86_400_000).toISOString();
+      accessLog.push(
+        { id: newId("acc"), occurred_at: day(40), contact_id: seededId, contact_name: null, action: "exported", detail: "their data as JSON (a data subject request)", device: accessDevice },
+        { id: newId("acc"), occurred_at: day(12), contact_id: seededId, contact_name: null, action: "sent_to_ai", detail: "to OpenAI (gpt-4o-mini), redacted: name, tags, recent notes", device: accessDevice },
+        { id: newId("acc"), occurred_at: day(3), contact_id: seededId, contact_name: null, action: "shared_with_team", detail: "their record and notes, to https://team.example.com", device: "Front desk laptop" },
+      );
+    }
+  }
+
   // Team sync: a pretend workspace on any http(s) address; the token "bad" is refused.
   let teamSync = { server: null as string | null, workspace_id: null as string | null, workspace_name: null as string | null, connected: false, share_health_details: false, pending_changes: 0, last_synced_at: null as string | null, last_error: null as string | null, member_name: null as string | null };
   const teamSyncChanged = (syncing: boolean) =>
@@ -548,8 +574,11 @@ export function installMockBackend(initialCount: number): void {
       switch (command) {
         case "contacts_list":
           return list(args.query as ContactListQuery);
-        case "contacts_get":
-          return get(args.id as string);
+        case "contacts_get": {
+          const contact = get(args.id as string);
+          recordView(contact.id);
+          return contact;
+        }
         case "contacts_create": {
           const input = args.input as ContactInput;
           validate(input);
@@ -907,6 +936,7 @@ export function installMockBackend(initialCount: number): void {
         case "export_write": {
           const format = args.format as string;
           const extension = format === "vcard" ? "vcf" : format === "google_csv" ? "csv" : "json";
+          recordAccess((args.contactId as string | null) ?? null, "exported", `${args.contactId ? "their data" : "all contacts"} as ${format === "vcard" ? "vCard" : format === "google_csv" ? "Google CSV" : "JSON"}`);
           const stem = args.contactId ? `omnicrm-client-${get(args.contactId as string).display_name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}` : format === "json" ? "omnicrm-export" : "omnicrm-contacts";
           return { path: `/home/you/Downloads/${stem}-${stamp().slice(0, 10)}.${extension}`, contacts: args.contactId ? 1 : contacts.size, bytes: contacts.size * 420 };
         }
@@ -1102,6 +1132,26 @@ export function installMockBackend(initialCount: number): void {
           const previous = reminders.get(args.id as string) ?? fail("not_found", "Reminder not found");
           reminders.delete(previous.id);
           return undoable("reminder", previous.id, () => reminders.set(previous.id, previous));
+        }
+        case "access_log_list": {
+          const limit = args.limit as number;
+          if (!Number.isInteger(limit) || limit < 1 || limit > 1000) fail("validation_failed", "Some fields are invalid", [{ field: "limit", message: "must be between 1 and 1000" }]);
+          const contactId = (args.contactId as string | null) ?? null;
+          return accessLog
+            .filter((entry) => contactId === null || entry.contact_id === contactId)
+            .sort((a, b) => b.occurred_at.localeCompare(a.occurred_at))
+            .slice(0, limit)
+            .map((entry) => ({ ...entry, contact_name: entry.contact_id ? (contacts.get(entry.contact_id)?.display_name ?? null) : null }));
+        }
+        case "access_log_retention":
+          return accessRetentionDays;
+        case "access_log_set_retention": {
+          const days = args.days as number;
+          if (!Number.isInteger(days) || days < 30 || days > 36_500) fail("validation_failed", "Some fields are invalid", [{ field: "retention_days", message: "must be between 30 days and 100 years" }]);
+          accessRetentionDays = days;
+          const cutoff = new Date(Date.now() - days * 86_400_000).toISOString();
+          for (let index = accessLog.length - 1; index >= 0; index -= 1) if (accessLog[index].occurred_at < cutoff) accessLog.splice(index, 1);
+          return days;
         }
         case "app_info":
           return { version: "0.1.0-dev", data_dir: "/tmp/omnicrm", schema_version: 1 };

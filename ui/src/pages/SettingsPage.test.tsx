@@ -35,6 +35,7 @@ describe("SettingsPage", () => {
     expect(links.map((link) => link.textContent)).toEqual([
       "Backups",
       "Data",
+      "Access log",
       "Integrations",
       "Team sync",
       "AI assistant",

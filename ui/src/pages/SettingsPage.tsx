@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import { AccessLogSection } from "../components/settings/AccessLogSection";
 import { ActivitySection } from "../components/settings/ActivitySection";
 import { AiSection } from "../components/settings/AiSection";
 import { BackupsSection } from "../components/settings/BackupsSection";
@@ -14,6 +15,7 @@ import type { JobsState } from "../hooks/useJobs";
 export type SettingsSectionId =
   | "backups"
   | "data"
+  | "access-log"
   | "integrations"
   | "team-sync"
   | "ai"
@@ -30,6 +32,7 @@ export type SettingsFocus = { section: SettingsSectionId; nonce: number };
 export const SETTINGS_SECTIONS: ReadonlyArray<{ id: SettingsSectionId; title: string }> = [
   { id: "backups", title: "Backups" },
   { id: "data", title: "Data" },
+  { id: "access-log", title: "Access log" },
   { id: "integrations", title: "Integrations" },
   { id: "team-sync", title: "Team sync" },
   { id: "ai", title: "AI assistant" },
@@ -130,6 +133,7 @@ export function SettingsPage({ jobs = null, focus = null }: { jobs?: JobsState |
         <div className="settings settings-layout__scroll" ref={scrollRef} onScroll={onScroll}>
           {section("backups", <BackupsSection />)}
           {section("data", <DataSection />)}
+          {section("access-log", <AccessLogSection />)}
           {section("integrations", <IntegrationsSection jobs={jobs?.jobs ?? null} />)}
           {section("team-sync", <TeamSyncSection />)}
           {section("ai", <AiSection />)}

@@ -82,6 +82,7 @@ export const emptyContactExtras = {
   timeline_page: () => ({ items: [], next: null }),
   identities_list_for_contact: () => [],
   goals_list: () => [],
+  access_log_list: () => [],
   consents_list_for_contact: () => ({
     current: (["data_processing", "marketing", "hipaa", "photography"] as const).map((kind) => ({
       kind,

@@ -1,9 +1,10 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
+import type { AccessEntry } from "../../api";
 import { layerStack } from "../../lib/layerStack";
 import { contactFixture, emptyContactExtras, summaryFixture } from "../../test/fixtures";
-import { mockCommands } from "../../test/tauriMock";
+import { callsTo, mockCommands } from "../../test/tauriMock";
 import { ToastProvider } from "../Toasts";
 import { ContactDetail } from "./ContactDetail";
 
@@ -17,6 +18,46 @@ function renderDetail(onClose = vi.fn()) {
 }
 
 describe("ContactDetail", () => {
+  it("has a closed section saying who has seen the client's data, which lists this client's entries when opened", async () => {
+    const contact = contactFixture(summaryFixture(1, { display_name: "Maya Lindqvist" }));
+    mockCommands({
+      contacts_get: () => contact,
+      ...emptyContactExtras,
+      access_log_list: () => [
+        { id: "a1", occurred_at: "2026-03-01T10:00:00Z", contact_id: contact.id, contact_name: "Maya Lindqvist", action: "viewed", detail: "opened in the app", device: "Studio laptop" },
+      ],
+    });
+    const { user } = renderDetail();
+    const heading = await screen.findByRole("heading", { name: "Who has seen this client's data" });
+    const section = heading.closest("section") as HTMLElement;
+    expect(callsTo("access_log_list")).toHaveLength(0);
+    await user.click(within(section).getByTestId("access-log-toggle"));
+    expect((await within(section).findByTestId("access-log-entry")).textContent).toContain("Viewed");
+    expect(callsTo("access_log_list")).toEqual([{ contactId: contact.id, limit: 50 }]);
+  });
+
+  it("shows an export made from the page in the open access log", async () => {
+    const contact = contactFixture(summaryFixture(1, { display_name: "Maya Lindqvist" }));
+    const log: AccessEntry[] = [
+      { id: "a1", occurred_at: "2026-03-01T10:00:00Z", contact_id: contact.id, contact_name: "Maya Lindqvist", action: "viewed", detail: "opened in the app", device: "Studio laptop" },
+    ];
+    mockCommands({
+      contacts_get: () => contact,
+      ...emptyContactExtras,
+      access_log_list: () => [...log],
+      export_write: () => {
+        log.unshift({ id: "a2", occurred_at: "2026-03-01T10:05:00Z", contact_id: contact.id, contact_name: "Maya Lindqvist", action: "exported", detail: "their data as JSON", device: "Studio laptop" });
+        return { path: "/tmp/maya.json", contacts: 1, bytes: 10 };
+      },
+    });
+    const { user } = renderDetail();
+    await user.click(await screen.findByTestId("access-log-toggle"));
+    await screen.findByTestId("access-log-entry");
+    await user.click(screen.getByTestId("contact-export-button"));
+    await waitFor(() => expect(screen.getAllByTestId("access-log-entry")).toHaveLength(2));
+    expect(screen.getAllByTestId("access-log-action").map((element) => element.textContent)).toEqual(["Exported", "Viewed"]);
+  });
+
   it("names stored preference and care keys in plain words, and keeps the ones a person typed", async () => {
     const contact = {
       ...contactFixture(summaryFixture(1, { display_name: "Maya Lindqvist" })),

@@ -13,6 +13,7 @@ import { Overlay } from "../Overlay";
 import { StagePill, StatusBadge, TagList } from "../StagePill";
 import { useToasts } from "../Toasts";
 import { GoalsPanel } from "../productivity/GoalsPanel";
+import { AccessLogPanel } from "./AccessLogPanel";
 import { AiInsightsPanel } from "./AiInsightsPanel";
 import { ConsentsPanel } from "./ConsentsPanel";
 import { ContactTimeline } from "./ContactTimeline";
@@ -45,6 +46,8 @@ export function ContactDetail({ contactId, refreshToken, onClose, onEdit, onDele
   const [activity, setActivity] = useState(0);
   // A note or a logged call typed and not saved yet: closing the contact asks first.
   const [draftDirty, setDraftDirty] = useState(false);
+  // Bumped when this page exported the client's data, so an open access log shows the export.
+  const [disclosures, setDisclosures] = useState(0);
   const [confirmingClose, setConfirmingClose] = useState(false);
   const requestClose = () => {
     if (draftDirty) setConfirmingClose(true);
@@ -95,6 +98,7 @@ export function ContactDetail({ contactId, refreshToken, onClose, onEdit, onDele
     try {
       const summary = await api.exportWrite("json", contact.id);
       showToast({ tone: "success", message: `${contact.display_name}'s data was exported to ${summary.path}` });
+      setDisclosures((count) => count + 1);
     } catch (error) {
       showError(error, "Could not export this client's data");
     } finally {
@@ -159,6 +163,7 @@ export function ContactDetail({ contactId, refreshToken, onClose, onEdit, onDele
             contact={state.contact}
             notes={state.notes}
             activityToken={refreshToken + activity}
+            disclosureToken={disclosures}
             onActivity={() => setActivity((count) => count + 1)}
             onDraftChange={setDraftDirty}
           />
@@ -181,12 +186,14 @@ type ContactDetailBodyProps = {
   contact: Contact;
   notes: Note[] | null;
   activityToken: number;
+  /** Bumped when this page disclosed the client's data (an export). */
+  disclosureToken: number;
   onActivity: () => void;
   /** Whether the note or call being written holds unsaved text. */
   onDraftChange: (dirty: boolean) => void;
 };
 
-function ContactDetailBody({ contact, notes, activityToken, onActivity, onDraftChange }: ContactDetailBodyProps) {
+function ContactDetailBody({ contact, notes, activityToken, disclosureToken, onActivity, onDraftChange }: ContactDetailBodyProps) {
   const [composer, setComposer] = useState<"note" | "interaction">("note");
   const notesById = useMemo(() => new Map((notes ?? []).map((note) => [note.id, note])), [notes]);
   const address = contact.address;
@@ -350,6 +357,10 @@ function ContactDetailBody({ contact, notes, activityToken, onActivity, onDraftC
 
       <DetailSection title="Identities">
         <IdentitiesList contactId={contact.id} refreshToken={activityToken} />
+      </DetailSection>
+
+      <DetailSection title="Who has seen this client's data">
+        <AccessLogPanel contactId={contact.id} refreshToken={activityToken + disclosureToken} />
       </DetailSection>
 
       <p className="detail__timestamps">
