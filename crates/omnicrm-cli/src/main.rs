@@ -29,6 +29,7 @@ fn main() {
     match commands::run(arguments) {
         Ok(commands::Finished::Done) => {}
         Ok(commands::Finished::ChecksFailed) => std::process::exit(1),
+        Err(error) if output::is_stdout_closed(&error) => {}
         Err(error) => {
             output::print_error(&error, json);
             std::process::exit(1);

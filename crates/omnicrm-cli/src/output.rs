@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use omnicrm_core::contacts::{Contact, ContactSummary};
 use omnicrm_core::notes::Note;
-use omnicrm_core::{Error, Result};
+use omnicrm_core::{Error, ErrorCode, Result};
 use serde::Serialize;
 
 pub struct Printer {
@@ -81,12 +81,23 @@ pub fn print_prompt(text: &str) {
     }
 }
 
+/// The message of the error a closed stdout ends a command with (see [`is_stdout_closed`]).
+const STDOUT_CLOSED: &str = "the output's reader stopped reading";
+
 fn output_error(error: std::io::Error) -> Error {
     if error.kind() == std::io::ErrorKind::BrokenPipe {
         tracing::debug!("stdout was closed by its reader; stopping quietly");
-        std::process::exit(0);
+        return Error::new(ErrorCode::Cancelled, STDOUT_CLOSED);
     }
     Error::io("could not write the output", &error)
+}
+
+/// Whether `error` says stdout's reader went away (`omnicrm contacts list | head`): the command
+/// stops there, unwinding like any error so the data folder closes properly, and the process
+/// then ends quietly with status 0. (It used to exit on the spot, and a thread still opening a
+/// connection crashed it as the crypto library was torn down.)
+pub fn is_stdout_closed(error: &Error) -> bool {
+    error.code == ErrorCode::Cancelled && error.message == STDOUT_CLOSED
 }
 
 pub fn print_error(error: &Error, json: bool) {
