@@ -29,6 +29,7 @@ pub mod interactions;
 pub mod jobs;
 pub mod keep_in_touch;
 pub mod notes;
+pub mod privacy;
 pub mod search;
 pub mod tags;
 pub mod tasks;

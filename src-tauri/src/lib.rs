@@ -53,6 +53,16 @@ impl TeamSyncState {
     }
 }
 
+/// The data folder the app opened (or tried to open): a folder whose key is not on this
+/// computer is opened with its recovery key here, before any core exists.
+pub struct DataDirState(PathBuf);
+
+impl DataDirState {
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
 /// Where the generated TypeScript bindings live.
 pub fn bindings_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings.ts")
@@ -198,6 +208,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::search::search_embedder_clear_key,
             commands::search::search_embedder_probe,
             commands::search::app_restart,
+            commands::privacy::encryption_status,
+            commands::privacy::reveal_recovery_key,
+            commands::privacy::save_recovery_key,
+            commands::privacy::recover_data_folder,
         ])
         .events(tauri_specta::collect_events![
             events::ContactsChanged,
@@ -341,6 +355,7 @@ fn try_run() -> Result<(), String> {
         .manage(JobsState(queue))
         .manage(SearchState(search))
         .manage(TeamSyncState(team_sync))
+        .manage(DataDirState(data_dir))
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);

@@ -176,7 +176,7 @@ if [ "${E2E_SMOKE_ONLY:-0}" = 1 ]; then
 fi
 
 # --- the tests ----------------------------------------------------------------------------
-TESTS=(tests/contacts.test.mjs tests/import_merge.test.mjs tests/jobs.test.mjs tests/palette.test.mjs)
+TESTS=(tests/contacts.test.mjs tests/import_merge.test.mjs tests/jobs.test.mjs tests/palette.test.mjs tests/privacy.test.mjs)
 [ -z "${E2E_TESTS:-}" ] || read -r -a TESTS <<<"$E2E_TESTS"
 log "app: $APP"
 set +e

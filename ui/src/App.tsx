@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api, onStoreWaiting, type SearchHit } from "./api";
+import { api, onStoreWaiting, toAppError, type AppError, type SearchHit } from "./api";
 import { CommandPalette } from "./components/CommandPalette";
+import { RecoveryScreen } from "./components/RecoveryScreen";
 import { ShortcutHelpDialog } from "./components/ShortcutHelpDialog";
 import { Sidebar, type Page } from "./components/Sidebar";
 import { useToasts } from "./components/Toasts";
@@ -58,7 +59,7 @@ export function App() {
   const [paletteOpen, setPaletteOpen] = useState(false);
   const [contactsCommand, setContactsCommand] = useState<ContactsCommand | null>(null);
   const [version, setVersion] = useState<string | null>(null);
-  const [startupError, setStartupError] = useState<string | null>(null);
+  const [startupError, setStartupError] = useState<AppError | null>(null);
   const jobs = useJobs();
   const teamSync = useTeamSync();
   const [settingsFocus, setSettingsFocus] = useState<SettingsFocus | null>(() => {
@@ -103,8 +104,7 @@ export function App() {
   useEffect(() => {
     api.getAppInfo().then(
       (info) => setVersion(info.version),
-      (error: unknown) =>
-        setStartupError(error instanceof Error ? error.message : "OmniCRM could not open your data."),
+      (error: unknown) => setStartupError(toAppError(error)),
     );
   }, []);
 
@@ -186,11 +186,15 @@ export function App() {
     "open-palette": () => setPaletteOpen(true),
   });
 
+  // The data is encrypted and its key is not on this computer, or the key kept here does not
+  // open it (a damaged key file): its recovery key opens it.
+  if (startupError?.code === "encryption_key_missing") return <RecoveryScreen reason="missing" />;
+  if (startupError?.code === "encryption_key_wrong") return <RecoveryScreen reason="wrong" />;
   if (startupError) {
     return (
       <main className="startup-error" role="alert" data-testid="startup-error">
         <h1>OmniCRM can’t open your data</h1>
-        <p>{startupError}</p>
+        <p>{startupError.message || "OmniCRM could not open your data."}</p>
         <p className="startup-error__hint">Nothing was changed. Close OmniCRM and check the message above.</p>
       </main>
     );

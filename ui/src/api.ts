@@ -8,6 +8,7 @@ import type {
   AppInfo,
   EmbedderProbe,
   EmbedderSettings,
+  EncryptionStatus,
   EmbedderSettingsState,
   ChangeReceipt,
   Contact,
@@ -307,6 +308,8 @@ export type {
   StoreWaiting,
 } from "./bindings";
 
+export type { EncryptionStatus, KeyLocation } from "./bindings";
+
 /** A JSON value, as tauri-specta names `serde_json::Value`. */
 export type { Value as JsonValue } from "./bindings";
 
@@ -566,6 +569,14 @@ export const api = {
   embedderProbe: (settings: EmbedderSettings, apiKey: string | null): Promise<EmbedderProbe> =>
     call(commands.searchEmbedderProbe(settings, apiKey)),
   restartApp: (): Promise<null> => call(commands.appRestart()),
+
+  /** Whether the data is encrypted at rest, where its key is kept, how many backups are still plain. */
+  encryptionStatus: (): Promise<EncryptionStatus> => call(commands.encryptionStatus()),
+  revealRecoveryKey: (): Promise<string> => call(commands.revealRecoveryKey()),
+  /** Writes the recovery key to a new file (never replacing one); resolves to the full path written. */
+  saveRecoveryKey: (path: string): Promise<string> => call(commands.saveRecoveryKey(path)),
+  /** Opens a data folder whose key is not on this computer; on success the app restarts. */
+  recoverDataFolder: (recoveryKey: string): Promise<null> => call(commands.recoverDataFolder(recoveryKey)),
 
   listJobs: (statuses: JobStatus[], limit: number): Promise<JobInfo[]> => call(commands.jobsList(statuses, limit)),
   getJob: (id: string): Promise<JobInfo> => call(commands.jobsGet(id)),

@@ -254,6 +254,25 @@ export const commands = {
 	searchEmbedderProbe: (settings: EmbedderSettings, apiKey: string | null) => typedError<EmbedderProbe, AppError>(__TAURI_INVOKE("search_embedder_probe", { settings, apiKey })),
 	/**  Restarts the app, so a new embedder choice takes effect. */
 	appRestart: () => typedError<null, AppError>(__TAURI_INVOKE("app_restart")),
+	/**
+	 *  Whether the data is encrypted, where its key is kept (in plain words) and how many backups
+	 *  are still plain.
+	 */
+	encryptionStatus: () => typedError<EncryptionStatus, AppError>(__TAURI_INVOKE("encryption_status")),
+	/**  The data folder's recovery key, for the user to write down or keep away from this computer. */
+	revealRecoveryKey: () => typedError<string, AppError>(__TAURI_INVOKE("reveal_recovery_key")),
+	/**
+	 *  Writes the recovery key to `path`, a new file only the user can read (an existing file is
+	 *  never replaced); returns the full path written. `~/` names the home folder.
+	 */
+	saveRecoveryKey: (path: string) => typedError<string, AppError>(__TAURI_INVOKE("save_recovery_key", { path })),
+	/**
+	 *  Opens a data folder whose key is not on this computer (copied from another one, or this
+	 *  computer's keyring was lost) with its recovery key: the key is checked, kept here, and the
+	 *  app restarts so it opens the data with it. A wrong key is `encryption_key_wrong`, a
+	 *  mistyped one `validation_failed` on `recovery_key`, and nothing is kept.
+	 */
+	recoverDataFolder: (recoveryKey: string) => typedError<null, AppError>(__TAURI_INVOKE("recover_data_folder", { recoveryKey })),
 };
 
 /** Events */
@@ -891,6 +910,21 @@ export type EmbedderSource =
 /**  An OpenAI-compatible embeddings endpoint. */
 "remote";
 
+/**
+ *  Where a data folder stands on encryption, for `omnicrm encryption status`, `doctor` and
+ *  Settings → Privacy.
+ */
+export type EncryptionStatus = {
+	/**  Whether the database (and so its WAL and backups) is encrypted. */
+	encrypted: boolean,
+	/**  Where its key is kept; `None` for a plain folder. */
+	key_location: KeyLocation | null,
+	/**  The same, in plain words. */
+	summary: string,
+	/**  Backups still in plain SQLite (made before encryption, or by a plain folder). */
+	plain_backups: number,
+};
+
 /**  Stable, machine-readable error codes. */
 export type ErrorCode = 
 /**  The input failed validation; `details.fields` names each bad field. */
@@ -1331,6 +1365,13 @@ export type KeptContact = {
 	/**  Why it was kept, in plain words ("edited", "tagged", "notes written since", …). */
 	reasons: string[],
 };
+
+/**  Where a data folder's key is kept. */
+export type KeyLocation = 
+/**  The OS keyring. */
+{ kind: "keyring" } | 
+/**  A key file outside the data folder. */
+{ kind: "key_file"; path: string };
 
 /**  Whether the OS keyring can be used right now. */
 export type KeyringStatus = { status: "available" } | { status: "unavailable"; reason: string };

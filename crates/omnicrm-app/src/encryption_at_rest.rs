@@ -12,6 +12,7 @@
 //! `OMNICRM_ENCRYPTION=off` opens and creates plain folders (benchmarks measure the cost of
 //! encryption with it); it never decrypts an encrypted one.
 
+use std::io::Write;
 use std::path::Path;
 
 use omnicrm_core::encryption::{self, DatabaseKey, FileState};
@@ -183,6 +184,30 @@ pub fn recovery_key(data_dir: &Path) -> Result<String> {
         Error::conflict("the data folder is not encrypted; it has no recovery key")
     })?;
     Ok(key.recovery_key().to_string())
+}
+
+/// Writes `recovery_key` to `path`, a new file only the user can read (mode 0600 on Unix); an
+/// existing file is never replaced. Failures name `field`, the caller's name for the path (the
+/// CLI's `output`, the app's `path`), so the message shows next to what the user typed.
+pub fn write_recovery_key_file(path: &Path, recovery_key: &str, field: &str) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|source| {
+        let error = Error::io("could not write the recovery key file", &source);
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
+            error.with_field(field, "already exists; choose a new file name")
+        } else {
+            error.with_field(field, "could not be written")
+        }
+    })?;
+    file.write_all(format!("{recovery_key}\n").as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|source| Error::io("could not write the recovery key file", &source))
 }
 
 /// Where the folder stands (see [`EncryptionStatus`]).

@@ -4,7 +4,6 @@
 //! folder to itself, and a folder copied from another computer cannot be opened until its
 //! recovery key is given.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
@@ -116,7 +115,7 @@ pub fn run(data_dir: &Path, command: EncryptionCommand, printer: &Printer) -> Re
                     printer.value(&shown, || shown.recovery_key.clone())
                 }
                 Some(path) => {
-                    write_private_file(&path, &recovery_key)?;
+                    encryption_at_rest::write_recovery_key_file(&path, &recovery_key, "output")?;
                     let written = RecoveryKeyWritten { written_to: path };
                     printer.value(&written, || {
                         format!(
@@ -155,26 +154,4 @@ pub fn run(data_dir: &Path, command: EncryptionCommand, printer: &Printer) -> Re
             })
         }
     }
-}
-
-/// Writes `text` to a new file only the user can read; an existing file is not replaced.
-fn write_private_file(path: &Path, text: &str) -> Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(|source| {
-        let error = Error::io("could not write the recovery key file", &source);
-        if source.kind() == std::io::ErrorKind::AlreadyExists {
-            error.with_field("output", "already exists; choose a new file name")
-        } else {
-            error.with_field("output", "could not be written")
-        }
-    })?;
-    file.write_all(format!("{text}\n").as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|source| Error::io("could not write the recovery key file", &source))
 }

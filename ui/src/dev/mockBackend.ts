@@ -2,7 +2,7 @@
 // in a plain browser with `npm run dev` (no Tauri shell). main.tsx loads it only when
 // import.meta.env.DEV is true and no Tauri runtime is present, so it is never part of
 // the production bundle. Open http://localhost:1420/?mock=100000 to try 100k contacts,
-// or ?mock=0 for the empty state.
+// or ?mock=0 for the empty state, or ?locked=1 for data whose key is not on this computer.
 
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
@@ -567,11 +567,46 @@ export function installMockBackend(initialCount: number): void {
   const teamSyncChanged = (syncing: boolean) =>
     void emit("team-sync-changed", { state: { status: teamSync, syncing, last_report: null, next_retry_at: null } });
 
+  // Encryption at rest: the data is encrypted under this recovery key. With ?locked=1 its key is
+  // "not on this computer", so every command fails until the recovery screen unlocks it.
+  const recoveryKey = "7c1e-92ab-04f3-d85e-6a20-bb17-e9c4-3f08-51da-c62e-0b9f-7734-a8e1-2d5c-f640-198b-4e2a";
+  const normalizedKey = (text: string) => text.replace(/[\s-]/g, "").toLowerCase();
+  let locked = new URLSearchParams(window.location.search).get("locked") === "1";
+  const savedKeyFiles = new Set<string>();
+
   mockIPC(
     async (command, payload) => {
       const args = (payload ?? {}) as Record<string, unknown>;
       await new Promise((resolve) => setTimeout(resolve, 30));
+      if (locked && command !== "recover_data_folder") {
+        fail("encryption_key_missing", "the database is encrypted and its key is not on this computer; restore it with the recovery key you were shown when encryption was turned on");
+      }
       switch (command) {
+        case "encryption_status":
+          return { encrypted: true, key_location: { kind: "keyring" }, summary: "Encrypted. The key is kept in the system keyring.", plain_backups: 0 };
+        case "reveal_recovery_key":
+          return recoveryKey;
+        case "save_recovery_key": {
+          const typed = (args.path as string).trim();
+          const path = typed.startsWith("~/") ? `/home/you/${typed.slice(2)}` : typed;
+          if (path === "") fail("validation_failed", "Some fields are invalid", [{ field: "path", message: "is required" }]);
+          if (!path.startsWith("/")) fail("validation_failed", "Some fields are invalid", [{ field: "path", message: "must be a full path, such as /media/usb/omnicrm-recovery-key.txt" }]);
+          if (savedKeyFiles.has(path)) fail("io", "could not write the recovery key file: File exists (os error 17)", [{ field: "path", message: "already exists; choose a new file name" }]);
+          savedKeyFiles.add(path);
+          return path;
+        }
+        case "recover_data_folder": {
+          const typed = normalizedKey(args.recoveryKey as string);
+          if (typed === "") fail("validation_failed", "Some fields are invalid", [{ field: "recovery_key", message: "is required" }]);
+          if (typed.length !== 68) fail("validation_failed", "Some fields are invalid", [{ field: "recovery_key", message: "is not a recovery key: it has 17 groups of four characters" }]);
+          if (typed !== normalizedKey(recoveryKey)) fail("encryption_key_wrong", "this key does not open the database (it is damaged, or it was encrypted with another key)");
+          locked = false;
+          // The app restarts with the key: here, the page reloads without ?locked.
+          const url = new URL(window.location.href);
+          url.searchParams.delete("locked");
+          window.location.replace(url.toString());
+          return null;
+        }
         case "contacts_list":
           return list(args.query as ContactListQuery);
         case "contacts_get": {

@@ -34,6 +34,7 @@ describe("SettingsPage", () => {
     const links = within(nav).getAllByRole("link");
     expect(links.map((link) => link.textContent)).toEqual([
       "Backups",
+      "Privacy",
       "Data",
       "Access log",
       "Integrations",

@@ -6,6 +6,7 @@ import { BackupsSection } from "../components/settings/BackupsSection";
 import { IgnoreListSection } from "../components/settings/IgnoreListSection";
 import { IntegrationsSection } from "../components/settings/IntegrationsSection";
 import { KeepInTouchSection } from "../components/settings/KeepInTouchSection";
+import { PrivacySection } from "../components/settings/PrivacySection";
 import { SemanticSearchSection } from "../components/settings/SemanticSearchSection";
 import { TagManager } from "../components/settings/TagManager";
 import { TeamSyncSection } from "../components/settings/TeamSyncSection";
@@ -14,6 +15,7 @@ import type { JobsState } from "../hooks/useJobs";
 
 export type SettingsSectionId =
   | "backups"
+  | "privacy"
   | "data"
   | "access-log"
   | "integrations"
@@ -31,6 +33,7 @@ export type SettingsFocus = { section: SettingsSectionId; nonce: number };
 /** The sections in page order, with the names the side list shows. */
 export const SETTINGS_SECTIONS: ReadonlyArray<{ id: SettingsSectionId; title: string }> = [
   { id: "backups", title: "Backups" },
+  { id: "privacy", title: "Privacy" },
   { id: "data", title: "Data" },
   { id: "access-log", title: "Access log" },
   { id: "integrations", title: "Integrations" },
@@ -132,6 +135,7 @@ export function SettingsPage({ jobs = null, focus = null }: { jobs?: JobsState |
         </nav>
         <div className="settings settings-layout__scroll" ref={scrollRef} onScroll={onScroll}>
           {section("backups", <BackupsSection />)}
+          {section("privacy", <PrivacySection />)}
           {section("data", <DataSection />)}
           {section("access-log", <AccessLogSection />)}
           {section("integrations", <IntegrationsSection jobs={jobs?.jobs ?? null} />)}

@@ -97,7 +97,7 @@ export function ContactDetail({ contactId, refreshToken, onClose, onEdit, onDele
     setExporting(true);
     try {
       const summary = await api.exportWrite("json", contact.id);
-      showToast({ tone: "success", message: `${contact.display_name}'s data was exported to ${summary.path}` });
+      showToast({ tone: "success", message: `${contact.display_name}'s data was exported to ${summary.path}. The file is not encrypted: keep it somewhere safe.` });
       setDisclosures((count) => count + 1);
     } catch (error) {
       showError(error, "Could not export this client's data");

@@ -33,6 +33,8 @@ describe("DataSection", () => {
     const user = userEvent.setup();
     renderSection();
     await screen.findByTestId("imports-empty");
+    // Exports stay plain even when the data is encrypted: the user is told before exporting.
+    expect(screen.getByTestId("export-not-encrypted").textContent).toContain("not encrypted");
     await user.click(screen.getByTestId("export-vcard"));
     expect((await screen.findByTestId("export-path")).textContent).toBe("/home/ada/Downloads/omnicrm-contacts-2026-11-22.vcf");
     expect(screen.getByTestId("export-result").textContent).toContain("42 contacts");

@@ -101,6 +101,10 @@ export function DataSection() {
   return (
     <div className="data-section" data-testid="data-section">
       <h3 className="transfer__subtitle">Export</h3>
+      <p className="muted" data-testid="export-not-encrypted">
+        Exported files are not encrypted: anyone who gets one can read it. Keep them somewhere safe and delete them when you no
+        longer need them.
+      </p>
       <div className="transfer__exports">
         {EXPORTS.map((entry) => (
           <Button
