@@ -331,18 +331,25 @@ struct Checkpointer {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        let Some(checkpointer) = self
+        let checkpointer = self
             .checkpointer
             .get_mut()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
-        else {
-            return;
-        };
-        drop(checkpointer.stop);
-        if checkpointer.thread.join().is_err() {
-            tracing::warn!("the checkpoint thread panicked");
+            .take();
+        if let Some(checkpointer) = checkpointer {
+            drop(checkpointer.stop);
+            if checkpointer.thread.join().is_err() {
+                tracing::warn!("the checkpoint thread panicked");
+            }
         }
+        // The readers close first, so the writer is the last connection: SQLite then copies
+        // the WAL into the database and removes it. (A read-only connection closing last
+        // cannot, and a WAL of everything written since the last checkpoint stayed beside the
+        // database, to be read again by every later open.)
+        self.idle_readers
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
     }
 }
 

@@ -336,3 +336,40 @@ fn closing_a_database_stops_its_checkpoint_thread_before_returning() {
     drop(database);
     assert_eq!(threads_named("omnicrm-checkpo"), before);
 }
+
+/// Regression: closing a database left its WAL beside it (the last connection to close was a
+/// read-only reader, which cannot checkpoint), so every later open read the whole WAL again:
+/// 14.5 ms instead of 5 ms to open a 2,000-contact folder, and a copy of the database file
+/// alone missed everything written since the last checkpoint.
+#[test]
+fn closing_a_database_moves_its_wal_into_the_file_and_removes_it() {
+    let directory = tempfile::tempdir().unwrap();
+    let core = Core::open(directory.path()).unwrap();
+    core.contacts
+        .create(omnicrm_core::contacts::ContactInput {
+            display_name: "Ada Closed".to_owned(),
+            ..Default::default()
+        })
+        .unwrap();
+    // A pooled reader, open until the database closes.
+    assert_eq!(core.contacts.list(&Default::default()).unwrap().total, 1);
+    drop(core);
+    let wal = directory.path().join(format!("{DATABASE_FILE_NAME}-wal"));
+    assert!(
+        !wal.exists(),
+        "the WAL stayed: {} bytes",
+        wal.metadata().unwrap().len()
+    );
+    // The database file alone holds the contact.
+    let copy = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        directory.path().join(DATABASE_FILE_NAME),
+        copy.path().join(DATABASE_FILE_NAME),
+    )
+    .unwrap();
+    let reopened = Core::open(copy.path()).unwrap();
+    assert_eq!(
+        reopened.contacts.list(&Default::default()).unwrap().total,
+        1
+    );
+}
