@@ -103,15 +103,9 @@ pub fn encrypt_folder(data_dir: &Path) -> Result<DatabaseKey> {
 /// replaces the old one where it is kept. The old recovery key no longer opens anything.
 pub fn rotate_key(data_dir: &Path) -> Result<DatabaseKey> {
     let path = data_dir.join(DATABASE_FILE_NAME);
-    let store = key_store(data_dir, false)?;
-    let old = store
-        .as_ref()
-        .map(DatabaseKeyStore::load)
-        .transpose()?
-        .flatten()
-        .map(|(key, _)| key)
-        .ok_or_else(|| Error::conflict("the data folder is not encrypted; nothing to rotate"))?;
-    let store = store.ok_or_else(|| Error::internal("the folder's key store went away"))?;
+    let not_encrypted = || Error::conflict("the data folder is not encrypted; nothing to rotate");
+    let store = key_store(data_dir, false)?.ok_or_else(not_encrypted)?;
+    let (old, _) = store.load()?.ok_or_else(not_encrypted)?;
     let new = DatabaseKey::generate();
     encryption::rekey_database(&path, &old, &new)?;
     // From here the database only opens with the new key: keep it before anything else.

@@ -147,19 +147,16 @@ impl AccessLogService {
     /// Records that the client's record was opened, once per [`VIEW_EVERY_MINUTES`] on this
     /// device: a page that reloads the record after each edit is one viewing, not twenty.
     pub fn record_view(&self, contact_id: &str, how: &str) -> Result<()> {
+        // Opening a contact page is frequent; a viewing already logged needs no write lock.
+        if self
+            .database
+            .read(|connection| self.viewed_recently(connection, contact_id))?
+        {
+            return Ok(());
+        }
         self.database.write(|transaction| {
-            let recent: bool = transaction.query_row(
-                "SELECT EXISTS (SELECT 1 FROM access_log
-                 WHERE contact_id = ?1 AND action = 'viewed' AND device = ?2
-                   AND occurred_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?3))",
-                params![
-                    contact_id,
-                    self.device,
-                    format!("-{VIEW_EVERY_MINUTES} minutes")
-                ],
-                |row| row.get(0),
-            )?;
-            if !recent {
+            // Checked again under the lock: another window may have logged it meanwhile.
+            if !self.viewed_recently(transaction, contact_id)? {
                 insert(
                     transaction,
                     &self.device,
@@ -168,6 +165,20 @@ impl AccessLogService {
             }
             Ok(())
         })
+    }
+
+    fn viewed_recently(&self, connection: &Connection, contact_id: &str) -> Result<bool> {
+        Ok(connection.query_row(
+            "SELECT EXISTS (SELECT 1 FROM access_log
+             WHERE contact_id = ?1 AND action = 'viewed' AND device = ?2
+               AND occurred_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?3))",
+            params![
+                contact_id,
+                self.device,
+                format!("-{VIEW_EVERY_MINUTES} minutes")
+            ],
+            |row| row.get(0),
+        )?)
     }
 
     /// The newest entries first, of one client or of all; at most `limit` (up to

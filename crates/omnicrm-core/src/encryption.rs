@@ -63,12 +63,7 @@ impl DatabaseKey {
 
     /// Reads 64 hex digits (spaces, dashes and case ignored).
     pub fn from_hex(text: &str) -> Result<Self> {
-        let digits: Zeroizing<String> = Zeroizing::new(
-            text.chars()
-                .filter(|character| !character.is_whitespace() && *character != '-')
-                .collect::<String>()
-                .to_ascii_lowercase(),
-        );
+        let digits: Zeroizing<String> = typed_digits(text);
         let mut bytes = Zeroizing::new([0u8; KEY_LENGTH]);
         hex::decode_to_slice(digits.as_bytes(), &mut bytes[..]).map_err(|_| {
             Error::invalid_field("key", "is not a database key (64 hexadecimal digits)")
@@ -93,12 +88,7 @@ impl DatabaseKey {
     /// Reads a recovery key as [`DatabaseKey::recovery_key`] writes it (spaces, dashes and case
     /// ignored); a wrong check group is refused, naming the `recovery_key` field.
     pub fn from_recovery_key(text: &str) -> Result<Self> {
-        let digits: Zeroizing<String> = Zeroizing::new(
-            text.chars()
-                .filter(|character| !character.is_whitespace() && *character != '-')
-                .collect::<String>()
-                .to_ascii_lowercase(),
-        );
+        let digits: Zeroizing<String> = typed_digits(text);
         let expected_length = KEY_LENGTH * 2 + RECOVERY_GROUP;
         if digits.len() != expected_length || !digits.is_ascii() {
             return Err(Error::invalid_field(
@@ -118,6 +108,16 @@ impl DatabaseKey {
         }
         Ok(key)
     }
+}
+
+/// The digits of a key as the user typed it: spaces and dashes dropped, lowercase.
+fn typed_digits(text: &str) -> Zeroizing<String> {
+    Zeroizing::new(
+        text.chars()
+            .filter(|character| !character.is_whitespace() && *character != '-')
+            .collect::<String>()
+            .to_ascii_lowercase(),
+    )
 }
 
 fn check_digits(key: &[u8]) -> String {
