@@ -552,6 +552,14 @@ impl TeamSync {
         if !to_sync.contains(&root_id) {
             to_sync.push(root_id);
         }
+        if !fresh {
+            // A teammate's changes the server pushed a moment ago may still be on their way:
+            // this sync ends only after they are in (see `ask_for_earlier_changes`).
+            client
+                .ask_for_earlier_changes(root_id)
+                .await
+                .map_err(server_error)?;
+        }
         let unsettled = client
             .sync_documents(to_sync, QUIET, LIMIT)
             .await

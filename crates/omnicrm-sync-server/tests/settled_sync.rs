@@ -138,6 +138,87 @@ async fn a_sync_ends_when_every_document_is_in_step_without_waiting_for_quiet() 
     server.stop().await;
 }
 
+/// Regression (CI, stop 30): a device's "Sync now" right after a teammate's sync ended, over a
+/// kept connection with nothing new to send, ended without hearing from the server, before the
+/// teammate's change (pushed a moment earlier) arrived. Asking for earlier changes is always
+/// answered, and the answer comes after every change pushed before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_with_nothing_to_send_still_takes_a_teammates_change_that_was_just_stored() {
+    let url = fresh_database().await;
+    let team = workspace(&url, "Team").await;
+    let root = team.root_document_id;
+    let server = TestServer::start(config(&url)).await;
+    let started = Instant::now();
+
+    let mut writer = common::client(&server, &team.token).await;
+    writer.request(root).await.unwrap();
+    writer
+        .pump_until(LIMIT, |client| client.awaiting() == 0)
+        .await
+        .unwrap();
+    let mut shared = note("first words");
+    let id = DocumentId::random();
+    writer.insert(id, RecordDocument::create(&shared).unwrap());
+    let entry = RootEntry {
+        record_id: shared.id,
+        kind: RecordKind::Note,
+        document_id: id,
+    };
+    WorkspaceRoot::add(writer.document_mut(&root).unwrap(), &entry).unwrap();
+    assert_eq!(
+        writer
+            .sync_documents(vec![id, root], QUIET, LIMIT)
+            .await
+            .unwrap(),
+        0
+    );
+    let mut reader = common::client(&server, &team.token).await;
+    reader.request(root).await.unwrap();
+    reader.request(id).await.unwrap();
+    reader
+        .pump_until(LIMIT, |client| client.awaiting() == 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        reader
+            .sync_documents(vec![id, root], QUIET, LIMIT)
+            .await
+            .unwrap(),
+        0
+    );
+
+    for round in 0..20 {
+        shared.body = format!("edit {round}");
+        RecordDocument::update(writer.document_mut(&id).unwrap(), &shared).unwrap();
+        assert_eq!(
+            writer.sync_documents(vec![id], QUIET, LIMIT).await.unwrap(),
+            0
+        );
+        // The reader has nothing to send: only the question makes it wait for the server.
+        assert!(reader.is_in_step(&root));
+        assert!(reader.ask_for_earlier_changes(root).await.unwrap());
+        assert!(!reader.is_in_step(&root), "in step only once answered");
+        assert_eq!(
+            reader
+                .sync_documents(vec![root], QUIET, LIMIT)
+                .await
+                .unwrap(),
+            0
+        );
+        let body = RecordDocument::read::<Note>(reader.document(&id).unwrap())
+            .unwrap()
+            .body;
+        assert_eq!(body, format!("edit {round}"), "round {round}");
+    }
+    assert!(reader.errors().is_empty(), "{:?}", reader.errors());
+    assert!(
+        started.elapsed() < TOO_LONG,
+        "the question was not answered: the syncs waited for quiet: {:?}",
+        started.elapsed()
+    );
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_document_the_server_does_not_have_is_settled_once_it_says_so() {
     let url = fresh_database().await;

@@ -70,9 +70,10 @@ pub struct SyncClient {
     touched: HashSet<DocumentId>,
     /// Documents a message from the server changed since [`SyncClient::take_changed_documents`].
     changed_documents: HashSet<DocumentId>,
-    /// Documents whose changes were sent and the server has not answered since: it answers
-    /// each (its heads moved), so a silence while any is unanswered is the server at work,
-    /// not a reply held back.
+    /// Documents the server owes an answer for: their changes were sent (its heads moved), or
+    /// a message it always answers (see [`SyncClient::ask_for_earlier_changes`]). A silence
+    /// while any is unanswered is the server at work, not a reply held back, and such a
+    /// document is not in step until the answer is in.
     unanswered_changes: HashSet<DocumentId>,
     /// Documents known only by the heads the server holds (see [`SyncClient::add_unloaded`]),
     /// each with whether the server confirmed it holds nothing newer.
@@ -361,7 +362,7 @@ impl SyncClient {
         if let Some(unloaded) = self.unloaded.get(id) {
             return unloaded.confirmed;
         }
-        if self.requested.contains(id) {
+        if self.requested.contains(id) || self.unanswered_changes.contains(id) {
             return false;
         }
         let (Some(document), Some(state)) = (self.documents.get(id), self.states.get(id)) else {
@@ -642,6 +643,56 @@ impl SyncClient {
         self.errors.push(format!(
             "document {id}: the server's sync message could not be processed"
         ));
+    }
+
+    /// Sends, for `anchor`, a message the server always answers: it asks again for one change
+    /// the server is known to hold (a head it told of). The server answers a connection's
+    /// messages in order, and sends the changes other peers made before a message arrived
+    /// ahead of its answer to it (see the server's `connection.rs`); so once this answer is
+    /// in, every change a teammate's finished sync brought to the server has arrived too. A
+    /// sync over a kept connection with nothing new here would otherwise end without hearing
+    /// from the server, before a change pushed a moment earlier arrived. (Behind several server
+    /// instances, a change stored through another one arrives when that instance's notice
+    /// does, which may be after this answer: the next sync takes it.) `anchor` is then not
+    /// in step until the answer is in; returns `false` (and sends nothing) when the server has
+    /// told of no change of it yet.
+    pub async fn ask_for_earlier_changes(
+        &mut self,
+        anchor: DocumentId,
+    ) -> Result<bool, ClientError> {
+        let (Some(document), Some(state)) = (self.documents.get(&anchor), self.states.get(&anchor))
+        else {
+            return Ok(false);
+        };
+        let Some(known) = state
+            .their_heads
+            .as_deref()
+            .and_then(|heads| {
+                heads
+                    .iter()
+                    .find(|head| document.get_change_meta_by_hash(head).is_some())
+            })
+            .copied()
+        else {
+            return Ok(false);
+        };
+        let message = sync::Message {
+            heads: document.get_heads(),
+            need: vec![known],
+            have: Vec::new(),
+            changes: sync::ChunkList::empty(),
+            flags: None,
+            version: sync::MessageVersion::V1,
+        };
+        let body = DocumentMessage {
+            sender_id: self.peer_id.clone(),
+            target_id: self.server_peer_id.clone(),
+            document_id: anchor.to_string(),
+            data: ByteBuf::from(message.encode()),
+        };
+        self.unanswered_changes.insert(anchor);
+        self.send_message(&Message::Sync(body)).await?;
+        Ok(true)
     }
 
     async fn send_sync(&mut self, id: DocumentId) -> Result<(), ClientError> {
