@@ -138,10 +138,11 @@ impl ImportService {
 
     /// Reads a file and plans the import without writing anything.
     pub fn preview(&self, bytes: &[u8], options: &ImportOptions) -> Result<ImportPreview> {
-        let parsed = records::read(bytes, options)?;
+        let text = records::decode(bytes)?;
+        let parsed = records::read(&text, options)?;
         self.database.read(|connection| {
-            let plan = plan::plan(connection, parsed.candidates)?;
-            Ok(plan.preview(parsed.format, &parsed.problems))
+            let plan = plan::plan(connection, parsed.records)?;
+            Ok(plan.preview(parsed.format))
         })
     }
 
@@ -179,7 +180,8 @@ impl ImportService {
         {
             return Ok(applied);
         }
-        let mut parsed = records::read(bytes, options)?;
+        let text = records::decode(bytes)?;
+        let mut parsed = records::read(&text, options)?;
         let format = parsed.format;
         let batch_id = import_id.to_owned();
         crate::chunked_writes::write_in_chunks(&self.database, import_id, "import", |chunks| {
@@ -190,10 +192,10 @@ impl ImportService {
             // matching every record takes seconds); written in short transactions.
             let plan = self
                 .database
-                .read(|connection| plan::plan(connection, parsed.candidates))?;
-            let counts = plan.counts(&parsed.problems);
+                .read(|connection| plan::plan(connection, parsed.records))?;
+            let counts = plan.counts();
             if counts.invalid > 0 && !options.accept_valid_rows {
-                return Err(plan.invalid_error(&parsed.problems));
+                return Err(plan.invalid_error());
             }
             let contact_ids = plan.apply(chunks, &batch_id, progress)?;
             chunks.write_last(|transaction| {

@@ -179,6 +179,93 @@ fn records_of_one_file_with_the_same_email_are_combined() {
     assert_eq!(ana.phones[0].number, "+34612345678");
 }
 
+/// Regression: a file holding a client already in OmniCRM twice, the second time with a new
+/// phone and a note, lost both: the first record was "already in OmniCRM; nothing new", the
+/// second was combined with it, and a record with nothing new writes nothing.
+#[test]
+fn a_second_record_of_a_client_already_here_still_adds_its_new_phone_and_note() {
+    let (_directory, core) = open_core();
+    let mut ana = person("Ana Ruiz");
+    ana.emails = vec![email("ana@example.com")];
+    let ana = core.contacts.create(ana).unwrap();
+    let vcards =
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana Ruiz\r\nEMAIL:ana@example.com\r\nEND:VCARD\r\n\
+                  BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana Ruiz\r\nEMAIL:ana@example.com\r\n\
+                  TEL;TYPE=CELL:+34 612 345 678\r\nNOTE:Prefers mornings.\r\nEND:VCARD\r\n";
+    let preview = core
+        .imports
+        .preview(vcards.as_bytes(), &ImportOptions::default())
+        .unwrap();
+    assert_eq!(
+        (
+            preview.counts.update,
+            preview.counts.merge,
+            preview.counts.skip
+        ),
+        (1, 1, 0),
+        "{:?}",
+        preview.items
+    );
+    assert!(
+        preview.items[0].reason.contains("adds phone +34612345678"),
+        "{}",
+        preview.items[0].reason
+    );
+    let summary = core
+        .imports
+        .run(vcards.as_bytes(), &ImportOptions::default(), &mut |_, _| {})
+        .unwrap();
+    let after = core.contacts.get(&ana.id).unwrap();
+    assert_eq!(after.phones.len(), 1);
+    assert_eq!(after.phones[0].number, "+34612345678");
+    let notes = core.notes.list_for_contact(&ana.id).unwrap();
+    assert!(notes
+        .iter()
+        .any(|note| note.body.contains("Prefers mornings.")));
+    assert_eq!(live_contacts(&core), 1);
+
+    // Undone, the client is as before the import.
+    core.imports.undo(&summary.id).unwrap();
+    assert!(core.contacts.get(&ana.id).unwrap().phones.is_empty());
+}
+
+/// A file is planned a chunk of records at a time: a record is still combined with an
+/// earlier one of the same person thousands of records before it, and kept apart from
+/// someone sharing only a phone.
+#[test]
+fn records_far_apart_in_a_large_file_are_still_combined() {
+    let (_directory, core) = open_core();
+    let mut csv = String::from("Name,E-mail 1 - Value,Phone 1 - Value\n");
+    csv.push_str("Ana Ruiz,ana@example.com,\n");
+    csv.push_str("Tom Shared,,+1 415 555 0100\n");
+    for index in 0..5_000 {
+        csv.push_str(&format!("Client {index},client{index}@example.com,\n"));
+    }
+    csv.push_str("Ana Ruiz,ANA@example.com,+34 612 345 678\n");
+    csv.push_str("Mia Shared,,+1 415 555 0100\n");
+    let options = ImportOptions {
+        format: Some(ImportFormat::GoogleCsv),
+        ..ImportOptions::default()
+    };
+    let preview = core.imports.preview(csv.as_bytes(), &options).unwrap();
+    assert_eq!(preview.records, 5_004);
+    assert_eq!(
+        (preview.counts.create, preview.counts.merge),
+        (5_003, 1),
+        "{:?}",
+        preview.counts
+    );
+    core.imports
+        .run(csv.as_bytes(), &options, &mut |_, _| {})
+        .unwrap();
+    let found = core.contacts.search("Ana Ruiz", 5).unwrap();
+    assert_eq!(found.len(), 1);
+    let ana = core.contacts.get(&found[0].id).unwrap();
+    assert_eq!(ana.phones[0].number, "+34612345678");
+    assert_eq!(core.contacts.search("Mia Shared", 5).unwrap().len(), 1);
+    assert_eq!(live_contacts(&core), 5_003);
+}
+
 /// Regression: a vCard with a husband and wife who share a home phone imported as one person
 /// ("same phone +1503... as line 1; combined with it"); the wife disappeared into his record.
 #[test]

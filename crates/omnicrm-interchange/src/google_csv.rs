@@ -5,12 +5,12 @@
 //! "Group Membership", "E-mail 1 - Type", "E-mail 1 - Value", ... Several values in one cell
 //! are separated by " ::: ", and a label starting with "* " marks the primary value.
 
-use crate::error::{FormatError, Location};
+use crate::error::FormatError;
 use crate::record::{
     fallback_display_name, non_empty, normalize_birthday, ContactRecord, LabeledValue,
     ParsedContacts, PostalAddress,
 };
-use crate::table::{read_table, write_line, TableRow};
+use crate::table::{write_line, TableRow};
 use std::collections::{BTreeMap, HashMap};
 
 /// Separator between several values in one Google cell.
@@ -35,38 +35,18 @@ const KNOWN_LABELS: [&str; 9] = [
 /// Parses a Google Contacts CSV export (current or older header style). Rows are located by
 /// CSV row, the header being row 1.
 pub fn parse_google_csv(text: &str) -> Result<ParsedContacts, FormatError> {
-    let table = read_table(text)?;
-    let columns = GoogleColumns::new(&table.headers);
-    let mut parsed = ParsedContacts {
-        records: Vec::new(),
-        problems: table.problems,
-    };
-    for row in &table.rows {
-        let (record, middle_name) = columns.record(row);
-        let mut record = record;
-        if record.display_name.is_empty() {
-            record.display_name = fallback_display_name(&record, middle_name.as_deref());
-        }
-        parsed.push_record(Location::row(row.row), record);
-    }
-    parsed
-        .problems
-        .sort_by_key(|problem| match problem.location {
-            Location::Row { row } => row,
-            Location::Line { line } => line,
-        });
-    Ok(parsed)
+    ParsedContacts::read_all(crate::reader::ContactReader::google_csv(text)?)
 }
 
 /// Column positions of a Google header row.
-struct GoogleColumns {
+pub(crate) struct GoogleColumns {
     named: HashMap<String, usize>,
     /// ("E-mail", 1) → {"Value": 17, "Label": 16}
     numbered: BTreeMap<(String, usize), HashMap<String, usize>>,
 }
 
 impl GoogleColumns {
-    fn new(headers: &[String]) -> Self {
+    pub fn new(headers: &[String]) -> Self {
         let mut named = HashMap::new();
         let mut numbered: BTreeMap<(String, usize), HashMap<String, usize>> = BTreeMap::new();
         for (index, header) in headers.iter().enumerate() {
@@ -90,6 +70,15 @@ impl GoogleColumns {
             .iter()
             .filter(move |((group_kind, _), _)| group_kind == kind)
             .map(|(_, parts)| parts)
+    }
+
+    /// The row's record, named from its name columns when it has no name of its own.
+    pub fn named_record(&self, row: &TableRow) -> ContactRecord {
+        let (mut record, middle_name) = self.record(row);
+        if record.display_name.is_empty() {
+            record.display_name = fallback_display_name(&record, middle_name.as_deref());
+        }
+        record
     }
 
     fn record(&self, row: &TableRow) -> (ContactRecord, Option<String>) {

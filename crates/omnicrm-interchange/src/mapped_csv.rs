@@ -5,7 +5,7 @@ use crate::record::{
     fallback_display_name, non_empty, normalize_birthday, ContactRecord, LabeledValue,
     ParsedContacts, PostalAddress,
 };
-use crate::table::{read_table, sniff_delimiter};
+use crate::table::{sniff_delimiter, TableReader, TableRow};
 use serde::{Deserialize, Serialize};
 
 /// What a CSV column holds.
@@ -63,9 +63,21 @@ pub struct CsvPreview {
     pub delimiter: char,
 }
 
-/// Reads the header and up to `max_rows` data rows, and guesses a mapping.
+/// Reads the header and up to `max_rows` data rows (only those: a large file is not read
+/// through), and guesses a mapping.
 pub fn csv_preview(text: &str, max_rows: usize) -> Result<CsvPreview, FormatError> {
-    let table = read_table(text)?;
+    let mut table = TableReader::open(text)?;
+    let mut sample_rows = Vec::new();
+    while sample_rows.len() < max_rows {
+        match table.next_row() {
+            None => break,
+            Some(item) => {
+                if let Ok(row) = item? {
+                    sample_rows.push(row.cells);
+                }
+            }
+        }
+    }
     let suggested_mapping = ColumnMapping {
         columns: table
             .headers
@@ -77,12 +89,7 @@ pub fn csv_preview(text: &str, max_rows: usize) -> Result<CsvPreview, FormatErro
             .collect(),
     };
     Ok(CsvPreview {
-        sample_rows: table
-            .rows
-            .iter()
-            .take(max_rows)
-            .map(|row| row.cells.clone())
-            .collect(),
+        sample_rows,
         headers: table.headers,
         suggested_mapping,
         delimiter: char::from(sniff_delimiter(text)),
@@ -158,36 +165,43 @@ pub fn parse_mapped_csv(
     text: &str,
     mapping: &ColumnMapping,
 ) -> Result<ParsedContacts, FormatError> {
-    let table = read_table(text)?;
-    let mut targets = Vec::new();
-    for target in &mapping.columns {
-        if target.field == Field::Ignore {
-            continue;
+    ParsedContacts::read_all(crate::reader::ContactReader::mapped_csv(text, mapping)?)
+}
+
+/// The columns a mapping reads, by position in the header.
+pub(crate) struct MappedColumns {
+    targets: Vec<(usize, Field)>,
+}
+
+impl MappedColumns {
+    pub fn new(headers: &[String], mapping: &ColumnMapping) -> Result<Self, FormatError> {
+        let mut targets = Vec::new();
+        for target in &mapping.columns {
+            if target.field == Field::Ignore {
+                continue;
+            }
+            let index = headers
+                .iter()
+                .position(|header| header == target.header.trim())
+                .ok_or_else(|| {
+                    FormatError::at(
+                        FormatErrorKind::Mapping,
+                        Location::row(1),
+                        format!(
+                            "the mapping uses the column \"{}\", but the header row has no such column",
+                            target.header
+                        ),
+                    )
+                })?;
+            targets.push((index, target.field));
         }
-        let index = table
-            .headers
-            .iter()
-            .position(|header| header == target.header.trim())
-            .ok_or_else(|| {
-                FormatError::at(
-                    FormatErrorKind::Mapping,
-                    Location::row(1),
-                    format!(
-                        "the mapping uses the column \"{}\", but the header row has no such column",
-                        target.header
-                    ),
-                )
-            })?;
-        targets.push((index, target.field));
+        Ok(Self { targets })
     }
-    let mut parsed = ParsedContacts {
-        records: Vec::new(),
-        problems: table.problems.clone(),
-    };
-    for row in &table.rows {
+
+    pub fn record(&self, row: &TableRow) -> ContactRecord {
         let mut record = ContactRecord::default();
         let mut address = PostalAddress::default();
-        for (index, field) in &targets {
+        for (index, field) in &self.targets {
             let Some(value) = non_empty(row.cell(Some(*index))) else {
                 continue;
             };
@@ -237,7 +251,6 @@ pub fn parse_mapped_csv(
         if record.display_name.is_empty() {
             record.display_name = fallback_display_name(&record, None);
         }
-        parsed.push_record(Location::row(row.row), record);
+        record
     }
-    Ok(parsed)
 }

@@ -4,12 +4,12 @@
 //! In Outlook's header "Title" is the name prefix (Mr., Dr.) and "Job Title" the job title.
 //! Birthdays are written as M/D/YYYY, with "0/0/00" for none. Categories are separated by `;`.
 
-use crate::error::{FormatError, Location};
+use crate::error::FormatError;
 use crate::record::{
     fallback_display_name, non_empty, normalize_birthday, ContactRecord, LabeledValue,
     ParsedContacts, PostalAddress,
 };
-use crate::table::read_table;
+use crate::table::TableRow;
 use std::collections::HashMap;
 
 /// Outlook phone columns and the label each gets.
@@ -36,19 +36,26 @@ const ADDRESS_PREFIXES: [(&str, &str); 3] =
 
 /// Parses an Outlook CSV export. Rows are located by CSV row, the header being row 1.
 pub fn parse_outlook_csv(text: &str) -> Result<ParsedContacts, FormatError> {
-    let table = read_table(text)?;
-    let columns: HashMap<&str, usize> = table
-        .headers
-        .iter()
-        .enumerate()
-        .map(|(index, header)| (header.as_str(), index))
-        .collect();
-    let mut parsed = ParsedContacts {
-        records: Vec::new(),
-        problems: table.problems.clone(),
-    };
-    for row in &table.rows {
-        let cell = |name: &str| non_empty(row.cell(columns.get(name).copied()));
+    ParsedContacts::read_all(crate::reader::ContactReader::outlook_csv(text)?)
+}
+
+/// Column positions of an Outlook header row.
+pub(crate) struct OutlookColumns {
+    columns: HashMap<String, usize>,
+}
+
+impl OutlookColumns {
+    pub fn new(headers: &[String]) -> Self {
+        let mut columns = HashMap::new();
+        for (index, header) in headers.iter().enumerate() {
+            // The last of two columns with one name wins, as it always has.
+            columns.insert(header.clone(), index);
+        }
+        Self { columns }
+    }
+
+    pub fn record(&self, row: &TableRow) -> ContactRecord {
+        let cell = |name: &str| non_empty(row.cell(self.columns.get(name).copied()));
         let mut record = ContactRecord {
             given_name: cell("First Name"),
             family_name: cell("Last Name"),
@@ -92,7 +99,6 @@ pub fn parse_outlook_csv(text: &str) -> Result<ParsedContacts, FormatError> {
         }
         record.urls.extend(cell("Web Page"));
         record.display_name = fallback_display_name(&record, cell("Middle Name").as_deref());
-        parsed.push_record(Location::row(row.row), record);
+        record
     }
-    Ok(parsed)
 }

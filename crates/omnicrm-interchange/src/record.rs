@@ -128,20 +128,16 @@ pub struct ParsedContacts {
 }
 
 impl ParsedContacts {
-    /// Adds a finished record, or a problem when it has no name, email or phone.
-    pub(crate) fn push_record(&mut self, location: Location, mut record: ContactRecord) {
-        if record.display_name.trim().is_empty() {
-            record.display_name = fallback_display_name(&record, None);
+    /// Every item of a reader, or the error that fails the file.
+    pub fn read_all(reader: crate::ContactReader<'_>) -> Result<Self, crate::FormatError> {
+        let mut parsed = Self::default();
+        for item in reader {
+            match item? {
+                crate::ReadItem::Record(record) => parsed.records.push(record),
+                crate::ReadItem::Problem(problem) => parsed.problems.push(problem),
+            }
         }
-        if record.display_name.is_empty() {
-            self.problems
-                .push(RecordProblem::new(location, "no name, email or phone"));
-        } else {
-            self.records.push(Located {
-                location,
-                value: record,
-            });
-        }
+        Ok(parsed)
     }
 }
 

@@ -4,13 +4,7 @@ use crate::error::{FormatError, FormatErrorKind, Location};
 use crate::record::RecordProblem;
 use crate::text::check_text;
 
-/// A CSV file read into cells. Row numbers count the header as row 1.
-pub(crate) struct Table {
-    pub headers: Vec<String>,
-    pub rows: Vec<TableRow>,
-    pub problems: Vec<RecordProblem>,
-}
-
+/// One CSV row with cells. Row numbers count the header as row 1.
 pub(crate) struct TableRow {
     pub row: usize,
     pub cells: Vec<String>,
@@ -91,59 +85,75 @@ pub(crate) fn read_headers(text: &str) -> Result<Vec<String>, FormatError> {
     }
 }
 
-/// Reads the whole file. Rows whose cell count differs from the header become problems
-/// naming the row; rows with only empty cells are skipped.
-pub(crate) fn read_table(text: &str) -> Result<Table, FormatError> {
-    check_text(text)?;
-    let mut reader = reader(text);
-    let mut records = reader.records();
-    let headers: Vec<String> = match records.next() {
-        Some(Ok(record)) => record
-            .iter()
-            .map(|header| header.trim().to_string())
-            .collect(),
-        Some(Err(error)) => return Err(csv_error(error, 1)),
-        None => {
-            return Err(FormatError::new(
-                FormatErrorKind::Empty,
-                "the file is empty",
-            ))
-        }
-    };
-    if headers.iter().all(|header| header.is_empty()) {
-        return Err(FormatError::at(
-            FormatErrorKind::BadHeader,
-            Location::row(1),
-            "the header row has no column names",
-        ));
-    }
-    let mut rows = Vec::new();
-    let mut problems = Vec::new();
-    for (index, record) in records.enumerate() {
-        let row = index + 2;
-        let record = record.map_err(|error| csv_error(error, row))?;
-        let cells: Vec<String> = record.iter().map(str::to_string).collect();
-        if cells.iter().all(|cell| cell.trim().is_empty()) {
-            continue;
-        }
-        if cells.len() != headers.len() {
-            problems.push(RecordProblem::new(
-                Location::row(row),
-                format!(
-                    "the row has {} cells but the header has {} columns",
-                    cells.len(),
-                    headers.len()
-                ),
+/// Reads a CSV file row by row: the header first, then each row as it is needed, so a large
+/// file is never held as cells all at once. Rows whose cell count differs from the header
+/// become problems naming the row; rows with only empty cells are skipped.
+pub(crate) struct TableReader<'a> {
+    pub headers: Vec<String>,
+    records: csv::StringRecordsIntoIter<&'a [u8]>,
+    /// The row number of the next record, the header being row 1.
+    next_row: usize,
+}
+
+impl<'a> TableReader<'a> {
+    pub fn open(text: &'a str) -> Result<Self, FormatError> {
+        check_text(text)?;
+        let mut records = reader(text).into_records();
+        let headers: Vec<String> = match records.next() {
+            Some(Ok(record)) => record
+                .iter()
+                .map(|header| header.trim().to_string())
+                .collect(),
+            Some(Err(error)) => return Err(csv_error(error, 1)),
+            None => {
+                return Err(FormatError::new(
+                    FormatErrorKind::Empty,
+                    "the file is empty",
+                ))
+            }
+        };
+        if headers.iter().all(|header| header.is_empty()) {
+            return Err(FormatError::at(
+                FormatErrorKind::BadHeader,
+                Location::row(1),
+                "the header row has no column names",
             ));
-            continue;
         }
-        rows.push(TableRow { row, cells });
+        Ok(Self {
+            headers,
+            records,
+            next_row: 2,
+        })
     }
-    Ok(Table {
-        headers,
-        rows,
-        problems,
-    })
+
+    /// The next row with cells, or the problem with it; `None` at the end of the file. A
+    /// row the CSV reader cannot read fails the whole file.
+    pub fn next_row(&mut self) -> Option<Result<Result<TableRow, RecordProblem>, FormatError>> {
+        loop {
+            let record = self.records.next()?;
+            let row = self.next_row;
+            self.next_row += 1;
+            let record = match record {
+                Ok(record) => record,
+                Err(error) => return Some(Err(csv_error(error, row))),
+            };
+            if record.iter().all(|cell| cell.trim().is_empty()) {
+                continue;
+            }
+            if record.len() != self.headers.len() {
+                return Some(Ok(Err(RecordProblem::new(
+                    Location::row(row),
+                    format!(
+                        "the row has {} cells but the header has {} columns",
+                        record.len(),
+                        self.headers.len()
+                    ),
+                ))));
+            }
+            let cells = record.iter().map(str::to_string).collect();
+            return Some(Ok(Ok(TableRow { row, cells })));
+        }
+    }
 }
 
 /// Quotes one CSV cell when it needs it (RFC 4180).

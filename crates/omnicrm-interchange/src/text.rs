@@ -1,6 +1,8 @@
 //! Turning file bytes into text, guarding against binary and oversized input, and telling
 //! the formats apart.
 
+use std::borrow::Cow;
+
 use crate::error::{FormatError, FormatErrorKind, Location};
 use crate::record::Format;
 use crate::table;
@@ -16,7 +18,7 @@ pub const MAX_LINE_BYTES: usize = 1024 * 1024;
 /// UTF-8 (a byte order mark is dropped) and UTF-16 LE/BE with a byte order mark (as Outlook
 /// and Excel write) are accepted. Binary data (NUL bytes), bytes that are not UTF-8 (for
 /// example Latin-1 exports) and lines over [`MAX_LINE_BYTES`] fail with the line number.
-pub fn decode_text(bytes: &[u8]) -> Result<String, FormatError> {
+pub fn decode_text(bytes: &[u8]) -> Result<Cow<'_, str>, FormatError> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(FormatError::new(
             FormatErrorKind::TooLarge,
@@ -28,11 +30,11 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, FormatError> {
         ));
     }
     let text = if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        decode_utf16(rest, encoding_rs::UTF_16LE)?
+        Cow::Owned(decode_utf16(rest, encoding_rs::UTF_16LE)?)
     } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        decode_utf16(rest, encoding_rs::UTF_16BE)?
+        Cow::Owned(decode_utf16(rest, encoding_rs::UTF_16BE)?)
     } else if let Some(encoding) = utf16_without_byte_order_mark(bytes) {
-        decode_utf16(bytes, encoding)?
+        Cow::Owned(decode_utf16(bytes, encoding)?)
     } else {
         let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
         if !looks_like_json(bytes) {
@@ -40,7 +42,8 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, FormatError> {
         }
         check_no_nul(bytes)?;
         match std::str::from_utf8(bytes) {
-            Ok(text) => text.to_string(),
+            // Borrowed: a large file is not held twice.
+            Ok(text) => Cow::Borrowed(text),
             Err(error) => {
                 let valid = bytes.get(..error.valid_up_to()).unwrap_or_default();
                 let bad_byte = bytes.get(error.valid_up_to()).copied().unwrap_or_default();

@@ -11,6 +11,7 @@ mod read;
 mod write;
 
 pub use read::parse_vcards;
+pub(crate) use read::VcardReader;
 pub use write::write_vcards;
 
 /// The label a TYPE token stands for, for EMAIL, TEL and ADR; `None` for tokens that only

@@ -15,7 +15,9 @@ fn labeled(value: &str, label: Option<&str>, preferred: bool) -> LabeledValue {
 
 fn read_fixture(name: &str) -> String {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    decode_text(&std::fs::read(path).expect("fixture exists")).expect("fixture decodes")
+    decode_text(&std::fs::read(path).expect("fixture exists"))
+        .expect("fixture decodes")
+        .into_owned()
 }
 
 #[test]

@@ -8,7 +8,9 @@ use omnicrm_interchange::{
 
 fn fixture_records(name: &str) -> Vec<ContactRecord> {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = decode_text(&std::fs::read(path).expect("fixture exists")).expect("decodes");
+    let text = decode_text(&std::fs::read(path).expect("fixture exists"))
+        .expect("decodes")
+        .into_owned();
     let parsed = if name.ends_with(".vcf") {
         parse_vcards(&text)
     } else {

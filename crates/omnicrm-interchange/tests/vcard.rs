@@ -32,7 +32,7 @@ fn some(text: &str) -> Option<String> {
 fn read_fixture(name: &str) -> String {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     let bytes = std::fs::read(&path).expect("fixture exists");
-    decode_text(&bytes).expect("fixture decodes")
+    decode_text(&bytes).expect("fixture decodes").into_owned()
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use super::records::{Candidate, Problem};
+use super::records::{Candidate, Problem, RecordAt};
 use super::{ImportCounts, ImportFormat, ImportPreview, MAX_PLAN_ITEMS};
 use crate::chunked_writes::Chunks;
 use crate::contacts::{self, Contact, SearchIndexBatch, ValidationRules};
@@ -48,279 +48,708 @@ pub struct ImportPlanItem {
     pub contact_id: Option<String>,
 }
 
+/// What a record of the plan will do. The contact it writes is kept packed (see [`Packed`]).
 enum Action {
-    Create {
-        contact: Box<Contact>,
-    },
+    Create(Packed),
     /// A create that shares an email or phone with a record of another first name.
-    KeptApart {
-        contact: Box<Contact>,
-    },
-    Update {
-        merged: Box<Contact>,
-    },
-    MergedInto,
-    Skip,
+    KeptApart(Packed),
+    /// The matching contact as it will be (with its id), and the notes to add.
+    Update(Packed),
+    /// Combined with the earlier record at this index.
+    MergedInto(usize),
+    /// Already in OmniCRM as this contact, with nothing new.
+    Skip(Box<str>),
     Invalid,
 }
 
+/// One record of the plan, kept small: a file is planned whole before anything is written,
+/// and a large one must not take many times its size in memory (issue 20). What only a
+/// preview or an error shows is kept for the records they can show.
 struct Entry {
-    location: String,
+    location: RecordAt,
+    action: Action,
+    /// See [`Planner::keeps_shown`].
+    shown: Option<Box<Shown>>,
+}
+
+/// What the preview shows of a record.
+struct Shown {
     display_name: String,
-    /// The name later records sharing an email or phone are compared with.
-    name: PersonName,
+    reason: String,
+    /// The existing contact it matched (updates and skips) or may duplicate (kept apart).
+    contact_id: Option<String>,
+}
+
+impl Entry {
+    fn kind(&self) -> ImportAction {
+        match self.action {
+            Action::Create(_) => ImportAction::Create,
+            Action::KeptApart(_) => ImportAction::KeptApart,
+            Action::Update(_) => ImportAction::Update,
+            Action::MergedInto(_) => ImportAction::Merge,
+            Action::Skip(_) => ImportAction::Skip,
+            Action::Invalid => ImportAction::Invalid,
+        }
+    }
+}
+
+/// The records of a plan, in blocks of a fixed size: a vector doubling its capacity would hold
+/// up to twice the records, and three times while it moves them.
+#[derive(Default)]
+struct Entries {
+    blocks: Vec<Vec<Entry>>,
+    len: usize,
+}
+
+const ENTRIES_PER_BLOCK: usize = 8_192;
+
+impl Entries {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn push(&mut self, entry: Entry) {
+        match self.blocks.last_mut() {
+            Some(block) if block.len() < ENTRIES_PER_BLOCK => block.push(entry),
+            _ => {
+                let mut block = Vec::with_capacity(ENTRIES_PER_BLOCK);
+                block.push(entry);
+                self.blocks.push(block);
+            }
+        }
+        self.len += 1;
+    }
+
+    fn get(&self, index: usize) -> Option<&Entry> {
+        self.blocks
+            .get(index / ENTRIES_PER_BLOCK)?
+            .get(index % ENTRIES_PER_BLOCK)
+    }
+
+    fn get_mut(&mut self, index: usize) -> Option<&mut Entry> {
+        self.blocks
+            .get_mut(index / ENTRIES_PER_BLOCK)?
+            .get_mut(index % ENTRIES_PER_BLOCK)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Entry> + Clone {
+        self.blocks.iter().flatten()
+    }
+
+    fn into_iter(self) -> impl Iterator<Item = Entry> {
+        self.blocks.into_iter().flatten()
+    }
+}
+
+/// What the planner decided for one record.
+struct Planned {
+    action: Action,
     reason: String,
     contact_id: Option<String>,
-    action: Action,
-    notes: Vec<NoteInput>,
-    /// The id the record had in an OmniCRM export.
-    original_id: Option<String>,
-    /// For records combined with an earlier one: that record's index.
-    merged_into: Option<usize>,
 }
 
 pub(crate) struct Plan {
-    entries: Vec<Entry>,
+    entries: Entries,
+    /// When the plan was made: the time new contacts are created at.
+    now: String,
+    /// Entry index -> the id the record had in an OmniCRM export.
+    original_ids: HashMap<usize, Box<str>>,
+    /// Records that could not be read at all.
+    problems: Vec<Problem>,
 }
 
-pub(crate) fn plan(connection: &Connection, candidates: Vec<Candidate>) -> Result<Plan> {
-    let rules = ValidationRules::load(connection)?;
-    let now = now_utc();
-    let mut entries: Vec<Entry> = Vec::with_capacity(candidates.len());
-    // Normalized email or phone -> the entries that hold it, in file order.
-    let mut seen: HashMap<String, Vec<usize>> = HashMap::new();
-    let prepared_all = prepare_all(&rules, candidates)?;
-    let mut matcher = Matcher::new(connection, &prepared_all)?;
-    for prepared in prepared_all {
-        let Prepared {
-            candidate,
-            display_name,
-            kept_in_note,
-            validated,
-        } = prepared;
-        let valid = match validated {
-            Ok(valid) => valid,
-            Err(error) => {
-                entries.push(Entry {
-                    location: candidate.location,
+/// Records read, checked and matched at a time: the file is read as it is planned, and the
+/// existing contacts holding their emails and phones are looked up in one query per chunk.
+const PLAN_CHUNK: usize = 1_024;
+
+/// Plans the import of `records` (see the module's notes). Reads them one chunk at a time.
+pub(crate) fn plan(
+    connection: &Connection,
+    records: impl Iterator<Item = Result<std::result::Result<Candidate, Problem>>>,
+) -> Result<Plan> {
+    let mut planner = Planner {
+        connection,
+        rules: ValidationRules::load(connection)?,
+        now: now_utc(),
+        entries: Entries::default(),
+        original_ids: HashMap::new(),
+        problems: Vec::new(),
+        seen: KeyIndex::default(),
+        reasons_kept: [0, 0],
+    };
+    let mut chunk = Vec::with_capacity(PLAN_CHUNK);
+    for record in records {
+        match record? {
+            Ok(candidate) => chunk.push(candidate),
+            Err(problem) => planner.problems.push(problem),
+        }
+        if chunk.len() == PLAN_CHUNK {
+            planner.plan_chunk(std::mem::replace(
+                &mut chunk,
+                Vec::with_capacity(PLAN_CHUNK),
+            ))?;
+        }
+    }
+    planner.plan_chunk(chunk)?;
+    Ok(Plan {
+        entries: planner.entries,
+        now: planner.now,
+        original_ids: planner.original_ids,
+        problems: planner.problems,
+    })
+}
+
+struct Planner<'connection> {
+    connection: &'connection Connection,
+    rules: ValidationRules,
+    now: String,
+    entries: Entries,
+    /// See [`Plan::original_ids`].
+    original_ids: HashMap<usize, Box<str>>,
+    problems: Vec<Problem>,
+    /// The emails and phones of the records planned so far.
+    seen: KeyIndex,
+    /// Reasons kept so far: of invalid records, of the others.
+    reasons_kept: [usize; 2],
+}
+
+impl Planner<'_> {
+    /// Whether what a preview shows of a record with `action` is kept: the preview lists the
+    /// invalid records first, then the rest in file order, [`MAX_PLAN_ITEMS`] in all; an
+    /// error names the first invalid ones.
+    fn keeps_shown(&mut self, action: &Action) -> bool {
+        let slot = usize::from(!matches!(action, Action::Invalid));
+        match self.reasons_kept.get_mut(slot) {
+            Some(kept) if *kept < MAX_PLAN_ITEMS => {
+                *kept += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn push(
+        &mut self,
+        location: RecordAt,
+        display_name: String,
+        original_id: Option<String>,
+        planned: Planned,
+    ) {
+        let Planned {
+            action,
+            reason,
+            contact_id,
+        } = planned;
+        let shown = self.keeps_shown(&action).then(|| {
+            Box::new(Shown {
+                display_name,
+                reason,
+                contact_id,
+            })
+        });
+        self.entries.push(Entry {
+            location,
+            action,
+            shown,
+        });
+        if let Some(original_id) = original_id {
+            self.original_ids
+                .insert(self.entries.len() - 1, original_id.into_boxed_str());
+        }
+    }
+
+    /// The name of the contact entry `index` writes or matched (the existing contact's, for
+    /// a match).
+    fn display_name_of(&self, index: usize) -> Result<Option<String>> {
+        let Some(entry) = self.entries.get(index) else {
+            return Ok(None);
+        };
+        match &entry.action {
+            Action::Create(packed) | Action::KeptApart(packed) | Action::Update(packed) => {
+                Ok(Some(packed.unpack(&self.now)?.0.display_name))
+            }
+            Action::Skip(id) => Ok(Some(contacts::load_any(self.connection, id)?.display_name)),
+            Action::MergedInto(_) | Action::Invalid => Ok(None),
+        }
+    }
+
+    /// The name later records sharing an email or phone with entry `index` are compared with.
+    fn name_of(&self, index: usize) -> Result<Option<PersonName>> {
+        Ok(self
+            .display_name_of(index)?
+            .map(|name| PersonName::parse(&name)))
+    }
+
+    fn plan_chunk(&mut self, candidates: Vec<Candidate>) -> Result<()> {
+        if candidates.is_empty() {
+            return Ok(());
+        }
+        let connection = self.connection;
+        let prepared_all = prepare_all(&self.rules, candidates)?;
+        let mut matcher = Matcher::new(connection, &prepared_all)?;
+        for prepared in prepared_all {
+            let Prepared {
+                candidate,
+                display_name,
+                kept_in_note,
+                validated,
+            } = prepared;
+            let valid = match validated {
+                Ok(valid) => valid,
+                Err(error) => {
+                    self.push(
+                        candidate.location,
+                        display_name,
+                        None,
+                        Planned {
+                            action: Action::Invalid,
+                            reason: describe_invalid(&error),
+                            contact_id: None,
+                        },
+                    );
+                    continue;
+                }
+            };
+            let created_at = candidate.created_at.unwrap_or_else(|| self.now.clone());
+            let id = match &candidate.original_id {
+                Some(id) if !matcher.id_taken(id)? => id.clone(),
+                // Given when it is written (see `Packed`).
+                _ => String::new(),
+            };
+            let updated_at = created_at.clone().max(self.now.clone());
+            let contact = valid.into_contact(id, created_at, updated_at);
+            let keys = identity_keys(&contact);
+            let name = PersonName::parse(&contact.display_name);
+
+            // The same person earlier in this file? A record sharing an email or phone but
+            // with another first name is someone else (a wife sharing her husband's home
+            // phone).
+            let mut earlier_agreeing: Option<(&String, usize)> = None;
+            let mut earlier_disagreeing: Option<(&String, usize)> = None;
+            for key in &keys {
+                for index in self.seen.holders(key) {
+                    let agrees = self
+                        .name_of(index)?
+                        .is_some_and(|earlier| earlier.agreement(&name).allows_match());
+                    let slot = if agrees {
+                        &mut earlier_agreeing
+                    } else {
+                        &mut earlier_disagreeing
+                    };
+                    slot.get_or_insert((key, index));
+                }
+            }
+            if let Some((key, index)) = earlier_agreeing {
+                let earlier_location = self
+                    .entries
+                    .get(index)
+                    .map(|entry| entry.location.to_string())
+                    .unwrap_or_default();
+                self.combine(index, &contact, candidate.notes)?;
+                for key in &keys {
+                    self.seen.add(key, index);
+                }
+                self.push(
+                    candidate.location,
                     display_name,
-                    name: PersonName::default(),
-                    reason: describe_invalid(&error),
-                    contact_id: None,
-                    action: Action::Invalid,
-                    notes: Vec::new(),
-                    original_id: None,
-                    merged_into: None,
-                });
+                    candidate.original_id,
+                    Planned {
+                        action: Action::MergedInto(index),
+                        reason: format!(
+                            "same {} as {earlier_location}; combined with it",
+                            describe_key(key)
+                        ),
+                        contact_id: None,
+                    },
+                );
                 continue;
             }
-        };
-        let created_at = candidate.created_at.unwrap_or_else(|| now.clone());
-        let id = match &candidate.original_id {
-            Some(id) if !matcher.id_taken(id)? => id.clone(),
-            _ => new_id(),
-        };
-        let contact = valid.into_contact(id, created_at.clone(), created_at.max(now.clone()));
-        let keys = identity_keys(&contact);
-        let name = PersonName::parse(&contact.display_name);
 
-        // The same person earlier in this file? A record sharing an email or phone but with
-        // another first name is someone else (a wife sharing her husband's home phone).
-        let mut earlier_agreeing: Option<(&String, usize)> = None;
-        let mut earlier_disagreeing: Option<(&String, usize)> = None;
-        for key in &keys {
-            for index in seen.get(key).into_iter().flatten() {
-                let agrees = entries
-                    .get(*index)
-                    .is_some_and(|entry| entry.name.agreement(&name).allows_match());
-                let slot = if agrees {
-                    &mut earlier_agreeing
-                } else {
-                    &mut earlier_disagreeing
-                };
-                slot.get_or_insert((key, *index));
-            }
-        }
-        if let Some((key, index)) = earlier_agreeing {
-            let earlier_location = entries
-                .get(index)
-                .map(|entry| entry.location.clone())
-                .unwrap_or_default();
-            if let Some(target) = entries.get_mut(index) {
-                match &mut target.action {
-                    Action::Create { contact: base }
-                    | Action::KeptApart { contact: base }
-                    | Action::Update { merged: base } => {
-                        merge_into(base, &contact);
-                    }
-                    Action::MergedInto | Action::Skip | Action::Invalid => {}
+            // Already in OmniCRM?
+            let (existing_id, existing_disagreeing) = match &candidate.original_id {
+                Some(original) if matcher.is_live(original)? => {
+                    (Some((original.clone(), None)), None)
                 }
-                target.notes.extend(candidate.notes);
-            }
+                _ => matcher.find(&keys, &name),
+            };
+            let index = self.entries.len();
             for key in &keys {
-                let holders = seen.entry(key.clone()).or_default();
-                if !holders.contains(&index) {
-                    holders.push(index);
-                }
+                self.seen.add(key, index);
             }
-            entries.push(Entry {
-                location: candidate.location,
-                display_name,
-                name,
-                reason: format!(
-                    "same {} as {earlier_location}; combined with it",
-                    describe_key(key)
-                ),
-                contact_id: None,
-                action: Action::MergedInto,
-                notes: Vec::new(),
-                original_id: candidate.original_id.clone(),
-                merged_into: Some(index),
-            });
-            continue;
-        }
-
-        // Already in OmniCRM?
-        let (existing_id, existing_disagreeing) = match &candidate.original_id {
-            Some(original) if matcher.is_live(original)? => (Some((original.clone(), None)), None),
-            _ => matcher.find(&keys, &name),
-        };
-        let index = entries.len();
-        for key in &keys {
-            seen.entry(key.clone()).or_default().push(index);
-        }
-        let kept_apart_from = match (earlier_disagreeing, existing_disagreeing) {
-            (Some((key, earlier)), _) => entries.get(earlier).map(|entry| {
-                (
-                    format!(
-                        "same {} as {} ({})",
-                        describe_key(key),
-                        entry.location,
-                        entry.display_name
-                    ),
-                    None,
-                )
-            }),
-            (None, Some(holder)) => Some((
-                format!(
-                    "same {} as {}, already in OmniCRM",
-                    describe_key(&holder.key),
-                    holder.display_name
-                ),
-                Some(holder.contact_id),
-            )),
-            (None, None) => None,
-        };
-        match existing_id {
-            Some((existing_id, matched_key)) => {
-                let existing = contacts::load_any(connection, &existing_id)?;
-                let mut new_notes = Vec::new();
-                for note in candidate.notes {
-                    if !note_exists(connection, &existing_id, &note)? {
-                        new_notes.push(note);
-                    }
+            let kept_apart_from = match (earlier_disagreeing, existing_disagreeing) {
+                (Some((key, earlier)), _) => {
+                    let name = match self
+                        .entries
+                        .get(earlier)
+                        .and_then(|entry| entry.shown.as_ref())
+                    {
+                        Some(shown) => Some(shown.display_name.clone()),
+                        None => self.display_name_of(earlier)?,
+                    };
+                    self.entries.get(earlier).map(|entry| {
+                        (
+                            format!(
+                                "same {} as {} ({})",
+                                describe_key(key),
+                                entry.location,
+                                name.unwrap_or_default()
+                            ),
+                            None,
+                        )
+                    })
                 }
-                let mut merged = existing.clone();
-                let added = merge_into(&mut merged, &contact);
-                let how = matched_key
-                    .map(|key| format!("same {}", describe_key(&key)))
-                    .unwrap_or_else(|| "same OmniCRM id".to_owned());
-                let (action, reason) = if added.is_empty() && new_notes.is_empty() {
-                    (
-                        Action::Skip,
-                        format!(
-                            "already in OmniCRM as {} ({how}); nothing new",
-                            existing.display_name
-                        ),
-                    )
-                } else if added.is_empty() {
-                    (
-                        Action::Update {
-                            merged: Box::new(merged),
-                        },
-                        format!(
+                (None, Some(holder)) => Some((
+                    format!(
+                        "same {} as {}, already in OmniCRM",
+                        describe_key(&holder.key),
+                        holder.display_name
+                    ),
+                    Some(holder.contact_id),
+                )),
+                (None, None) => None,
+            };
+            match existing_id {
+                Some((existing_id, matched_key)) => {
+                    let existing = contacts::load_any(connection, &existing_id)?;
+                    let mut new_notes = Vec::new();
+                    for note in candidate.notes {
+                        if !note_exists(connection, &existing_id, &note)? {
+                            new_notes.push(note);
+                        }
+                    }
+                    let mut merged = existing.clone();
+                    let added = merge_into(&mut merged, &contact);
+                    let how = matched_key
+                        .map(|key| format!("same {}", describe_key(&key)))
+                        .unwrap_or_else(|| "same OmniCRM id".to_owned());
+                    let (action, reason) = if added.is_empty() && new_notes.is_empty() {
+                        (
+                            Action::Skip(existing_id.clone().into_boxed_str()),
+                            format!(
+                                "already in OmniCRM as {} ({how}); nothing new",
+                                existing.display_name
+                            ),
+                        )
+                    } else if added.is_empty() {
+                        let reason = format!(
                             "matches {} ({how}); adds {} note(s)",
                             existing.display_name,
                             new_notes.len()
-                        ),
-                    )
-                } else {
-                    (
-                        Action::Update {
-                            merged: Box::new(merged),
-                        },
-                        format!(
-                            "matches {} ({how}); adds {}",
-                            existing.display_name,
-                            added.join(", ")
-                        ),
-                    )
-                };
-                entries.push(Entry {
-                    location: candidate.location,
-                    display_name,
-                    name: PersonName::parse(&existing.display_name),
-                    reason,
-                    contact_id: Some(existing_id),
-                    action,
-                    notes: new_notes,
-                    original_id: candidate.original_id.clone(),
-                    merged_into: None,
-                });
-            }
-            None => match kept_apart_from {
-                Some((shared, other_contact)) => entries.push(Entry {
-                    location: candidate.location,
-                    display_name,
-                    name,
-                    reason: format!(
-                        "possible duplicate, kept apart: {shared}, but a different first name; \
-                         created as its own contact{kept_in_note}"
-                    ),
-                    contact_id: other_contact,
-                    action: Action::KeptApart {
-                        contact: Box::new(contact),
-                    },
-                    notes: candidate.notes,
-                    original_id: candidate.original_id.clone(),
-                    merged_into: None,
-                }),
-                None => entries.push(Entry {
-                    location: candidate.location,
-                    display_name,
-                    name,
-                    reason: if keys.is_empty() {
-                        format!("new contact (no email or phone to match on){kept_in_note}")
+                        );
+                        (
+                            Action::Update(Packed::pack(merged, new_notes, &self.now)?),
+                            reason,
+                        )
                     } else {
-                        format!("new contact{kept_in_note}")
-                    },
-                    contact_id: None,
-                    action: Action::Create {
-                        contact: Box::new(contact),
-                    },
-                    notes: candidate.notes,
-                    original_id: candidate.original_id.clone(),
-                    merged_into: None,
-                }),
+                        (
+                            Action::Update(Packed::pack(merged, new_notes, &self.now)?),
+                            format!(
+                                "matches {} ({how}); adds {}",
+                                existing.display_name,
+                                added.join(", ")
+                            ),
+                        )
+                    };
+                    self.push(
+                        candidate.location,
+                        display_name,
+                        candidate.original_id,
+                        Planned {
+                            action,
+                            reason,
+                            contact_id: Some(existing_id),
+                        },
+                    );
+                }
+                None => match kept_apart_from {
+                    Some((shared, other_contact)) => self.push(
+                        candidate.location,
+                        display_name,
+                        candidate.original_id,
+                        Planned {
+                            action: Action::KeptApart(Packed::pack(
+                                contact,
+                                candidate.notes,
+                                &self.now,
+                            )?),
+                            reason: format!(
+                                "possible duplicate, kept apart: {shared}, but a different first \
+                             name; created as its own contact{kept_in_note}"
+                            ),
+                            contact_id: other_contact,
+                        },
+                    ),
+                    None => self.push(
+                        candidate.location,
+                        display_name,
+                        candidate.original_id,
+                        Planned {
+                            action: Action::Create(Packed::pack(
+                                contact,
+                                candidate.notes,
+                                &self.now,
+                            )?),
+                            reason: if keys.is_empty() {
+                                format!("new contact (no email or phone to match on){kept_in_note}")
+                            } else {
+                                format!("new contact{kept_in_note}")
+                            },
+                            contact_id: None,
+                        },
+                    ),
+                },
+            }
+        }
+        Ok(())
+    }
+
+    /// Combines a record with the earlier record `index` of the same person: what it adds
+    /// goes into the contact that one writes, and its notes with it. An earlier record that
+    /// matched a contact with nothing new becomes an update when this one brings something.
+    fn combine(&mut self, index: usize, contact: &Contact, notes: Vec<NoteInput>) -> Result<()> {
+        let connection = self.connection;
+        let now = self.now.clone();
+        let Some(target) = self.entries.get_mut(index) else {
+            return Ok(());
+        };
+        match &mut target.action {
+            Action::Create(packed) | Action::KeptApart(packed) | Action::Update(packed) => {
+                let (mut base, mut base_notes) = packed.unpack(&now)?;
+                merge_into(&mut base, contact);
+                base_notes.extend(notes);
+                *packed = Packed::pack(base, base_notes, &now)?;
+            }
+            Action::Skip(existing_id) => {
+                let mut merged = contacts::load_any(connection, existing_id)?;
+                let added = merge_into(&mut merged, contact);
+                let mut new_notes = Vec::new();
+                for note in notes {
+                    if !note_exists(connection, existing_id, &note)? {
+                        new_notes.push(note);
+                    }
+                }
+                if added.is_empty() && new_notes.is_empty() {
+                    return Ok(());
+                }
+                if let Some(shown) = target.shown.as_mut() {
+                    let mut what = added;
+                    if !new_notes.is_empty() {
+                        what.push(format!("{} note(s)", new_notes.len()));
+                    }
+                    shown.reason = format!(
+                        "matches {}; a later record of the same person adds {}",
+                        merged.display_name,
+                        what.join(", ")
+                    );
+                }
+                target.action = Action::Update(Packed::pack(merged, new_notes, &now)?);
+            }
+            Action::MergedInto(_) | Action::Invalid => {}
+        }
+        Ok(())
+    }
+}
+
+/// A planned contact and the notes it brings, packed with postcard: a couple of hundred bytes
+/// instead of a few kilobytes of strings and vectors per record. A new contact's id is left
+/// empty until it is written (then given), and times equal to the plan's are left empty too.
+struct Packed(Box<[u8]>);
+
+/// [`Contact`] as packed: its two JSON fields as text (postcard needs every type known).
+#[derive(Serialize, Deserialize)]
+struct PackedFields {
+    id: String,
+    display_name: String,
+    organization: Option<String>,
+    emails: Vec<contacts::EmailEntry>,
+    phones: Vec<contacts::PhoneEntry>,
+    address: Option<contacts::Address>,
+    date_of_birth: Option<String>,
+    photo: Option<String>,
+    lifecycle_stage: Option<contacts::LifecycleStage>,
+    client_status: contacts::ClientStatus,
+    source: contacts::ContactSource,
+    referral_source: Option<String>,
+    emergency_contact_name: Option<String>,
+    emergency_contact_phone: Option<String>,
+    health_context: String,
+    preferences: String,
+    tags: Vec<String>,
+    created_at: String,
+    updated_at: String,
+    deleted_at: Option<String>,
+    notes: Vec<NoteInput>,
+}
+
+impl Packed {
+    fn pack(contact: Contact, notes: Vec<NoteInput>, now: &str) -> Result<Self> {
+        let Contact {
+            id,
+            display_name,
+            organization,
+            emails,
+            phones,
+            address,
+            date_of_birth,
+            photo,
+            lifecycle_stage,
+            client_status,
+            source,
+            referral_source,
+            emergency_contact_name,
+            emergency_contact_phone,
+            health_context,
+            preferences,
+            tags,
+            created_at,
+            updated_at,
+            deleted_at,
+        } = contact;
+        let fields = PackedFields {
+            id,
+            display_name,
+            organization,
+            emails,
+            phones,
+            address,
+            date_of_birth,
+            photo,
+            lifecycle_stage,
+            client_status,
+            source,
+            referral_source,
+            emergency_contact_name,
+            emergency_contact_phone,
+            health_context: serde_json::to_string(&health_context)?,
+            preferences: serde_json::to_string(&preferences)?,
+            tags,
+            created_at: if created_at == now {
+                String::new()
+            } else {
+                created_at
             },
+            updated_at: if updated_at == now {
+                String::new()
+            } else {
+                updated_at
+            },
+            deleted_at,
+            notes,
+        };
+        let bytes = postcard::to_allocvec(&fields).map_err(|error| {
+            Error::internal(format!("could not keep a planned record: {error}"))
+        })?;
+        Ok(Self(bytes.into_boxed_slice()))
+    }
+
+    fn unpack(&self, now: &str) -> Result<(Contact, Vec<NoteInput>)> {
+        let fields: PackedFields = postcard::from_bytes(&self.0).map_err(|error| {
+            Error::internal(format!("could not read a planned record: {error}"))
+        })?;
+        let or_now = |time: String| {
+            if time.is_empty() {
+                now.to_owned()
+            } else {
+                time
+            }
+        };
+        let contact = Contact {
+            id: if fields.id.is_empty() {
+                new_id()
+            } else {
+                fields.id
+            },
+            display_name: fields.display_name,
+            organization: fields.organization,
+            emails: fields.emails,
+            phones: fields.phones,
+            address: fields.address,
+            date_of_birth: fields.date_of_birth,
+            photo: fields.photo,
+            lifecycle_stage: fields.lifecycle_stage,
+            client_status: fields.client_status,
+            source: fields.source,
+            referral_source: fields.referral_source,
+            emergency_contact_name: fields.emergency_contact_name,
+            emergency_contact_phone: fields.emergency_contact_phone,
+            health_context: serde_json::from_str(&fields.health_context)?,
+            preferences: serde_json::from_str(&fields.preferences)?,
+            tags: fields.tags,
+            created_at: or_now(fields.created_at),
+            updated_at: or_now(fields.updated_at),
+            deleted_at: fields.deleted_at,
+        };
+        Ok((contact, fields.notes))
+    }
+}
+
+/// Every email and phone of the records planned so far, with the records holding each, in
+/// file order. A key is kept as a 128-bit hash (two SipHash digests of it), a fraction of
+/// its text: two keys would have to collide in both digests to be confused, about one chance
+/// in 10^26 for a million keys. Most keys have one holder, kept as one number; the others
+/// are in a second map.
+#[derive(Default)]
+struct KeyIndex {
+    first: HashMap<[u64; 2], u32>,
+    more: HashMap<[u64; 2], Vec<u32>>,
+}
+
+impl KeyIndex {
+    fn hash(key: &str) -> [u64; 2] {
+        use std::hash::{Hash, Hasher};
+        let digest = |salt: u8| {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            salt.hash(&mut hasher);
+            key.hash(&mut hasher);
+            hasher.finish()
+        };
+        [digest(1), digest(2)]
+    }
+
+    /// The records holding `key`, in file order.
+    fn holders(&self, key: &str) -> Vec<usize> {
+        let hash = Self::hash(key);
+        let Some(first) = self.first.get(&hash) else {
+            return Vec::new();
+        };
+        std::iter::once(*first)
+            .chain(self.more.get(&hash).into_iter().flatten().copied())
+            .map(|index| index as usize)
+            .collect()
+    }
+
+    /// Records that record `index` holds `key` (once).
+    fn add(&mut self, key: &str, index: usize) {
+        let index = u32::try_from(index).unwrap_or(u32::MAX);
+        let hash = Self::hash(key);
+        match self.first.get(&hash) {
+            None => {
+                self.first.insert(hash, index);
+            }
+            Some(first) if *first == index => {}
+            Some(_) => {
+                let more = self.more.entry(hash).or_default();
+                if !more.contains(&index) {
+                    more.push(index);
+                }
+            }
         }
     }
-    Ok(Plan { entries })
 }
 
 impl Plan {
-    pub fn counts(&self, problems: &[Problem]) -> ImportCounts {
+    pub fn counts(&self) -> ImportCounts {
         let mut counts = ImportCounts {
-            invalid: u32::try_from(problems.len()).unwrap_or(u32::MAX),
+            invalid: u32::try_from(self.problems.len()).unwrap_or(u32::MAX),
             ..ImportCounts::default()
         };
-        for entry in &self.entries {
+        for entry in self.entries.iter() {
             let counter = match entry.action {
                 // Kept apart is a create: the counts say what is written.
-                Action::Create { .. } | Action::KeptApart { .. } => &mut counts.create,
-                Action::Update { .. } => &mut counts.update,
-                Action::MergedInto => &mut counts.merge,
-                Action::Skip => &mut counts.skip,
+                Action::Create(_) | Action::KeptApart(_) => &mut counts.create,
+                Action::Update(_) => &mut counts.update,
+                Action::MergedInto(_) => &mut counts.merge,
+                Action::Skip(_) => &mut counts.skip,
                 Action::Invalid => &mut counts.invalid,
             };
             *counter += 1;
@@ -328,9 +757,11 @@ impl Plan {
         counts
     }
 
-    pub fn preview(&self, format: ImportFormat, problems: &[Problem]) -> ImportPreview {
-        let mut items: Vec<ImportPlanItem> = problems
+    pub fn preview(&self, format: ImportFormat) -> ImportPreview {
+        let mut items: Vec<ImportPlanItem> = self
+            .problems
             .iter()
+            .take(MAX_PLAN_ITEMS)
             .map(|problem| ImportPlanItem {
                 location: problem.location.clone(),
                 display_name: String::new(),
@@ -348,52 +779,61 @@ impl Plan {
                     .iter()
                     .filter(|entry| !matches!(entry.action, Action::Invalid)),
             );
-        items.extend(invalid_first.map(|entry| ImportPlanItem {
-            location: entry.location.clone(),
-            display_name: entry.display_name.clone(),
-            action: match entry.action {
-                Action::Create { .. } => ImportAction::Create,
-                Action::KeptApart { .. } => ImportAction::KeptApart,
-                Action::Update { .. } => ImportAction::Update,
-                Action::MergedInto => ImportAction::Merge,
-                Action::Skip => ImportAction::Skip,
-                Action::Invalid => ImportAction::Invalid,
-            },
-            reason: entry.reason.clone(),
-            contact_id: entry.contact_id.clone(),
-        }));
-        items.truncate(MAX_PLAN_ITEMS);
+        items.extend(
+            invalid_first
+                .take(MAX_PLAN_ITEMS.saturating_sub(items.len()))
+                .map(|entry| {
+                    let shown = entry.shown.as_deref();
+                    ImportPlanItem {
+                        location: entry.location.to_string(),
+                        display_name: shown
+                            .map(|shown| shown.display_name.clone())
+                            .unwrap_or_default(),
+                        action: entry.kind(),
+                        reason: shown.map(|shown| shown.reason.clone()).unwrap_or_default(),
+                        contact_id: shown.and_then(|shown| shown.contact_id.clone()),
+                    }
+                }),
+        );
         ImportPreview {
             format,
-            records: u32::try_from(self.entries.len() + problems.len()).unwrap_or(u32::MAX),
-            counts: self.counts(problems),
+            records: u32::try_from(self.entries.len() + self.problems.len()).unwrap_or(u32::MAX),
+            counts: self.counts(),
             items,
         }
     }
 
     /// The error for an import refused because some records are invalid: one field error per
     /// record (`row 7: emails[0] is not an email address`), the first 50 of them.
-    pub fn invalid_error(&self, problems: &[Problem]) -> Error {
-        let mut fields: Vec<FieldError> = problems
+    pub fn invalid_error(&self) -> Error {
+        let invalid_entries = self
+            .entries
             .iter()
+            .filter(|entry| matches!(entry.action, Action::Invalid));
+        let total = self.problems.len() + invalid_entries.clone().count();
+        let mut fields: Vec<FieldError> = self
+            .problems
+            .iter()
+            .take(50)
             .map(|problem| FieldError::new(problem.location.clone(), problem.message.clone()))
             .collect();
         fields.extend(
-            self.entries
-                .iter()
-                .filter(|entry| matches!(entry.action, Action::Invalid))
+            invalid_entries
+                .take(50usize.saturating_sub(fields.len()))
                 .map(|entry| {
-                    let name = entry.display_name.trim();
+                    let shown = entry.shown.as_deref();
+                    let name = shown
+                        .map(|shown| shown.display_name.trim())
+                        .unwrap_or_default();
+                    let reason = shown.map(|shown| shown.reason.as_str()).unwrap_or_default();
                     let message = if name.is_empty() {
-                        entry.reason.clone()
+                        reason.to_owned()
                     } else {
-                        format!("{name}: {}", entry.reason)
+                        format!("{name}: {reason}")
                     };
-                    FieldError::new(entry.location.clone(), message)
+                    FieldError::new(entry.location.to_string(), message)
                 }),
         );
-        let total = fields.len();
-        fields.truncate(50);
         let mut error = Error::validation(fields);
         error.message = format!(
             "{total} record{} cannot be imported; fix the file or import only the valid records \
@@ -413,16 +853,19 @@ impl Plan {
         batch_id: &str,
         progress: &mut dyn FnMut(u32, u32),
     ) -> Result<HashMap<String, String>> {
-        let mut final_ids: Vec<Option<String>> = Vec::with_capacity(self.entries.len());
-        let mut links: Vec<(Option<String>, Option<usize>)> =
-            Vec::with_capacity(self.entries.len());
+        // Only an OmniCRM export brings ids to follow; a contact file needs none of this.
+        let follows_ids = !self.original_ids.is_empty();
+        let original_ids = self.original_ids;
+        let mut final_ids: Vec<Option<String>> = Vec::new();
+        let mut links: Vec<(Option<Box<str>>, Option<usize>)> = Vec::new();
+        let now = self.now;
         let total = u32::try_from(
             self.entries
                 .iter()
                 .filter(|entry| {
                     matches!(
                         entry.action,
-                        Action::Create { .. } | Action::KeptApart { .. } | Action::Update { .. }
+                        Action::Create(_) | Action::KeptApart(_) | Action::Update(_)
                     )
                 })
                 .count(),
@@ -438,18 +881,28 @@ impl Plan {
                 let rules = ValidationRules::load(transaction)?;
                 let mut index = SearchIndexBatch::default();
                 for entry in group {
-                    links.push((entry.original_id.clone(), entry.merged_into));
-                    match entry.action {
-                        Action::Create { contact } | Action::KeptApart { contact } => {
-                            final_ids.push(Some(contact.id.clone()));
-                            pending.contacts.push(*contact);
-                            pending.notes.push(entry.notes);
+                    if follows_ids {
+                        let merged_into = match entry.action {
+                            Action::MergedInto(index) => Some(index),
+                            _ => None,
+                        };
+                        let original = original_ids.get(&links.len()).cloned();
+                        links.push((original, merged_into));
+                    }
+                    let final_id = match entry.action {
+                        Action::Create(packed) | Action::KeptApart(packed) => {
+                            let (contact, notes) = packed.unpack(&now)?;
+                            let id = contact.id.clone();
+                            pending.contacts.push(contact);
+                            pending.notes.push(notes);
                             if pending.contacts.len() >= CREATE_CHUNK {
                                 done += pending.write(transaction, batch_id, &mut index)?;
                                 progress(done, total);
                             }
+                            Some(id)
                         }
-                        Action::Update { merged } => {
+                        Action::Update(packed) => {
+                            let (merged, notes) = packed.unpack(&now)?;
                             let id = merged.id.clone();
                             contacts::modify_indexing(
                                 transaction,
@@ -462,19 +915,22 @@ impl Plan {
                                         created_at: current.created_at.clone(),
                                         updated_at: current.updated_at.clone(),
                                         deleted_at: current.deleted_at.clone(),
-                                        ..*merged
+                                        ..merged
                                     };
                                 },
                             )?;
-                            write_notes(transaction, &id, entry.notes, batch_id)?;
-                            final_ids.push(Some(id));
+                            write_notes(transaction, &id, notes, batch_id)?;
                             done += 1;
                             if done.is_multiple_of(CREATE_CHUNK as u32) {
                                 progress(done, total);
                             }
+                            Some(id)
                         }
-                        Action::Skip => final_ids.push(entry.contact_id.clone()),
-                        Action::MergedInto | Action::Invalid => final_ids.push(None),
+                        Action::Skip(id) => Some(id.into_string()),
+                        Action::MergedInto(_) | Action::Invalid => None,
+                    };
+                    if follows_ids {
+                        final_ids.push(final_id);
                     }
                 }
                 done += pending.write(transaction, batch_id, &mut index)?;
@@ -486,7 +942,7 @@ impl Plan {
         for (index, (original, merged_into)) in links.into_iter().enumerate() {
             let target = merged_into.unwrap_or(index);
             if let (Some(original), Some(Some(final_id))) = (original, final_ids.get(target)) {
-                map.insert(original, final_id.clone());
+                map.insert(original.into_string(), final_id.clone());
             }
         }
         Ok(map)

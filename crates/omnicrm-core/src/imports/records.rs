@@ -4,7 +4,9 @@
 use std::collections::{HashMap, HashSet};
 
 use base64::Engine;
-use omnicrm_interchange::{ContactRecord, Format, FormatError, Location};
+use std::borrow::Cow;
+
+use omnicrm_interchange::{ContactReader, ContactRecord, Format, FormatError, Location, ReadItem};
 
 use super::{ImportFormat, ImportOptions};
 use crate::contacts::{Address, ContactInput, ContactSource, EmailEntry, PhoneEntry};
@@ -12,11 +14,40 @@ use crate::error::{Error, Result};
 use crate::export::{JsonExport, JSON_EXPORT_FORMAT, JSON_EXPORT_VERSION};
 use crate::notes::{NoteInput, NoteSource};
 
+/// Where a record is in its file: `line 12` (vCard), `row 7` (CSV), `contact 3` (an
+/// OmniCRM export). Eight bytes, where its text would take forty: the plan keeps one per
+/// record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RecordAt {
+    Line(u32),
+    Row(u32),
+    Contact(u32),
+}
+
+impl RecordAt {
+    fn from_location(location: &Location) -> Self {
+        let number = |value: usize| u32::try_from(value).unwrap_or(u32::MAX);
+        match location {
+            Location::Line { line } => Self::Line(number(*line)),
+            Location::Row { row } => Self::Row(number(*row)),
+        }
+    }
+}
+
+impl std::fmt::Display for RecordAt {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Line(line) => write!(formatter, "line {line}"),
+            Self::Row(row) => write!(formatter, "row {row}"),
+            Self::Contact(number) => write!(formatter, "contact {number}"),
+        }
+    }
+}
+
 /// One record of the file, ready to be planned.
 #[derive(Debug, Clone)]
 pub(crate) struct Candidate {
-    /// `line 12` or `row 7`: where the record is in the file.
-    pub location: String,
+    pub location: RecordAt,
     pub input: ContactInput,
     pub notes: Vec<NoteInput>,
     /// The id the contact had in an OmniCRM export; kept when no contact has it yet.
@@ -31,15 +62,45 @@ pub(crate) struct Problem {
     pub message: String,
 }
 
-pub(crate) struct Parsed {
+pub(crate) struct Parsed<'a> {
     pub format: ImportFormat,
-    pub candidates: Vec<Candidate>,
-    pub problems: Vec<Problem>,
+    pub records: Records<'a>,
     /// Everything else an OmniCRM JSON export holds (tasks, interactions, ...).
     pub rest: Option<JsonExport>,
 }
 
-pub(crate) fn decode(bytes: &[u8]) -> Result<String> {
+/// The records of a file in file order, each a candidate or the problem with it. A contact
+/// file is read as it is planned, one record at a time, so it is never held as records all at
+/// once; an OmniCRM export is read whole (its other records come with it).
+pub(crate) enum Records<'a> {
+    File(Box<ContactReader<'a>>),
+    Listed(std::vec::IntoIter<std::result::Result<Candidate, Problem>>),
+}
+
+impl Iterator for Records<'_> {
+    type Item = Result<std::result::Result<Candidate, Problem>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Self::File(reader) => Some(match reader.next()? {
+                Ok(ReadItem::Record(located)) => Ok(Ok(candidate(
+                    RecordAt::from_location(&located.location),
+                    located.value,
+                ))),
+                Ok(ReadItem::Problem(problem)) => Ok(Err(Problem {
+                    location: location_text(&problem.location),
+                    message: problem.message,
+                })),
+                Err(error) => Err(format_error(error)),
+            }),
+            Self::Listed(items) => items.next().map(Ok),
+        }
+    }
+}
+
+/// The file's text: borrowed from its bytes when they are UTF-8, so a large file is not held
+/// twice.
+pub(crate) fn decode(bytes: &[u8]) -> Result<Cow<'_, str>> {
     omnicrm_interchange::decode_text(bytes).map_err(format_error)
 }
 
@@ -67,45 +128,30 @@ pub(crate) fn detect(text: &str, file_name: Option<&str>) -> Result<ImportFormat
     )
 }
 
-pub(crate) fn read(bytes: &[u8], options: &ImportOptions) -> Result<Parsed> {
-    let text = decode(bytes)?;
+pub(crate) fn read<'a>(text: &'a str, options: &ImportOptions) -> Result<Parsed<'a>> {
     let format = match options.format {
         Some(format) => format,
-        None => detect(&text, options.file_name.as_deref())?,
+        None => detect(text, options.file_name.as_deref())?,
     };
-    if format == ImportFormat::Json {
-        return read_json(&text);
-    }
-    let parsed = match format {
-        ImportFormat::Vcard => omnicrm_interchange::parse_vcards(&text),
-        ImportFormat::GoogleCsv => omnicrm_interchange::parse_google_csv(&text),
-        ImportFormat::OutlookCsv => omnicrm_interchange::parse_outlook_csv(&text),
-        ImportFormat::Csv | ImportFormat::Json => {
+    let reader = match format {
+        ImportFormat::Json => return read_json(text),
+        ImportFormat::Vcard => ContactReader::vcard(text),
+        ImportFormat::GoogleCsv => ContactReader::google_csv(text),
+        ImportFormat::OutlookCsv => ContactReader::outlook_csv(text),
+        ImportFormat::Csv => {
             let mapping = options.mapping.as_ref().ok_or_else(|| {
                 Error::invalid_field(
                     "mapping",
                     "is required for this CSV file: say which column holds what",
                 )
             })?;
-            omnicrm_interchange::parse_mapped_csv(&text, mapping)
+            ContactReader::mapped_csv(text, mapping)
         }
     }
     .map_err(format_error)?;
     Ok(Parsed {
         format,
-        candidates: parsed
-            .records
-            .into_iter()
-            .map(|located| candidate(location_text(&located.location), located.value))
-            .collect(),
-        problems: parsed
-            .problems
-            .into_iter()
-            .map(|problem| Problem {
-                location: location_text(&problem.location),
-                message: problem.message,
-            })
-            .collect(),
+        records: Records::File(Box::new(reader)),
         rest: None,
     })
 }
@@ -115,7 +161,7 @@ fn looks_like_json(text: &str, file_name: Option<&str>) -> bool {
         || text.trim_start().starts_with('{')
 }
 
-fn read_json(text: &str) -> Result<Parsed> {
+fn read_json<'a>(text: &str) -> Result<Parsed<'a>> {
     let mut export: JsonExport = serde_json::from_str(text).map_err(|error| {
         Error::invalid_field(
             "file",
@@ -149,9 +195,12 @@ fn read_json(text: &str) -> Result<Parsed> {
     let mut first_of_id: HashMap<String, usize> = HashMap::new();
     let mut candidates = Vec::with_capacity(contacts.len());
     for (index, contact) in contacts.into_iter().enumerate() {
-        let location = format!("contact {}", index + 1);
+        let location = RecordAt::Contact(u32::try_from(index + 1).unwrap_or(u32::MAX));
         if let Some(message) = json_contact_problem(&contact, index, &mut first_of_id) {
-            problems.push(Problem { location, message });
+            problems.push(Problem {
+                location: location.to_string(),
+                message,
+            });
             continue;
         }
         if contact.deleted_at.is_some() {
@@ -200,10 +249,14 @@ fn read_json(text: &str) -> Result<Parsed> {
         }
     }
     export.notes = notes;
+    let items: Vec<std::result::Result<Candidate, Problem>> = problems
+        .into_iter()
+        .map(Err)
+        .chain(candidates.into_iter().map(Ok))
+        .collect();
     Ok(Parsed {
         format: ImportFormat::Json,
-        candidates,
-        problems,
+        records: Records::Listed(items.into_iter()),
         rest: Some(export),
     })
 }
@@ -239,7 +292,7 @@ fn json_contact_problem(
     })
 }
 
-fn candidate(location: String, record: ContactRecord) -> Candidate {
+fn candidate(location: RecordAt, record: ContactRecord) -> Candidate {
     let mut extra = Vec::new();
     if let Some(title) = &record.title {
         extra.push(format!("Title: {title}"));

@@ -85,36 +85,68 @@ impl ContentLine {
 /// whole file with [`FormatErrorKind::Truncated`] naming the line. Photos given only as a URL
 /// are not fetched and are left out; a photo whose base64 is damaged is left out too.
 pub fn parse_vcards(text: &str) -> Result<ParsedContacts, FormatError> {
-    check_text(text)?;
-    let lines = content_lines(text);
-    let mut parsed = ParsedContacts::default();
-    let mut current: Option<(usize, Vec<ContentLine>)> = None;
-    let mut saw_card = false;
-    for line in lines {
-        if line.name == "BEGIN" && line.value.trim().eq_ignore_ascii_case("VCARD") {
-            if let Some((start, _)) = current {
-                return Err(truncated(start));
-            }
-            current = Some((line.line, Vec::new()));
-            saw_card = true;
-        } else if line.name == "END" && line.value.trim().eq_ignore_ascii_case("VCARD") {
-            if let Some((start, properties)) = current.take() {
-                parsed.push_record(Location::line(start), build_record(&properties));
-            }
-        } else if let Some((_, properties)) = current.as_mut() {
-            properties.push(line);
+    ParsedContacts::read_all(crate::reader::ContactReader::vcard(text)?)
+}
+
+/// Reads the cards of a vCard text one at a time (see [`parse_vcards`]): each card's record
+/// with the location of its `BEGIN:VCARD`, or the error that fails the whole file.
+pub(crate) struct VcardReader<'a> {
+    lines: ContentLines<'a>,
+    current: Option<(usize, Vec<ContentLine>)>,
+    saw_card: bool,
+    finished: bool,
+}
+
+impl<'a> VcardReader<'a> {
+    pub fn open(text: &'a str) -> Result<Self, FormatError> {
+        check_text(text)?;
+        Ok(Self {
+            lines: ContentLines {
+                physical: text.split('\n').enumerate(),
+                pending: None,
+            },
+            current: None,
+            saw_card: false,
+            finished: false,
+        })
+    }
+}
+
+impl Iterator for VcardReader<'_> {
+    type Item = Result<(Location, ContactRecord), FormatError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.finished {
+            return None;
         }
+        for line in self.lines.by_ref() {
+            if line.name == "BEGIN" && line.value.trim().eq_ignore_ascii_case("VCARD") {
+                if let Some((start, _)) = &self.current {
+                    self.finished = true;
+                    return Some(Err(truncated(*start)));
+                }
+                self.current = Some((line.line, Vec::new()));
+                self.saw_card = true;
+            } else if line.name == "END" && line.value.trim().eq_ignore_ascii_case("VCARD") {
+                if let Some((start, properties)) = self.current.take() {
+                    return Some(Ok((Location::line(start), build_record(&properties))));
+                }
+            } else if let Some((_, properties)) = self.current.as_mut() {
+                properties.push(line);
+            }
+        }
+        self.finished = true;
+        if let Some((start, _)) = self.current.take() {
+            return Some(Err(truncated(start)));
+        }
+        if !self.saw_card {
+            return Some(Err(FormatError::new(
+                FormatErrorKind::UnknownFormat,
+                "the file has no BEGIN:VCARD line, so it is not a vCard file",
+            )));
+        }
+        None
     }
-    if let Some((start, _)) = current {
-        return Err(truncated(start));
-    }
-    if !saw_card {
-        return Err(FormatError::new(
-            FormatErrorKind::UnknownFormat,
-            "the file has no BEGIN:VCARD line, so it is not a vCard file",
-        ));
-    }
-    Ok(parsed)
 }
 
 fn truncated(start: usize) -> FormatError {
@@ -125,39 +157,50 @@ fn truncated(start: usize) -> FormatError {
     )
 }
 
-/// Splits text into unfolded content lines. Folding (a line starting with space or tab
-/// continues the previous one) and quoted-printable soft line breaks (`=` at the end of a
-/// quoted-printable value) are undone. Lines that are not content lines are skipped.
-fn content_lines(text: &str) -> Vec<ContentLine> {
-    let mut result = Vec::new();
-    let mut pending: Option<(usize, String)> = None;
-    for (index, raw) in text.split('\n').enumerate() {
-        let physical = raw.strip_suffix('\r').unwrap_or(raw);
-        if let Some((_, logical)) = pending.as_mut() {
-            if let Some(rest) = physical
-                .strip_prefix(' ')
-                .or_else(|| physical.strip_prefix('\t'))
+/// The unfolded content lines of a text, one at a time. Folding (a line starting with space
+/// or tab continues the previous one) and quoted-printable soft line breaks (`=` at the end
+/// of a quoted-printable value) are undone. Lines that are not content lines are skipped.
+struct ContentLines<'a> {
+    physical: std::iter::Enumerate<std::str::Split<'a, char>>,
+    /// The logical line being gathered, with the number of its first physical line.
+    pending: Option<(usize, String)>,
+}
+
+impl Iterator for ContentLines<'_> {
+    type Item = ContentLine;
+
+    fn next(&mut self) -> Option<ContentLine> {
+        loop {
+            let Some((index, raw)) = self.physical.next() else {
+                let (line, logical) = self.pending.take()?;
+                return parse_content_line(line, &logical);
+            };
+            let physical = raw.strip_suffix('\r').unwrap_or(raw);
+            if let Some((_, logical)) = self.pending.as_mut() {
+                if let Some(rest) = physical
+                    .strip_prefix(' ')
+                    .or_else(|| physical.strip_prefix('\t'))
+                {
+                    logical.push_str(rest);
+                    continue;
+                }
+                if is_quoted_printable_soft_break(logical) {
+                    logical.pop();
+                    logical.push_str(physical);
+                    continue;
+                }
+            }
+            let finished = self.pending.take();
+            if !physical.trim().is_empty() {
+                self.pending = Some((index + 1, physical.to_string()));
+            }
+            if let Some(content) =
+                finished.and_then(|(line, logical)| parse_content_line(line, &logical))
             {
-                logical.push_str(rest);
-                continue;
-            }
-            if is_quoted_printable_soft_break(logical) {
-                logical.pop();
-                logical.push_str(physical);
-                continue;
+                return Some(content);
             }
         }
-        if let Some((line, logical)) = pending.take() {
-            result.extend(parse_content_line(line, &logical));
-        }
-        if !physical.trim().is_empty() {
-            pending = Some((index + 1, physical.to_string()));
-        }
     }
-    if let Some((line, logical)) = pending {
-        result.extend(parse_content_line(line, &logical));
-    }
-    result
 }
 
 fn is_quoted_printable_soft_break(logical: &str) -> bool {
