@@ -4,6 +4,7 @@
 #   scripts/bench.sh --contacts 20000
 #   scripts/bench.sh imports            # import 10k into 10k, import 100k, 5k-item timeline
 #   scripts/bench.sh imports --large 0  # skip the 100k import
+#   scripts/bench.sh import-memory [CONTACTS]  # peak memory of planning and importing a CSV and a vCard file
 #   scripts/bench.sh today [--contacts N --interactions M]  # the Today page's read (100k, 1M)
 #   scripts/bench.sh encryption [--contacts N]  # plain vs encrypted: import, list, search, open
 #   scripts/bench.sh google [MESSAGES RUNS]  # Gmail ingest + normalize from the fake server
@@ -19,6 +20,51 @@ if [ "${1:-}" = "imports" ]; then
   shift
   section "cargo run --release -p omnicrm-core --example bench_imports -- $*"
   cargo run --release -p omnicrm-core --example bench_imports -- "$@"
+  echo
+  echo "Done. Copy the figures into docs/benchmarks.md with the date, commit and machine load."
+  exit 0
+fi
+
+if [ "${1:-}" = "import-memory" ]; then
+  # Peak resident memory (GNU time) of the release CLI planning (--dry-run) and importing a
+  # Google CSV and a vCard export of CONTACTS demo contacts, each into an empty data folder,
+  # against the file's size. The files are made once and kept in target/bench-import-memory.
+  contacts="${2:-134000}"
+  have /usr/bin/time || die "GNU time is needed: apt-get install time"
+  section "cargo build --release -p omnicrm-cli"
+  cargo build --release -p omnicrm-cli
+  cli="${CARGO_TARGET_DIR:-$OMNI_ROOT/target}/release/omnicrm"
+  work="${CARGO_TARGET_DIR:-$OMNI_ROOT/target}/bench-import-memory"
+  mkdir -p "$work"
+  export OMNICRM_KEY_DIR="$work/keys"
+  if [ ! -f "$work/demo-$contacts.csv" ]; then
+    rm -rf "$work/source"
+    "$cli" demo --contacts "$contacts" --data-dir "$work/source" >/dev/null
+    "$cli" export --format csv --out "$work/demo-$contacts.csv" --data-dir "$work/source" >/dev/null
+    "$cli" export --format vcard --out "$work/demo-$contacts.vcf" --data-dir "$work/source" >/dev/null
+    rm -rf "$work/source"
+  fi
+  peak_kib() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1; }
+  rm -rf "$work/empty"
+  "$cli" contacts list --data-dir "$work/empty" >/dev/null
+  baseline=$(peak_kib "$cli" contacts list --data-dir "$work/empty")
+  printf '%-34s %10s %10s %8s\n' "run" "file MB" "peak MB" "ratio"
+  awk -v peak="$baseline" 'BEGIN { printf "%-34s %10s %10.1f %8s\n", "empty command (contacts list)", "-", peak / 1024, "-" }'
+  for file in "$work/demo-$contacts.csv" "$work/demo-$contacts.vcf"; do
+    bytes=$(stat -c %s "$file")
+    for mode in plan import; do
+      rm -rf "$work/target-folder"
+      "$cli" contacts list --data-dir "$work/target-folder" >/dev/null
+      if [ "$mode" = plan ]; then
+        peak=$(peak_kib "$cli" import "$file" --dry-run --data-dir "$work/target-folder")
+      else
+        peak=$(peak_kib "$cli" import "$file" --data-dir "$work/target-folder")
+      fi
+      awk -v run="$mode $(basename "$file")" -v bytes="$bytes" -v peak="$peak" \
+        'BEGIN { printf "%-34s %10.1f %10.1f %8.2f\n", run, bytes / 1e6, peak / 1024, peak * 1024 / bytes }'
+    done
+  done
+  rm -rf "$work/target-folder" "$work/empty"
   echo
   echo "Done. Copy the figures into docs/benchmarks.md with the date, commit and machine load."
   exit 0

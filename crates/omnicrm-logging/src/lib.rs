@@ -11,6 +11,9 @@ use std::io::Write;
 use std::path::Path;
 
 use tracing_appender::non_blocking::WorkerGuard;
+
+/// Log lines waiting for the writer thread (see `file_subscriber`).
+const LOG_QUEUE_LINES: usize = 16_384;
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
@@ -44,7 +47,12 @@ pub fn file_subscriber(
         .max_log_files(KEPT_LOG_FILES)
         .build(log_dir)
         .map_err(std::io::Error::other)?;
-    let (writer, worker) = tracing_appender::non_blocking(appender);
+    // A queue of 16,384 lines instead of the default 128,000: the default's 4 MB is taken
+    // at start by every process (it showed in the CLI's peak memory, issue 20), and a burst
+    // of more lines than this between two writes of the file is not how this program logs.
+    let (writer, worker) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .finish(appender);
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let subscriber = tracing_subscriber::registry().with(filter).with(
