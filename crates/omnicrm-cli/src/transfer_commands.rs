@@ -69,7 +69,8 @@ pub fn import(core: &Core, arguments: &ImportArgs, printer: &Printer) -> Result<
         return printer.value(&preview, || preview_text(&preview));
     }
     let bar = printer.progress_bar(0, "Importing");
-    let summary = core.imports.run(&bytes, &options, &mut |done, total| {
+    // Handed over: the file is let go of once planned.
+    let summary = core.imports.run(bytes, &options, &mut |done, total| {
         if let Some(bar) = &bar {
             bar.set_length(u64::from(total));
             bar.set_position(u64::from(done));

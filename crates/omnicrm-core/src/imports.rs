@@ -12,6 +12,7 @@ mod plan;
 mod records;
 mod related;
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use rusqlite::params;
@@ -152,10 +153,12 @@ impl ImportService {
         self.preview(&bytes, options)
     }
 
-    /// Imports a file, all or nothing (see [`crate::chunked_writes`]). `progress` gets (records written, records to write).
-    pub fn run(
+    /// Imports a file, all or nothing (see [`crate::chunked_writes`]). `progress` gets
+    /// (records written, records to write). A file handed over owned (a `Vec<u8>`) is let go
+    /// of once planned, before the writing starts.
+    pub fn run<'file>(
         &self,
-        bytes: &[u8],
+        bytes: impl Into<Cow<'file, [u8]>>,
         options: &ImportOptions,
         progress: &mut dyn FnMut(u32, u32),
     ) -> Result<ImportSummary> {
@@ -166,10 +169,10 @@ impl ImportService {
     /// change-log batch). When an import with that id exists already it is returned and nothing
     /// is written, so a background job retried after its first attempt committed (the app died
     /// before recording success) does not import twice.
-    pub fn run_as(
+    pub fn run_as<'file>(
         &self,
         import_id: &str,
-        bytes: &[u8],
+        bytes: impl Into<Cow<'file, [u8]>>,
         options: &ImportOptions,
         progress: &mut dyn FnMut(u32, u32),
     ) -> Result<ImportSummary> {
@@ -180,26 +183,32 @@ impl ImportService {
         {
             return Ok(applied);
         }
-        let text = records::decode(bytes)?;
-        let mut parsed = records::read(&text, options)?;
-        let format = parsed.format;
-        let batch_id = import_id.to_owned();
-        crate::chunked_writes::write_in_chunks(&self.database, import_id, "import", |chunks| {
-            if let Some(rest) = parsed.rest.as_mut() {
-                chunks.write(|transaction| related::import_tags(transaction, rest, &batch_id))?;
-            }
-            // Planned from a snapshot, without the write lock (reading a large database and
-            // matching every record takes seconds); written in short transactions.
+        // Planned from a snapshot, without the write lock (reading a large database and
+        // matching every record takes seconds), before anything is written.
+        let bytes = bytes.into();
+        let (format, plan, mut rest) = {
+            let text = records::decode(&bytes)?;
+            let parsed = records::read(&text, options)?;
             let plan = self
                 .database
                 .read(|connection| plan::plan(connection, parsed.records))?;
-            let counts = plan.counts();
-            if counts.invalid > 0 && !options.accept_valid_rows {
-                return Err(plan.invalid_error());
+            (parsed.format, plan, parsed.rest)
+        };
+        // The plan holds what is to be written: the file itself is not needed any more.
+        drop(bytes);
+        let counts = plan.counts();
+        if counts.invalid > 0 && !options.accept_valid_rows {
+            return Err(plan.invalid_error());
+        }
+        let batch_id = import_id.to_owned();
+        // Written in short transactions.
+        crate::chunked_writes::write_in_chunks(&self.database, import_id, "import", |chunks| {
+            if let Some(rest) = rest.as_mut() {
+                chunks.write(|transaction| related::import_tags(transaction, rest, &batch_id))?;
             }
             let contact_ids = plan.apply(chunks, &batch_id, progress)?;
             chunks.write_last(|transaction| {
-                if let Some(rest) = parsed.rest {
+                if let Some(rest) = rest {
                     related::import(transaction, rest, &contact_ids, &batch_id)?;
                 }
                 let now = now_utc();
@@ -239,7 +248,7 @@ impl ImportService {
         progress: &mut dyn FnMut(u32, u32),
     ) -> Result<ImportSummary> {
         let bytes = read_file(path)?;
-        self.run(&bytes, options, progress)
+        self.run(bytes, options, progress)
     }
 
     /// Imports, newest first.

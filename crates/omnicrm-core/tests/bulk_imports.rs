@@ -106,7 +106,7 @@ fn a_chunked_import_stores_every_contact_with_its_details_index_tags_notes_and_c
     let summary = core
         .imports
         .run(
-            &google_csv(&records),
+            google_csv(&records),
             &google_options(),
             &mut |done, total| reports.push((done, total)),
         )
@@ -254,7 +254,7 @@ fn a_tag_created_earlier_in_the_same_import_is_attached_not_created_again() {
     }
     let summary = core
         .imports
-        .run(&google_csv(&records), &google_options(), &mut |_, _| {})
+        .run(google_csv(&records), &google_options(), &mut |_, _| {})
         .unwrap();
     assert_eq!((summary.counts.update, summary.counts.create), (1, 600));
 
@@ -339,7 +339,7 @@ fn undoing_a_chunked_import_restores_contacts_notes_index_and_counter_exactly() 
     let records: Vec<ContactRecord> = (0..RECORDS).map(record).collect();
     let summary = core
         .imports
-        .run(&google_csv(&records), &google_options(), &mut |_, _| {})
+        .run(google_csv(&records), &google_options(), &mut |_, _| {})
         .unwrap();
     assert_eq!(summary.counts.update, 1);
     assert_eq!(summary.counts.create as usize, RECORDS - 1);
@@ -406,7 +406,7 @@ fn an_import_that_fails_after_some_chunks_committed_leaves_nothing_behind() {
     let mut committed_before_failing = 0;
     let error = core
         .imports
-        .run(&google_csv(&records), &google_options(), &mut |done, _| {
+        .run(google_csv(&records), &google_options(), &mut |done, _| {
             committed_before_failing = done;
         })
         .unwrap_err();
@@ -446,7 +446,7 @@ fn another_process_keeps_writing_while_a_large_import_runs() {
     });
     let summary = core
         .imports
-        .run(&google_csv(&records), &google_options(), &mut |_, _| {})
+        .run(google_csv(&records), &google_options(), &mut |_, _| {})
         .unwrap();
     importing.store(false, std::sync::atomic::Ordering::SeqCst);
     let added = writer.join().unwrap();

@@ -91,9 +91,11 @@ pub async fn run(core: Core, context: JobContext) -> JobOutcome {
             let sealed = std::fs::read(&payload.file)
                 .map_err(|source| Error::io("could not read the staged import file", &source))?;
             let bytes = omnicrm_core::encryption::unseal(core.database.key(), &sealed)?;
+            drop(sealed);
             let mut announced = 0u32;
+            // Handed over: the file is let go of once planned.
             core.imports
-                .run_as(&import_id, &bytes, &payload.options, &mut |done, total| {
+                .run_as(&import_id, bytes, &payload.options, &mut |done, total| {
                     // The transaction holds the writer, so progress is announced, not
                     // recorded; about a hundred announcements per import are plenty.
                     if done == total || done.saturating_sub(announced) >= (total / 100).max(1) {
