@@ -1,0 +1,283 @@
+//! Who is due, read from the clock that migration 0025's triggers keep (one row per live
+//! contact: its own setting and snooze, its tag default, its last contact), so the read
+//! touches only the people due and a bounded few around them instead of every contact.
+//!
+//! - People are grouped by what sets their cadence: each distinct own or tag cadence (found
+//!   with one index probe each), and each stage that has a default. Within a group everyone
+//!   shares a cadence, so who is due is a range of `since_at` (the last contact, else when
+//!   they were added): older than a bound worked out from the cadence and today. The bound
+//!   is a UTC date three days later than the exact local one, so no time zone or stored
+//!   offset can leave someone out; each row read is then checked exactly, with the same
+//!   functions as the plain walk ([`super::due_by_walking_everyone`]).
+//! - A meeting (or note) dated later than when it was written is in `keep_in_touch_pending`;
+//!   once its time has passed and until the next write settles it, the contact's last
+//!   contact is worked out afresh here.
+//! - A tag default whose cadence is not written the canonical way (only possible through
+//!   direct edits) sends the read down the plain walk, which reads such codes itself.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Days, NaiveDate, TimeZone};
+use rusqlite::{Connection, OptionalExtension};
+
+use super::{
+    due_person, first_words, last_contact, resolve_cadence, snoozed_past, sort_due, Cadence,
+    DuePerson, LastContact, Person, NONE,
+};
+use crate::error::Result;
+use crate::time::now_utc;
+
+const ROW_COLUMNS: &str = "contact_id, display_name, stage, created_at, own, snoozed_until, \
+                           tag_cadence, tag_name, touch_at, touch_kind, touch_subject, \
+                           touch_source, touch_note_id";
+
+/// A clock row as read.
+struct ClockRow {
+    person: Person,
+    tag_cadence: Option<String>,
+    tag_name: Option<String>,
+    touch_at: Option<String>,
+    touch_kind: Option<String>,
+    touch_subject: Option<String>,
+    touch_source: Option<String>,
+    touch_note_id: Option<String>,
+}
+
+fn row_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<ClockRow> {
+    Ok(ClockRow {
+        person: Person {
+            id: row.get(0)?,
+            display_name: row.get(1)?,
+            stage: row.get(2)?,
+            created_at: row.get(3)?,
+            own: row.get(4)?,
+            snoozed_until: row.get(5)?,
+        },
+        tag_cadence: row.get(6)?,
+        tag_name: row.get(7)?,
+        touch_at: row.get(8)?,
+        touch_kind: row.get(9)?,
+        touch_subject: row.get(10)?,
+        touch_source: row.get(11)?,
+        touch_note_id: row.get(12)?,
+    })
+}
+
+/// Everyone due on `today` in `zone`, most overdue first: the same list as the plain walk.
+pub(super) fn due<Tz: TimeZone>(
+    connection: &Connection,
+    today: NaiveDate,
+    zone: &Tz,
+) -> Result<Vec<DuePerson>> {
+    let mut by_stage: HashMap<String, Cadence> = HashMap::new();
+    {
+        let mut statement = connection.prepare_cached(
+            "SELECT scope, target, cadence FROM keep_in_touch_defaults WHERE deleted_at IS NULL",
+        )?;
+        let defaults = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for (scope, target, code) in defaults {
+            let parsed = Cadence::parse(&code, "cadence");
+            if scope == "tag" {
+                if !parsed.is_ok_and(|cadence| cadence.code() == code) {
+                    return super::due_by_walking_everyone(connection, today, zone);
+                }
+            } else if let Ok(cadence) = parsed {
+                by_stage.insert(target, cadence);
+            }
+        }
+    }
+    // Taken once the read has begun: every refresh the read sees happened before it.
+    let now = now_utc();
+    let passed: HashSet<String> = connection
+        .prepare_cached("SELECT DISTINCT contact_id FROM keep_in_touch_pending WHERE at <= ?1")?
+        .query_map([&now], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+
+    let mut rows: Vec<ClockRow> = Vec::new();
+    let mut rule: Option<String> = connection
+        .prepare_cached(
+            "SELECT rule FROM keep_in_touch_clock WHERE rule IS NOT NULL ORDER BY rule LIMIT 1",
+        )?
+        .query_row([], |row| row.get(0))
+        .optional()?;
+    while let Some(current) = rule {
+        if current != NONE {
+            match Cadence::parse(&current, "cadence")
+                .ok()
+                .and_then(|cadence| since_bound(cadence, today))
+            {
+                Some(bound) => read_rows(
+                    connection,
+                    &format!(
+                        "SELECT {ROW_COLUMNS} FROM keep_in_touch_clock
+                         WHERE rule = ?1 AND since_at < ?2"
+                    ),
+                    &[&current, &bound],
+                    &mut rows,
+                )?,
+                // An own cadence that does not read: the defaults apply, whatever the date.
+                None => read_rows(
+                    connection,
+                    &format!("SELECT {ROW_COLUMNS} FROM keep_in_touch_clock WHERE rule = ?1"),
+                    &[&current],
+                    &mut rows,
+                )?,
+            }
+        }
+        rule = connection
+            .prepare_cached(
+                "SELECT rule FROM keep_in_touch_clock WHERE rule > ?1 ORDER BY rule LIMIT 1",
+            )?
+            .query_row([&current], |row| row.get(0))
+            .optional()?;
+    }
+    for (stage, cadence) in &by_stage {
+        match since_bound(*cadence, today) {
+            Some(bound) => read_rows(
+                connection,
+                &format!(
+                    "SELECT {ROW_COLUMNS} FROM keep_in_touch_clock
+                     WHERE rule IS NULL AND stage = ?1 AND since_at < ?2"
+                ),
+                &[stage, &bound],
+                &mut rows,
+            )?,
+            None => read_rows(
+                connection,
+                &format!(
+                    "SELECT {ROW_COLUMNS} FROM keep_in_touch_clock
+                     WHERE rule IS NULL AND stage = ?1"
+                ),
+                &[stage],
+                &mut rows,
+            )?,
+        }
+    }
+    // Whoever had a meeting pass since their row was last refreshed: any of them may have
+    // been left out above, so each is read again and checked in full.
+    rows.retain(|row| !passed.contains(&row.person.id));
+    for contact_id in &passed {
+        read_rows(
+            connection,
+            &format!("SELECT {ROW_COLUMNS} FROM keep_in_touch_clock WHERE contact_id = ?1"),
+            &[contact_id],
+            &mut rows,
+        )?;
+    }
+
+    let mut note_body = connection.prepare_cached("SELECT body FROM notes WHERE id = ?1")?;
+    let mut due = Vec::new();
+    for row in rows {
+        let tag = row
+            .tag_cadence
+            .as_deref()
+            .and_then(|code| Cadence::parse(code, "cadence").ok())
+            .zip(row.tag_name.as_deref());
+        let Some((cadence, origin)) = resolve_cadence(&row.person, tag, &by_stage) else {
+            continue;
+        };
+        if snoozed_past(&row.person, today) {
+            continue;
+        }
+        let recount = passed.contains(&row.person.id)
+            || row.touch_at.as_deref().is_some_and(|at| at > now.as_str());
+        let last = match (recount, row.touch_at, row.touch_kind) {
+            (false, None, _) => None,
+            (false, Some(at), Some(kind)) => match row.touch_note_id {
+                None => Some(LastContact {
+                    at,
+                    kind,
+                    summary: row.touch_subject,
+                    source: row.touch_source,
+                }),
+                Some(note_id) => match note_body
+                    .query_row([&note_id], |found| found.get::<_, String>(0))
+                    .optional()?
+                {
+                    Some(body) => Some(LastContact {
+                        at,
+                        kind,
+                        summary: Some(first_words(&body)),
+                        source: None,
+                    }),
+                    None => last_contact(connection, &row.person.id)?,
+                },
+            },
+            _ => last_contact(connection, &row.person.id)?,
+        };
+        if let Some(entry) = due_person(row.person, cadence, origin, last, today, zone) {
+            due.push(entry);
+        }
+    }
+    sort_due(&mut due);
+    Ok(due)
+}
+
+fn read_rows(
+    connection: &Connection,
+    sql: &str,
+    parameters: &[&dyn rusqlite::ToSql],
+    rows: &mut Vec<ClockRow>,
+) -> Result<()> {
+    let mut statement = connection.prepare_cached(sql)?;
+    for row in statement.query_map(parameters, row_from)? {
+        rows.push(row?);
+    }
+    Ok(())
+}
+
+/// A bound on `since_at` that takes in everyone with `cadence` due on `today`: a UTC date
+/// three days after the latest local date of a last contact that makes them due (a local
+/// date is at most a day from the UTC one, and a stored offset at most another). `None` when
+/// no bound can be worked out (dates at the ends of the calendar): then all are read.
+fn since_bound(cadence: Cadence, today: NaiveDate) -> Option<String> {
+    let days = u64::from(cadence.approximate_days());
+    // A month is up to 31 days, not 30: start early enough for any run of months.
+    let mut latest = today.checked_sub_days(Days::new(days + days / 10 + 7))?;
+    if cadence.after(latest) > today {
+        return None;
+    }
+    while let Some(next) = latest.succ_opt() {
+        if cadence.after(next) > today {
+            break;
+        }
+        latest = next;
+    }
+    let bound = latest.checked_add_days(Days::new(3))?;
+    Some(bound.format("%Y-%m-%d").to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or(NaiveDate::MIN)
+    }
+
+    #[test]
+    fn the_bound_is_three_days_after_the_last_day_that_makes_someone_due() {
+        // 30 days: a last contact on 2026-11-08 is due on 2026-12-08.
+        assert_eq!(
+            since_bound(Cadence::days(30), date("2026-12-08")).as_deref(),
+            Some("2026-11-11")
+        );
+        // 1 month to 2026-03-31: 2026-02-28 is the last day due (its month ends).
+        assert_eq!(
+            since_bound(Cadence::months(1), date("2026-03-28")).as_deref(),
+            Some("2026-03-03")
+        );
+        assert_eq!(
+            since_bound(Cadence::months(120), date("2036-01-01")).as_deref(),
+            Some("2026-01-04")
+        );
+    }
+}
