@@ -722,10 +722,12 @@ impl CadenceRules {
                 continue;
             };
             // The shortest cadence; of equal ones, the tag whose name sorts first.
-            let more_frequent = by_contact_tag.get(&contact_id).is_none_or(|(current, name)| {
-                (cadence.approximate_days(), tag.as_str())
-                    < (current.approximate_days(), name.as_str())
-            });
+            let more_frequent = by_contact_tag
+                .get(&contact_id)
+                .is_none_or(|(current, name)| {
+                    (cadence.approximate_days(), tag.as_str())
+                        < (current.approximate_days(), name.as_str())
+                });
             if more_frequent {
                 by_contact_tag.insert(contact_id, (cadence, tag));
             }
