@@ -17,7 +17,7 @@ mod clock;
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
@@ -617,11 +617,11 @@ fn due_person<Tz: TimeZone>(
     today: NaiveDate,
     zone: &Tz,
 ) -> Option<DuePerson> {
-    let due_on = due_date(cadence, &person, last.as_ref(), zone);
+    let since = last_date(&person, last.as_ref(), zone);
+    let due_on = due_after(cadence, since, &person);
     if due_on > today {
         return None;
     }
-    let since = last_date(&person, last.as_ref(), zone);
     let elapsed_days = (today - since).num_days().max(0) as f64;
     Some(DuePerson {
         contact_id: person.id,
@@ -629,15 +629,25 @@ fn due_person<Tz: TimeZone>(
         cadence,
         cadence_origin: origin,
         last_contact: last,
-        due_on: due_on.format("%Y-%m-%d").to_string(),
+        due_on: date_text(due_on),
         days_overdue: u32::try_from((today - due_on).num_days()).unwrap_or(0),
         overdue_ratio: elapsed_days / f64::from(cadence.approximate_days().max(1)),
     })
 }
 
+/// `YYYY-MM-DD`, as `%Y-%m-%d` writes it (without parsing the format for every person).
+fn date_text(date: NaiveDate) -> String {
+    if (0..=9999).contains(&date.year()) {
+        format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+    } else {
+        date.format("%Y-%m-%d").to_string()
+    }
+}
+
 /// Most overdue relative to the cadence first; then by name, then by id.
 fn sort_due(due: &mut [DuePerson]) {
-    due.sort_by(|first, second| {
+    // Unstable is the same order here: no two entries are of one contact.
+    due.sort_unstable_by(|first, second| {
         second
             .overdue_ratio
             .total_cmp(&first.overdue_ratio)
@@ -869,7 +879,12 @@ fn due_date<Tz: TimeZone>(
     last: Option<&LastContact>,
     zone: &Tz,
 ) -> NaiveDate {
-    let due = cadence.after(last_date(person, last, zone));
+    due_after(cadence, last_date(person, last, zone), person)
+}
+
+/// The day a person is due: a cadence after `since`, or the end of their snooze if later.
+fn due_after(cadence: Cadence, since: NaiveDate, person: &Person) -> NaiveDate {
+    let due = cadence.after(since);
     match person
         .snoozed_until
         .as_deref()

@@ -139,8 +139,8 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 25,
-        name: "0025_keep_in_touch_clock.sql",
-        sql: include_str!("../../../migrations/sqlite/0025_keep_in_touch_clock.sql"),
+        name: "0025_today_page_speed.sql",
+        sql: include_str!("../../../migrations/sqlite/0025_today_page_speed.sql"),
     },
 ];
 

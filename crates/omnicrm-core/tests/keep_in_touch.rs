@@ -744,6 +744,21 @@ fn the_due_list_read_from_the_clock_is_the_plain_walks_on_a_varied_database() {
     core.notes
         .update(&note.id, NoteInput::plain("Talked about the move, again"))
         .unwrap();
+    // The clock writes a note's first words in SQL: bodies that test each rule of them.
+    let long = "Ünïcödé wörds ".repeat(10);
+    let bodies = [
+        "\r\n \t\r\n  First line after blank ones  \r\nsecond".to_owned(),
+        "\u{3000}\u{a0}Ideographic and no-break spaces\u{2003}\u{2028}".to_owned(),
+        format!("{long}\nnext line"),
+        "Exactly eighty characters: ".to_owned() + &"x".repeat(53),
+        "Line\rwith a lone carriage return\u{85}".to_owned(),
+        "Ends on a wide space\u{3000}\u{3000}\nand goes on".to_owned(),
+    ];
+    for (offset, body) in bodies.iter().enumerate() {
+        core.notes
+            .create(&ids[40 + offset], NoteInput::plain(body))
+            .unwrap();
+    }
     core.interactions.delete(&interaction_ids[0]).unwrap();
     let receipt = core.interactions.delete(&interaction_ids[3]).unwrap();
     core.undo.change(&receipt.change_id).unwrap();

@@ -271,7 +271,9 @@ async fn private_notes_indexed_before_the_upgrade_leave_the_assistants_index() {
     core.database
         .write(|transaction| {
             transaction.execute_batch(
-                "DROP TABLE keep_in_touch_clock;
+                "DROP INDEX interactions_calendar_by_time;
+                 DROP INDEX contacts_by_birthday;
+                 DROP TABLE keep_in_touch_clock;
                  DROP TRIGGER keep_in_touch_clock_after_contact_insert;
                  DROP TRIGGER keep_in_touch_clock_after_contact_restore;
                  DROP TRIGGER keep_in_touch_clock_after_contact_tombstone;

@@ -21,15 +21,15 @@ use chrono::{Days, NaiveDate, TimeZone};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{
-    due_person, first_words, last_contact, resolve_cadence, snoozed_past, sort_due, Cadence,
-    DuePerson, LastContact, Person, NONE,
+    due_person, last_contact, resolve_cadence, snoozed_past, sort_due, Cadence, DuePerson,
+    LastContact, Person, NONE,
 };
 use crate::error::Result;
 use crate::time::now_utc;
 
 const ROW_COLUMNS: &str = "contact_id, display_name, stage, created_at, own, snoozed_until, \
                            tag_cadence, tag_name, touch_at, touch_kind, touch_subject, \
-                           touch_source, touch_note_id";
+                           touch_source";
 
 /// A clock row as read.
 struct ClockRow {
@@ -40,7 +40,6 @@ struct ClockRow {
     touch_kind: Option<String>,
     touch_subject: Option<String>,
     touch_source: Option<String>,
-    touch_note_id: Option<String>,
 }
 
 fn row_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<ClockRow> {
@@ -59,12 +58,24 @@ fn row_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<ClockRow> {
         touch_kind: row.get(9)?,
         touch_subject: row.get(10)?,
         touch_source: row.get(11)?,
-        touch_note_id: row.get(12)?,
     })
 }
 
 /// Everyone due on `today` in `zone`, most overdue first: the same list as the plain walk.
 pub(super) fn due<Tz: TimeZone>(
+    connection: &Connection,
+    today: NaiveDate,
+    zone: &Tz,
+) -> Result<Vec<DuePerson>> {
+    // One read transaction: one snapshot for every statement below (and one lock taken, not
+    // one per statement).
+    let snapshot = connection.unchecked_transaction()?;
+    let due = due_in(&snapshot, today, zone)?;
+    snapshot.commit()?;
+    Ok(due)
+}
+
+fn due_in<Tz: TimeZone>(
     connection: &Connection,
     today: NaiveDate,
     zone: &Tz,
@@ -163,7 +174,9 @@ pub(super) fn due<Tz: TimeZone>(
     }
     // Whoever had a meeting pass since their row was last refreshed: any of them may have
     // been left out above, so each is read again and checked in full.
-    rows.retain(|row| !passed.contains(&row.person.id));
+    if !passed.is_empty() {
+        rows.retain(|row| !passed.contains(&row.person.id));
+    }
     for contact_id in &passed {
         read_rows(
             connection,
@@ -173,8 +186,7 @@ pub(super) fn due<Tz: TimeZone>(
         )?;
     }
 
-    let mut note_body = connection.prepare_cached("SELECT body FROM notes WHERE id = ?1")?;
-    let mut due = Vec::new();
+    let mut due = Vec::with_capacity(rows.len());
     for row in rows {
         let tag = row
             .tag_cadence
@@ -187,30 +199,16 @@ pub(super) fn due<Tz: TimeZone>(
         if snoozed_past(&row.person, today) {
             continue;
         }
-        let recount = passed.contains(&row.person.id)
+        let recount = (!passed.is_empty() && passed.contains(&row.person.id))
             || row.touch_at.as_deref().is_some_and(|at| at > now.as_str());
         let last = match (recount, row.touch_at, row.touch_kind) {
             (false, None, _) => None,
-            (false, Some(at), Some(kind)) => match row.touch_note_id {
-                None => Some(LastContact {
-                    at,
-                    kind,
-                    summary: row.touch_subject,
-                    source: row.touch_source,
-                }),
-                Some(note_id) => match note_body
-                    .query_row([&note_id], |found| found.get::<_, String>(0))
-                    .optional()?
-                {
-                    Some(body) => Some(LastContact {
-                        at,
-                        kind,
-                        summary: Some(first_words(&body)),
-                        source: None,
-                    }),
-                    None => last_contact(connection, &row.person.id)?,
-                },
-            },
+            (false, Some(at), Some(kind)) => Some(LastContact {
+                at,
+                kind,
+                summary: row.touch_subject,
+                source: row.touch_source,
+            }),
             _ => last_contact(connection, &row.person.id)?,
         };
         if let Some(entry) = due_person(row.person, cadence, origin, last, today, zone) {

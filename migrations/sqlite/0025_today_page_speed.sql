@@ -1,5 +1,22 @@
--- 0025: what the Today page needs to list the people due without walking every contact
--- (issue 22: 6.4 s at 100k contacts and 1M interactions).
+-- 0025: the Today page without reading every contact and every interaction (issue 22: 6.4 s
+-- at 100k contacts and 1M interactions). Three parts: the day's meetings and the week's
+-- birthdays by index, and the people due from a clock kept by triggers.
+
+-- Today's meetings: the calendar events of one day.
+CREATE INDEX interactions_calendar_by_time ON interactions (occurred_at)
+    WHERE kind = 'calendar_event' AND deleted_at IS NULL;
+
+-- Birthdays: contacts by the month and day of their date of birth ('MM-DD', from
+-- 'YYYY-MM-DD' or '--MM-DD'); '' for a date written any other way, which the read always
+-- checks itself. The expression is repeated word for word in reminders.rs.
+CREATE INDEX contacts_by_birthday ON contacts (
+    CASE WHEN date_of_birth GLOB '--[0-9][0-9]-[0-9][0-9]' THEN substr(date_of_birth, 3, 5)
+         WHEN date_of_birth GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+             THEN substr(date_of_birth, 6, 5)
+         ELSE '' END)
+    WHERE deleted_at IS NULL AND date_of_birth IS NOT NULL;
+
+-- People due ---------------------------------------------------------------------------------
 --
 -- keep_in_touch_clock: one row per live contact, kept by the triggers below on every write
 -- that can change it (whatever the path: a service, undo, a merge, an import, team sync's
@@ -9,7 +26,9 @@
 --   shortest cadence; of equal ones the tag whose name sorts first), NULL when none has one;
 -- - touch_*: the newest interaction or note that had happened when the row was last
 --   refreshed (the "last contact": an interaction wins over a note at the same instant);
---   touch_note_id names the note when it is one (its first words are read from it);
+--   for a note, touch_subject is its first words as keep_in_touch.rs `first_words` writes
+--   them: the first line that is not blank, trimmed of Unicode white space (the 25 characters
+--   listed), cut to 80 characters with '…' after;
 -- - rule: the contact's own cadence, else its tag default ('none' when turned off for them);
 --   NULL when the stage default (read from keep_in_touch_defaults) is all that can apply;
 -- - since_at: the last contact, else when the contact was added: the cadence runs from it.
@@ -34,13 +53,18 @@ CREATE TABLE keep_in_touch_clock (
     touch_kind    TEXT,
     touch_subject TEXT,
     touch_source  TEXT,
-    touch_note_id TEXT,
     rule          TEXT GENERATED ALWAYS AS (coalesce(own, tag_cadence)) VIRTUAL,
     since_at      TEXT GENERATED ALWAYS AS (coalesce(touch_at, created_at)) VIRTUAL
 ) WITHOUT ROWID;
-CREATE INDEX keep_in_touch_clock_by_rule ON keep_in_touch_clock (rule, since_at)
+-- Each row is in one of these two indexes, which hold every column the read needs, so the
+-- people due are one index range each, with no lookup of their rows.
+CREATE INDEX keep_in_touch_clock_by_rule ON keep_in_touch_clock (
+    rule, since_at, display_name, stage, created_at, own, snoozed_until, tag_cadence, tag_name,
+    touch_at, touch_kind, touch_subject, touch_source)
     WHERE rule IS NOT NULL;
-CREATE INDEX keep_in_touch_clock_by_stage ON keep_in_touch_clock (stage, since_at)
+CREATE INDEX keep_in_touch_clock_by_stage ON keep_in_touch_clock (
+    stage, since_at, display_name, created_at, own, snoozed_until, tag_cadence, tag_name,
+    touch_at, touch_kind, touch_subject, touch_source, rule)
     WHERE rule IS NULL;
 
 CREATE TABLE keep_in_touch_pending (
@@ -60,11 +84,11 @@ CREATE TRIGGER keep_in_touch_refresh_touch BEFORE INSERT ON keep_in_touch_refres
 WHEN NEW.part = 'touch'
 BEGIN
     UPDATE keep_in_touch_clock
-    SET (touch_at, touch_kind, touch_subject, touch_source, touch_note_id) = (
-        SELECT at, kind, subject, source, note_id FROM (
+    SET (touch_at, touch_kind, touch_subject, touch_source) = (
+        SELECT at, kind, subject, source FROM (
             SELECT * FROM (
                 SELECT ic.occurred_at AS at, 1 AS rank, i.kind AS kind, i.subject AS subject,
-                       i.source AS source, NULL AS note_id
+                       i.source AS source
                 FROM interaction_contacts ic
                 JOIN interactions i ON i.id = ic.interaction_id AND i.deleted_at IS NULL
                 WHERE ic.contact_id = NEW.contact_id
@@ -74,8 +98,15 @@ BEGIN
             )
             UNION ALL
             SELECT * FROM (
-                SELECT n.created_at AS at, 0 AS rank, 'note' AS kind, NULL AS subject,
-                       NULL AS source, n.id AS note_id
+                SELECT n.created_at AS at, 0 AS rank, 'note' AS kind,
+                       (SELECT CASE WHEN length(line) > 80 THEN substr(line, 1, 80) || '…'
+                                    ELSE line END
+                        FROM (SELECT rtrim(CASE WHEN instr(rest, char(10)) > 0
+                                                THEN substr(rest, 1, instr(rest, char(10)) - 1)
+                                                ELSE rest END,
+                                           char(9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288)) AS line
+                              FROM (SELECT ltrim(n.body, char(9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288)) AS rest))) AS subject,
+                       NULL AS source
                 FROM notes n
                 WHERE n.contact_id = NEW.contact_id AND n.deleted_at IS NULL
                   AND n.created_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
@@ -297,7 +328,7 @@ END;
 
 CREATE TRIGGER keep_in_touch_clock_after_note_update AFTER UPDATE ON notes
 WHEN NEW.contact_id IS NOT OLD.contact_id OR NEW.created_at IS NOT OLD.created_at
-  OR NEW.deleted_at IS NOT OLD.deleted_at
+  OR NEW.deleted_at IS NOT OLD.deleted_at OR NEW.body IS NOT OLD.body
 BEGIN
     INSERT INTO keep_in_touch_refresh (contact_id, part)
     VALUES (OLD.contact_id, 'touch'), (NEW.contact_id, 'touch');
