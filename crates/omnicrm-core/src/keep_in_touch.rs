@@ -897,6 +897,43 @@ fn due_after(cadence: Cadence, since: NaiveDate, person: &Person) -> NaiveDate {
 
 /// The local date in `zone` of a UTC time.
 pub(crate) fn local_date<Tz: TimeZone>(utc: &str, zone: &Tz) -> Option<NaiveDate> {
-    let instant: DateTime<Utc> = crate::time::parse_utc(utc)?;
+    let instant: DateTime<Utc> = canonical_utc(utc).or_else(|| crate::time::parse_utc(utc))?;
     Some(instant.with_timezone(zone).date_naive())
+}
+
+/// Reads a time as [`crate::time::format_utc`] writes it (`2026-12-08T09:30:00.000Z`), the
+/// way nearly every stored time is, faster than a general RFC 3339 parse (the due list reads
+/// one per person); `None` for any other text, which the general parse then reads.
+fn canonical_utc(text: &str) -> Option<DateTime<Utc>> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 24
+        || bytes[4] != b'-'
+        || bytes[7] != b'-'
+        || bytes[10] != b'T'
+        || bytes[13] != b':'
+        || bytes[16] != b':'
+        || bytes[19] != b'.'
+        || bytes[23] != b'Z'
+    {
+        return None;
+    }
+    let number = |from: usize, to: usize| -> Option<u32> {
+        bytes.get(from..to)?.iter().try_fold(0_u32, |value, digit| {
+            digit
+                .is_ascii_digit()
+                .then(|| value * 10 + u32::from(digit - b'0'))
+        })
+    };
+    let date = NaiveDate::from_ymd_opt(
+        i32::try_from(number(0, 4)?).ok()?,
+        number(5, 7)?,
+        number(8, 10)?,
+    )?;
+    let time = chrono::NaiveTime::from_hms_milli_opt(
+        number(11, 13)?,
+        number(14, 16)?,
+        number(17, 19)?,
+        number(20, 23)?,
+    )?;
+    Some(date.and_time(time).and_utc())
 }

@@ -21,9 +21,10 @@ use chrono::{Days, NaiveDate, TimeZone};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{
-    due_person, last_contact, resolve_cadence, snoozed_past, sort_due, Cadence, DuePerson,
-    LastContact, Person, NONE,
+    due_person, last_contact, resolve_cadence, snoozed_past, sort_due, Cadence, CadenceOrigin,
+    DuePerson, LastContact, Person, NONE,
 };
+use crate::contacts::LifecycleStage;
 use crate::error::Result;
 use crate::time::now_utc;
 
@@ -112,7 +113,15 @@ fn due_in<Tz: TimeZone>(
         .query_map([&now], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?;
 
-    let mut rows: Vec<ClockRow> = Vec::new();
+    let mut listing = Listing {
+        connection,
+        today,
+        zone,
+        now,
+        passed,
+        by_stage,
+        due: Vec::new(),
+    };
     let mut rule: Option<String> = connection
         .prepare_cached(
             "SELECT rule FROM keep_in_touch_clock WHERE rule IS NOT NULL ORDER BY rule LIMIT 1",
@@ -121,25 +130,21 @@ fn due_in<Tz: TimeZone>(
         .optional()?;
     while let Some(current) = rule {
         if current != NONE {
-            match Cadence::parse(&current, "cadence")
-                .ok()
-                .and_then(|cadence| since_bound(cadence, today))
-            {
-                Some(bound) => read_rows(
-                    connection,
+            let cadence = Cadence::parse(&current, "cadence").ok();
+            match cadence.and_then(|cadence| Some((cadence, since_bound(cadence, today)?))) {
+                Some((cadence, bound)) => listing.read(
                     &format!(
                         "SELECT {ROW_COLUMNS} FROM keep_in_touch_clock
                          WHERE rule = ?1 AND since_at < ?2"
                     ),
                     &[&current, &bound],
-                    &mut rows,
+                    &Group::Rule(cadence),
                 )?,
-                // An own cadence that does not read: the defaults apply, whatever the date.
-                None => read_rows(
-                    connection,
+                // An own cadence that does not read (the defaults apply), or no bound: all.
+                None => listing.read(
                     &format!("SELECT {ROW_COLUMNS} FROM keep_in_touch_clock WHERE rule = ?1"),
                     &[&current],
-                    &mut rows,
+                    &Group::Any,
                 )?,
             }
         }
@@ -150,57 +155,122 @@ fn due_in<Tz: TimeZone>(
             .query_row([&current], |row| row.get(0))
             .optional()?;
     }
-    for (stage, cadence) in &by_stage {
-        match since_bound(*cadence, today) {
-            Some(bound) => read_rows(
-                connection,
+    let stages: Vec<(String, Cadence)> = listing
+        .by_stage
+        .iter()
+        .map(|(stage, cadence)| (stage.clone(), *cadence))
+        .collect();
+    for (stage, cadence) in stages {
+        let label = LifecycleStage::parse(&stage)
+            .map_or_else(|| stage.clone(), |stage| stage.label().to_owned());
+        match since_bound(cadence, today) {
+            Some(bound) => listing.read(
                 &format!(
                     "SELECT {ROW_COLUMNS} FROM keep_in_touch_clock
                      WHERE rule IS NULL AND stage = ?1 AND since_at < ?2"
                 ),
-                &[stage, &bound],
-                &mut rows,
+                &[&stage, &bound],
+                &Group::Stage(cadence, label),
             )?,
-            None => read_rows(
-                connection,
+            None => listing.read(
                 &format!(
                     "SELECT {ROW_COLUMNS} FROM keep_in_touch_clock
                      WHERE rule IS NULL AND stage = ?1"
                 ),
-                &[stage],
-                &mut rows,
+                &[&stage],
+                &Group::Any,
             )?,
         }
     }
-    // Whoever had a meeting pass since their row was last refreshed: any of them may have
-    // been left out above, so each is read again and checked in full.
-    if !passed.is_empty() {
-        rows.retain(|row| !passed.contains(&row.person.id));
-    }
+    // Whoever had a meeting pass since their row was last refreshed: left out above, and
+    // read again here and checked in full.
+    let passed: Vec<String> = listing.passed.iter().cloned().collect();
     for contact_id in &passed {
-        read_rows(
-            connection,
+        listing.read(
             &format!("SELECT {ROW_COLUMNS} FROM keep_in_touch_clock WHERE contact_id = ?1"),
             &[contact_id],
-            &mut rows,
+            &Group::Passed,
         )?;
     }
+    let mut due = listing.due;
+    sort_due(&mut due);
+    Ok(due)
+}
 
-    let mut due = Vec::with_capacity(rows.len());
-    for row in rows {
-        let tag = row
-            .tag_cadence
-            .as_deref()
-            .and_then(|code| Cadence::parse(code, "cadence").ok())
-            .zip(row.tag_name.as_deref());
-        let Some((cadence, origin)) = resolve_cadence(&row.person, tag, &by_stage) else {
-            continue;
-        };
-        if snoozed_past(&row.person, today) {
-            continue;
+/// What the rows of one read have in common.
+enum Group {
+    /// Everyone whose own or tag cadence is this.
+    Rule(Cadence),
+    /// Everyone at a stage with this default, with the stage's label.
+    Stage(Cadence, String),
+    /// Rows worked out one by one.
+    Any,
+    /// A contact whose last contact is worked out afresh.
+    Passed,
+}
+
+/// The due list as it is read.
+struct Listing<'a, Tz: TimeZone> {
+    connection: &'a Connection,
+    today: NaiveDate,
+    zone: &'a Tz,
+    now: String,
+    passed: HashSet<String>,
+    by_stage: HashMap<String, Cadence>,
+    due: Vec<DuePerson>,
+}
+
+impl<Tz: TimeZone> Listing<'_, Tz> {
+    fn read(
+        &mut self,
+        sql: &str,
+        parameters: &[&dyn rusqlite::ToSql],
+        group: &Group,
+    ) -> Result<()> {
+        let mut statement = self.connection.prepare_cached(sql)?;
+        let mut rows = statement.query(parameters)?;
+        while let Some(row) = rows.next()? {
+            self.take(row_from(row)?, group)?;
         }
-        let recount = (!passed.is_empty() && passed.contains(&row.person.id))
-            || row.touch_at.as_deref().is_some_and(|at| at > now.as_str());
+        Ok(())
+    }
+
+    /// Lists the person when due.
+    fn take(&mut self, row: ClockRow, group: &Group) -> Result<()> {
+        let passed = !self.passed.is_empty() && self.passed.contains(&row.person.id);
+        if passed && !matches!(group, Group::Passed) {
+            return Ok(());
+        }
+        let applies = match (group, row.tag_name.as_deref()) {
+            (Group::Rule(cadence), _) if row.person.own.is_some() => {
+                Some((*cadence, CadenceOrigin::Own))
+            }
+            (Group::Rule(cadence), Some(tag)) => {
+                Some((*cadence, CadenceOrigin::Tag(tag.to_owned())))
+            }
+            (Group::Stage(cadence, label), _) => {
+                Some((*cadence, CadenceOrigin::Stage(label.clone())))
+            }
+            _ => {
+                let tag = row
+                    .tag_cadence
+                    .as_deref()
+                    .and_then(|code| Cadence::parse(code, "cadence").ok())
+                    .zip(row.tag_name.as_deref());
+                resolve_cadence(&row.person, tag, &self.by_stage)
+            }
+        };
+        let Some((cadence, origin)) = applies else {
+            return Ok(());
+        };
+        if snoozed_past(&row.person, self.today) {
+            return Ok(());
+        }
+        let recount = passed
+            || row
+                .touch_at
+                .as_deref()
+                .is_some_and(|at| at > self.now.as_str());
         let last = match (recount, row.touch_at, row.touch_kind) {
             (false, None, _) => None,
             (false, Some(at), Some(kind)) => Some(LastContact {
@@ -209,27 +279,13 @@ fn due_in<Tz: TimeZone>(
                 summary: row.touch_subject,
                 source: row.touch_source,
             }),
-            _ => last_contact(connection, &row.person.id)?,
+            _ => last_contact(self.connection, &row.person.id)?,
         };
-        if let Some(entry) = due_person(row.person, cadence, origin, last, today, zone) {
-            due.push(entry);
+        if let Some(entry) = due_person(row.person, cadence, origin, last, self.today, self.zone) {
+            self.due.push(entry);
         }
+        Ok(())
     }
-    sort_due(&mut due);
-    Ok(due)
-}
-
-fn read_rows(
-    connection: &Connection,
-    sql: &str,
-    parameters: &[&dyn rusqlite::ToSql],
-    rows: &mut Vec<ClockRow>,
-) -> Result<()> {
-    let mut statement = connection.prepare_cached(sql)?;
-    for row in statement.query_map(parameters, row_from)? {
-        rows.push(row?);
-    }
-    Ok(())
 }
 
 /// A bound on `since_at` that takes in everyone with `cadence` due on `today`: a UTC date
@@ -259,6 +315,33 @@ mod tests {
 
     fn date(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or(NaiveDate::MIN)
+    }
+
+    #[test]
+    fn the_fast_read_of_a_stored_time_is_the_general_one() {
+        for text in [
+            "2026-12-08T09:30:00.000Z",
+            "1999-01-01T00:00:00.999Z",
+            "2028-02-29T23:59:59.123Z",
+            "2026-02-29T10:00:00.000Z",
+            "2026-12-08T24:00:00.000Z",
+            "2026-12-08T23:59:60.000Z",
+            "2026-12-08T09:30:00Z",
+            "2026-12-08T09:30:00.000+01:00",
+            "2026-12-08 09:30:00.000Z",
+            "+2026-12-08T09:30:00.00Z",
+            "2026-1a-08T09:30:00.000Z",
+        ] {
+            let general = crate::time::parse_utc(text);
+            let fast = super::super::canonical_utc(text);
+            assert!(fast.is_none() || fast == general, "{text}");
+            assert_eq!(
+                fast.or_else(|| crate::time::parse_utc(text)),
+                general,
+                "{text}"
+            );
+        }
+        assert!(super::super::canonical_utc("2026-12-08T09:30:00.000Z").is_some());
     }
 
     #[test]
