@@ -148,6 +148,8 @@ BEGIN
 END;
 
 -- Contacts ---------------------------------------------------------------------------------
+-- A new contact (an import writes 100k) has no interactions, notes or tags yet, so the parts
+-- are refreshed only when there are some (a contact brought back by team sync may).
 CREATE TRIGGER keep_in_touch_clock_after_contact_insert AFTER INSERT ON contacts
 WHEN NEW.deleted_at IS NULL
 BEGIN
@@ -157,7 +159,12 @@ BEGIN
            (SELECT cadence FROM keep_in_touch WHERE contact_id = NEW.id AND deleted_at IS NULL),
            (SELECT snoozed_until FROM keep_in_touch
             WHERE contact_id = NEW.id AND deleted_at IS NULL);
-    INSERT INTO keep_in_touch_refresh (contact_id, part) VALUES (NEW.id, 'touch'), (NEW.id, 'tags');
+    INSERT INTO keep_in_touch_refresh (contact_id, part)
+    SELECT NEW.id, 'touch'
+    WHERE EXISTS (SELECT 1 FROM interaction_contacts WHERE contact_id = NEW.id)
+       OR EXISTS (SELECT 1 FROM notes WHERE contact_id = NEW.id AND deleted_at IS NULL);
+    INSERT INTO keep_in_touch_refresh (contact_id, part)
+    SELECT NEW.id, 'tags' WHERE EXISTS (SELECT 1 FROM contact_tags WHERE contact_id = NEW.id);
 END;
 
 CREATE TRIGGER keep_in_touch_clock_after_contact_restore AFTER UPDATE OF deleted_at ON contacts
