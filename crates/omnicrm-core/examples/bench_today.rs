@@ -10,7 +10,11 @@
 //! With `--data DIR`, the database is built in DIR once and reused by later runs (for trying
 //! changes to the read without building 100k contacts again).
 //!
-//! Usage: bench_today [--contacts N] [--interactions M] [--runs R] [--data DIR]
+//! With `--write-cost`, it then measures what the triggers that keep the Today clock cost a
+//! write: interactions and notes logged through the services, one transaction each, then the
+//! same with those triggers dropped (the database is left without them: it is thrown away).
+//!
+//! Usage: bench_today [--contacts N] [--interactions M] [--runs R] [--data DIR] [--write-cost]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
@@ -24,6 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut interactions: u64 = 1_000_000;
     let mut runs: usize = 30;
     let mut data: Option<std::path::PathBuf> = None;
+    let mut write_cost = false;
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {
         match argument.as_str() {
@@ -40,6 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .parse()?
             }
             "--runs" => runs = arguments.next().ok_or("--runs needs a number")?.parse()?,
+            "--write-cost" => write_cost = true,
             "--data" => data = Some(arguments.next().ok_or("--data needs a directory")?.into()),
             other => return Err(format!("unknown argument {other}").into()),
         }
@@ -59,7 +65,71 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         |row| row.get(0),
     )?;
     println!("database in {}: {live} live contacts", folder.display());
-    today_reads(&core, contacts, interactions, runs)
+    today_reads(&core, contacts, interactions, runs)?;
+    if write_cost {
+        std::fs::remove_file(&ready)?;
+        write_costs(&core, &connection)?;
+    }
+    Ok(())
+}
+
+/// Interactions and notes logged one by one through the services, with the clock's triggers
+/// and then without them.
+fn write_costs(
+    core: &Core,
+    connection: &rusqlite::Connection,
+) -> Result<(), Box<dyn std::error::Error>> {
+    const WRITES: usize = 2_000;
+    let ids: Vec<String> = {
+        let mut statement =
+            connection.prepare("SELECT id FROM contacts WHERE deleted_at IS NULL ORDER BY id")?;
+        let ids = statement
+            .query_map([], |row| row.get(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        ids
+    };
+    let measure = |label: &str| -> Result<(), Box<dyn std::error::Error>> {
+        let started = Instant::now();
+        for index in 0..WRITES {
+            let contact = &ids[(index * 7_919) % ids.len()];
+            core.interactions
+                .create(omnicrm_core::interactions::InteractionInput {
+                    kind: Some(omnicrm_core::interactions::InteractionKind::Call),
+                    subject: Some(format!("Write cost {index}")),
+                    contact_ids: vec![contact.clone()],
+                    ..Default::default()
+                })?;
+        }
+        let interactions = started.elapsed().as_secs_f64() * 1000.0 / WRITES as f64;
+        let started = Instant::now();
+        for index in 0..WRITES {
+            let contact = &ids[(index * 7_907) % ids.len()];
+            core.notes.create(
+                contact,
+                omnicrm_core::notes::NoteInput::plain(&format!("Write cost note {index}")),
+            )?;
+        }
+        let notes = started.elapsed().as_secs_f64() * 1000.0 / WRITES as f64;
+        println!(
+            "{label}: an interaction logged {interactions:.3} ms, a note {notes:.3} ms \
+             (mean of {WRITES} each, one transaction each)"
+        );
+        Ok(())
+    };
+    measure("with the clock's triggers")?;
+    measure("with the clock's triggers, again")?;
+    connection.execute_batch(
+        "DROP TRIGGER keep_in_touch_clock_after_link_insert;
+         DROP TRIGGER keep_in_touch_clock_after_link_update;
+         DROP TRIGGER keep_in_touch_clock_after_link_delete;
+         DROP TRIGGER keep_in_touch_clock_after_interaction_update;
+         DROP TRIGGER keep_in_touch_clock_after_note_insert;
+         DROP TRIGGER keep_in_touch_clock_after_note_update;
+         DROP TRIGGER keep_in_touch_clock_after_note_delete;",
+    )?;
+    measure("without them")?;
+    measure("without them, again")?;
+    Ok(())
 }
 
 fn build(core: &Core, contacts: u32, interactions: u64) -> Result<(), Box<dyn std::error::Error>> {
