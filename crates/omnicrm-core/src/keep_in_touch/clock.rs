@@ -230,43 +230,102 @@ impl<Tz: TimeZone> Listing<'_, Tz> {
         let mut statement = self.connection.prepare_cached(sql)?;
         let mut rows = statement.query(parameters)?;
         while let Some(row) = rows.next()? {
-            self.take(row_from(row)?, group)?;
+            match group {
+                Group::Rule(cadence) => self.take_in_rule(row, *cadence)?,
+                Group::Stage(cadence, label) => {
+                    self.take_plain(row, *cadence, CadenceOrigin::Stage(label.clone()))?;
+                }
+                Group::Any | Group::Passed => self.take(row_from(row)?, group)?,
+            }
         }
         Ok(())
     }
 
-    /// Lists the person when due.
+    /// A row of an own or tag cadence that reads: the cadence is the group's.
+    fn take_in_rule(&mut self, row: &rusqlite::Row<'_>, cadence: Cadence) -> Result<()> {
+        if text(row, 4)?.is_some() {
+            return self.take_plain(row, cadence, CadenceOrigin::Own);
+        }
+        match text(row, 7)? {
+            Some(tag) => {
+                let origin = CadenceOrigin::Tag(tag.to_owned());
+                self.take_plain(row, cadence, origin)
+            }
+            None => self.take(row_from(row)?, &Group::Any),
+        }
+    }
+
+    /// A row whose cadence is known: copies out only what the list shows (most rows of a
+    /// large list go this way).
+    fn take_plain(
+        &mut self,
+        row: &rusqlite::Row<'_>,
+        cadence: Cadence,
+        origin: CadenceOrigin,
+    ) -> Result<()> {
+        let Some(contact_id) = text(row, 0)? else {
+            return Ok(());
+        };
+        if !self.passed.is_empty() && self.passed.contains(contact_id) {
+            return Ok(());
+        }
+        let touch_at = text(row, 8)?;
+        let touch_kind = text(row, 9)?;
+        let recount = touch_at.is_some_and(|at| at > self.now.as_str())
+            || (touch_at.is_some() && touch_kind.is_none());
+        if recount {
+            return self.take(row_from(row)?, &Group::Passed);
+        }
+        let person = Person {
+            id: contact_id.to_owned(),
+            display_name: row.get(1)?,
+            stage: None,
+            // Only read when there was never any contact.
+            created_at: if touch_at.is_none() {
+                row.get(3)?
+            } else {
+                String::new()
+            },
+            own: None,
+            snoozed_until: row.get(5)?,
+        };
+        if snoozed_past(&person, self.today) {
+            return Ok(());
+        }
+        let last = match (touch_at, touch_kind) {
+            (Some(at), Some(kind)) => Some(LastContact {
+                at: at.to_owned(),
+                kind: kind.to_owned(),
+                summary: row.get(10)?,
+                source: row.get(11)?,
+            }),
+            _ => None,
+        };
+        if let Some(entry) = due_person(person, cadence, origin, last, self.today, self.zone) {
+            self.due.push(entry);
+        }
+        Ok(())
+    }
+
+    /// Lists the person when due, working out the cadence from the row.
     fn take(&mut self, row: ClockRow, group: &Group) -> Result<()> {
         let passed = !self.passed.is_empty() && self.passed.contains(&row.person.id);
         if passed && !matches!(group, Group::Passed) {
             return Ok(());
         }
-        let applies = match (group, row.tag_name.as_deref()) {
-            (Group::Rule(cadence), _) if row.person.own.is_some() => {
-                Some((*cadence, CadenceOrigin::Own))
-            }
-            (Group::Rule(cadence), Some(tag)) => {
-                Some((*cadence, CadenceOrigin::Tag(tag.to_owned())))
-            }
-            (Group::Stage(cadence, label), _) => {
-                Some((*cadence, CadenceOrigin::Stage(label.clone())))
-            }
-            _ => {
-                let tag = row
-                    .tag_cadence
-                    .as_deref()
-                    .and_then(|code| Cadence::parse(code, "cadence").ok())
-                    .zip(row.tag_name.as_deref());
-                resolve_cadence(&row.person, tag, &self.by_stage)
-            }
-        };
-        let Some((cadence, origin)) = applies else {
+        let tag = row
+            .tag_cadence
+            .as_deref()
+            .and_then(|code| Cadence::parse(code, "cadence").ok())
+            .zip(row.tag_name.as_deref());
+        let Some((cadence, origin)) = resolve_cadence(&row.person, tag, &self.by_stage) else {
             return Ok(());
         };
         if snoozed_past(&row.person, self.today) {
             return Ok(());
         }
         let recount = passed
+            || matches!(group, Group::Passed)
             || row
                 .touch_at
                 .as_deref()
@@ -286,6 +345,18 @@ impl<Tz: TimeZone> Listing<'_, Tz> {
         }
         Ok(())
     }
+}
+
+/// Column `index` of `row` as text, without copying it.
+fn text<'row>(row: &'row rusqlite::Row<'_>, index: usize) -> Result<Option<&'row str>> {
+    row.get_ref(index)?.as_str_or_null().map_err(|source| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            Box::new(source),
+        )
+        .into()
+    })
 }
 
 /// A bound on `since_at` that takes in everyone with `cadence` due on `today`: a UTC date
