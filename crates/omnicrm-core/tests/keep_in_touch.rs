@@ -840,3 +840,102 @@ fn the_due_list_read_from_the_clock_is_the_plain_walks_on_a_varied_database() {
         .unwrap();
     check("settled");
 }
+
+/// Cadences written some other way than `30d`, `2w`, `3m` (only direct edits or old data can):
+/// an own cadence that still reads, one that does not (the defaults apply), and a tag default
+/// in words (the clock orders tag defaults by their canonical form, so the read then walks
+/// every contact). The list is the plain walk's each time.
+#[test]
+fn cadences_written_another_way_give_the_plain_walks_list() {
+    let (_directory, core) = open_core();
+    let circle = core
+        .tags
+        .create(TagInput {
+            name: "Written circle".to_owned(),
+            category: None,
+            color: None,
+        })
+        .unwrap();
+    let wide = core
+        .tags
+        .create(TagInput {
+            name: "Written wide".to_owned(),
+            category: None,
+            color: None,
+        })
+        .unwrap();
+    core.keep_in_touch
+        .set_default(DefaultScope::Tag, &circle.id, Some(Cadence::weeks(2)))
+        .unwrap();
+    core.keep_in_touch
+        .set_default(DefaultScope::Tag, &wide.id, Some(Cadence::weeks(3)))
+        .unwrap();
+    core.keep_in_touch
+        .set_default(DefaultScope::Stage, "core_client", Some(Cadence::months(1)))
+        .unwrap();
+    let mut ids = Vec::new();
+    for index in 0..8_i64 {
+        let id = added(
+            &core,
+            &format!("Written {index}"),
+            100,
+            ContactInput {
+                lifecycle_stage: Some(LifecycleStage::CoreClient),
+                tags: if index % 2 == 0 {
+                    vec!["Written circle".to_owned(), "Written wide".to_owned()]
+                } else {
+                    Vec::new()
+                },
+                ..ContactInput::default()
+            },
+        );
+        touch(&core, &id, InteractionKind::Email, 12 + index * 3, "Hello");
+        if index < 3 {
+            core.keep_in_touch
+                .set_cadence(&id, CadenceSetting::Every(Cadence::days(7)))
+                .unwrap();
+        }
+        ids.push(id);
+    }
+    let same = |phase: &str| {
+        let mut listed = 0;
+        for offset in [0_i64, 3, 6, 10, 30, 60] {
+            let on = today() + Duration::days(offset);
+            let fast = core.keep_in_touch.due(on, &utc()).unwrap();
+            assert_eq!(
+                fast,
+                core.keep_in_touch
+                    .due_by_walking_everyone(on, &utc())
+                    .unwrap(),
+                "{phase}, {on}"
+            );
+            listed += fast.len();
+        }
+        assert!(listed > 6, "{phase}: {listed}");
+    };
+    same("written the usual way");
+    core.database
+        .write(|transaction| {
+            transaction.execute(
+                "UPDATE keep_in_touch SET cadence = '3 weeks' WHERE contact_id = ?1",
+                [&ids[0]],
+            )?;
+            transaction.execute(
+                "UPDATE keep_in_touch SET cadence = 'sometimes' WHERE contact_id IN (?1, ?2)",
+                [&ids[1], &ids[2]],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    same("own cadences in words");
+    core.database
+        .write(|transaction| {
+            transaction.execute(
+                "UPDATE keep_in_touch_defaults SET cadence = '10 days' WHERE target = ?1",
+                [&circle.id],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    same("a tag default in words");
+}
