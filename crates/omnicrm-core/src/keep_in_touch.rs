@@ -13,10 +13,11 @@
 //! in the change log, undoable.
 
 pub mod cadence;
+mod clock;
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
@@ -488,53 +489,25 @@ impl KeepInTouchService {
     }
 
     /// Everyone due on `today` (the user's local date in `zone`), most overdue first.
+    ///
+    /// Reads only the people due (and a bounded few around them) from the clock kept by the
+    /// triggers of migration 0025: see [`clock`].
     pub fn due<Tz: TimeZone>(&self, today: NaiveDate, zone: &Tz) -> Result<Vec<DuePerson>> {
-        self.database.read(|connection| {
-            let rules = CadenceRules::load(connection)?;
-            let mut due = Vec::new();
-            let mut statement = connection.prepare_cached(PEOPLE_SQL)?;
-            let people = statement
-                .query_map([], person_from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            for person in people {
-                let Some((cadence, origin)) = rules.cadence_of(&person) else {
-                    continue;
-                };
-                if person
-                    .snoozed_until
-                    .as_deref()
-                    .and_then(crate::time::parse_date)
-                    .is_some_and(|until| until > today)
-                {
-                    continue;
-                }
-                let last = last_contact(connection, &person.id)?;
-                let due_on = due_date(cadence, &person, last.as_ref(), zone);
-                if due_on > today {
-                    continue;
-                }
-                let since = last_date(&person, last.as_ref(), zone);
-                let elapsed_days = (today - since).num_days().max(0) as f64;
-                due.push(DuePerson {
-                    contact_id: person.id,
-                    display_name: person.display_name,
-                    cadence,
-                    cadence_origin: origin,
-                    last_contact: last,
-                    due_on: due_on.format("%Y-%m-%d").to_string(),
-                    days_overdue: u32::try_from((today - due_on).num_days()).unwrap_or(0),
-                    overdue_ratio: elapsed_days / f64::from(cadence.approximate_days().max(1)),
-                });
-            }
-            due.sort_by(|first, second| {
-                second
-                    .overdue_ratio
-                    .total_cmp(&first.overdue_ratio)
-                    .then_with(|| first.display_name.cmp(&second.display_name))
-                    .then_with(|| first.contact_id.cmp(&second.contact_id))
-            });
-            Ok(due)
-        })
+        self.database
+            .read(|connection| clock::due(connection, today, zone))
+    }
+
+    /// [`KeepInTouchService::due`] worked out the plain way: every live contact, its cadence,
+    /// its newest interaction and note, then everyone due sorted. Slow at scale (seconds at
+    /// 100k contacts); kept as the reference the fast read is checked against, and used when
+    /// a tag default's cadence is not written the canonical way (`30d`, `2w`, `3m`).
+    pub fn due_by_walking_everyone<Tz: TimeZone>(
+        &self,
+        today: NaiveDate,
+        zone: &Tz,
+    ) -> Result<Vec<DuePerson>> {
+        self.database
+            .read(|connection| due_by_walking_everyone(connection, today, zone))
     }
 
     /// How many people are within their cadence, overdue, or have none, in all and per stage.
@@ -596,6 +569,91 @@ impl KeepInTouchService {
             records::delete::<KeepInTouch>(transaction, &own.id, None).map(Some)
         })
     }
+}
+
+/// See [`KeepInTouchService::due_by_walking_everyone`].
+pub(crate) fn due_by_walking_everyone<Tz: TimeZone>(
+    connection: &Connection,
+    today: NaiveDate,
+    zone: &Tz,
+) -> Result<Vec<DuePerson>> {
+    let rules = CadenceRules::load(connection)?;
+    let mut due = Vec::new();
+    let mut statement = connection.prepare_cached(PEOPLE_SQL)?;
+    let people = statement
+        .query_map([], person_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for person in people {
+        let Some((cadence, origin)) = rules.cadence_of(&person) else {
+            continue;
+        };
+        if snoozed_past(&person, today) {
+            continue;
+        }
+        let last = last_contact(connection, &person.id)?;
+        if let Some(entry) = due_person(person, cadence, origin, last, today, zone) {
+            due.push(entry);
+        }
+    }
+    sort_due(&mut due);
+    Ok(due)
+}
+
+/// Whether the person is snoozed until a day after `today`.
+fn snoozed_past(person: &Person, today: NaiveDate) -> bool {
+    person
+        .snoozed_until
+        .as_deref()
+        .and_then(crate::time::parse_date)
+        .is_some_and(|until| until > today)
+}
+
+/// The person as listed when due on `today`; `None` when not due yet.
+fn due_person<Tz: TimeZone>(
+    person: Person,
+    cadence: Cadence,
+    origin: CadenceOrigin,
+    last: Option<LastContact>,
+    today: NaiveDate,
+    zone: &Tz,
+) -> Option<DuePerson> {
+    let since = last_date(&person, last.as_ref(), zone);
+    let due_on = due_after(cadence, since, &person);
+    if due_on > today {
+        return None;
+    }
+    let elapsed_days = (today - since).num_days().max(0) as f64;
+    Some(DuePerson {
+        contact_id: person.id,
+        display_name: person.display_name,
+        cadence,
+        cadence_origin: origin,
+        last_contact: last,
+        due_on: date_text(due_on),
+        days_overdue: u32::try_from((today - due_on).num_days()).unwrap_or(0),
+        overdue_ratio: elapsed_days / f64::from(cadence.approximate_days().max(1)),
+    })
+}
+
+/// `YYYY-MM-DD`, as `%Y-%m-%d` writes it (without parsing the format for every person).
+fn date_text(date: NaiveDate) -> String {
+    if (0..=9999).contains(&date.year()) {
+        format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+    } else {
+        date.format("%Y-%m-%d").to_string()
+    }
+}
+
+/// Most overdue relative to the cadence first; then by name, then by id.
+fn sort_due(due: &mut [DuePerson]) {
+    // Unstable is the same order here: no two entries are of one contact.
+    due.sort_unstable_by(|first, second| {
+        second
+            .overdue_ratio
+            .total_cmp(&first.overdue_ratio)
+            .then_with(|| first.display_name.cmp(&second.display_name))
+            .then_with(|| first.contact_id.cmp(&second.contact_id))
+    });
 }
 
 fn stage_order(stage: LifecycleStage) -> u8 {
@@ -673,9 +731,13 @@ impl CadenceRules {
             let Ok(cadence) = Cadence::parse(&code, "cadence") else {
                 continue;
             };
+            // The shortest cadence; of equal ones, the tag whose name sorts first.
             let more_frequent = by_contact_tag
                 .get(&contact_id)
-                .is_none_or(|(current, _)| cadence.approximate_days() < current.approximate_days());
+                .is_none_or(|(current, name)| {
+                    (cadence.approximate_days(), tag.as_str())
+                        < (current.approximate_days(), name.as_str())
+                });
             if more_frequent {
                 by_contact_tag.insert(contact_id, (cadence, tag));
             }
@@ -701,24 +763,38 @@ impl CadenceRules {
     }
 
     fn cadence_of(&self, person: &Person) -> Option<(Cadence, CadenceOrigin)> {
-        match person.own.as_deref() {
-            Some(NONE) => return None,
-            Some(code) => {
-                if let Ok(cadence) = Cadence::parse(code, "cadence") {
-                    return Some((cadence, CadenceOrigin::Own));
-                }
-            }
-            None => {}
-        }
-        if let Some((cadence, tag)) = self.by_contact_tag.get(&person.id) {
-            return Some((*cadence, CadenceOrigin::Tag(tag.clone())));
-        }
-        let stage = person.stage.as_deref()?;
-        let cadence = self.by_stage.get(stage)?;
-        let label = LifecycleStage::parse(stage)
-            .map_or_else(|| stage.to_owned(), |stage| stage.label().to_owned());
-        Some((*cadence, CadenceOrigin::Stage(label)))
+        let tag = self
+            .by_contact_tag
+            .get(&person.id)
+            .map(|(cadence, name)| (*cadence, name.as_str()));
+        resolve_cadence(person, tag, &self.by_stage)
     }
+}
+
+/// The cadence that applies to a person: their own setting (none when turned off), else the
+/// tag default given, else their stage's default.
+fn resolve_cadence(
+    person: &Person,
+    tag: Option<(Cadence, &str)>,
+    by_stage: &HashMap<String, Cadence>,
+) -> Option<(Cadence, CadenceOrigin)> {
+    match person.own.as_deref() {
+        Some(NONE) => return None,
+        Some(code) => {
+            if let Ok(cadence) = Cadence::parse(code, "cadence") {
+                return Some((cadence, CadenceOrigin::Own));
+            }
+        }
+        None => {}
+    }
+    if let Some((cadence, tag)) = tag {
+        return Some((cadence, CadenceOrigin::Tag(tag.to_owned())));
+    }
+    let stage = person.stage.as_deref()?;
+    let cadence = by_stage.get(stage)?;
+    let label = LifecycleStage::parse(stage)
+        .map_or_else(|| stage.to_owned(), |stage| stage.label().to_owned());
+    Some((*cadence, CadenceOrigin::Stage(label)))
 }
 
 fn live_defaults(connection: &Connection) -> Result<Vec<KeepInTouchDefault>> {
@@ -744,7 +820,7 @@ pub(crate) fn last_contact(
              FROM interaction_contacts ic
              JOIN interactions i ON i.id = ic.interaction_id AND i.deleted_at IS NULL
              WHERE ic.contact_id = ?1 AND ic.occurred_at <= ?2
-             ORDER BY ic.occurred_at DESC LIMIT 1",
+             ORDER BY ic.occurred_at DESC, ic.interaction_id DESC LIMIT 1",
         )?
         .query_row(params![contact_id, now], |row| {
             Ok(LastContact {
@@ -759,7 +835,7 @@ pub(crate) fn last_contact(
         .prepare_cached(
             "SELECT created_at, body FROM notes
              WHERE contact_id = ?1 AND deleted_at IS NULL AND created_at <= ?2
-             ORDER BY created_at DESC LIMIT 1",
+             ORDER BY created_at DESC, id DESC LIMIT 1",
         )?
         .query_row(params![contact_id, now], |row| {
             let body: String = row.get(1)?;
@@ -803,7 +879,12 @@ fn due_date<Tz: TimeZone>(
     last: Option<&LastContact>,
     zone: &Tz,
 ) -> NaiveDate {
-    let due = cadence.after(last_date(person, last, zone));
+    due_after(cadence, last_date(person, last, zone), person)
+}
+
+/// The day a person is due: a cadence after `since`, or the end of their snooze if later.
+fn due_after(cadence: Cadence, since: NaiveDate, person: &Person) -> NaiveDate {
+    let due = cadence.after(since);
     match person
         .snoozed_until
         .as_deref()
@@ -816,6 +897,43 @@ fn due_date<Tz: TimeZone>(
 
 /// The local date in `zone` of a UTC time.
 pub(crate) fn local_date<Tz: TimeZone>(utc: &str, zone: &Tz) -> Option<NaiveDate> {
-    let instant: DateTime<Utc> = crate::time::parse_utc(utc)?;
+    let instant: DateTime<Utc> = canonical_utc(utc).or_else(|| crate::time::parse_utc(utc))?;
     Some(instant.with_timezone(zone).date_naive())
+}
+
+/// Reads a time as [`crate::time::format_utc`] writes it (`2026-12-08T09:30:00.000Z`), the
+/// way nearly every stored time is, faster than a general RFC 3339 parse (the due list reads
+/// one per person); `None` for any other text, which the general parse then reads.
+fn canonical_utc(text: &str) -> Option<DateTime<Utc>> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 24
+        || bytes[4] != b'-'
+        || bytes[7] != b'-'
+        || bytes[10] != b'T'
+        || bytes[13] != b':'
+        || bytes[16] != b':'
+        || bytes[19] != b'.'
+        || bytes[23] != b'Z'
+    {
+        return None;
+    }
+    let number = |from: usize, to: usize| -> Option<u32> {
+        bytes.get(from..to)?.iter().try_fold(0_u32, |value, digit| {
+            digit
+                .is_ascii_digit()
+                .then(|| value * 10 + u32::from(digit - b'0'))
+        })
+    };
+    let date = NaiveDate::from_ymd_opt(
+        i32::try_from(number(0, 4)?).ok()?,
+        number(5, 7)?,
+        number(8, 10)?,
+    )?;
+    let time = chrono::NaiveTime::from_hms_milli_opt(
+        number(11, 13)?,
+        number(14, 16)?,
+        number(17, 19)?,
+        number(20, 23)?,
+    )?;
+    Some(date.and_time(time).and_utc())
 }

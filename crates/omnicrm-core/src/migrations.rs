@@ -137,6 +137,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0024_access_log.sql",
         sql: include_str!("../../../migrations/sqlite/0024_access_log.sql"),
     },
+    Migration {
+        version: 25,
+        name: "0025_today_page_speed.sql",
+        sql: include_str!("../../../migrations/sqlite/0025_today_page_speed.sql"),
+    },
 ];
 
 /// The schema version this build writes.

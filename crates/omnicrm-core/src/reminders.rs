@@ -376,7 +376,7 @@ pub(crate) fn birthdays(
 ) -> Result<Vec<ReminderDue>> {
     let last_day = today + chrono::Days::new(u64::from(days_ahead));
     let mut found = Vec::new();
-    for birthday in birthdays_of_contacts(connection)? {
+    for birthday in birthdays_near(connection, today, last_day)? {
         let Some(on) = next_yearly(birthday.month, birthday.day, today) else {
             continue;
         };
@@ -415,6 +415,64 @@ pub(crate) fn birthdays_of_contacts(connection: &Connection) -> Result<Vec<Birth
          WHERE deleted_at IS NULL AND date_of_birth IS NOT NULL ORDER BY display_name, id",
     )?;
     let rows = statement.query_map([], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut birthdays = Vec::new();
+    for row in rows {
+        let (contact_id, display_name, text) = row?;
+        if let Some((year, month, day)) = birth_date_parts(&text) {
+            birthdays.push(Birthday {
+                contact_id,
+                display_name,
+                year,
+                month,
+                day,
+            });
+        }
+    }
+    Ok(birthdays)
+}
+
+/// The month and day of a date of birth as migration 0025's index `contacts_by_birthday` has
+/// it: `MM-DD`, or '' for a date not written `YYYY-MM-DD` or `--MM-DD`.
+const BIRTHDAY_KEY: &str = "CASE WHEN date_of_birth GLOB '--[0-9][0-9]-[0-9][0-9]' \
+                                 THEN substr(date_of_birth, 3, 5)
+         WHEN date_of_birth GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+             THEN substr(date_of_birth, 6, 5)
+         ELSE '' END";
+
+/// The live contacts whose birthday may fall from `first_day` to `last_day`, by name: those
+/// born on one of those days of the year, on 29 February (kept on the 28th in other years),
+/// or with a date of birth written some other way; read by index, not from every contact.
+/// [`birthdays`] checks each.
+fn birthdays_near(
+    connection: &Connection,
+    first_day: NaiveDate,
+    last_day: NaiveDate,
+) -> Result<Vec<Birthday>> {
+    let mut keys = vec![String::new(), "02-29".to_owned()];
+    let mut day = first_day;
+    while day <= last_day && keys.len() < 370 {
+        keys.push(day.format("%m-%d").to_string());
+        let Some(next) = day.succ_opt() else {
+            break;
+        };
+        day = next;
+    }
+    keys.sort();
+    keys.dedup();
+    let placeholders = vec!["?"; keys.len()].join(", ");
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT id, display_name, date_of_birth FROM contacts
+         WHERE deleted_at IS NULL AND date_of_birth IS NOT NULL
+           AND {BIRTHDAY_KEY} IN ({placeholders})
+         ORDER BY display_name, id"
+    ))?;
+    let rows = statement.query_map(rusqlite::params_from_iter(keys.iter()), |row| {
         Ok((
             row.get::<_, String>(0)?,
             row.get::<_, String>(1)?,

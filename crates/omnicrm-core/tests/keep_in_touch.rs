@@ -6,8 +6,10 @@ mod common;
 use chrono::{Duration, FixedOffset, NaiveDate, Utc};
 use common::{open_core, person};
 use omnicrm_core::contacts::{BulkContact, BulkOptions, ContactInput, LifecycleStage};
+use omnicrm_core::duplicates::MergeRequest;
 use omnicrm_core::interactions::{InteractionInput, InteractionKind};
 use omnicrm_core::keep_in_touch::{Cadence, CadenceOrigin, CadenceSetting, DefaultScope};
+use omnicrm_core::notes::NoteInput;
 use omnicrm_core::reminders::{ReminderInput, ReminderKind};
 use omnicrm_core::tags::TagInput;
 use omnicrm_core::Core;
@@ -547,4 +549,393 @@ fn the_reminders_calendar_is_valid_icalendar_with_yearly_rules_and_alarms() {
     };
     assert_eq!(uids(&text).len(), 6);
     assert_eq!(uids(&core.reminders.calendar().unwrap()), uids(&text));
+}
+
+/// The due list read from the clock (migration 0025) against the plain walk over every
+/// contact, on a database with every kind of cadence and every write that moves a last
+/// contact: own, tag and stage cadences (and 'none'), snoozes, meetings still to come and one
+/// that passes, deleted and undone interactions and notes, merged, deleted and restored
+/// contacts, stage and tag changes, a default changed and one removed.
+#[test]
+fn the_due_list_read_from_the_clock_is_the_plain_walks_on_a_varied_database() {
+    let (_directory, core) = open_core();
+    let zones = [
+        FixedOffset::east_opt(0).unwrap(),
+        FixedOffset::east_opt(14 * 3600).unwrap(),
+        FixedOffset::west_opt(11 * 3600).unwrap(),
+        FixedOffset::east_opt(5 * 3600 + 1800).unwrap(),
+    ];
+    let days = [-3_i64, 0, 1, 9, 15, 31, 45, 95, 400];
+    let check = |phase: &str| -> usize {
+        let mut listed = 0;
+        for zone in &zones {
+            for offset in days {
+                let on = today() + Duration::days(offset);
+                let fast = core.keep_in_touch.due(on, zone).unwrap();
+                let plain = core
+                    .keep_in_touch
+                    .due_by_walking_everyone(on, zone)
+                    .unwrap();
+                if let Some(index) = (0..fast.len().max(plain.len()))
+                    .find(|index| fast.get(*index) != plain.get(*index))
+                {
+                    panic!(
+                        "{phase}, on {on} in {zone}: {} listed, {} by the plain walk; \
+                         first difference at {index}:\n  {:?}\n  {:?}",
+                        fast.len(),
+                        plain.len(),
+                        fast.get(index),
+                        plain.get(index)
+                    );
+                }
+                listed += fast.len();
+            }
+        }
+        listed
+    };
+
+    let tag = |name: &str| {
+        core.tags
+            .create(TagInput {
+                name: name.to_owned(),
+                category: None,
+                color: None,
+            })
+            .unwrap()
+    };
+    let vip = tag("Circle VIP");
+    let monthly = tag("Circle month");
+    let thirty = tag("Circle thirty");
+    let quarterly = tag("Circle quarter");
+    tag("Circle plain");
+    core.keep_in_touch
+        .set_default(DefaultScope::Tag, &vip.id, Some(Cadence::weeks(2)))
+        .unwrap();
+    core.keep_in_touch
+        .set_default(DefaultScope::Tag, &monthly.id, Some(Cadence::months(1)))
+        .unwrap();
+    core.keep_in_touch
+        .set_default(DefaultScope::Tag, &thirty.id, Some(Cadence::days(30)))
+        .unwrap();
+    core.keep_in_touch
+        .set_default(DefaultScope::Tag, &quarterly.id, Some(Cadence::months(3)))
+        .unwrap();
+    core.keep_in_touch
+        .set_default(DefaultScope::Stage, "core_client", Some(Cadence::weeks(3)))
+        .unwrap();
+    core.keep_in_touch
+        .set_default(DefaultScope::Stage, "new_client", Some(Cadence::months(1)))
+        .unwrap();
+    core.keep_in_touch
+        .set_default(DefaultScope::Stage, "prospect", Some(Cadence::days(10)))
+        .unwrap();
+
+    let stages = [
+        None,
+        Some(LifecycleStage::CoreClient),
+        Some(LifecycleStage::NewClient),
+        Some(LifecycleStage::Prospect),
+        Some(LifecycleStage::VipClient),
+    ];
+    let tag_sets: [&[&str]; 6] = [
+        &[],
+        &["Circle VIP"],
+        &["Circle month", "Circle thirty"],
+        &["Circle quarter", "Circle plain"],
+        &["Circle VIP", "Circle quarter"],
+        &["Circle plain"],
+    ];
+    let kinds = [
+        InteractionKind::Email,
+        InteractionKind::Call,
+        InteractionKind::Meeting,
+        InteractionKind::CalendarEvent,
+    ];
+    let mut ids = Vec::new();
+    let mut interaction_ids = Vec::new();
+    for index in 0..72_usize {
+        let id = added(
+            &core,
+            &format!("Person {:02}", index % 60),
+            [3, 20, 50, 200, 800][index % 5],
+            ContactInput {
+                lifecycle_stage: stages[index % stages.len()],
+                tags: tag_sets[index % tag_sets.len()]
+                    .iter()
+                    .map(|name| (*name).to_owned())
+                    .collect(),
+                ..ContactInput::default()
+            },
+        );
+        for touch_index in 0..(index % 4) {
+            let days_ago = ((index * 37 + touch_index * 53) % 200) as i64 - 2;
+            let interaction = core
+                .interactions
+                .create(InteractionInput {
+                    kind: Some(kinds[(index + touch_index) % kinds.len()]),
+                    subject: Some(format!("Touch {index}.{touch_index}")),
+                    occurred_at: Some((Utc::now() - Duration::days(days_ago)).to_rfc3339()),
+                    contact_ids: vec![id.clone()],
+                    ..InteractionInput::default()
+                })
+                .unwrap();
+            interaction_ids.push(interaction.id);
+        }
+        match index % 9 {
+            0 => {
+                core.keep_in_touch
+                    .set_cadence(&id, CadenceSetting::Every(Cadence::days(30)))
+                    .unwrap();
+            }
+            1 => {
+                core.keep_in_touch
+                    .set_cadence(&id, CadenceSetting::None)
+                    .unwrap();
+            }
+            2 => {
+                core.keep_in_touch
+                    .set_cadence(&id, CadenceSetting::Every(Cadence::weeks(1)))
+                    .unwrap();
+            }
+            3 => {
+                let until = (today() + Duration::days(20))
+                    .format("%Y-%m-%d")
+                    .to_string();
+                core.keep_in_touch.snooze(&id, Some(&until)).unwrap();
+            }
+            4 => {
+                let until = (today() - Duration::days(2)).format("%Y-%m-%d").to_string();
+                core.keep_in_touch.snooze(&id, Some(&until)).unwrap();
+            }
+            5 => {
+                core.keep_in_touch
+                    .set_cadence(&id, CadenceSetting::Every(Cadence::months(2)))
+                    .unwrap();
+            }
+            _ => {}
+        }
+        ids.push(id);
+    }
+    assert!(check("built") > 100);
+
+    // Notes: one kept, one deleted, one undone; an interaction deleted, one undone, one moved.
+    let note = core
+        .notes
+        .create(
+            &ids[5],
+            NoteInput::plain("\n  Talked about the move\nand more"),
+        )
+        .unwrap();
+    let deleted_note = core
+        .notes
+        .create(&ids[6], NoteInput::plain("Gone"))
+        .unwrap();
+    core.notes.delete(&deleted_note.id).unwrap();
+    let undone_note = core
+        .notes
+        .create(&ids[7], NoteInput::plain("Undone"))
+        .unwrap();
+    let creation = core
+        .changes
+        .history("note", &undone_note.id)
+        .unwrap()
+        .remove(0);
+    core.undo.change(&creation.id).unwrap();
+    core.notes
+        .update(&note.id, NoteInput::plain("Talked about the move, again"))
+        .unwrap();
+    // The clock writes a note's first words in SQL: bodies that test each rule of them.
+    let long = "Ünïcödé wörds ".repeat(10);
+    let bodies = [
+        "\r\n \t\r\n  First line after blank ones  \r\nsecond".to_owned(),
+        "\u{3000}\u{a0}Ideographic and no-break spaces\u{2003}\u{2028}".to_owned(),
+        format!("{long}\nnext line"),
+        "Exactly eighty characters: ".to_owned() + &"x".repeat(53),
+        "Line\rwith a lone carriage return\u{85}".to_owned(),
+        "Ends on a wide space\u{3000}\u{3000}\nand goes on".to_owned(),
+    ];
+    for (offset, body) in bodies.iter().enumerate() {
+        core.notes
+            .create(&ids[40 + offset], NoteInput::plain(body))
+            .unwrap();
+    }
+    core.interactions.delete(&interaction_ids[0]).unwrap();
+    let receipt = core.interactions.delete(&interaction_ids[3]).unwrap();
+    core.undo.change(&receipt.change_id).unwrap();
+    let moved = core.interactions.get(&interaction_ids[5]).unwrap();
+    core.interactions
+        .update(
+            &moved.id,
+            InteractionInput {
+                kind: Some(InteractionKind::Call),
+                subject: Some("Moved".to_owned()),
+                occurred_at: Some((Utc::now() - Duration::days(1)).to_rfc3339()),
+                contact_ids: vec![ids[9].clone(), ids[10].clone()],
+                ..InteractionInput::default()
+            },
+        )
+        .unwrap();
+    check("notes and interactions");
+
+    // Contacts: merged, deleted, restored; a stage and tags changed; defaults changed.
+    let merge = core
+        .duplicates
+        .merge(MergeRequest {
+            survivor_id: ids[11].clone(),
+            merged_ids: vec![ids[12].clone(), ids[13].clone()],
+            fields: Default::default(),
+        })
+        .unwrap();
+    core.contacts.delete(&ids[14]).unwrap();
+    let deletion = core.contacts.delete(&ids[15]).unwrap();
+    core.undo.change(&deletion.change_id).unwrap();
+    let mut changed = core.contacts.get(&ids[16]).unwrap();
+    changed.lifecycle_stage = Some(LifecycleStage::Prospect);
+    core.contacts
+        .update(
+            &ids[16],
+            ContactInput {
+                display_name: "Renamed Person".to_owned(),
+                lifecycle_stage: changed.lifecycle_stage,
+                tags: vec!["Circle VIP".to_owned()],
+                ..ContactInput::default()
+            },
+        )
+        .unwrap();
+    core.tags
+        .untag_contacts(&[ids[19].clone()], &["Circle VIP".to_owned()])
+        .unwrap();
+    core.keep_in_touch
+        .set_default(DefaultScope::Tag, &quarterly.id, Some(Cadence::weeks(6)))
+        .unwrap();
+    core.keep_in_touch
+        .set_default(DefaultScope::Tag, &thirty.id, None)
+        .unwrap();
+    core.keep_in_touch
+        .set_default(DefaultScope::Stage, "prospect", Some(Cadence::weeks(1)))
+        .unwrap();
+    check("contacts and defaults");
+    core.undo.batch(&merge.batch_id).unwrap();
+    core.keep_in_touch.clear(&ids[18]).unwrap();
+    check("merge undone");
+
+    // A meeting still to come, and one that passes between two reads with no write between.
+    let later = |seconds: i64| (Utc::now() + Duration::seconds(seconds)).to_rfc3339();
+    for (index, seconds) in [(20_usize, 3 * 86_400_i64), (21, 2), (22, 2)] {
+        core.interactions
+            .create(InteractionInput {
+                kind: Some(InteractionKind::CalendarEvent),
+                subject: Some(format!("Meeting {index}")),
+                occurred_at: Some(later(seconds)),
+                contact_ids: vec![ids[index].clone()],
+                ..InteractionInput::default()
+            })
+            .unwrap();
+    }
+    check("meetings to come");
+    std::thread::sleep(std::time::Duration::from_millis(2_500));
+    check("two meetings passed");
+    core.notes
+        .create(&ids[30], NoteInput::plain("A write settles what passed"))
+        .unwrap();
+    check("settled");
+}
+
+/// Cadences written some other way than `30d`, `2w`, `3m` (only direct edits or old data can):
+/// an own cadence that still reads, one that does not (the defaults apply), and a tag default
+/// in words (the clock orders tag defaults by their canonical form, so the read then walks
+/// every contact). The list is the plain walk's each time.
+#[test]
+fn cadences_written_another_way_give_the_plain_walks_list() {
+    let (_directory, core) = open_core();
+    let circle = core
+        .tags
+        .create(TagInput {
+            name: "Written circle".to_owned(),
+            category: None,
+            color: None,
+        })
+        .unwrap();
+    let wide = core
+        .tags
+        .create(TagInput {
+            name: "Written wide".to_owned(),
+            category: None,
+            color: None,
+        })
+        .unwrap();
+    core.keep_in_touch
+        .set_default(DefaultScope::Tag, &circle.id, Some(Cadence::weeks(2)))
+        .unwrap();
+    core.keep_in_touch
+        .set_default(DefaultScope::Tag, &wide.id, Some(Cadence::weeks(3)))
+        .unwrap();
+    core.keep_in_touch
+        .set_default(DefaultScope::Stage, "core_client", Some(Cadence::months(1)))
+        .unwrap();
+    let mut ids = Vec::new();
+    for index in 0..8_i64 {
+        let id = added(
+            &core,
+            &format!("Written {index}"),
+            100,
+            ContactInput {
+                lifecycle_stage: Some(LifecycleStage::CoreClient),
+                tags: if index % 2 == 0 {
+                    vec!["Written circle".to_owned(), "Written wide".to_owned()]
+                } else {
+                    Vec::new()
+                },
+                ..ContactInput::default()
+            },
+        );
+        touch(&core, &id, InteractionKind::Email, 12 + index * 3, "Hello");
+        if index < 3 {
+            core.keep_in_touch
+                .set_cadence(&id, CadenceSetting::Every(Cadence::days(7)))
+                .unwrap();
+        }
+        ids.push(id);
+    }
+    let same = |phase: &str| {
+        let mut listed = 0;
+        for offset in [0_i64, 3, 6, 10, 30, 60] {
+            let on = today() + Duration::days(offset);
+            let fast = core.keep_in_touch.due(on, &utc()).unwrap();
+            assert_eq!(
+                fast,
+                core.keep_in_touch
+                    .due_by_walking_everyone(on, &utc())
+                    .unwrap(),
+                "{phase}, {on}"
+            );
+            listed += fast.len();
+        }
+        assert!(listed > 6, "{phase}: {listed}");
+    };
+    same("written the usual way");
+    core.database
+        .write(|transaction| {
+            transaction.execute(
+                "UPDATE keep_in_touch SET cadence = '3 weeks' WHERE contact_id = ?1",
+                [&ids[0]],
+            )?;
+            transaction.execute(
+                "UPDATE keep_in_touch SET cadence = 'sometimes' WHERE contact_id IN (?1, ?2)",
+                [&ids[1], &ids[2]],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    same("own cadences in words");
+    core.database
+        .write(|transaction| {
+            transaction.execute(
+                "UPDATE keep_in_touch_defaults SET cadence = '10 days' WHERE target = ?1",
+                [&circle.id],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    same("a tag default in words");
 }

@@ -271,7 +271,28 @@ async fn private_notes_indexed_before_the_upgrade_leave_the_assistants_index() {
     core.database
         .write(|transaction| {
             transaction.execute_batch(
-                "DROP TABLE sync_tag_aliases;
+                "DROP INDEX interactions_calendar_by_time;
+                 DROP INDEX contacts_by_birthday;
+                 DROP TABLE keep_in_touch_clock;
+                 DROP TRIGGER keep_in_touch_clock_after_contact_insert;
+                 DROP TRIGGER keep_in_touch_clock_after_contact_restore;
+                 DROP TRIGGER keep_in_touch_clock_after_contact_tombstone;
+                 DROP TRIGGER keep_in_touch_clock_after_contact_update;
+                 DROP TRIGGER keep_in_touch_clock_after_contact_delete;
+                 DROP TRIGGER keep_in_touch_clock_after_tagging;
+                 DROP TRIGGER keep_in_touch_clock_after_untagging;
+                 DROP TRIGGER keep_in_touch_clock_after_tag_update;
+                 DROP TRIGGER keep_in_touch_clock_after_tag_delete;
+                 DROP TRIGGER keep_in_touch_clock_after_link_insert;
+                 DROP TRIGGER keep_in_touch_clock_after_link_update;
+                 DROP TRIGGER keep_in_touch_clock_after_link_delete;
+                 DROP TRIGGER keep_in_touch_clock_after_interaction_update;
+                 DROP TRIGGER keep_in_touch_clock_after_note_insert;
+                 DROP TRIGGER keep_in_touch_clock_after_note_update;
+                 DROP TRIGGER keep_in_touch_clock_after_note_delete;
+                 DROP TABLE keep_in_touch_pending;
+                 DROP TABLE keep_in_touch_refresh;
+                 DROP TABLE sync_tag_aliases;
                  DROP TABLE unfinished_batches;
                  DROP TABLE reminders;
                  DROP TABLE keep_in_touch;
