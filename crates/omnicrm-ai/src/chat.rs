@@ -13,7 +13,7 @@ use crate::guardrails::BudgetHold;
 use crate::prompts;
 use crate::proposals::{Proposal, ProposalService};
 use crate::redaction::Redactor;
-use crate::retrieval::{cited, Citation, RecordSearch};
+use crate::retrieval::{cited, Citation, RecordSearch, Surfaced};
 use crate::tools::{self, DisclosedData, ToolRunner};
 use crate::wire::{ChatMessage, Role};
 
@@ -155,7 +155,7 @@ impl ChatService {
         self.append(&thread.id, MessageRole::User, question, &[], None)?;
 
         let mut redactor = Redactor::new();
-        let mut surfaced: Vec<Citation> = Vec::new();
+        let mut surfaced: Vec<Surfaced> = Vec::new();
         let mut proposals = Vec::new();
         let runner = ToolRunner {
             core: &self.core,
@@ -215,7 +215,7 @@ impl ChatService {
                 let outcome = runner
                     .run(&call.function.name, &call.function.arguments)
                     .await;
-                surfaced.extend(outcome.citations);
+                surfaced.extend(outcome.surfaced);
                 proposals.extend(outcome.proposal);
                 unsent.extend(outcome.disclosed);
                 messages.push(ChatMessage::tool_result(&call.id, outcome.content));

@@ -122,27 +122,64 @@ pub(crate) fn contact_hit(contact: ContactFacts<'_>) -> RecordHit {
     }
 }
 
-/// The records an answer cites: those surfaced to the model that the answer names; when it
-/// names none of them (it paraphrased), every surfaced record, since the answer rests on them.
-pub fn cited(answer: &str, surfaced: &[Citation]) -> Vec<Citation> {
+/// A record shown to the model, with the words it was shown as: an answer that draws on it
+/// repeats some of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Surfaced {
+    pub citation: Citation,
+    pub text: String,
+}
+
+/// The records an answer cites: those surfaced to the model that the answer names, or whose
+/// own words it repeats (an email address or a phone number, or two words of five letters or
+/// more that are not everyday words). An answer that draws on none of them cites nothing: it
+/// used to cite every search hit then, related or not.
+pub fn cited(answer: &str, surfaced: &[Surfaced]) -> Vec<Citation> {
     let lowered = answer.to_lowercase();
-    let named: Vec<Citation> = surfaced
-        .iter()
-        .filter(|citation| {
-            !citation.title.trim().is_empty() && lowered.contains(&citation.title.to_lowercase())
-        })
-        .cloned()
-        .collect();
-    let chosen = if named.is_empty() {
-        surfaced.to_vec()
-    } else {
-        named
-    };
+    let answer_words = distinctive_words(&lowered);
     let mut unique: Vec<Citation> = Vec::new();
-    for citation in chosen {
-        if !unique.contains(&citation) {
-            unique.push(citation);
+    for record in surfaced {
+        let title = record.citation.title.trim().to_lowercase();
+        let named = !title.is_empty() && lowered.contains(&title);
+        let shared: Vec<String> = distinctive_words(&record.text.to_lowercase())
+            .into_iter()
+            .filter(|word| answer_words.contains(word))
+            .collect();
+        let repeats = shared.iter().any(|word| is_address_or_number(word)) || shared.len() >= 2;
+        if (named || repeats) && !unique.contains(&record.citation) {
+            unique.push(record.citation.clone());
         }
     }
     unique
+}
+
+/// Everyday words long enough to count as distinctive otherwise.
+const EVERYDAY_WORDS: &[&str] = &[
+    "about", "after", "again", "before", "being", "could", "every", "first", "found", "great",
+    "their", "there", "these", "thing", "think", "those", "today", "under", "until", "where",
+    "which", "while", "would", "should", "client", "clients", "contact", "contacts", "email",
+    "phone", "notes", "session", "sessions", "recent", "record", "records",
+];
+
+/// The distinct words of a lower-cased text that can tie an answer to a record: email
+/// addresses, numbers of seven digits or more, and words of five letters or more that are not
+/// everyday words.
+fn distinctive_words(text: &str) -> std::collections::BTreeSet<String> {
+    text.split(|character: char| character.is_whitespace() || ",;:!?()[]\"'".contains(character))
+        .map(|word| word.trim_matches(|character: char| character == '.' || character == '-'))
+        .filter(|word| {
+            is_address_or_number(word)
+                || (word
+                    .chars()
+                    .filter(|character| character.is_alphabetic())
+                    .count()
+                    >= 5
+                    && !EVERYDAY_WORDS.contains(word))
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+fn is_address_or_number(word: &str) -> bool {
+    word.contains('@') || word.chars().filter(char::is_ascii_digit).count() >= 7
 }

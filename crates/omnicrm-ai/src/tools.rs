@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::proposals::{Proposal, ProposalService, ProposedAction};
-use crate::retrieval::{Citation, RecordSearch, RecordType};
+use crate::retrieval::{Citation, RecordSearch, RecordType, Surfaced};
 use crate::wire::ToolDefinition;
 
 const MAX_RESULTS: u32 = 20;
@@ -74,7 +74,8 @@ pub fn definitions() -> Vec<ToolDefinition> {
 pub struct ToolOutcome {
     /// JSON text for the model.
     pub content: String,
-    pub citations: Vec<Citation>,
+    /// The records `content` shows, for the answer's citations.
+    pub surfaced: Vec<Surfaced>,
     pub proposal: Option<Proposal>,
     /// Whose data `content` holds, and which of it: recorded in the access log once it has
     /// been sent to the provider.
@@ -154,12 +155,15 @@ impl ToolRunner<'_> {
     async fn search_contacts(&self, arguments: SearchArguments) -> Result<ToolOutcome> {
         let limit = arguments.limit.unwrap_or(10).clamp(1, MAX_RESULTS);
         let hits = self.search.search(&arguments.query, limit).await?;
-        let citations = hits
+        let surfaced = hits
             .iter()
-            .map(|hit| Citation {
-                record_type: hit.record_type,
-                id: hit.id.clone(),
-                title: hit.title.clone(),
+            .map(|hit| Surfaced {
+                citation: Citation {
+                    record_type: hit.record_type,
+                    id: hit.id.clone(),
+                    title: hit.title.clone(),
+                },
+                text: hit.text.clone(),
             })
             .collect();
         let results: Vec<_> = hits
@@ -178,7 +182,7 @@ impl ToolRunner<'_> {
             .collect();
         Ok(ToolOutcome {
             content: json!({"results": results}).to_string(),
-            citations,
+            surfaced,
             proposal: None,
             disclosed,
         })
@@ -192,10 +196,22 @@ impl ToolRunner<'_> {
             .core
             .timeline
             .page(&contact.id, None, (limit * 2).min(500))?;
-        let mut citations = vec![Citation {
-            record_type: RecordType::Contact,
-            id: contact.id.clone(),
-            title: contact.display_name.clone(),
+        let mut surfaced = vec![Surfaced {
+            citation: Citation {
+                record_type: RecordType::Contact,
+                id: contact.id.clone(),
+                title: contact.display_name.clone(),
+            },
+            text: [
+                Some(contact.display_name.as_str()),
+                contact.organization.as_deref(),
+                contact.primary_email(),
+                contact.primary_phone(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", "),
         }];
         let mut items = Vec::new();
         for item in page.items.into_iter().filter(|item| !item.is_private) {
@@ -216,10 +232,22 @@ impl ToolRunner<'_> {
                         .map(|text| text.chars().take(60).collect())
                 })
                 .unwrap_or_else(|| item.detail.clone());
-            citations.push(Citation {
-                record_type,
-                id: item.id.clone(),
-                title,
+            let text = [
+                Some(item.detail.as_str()),
+                item.title.as_deref(),
+                item.summary.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+            surfaced.push(Surfaced {
+                citation: Citation {
+                    record_type,
+                    id: item.id.clone(),
+                    title,
+                },
+                text,
             });
             items.push(json!({"type": record_type, "id": item.id, "at": item.at,
                               "detail": item.detail, "title": item.title, "text": item.summary}));
@@ -233,7 +261,7 @@ impl ToolRunner<'_> {
                 "items": items,
             })
             .to_string(),
-            citations,
+            surfaced,
             proposal: None,
             disclosed: vec![DisclosedData {
                 contact_id: contact.id.clone(),
@@ -262,13 +290,16 @@ impl ToolRunner<'_> {
             contact_id: arguments.contact_id,
             ..TaskQuery::default()
         })?;
-        let citations = tasks
+        let surfaced = tasks
             .iter()
             .take(MAX_RESULTS as usize)
-            .map(|task| Citation {
-                record_type: RecordType::Task,
-                id: task.id.clone(),
-                title: task.title.clone(),
+            .map(|task| Surfaced {
+                citation: Citation {
+                    record_type: RecordType::Task,
+                    id: task.id.clone(),
+                    title: task.title.clone(),
+                },
+                text: task.title.clone(),
             })
             .collect();
         let listed: Vec<_> = tasks
@@ -295,7 +326,7 @@ impl ToolRunner<'_> {
         }
         Ok(ToolOutcome {
             content: json!({"tasks": listed}).to_string(),
-            citations,
+            surfaced,
             proposal: None,
             disclosed,
         })
@@ -309,7 +340,7 @@ impl ToolRunner<'_> {
                 "note": "Nothing is written until the user approves this."
             })
             .to_string(),
-            citations: Vec::new(),
+            surfaced: Vec::new(),
             proposal: Some(proposal),
             disclosed: Vec::new(),
         })

@@ -114,6 +114,66 @@ async fn an_answer_streams_cites_its_records_and_is_stored_in_the_thread() {
     assert_eq!(harness.assistant.chat.threads().unwrap().len(), 1);
 }
 
+/// Regression (issue 19): an answer that named no record cited every search hit, related or
+/// not ("I found nothing about that" cited Ann Example).
+#[tokio::test]
+async fn an_answer_that_draws_on_no_search_hit_cites_nothing() {
+    let harness = Harness::start().await;
+    let contact = ann(&harness);
+    note(
+        &harness,
+        &contact,
+        "Marathon training, knee strapping helps.",
+        false,
+    );
+    harness.provider.push(Reply::tool_call(
+        "call_1",
+        "search_contacts",
+        json!({"query": "Ann"}),
+        usage(10, 5, None),
+    ));
+    harness.provider.push(Reply::text(
+        "I could not find anyone who mentioned a new address.",
+        usage(10, 5, None),
+    ));
+    let answer = harness
+        .assistant
+        .ask(None, "Who moved house lately?", TODAY, &mut |_| {})
+        .await
+        .unwrap();
+    assert!(
+        answer.message.citations.is_empty(),
+        "{:?}",
+        answer.message.citations
+    );
+
+    // An answer repeating a hit's own words still cites it, without naming it.
+    harness.provider.push(Reply::tool_call(
+        "call_2",
+        "contact_timeline",
+        json!({"contact_id": contact.id}),
+        usage(10, 5, None),
+    ));
+    harness.provider.push(Reply::text(
+        "Knee strapping helps with her marathon training.",
+        usage(10, 5, None),
+    ));
+    let answer = harness
+        .assistant
+        .ask(None, "Who runs marathons?", TODAY, &mut |_| {})
+        .await
+        .unwrap();
+    assert!(
+        answer
+            .message
+            .citations
+            .iter()
+            .any(|citation| citation.record_type == RecordType::Note),
+        "{:?}",
+        answer.message.citations
+    );
+}
+
 #[tokio::test]
 async fn personal_data_is_redacted_before_it_leaves_and_restored_in_the_answer() {
     let harness = Harness::start().await;
